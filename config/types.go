@@ -1,0 +1,237 @@
+// Package config owns Kaskade's configuration file: its schema, the embedded
+// example, strict loading (unknown keys are errors), validation with file,
+// line and path in every message, and secrets that never print.
+package config
+
+import "time"
+
+// Config is one loaded and validated configuration file.
+type Config struct {
+	// Path is the file the configuration came from ("<embedded>/…" for the example).
+	Path string `yaml:"-"`
+
+	Version       int                `yaml:"version"`
+	Defaults      Defaults           `yaml:"defaults"`
+	Server        Server             `yaml:"server"`
+	Channels      Channels           `yaml:"channels"`
+	Tokens        []APIToken         `yaml:"tokens"`
+	Functions     []Function         `yaml:"functions"`
+	Organisations []Organisation     `yaml:"organisations"`
+	People        []Person           `yaml:"people"`
+	Policies      []EscalationPolicy `yaml:"policies"`
+	CallTrees     []CallTree         `yaml:"call_trees"`
+	Scenarios     []Scenario         `yaml:"scenarios"`
+	// Templates are the texts for messages that are not scenario alerts
+	// (situation updates, stand-down, confirmations), per language.
+	Templates map[string]MessageTemplates `yaml:"templates"`
+}
+
+// Defaults apply where an entry leaves a setting out.
+type Defaults struct {
+	Language string   `yaml:"language"` // "de" unless set
+	Region   string   `yaml:"region"`   // phone number region, "DE" unless set
+	Policy   string   `yaml:"policy"`   // escalation policy id used by call trees without one
+	Target   Duration `yaml:"target"`   // readiness target time, 30m unless set
+	Wait     Duration `yaml:"wait"`     // node wait before deputies, 10m unless set
+}
+
+// Server holds settings for the HTTP side that belong in the file rather than flags.
+type Server struct {
+	// PublicURL is the externally reachable base URL (webhooks, ack links).
+	PublicURL string `yaml:"public_url"`
+	// AckKeys sign one-click acknowledgement links; the first signs, all verify (rotation).
+	AckKeys []Secret `yaml:"ack_keys"`
+	// AckTTL is how long an ack link stays valid (default 24h).
+	AckTTL Duration `yaml:"ack_ttl"`
+}
+
+// Channels configures the notification channels. Console is always available.
+type Channels struct {
+	Console ConsoleChannel `yaml:"console"`
+	Twilio  *TwilioChannel `yaml:"twilio"`
+	Email   *EmailChannel  `yaml:"email"`
+}
+
+// ConsoleChannel writes messages to the log and a JSONL outbox in the data directory.
+type ConsoleChannel struct {
+	// Disabled turns the console channel off (it is on by default).
+	Disabled bool `yaml:"disabled"`
+	// As lists the channels the console stands in for when they are not configured
+	// (default: sms and email), so a first run needs nothing external.
+	As []string `yaml:"as"`
+}
+
+// TwilioChannel configures SMS over Twilio.
+type TwilioChannel struct {
+	AccountSID          string   `yaml:"account_sid"`
+	AuthToken           Secret   `yaml:"auth_token"`
+	AuthTokenSecondary  Secret   `yaml:"auth_token_secondary"` // accepted on inbound webhooks during rotation
+	From                string   `yaml:"from"`
+	MessagingServiceSID string   `yaml:"messaging_service_sid"`
+	APIURL              string   `yaml:"api_url"`         // default https://api.twilio.com
+	ValidityPeriod      Duration `yaml:"validity_period"` // default 15m
+	RatePerSecond       float64  `yaml:"rate_per_second"` // 0 = unlimited
+	Concurrency         int      `yaml:"concurrency"`     // default 50
+	Timeout             Duration `yaml:"timeout"`         // default 10s
+}
+
+// EmailChannel configures email over SMTP.
+type EmailChannel struct {
+	Host     string         `yaml:"host"`
+	Port     int            `yaml:"port"`
+	TLS      string         `yaml:"tls"` // mandatory (default), opportunistic, none, implicit
+	Username string         `yaml:"username"`
+	Password Secret         `yaml:"password"`
+	From     string         `yaml:"from"`
+	ReplyTo  string         `yaml:"reply_to"` // local@domain; a token is added as +tag
+	Timeout  Duration       `yaml:"timeout"`
+	Listener *EmailListener `yaml:"listener"`
+}
+
+// EmailListener is the optional SMTP listener for replies by email.
+type EmailListener struct {
+	Addr   string `yaml:"addr"`
+	Domain string `yaml:"domain"`
+}
+
+// Role is an API token's permission level.
+type Role string
+
+const (
+	RoleViewer      Role = "viewer"
+	RoleDutyOfficer Role = "duty_officer"
+	RoleAdmin       Role = "admin"
+)
+
+// APIToken grants a role. Only the SHA-256 of the token is stored.
+type APIToken struct {
+	Name   string `yaml:"name"`
+	Role   Role   `yaml:"role"`
+	SHA256 string `yaml:"sha256"` // hex of sha256(token)
+}
+
+// Function is a crisis staff role (Stabsfunktion).
+type Function struct {
+	ID   string    `yaml:"id"`
+	Name Localized `yaml:"name"`
+}
+
+// Localized is a text in German and English.
+type Localized struct {
+	DE string `yaml:"de"`
+	EN string `yaml:"en"`
+}
+
+// In returns the text in lang, falling back to German.
+func (l Localized) In(lang string) string {
+	if lang == "en" && l.EN != "" {
+		return l.EN
+	}
+	return l.DE
+}
+
+// Organisation is a ministry (Ressort) or another body with a crisis staff.
+type Organisation struct {
+	ID        string    `yaml:"id"`
+	Name      Localized `yaml:"name"`
+	Kind      string    `yaml:"kind"` // ministry (default), municipality, agency
+	CallTree  string    `yaml:"call_tree"`
+	Readiness Readiness `yaml:"readiness"`
+}
+
+// Readiness is an organisation's rule for "Stab arbeitsfähig".
+type Readiness struct {
+	// Required maps function id to the minimum number of available people.
+	Required map[string]int `yaml:"required"`
+	Target   Duration       `yaml:"target"`
+}
+
+// Person is a staff member.
+type Person struct {
+	ID           string   `yaml:"id"`
+	Name         string   `yaml:"name"`
+	Organisation string   `yaml:"organisation"`
+	Mobile       string   `yaml:"mobile"` // normalised to E.164 at load
+	Email        string   `yaml:"email"`
+	Language     string   `yaml:"language"`
+	Functions    []string `yaml:"functions"`
+}
+
+// Channel names.
+const (
+	ChannelSMS     = "sms"
+	ChannelEmail   = "email"
+	ChannelConsole = "console"
+)
+
+// EscalationPolicy orders channels and timing for one call tree node tier.
+type EscalationPolicy struct {
+	ID    string           `yaml:"id"`
+	Steps []EscalationStep `yaml:"steps"`
+	// Wait is how long a tier may stay silent before the next deputy is alerted;
+	// a node's own wait overrides it.
+	Wait Duration `yaml:"wait"`
+}
+
+// Step conditions.
+const (
+	// IfNoAnswer runs the step when the person has not answered (default).
+	IfNoAnswer = "no_answer"
+	// IfNotDelivered runs the step when no earlier message reached the person.
+	IfNotDelivered = "not_delivered"
+)
+
+// EscalationStep is one message in a policy: channel and delay after the tier started.
+type EscalationStep struct {
+	Channel string   `yaml:"channel"`
+	After   Duration `yaml:"after"`
+	If      string   `yaml:"if"`
+}
+
+// CallTree (Alarmierungskette) is an ordered set of nodes.
+type CallTree struct {
+	ID           string `yaml:"id"`
+	Organisation string `yaml:"organisation"`
+	Policy       string `yaml:"policy"`
+	Nodes        []Node `yaml:"nodes"`
+}
+
+// Node is one position in a call tree: a person with deputies and children.
+type Node struct {
+	Function string   `yaml:"function"`
+	Person   string   `yaml:"person"`
+	Deputies []string `yaml:"deputies"`
+	Wait     Duration `yaml:"wait"`
+	Policy   string   `yaml:"policy"`
+	Children []Node   `yaml:"children"`
+}
+
+// Scenario is a preset for a kind of emergency.
+type Scenario struct {
+	ID            string                      `yaml:"id"`
+	Name          Localized                   `yaml:"name"`
+	Severity      string                      `yaml:"severity"`      // disruption, emergency, crisis
+	Organisations []string                    `yaml:"organisations"` // empty = all
+	Target        Duration                    `yaml:"target"`        // overrides organisations' targets
+	Templates     map[string]MessageTemplates `yaml:"templates"`     // by language
+}
+
+// MessageTemplates are text/template sources for one language.
+type MessageTemplates struct {
+	SMS          string `yaml:"sms"`
+	EmailSubject string `yaml:"email_subject"`
+	EmailBody    string `yaml:"email_body"`
+}
+
+// Severities.
+const (
+	SeverityDisruption = "disruption"
+	SeverityEmergency  = "emergency"
+	SeverityCrisis     = "crisis"
+)
+
+// Duration is a time.Duration written as "30m" in YAML.
+type Duration time.Duration
+
+// D returns the value as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
