@@ -1,0 +1,138 @@
+package activation
+
+import (
+	"time"
+)
+
+// Readiness states of an organisation's crisis staff.
+type ReadinessState string
+
+const (
+	NotActivated ReadinessState = "not_activated"
+	Alerting     ReadinessState = "alerting"
+	Forming      ReadinessState = "forming"
+	Ready        ReadinessState = "ready"
+	Degraded     ReadinessState = "degraded"
+	AtRisk       ReadinessState = "at_risk"
+)
+
+// Response kinds (Rückmeldung).
+type ResponseKind string
+
+const (
+	Available   ResponseKind = "available"   // komme
+	Delayed     ResponseKind = "delayed"     // komme in N Minuten
+	Unavailable ResponseKind = "unavailable" // nicht verfügbar
+)
+
+// IncidentView is the read model of one incident as the API and the board show it.
+type IncidentView struct {
+	ID           string    `json:"id"`
+	ReplyCode    string    `json:"reply_code"`
+	Scenario     string    `json:"scenario"`
+	ScenarioName Names     `json:"scenario_name"`
+	Title        string    `json:"title"`
+	Severity     string    `json:"severity"`
+	Message      string    `json:"message,omitempty"`
+	Exercise     bool      `json:"exercise"`
+	DeclaredBy   string    `json:"declared_by"`
+	Reason       string    `json:"reason"`
+	DeclaredAt   time.Time `json:"declared_at"`
+	// Status is "open" or "stood_down".
+	Status        string         `json:"status"`
+	StoodDownAt   *time.Time     `json:"stood_down_at,omitempty"`
+	StoodDownBy   string         `json:"stood_down_by,omitempty"`
+	Organisations []OrgReadiness `json:"organisations"`
+	Updates       []UpdateView   `json:"updates,omitempty"`
+	Counts        NotifyCounts   `json:"counts"`
+}
+
+// Names is a German and English name.
+type Names struct {
+	DE string `json:"de"`
+	EN string `json:"en"`
+}
+
+// OrgReadiness is one organisation's readiness within an incident (a board tile).
+type OrgReadiness struct {
+	Incident    string         `json:"incident"`
+	Org         string         `json:"org"`
+	Name        Names          `json:"name"`
+	State       ReadinessState `json:"state"`
+	ActivatedAt time.Time      `json:"activated_at"`
+	// Deadline is ActivatedAt plus the readiness target.
+	Deadline      time.Time      `json:"deadline"`
+	TargetSeconds int64          `json:"target_seconds"`
+	ChangedAt     time.Time      `json:"changed_at"`
+	ReadyAt       *time.Time     `json:"ready_at,omitempty"`
+	Required      map[string]int `json:"required"`
+	Covered       map[string]int `json:"covered"`
+	// Missing lists required functions not yet covered, sorted.
+	Missing []string `json:"missing"`
+	// Coming counts delayed responders; LatestETA is the latest of their arrival times.
+	Coming      int        `json:"coming"`
+	LatestETA   *time.Time `json:"latest_eta,omitempty"`
+	Available   int        `json:"available"`
+	Unavailable int        `json:"unavailable"`
+	Notified    int        `json:"notified"`
+	People      int        `json:"people"`
+}
+
+// NotifyCounts summarises notifications by state.
+type NotifyCounts struct {
+	Requested int `json:"requested"`
+	Sent      int `json:"sent"`
+	Delivered int `json:"delivered"`
+	Failed    int `json:"failed"`
+	Unknown   int `json:"unknown"`
+	Responses int `json:"responses"`
+}
+
+// UpdateView is a situation update (Lagemeldung).
+type UpdateView struct {
+	At   time.Time `json:"at"`
+	By   string    `json:"by"`
+	Text string    `json:"text"`
+}
+
+// OrgDetail is the drill-down for one organisation: its call tree with each
+// person's state, and the incident timeline entries that concern it.
+type OrgDetail struct {
+	Readiness OrgReadiness   `json:"readiness"`
+	Nodes     []NodeView     `json:"nodes"`
+	Timeline  []TimelineItem `json:"timeline"`
+}
+
+// NodeView is one call tree node with its tiers (primary, then deputies).
+type NodeView struct {
+	Index    int          `json:"index"`
+	Parent   int          `json:"parent"` // -1 for a root
+	Depth    int          `json:"depth"`
+	Function string       `json:"function"`
+	State    string       `json:"state"` // waiting, alerting, acknowledged, exhausted
+	Tiers    []PersonView `json:"tiers"`
+}
+
+// PersonView is one person's state within a node. Contact data is masked.
+type PersonView struct {
+	Person       string       `json:"person"`
+	Name         string       `json:"name"`
+	Deputy       bool         `json:"deputy"`
+	Alerted      bool         `json:"alerted"`
+	AlertedAt    *time.Time   `json:"alerted_at,omitempty"`
+	Notification string       `json:"notification_state,omitempty"` // best delivery state so far
+	FailedChans  []string     `json:"failed_channels,omitempty"`
+	Answer       ResponseKind `json:"answer,omitempty"`
+	AnsweredAt   *time.Time   `json:"answered_at,omitempty"`
+	ETA          *time.Time   `json:"eta,omitempty"`
+	MobileMasked string       `json:"mobile,omitempty"`
+}
+
+// TimelineItem is one event of the incident in words.
+type TimelineItem struct {
+	At      time.Time `json:"at"`
+	Kind    string    `json:"kind"`
+	Org     string    `json:"org,omitempty"`
+	Person  string    `json:"person,omitempty"`
+	Summary string    `json:"summary"`
+}
