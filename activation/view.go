@@ -136,3 +136,24 @@ type TimelineItem struct {
 	Person  string    `json:"person,omitempty"`
 	Summary string    `json:"summary"`
 }
+
+// Change is one update of the read model, as streamed to the board. Exactly
+// one of Incident, Readiness or Timeline is set, according to Kind.
+type Change struct {
+	// Seq increases by one per change within one process; clients use it to
+	// notice gaps and resynchronise.
+	Seq        uint64        `json:"seq"`
+	Kind       string        `json:"kind"` // "incident", "readiness", "timeline"
+	IncidentID string        `json:"incident_id"`
+	Incident   *IncidentView `json:"incident,omitempty"`
+	Readiness  *OrgReadiness `json:"readiness,omitempty"`
+	Timeline   *TimelineItem `json:"timeline,omitempty"`
+}
+
+// ScenarioInfo lists a scenario for the declare form.
+type ScenarioInfo struct {
+	ID            string   `json:"id"`
+	Name          Names    `json:"name"`
+	Severity      string   `json:"severity"`
+	Organisations []string `json:"organisations"`
+}
