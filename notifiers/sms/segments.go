@@ -10,10 +10,10 @@ const (
 
 // Segment sizes of GSM 03.40 with a concatenation header (UDH).
 const (
-	gsmSingle   = 160 // septets in a single-part message
-	gsmPart     = 153 // septets per part of a concatenated message
-	ucs2Single  = 70  // UTF-16 code units in a single-part message
-	ucs2Part    = 67  // UTF-16 code units per part
+	gsmSingle  = 160 // septets in a single-part message
+	gsmPart    = 153 // septets per part of a concatenated message
+	ucs2Single = 70  // UTF-16 code units in a single-part message
+	ucs2Part   = 67  // UTF-16 code units per part
 )
 
 // Segments reports how s would be sent: its encoding (EncodingGSM7 when
