@@ -1,0 +1,317 @@
+package activation
+
+import (
+	"container/heap"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kaskade-bcm/kaskade/notifiers"
+)
+
+// Sentinel errors of Handle.
+var (
+	ErrUnknownIncident = errors.New("activation: unknown incident")
+	ErrDuplicate       = errors.New("activation: incident already declared")
+	ErrUnknownPerson   = errors.New("activation: person is not part of this incident")
+	ErrClosed          = errors.New("activation: incident has been stood down")
+	ErrInvalid         = errors.New("activation: invalid input")
+)
+
+// decider collects the events of one decision, applying each at once so
+// later choices in the same decision see it.
+type decider struct {
+	c     *Core
+	now   time.Time
+	input uint64
+	out   []Event
+	dirty map[string]map[string]bool // incident → orgs whose readiness may have changed
+}
+
+func (d *decider) emit(e Event) {
+	e.V = SchemaVersion
+	e.At = d.now
+	e.Input = d.input
+	d.c.Apply(e)
+	d.out = append(d.out, e)
+}
+
+func (d *decider) touch(incident, org string) {
+	if d.dirty == nil {
+		d.dirty = map[string]map[string]bool{}
+	}
+	if d.dirty[incident] == nil {
+		d.dirty[incident] = map[string]bool{}
+	}
+	d.dirty[incident][org] = true
+}
+
+// Handle decides what an input means and returns the events, already applied.
+// An error means the input was refused and nothing was recorded, except for
+// inbound messages, which are always stored.
+func (c *Core) Handle(in Input, now time.Time) ([]Event, error) {
+	d := &decider{c: c, now: now, input: in.Seq}
+	err := d.handle(in)
+	d.flushReadiness()
+	if err == nil || len(d.out) > 0 {
+		return d.out, err
+	}
+	return nil, err
+}
+
+func (d *decider) handle(in Input) error {
+	if in.Declare != nil {
+		return d.declare(in)
+	}
+	if in.Inbound != nil {
+		// The raw message is a fact even when it cannot be attributed.
+		d.emit(Event{Incident: in.Incident, Kind: KindInbound, Inbound: in.Inbound})
+	}
+	inc := d.c.incidents[in.Incident]
+	if inc == nil {
+		if in.Inbound != nil && in.Response == nil {
+			return nil
+		}
+		return fmt.Errorf("%w %q", ErrUnknownIncident, in.Incident)
+	}
+	switch {
+	case in.Response != nil:
+		return d.respond(inc, *in.Response)
+	case in.Delivery != nil:
+		return d.deliver(inc, *in.Delivery)
+	case in.Update != nil:
+		return d.update(inc, *in.Update)
+	case in.StandDown != nil:
+		return d.standDown(inc, *in.StandDown)
+	case in.Inbound != nil:
+		return nil
+	}
+	return fmt.Errorf("%w: empty input", ErrInvalid)
+}
+
+func (d *decider) declare(in Input) error {
+	decl := *in.Declare
+	if _, dup := d.c.incidents[decl.ID]; dup {
+		return fmt.Errorf("%w: %s", ErrDuplicate, decl.ID)
+	}
+	if len(in.Plans) == 0 {
+		return fmt.Errorf("%w: declaration without organisations", ErrInvalid)
+	}
+	d.emit(Event{Incident: decl.ID, Kind: KindDeclared, Declared: &decl})
+	for i := range in.Plans {
+		p := in.Plans[i]
+		d.emit(Event{Incident: decl.ID, Kind: KindActivationStarted, Activation: &p})
+		inc := d.c.incidents[decl.ID]
+		for n, pn := range p.Nodes {
+			if pn.Parent < 0 {
+				d.alertTier(inc, p.Org, n, 0, "start")
+			}
+		}
+		d.touch(decl.ID, p.Org)
+	}
+	return nil
+}
+
+// alertTier alerts one tier of a node and sends its immediate steps.
+func (d *decider) alertTier(inc *incident, org string, node, tier int, reason string) {
+	os := inc.orgs[org]
+	pn := os.plan.Nodes[node]
+	d.emit(Event{Incident: inc.decl.ID, Kind: KindTierAlerted, Tier: &TierAlerted{
+		NodeRef: NodeRef{Org: org, Node: node}, Tier: tier, Person: pn.People[tier], Reason: reason,
+	}})
+	d.advanceTier(inc, org, node, tier)
+	d.touch(inc.decl.ID, org)
+}
+
+// advanceTier sends every policy step of a tier that is due now.
+func (d *decider) advanceTier(inc *incident, org string, node, tier int) {
+	os := inc.orgs[org]
+	ns := os.nodes[node]
+	pn := os.plan.Nodes[node]
+	ts := &ns.tiers[tier]
+	person := inc.people[pn.People[tier]]
+	if ts.alertedAt.IsZero() || inc.closed || person.answer != "" || inc.acknowledged(os, node) {
+		return
+	}
+	for ts.next < len(pn.Steps) {
+		step := pn.Steps[ts.next]
+		due := ts.alertedAt.Add(step.After)
+		switch {
+		case ts.failed[step.Channel]:
+			ts.next++ // that channel failed permanently for this person
+			continue
+		case step.If == "not_delivered" && ts.delivered:
+			ts.next++
+			continue
+		case due.After(d.now) && !ts.hurry:
+			// Not yet; a timer for it exists (pushed when the previous step was sent)
+			// unless steps were skipped here, so push one to be sure.
+			d.c.timers.push(timer{at: due, incident: inc.decl.ID, kind: timerStep, org: org, node: node, tier: tier})
+			return
+		}
+		d.notify(inc, Notification{Person: pn.People[tier], Channel: step.Channel, Purpose: notifiers.PurposeAlert,
+			Org: org, Node: node, Tier: tier, Step: ts.next})
+		return
+	}
+	// No step left. If every channel failed, the next deputy takes over at once.
+	if ts.hurry && len(ts.failed) > 0 && ns.highest == tier {
+		d.escalate(inc, org, node, "failed")
+	}
+}
+
+func (d *decider) notify(inc *incident, n Notification) {
+	n.ID = fmt.Sprintf("%s-n%d", inc.decl.ID, inc.noteCount+1)
+	d.emit(Event{Incident: inc.decl.ID, Kind: KindNotification, Notification: &n})
+}
+
+// escalate alerts the node's next tier, or marks the node exhausted and
+// cascades to its children so the rest of the tree is never lost.
+func (d *decider) escalate(inc *incident, org string, node int, reason string) {
+	os := inc.orgs[org]
+	ns := os.nodes[node]
+	if ns.exhausted || inc.acknowledged(os, node) {
+		return
+	}
+	next := ns.highest + 1
+	if next < len(ns.tiers) {
+		d.alertTier(inc, org, node, next, reason)
+		return
+	}
+	d.emit(Event{Incident: inc.decl.ID, Kind: KindNodeExhausted, Exhausted: &NodeRef{Org: org, Node: node}})
+	d.cascade(inc, org, node)
+	d.touch(inc.decl.ID, org)
+}
+
+// cascade alerts the children of a node that have not started yet.
+func (d *decider) cascade(inc *incident, org string, node int) {
+	os := inc.orgs[org]
+	for _, child := range os.children[node] {
+		if os.nodes[child].highest < 0 {
+			d.alertTier(inc, org, child, 0, "cascade")
+		}
+	}
+}
+
+func (d *decider) respond(inc *incident, r Response) error {
+	switch r.Kind {
+	case Available, Unavailable:
+		r.Minutes = 0
+	case Delayed:
+		if r.Minutes < 1 || r.Minutes > 24*60 {
+			return fmt.Errorf("%w: delay must be 1 to 1440 minutes, got %d", ErrInvalid, r.Minutes)
+		}
+	default:
+		return fmt.Errorf("%w: response kind %q", ErrInvalid, r.Kind)
+	}
+	ps := inc.people[r.Person]
+	if ps == nil || len(ps.nodes) == 0 {
+		return fmt.Errorf("%w: %s", ErrUnknownPerson, r.Person)
+	}
+	// Which nodes were acknowledged before this answer?
+	before := make([]bool, len(ps.nodes))
+	for i, ref := range ps.nodes {
+		before[i] = inc.acknowledged(inc.orgs[ref.Org], ref.Node)
+	}
+	d.emit(Event{Incident: inc.decl.ID, Kind: KindResponse, Response: &r})
+	if inc.closed {
+		return nil // recorded for the report, but nothing is escalated any more
+	}
+	for i, ref := range ps.nodes {
+		os := inc.orgs[ref.Org]
+		d.touch(inc.decl.ID, ref.Org)
+		now := inc.acknowledged(os, ref.Node)
+		switch {
+		case now && !before[i]:
+			d.cascade(inc, ref.Org, ref.Node)
+		case !now && r.Kind == Unavailable:
+			// The current tier said no (or a covering person dropped out): next deputy at once.
+			ns := os.nodes[ref.Node]
+			if ns.highest >= 0 && (os.plan.Nodes[ref.Node].People[ns.highest] == r.Person || before[i]) {
+				d.escalate(inc, ref.Org, ref.Node, "unavailable")
+			}
+		}
+	}
+	return nil
+}
+
+func (d *decider) deliver(inc *incident, dl Delivery) error {
+	ns := inc.notes[dl.Notification]
+	if ns == nil {
+		return fmt.Errorf("%w: unknown notification %q", ErrInvalid, dl.Notification)
+	}
+	if dl.State.Rank() < 0 {
+		return fmt.Errorf("%w: delivery state %q", ErrInvalid, dl.State)
+	}
+	d.emit(Event{Incident: inc.decl.ID, Kind: KindDelivery, Delivery: &dl})
+	if dl.State == notifiers.StateFailed && ns.n.Purpose == notifiers.PurposeAlert && !inc.closed {
+		d.advanceTier(inc, ns.n.Org, ns.n.Node, ns.n.Tier)
+	}
+	return nil
+}
+
+func (d *decider) update(inc *incident, u SituationUpdate) error {
+	if inc.closed {
+		return ErrClosed
+	}
+	if u.Text == "" {
+		return fmt.Errorf("%w: empty situation update", ErrInvalid)
+	}
+	d.emit(Event{Incident: inc.decl.ID, Kind: KindUpdate, Update: &u})
+	d.broadcast(inc, notifiers.PurposeUpdate, u.Text, false)
+	return nil
+}
+
+func (d *decider) standDown(inc *incident, s StandDown) error {
+	if inc.closed {
+		return ErrClosed
+	}
+	d.emit(Event{Incident: inc.decl.ID, Kind: KindStoodDown, StandDown: &s})
+	d.broadcast(inc, notifiers.PurposeStandDown, s.Reason, true)
+	return nil
+}
+
+// broadcast sends a text to everyone notified so far (reachedOnly: only
+// people some message reached), over the channel that worked best.
+func (d *decider) broadcast(inc *incident, purpose notifiers.Purpose, text string, reachedOnly bool) {
+	for _, org := range inc.orgOrder {
+		seen := map[string]bool{}
+		for _, pn := range inc.orgs[org].plan.Nodes {
+			for _, p := range pn.People {
+				ps := inc.people[p]
+				if seen[p] || !ps.notified || (reachedOnly && !ps.reached && ps.bestState != notifiers.StateUnknown) {
+					continue
+				}
+				seen[p] = true
+				d.notify(inc, Notification{Person: p, Channel: ps.channel, Purpose: purpose, Org: org, Text: text})
+			}
+		}
+	}
+}
+
+// Tick fires every timer due at now and returns the events decided.
+func (c *Core) Tick(now time.Time) []Event {
+	d := &decider{c: c, now: now}
+	for len(c.timers) > 0 && !c.timers[0].at.After(now) {
+		t := heap.Pop(&c.timers).(timer)
+		inc := c.incidents[t.incident]
+		if inc == nil || inc.closed {
+			continue
+		}
+		os := inc.orgs[t.org]
+		if os == nil {
+			continue
+		}
+		switch t.kind {
+		case timerStep:
+			d.advanceTier(inc, t.org, t.node, t.tier)
+		case timerWait:
+			if os.nodes[t.node].highest == t.tier {
+				d.escalate(inc, t.org, t.node, "timeout")
+			}
+		case timerDeadline:
+			d.touch(t.incident, t.org)
+		}
+	}
+	d.flushReadiness()
+	return d.out
+}

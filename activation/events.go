@@ -1,0 +1,201 @@
+// Package activation owns call trees, escalation, responses and readiness:
+// a pure, event-sourced core. State changes only by Apply(Event); decisions
+// are made by Handle (inputs) and Tick (time), which return the events they
+// decided and have already applied. The core knows no NATS, network or
+// wall clock: the runner feeds it inputs and the time.
+package activation
+
+import (
+	"time"
+
+	"github.com/kaskade-bcm/kaskade/notifiers"
+)
+
+// SchemaVersion is the version of the event JSON written to the stream.
+const SchemaVersion = 1
+
+// Event kinds; the last token of the subject kaskade.events.<incident>.<kind>.
+const (
+	KindDeclared          = "declared"
+	KindActivationStarted = "activation_started"
+	KindTierAlerted       = "tier_alerted"
+	KindNodeExhausted     = "node_exhausted"
+	KindNotification      = "notification_requested"
+	KindDelivery          = "delivery"
+	KindResponse          = "response"
+	KindReadiness         = "readiness_changed"
+	KindUpdate            = "situation_update"
+	KindStoodDown         = "stood_down"
+	KindInbound           = "inbound_message"
+)
+
+// Event is one fact in the log. Exactly one payload pointer is set, matching Kind.
+type Event struct {
+	V        int       `json:"v"`
+	Incident string    `json:"incident"`
+	Kind     string    `json:"kind"`
+	At       time.Time `json:"at"`
+	// Input is the input stream sequence that caused the event (0 for timers),
+	// so a restarted engine skips inputs it already applied.
+	Input uint64 `json:"input,omitempty"`
+
+	Declared     *Declared        `json:"declared,omitempty"`
+	Activation   *Plan            `json:"activation,omitempty"`
+	Tier         *TierAlerted     `json:"tier,omitempty"`
+	Exhausted    *NodeRef         `json:"exhausted,omitempty"`
+	Notification *Notification    `json:"notification,omitempty"`
+	Delivery     *Delivery        `json:"delivery,omitempty"`
+	Response     *Response        `json:"response,omitempty"`
+	Readiness    *ReadinessChange `json:"readiness,omitempty"`
+	Update       *SituationUpdate `json:"update,omitempty"`
+	StandDown    *StandDown       `json:"stand_down,omitempty"`
+	Inbound      *Inbound         `json:"inbound,omitempty"`
+}
+
+// Declared is the incident record with the duty officer's decision.
+type Declared struct {
+	ID           string   `json:"id"`
+	ReplyCode    string   `json:"reply_code"`
+	ClientID     string   `json:"client_id,omitempty"`
+	Scenario     string   `json:"scenario"`
+	ScenarioName Names    `json:"scenario_name"`
+	Title        string   `json:"title"`
+	Severity     string   `json:"severity"`
+	Message      string   `json:"message,omitempty"`
+	Exercise     bool     `json:"exercise"`
+	DeclaredBy   string   `json:"declared_by"`
+	Reason       string   `json:"reason"`
+	Source       string   `json:"source"` // nats, api, cli
+	Orgs         []string `json:"organisations"`
+}
+
+// Plan is the snapshot of one organisation's call tree and readiness rule
+// taken at declaration, so replay never depends on a later configuration.
+type Plan struct {
+	Org      string         `json:"org"`
+	Name     Names          `json:"name"`
+	Tree     string         `json:"tree"`
+	Required map[string]int `json:"required"`
+	Target   time.Duration  `json:"target"`
+	Nodes    []PlanNode     `json:"nodes"`
+}
+
+// PlanNode is one call tree node: People[0] is the primary, the rest deputies in order.
+type PlanNode struct {
+	Parent   int           `json:"parent"` // -1 for roots
+	Function string        `json:"function"`
+	People   []string      `json:"people"`
+	Wait     time.Duration `json:"wait"`
+	Steps    []Step        `json:"steps"`
+}
+
+// Step is one message of an escalation policy.
+type Step struct {
+	Channel string        `json:"channel"`
+	After   time.Duration `json:"after"`
+	If      string        `json:"if,omitempty"` // "", no_answer, not_delivered
+}
+
+// NodeRef names a node of an organisation's plan.
+type NodeRef struct {
+	Org  string `json:"org"`
+	Node int    `json:"node"`
+}
+
+// TierAlerted records that a node's tier (0 primary, 1.. deputies) was alerted.
+type TierAlerted struct {
+	NodeRef
+	Tier   int    `json:"tier"`
+	Person string `json:"person"`
+	Reason string `json:"reason"` // start, cascade, timeout, unavailable, failed
+}
+
+// Notification is a request to send one message; the dispatcher sends it.
+type Notification struct {
+	ID      string            `json:"id"`
+	Person  string            `json:"person"`
+	Channel string            `json:"channel"`
+	Purpose notifiers.Purpose `json:"purpose"`
+	// Org, Node, Tier and Step locate an alert within the call tree.
+	Org  string `json:"org,omitempty"`
+	Node int    `json:"node"`
+	Tier int    `json:"tier"`
+	Step int    `json:"step"`
+	// Text is the free text of updates and stand-downs.
+	Text string `json:"text,omitempty"`
+}
+
+// Delivery is a state report for one notification (dispatcher or provider callback).
+type Delivery struct {
+	Notification string          `json:"notification"`
+	State        notifiers.State `json:"state"`
+	ProviderID   string          `json:"provider_id,omitempty"`
+	Code         string          `json:"code,omitempty"`
+	Detail       string          `json:"detail,omitempty"`
+}
+
+// Response sources.
+const (
+	SourceSMS   = "sms"
+	SourceEmail = "email"
+	SourceWeb   = "web" // ack link
+	SourceAPI   = "api" // on someone's behalf
+	SourceCLI   = "cli" // on someone's behalf
+)
+
+// Response is an answer (Rückmeldung).
+type Response struct {
+	Person  string       `json:"person"`
+	Kind    ResponseKind `json:"kind"`
+	Minutes int          `json:"minutes,omitempty"`
+	Source  string       `json:"source"`
+	// Actor is who recorded it on the person's behalf (API/CLI), empty when the person answered.
+	Actor string `json:"actor,omitempty"`
+}
+
+// ReadinessChange is an organisation's new readiness.
+type ReadinessChange struct {
+	Org      string         `json:"org"`
+	State    ReadinessState `json:"state"`
+	Previous ReadinessState `json:"previous"`
+	Covered  map[string]int `json:"covered"`
+	Missing  []string       `json:"missing"`
+}
+
+// SituationUpdate is a Lagemeldung.
+type SituationUpdate struct {
+	Text string `json:"text"`
+	By   string `json:"by"`
+}
+
+// StandDown is the Entwarnung.
+type StandDown struct {
+	By     string `json:"by"`
+	Reason string `json:"reason"`
+}
+
+// Inbound is a raw inbound message, stored before it is interpreted.
+type Inbound struct {
+	Channel    string `json:"channel"`
+	From       string `json:"from"` // masked
+	Person     string `json:"person,omitempty"`
+	Body       string `json:"body"`
+	ProviderID string `json:"provider_id,omitempty"`
+	Outcome    string `json:"outcome"` // recorded, ambiguous, unknown_sender, invalid, closed, stop, start, help
+}
+
+// Input is something from outside the core that may lead to decisions.
+// Exactly one of the pointers is set (Inbound may carry a Response).
+type Input struct {
+	// Seq is the input stream sequence; 0 for inputs not from the stream (tests).
+	Seq      uint64 `json:"-"`
+	Incident string `json:"incident"`
+
+	Declare   *Declared        `json:"declare,omitempty"`
+	Plans     []Plan           `json:"plans,omitempty"`
+	Response  *Response        `json:"response,omitempty"`
+	Delivery  *Delivery        `json:"delivery,omitempty"`
+	Update    *SituationUpdate `json:"update,omitempty"`
+	StandDown *StandDown       `json:"stand_down,omitempty"`
+	Inbound   *Inbound         `json:"inbound,omitempty"`
+}

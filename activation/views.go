@@ -1,0 +1,239 @@
+package activation
+
+import (
+	"maps"
+	"sort"
+	"time"
+
+	"github.com/kaskade-bcm/kaskade/notifiers"
+)
+
+// Directory names people for views; the core itself stores only ids.
+type Directory interface {
+	PersonName(id string) string
+	// MaskedMobile returns the person's mobile with most digits hidden.
+	MaskedMobile(id string) string
+}
+
+// Incidents returns every incident, newest first.
+func (c *Core) Incidents() []IncidentView {
+	out := make([]IncidentView, 0, len(c.order))
+	for i := len(c.order) - 1; i >= 0; i-- {
+		out = append(out, c.incidents[c.order[i]].view())
+	}
+	return out
+}
+
+// Incident returns one incident's view.
+func (c *Core) Incident(id string) (IncidentView, bool) {
+	inc := c.incidents[id]
+	if inc == nil {
+		return IncidentView{}, false
+	}
+	return inc.view(), true
+}
+
+// Readiness returns one organisation's tile.
+func (c *Core) Readiness(id, org string) (OrgReadiness, bool) {
+	inc := c.incidents[id]
+	if inc == nil || inc.orgs[org] == nil {
+		return OrgReadiness{}, false
+	}
+	return inc.readinessView(org), true
+}
+
+// Declaration returns the incident record as declared.
+func (c *Core) Declaration(id string) (Declared, bool) {
+	inc := c.incidents[id]
+	if inc == nil {
+		return Declared{}, false
+	}
+	return inc.decl, true
+}
+
+// OpenIncidentsOf returns the open incidents in which a person is part of a
+// plan, oldest first.
+func (c *Core) OpenIncidentsOf(person string) []Declared {
+	var out []Declared
+	for _, id := range c.order {
+		inc := c.incidents[id]
+		if ps := inc.people[person]; !inc.closed && ps != nil && len(ps.nodes) > 0 {
+			out = append(out, inc.decl)
+		}
+	}
+	return out
+}
+
+// Answer returns a person's current answer in an incident.
+func (c *Core) Answer(id, person string) (kind ResponseKind, eta time.Time, at time.Time, ok bool) {
+	inc := c.incidents[id]
+	if inc == nil {
+		return "", time.Time{}, time.Time{}, false
+	}
+	ps := inc.people[person]
+	if ps == nil || len(ps.nodes) == 0 {
+		return "", time.Time{}, time.Time{}, false
+	}
+	if ps.answer == Delayed {
+		eta = ps.answeredAt.Add(time.Duration(ps.minutes) * time.Minute)
+	}
+	return ps.answer, eta, ps.answeredAt, true
+}
+
+// Closed reports whether an incident was stood down.
+func (c *Core) Closed(id string) bool {
+	inc := c.incidents[id]
+	return inc != nil && inc.closed
+}
+
+// NotificationInfo returns the request behind a notification id.
+func (c *Core) NotificationInfo(incident, id string) (Notification, notifiers.State, bool) {
+	inc := c.incidents[incident]
+	if inc == nil {
+		return Notification{}, "", false
+	}
+	ns := inc.notes[id]
+	if ns == nil {
+		return Notification{}, "", false
+	}
+	return ns.n, ns.state, true
+}
+
+func (inc *incident) view() IncidentView {
+	v := IncidentView{
+		ID: inc.decl.ID, ReplyCode: inc.decl.ReplyCode, Scenario: inc.decl.Scenario,
+		ScenarioName: inc.decl.ScenarioName, Title: inc.decl.Title, Severity: inc.decl.Severity,
+		Message: inc.decl.Message, Exercise: inc.decl.Exercise, DeclaredBy: inc.decl.DeclaredBy,
+		Reason: inc.decl.Reason, DeclaredAt: inc.declaredAt, Status: "open",
+		Updates: append([]UpdateView(nil), inc.updates...), Counts: inc.counts,
+	}
+	if inc.closed {
+		v.Status = "stood_down"
+		t := inc.closedAt
+		v.StoodDownAt = &t
+		v.StoodDownBy = inc.standDown.By
+	}
+	for _, org := range inc.orgOrder {
+		v.Organisations = append(v.Organisations, inc.readinessView(org))
+	}
+	return v
+}
+
+func (inc *incident) readinessView(org string) OrgReadiness {
+	os := inc.orgs[org]
+	r := OrgReadiness{
+		Incident: inc.decl.ID, Org: org, Name: os.plan.Name, State: os.readiness,
+		ActivatedAt: os.startedAt, Deadline: os.startedAt.Add(os.plan.Target),
+		TargetSeconds: int64(os.plan.Target / time.Second), ChangedAt: os.changedAt,
+		Required: maps.Clone(os.plan.Required), Covered: maps.Clone(os.covered), Missing: os.missing,
+	}
+	if r.Covered == nil {
+		r.Covered = map[string]int{}
+	}
+	if r.Missing == nil && os.readiness != Ready {
+		for f := range os.plan.Required {
+			if r.Covered[f] < os.plan.Required[f] {
+				r.Missing = append(r.Missing, f)
+			}
+		}
+		sort.Strings(r.Missing)
+	}
+	if !os.readyAt.IsZero() {
+		t := os.readyAt
+		r.ReadyAt = &t
+	}
+	seen := map[string]bool{}
+	for _, pn := range os.plan.Nodes {
+		for _, p := range pn.People {
+			if seen[p] {
+				continue
+			}
+			seen[p] = true
+			r.People++
+			ps := inc.people[p]
+			if ps.notified {
+				r.Notified++
+			}
+			switch ps.answer {
+			case Available:
+				r.Available++
+			case Unavailable:
+				r.Unavailable++
+			case Delayed:
+				r.Coming++
+				eta := ps.answeredAt.Add(time.Duration(ps.minutes) * time.Minute)
+				if r.LatestETA == nil || eta.After(*r.LatestETA) {
+					r.LatestETA = &eta
+				}
+			}
+		}
+	}
+	return r
+}
+
+// Detail returns the drill-down for one organisation.
+func (c *Core) Detail(id, org string, dir Directory) (OrgDetail, bool) {
+	inc := c.incidents[id]
+	if inc == nil || inc.orgs[org] == nil {
+		return OrgDetail{}, false
+	}
+	os := inc.orgs[org]
+	d := OrgDetail{Readiness: inc.readinessView(org)}
+	depth := make([]int, len(os.plan.Nodes))
+	for i, pn := range os.plan.Nodes {
+		if pn.Parent >= 0 {
+			depth[i] = depth[pn.Parent] + 1
+		}
+		ns := os.nodes[i]
+		nv := NodeView{Index: i, Parent: pn.Parent, Depth: depth[i], Function: pn.Function, State: "waiting"}
+		switch {
+		case inc.acknowledged(os, i):
+			nv.State = "acknowledged"
+		case ns.exhausted:
+			nv.State = "exhausted"
+		case ns.highest >= 0:
+			nv.State = "alerting"
+		}
+		for t, p := range pn.People {
+			nv.Tiers = append(nv.Tiers, inc.personView(os, i, t, p, dir))
+		}
+		d.Nodes = append(d.Nodes, nv)
+	}
+	d.Timeline = c.Timeline(id, org)
+	return d, true
+}
+
+func (inc *incident) personView(os *orgState, node, tier int, p string, dir Directory) PersonView {
+	ps := inc.people[p]
+	ts := os.nodes[node].tiers[tier]
+	v := PersonView{Person: p, Deputy: tier > 0, Alerted: !ts.alertedAt.IsZero()}
+	if dir != nil {
+		v.Name, v.MobileMasked = dir.PersonName(p), dir.MaskedMobile(p)
+	}
+	if v.Alerted {
+		t := ts.alertedAt
+		v.AlertedAt = &t
+	}
+	for ch := range ts.failed {
+		v.FailedChans = append(v.FailedChans, ch)
+	}
+	sort.Strings(v.FailedChans)
+	best := ps.bestState
+	switch {
+	case best == "" && len(v.FailedChans) > 0:
+		best = notifiers.StateFailed
+	case best == "" && ps.notified:
+		best = notifiers.StatePending
+	}
+	v.Notification = string(best)
+	if ps.answer != "" {
+		v.Answer = ps.answer
+		t := ps.answeredAt
+		v.AnsweredAt = &t
+		if ps.answer == Delayed {
+			eta := ps.answeredAt.Add(time.Duration(ps.minutes) * time.Minute)
+			v.ETA = &eta
+		}
+	}
+	return v
+}
