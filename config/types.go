@@ -5,6 +5,10 @@ package config
 
 import "time"
 
+// File layout: types.go is the schema; load.go and decode.go read it;
+// defaults.go, validate*.go, phone.go and templates.go check and complete
+// it; index.go answers lookups; example.go embeds the bundled example.
+
 // Config is one loaded and validated configuration file.
 type Config struct {
 	// Path is the file the configuration came from ("<embedded>/…" for the example).
@@ -22,8 +26,13 @@ type Config struct {
 	CallTrees     []CallTree         `yaml:"call_trees"`
 	Scenarios     []Scenario         `yaml:"scenarios"`
 	// Templates are the texts for messages that are not scenario alerts
-	// (situation updates, stand-down, confirmations), per language.
-	Templates map[string]MessageTemplates `yaml:"templates"`
+	// (situation updates, stand-down, reply confirmations), per language
+	// ("de", "en"). Anything left out falls back to German and then to the
+	// built-in texts; use Config.System to read them. (The field is not
+	// called Templates because that is the scenario lookup method.)
+	SystemTemplates map[string]SystemTemplates `yaml:"templates"`
+
+	idx *index // lookup maps, built once by Validate
 }
 
 // Defaults apply where an entry leaves a setting out.
@@ -132,9 +141,11 @@ func (l Localized) In(lang string) string {
 
 // Organisation is a ministry (Ressort) or another body with a crisis staff.
 type Organisation struct {
-	ID        string    `yaml:"id"`
-	Name      Localized `yaml:"name"`
-	Kind      string    `yaml:"kind"` // ministry (default), municipality, agency
+	ID   string    `yaml:"id"`
+	Name Localized `yaml:"name"`
+	Kind string    `yaml:"kind"` // ministry (default), municipality, agency
+	// CallTree names the tree activated for this organisation; empty means
+	// the first tree whose organisation is this one (see Config.TreeFor).
 	CallTree  string    `yaml:"call_tree"`
 	Readiness Readiness `yaml:"readiness"`
 }
@@ -143,17 +154,30 @@ type Organisation struct {
 type Readiness struct {
 	// Required maps function id to the minimum number of available people.
 	Required map[string]int `yaml:"required"`
-	Target   Duration       `yaml:"target"`
+	Target   Duration       `yaml:"target"` // defaults.target unless set
 }
+
+// Organisation kinds.
+const (
+	KindMinistry     = "ministry"
+	KindMunicipality = "municipality"
+	KindAgency       = "agency"
+)
+
+// Languages.
+const (
+	LangDE = "de"
+	LangEN = "en"
+)
 
 // Person is a staff member.
 type Person struct {
 	ID           string   `yaml:"id"`
 	Name         string   `yaml:"name"`
 	Organisation string   `yaml:"organisation"`
-	Mobile       string   `yaml:"mobile"` // normalised to E.164 at load
-	Email        string   `yaml:"email"`
-	Language     string   `yaml:"language"`
+	Mobile       string   `yaml:"mobile"`   // normalised to E.164 at load
+	Email        string   `yaml:"email"`    // bare address after load
+	Language     string   `yaml:"language"` // defaults.language unless set
 	Functions    []string `yaml:"functions"`
 }
 
@@ -169,7 +193,7 @@ type EscalationPolicy struct {
 	ID    string           `yaml:"id"`
 	Steps []EscalationStep `yaml:"steps"`
 	// Wait is how long a tier may stay silent before the next deputy is alerted;
-	// a node's own wait overrides it.
+	// a node's own wait overrides it. defaults.wait unless set.
 	Wait Duration `yaml:"wait"`
 }
 
@@ -182,27 +206,32 @@ const (
 )
 
 // EscalationStep is one message in a policy: channel and delay after the tier started.
+// Steps are ordered by After (validated non-decreasing).
 type EscalationStep struct {
 	Channel string   `yaml:"channel"`
 	After   Duration `yaml:"after"`
-	If      string   `yaml:"if"`
+	If      string   `yaml:"if"` // IfNoAnswer (set at load when empty) or IfNotDelivered
 }
 
 // CallTree (Alarmierungskette) is an ordered set of nodes.
 type CallTree struct {
 	ID           string `yaml:"id"`
 	Organisation string `yaml:"organisation"`
-	Policy       string `yaml:"policy"`
+	Policy       string `yaml:"policy"` // defaults.policy, then the built-in DefaultPolicy, unless set
 	Nodes        []Node `yaml:"nodes"`
 }
 
 // Node is one position in a call tree: a person with deputies and children.
+// Deputies are alerted in order when the primary does not answer within Wait
+// or answers "unavailable"; children are alerted once the node acknowledged.
 type Node struct {
+	// Function is the staff function this node covers; when empty the
+	// loader sets it to the person's first function.
 	Function string   `yaml:"function"`
-	Person   string   `yaml:"person"`
+	Person   string   `yaml:"person"` // required
 	Deputies []string `yaml:"deputies"`
-	Wait     Duration `yaml:"wait"`
-	Policy   string   `yaml:"policy"`
+	Wait     Duration `yaml:"wait"`   // 0 = the policy's wait (see Config.NodeWait)
+	Policy   string   `yaml:"policy"` // overrides the tree's policy
 	Children []Node   `yaml:"children"`
 }
 
@@ -216,11 +245,66 @@ type Scenario struct {
 	Templates     map[string]MessageTemplates `yaml:"templates"`     // by language
 }
 
-// MessageTemplates are text/template sources for one language.
+// MessageTemplates are text/template sources for one language, executed
+// with TemplateData. For SMS, Kaskade itself adds the exercise marking
+// ("ÜBUNG ") in front and the answer instructions after the text, so the
+// template stays short (under about 80 characters, GSM-7 characters only).
+// Email bodies are plain text.
 type MessageTemplates struct {
 	SMS          string `yaml:"sms"`
 	EmailSubject string `yaml:"email_subject"`
 	EmailBody    string `yaml:"email_body"`
+}
+
+// SystemTemplates are the texts of messages that are not scenario alerts,
+// for one language (top-level `templates:` in the file). All are executed
+// with TemplateData; for Update, .Message is the update text.
+type SystemTemplates struct {
+	Update    MessageTemplates `yaml:"update"`     // Lagemeldung
+	StandDown MessageTemplates `yaml:"stand_down"` // Entwarnung
+	Replies   ReplyTemplates   `yaml:"replies"`    // SMS answers to replies
+}
+
+// ReplyTemplates are the SMS texts that confirm a person's reply.
+type ReplyTemplates struct {
+	Available   string `yaml:"available"`   // reply 1: komme
+	Delayed     string `yaml:"delayed"`     // reply 2 <min>: komme später; .Message holds the minutes
+	Unavailable string `yaml:"unavailable"` // reply 3: komme nicht
+	Unknown     string `yaml:"unknown"`     // reply not understood: how to answer
+}
+
+// TemplateData is what every message template is executed with:
+//
+//	.Title         incident title ("Cyberangriff auf das Landesnetz")
+//	.Message       free text of the declaration, or of a situation update
+//	.Organisation  organisation id ("MI")
+//	.OrgName       organisation name in the recipient's language
+//	.Function      function id of the recipient's node ("it")
+//	.FunctionName  function name in the recipient's language ("IT")
+//	.Person        recipient's name
+//	.ReplyCode     incident reply code ("K7") for people with several open activations
+//	.Severity      disruption, emergency or crisis
+//	.SeverityName  localised severity (Störung, Notfall, Krise)
+//	.Exercise      true for exercises (Übung)
+//	.DeclaredAt    time of declaration
+//	.Scenario      scenario id ("cyberangriff")
+//
+// Templates are checked at load by executing them against SampleData, so a
+// misspelt field is a load error, not a failed alert at 03:12.
+type TemplateData struct {
+	Title        string
+	Message      string
+	Organisation string
+	OrgName      string
+	Function     string
+	FunctionName string
+	Person       string
+	ReplyCode    string
+	Severity     string
+	SeverityName string
+	Exercise     bool
+	DeclaredAt   time.Time
+	Scenario     string
 }
 
 // Severities.

@@ -1,0 +1,360 @@
+package config
+
+import (
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// validator checks a decoded Config and reports problems with the line of
+// the YAML path they concern.
+type validator struct {
+	c     *Config
+	file  string
+	lines map[string]int // nil for configurations built in Go
+	probs *Problems
+}
+
+func (v *validator) add(sev Severity, path, format string, args ...any) {
+	*v.probs = append(*v.probs, Problem{File: v.file, Line: v.line(path), Path: path, Severity: sev, Message: fmt.Sprintf(format, args...)})
+}
+
+func (v *validator) errorf(path, format string, args ...any) { v.add(Error, path, format, args...) }
+func (v *validator) warnf(path, format string, args ...any)  { v.add(Warning, path, format, args...) }
+
+// line finds the line of path, or of its nearest ancestor that is in the
+// file (a missing key is reported at the entry that lacks it).
+func (v *validator) line(path string) int {
+	for p := path; p != ""; {
+		if l, ok := v.lines[p]; ok {
+			return l
+		}
+		i := strings.LastIndexAny(p, ".[")
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+	}
+	return 0
+}
+
+// ids tracks the ids of one kind. Ids must be usable as NATS subject
+// tokens, URL segments and metric labels, hence the token pattern.
+type ids struct {
+	kind  string
+	seen  map[string]string // id → path of first use
+	token *regexp.Regexp
+}
+
+func (v *validator) newIDs(kind string) *ids {
+	return &ids{kind: kind, seen: map[string]string{}, token: regexp.MustCompile(`^[A-Za-z0-9_-]+$`)}
+}
+
+// check reports a missing, malformed or repeated id.
+func (v *validator) checkID(s *ids, path, id string) {
+	switch {
+	case id == "":
+		v.errorf(path, "%s id is missing", s.kind)
+		return
+	case !s.token.MatchString(id):
+		v.errorf(path, "%s id %q may only contain letters, digits, _ and - (ids are used in NATS subjects and URLs)", s.kind, id)
+	}
+	if first, dup := s.seen[id]; dup {
+		v.errorf(path, "duplicate %s id %q (first at line %d)", s.kind, id, v.line(first))
+		return
+	}
+	s.seen[id] = path
+}
+
+func (v *validator) validate() {
+	c := v.c
+	if c.Version != 1 {
+		v.errorf("version", "version must be 1, got %d", c.Version)
+	}
+	v.people() // normalises mobiles and emails, which the index needs
+	c.idx = buildIndex(c)
+
+	v.defaults()
+	v.server()
+	v.channels()
+	v.tokens()
+	v.functions()
+	v.organisations()
+	v.peopleRefs()
+	v.policies()
+	v.callTrees()
+	v.readiness()
+	v.scenarios()
+	v.systemTemplates()
+}
+
+func (v *validator) language(path, lang string) {
+	if lang != LangDE && lang != LangEN {
+		v.errorf(path, "language must be de or en, got %q", lang)
+	}
+}
+
+func (v *validator) defaults() {
+	d := v.c.Defaults
+	v.language("defaults.language", d.Language)
+	if !validRegion(d.Region) {
+		v.errorf("defaults.region", "unknown phone region %q (use an ISO country code such as DE)", d.Region)
+	}
+	if d.Policy != "" {
+		if _, ok := v.c.Policy(d.Policy); !ok {
+			v.errorf("defaults.policy", "unknown policy %q", d.Policy)
+		}
+	}
+}
+
+func (v *validator) httpURL(path, raw string) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		v.errorf(path, "%q is not an absolute http(s) URL", raw)
+	}
+}
+
+func (v *validator) server() {
+	if u := v.c.Server.PublicURL; u != "" {
+		v.httpURL("server.public_url", u)
+	} else if v.c.Channels.Twilio != nil {
+		v.warnf("server.public_url", "public_url is not set; Twilio cannot deliver replies and status callbacks")
+	}
+}
+
+func (v *validator) email(path, addr string) (string, bool) {
+	a, err := mail.ParseAddress(addr)
+	if err != nil {
+		v.errorf(path, "%q is not an email address", addr)
+		return "", false
+	}
+	return a.Address, true
+}
+
+// secretRequired reports a secret that was not written at all (a written
+// one that failed to resolve was already reported by the decoder).
+func (v *validator) secretRequired(path string, s Secret) {
+	if !s.IsSet() && s.Env == "" && s.File == "" {
+		v.errorf(path, "is required")
+	}
+}
+
+func (v *validator) channels() {
+	ch := v.c.Channels
+	for i, as := range ch.Console.As {
+		if as != ChannelSMS && as != ChannelEmail {
+			v.errorf(fmt.Sprintf("channels.console.as[%d]", i), "must be sms or email, got %q", as)
+		}
+	}
+	if ch.Console.Disabled && ch.Twilio == nil && ch.Email == nil {
+		v.errorf("channels", "no channel is configured: the console is disabled and neither twilio nor email is set")
+	}
+	if t := ch.Twilio; t != nil {
+		const p = "channels.twilio"
+		if !regexp.MustCompile(`^AC[0-9a-fA-F]{32}$`).MatchString(t.AccountSID) {
+			v.errorf(p+".account_sid", "must be AC followed by 32 hex digits, got %q", t.AccountSID)
+		}
+		v.secretRequired(p+".auth_token", t.AuthToken)
+		switch {
+		case t.From == "" && t.MessagingServiceSID == "":
+			v.errorf(p, "set from or messaging_service_sid")
+		case t.MessagingServiceSID != "" && !regexp.MustCompile(`^MG[0-9a-fA-F]{32}$`).MatchString(t.MessagingServiceSID):
+			v.errorf(p+".messaging_service_sid", "must be MG followed by 32 hex digits, got %q", t.MessagingServiceSID)
+		}
+		if t.From != "" && !regexp.MustCompile(`^(\+[1-9][0-9]{6,14}|[A-Za-z0-9 ]*[A-Za-z][A-Za-z0-9 ]*)$`).MatchString(t.From) {
+			v.errorf(p+".from", "must be an E.164 number such as +4915100001234 or an alphanumeric sender id, got %q", t.From)
+		} else if !strings.HasPrefix(t.From, "+") && len(t.From) > 11 {
+			v.errorf(p+".from", "an alphanumeric sender id has at most 11 characters, got %q", t.From)
+		}
+		v.httpURL(p+".api_url", t.APIURL)
+		// Twilio accepts a validity period of 1 to 36000 seconds.
+		if t.ValidityPeriod.D().Seconds() < 1 || t.ValidityPeriod.D().Seconds() > 36000 {
+			v.errorf(p+".validity_period", "must be between 1s and 10h, got %s", t.ValidityPeriod)
+		}
+		if t.RatePerSecond < 0 {
+			v.errorf(p+".rate_per_second", "must not be negative")
+		}
+		if t.Concurrency < 1 {
+			v.errorf(p+".concurrency", "must be at least 1, got %d", t.Concurrency)
+		}
+	}
+	if e := ch.Email; e != nil {
+		const p = "channels.email"
+		if e.Host == "" {
+			v.errorf(p+".host", "is required")
+		}
+		if e.Port < 1 || e.Port > 65535 {
+			v.errorf(p+".port", "must be between 1 and 65535, got %d", e.Port)
+		}
+		if !slices.Contains([]string{"mandatory", "opportunistic", "none", "implicit"}, e.TLS) {
+			v.errorf(p+".tls", "must be mandatory, opportunistic, none or implicit, got %q", e.TLS)
+		}
+		if e.Username != "" {
+			v.secretRequired(p+".password", e.Password)
+		}
+		if e.From == "" {
+			v.errorf(p+".from", "is required")
+		} else {
+			v.email(p+".from", e.From)
+		}
+		if e.ReplyTo != "" {
+			v.email(p+".reply_to", e.ReplyTo)
+		}
+		if l := e.Listener; l != nil {
+			if _, _, err := net.SplitHostPort(l.Addr); err != nil {
+				v.errorf(p+".listener.addr", "must be host:port, got %q", l.Addr)
+			}
+			if l.Domain == "" {
+				v.errorf(p+".listener.domain", "is required")
+			}
+		}
+	}
+}
+
+func (v *validator) tokens() {
+	names := v.newIDs("token name")
+	hashes := map[string]string{}
+	for i, t := range v.c.Tokens {
+		p := fmt.Sprintf("tokens[%d]", i)
+		v.checkID(names, p+".name", t.Name)
+		switch t.Role {
+		case RoleViewer, RoleDutyOfficer, RoleAdmin:
+		default:
+			v.errorf(p+".role", "role must be viewer, duty_officer or admin, got %q", t.Role)
+		}
+		if _, err := hex.DecodeString(t.SHA256); err != nil || len(t.SHA256) != 64 {
+			v.errorf(p+".sha256", "must be 64 hex digits (sha256 of the token), got %d characters", len(t.SHA256))
+		} else if first, dup := hashes[strings.ToLower(t.SHA256)]; dup {
+			v.errorf(p+".sha256", "same hash as %s", first)
+		} else {
+			hashes[strings.ToLower(t.SHA256)] = p
+		}
+	}
+}
+
+func (v *validator) functions() {
+	s := v.newIDs("function")
+	for i, f := range v.c.Functions {
+		p := fmt.Sprintf("functions[%d]", i)
+		v.checkID(s, p+".id", f.ID)
+		if f.Name.DE == "" {
+			v.errorf(p+".name.de", "German name is required")
+		}
+	}
+}
+
+func (v *validator) organisations() {
+	s := v.newIDs("organisation")
+	for i, o := range v.c.Organisations {
+		p := fmt.Sprintf("organisations[%d]", i)
+		v.checkID(s, p+".id", o.ID)
+		if o.Name.DE == "" {
+			v.errorf(p+".name.de", "German name is required")
+		}
+		if !slices.Contains([]string{KindMinistry, KindMunicipality, KindAgency}, o.Kind) {
+			v.errorf(p+".kind", "kind must be ministry, municipality or agency, got %q", o.Kind)
+		}
+		if o.CallTree != "" {
+			t, ok := v.c.CallTree(o.CallTree)
+			switch {
+			case !ok:
+				v.errorf(p+".call_tree", "unknown call tree %q", o.CallTree)
+			case t.Organisation != o.ID:
+				v.errorf(p+".call_tree", "call tree %q belongs to organisation %q", o.CallTree, t.Organisation)
+			}
+		}
+	}
+}
+
+// people validates ids and contact points and normalises mobiles to E.164
+// and emails to bare addresses. References are checked in peopleRefs once
+// the index exists.
+func (v *validator) people() {
+	s := v.newIDs("person")
+	mobiles := map[string]string{}
+	emails := map[string]string{}
+	for i := range v.c.People {
+		pe := &v.c.People[i]
+		p := fmt.Sprintf("people[%d]", i)
+		v.checkID(s, p+".id", pe.ID)
+		if pe.Name == "" {
+			v.errorf(p+".name", "name is required")
+		}
+		v.language(p+".language", pe.Language)
+		if pe.Mobile == "" && pe.Email == "" {
+			v.errorf(p, "person %q has neither mobile nor email and cannot be alerted", pe.ID)
+		}
+		if pe.Mobile != "" {
+			e164, err := normaliseMobile(pe.Mobile, v.c.Defaults.Region)
+			if err != nil {
+				v.errorf(p+".mobile", "%v", err)
+			} else if first, dup := mobiles[e164]; dup {
+				// Inbound SMS replies are matched by number, so it must be unique.
+				v.errorf(p+".mobile", "%s is also the mobile of %s; replies could not be told apart", e164, first)
+			} else {
+				mobiles[e164] = pe.ID
+				pe.Mobile = e164
+			}
+		}
+		if pe.Email != "" {
+			if addr, ok := v.email(p+".email", pe.Email); ok {
+				pe.Email = addr
+				key := strings.ToLower(addr)
+				if first, dup := emails[key]; dup {
+					v.warnf(p+".email", "%s is also the email of %s", addr, first)
+				} else {
+					emails[key] = pe.ID
+				}
+			}
+		}
+	}
+}
+
+func (v *validator) peopleRefs() {
+	for i, pe := range v.c.People {
+		p := fmt.Sprintf("people[%d]", i)
+		if pe.Organisation == "" {
+			v.errorf(p+".organisation", "organisation is required")
+		} else if _, ok := v.c.Organisation(pe.Organisation); !ok {
+			v.errorf(p+".organisation", "unknown organisation %q", pe.Organisation)
+		}
+		for j, f := range pe.Functions {
+			if _, ok := v.c.Function(f); !ok {
+				v.errorf(fmt.Sprintf("%s.functions[%d]", p, j), "unknown function %q", f)
+			}
+		}
+	}
+}
+
+func (v *validator) policies() {
+	s := v.newIDs("policy")
+	for i, pol := range v.c.Policies {
+		p := fmt.Sprintf("policies[%d]", i)
+		v.checkID(s, p+".id", pol.ID)
+		if len(pol.Steps) == 0 {
+			v.errorf(p+".steps", "a policy needs at least one step")
+		}
+		var last Duration
+		for j, st := range pol.Steps {
+			sp := fmt.Sprintf("%s.steps[%d]", p, j)
+			if !slices.Contains([]string{ChannelSMS, ChannelEmail, ChannelConsole}, st.Channel) {
+				v.errorf(sp+".channel", "channel must be sms, email or console, got %q", st.Channel)
+			}
+			if st.If != IfNoAnswer && st.If != IfNotDelivered {
+				v.errorf(sp+".if", "if must be empty, no_answer or not_delivered, got %q", st.If)
+			}
+			if st.After < last {
+				v.errorf(sp+".after", "steps must be in time order: %s is earlier than the step before (%s)", st.After, last)
+			}
+			last = max(last, st.After)
+		}
+		if pol.Wait <= 0 {
+			v.errorf(p+".wait", "wait must be positive")
+		}
+	}
+}
