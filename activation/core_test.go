@@ -341,8 +341,8 @@ func TestInvalidResponses(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			evs, err := h.c.Handle(tc.in, h.now)
-			if err == nil || len(evs) != 0 {
-				t.Fatalf("accepted: %v %+v", err, evs)
+			if err == nil || len(evs) != 1 || evs[0].Kind != KindRejected || evs[0].Rejected.Error != err.Error() {
+				t.Fatalf("accepted or not recorded as rejected: %v %+v", err, evs)
 			}
 		})
 	}

@@ -47,16 +47,42 @@ func (d *decider) touch(incident, org string) {
 }
 
 // Handle decides what an input means and returns the events, already applied.
-// An error means the input was refused and nothing was recorded, except for
-// inbound messages, which are always stored.
+// An error means the input was refused: the events then hold only an
+// input_rejected record (and the raw inbound message, which is always stored).
 func (c *Core) Handle(in Input, now time.Time) ([]Event, error) {
 	d := &decider{c: c, now: now, input: in.Seq}
 	err := d.handle(in)
 	d.flushReadiness()
-	if err == nil || len(d.out) > 0 {
-		return d.out, err
+	if err != nil {
+		incident := in.Incident
+		if incident == "" {
+			incident = "_"
+		}
+		rej := &Rejected{Input: in.kind(), Error: err.Error()}
+		if in.Response != nil {
+			rej.Person = in.Response.Person
+		}
+		d.emit(Event{Incident: incident, Kind: KindRejected, Rejected: rej})
 	}
-	return nil, err
+	return d.out, err
+}
+
+func (in Input) kind() string {
+	switch {
+	case in.Declare != nil:
+		return "declare"
+	case in.Response != nil:
+		return "response"
+	case in.Delivery != nil:
+		return "delivery"
+	case in.Update != nil:
+		return "update"
+	case in.StandDown != nil:
+		return "stand_down"
+	case in.Inbound != nil:
+		return "inbound"
+	}
+	return "empty"
 }
 
 func (d *decider) handle(in Input) error {

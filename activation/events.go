@@ -27,6 +27,7 @@ const (
 	KindUpdate            = "situation_update"
 	KindStoodDown         = "stood_down"
 	KindInbound           = "inbound_message"
+	KindRejected          = "input_rejected"
 )
 
 // Event is one fact in the log. Exactly one payload pointer is set, matching Kind.
@@ -50,6 +51,15 @@ type Event struct {
 	Update       *SituationUpdate `json:"update,omitempty"`
 	StandDown    *StandDown       `json:"stand_down,omitempty"`
 	Inbound      *Inbound         `json:"inbound,omitempty"`
+	Rejected     *Rejected        `json:"rejected,omitempty"`
+}
+
+// Rejected records an input the core refused, so every input leaves a trace
+// and a waiting caller learns the outcome.
+type Rejected struct {
+	Input  string `json:"input"` // kind of input: declare, response, delivery, update, stand_down
+	Person string `json:"person,omitempty"`
+	Error  string `json:"error"`
 }
 
 // Declared is the incident record with the duty officer's decision.

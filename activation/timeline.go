@@ -2,6 +2,7 @@ package activation
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/kaskade-bcm/kaskade/notifiers"
 )
@@ -9,9 +10,10 @@ import (
 // timelineCap bounds the timeline kept per incident; the full history is in the stream.
 const timelineCap = 2000
 
-// timelineItem turns a significant event into a line for the board. Routine
-// events (each notification, each first alert) are left out to keep it readable.
-func timelineItem(e Event) (TimelineItem, bool) {
+// Describe turns a significant event into a timeline line for the board.
+// Routine events (each notification, each first alert) are left out to keep
+// it readable; ok is false for them.
+func Describe(e Event) (TimelineItem, bool) {
 	it := TimelineItem{At: e.At, Kind: e.Kind}
 	switch e.Kind {
 	case KindDeclared:
@@ -98,7 +100,7 @@ func (inc *incident) personIn(person, org string) bool {
 }
 
 func (inc *incident) record(e Event) (TimelineItem, bool) {
-	it, ok := timelineItem(e)
+	it, ok := Describe(e)
 	if !ok {
 		return it, false
 	}
@@ -107,4 +109,37 @@ func (inc *incident) record(e Event) (TimelineItem, bool) {
 	}
 	inc.timeline = append(inc.timeline, it)
 	return it, true
+}
+
+// OrgsTouched returns the organisations whose tile an event may change.
+func (c *Core) OrgsTouched(e Event) []string {
+	inc := c.incidents[e.Incident]
+	if inc == nil {
+		return nil
+	}
+	switch e.Kind {
+	case KindActivationStarted:
+		return []string{e.Activation.Org}
+	case KindTierAlerted:
+		return []string{e.Tier.Org}
+	case KindNodeExhausted:
+		return []string{e.Exhausted.Org}
+	case KindReadiness:
+		return []string{e.Readiness.Org}
+	case KindNotification:
+		if e.Notification.Org != "" {
+			return []string{e.Notification.Org}
+		}
+	case KindResponse:
+		var out []string
+		if ps := inc.people[e.Response.Person]; ps != nil {
+			for _, ref := range ps.nodes {
+				if !slices.Contains(out, ref.Org) {
+					out = append(out, ref.Org)
+				}
+			}
+		}
+		return out
+	}
+	return nil
 }

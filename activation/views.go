@@ -51,6 +51,15 @@ func (c *Core) Declaration(id string) (Declared, bool) {
 	return inc.decl, true
 }
 
+// DeclaredAt returns when an incident was declared.
+func (c *Core) DeclaredAt(id string) (time.Time, bool) {
+	inc := c.incidents[id]
+	if inc == nil {
+		return time.Time{}, false
+	}
+	return inc.declaredAt, true
+}
+
 // OpenIncidentsOf returns the open incidents in which a person is part of a
 // plan, oldest first.
 func (c *Core) OpenIncidentsOf(person string) []Declared {

@@ -1,0 +1,222 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kaskade-bcm/kaskade/activation"
+)
+
+// ErrFenced means another writer appended to the event log: this engine's
+// state is stale and it must rebuild before deciding anything again.
+var ErrFenced = errors.New("engine: event log moved under us (another engine is writing)")
+
+// ErrUnavailable wraps failures to reach NATS; HTTP callers answer 503 so
+// that senders (Twilio, browsers) retry instead of losing the input.
+var ErrUnavailable = errors.New("engine: NATS unavailable")
+
+// Options configure an Engine.
+type Options struct {
+	Layout    Layout
+	JS        jetstream.JetStream
+	Logger    *slog.Logger
+	Now       func() time.Time
+	Directory activation.Directory
+	Metrics   *Metrics
+	// Elector decides whether this instance may write; nil means always
+	// (a single instance on embedded NATS).
+	Elector Elector
+	// InputBatch bounds how many inputs are decided per log append (default 512).
+	InputBatch int
+}
+
+// Elector grants leadership: Lead blocks until this instance leads, and
+// returns a context that ends when leadership is lost.
+type Elector interface {
+	Lead(ctx context.Context) (context.Context, error)
+}
+
+// Engine owns the core: it replays the log, decides as the single writer and
+// serves consistent reads of the projection.
+type Engine struct {
+	opts Options
+	log  *slog.Logger
+
+	mu      sync.RWMutex
+	core    *activation.Core
+	lastSeq uint64 // last event stream sequence applied
+	// progress is closed and replaced whenever inputs were applied.
+	progress chan struct{}
+
+	hub    hub
+	ready  atomic.Bool
+	leader atomic.Bool
+	// restarts counts rebuilds after fencing or errors (for tests and metrics).
+	restarts atomic.Int64
+}
+
+// New returns an engine; call Run to start it.
+func New(opts Options) *Engine {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.InputBatch <= 0 {
+		opts.InputBatch = 512
+	}
+	return &Engine{opts: opts, log: opts.Logger, core: activation.NewCore(), progress: make(chan struct{})}
+}
+
+// Ready reports whether the log has been replayed and reads are current.
+func (e *Engine) Ready() bool { return e.ready.Load() }
+
+// Leader reports whether this instance currently decides.
+func (e *Engine) Leader() bool { return e.leader.Load() }
+
+// Run replays the log, then follows or leads until ctx ends. After fencing
+// or a broken connection it rebuilds from the log.
+func (e *Engine) Run(ctx context.Context) error {
+	for {
+		err := e.runOnce(ctx)
+		e.leader.Store(false)
+		if ctx.Err() != nil {
+			return nil
+		}
+		e.restarts.Add(1)
+		e.log.Error("engine restarting from the event log", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}
+
+func (e *Engine) runOnce(ctx context.Context) error {
+	e.mu.Lock()
+	e.core, e.lastSeq = activation.NewCore(), 0
+	e.mu.Unlock()
+	start := time.Now()
+	if err := e.catchUp(ctx); err != nil {
+		return err
+	}
+	e.ready.Store(true)
+	e.log.Info("event log replayed", "events", e.lastSeq, "took", time.Since(start).Round(time.Millisecond))
+	e.signalProgress(nil)
+	leadCtx := ctx
+	if e.opts.Elector != nil {
+		var err error
+		if leadCtx, err = e.follow(ctx); err != nil {
+			return err
+		}
+		// Anything the previous leader wrote before it died.
+		if err := e.catchUp(leadCtx); err != nil {
+			return err
+		}
+	}
+	e.leader.Store(true)
+	e.log.Info("engine leading")
+	return e.lead(leadCtx)
+}
+
+// catchUp applies every event up to the stream's current last sequence.
+func (e *Engine) catchUp(ctx context.Context) error {
+	stream, err := e.opts.JS.Stream(ctx, e.opts.Layout.EventsStream())
+	if err != nil {
+		return fmt.Errorf("engine: events stream: %w", err)
+	}
+	info, err := stream.Info(ctx)
+	if err != nil {
+		return fmt.Errorf("engine: events stream info: %w", err)
+	}
+	target := info.State.LastSeq
+	if target <= e.lastSeq {
+		return nil
+	}
+	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: e.lastSeq + 1,
+	})
+	if err != nil {
+		return fmt.Errorf("engine: replay consumer: %w", err)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(4096))
+	if err != nil {
+		return fmt.Errorf("engine: replay: %w", err)
+	}
+	defer it.Stop()
+	batch := make([]activation.Event, 0, 1024)
+	live := e.ready.Load()
+	flush := func() {
+		e.mu.Lock()
+		for _, ev := range batch {
+			e.core.Apply(ev)
+		}
+		e.mu.Unlock()
+		if live {
+			e.signalProgress(batch)
+		}
+		batch = batch[:0]
+	}
+	for e.lastSeq < target {
+		m, err := it.Next(jetstream.NextMaxWait(5 * time.Second))
+		if err != nil {
+			return fmt.Errorf("engine: replay at %d of %d: %w", e.lastSeq, target, err)
+		}
+		meta, err := m.Metadata()
+		if err != nil {
+			return fmt.Errorf("engine: replay metadata: %w", err)
+		}
+		var ev activation.Event
+		if err := json.Unmarshal(m.Data(), &ev); err != nil {
+			// A corrupt event cannot be skipped silently: it is part of the record.
+			return fmt.Errorf("engine: event %d undecodable: %w", meta.Sequence.Stream, err)
+		}
+		batch = append(batch, ev)
+		e.lastSeq = meta.Sequence.Stream
+		if len(batch) == cap(batch) {
+			flush()
+		}
+	}
+	flush()
+	return nil
+}
+
+// follow keeps the projection current from the log until this instance is
+// elected; it returns the leadership context.
+func (e *Engine) follow(ctx context.Context) (context.Context, error) {
+	type result struct {
+		ctx context.Context
+		err error
+	}
+	done := make(chan result, 1)
+	electCtx, stopElect := context.WithCancel(ctx)
+	defer stopElect()
+	go func() {
+		c, err := e.opts.Elector.Lead(electCtx)
+		done <- result{c, err}
+	}()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		select {
+		case r := <-done:
+			return r.ctx, r.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-tick.C:
+			if err := e.catchUp(ctx); err != nil {
+				return nil, err
+			}
+		}
+	}
+}

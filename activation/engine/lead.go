@@ -1,0 +1,192 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kaskade-bcm/kaskade/activation"
+)
+
+// lead consumes inputs and timers as the single writer of the log.
+func (e *Engine) lead(ctx context.Context) error {
+	cons, err := e.opts.JS.CreateOrUpdateConsumer(ctx, e.opts.Layout.InputStream(), jetstream.ConsumerConfig{
+		Durable: "engine", AckPolicy: jetstream.AckExplicitPolicy, AckWait: time.Minute,
+		MaxAckPending: 4 * e.opts.InputBatch, MaxDeliver: -1,
+	})
+	if err != nil {
+		return fmt.Errorf("engine: input consumer: %w", err)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(2 * e.opts.InputBatch))
+	if err != nil {
+		return fmt.Errorf("engine: input messages: %w", err)
+	}
+	defer it.Stop()
+	msgs := make(chan jetstream.Msg, e.opts.InputBatch)
+	fetchErr := make(chan error, 1)
+	go func() {
+		for {
+			m, err := it.Next()
+			if err != nil {
+				fetchErr <- err
+				return
+			}
+			msgs <- m
+		}
+	}()
+	// Overdue escalations fire at once after a restart.
+	if err := e.tick(ctx); err != nil {
+		return err
+	}
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		e.mu.RLock()
+		due, ok := e.core.NextDue()
+		e.mu.RUnlock()
+		wait := time.Hour
+		if ok {
+			wait = max(due.Sub(e.opts.Now()), 0)
+		}
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case err := <-fetchErr:
+			if errors.Is(err, jetstream.ErrMsgIteratorClosed) && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return fmt.Errorf("engine: input stream: %w", err)
+		case m := <-msgs:
+			batch := []jetstream.Msg{m}
+		drain:
+			for len(batch) < e.opts.InputBatch {
+				select {
+				case m := <-msgs:
+					batch = append(batch, m)
+				default:
+					break drain
+				}
+			}
+			if err := e.decide(ctx, batch); err != nil {
+				return err
+			}
+		case <-timer.C:
+			if err := e.tick(ctx); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// decide applies a batch of inputs, appends the decided events to the log and
+// only then acknowledges the inputs: a crash in between replays them, and the
+// inputs already reflected in the log are skipped by their sequence.
+func (e *Engine) decide(ctx context.Context, batch []jetstream.Msg) error {
+	now := e.opts.Now()
+	var out []activation.Event
+	e.mu.Lock()
+	for _, m := range batch {
+		meta, err := m.Metadata()
+		if err != nil {
+			continue
+		}
+		seq := meta.Sequence.Stream
+		if seq <= e.core.LastInput {
+			continue
+		}
+		var in activation.Input
+		if err := json.Unmarshal(m.Data(), &in); err != nil {
+			e.log.Warn("undecodable input recorded as rejected", "seq", seq, "subject", m.Subject(), "err", err)
+			in = activation.Input{Incident: "_"}
+		}
+		in.Seq = seq
+		evs, err := e.core.Handle(in, now)
+		if err != nil {
+			e.log.Info("input rejected", "seq", seq, "incident", in.Incident, "err", err)
+		}
+		out = append(out, evs...)
+	}
+	e.mu.Unlock()
+	if err := e.persist(ctx, out); err != nil {
+		return err
+	}
+	for _, m := range batch {
+		if err := m.Ack(); err != nil {
+			e.log.Warn("input ack failed; it will be redelivered and skipped", "err", err)
+		}
+	}
+	e.signalProgress(out)
+	return nil
+}
+
+func (e *Engine) tick(ctx context.Context) error {
+	e.mu.Lock()
+	out := e.core.Tick(e.opts.Now())
+	e.mu.Unlock()
+	if len(out) == 0 {
+		return nil
+	}
+	if err := e.persist(ctx, out); err != nil {
+		return err
+	}
+	e.signalProgress(out)
+	return nil
+}
+
+// persistWindow bounds the async publishes awaited at once.
+const persistWindow = 2048
+
+// persist appends events to the log, each expecting the previous sequence,
+// so a second writer is detected instead of interleaved.
+func (e *Engine) persist(ctx context.Context, evs []activation.Event) error {
+	for len(evs) > 0 {
+		n := min(len(evs), persistWindow)
+		futures := make([]jetstream.PubAckFuture, 0, n)
+		for i, ev := range evs[:n] {
+			data, err := json.Marshal(ev)
+			if err != nil {
+				return fmt.Errorf("engine: encode %s: %w", ev.Kind, err)
+			}
+			msg := nats.NewMsg(e.opts.Layout.EventSubject(ev.Incident, ev.Kind))
+			msg.Data = data
+			f, err := e.opts.JS.PublishMsgAsync(msg, jetstream.WithExpectLastSequence(e.lastSeq+uint64(i)))
+			if err != nil {
+				return fmt.Errorf("engine: append: %w", err)
+			}
+			futures = append(futures, f)
+		}
+		for _, f := range futures {
+			select {
+			case <-f.Ok():
+			case err := <-f.Err():
+				var apiErr *jetstream.APIError
+				if errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence {
+					return ErrFenced
+				}
+				return fmt.Errorf("engine: append: %w", err)
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		e.lastSeq += uint64(n)
+		e.opts.Metrics.events(evs[:n], e.incidentInfo)
+		evs = evs[n:]
+	}
+	return nil
+}
+
+func (e *Engine) incidentInfo(id string) (bool, time.Time) {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if v, ok := e.core.Declaration(id); ok {
+		at, _ := e.core.DeclaredAt(id)
+		return v.Exercise, at
+	}
+	return false, time.Time{}
+}

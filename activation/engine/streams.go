@@ -1,0 +1,109 @@
+// Package engine runs the activation core on NATS JetStream: it creates the
+// streams and buckets, replays the event log into a core, consumes inputs
+// as the single writer of the log (fenced by expected sequence numbers),
+// fires durable timers, dispatches notifications through the notifiers with
+// an at-most-once claim per attempt, and fans changes out to live readers.
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// Layout names the subjects, streams and buckets for one subject prefix.
+type Layout struct {
+	Prefix   string // default "kaskade"
+	Replicas int    // stream and bucket replicas (1 embedded, 3 in a cluster)
+}
+
+func (l Layout) prefix() string {
+	if l.Prefix == "" {
+		return "kaskade"
+	}
+	return l.Prefix
+}
+
+func (l Layout) name(suffix string) string {
+	return strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(l.prefix())) + "_" + suffix
+}
+
+// Subjects and names.
+func (l Layout) EventsStream() string  { return l.name("EVENTS") }
+func (l Layout) InputStream() string   { return l.name("INPUT") }
+func (l Layout) DeclareStream() string { return l.name("DECLARE") }
+func (l Layout) ClaimsBucket() string  { return l.name("CLAIMS") }
+func (l Layout) IntakeBucket() string  { return l.name("INTAKE") }
+func (l Layout) RecentBucket() string  { return l.name("INTAKE_RECENT") }
+func (l Layout) StateBucket() string   { return l.name("STATE") }
+
+// DeclareSubject is where declarations arrive.
+func (l Layout) DeclareSubject() string { return l.prefix() + ".incidents.declare" }
+
+// EventSubject is kaskade.events.<incident>.<kind>.
+func (l Layout) EventSubject(incident, kind string) string {
+	return l.prefix() + ".events." + Token(incident) + "." + kind
+}
+
+// EventsFilter matches every event.
+func (l Layout) EventsFilter() string { return l.prefix() + ".events.>" }
+
+// NotificationFilter matches the notification requests the dispatcher sends.
+func (l Layout) NotificationFilter() string { return l.prefix() + ".events.*.notification_requested" }
+
+// InputSubject is kaskade.input.<incident>.<kind>.
+func (l Layout) InputSubject(incident, kind string) string {
+	return l.prefix() + ".input." + Token(incident) + "." + kind
+}
+
+// ReadinessSubject is kaskade.readiness.<incident>.<org>.
+func (l Layout) ReadinessSubject(incident, org string) string {
+	return l.prefix() + ".readiness." + Token(incident) + "." + Token(org)
+}
+
+// Token makes a string safe as one subject token.
+func Token(s string) string {
+	if s == "" {
+		return "_"
+	}
+	return strings.Map(func(r rune) rune {
+		if r == '.' || r == '*' || r == '>' || r <= ' ' {
+			return '_'
+		}
+		return r
+	}, s)
+}
+
+// Ensure creates or updates every stream and bucket Kaskade needs.
+func (l Layout) Ensure(ctx context.Context, js jetstream.JetStream) error {
+	r := max(l.Replicas, 1)
+	streams := []jetstream.StreamConfig{
+		{Name: l.EventsStream(), Subjects: []string{l.EventsFilter()}, Storage: jetstream.FileStorage, Replicas: r,
+			Retention: jetstream.LimitsPolicy, Duplicates: 2 * time.Minute, Description: "Kaskade event log (system of record)"},
+		{Name: l.InputStream(), Subjects: []string{l.prefix() + ".input.>"}, Storage: jetstream.FileStorage, Replicas: r,
+			Retention: jetstream.WorkQueuePolicy, Duplicates: 2 * time.Minute, Description: "Kaskade inputs for the engine"},
+		// NoAck: a request on the declare subject must be answered by Kaskade, not by the stream.
+		{Name: l.DeclareStream(), Subjects: []string{l.DeclareSubject()}, Storage: jetstream.FileStorage, Replicas: r,
+			Retention: jetstream.LimitsPolicy, MaxAge: 30 * 24 * time.Hour, NoAck: true, Description: "Kaskade declarations as published"},
+	}
+	for _, sc := range streams {
+		if _, err := js.CreateOrUpdateStream(ctx, sc); err != nil {
+			return fmt.Errorf("engine: stream %s: %w", sc.Name, err)
+		}
+	}
+	buckets := []jetstream.KeyValueConfig{
+		{Bucket: l.ClaimsBucket(), Replicas: r, Storage: jetstream.FileStorage, Description: "at-most-once claims per notification attempt"},
+		{Bucket: l.IntakeBucket(), Replicas: r, Storage: jetstream.FileStorage, Description: "declaration client ids → incident ids"},
+		{Bucket: l.RecentBucket(), Replicas: r, Storage: jetstream.FileStorage, TTL: time.Hour, Description: "recent declarations without client id"},
+		{Bucket: l.StateBucket(), Replicas: r, Storage: jetstream.FileStorage, Description: "counters and leases"},
+	}
+	for _, kc := range buckets {
+		if _, err := js.CreateOrUpdateKeyValue(ctx, kc); err != nil {
+			return fmt.Errorf("engine: bucket %s: %w", kc.Bucket, err)
+		}
+	}
+	return nil
+}
