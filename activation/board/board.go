@@ -1,0 +1,213 @@
+// Package board serves Kaskade's live readiness board (Lagebild) for the
+// situation centre: the HTML page and its embedded assets, cookie sessions
+// for the browser, a Server-Sent Events stream of the read model and the
+// drill-down endpoint for one organisation.
+//
+// The board only reads. Actions on the page (declare, situation update,
+// response on someone's behalf, stand-down) call the REST API, which other
+// packages serve on the same mux; that API can use [Board.SessionRole] and
+// [Board.CheckCSRF] to accept the board's cookie sessions.
+package board
+
+import (
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/config"
+)
+
+// Source is the read model the board shows.
+type Source interface {
+	// Incidents returns all incidents, newest first, with full readiness.
+	Incidents() []activation.IncidentView
+	// Detail returns the drill-down for one organisation in one incident.
+	Detail(incident, org string) (activation.OrgDetail, bool)
+	// Scenarios lists the scenarios for the declare form.
+	Scenarios() []activation.ScenarioInfo
+	// Subscribe delivers live changes in Seq order. A slow subscriber may be
+	// dropped: its channel is closed and it must resynchronise.
+	Subscribe() (changes <-chan activation.Change, cancel func())
+}
+
+// Authenticator checks API tokens.
+type Authenticator interface {
+	// Authenticate checks an API token (the same tokens the REST API takes as Bearer).
+	Authenticate(token string) (name string, role config.Role, ok bool)
+}
+
+// Options configure a Board.
+type Options struct {
+	Source Source
+	Auth   Authenticator
+	Logger *slog.Logger
+	// Now is the clock for sessions and the stream; time.Now when nil.
+	Now func() time.Time
+	// SecureCookies marks the session cookie Secure (set it behind HTTPS).
+	SecureCookies bool
+}
+
+// Defaults for the stream and sessions.
+const (
+	DefaultHeartbeat      = 15 * time.Second
+	DefaultCoalesceWindow = 200 * time.Millisecond
+	DefaultSessionTTL     = 12 * time.Hour
+	DefaultSessionIdle    = 4 * time.Hour
+)
+
+// Board serves the live board. Create it with New.
+type Board struct {
+	src    Source
+	auth   Authenticator
+	log    *slog.Logger
+	now    func() time.Time
+	secure bool
+
+	sessions *sessionStore
+	limiter  *loginLimiter
+
+	// Tunables, changed only by tests before serving.
+	heartbeat   time.Duration
+	coalesce    time.Duration
+	maxPending  int           // timeline items buffered per stream before it is dropped
+	writeWait   time.Duration // deadline for one write to a stream client
+	streamRetry time.Duration // reconnect delay suggested to EventSource
+
+	streamsMu sync.Mutex
+	streams   int
+}
+
+// New returns a Board. Source and Auth are required.
+func New(opts Options) *Board {
+	if opts.Source == nil || opts.Auth == nil {
+		panic("board: Options.Source and Options.Auth are required")
+	}
+	b := &Board{
+		src:         opts.Source,
+		auth:        opts.Auth,
+		log:         opts.Logger,
+		now:         opts.Now,
+		secure:      opts.SecureCookies,
+		heartbeat:   DefaultHeartbeat,
+		coalesce:    DefaultCoalesceWindow,
+		maxPending:  5000,
+		writeWait:   30 * time.Second,
+		streamRetry: 2 * time.Second,
+	}
+	if b.log == nil {
+		b.log = slog.New(slog.DiscardHandler)
+	}
+	if b.now == nil {
+		b.now = time.Now
+	}
+	b.sessions = newSessionStore(b.now, DefaultSessionTTL, DefaultSessionIdle)
+	b.limiter = newLoginLimiter(b.now)
+	return b
+}
+
+// Register adds the board's routes to mux:
+//
+//	GET  /                                          board page (?lang=en, ?wall=1)
+//	GET  /assets/…                                  embedded CSS, JS, icons
+//	GET  /login, POST /login                        token login → session cookie
+//	POST /logout                                    CSRF-checked
+//	GET  /api/v1/session                            {name, role, csrf}
+//	GET  /api/v1/stream                             Server-Sent Events
+//	GET  /api/v1/incidents/{id}/organisations/{org} drill-down (OrgDetail)
+func (b *Board) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{$}", b.handlePage)
+	mux.Handle("GET /assets/", http.StripPrefix("/assets/", http.HandlerFunc(serveAsset)))
+	mux.HandleFunc("GET /login", b.handleLoginPage)
+	mux.HandleFunc("POST /login", b.handleLogin)
+	mux.HandleFunc("POST /logout", b.handleLogout)
+	mux.HandleFunc("GET /api/v1/session", b.handleSession)
+	mux.HandleFunc("GET /api/v1/stream", b.handleStream)
+	mux.HandleFunc("GET /api/v1/incidents/{id}/organisations/{org}", b.handleDetail)
+}
+
+// principal is an authenticated caller.
+type principal struct {
+	name string
+	role config.Role
+	sess *session // nil for Bearer
+}
+
+// authenticate accepts a session cookie or an Authorization: Bearer token.
+func (b *Board) authenticate(r *http.Request) (principal, bool) {
+	if tok, ok := bearer(r); ok {
+		name, role, ok := b.auth.Authenticate(tok)
+		if !ok {
+			return principal{}, false
+		}
+		return principal{name: name, role: role}, true
+	}
+	s, ok := b.sessionFor(r)
+	if !ok {
+		return principal{}, false
+	}
+	return principal{name: s.name, role: s.role, sess: s}, true
+}
+
+func bearer(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	if len(h) < 7 || !strings.EqualFold(h[:7], "bearer ") {
+		return "", false
+	}
+	tok := strings.TrimSpace(h[7:])
+	return tok, tok != ""
+}
+
+func (b *Board) handleDetail(w http.ResponseWriter, r *http.Request) {
+	if _, ok := b.authenticate(r); !ok {
+		writeUnauthorized(w)
+		return
+	}
+	d, ok := b.src.Detail(r.PathValue("id"), r.PathValue("org"))
+	if !ok {
+		writeError(w, http.StatusNotFound, "not_found", "unknown incident or organisation")
+		return
+	}
+	if d.Nodes == nil {
+		d.Nodes = []activation.NodeView{}
+	}
+	if d.Timeline == nil {
+		d.Timeline = []activation.TimelineItem{}
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+type apiError struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	var e apiError
+	e.Error.Code, e.Error.Message = code, msg
+	writeJSON(w, status, e)
+}
+
+func writeUnauthorized(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="kaskade"`)
+	writeError(w, http.StatusUnauthorized, "unauthorized", "log in or send Authorization: Bearer <token>")
+}
+
+// canAct reports whether a role may change things (declare, respond, stand down).
+func canAct(r config.Role) bool {
+	return r == config.RoleDutyOfficer || r == config.RoleAdmin
+}

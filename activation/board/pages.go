@@ -1,0 +1,208 @@
+package board
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"html/template"
+	"io/fs"
+	"mime"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+)
+
+//go:embed assets templates
+var files embed.FS
+
+var templates = template.Must(template.New("").ParseFS(files, "templates/*.html"))
+
+type asset struct {
+	body  []byte
+	etag  string
+	ctype string
+}
+
+var (
+	assets       = map[string]asset{}
+	assetVersion string // hash over all assets, for cache busting
+)
+
+func init() {
+	all := sha256.New()
+	err := fs.WalkDir(files, "assets", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		body, err := files.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(body)
+		all.Write(sum[:])
+		ct := mime.TypeByExtension(path.Ext(p))
+		if ct == "" {
+			ct = http.DetectContentType(body)
+		}
+		assets[strings.TrimPrefix(p, "assets/")] = asset{body: body, etag: `"` + hex.EncodeToString(sum[:8]) + `"`, ctype: ct}
+		return nil
+	})
+	if err != nil {
+		panic(err)
+	}
+	assetVersion = hex.EncodeToString(all.Sum(nil)[:6])
+}
+
+// serveAsset serves an embedded file; the path has /assets/ stripped.
+func serveAsset(w http.ResponseWriter, r *http.Request) {
+	a, ok := assets[r.URL.Path]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", a.ctype)
+	h.Set("ETag", a.etag)
+	h.Set("X-Content-Type-Options", "nosniff")
+	if r.URL.Query().Get("v") == assetVersion {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		h.Set("Cache-Control", "no-cache")
+	}
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.body))
+}
+
+const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+func pageHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", csp)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+}
+
+// langOf returns "en" for ?lang=en and "de" otherwise.
+func langOf(r *http.Request) string {
+	if r.URL.Query().Get("lang") == "en" || r.FormValue("lang") == "en" {
+		return "en"
+	}
+	return "de"
+}
+
+type pageData struct {
+	Lang    string
+	Wall    bool
+	Name    string
+	Role    string
+	CanAct  bool
+	CSRF    string
+	Version string
+}
+
+func (b *Board) handlePage(w http.ResponseWriter, r *http.Request) {
+	s, ok := b.sessionFor(r)
+	if !ok {
+		next := "/"
+		if r.URL.RawQuery != "" {
+			next += "?" + r.URL.RawQuery
+		}
+		q := url.Values{"next": {next}}
+		if langOf(r) == "en" {
+			q.Set("lang", "en")
+		}
+		http.Redirect(w, r, "/login?"+q.Encode(), http.StatusSeeOther)
+		return
+	}
+	q := r.URL.Query()
+	d := pageData{
+		Lang:    langOf(r),
+		Wall:    q.Get("wall") == "1" || q.Get("wall") == "true",
+		Name:    s.name,
+		Role:    string(s.role),
+		CanAct:  canAct(s.role),
+		CSRF:    s.csrf,
+		Version: assetVersion,
+	}
+	b.render(w, http.StatusOK, "index.html", d)
+}
+
+type loginData struct {
+	Lang    string
+	T       map[string]string
+	Next    string
+	Error   string
+	Version string
+	Other   string // URL of the page in the other language
+}
+
+func (b *Board) handleLoginPage(w http.ResponseWriter, r *http.Request) {
+	b.renderLogin(w, http.StatusOK, langOf(r), safeNext(r.URL.Query().Get("next")), "")
+}
+
+func (b *Board) renderLogin(w http.ResponseWriter, status int, lang, next, errMsg string) {
+	other := "en"
+	if lang == "en" {
+		other = "de"
+	}
+	q := url.Values{"lang": {other}}
+	if next != "/" {
+		q.Set("next", next)
+	}
+	b.render(w, status, "login.html", loginData{
+		Lang: lang, T: loginText[lang], Next: next, Error: errMsg, Version: assetVersion,
+		Other: "/login?" + q.Encode(),
+	})
+}
+
+func (b *Board) render(w http.ResponseWriter, status int, name string, data any) {
+	var buf bytes.Buffer
+	if err := templates.ExecuteTemplate(&buf, name, data); err != nil {
+		b.log.Error("board template", "template", name, "err", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	pageHeaders(w)
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+var loginText = map[string]map[string]string{
+	"de": {
+		"title":    "Anmeldung – Kaskade Lagebild",
+		"heading":  "Anmeldung zum Lagebild",
+		"intro":    "Melden Sie sich mit Ihrem API-Token an (dasselbe Token wie für die REST-API).",
+		"token":    "API-Token",
+		"submit":   "Anmelden",
+		"other":    "English",
+		"subtitle": "Alarmierung und Arbeitsfähigkeit der Krisenstäbe",
+	},
+	"en": {
+		"title":    "Sign in – Kaskade situation board",
+		"heading":  "Sign in to the situation board",
+		"intro":    "Sign in with your API token (the same token the REST API accepts).",
+		"token":    "API token",
+		"submit":   "Sign in",
+		"other":    "Deutsch",
+		"subtitle": "Alerting and readiness of the crisis staffs",
+	},
+}
+
+var messages = map[string]map[string]string{
+	"de": {
+		"login.invalid": "Das Token ist ungültig. Bitte prüfen Sie die Eingabe.",
+		"login.toomany": "Zu viele Fehlversuche. Bitte warten Sie eine Minute.",
+	},
+	"en": {
+		"login.invalid": "The token is not valid. Please check it.",
+		"login.toomany": "Too many failed attempts. Please wait a minute.",
+	},
+}
+
+func msg(lang, key string) string { return messages[lang][key] }

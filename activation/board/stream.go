@@ -1,0 +1,270 @@
+package board
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/kaskade-bcm/kaskade/activation"
+)
+
+// snapshot is the first event of every stream.
+type snapshot struct {
+	Incidents []activation.IncidentView `json:"incidents"`
+	Scenarios []activation.ScenarioInfo `json:"scenarios"`
+	// Now is the server time, so the page can correct a wrong local clock.
+	Now time.Time `json:"now"`
+}
+
+// coalescer buffers changes between two writes to one stream client. Within
+// one batch it keeps only the latest readiness per (incident, org) and the
+// latest incident view per incident; timeline items and unknown kinds are all
+// kept. take returns the batch in Seq order.
+type coalescer struct {
+	mu        sync.Mutex
+	readiness map[[2]string]activation.Change
+	incidents map[string]activation.Change
+	others    []activation.Change
+	max       int  // bound on others
+	overflow  bool // more than max others: the client must resync
+	closed    bool // the subscription ended
+	kick      chan struct{}
+}
+
+func newCoalescer(max int) *coalescer {
+	return &coalescer{
+		readiness: make(map[[2]string]activation.Change),
+		incidents: make(map[string]activation.Change),
+		max:       max,
+		kick:      make(chan struct{}, 1),
+	}
+}
+
+func (c *coalescer) add(ch activation.Change) {
+	c.mu.Lock()
+	switch {
+	case ch.Kind == "readiness" && ch.Readiness != nil:
+		k := [2]string{ch.IncidentID, ch.Readiness.Org}
+		if old, ok := c.readiness[k]; !ok || old.Seq < ch.Seq {
+			c.readiness[k] = ch
+		}
+	case ch.Kind == "incident" && ch.Incident != nil:
+		if old, ok := c.incidents[ch.IncidentID]; !ok || old.Seq < ch.Seq {
+			c.incidents[ch.IncidentID] = ch
+		}
+	default:
+		if len(c.others) >= c.max {
+			c.overflow = true
+		} else {
+			c.others = append(c.others, ch)
+		}
+	}
+	c.mu.Unlock()
+	c.signal()
+}
+
+func (c *coalescer) close() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	c.signal()
+}
+
+func (c *coalescer) signal() {
+	select {
+	case c.kick <- struct{}{}:
+	default:
+	}
+}
+
+// take empties the buffer. It reports whether the subscription has ended or
+// overflowed, after which the stream must end once the batch is written.
+func (c *coalescer) take() (batch []activation.Change, end bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	batch = make([]activation.Change, 0, len(c.readiness)+len(c.incidents)+len(c.others))
+	for k, ch := range c.readiness {
+		batch = append(batch, ch)
+		delete(c.readiness, k)
+	}
+	for k, ch := range c.incidents {
+		batch = append(batch, ch)
+		delete(c.incidents, k)
+	}
+	batch = append(batch, c.others...)
+	c.others = c.others[:0]
+	slices.SortStableFunc(batch, func(a, b activation.Change) int {
+		switch {
+		case a.Seq < b.Seq:
+			return -1
+		case a.Seq > b.Seq:
+			return 1
+		}
+		return 0
+	})
+	return batch, c.closed || c.overflow
+}
+
+// handleStream serves GET /api/v1/stream as Server-Sent Events.
+//
+// Every connection, including a reconnect with Last-Event-ID, starts with a
+// full snapshot. Then change events follow in Seq order, coalesced per
+// window. When the source drops the subscription the response ends, so the
+// browser reconnects and resynchronises.
+func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
+	p, ok := b.authenticate(r)
+	if !ok {
+		writeUnauthorized(w)
+		return
+	}
+	rc := http.NewResponseController(w)
+	ctx := r.Context()
+
+	// Subscribe before the snapshot, so nothing falls between them. A change
+	// that the snapshot already contains is applied twice, which is harmless:
+	// readiness and incident changes carry whole values.
+	changes, cancel := b.src.Subscribe()
+	defer cancel()
+	snap := snapshot{Incidents: b.src.Incidents(), Scenarios: b.src.Scenarios(), Now: b.now().UTC()}
+	if snap.Incidents == nil {
+		snap.Incidents = []activation.IncidentView{}
+	}
+	if snap.Scenarios == nil {
+		snap.Scenarios = []activation.ScenarioInfo{}
+	}
+
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(http.StatusOK)
+
+	b.streamsMu.Lock()
+	b.streams++
+	n := b.streams
+	b.streamsMu.Unlock()
+	defer func() {
+		b.streamsMu.Lock()
+		b.streams--
+		b.streamsMu.Unlock()
+	}()
+	b.log.Debug("board stream open", "name", p.name, "last_event_id", r.Header.Get("Last-Event-ID"), "streams", n)
+
+	bw := bufio.NewWriterSize(w, 32<<10)
+	var lastID uint64
+	flush := func() error {
+		_ = rc.SetWriteDeadline(time.Now().Add(b.writeWait))
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+		if err := rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+			return err
+		}
+		return nil
+	}
+
+	// Snapshot.
+	bw.WriteString("retry: " + strconv.FormatInt(b.streamRetry.Milliseconds(), 10) + "\n")
+	if err := writeEvent(bw, "snapshot", "snap-"+strconv.FormatInt(b.now().UnixMilli(), 10), snap); err != nil {
+		b.log.Error("board stream snapshot", "err", err)
+		return
+	}
+	if err := flush(); err != nil {
+		return
+	}
+
+	// Reader: drain the subscription into the coalescer, so a slow client
+	// never holds up the source.
+	co := newCoalescer(b.maxPending)
+	done := make(chan struct{})
+	defer close(done)
+	go func() {
+		for {
+			select {
+			case ch, ok := <-changes:
+				if !ok {
+					co.close()
+					return
+				}
+				co.add(ch)
+			case <-done:
+				return
+			}
+		}
+	}()
+
+	hb := time.NewTicker(b.heartbeat)
+	defer hb.Stop()
+	var lastWrite time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hb.C:
+			bw.WriteString(": heartbeat\n\n")
+			ping := struct {
+				Now time.Time `json:"now"`
+			}{b.now().UTC()}
+			if err := writeEvent(bw, "ping", "", ping); err != nil {
+				return
+			}
+			if err := flush(); err != nil {
+				return
+			}
+		case <-co.kick:
+			// Leading edge: an isolated change goes out at once; within a
+			// burst, at most one batch per coalescing window.
+			if wait := b.coalesce - time.Since(lastWrite); wait > 0 {
+				t := time.NewTimer(wait)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return
+				case <-t.C:
+				}
+			}
+			batch, end := co.take()
+			for _, ch := range batch {
+				if ch.Seq > lastID {
+					lastID = ch.Seq
+				}
+				if err := writeEvent(bw, "change", strconv.FormatUint(ch.Seq, 10), ch); err != nil {
+					b.log.Error("board stream change", "err", err)
+					return
+				}
+			}
+			if len(batch) > 0 {
+				if err := flush(); err != nil {
+					return
+				}
+				lastWrite = time.Now()
+			}
+			if end {
+				b.log.Debug("board stream ends; client will resync", "name", p.name, "last_seq", lastID)
+				return
+			}
+		}
+	}
+}
+
+// writeEvent writes one SSE event. JSON never contains a raw newline, so the
+// data fits on one line.
+func writeEvent(w *bufio.Writer, event, id string, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if id != "" {
+		w.WriteString("id: " + id + "\n")
+	}
+	w.WriteString("event: " + event + "\ndata: ")
+	w.Write(data)
+	_, err = w.WriteString("\n\n")
+	return err
+}
