@@ -143,9 +143,31 @@ func (v *validator) readiness() {
 	}
 }
 
+// nodePaths returns every node of a tree with its YAML path.
+func (v *validator) nodePaths(tree *CallTree) map[*Node]string {
+	prefix := "call_trees[?]"
+	for i := range v.c.CallTrees {
+		if &v.c.CallTrees[i] == tree {
+			prefix = fmt.Sprintf("call_trees[%d]", i)
+		}
+	}
+	paths := map[*Node]string{}
+	var walk func(path string, nodes []Node)
+	walk = func(path string, nodes []Node) {
+		for i := range nodes {
+			p := fmt.Sprintf("%s[%d]", path, i)
+			paths[&nodes[i]] = p
+			walk(p+".children", nodes[i].Children)
+		}
+	}
+	walk(prefix+".nodes", tree.Nodes)
+	return paths
+}
+
 func (v *validator) coverage(tree *CallTree, f string, need int, path string) {
 	var nodes []*Node
 	var people []string
+	paths := v.nodePaths(tree)
 	tree.Walk(func(n, _ *Node) {
 		if n.Function == f {
 			nodes = append(nodes, n)
@@ -166,7 +188,8 @@ func (v *validator) coverage(tree *CallTree, f string, need int, path string) {
 	bySMS := false
 	for _, n := range nodes {
 		if len(n.Deputies) == 0 {
-			v.warnf(path, "function %q has no deputy in call tree %q (node of person %q); BSI 200-4 asks for at least one deputy per role", f, tree.ID, n.Person)
+			// Reported at the node, where the deputy belongs.
+			v.warnf(paths[n]+".deputies", "required function %q has no deputy (person %q); BSI 200-4 asks for at least one deputy per role", f, n.Person)
 		}
 		sms, _, console := channelsOf(v.c.PolicyFor(tree, n))
 		if console {
