@@ -176,7 +176,7 @@ func (d *decider) advanceTier(inc *incident, org string, node, tier int) {
 			return
 		}
 		d.notify(inc, Notification{Person: pn.People[tier], Channel: step.Channel, Purpose: notifiers.PurposeAlert,
-			Org: org, Node: node, Tier: tier, Step: ts.next})
+			Org: org, Function: pn.Function, Node: node, Tier: tier, Step: ts.next})
 		return
 	}
 	// No step left. If every channel failed, the next deputy takes over at once.

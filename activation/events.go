@@ -127,10 +127,11 @@ type Notification struct {
 	Channel string            `json:"channel"`
 	Purpose notifiers.Purpose `json:"purpose"`
 	// Org, Node, Tier and Step locate an alert within the call tree.
-	Org  string `json:"org,omitempty"`
-	Node int    `json:"node"`
-	Tier int    `json:"tier"`
-	Step int    `json:"step"`
+	Org      string `json:"org,omitempty"`
+	Function string `json:"function,omitempty"`
+	Node     int    `json:"node"`
+	Tier     int    `json:"tier"`
+	Step     int    `json:"step"`
 	// Text is the free text of updates and stand-downs.
 	Text string `json:"text,omitempty"`
 }

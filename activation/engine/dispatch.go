@@ -1,0 +1,177 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/notifiers"
+)
+
+// Composer renders a notification request into a message for its channel.
+type Composer interface {
+	Compose(n activation.Notification, incident activation.Declared) (notifiers.Message, error)
+}
+
+// DispatchOptions configure the dispatcher.
+type DispatchOptions struct {
+	// Notifiers by channel name (sms, email, console).
+	Notifiers map[string]notifiers.Notifier
+	Composer  Composer
+	// Workers bounds concurrent sends (default 256); each notifier bounds
+	// its own provider concurrency and rate below that.
+	Workers int
+	// Instance names this process in claims (for forensics after a crash).
+	Instance string
+	// SendTimeout bounds one send including retries (default 2 minutes).
+	SendTimeout time.Duration
+}
+
+// Dispatch sends requested notifications until ctx ends, then finishes the
+// sends in flight. Every attempt is claimed with a create-only key before the
+// provider is called: a redelivered request whose claim exists was in flight
+// during a crash and is reported as unknown, never sent twice.
+func (e *Engine) Dispatch(ctx context.Context, opts DispatchOptions) error {
+	if opts.Workers <= 0 {
+		opts.Workers = 256
+	}
+	if opts.SendTimeout <= 0 {
+		opts.SendTimeout = 2 * time.Minute
+	}
+	kv, err := e.opts.JS.KeyValue(ctx, e.opts.Layout.ClaimsBucket())
+	if err != nil {
+		return fmt.Errorf("engine: claims bucket: %w", err)
+	}
+	cons, err := e.opts.JS.CreateOrUpdateConsumer(ctx, e.opts.Layout.EventsStream(), jetstream.ConsumerConfig{
+		Durable: "dispatch", FilterSubject: e.opts.Layout.NotificationFilter(),
+		AckPolicy: jetstream.AckExplicitPolicy, AckWait: opts.SendTimeout + 30*time.Second,
+		MaxAckPending: 4 * opts.Workers, MaxDeliver: -1,
+	})
+	if err != nil {
+		return fmt.Errorf("engine: dispatch consumer: %w", err)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(2 * opts.Workers))
+	if err != nil {
+		return fmt.Errorf("engine: dispatch messages: %w", err)
+	}
+	d := &dispatcher{e: e, opts: opts, kv: kv}
+	work := make(chan jetstream.Msg)
+	var wg sync.WaitGroup
+	for range opts.Workers {
+		wg.Go(func() {
+			for m := range work {
+				d.handle(m)
+			}
+		})
+	}
+	go func() {
+		<-ctx.Done()
+		it.Stop()
+	}()
+	var runErr error
+	for {
+		m, err := it.Next()
+		if err != nil {
+			if ctx.Err() == nil {
+				runErr = fmt.Errorf("engine: dispatch: %w", err)
+			}
+			break
+		}
+		work <- m
+	}
+	close(work)
+	wg.Wait() // drain: sends in flight finish and report
+	return runErr
+}
+
+type dispatcher struct {
+	e    *Engine
+	opts DispatchOptions
+	kv   jetstream.KeyValue
+}
+
+func (d *dispatcher) handle(m jetstream.Msg) {
+	ctx, cancel := context.WithTimeout(context.Background(), d.opts.SendTimeout)
+	defer cancel()
+	log := d.e.log
+	var ev activation.Event
+	if err := json.Unmarshal(m.Data(), &ev); err != nil || ev.Notification == nil {
+		log.Error("undecodable notification request dropped", "subject", m.Subject(), "err", err)
+		_ = m.Term()
+		return
+	}
+	n := *ev.Notification
+	var decl activation.Declared
+	var state notifiers.State
+	var known bool
+	d.e.View(func(c *activation.Core) {
+		decl, known = c.Declaration(ev.Incident)
+		_, state, _ = c.NotificationInfo(ev.Incident, n.ID)
+	})
+	if !known {
+		// This instance's projection lags the log; try again shortly.
+		_ = m.NakWithDelay(100 * time.Millisecond)
+		return
+	}
+	if _, err := d.kv.Create(ctx, n.ID, []byte(d.opts.Instance)); err != nil {
+		if !errors.Is(err, jetstream.ErrKeyExists) {
+			log.Warn("claim failed; will retry", "notification", n.ID, "err", err)
+			_ = m.NakWithDelay(time.Second)
+			return
+		}
+		// Claimed before: a send was in flight when a dispatcher died, or
+		// its report was lost. Its outcome is unknown unless reported.
+		if state == notifiers.StatePending || state == notifiers.StateSending || state == "" {
+			d.report(ctx, ev.Incident, activation.Delivery{Notification: n.ID, State: notifiers.StateUnknown,
+				Detail: "claimed before a restart; outcome unknown, not resent"})
+		}
+		_ = m.Ack()
+		return
+	}
+	receipt := d.send(ctx, n, decl)
+	d.e.opts.Metrics.Outcome(n.Channel, string(receipt.State))
+	d.report(ctx, ev.Incident, activation.Delivery{Notification: n.ID, State: receipt.State,
+		ProviderID: receipt.ProviderID, Code: receipt.Code, Detail: receipt.Detail})
+	_ = m.Ack()
+}
+
+func (d *dispatcher) send(ctx context.Context, n activation.Notification, decl activation.Declared) notifiers.Receipt {
+	notifier := d.opts.Notifiers[n.Channel]
+	if notifier == nil {
+		return notifiers.Receipt{State: notifiers.StateFailed, Code: "no_channel",
+			Detail: fmt.Sprintf("%v: %s", notifiers.ErrNoChannel, n.Channel)}
+	}
+	msg, err := d.opts.Composer.Compose(n, decl)
+	if err != nil {
+		return notifiers.Receipt{State: notifiers.StateFailed, Code: "compose", Detail: err.Error()}
+	}
+	r, err := notifier.Notify(ctx, msg)
+	if err != nil {
+		// Not a receipt: the call ended without an answer we can trust.
+		return notifiers.Receipt{State: notifiers.StateUnknown, Detail: err.Error()}
+	}
+	return r
+}
+
+// report hands a delivery state back to the engine, retrying while NATS is
+// briefly away; the message id makes retries harmless.
+func (d *dispatcher) report(ctx context.Context, incident string, dl activation.Delivery) {
+	in := activation.Input{Incident: incident, Delivery: &dl}
+	for attempt := 0; ; attempt++ {
+		_, err := d.e.Submit(ctx, in, "dlv-"+dl.Notification+"-"+string(dl.State))
+		if err == nil {
+			return
+		}
+		if ctx.Err() != nil || attempt == 20 {
+			d.e.log.Error("delivery report lost; the escalation timer covers it", "notification", dl.Notification, "err", err)
+			return
+		}
+		time.Sleep(time.Duration(attempt+1) * 100 * time.Millisecond)
+	}
+}

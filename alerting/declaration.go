@@ -1,0 +1,170 @@
+// Package alerting owns incidents and their intake: the declaration contract
+// (NATS, HTTP, CLI), its validation against the configuration, the duty
+// officer's decision record, deduplication by client id, and incident ids.
+package alerting
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/config"
+)
+
+// Declaration is the JSON a duty officer (or a system) sends to declare an
+// incident, on kaskade.incidents.declare or POST /api/v1/incidents.
+type Declaration struct {
+	// ID is an optional client key: the same id never activates twice.
+	ID            string   `json:"id,omitempty"`
+	Scenario      string   `json:"scenario"`
+	Title         string   `json:"title,omitempty"`
+	Severity      string   `json:"severity,omitempty"`
+	Organisations []string `json:"organisations,omitempty"`
+	Exercise      bool     `json:"exercise"`
+	DeclaredBy    string   `json:"declared_by"`
+	Reason        string   `json:"reason"`
+	Message       string   `json:"message,omitempty"`
+}
+
+// Error codes of declarations and the API.
+const (
+	CodeInvalidJSON         = "invalid_json"
+	CodeUnknownScenario     = "unknown_scenario"
+	CodeUnknownOrganisation = "unknown_organisation"
+	CodeMissingReason       = "missing_reason"
+	CodeMissingDeclaredBy   = "missing_declared_by"
+	CodeInvalidSeverity     = "invalid_severity"
+	CodeInvalidID           = "invalid_id"
+	CodeTooLong             = "too_long"
+	CodeUnavailable         = "unavailable"
+	CodeInternal            = "internal"
+)
+
+// Error is a structured error for callers: {"error": {"code", "message"}}.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+func errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// AsError returns err as an *Error, wrapping unexpected errors as internal.
+func AsError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Code: CodeInternal, Message: err.Error()}
+}
+
+var clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9_.:-]{1,128}$`)
+
+const maxText = 4000
+
+// Parse decodes a declaration strictly: unknown fields are errors, so a typo
+// in a field name never silently drops the exercise flag.
+func Parse(data []byte) (Declaration, error) {
+	var d Declaration
+	dec := json.NewDecoder(strings.NewReader(string(data)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&d); err != nil {
+		return d, errorf(CodeInvalidJSON, "declaration is not valid JSON: %v", err)
+	}
+	if dec.More() {
+		return d, errorf(CodeInvalidJSON, "declaration has trailing data")
+	}
+	return d, nil
+}
+
+// Resolved is a validated declaration with its plans.
+type Resolved struct {
+	Declared activation.Declared
+	Plans    []activation.Plan
+}
+
+// Resolve validates a declaration against the configuration and snapshots
+// the call trees. Nothing is created here.
+func Resolve(cfg *config.Config, d Declaration) (Resolved, error) {
+	if d.ID != "" && !clientIDPattern.MatchString(d.ID) {
+		return Resolved{}, errorf(CodeInvalidID, "id %q: use 1 to 128 letters, digits, '_', '-', '.', ':'", d.ID)
+	}
+	sc, ok := cfg.Scenario(d.Scenario)
+	if !ok {
+		return Resolved{}, errorf(CodeUnknownScenario, "unknown scenario %q (known: %s)", d.Scenario, scenarioIDs(cfg))
+	}
+	if strings.TrimSpace(d.Reason) == "" {
+		return Resolved{}, errorf(CodeMissingReason, "a reason is required: the decision must be recorded (who, when, why)")
+	}
+	if strings.TrimSpace(d.DeclaredBy) == "" {
+		return Resolved{}, errorf(CodeMissingDeclaredBy, "declared_by is required: who takes this decision?")
+	}
+	for name, v := range map[string]string{"title": d.Title, "reason": d.Reason, "message": d.Message, "declared_by": d.DeclaredBy} {
+		if len(v) > maxText {
+			return Resolved{}, errorf(CodeTooLong, "%s is longer than %d bytes", name, maxText)
+		}
+	}
+	severity := d.Severity
+	if severity == "" {
+		severity = sc.Severity
+	}
+	switch severity {
+	case config.SeverityDisruption, config.SeverityEmergency, config.SeverityCrisis:
+	default:
+		return Resolved{}, errorf(CodeInvalidSeverity, "severity %q: use disruption (Störung), emergency (Notfall) or crisis (Krise)", d.Severity)
+	}
+	orgs := d.Organisations
+	if len(orgs) == 0 {
+		orgs = cfg.ScenarioOrganisations(sc)
+	}
+	seen := map[string]bool{}
+	var plans []activation.Plan
+	for _, org := range orgs {
+		if seen[org] {
+			continue
+		}
+		seen[org] = true
+		if _, ok := cfg.Organisation(org); !ok {
+			return Resolved{}, errorf(CodeUnknownOrganisation, "unknown organisation %q", org)
+		}
+		p, err := activation.BuildPlan(cfg, org, cfg.ReadinessTarget(sc, org))
+		if err != nil {
+			return Resolved{}, errorf(CodeUnknownOrganisation, "%v", err)
+		}
+		plans = append(plans, p)
+	}
+	title := strings.TrimSpace(d.Title)
+	if title == "" {
+		title = sc.Name.DE
+	}
+	return Resolved{
+		Declared: activation.Declared{
+			ClientID: d.ID, Scenario: sc.ID, ScenarioName: activation.Names{DE: sc.Name.DE, EN: sc.Name.EN},
+			Title: title, Severity: severity, Message: strings.TrimSpace(d.Message), Exercise: d.Exercise,
+			DeclaredBy: strings.TrimSpace(d.DeclaredBy), Reason: strings.TrimSpace(d.Reason), Orgs: orgList(plans),
+		},
+		Plans: plans,
+	}, nil
+}
+
+func orgList(plans []activation.Plan) []string {
+	out := make([]string, len(plans))
+	for i, p := range plans {
+		out[i] = p.Org
+	}
+	return out
+}
+
+func scenarioIDs(cfg *config.Config) string {
+	ids := make([]string, len(cfg.Scenarios))
+	for i, s := range cfg.Scenarios {
+		ids[i] = s.ID
+	}
+	return strings.Join(ids, ", ")
+}

@@ -1,0 +1,253 @@
+package alerting
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/activation/engine"
+	"github.com/kaskade-bcm/kaskade/config"
+)
+
+// Options configure the intake.
+type Options struct {
+	Config *config.Config
+	JS     jetstream.JetStream
+	Layout engine.Layout
+	Logger *slog.Logger
+}
+
+// Intake turns declarations into incidents exactly once.
+type Intake struct {
+	opts   Options
+	log    *slog.Logger
+	ids    jetstream.KeyValue // client id → incident id
+	recent jetstream.KeyValue // payload hash → incident id (1 h)
+	state  jetstream.KeyValue // incident counter
+}
+
+// Result is the outcome of a declaration.
+type Result struct {
+	IncidentID string `json:"incident_id"`
+	// Duplicate is true when the declaration was seen before and nothing new was created.
+	Duplicate bool   `json:"duplicate,omitempty"`
+	InputSeq  uint64 `json:"-"`
+}
+
+// New opens the intake's buckets (the layout must have been ensured).
+func New(ctx context.Context, opts Options) (*Intake, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	i := &Intake{opts: opts, log: opts.Logger}
+	var err error
+	for _, b := range []struct {
+		name string
+		kv   *jetstream.KeyValue
+	}{{opts.Layout.IntakeBucket(), &i.ids}, {opts.Layout.RecentBucket(), &i.recent}, {opts.Layout.StateBucket(), &i.state}} {
+		if *b.kv, err = opts.JS.KeyValue(ctx, b.name); err != nil {
+			return nil, fmt.Errorf("alerting: bucket %s: %w", b.name, err)
+		}
+	}
+	return i, nil
+}
+
+// Declare validates, deduplicates, allocates the incident id and hands the
+// declaration to the engine. source is nats, api or cli. raw, when set, is
+// the payload as received; declarations without a client id are
+// deduplicated by its hash for an hour (a double click or a request that
+// also reached the stream).
+func (i *Intake) Declare(ctx context.Context, d Declaration, source string, raw []byte) (Result, error) {
+	res, err := Resolve(i.opts.Config, d)
+	if err != nil {
+		return Result{}, err
+	}
+	bucket, key := i.ids, ""
+	switch {
+	case d.ID != "":
+		key = "id-" + hashKey([]byte(d.ID))
+	case raw != nil:
+		bucket, key = i.recent, "raw-"+hashKey(raw)
+	}
+	if key != "" {
+		if id, ok, err := i.lookup(ctx, bucket, key); err != nil {
+			return Result{}, err
+		} else if ok {
+			// Seen before; make sure the engine has it (a crash may have come
+			// between the key and the input), then report the existing id.
+			seq, err := i.submit(ctx, id, res, source)
+			return Result{IncidentID: id, Duplicate: true, InputSeq: seq}, err
+		}
+	}
+	id, err := i.nextID(ctx)
+	if err != nil {
+		return Result{}, err
+	}
+	if key != "" {
+		if _, err := bucket.Create(ctx, key, []byte(id)); err != nil {
+			if errors.Is(err, jetstream.ErrKeyExists) {
+				// Another instance won the race: theirs stands.
+				existing, _, lerr := i.lookup(ctx, bucket, key)
+				if lerr != nil {
+					return Result{}, lerr
+				}
+				return Result{IncidentID: existing, Duplicate: true}, nil
+			}
+			return Result{}, unavailable(err)
+		}
+	}
+	seq, err := i.submit(ctx, id, res, source)
+	if err != nil {
+		return Result{}, err
+	}
+	i.log.Info("incident declared", "incident", id, "scenario", res.Declared.Scenario, "severity", res.Declared.Severity,
+		"exercise", res.Declared.Exercise, "by", res.Declared.DeclaredBy, "source", source, "organisations", len(res.Plans))
+	return Result{IncidentID: id, InputSeq: seq}, nil
+}
+
+func (i *Intake) submit(ctx context.Context, id string, res Resolved, source string) (uint64, error) {
+	decl := res.Declared
+	decl.ID, decl.ReplyCode, decl.Source = id, id, source
+	seq, err := engine.SubmitInput(ctx, i.opts.JS, i.opts.Layout,
+		activation.Input{Incident: id, Declare: &decl, Plans: res.Plans}, "declare-"+id)
+	if err != nil {
+		return 0, unavailable(err)
+	}
+	return seq, nil
+}
+
+func (i *Intake) lookup(ctx context.Context, kv jetstream.KeyValue, key string) (string, bool, error) {
+	e, err := kv.Get(ctx, key)
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound):
+		return "", false, nil
+	case err != nil:
+		return "", false, unavailable(err)
+	}
+	return string(e.Value()), true, nil
+}
+
+// nextID allocates K1, K2, … with compare-and-set on a counter, so ids stay
+// short enough to type as SMS reply codes and unique across instances.
+func (i *Intake) nextID(ctx context.Context) (string, error) {
+	const key = "incident-counter"
+	for attempt := 0; attempt < 100; attempt++ {
+		e, err := i.state.Get(ctx, key)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			if _, err := i.state.Create(ctx, key, []byte("1")); err == nil {
+				return "K1", nil
+			} else if !errors.Is(err, jetstream.ErrKeyExists) {
+				return "", unavailable(err)
+			}
+			continue
+		}
+		if err != nil {
+			return "", unavailable(err)
+		}
+		n, err := strconv.ParseUint(string(e.Value()), 10, 64)
+		if err != nil {
+			return "", fmt.Errorf("alerting: corrupt incident counter %q: %w", e.Value(), err)
+		}
+		n++
+		if _, err := i.state.Update(ctx, key, []byte(strconv.FormatUint(n, 10)), e.Revision()); err == nil {
+			return "K" + strconv.FormatUint(n, 10), nil
+		} else if !errors.Is(err, jetstream.ErrKeyExists) && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			return "", unavailable(err)
+		}
+	}
+	return "", errorf(CodeUnavailable, "incident counter contended; try again")
+}
+
+func hashKey(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:16])
+}
+
+func unavailable(err error) error {
+	return &Error{Code: CodeUnavailable, Message: "NATS unavailable: " + err.Error()}
+}
+
+// ServeNATS answers requests on the declare subject and processes every
+// declaration persisted in the declare stream (plain publishes included),
+// until ctx ends.
+func (i *Intake) ServeNATS(ctx context.Context) error {
+	nc := i.opts.JS.Conn()
+	sub, err := nc.QueueSubscribe(i.opts.Layout.DeclareSubject(), "kaskade-intake", func(m *nats.Msg) {
+		if m.Reply == "" {
+			return // plain publish: the stream consumer below processes it
+		}
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		res, err := i.handleRaw(rctx, m.Data)
+		_ = m.Respond(replyJSON(res, err))
+	})
+	if err != nil {
+		return fmt.Errorf("alerting: subscribe: %w", err)
+	}
+	defer sub.Unsubscribe()
+	cons, err := i.opts.JS.CreateOrUpdateConsumer(ctx, i.opts.Layout.DeclareStream(), jetstream.ConsumerConfig{
+		Durable: "intake", AckPolicy: jetstream.AckExplicitPolicy, AckWait: 30 * time.Second, MaxDeliver: -1,
+	})
+	if err != nil {
+		return fmt.Errorf("alerting: declare consumer: %w", err)
+	}
+	it, err := cons.Messages()
+	if err != nil {
+		return fmt.Errorf("alerting: declare messages: %w", err)
+	}
+	go func() {
+		<-ctx.Done()
+		it.Stop()
+	}()
+	for {
+		m, err := it.Next()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("alerting: declare stream: %w", err)
+		}
+		res, err := i.handleRaw(ctx, m.Data())
+		var e *Error
+		switch {
+		case err == nil:
+			_ = m.Ack()
+			if !res.Duplicate {
+				i.log.Info("declaration from the stream processed", "incident", res.IncidentID)
+			}
+		case errors.As(err, &e) && e.Code == CodeUnavailable:
+			_ = m.NakWithDelay(time.Second)
+		default:
+			// Invalid declarations stay in the declare stream as received; they are logged, not retried.
+			i.log.Warn("declaration rejected", "err", err)
+			_ = m.Ack()
+		}
+	}
+}
+
+func (i *Intake) handleRaw(ctx context.Context, data []byte) (Result, error) {
+	d, err := Parse(data)
+	if err != nil {
+		return Result{}, err
+	}
+	return i.Declare(ctx, d, "nats", data)
+}
+
+func replyJSON(res Result, err error) []byte {
+	var v any = res
+	if err != nil {
+		v = map[string]*Error{"error": AsError(err)}
+	}
+	b, _ := json.Marshal(v)
+	return b
+}

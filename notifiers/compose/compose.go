@@ -1,0 +1,214 @@
+// Package compose renders notification requests into messages: the
+// scenario's German or English template, the mandatory exercise marking,
+// the answer instructions, GSM-7 safe SMS text, and signed one-click
+// acknowledgement links in emails.
+package compose
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"strings"
+	"sync"
+	texttemplate "text/template"
+
+	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/activation/ack"
+	"github.com/kaskade-bcm/kaskade/config"
+	"github.com/kaskade-bcm/kaskade/notifiers"
+	"github.com/kaskade-bcm/kaskade/notifiers/sms"
+)
+
+// Options configure a Composer.
+type Options struct {
+	Config *config.Config
+	// Signer signs ack links; nil leaves them out.
+	Signer *ack.Signer
+	// PublicURL is the base of ack links (e.g. https://kaskade.example.de).
+	PublicURL string
+}
+
+// Composer renders messages; it is safe for concurrent use.
+type Composer struct {
+	opts  Options
+	mu    sync.Mutex
+	cache map[string]*texttemplate.Template
+}
+
+// New returns a Composer.
+func New(opts Options) *Composer {
+	return &Composer{opts: opts, cache: map[string]*texttemplate.Template{}}
+}
+
+// ExercisePrefix is the mandatory marking of exercise messages.
+func ExercisePrefix(lang string) string {
+	if lang == config.LangEN {
+		return "ÜBUNG/EXERCISE "
+	}
+	return "ÜBUNG "
+}
+
+// AnswerHint tells how to answer an alert by SMS, with the incident's reply code.
+func AnswerHint(lang, code string) string {
+	if lang == config.LangEN {
+		return fmt.Sprintf("Reply: 1=coming, 2 30=coming in 30 min, 3=not available (%s)", code)
+	}
+	return fmt.Sprintf("Antwort: 1=komme, 2 30=komme in 30 Min., 3=nicht verfügbar (%s)", code)
+}
+
+// Compose renders one notification for its channel.
+func (c *Composer) Compose(n activation.Notification, inc activation.Declared) (notifiers.Message, error) {
+	cfg := c.opts.Config
+	p, ok := cfg.Person(n.Person)
+	if !ok {
+		return notifiers.Message{}, fmt.Errorf("compose: unknown person %q", n.Person)
+	}
+	lang := p.Language
+	if lang == "" {
+		lang = cfg.Defaults.Language
+	}
+	m := notifiers.Message{ID: n.ID, Incident: inc.ID, Person: p.ID, Channel: n.Channel, Purpose: n.Purpose,
+		Exercise: inc.Exercise, Language: lang, ReplyTag: n.ID}
+	switch n.Channel {
+	case config.ChannelEmail:
+		m.To = p.Email
+	default:
+		m.To = p.Mobile
+	}
+	data := c.data(n, inc, p, lang)
+	var tpl config.MessageTemplates
+	switch n.Purpose {
+	case notifiers.PurposeAlert:
+		tpl = cfg.Templates(inc.Scenario, lang)
+	case notifiers.PurposeUpdate:
+		tpl = cfg.System(lang).Update
+	case notifiers.PurposeStandDown:
+		tpl = cfg.System(lang).StandDown
+	default:
+		return m, fmt.Errorf("compose: no template for purpose %q", n.Purpose)
+	}
+	prefix := ""
+	if inc.Exercise {
+		prefix = ExercisePrefix(lang)
+	}
+	var err error
+	if n.Channel == config.ChannelEmail {
+		m.Subject, err = c.render(inc.Scenario+"/subject/"+lang+"/"+string(n.Purpose), tpl.EmailSubject, data)
+		if err != nil {
+			return m, err
+		}
+		m.Subject = prefix + strings.TrimSpace(m.Subject)
+		body, err := c.render(inc.Scenario+"/body/"+lang+"/"+string(n.Purpose), tpl.EmailBody, data)
+		if err != nil {
+			return m, err
+		}
+		m.Text, m.HTML = c.email(n, inc, lang, prefix, body)
+		return m, nil
+	}
+	text, err := c.render(inc.Scenario+"/sms/"+lang+"/"+string(n.Purpose), tpl.SMS, data)
+	if err != nil {
+		return m, err
+	}
+	text = prefix + strings.TrimSpace(text)
+	if n.Purpose == notifiers.PurposeAlert {
+		text += "\n" + AnswerHint(lang, inc.ReplyCode)
+	}
+	m.Text = sms.Transliterate(text)
+	return m, nil
+}
+
+func (c *Composer) data(n activation.Notification, inc activation.Declared, p *config.Person, lang string) config.TemplateData {
+	cfg := c.opts.Config
+	d := config.TemplateData{
+		Title: inc.Title, Message: inc.Message, Organisation: n.Org, Function: n.Function, Person: p.Name,
+		ReplyCode: inc.ReplyCode, Severity: inc.Severity, SeverityName: config.SeverityName(inc.Severity, lang),
+		Exercise: inc.Exercise, Scenario: inc.Scenario,
+	}
+	if n.Purpose != notifiers.PurposeAlert {
+		d.Message = n.Text
+	}
+	if org, ok := cfg.Organisation(n.Org); ok {
+		d.OrgName = org.Name.In(lang)
+	}
+	if f, ok := cfg.Function(n.Function); ok {
+		d.FunctionName = f.Name.In(lang)
+	}
+	return d
+}
+
+func (c *Composer) render(key, src string, data config.TemplateData) (string, error) {
+	c.mu.Lock()
+	t, ok := c.cache[key]
+	if !ok || t == nil {
+		var err error
+		t, err = config.ParseTemplate(key, src)
+		if err != nil {
+			c.mu.Unlock()
+			return "", fmt.Errorf("compose: template %s: %w", key, err)
+		}
+		c.cache[key] = t
+	}
+	c.mu.Unlock()
+	var b bytes.Buffer
+	if err := t.Execute(&b, data); err != nil {
+		return "", fmt.Errorf("compose: template %s: %w", key, err)
+	}
+	return b.String(), nil
+}
+
+// email builds the plain and HTML bodies with the ack links.
+func (c *Composer) email(n activation.Notification, inc activation.Declared, lang, prefix, body string) (string, string) {
+	en := lang == config.LangEN
+	var links [3]string
+	if c.opts.Signer != nil && n.Purpose == notifiers.PurposeAlert {
+		tok := c.opts.Signer.Sign(ack.Claims{Incident: inc.ID, Person: n.Person, Org: n.Org, Notification: n.ID})
+		links[0], links[1], links[2] = ack.Links(c.opts.PublicURL, tok)
+	}
+	labels := [3]string{"Ich komme", "Ich komme später", "Nicht verfügbar"}
+	intro := "Bitte antworten Sie über einen der Links:"
+	replyHint := "Oder antworten Sie auf diese E-Mail mit 1 (komme), 2 30 (komme in 30 Min.) oder 3 (nicht verfügbar)."
+	if en {
+		labels = [3]string{"I am coming", "I am coming later", "Not available"}
+		intro = "Please answer with one of these links:"
+		replyHint = "Or reply to this email with 1 (coming), 2 30 (coming in 30 min) or 3 (not available)."
+	}
+	var plain strings.Builder
+	if prefix != "" {
+		plain.WriteString(strings.TrimSpace(prefix) + " – " + exerciseNote(en) + "\n\n")
+	}
+	plain.WriteString(strings.TrimSpace(body) + "\n")
+	if links[0] != "" {
+		plain.WriteString("\n" + intro + "\n")
+		for i := range links {
+			fmt.Fprintf(&plain, "  %s: %s\n", labels[i], links[i])
+		}
+	}
+	if n.Purpose == notifiers.PurposeAlert {
+		plain.WriteString("\n" + replyHint + "\n")
+	}
+	var h bytes.Buffer
+	_ = htmlBody.Execute(&h, map[string]any{
+		"Exercise": prefix != "", "ExerciseNote": exerciseNote(en), "Prefix": strings.TrimSpace(prefix),
+		"Paragraphs": strings.Split(strings.TrimSpace(body), "\n\n"), "Intro": intro, "Links": links, "Labels": labels,
+		"ReplyHint": replyHint, "Alert": n.Purpose == notifiers.PurposeAlert, "Lang": lang,
+	})
+	return plain.String(), h.String()
+}
+
+func exerciseNote(en bool) string {
+	if en {
+		return "This is an exercise. Please respond as you would in a real incident."
+	}
+	return "Dies ist eine Übung. Bitte reagieren Sie wie im Ernstfall."
+}
+
+var htmlBody = template.Must(template.New("email").Parse(`<!DOCTYPE html>
+<html lang="{{.Lang}}"><head><meta charset="utf-8"><title>Kaskade</title></head>
+<body style="font-family:sans-serif;max-width:40em;margin:1em auto;color:#111">
+{{if .Exercise}}<p style="background:#fde68a;border:3px dashed #92400e;padding:.6em;font-weight:bold">{{.Prefix}} – {{.ExerciseNote}}</p>{{end}}
+{{range .Paragraphs}}<p style="white-space:pre-line">{{.}}</p>{{end}}
+{{if index .Links 0}}<p>{{.Intro}}</p>
+<p>{{range $i, $l := .Links}}<a href="{{$l}}" style="display:inline-block;margin:.3em;padding:.7em 1.2em;background:#1d4ed8;color:#fff;text-decoration:none;border-radius:6px">{{index $.Labels $i}}</a>{{end}}</p>{{end}}
+{{if .Alert}}<p style="color:#444">{{.ReplyHint}}</p>{{end}}
+<p style="color:#666;font-size:small">Kaskade</p>
+</body></html>`))

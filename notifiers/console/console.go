@@ -1,0 +1,112 @@
+// Package console is the channel that needs nothing external: each message
+// becomes a log line and a JSON line in an outbox file, so a first run (and
+// an exercise on a laptop) shows exactly what staff would receive.
+package console
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kaskade-bcm/kaskade/notifiers"
+)
+
+// Options configure the console notifier.
+type Options struct {
+	// OutboxPath is the JSONL file messages are appended to ("" = log only).
+	OutboxPath string
+	Logger     *slog.Logger
+	Now        func() time.Time
+}
+
+// Notifier writes messages to the log and the outbox.
+type Notifier struct {
+	opts Options
+	mu   sync.Mutex
+	file *os.File
+}
+
+// Entry is one outbox line.
+type Entry struct {
+	At       time.Time         `json:"at"`
+	ID       string            `json:"id"`
+	Incident string            `json:"incident"`
+	Person   string            `json:"person"`
+	Channel  string            `json:"channel"`
+	Purpose  notifiers.Purpose `json:"purpose"`
+	Exercise bool              `json:"exercise"`
+	To       string            `json:"to"` // masked
+	Subject  string            `json:"subject,omitempty"`
+	Text     string            `json:"text"`
+}
+
+// New opens (appends to) the outbox file.
+func New(opts Options) (*Notifier, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	n := &Notifier{opts: opts}
+	if opts.OutboxPath != "" {
+		f, err := os.OpenFile(opts.OutboxPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("console: outbox: %w", err)
+		}
+		n.file = f
+	}
+	return n, nil
+}
+
+// Notify records the message; the console always "delivers".
+func (n *Notifier) Notify(_ context.Context, m notifiers.Message) (notifiers.Receipt, error) {
+	e := Entry{At: n.opts.Now(), ID: m.ID, Incident: m.Incident, Person: m.Person, Channel: m.Channel,
+		Purpose: m.Purpose, Exercise: m.Exercise, To: Mask(m.To), Subject: m.Subject, Text: m.Text}
+	n.opts.Logger.Info("outbox", "id", m.ID, "channel", m.Channel, "person", m.Person, "to", e.To, "text", firstLine(m.Text))
+	if n.file != nil {
+		line, err := json.Marshal(e)
+		if err != nil {
+			return notifiers.Receipt{}, fmt.Errorf("console: encode: %w", err)
+		}
+		n.mu.Lock()
+		_, err = n.file.Write(append(line, '\n'))
+		n.mu.Unlock()
+		if err != nil {
+			return notifiers.Receipt{}, &notifiers.TemporaryError{Code: "outbox", Err: err}
+		}
+	}
+	return notifiers.Receipt{State: notifiers.StateDelivered, ProviderID: "console-" + m.ID}, nil
+}
+
+// Close closes the outbox.
+func (n *Notifier) Close() error {
+	if n.file == nil {
+		return nil
+	}
+	return n.file.Close()
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i] + " …"
+	}
+	return s
+}
+
+// Mask hides most of a phone number or mailbox: +49151*****234, e***@mi.example.de.
+func Mask(to string) string {
+	if at := strings.LastIndexByte(to, '@'); at > 0 {
+		return to[:1] + "***" + to[at:]
+	}
+	if len(to) <= 6 {
+		return strings.Repeat("*", len(to))
+	}
+	keep := min(6, len(to)-3)
+	return to[:keep] + strings.Repeat("*", len(to)-keep-3) + to[len(to)-3:]
+}
