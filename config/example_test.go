@@ -1,0 +1,223 @@
+package config
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func loadExample(t *testing.T) *Config {
+	t.Helper()
+	cfg, probs, err := LoadExample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if probs.Err() != nil {
+		t.Fatalf("example has errors:\n%s", probs.Errors())
+	}
+	t.Logf("example: %d warnings", len(probs.Warnings()))
+	for _, w := range probs.Warnings() {
+		t.Log(w)
+	}
+	return cfg
+}
+
+func TestExample(t *testing.T) {
+	cfg := loadExample(t)
+	if name, _ := Example(); cfg.Path != name || !strings.HasPrefix(name, "<embedded>/") {
+		t.Errorf("Path = %q", cfg.Path)
+	}
+	want := []string{"StK", "MI", "MF", "MS", "MK", "MWK", "MW", "ML", "MJ", "MU", "MB"}
+	var got []string
+	for _, o := range cfg.Organisations {
+		got = append(got, o.ID)
+		if o.Name.DE == "" || o.Name.EN == "" {
+			t.Errorf("%s: names %+v", o.ID, o.Name)
+		}
+		tree, ok := cfg.TreeFor(o.ID)
+		if !ok || len(tree.Nodes) != 1 || tree.Nodes[0].Function != "lead" {
+			t.Errorf("%s: want a call tree with the lead at the root", o.ID)
+			continue
+		}
+		tree.Walk(func(n, _ *Node) {
+			if len(n.Deputies) == 0 {
+				t.Errorf("%s: node %s without deputy", o.ID, n.Person)
+			}
+		})
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("organisations = %v", got)
+	}
+	if cfg.Channels.Twilio != nil || cfg.Channels.Email != nil || len(cfg.Tokens) != 0 {
+		t.Error("the example must use the console channel only and carry no tokens")
+	}
+	mobiles := map[string]bool{}
+	english := 0
+	for _, p := range cfg.People {
+		if !strings.HasPrefix(p.Mobile, "+4915100001") || mobiles[p.Mobile] {
+			t.Errorf("%s: mobile %q not unique or outside +49 151 0000xxxx", p.ID, p.Mobile)
+		}
+		mobiles[p.Mobile] = true
+		if !strings.HasSuffix(p.Email, ".niedersachsen.example") {
+			t.Errorf("%s: email %q not in an example domain", p.ID, p.Email)
+		}
+		if p.Language == LangEN {
+			english++
+		}
+	}
+	if english == 0 {
+		t.Error("want a few English speakers")
+	}
+	for _, id := range []string{"cyberangriff", "stromausfall", "hochwasser", "pandemie"} {
+		s, ok := cfg.Scenario(id)
+		if !ok {
+			t.Errorf("scenario %s missing", id)
+			continue
+		}
+		for _, lang := range []string{LangDE, LangEN} {
+			m := s.Templates[lang]
+			if m.SMS == "" || m.EmailSubject == "" || m.EmailBody == "" {
+				t.Errorf("%s/%s: incomplete templates", id, lang)
+			}
+			if len(m.SMS) > 90 {
+				t.Errorf("%s/%s: SMS template is %d bytes; keep it short", id, lang, len(m.SMS))
+			}
+			sample, err := checkTemplate(id, m.SMS, lang)
+			if err != nil || nonGSM7(sample) != "" {
+				t.Errorf("%s/%s: %v, non-GSM-7 %q", id, lang, err, nonGSM7(sample))
+			}
+		}
+	}
+	if h, _ := cfg.Scenario("hochwasser"); len(cfg.ScenarioOrganisations(h)) != 6 {
+		t.Errorf("hochwasser organisations: %v", cfg.ScenarioOrganisations(h))
+	}
+	if c, _ := cfg.Scenario("cyberangriff"); len(cfg.ScenarioOrganisations(c)) != 11 {
+		t.Error("an empty organisation list means all")
+	}
+}
+
+func TestLookups(t *testing.T) {
+	cfg := loadExample(t)
+	first := cfg.People[0]
+
+	if p, ok := cfg.Person(first.ID); !ok || p != &cfg.People[0] {
+		t.Error("Person")
+	}
+	if _, ok := cfg.Person("nobody"); ok {
+		t.Error("Person(nobody)")
+	}
+	if p, ok := cfg.PersonByMobile("+4915100001001"); !ok || p.ID != first.ID {
+		t.Errorf("PersonByMobile: %v %v", p, ok)
+	}
+	if p, ok := cfg.PersonByEmail(strings.ToUpper(first.Email)); !ok || p.ID != first.ID {
+		t.Error("PersonByEmail must ignore case")
+	}
+	if o, ok := cfg.Organisation("MI"); !ok || o.Name.In(LangEN) == o.Name.In(LangDE) {
+		t.Error("Organisation")
+	}
+	if f, ok := cfg.Function("facilities"); !ok || f.Name.DE != "Liegenschaften/Infrastruktur" {
+		t.Error("Function")
+	}
+	pol, ok := cfg.Policy("standard")
+	if !ok || pol.Wait.D() != 10*time.Minute || pol.Steps[1].If != IfNotDelivered || pol.Steps[0].If != IfNoAnswer {
+		t.Errorf("Policy: %+v", pol)
+	}
+	tree, ok := cfg.TreeFor("MI")
+	if !ok || tree.ID != "mi" {
+		t.Fatal("TreeFor")
+	}
+	if ct, ok := cfg.CallTree("mi"); !ok || ct != tree {
+		t.Error("CallTree")
+	}
+	lead, it := &tree.Nodes[0], &tree.Nodes[0].Children[0]
+	if cfg.PolicyFor(tree, it) != pol {
+		t.Error("PolicyFor")
+	}
+	if cfg.NodeWait(tree, lead) != 5*time.Minute || cfg.NodeWait(tree, it) != 10*time.Minute {
+		t.Errorf("NodeWait: %v %v", cfg.NodeWait(tree, lead), cfg.NodeWait(tree, it))
+	}
+
+	de, en := cfg.Templates("cyberangriff", LangDE), cfg.Templates("cyberangriff", LangEN)
+	if de.SMS == "" || en.SMS == "" || de.SMS == en.SMS {
+		t.Error("Templates de/en")
+	}
+	if fr := cfg.Templates("cyberangriff", "fr"); fr != de {
+		t.Error("Templates must fall back to German")
+	}
+	if (cfg.Templates("nope", LangDE) != MessageTemplates{}) {
+		t.Error("Templates of an unknown scenario")
+	}
+	if s := cfg.System(LangEN); !strings.Contains(s.StandDown.SMS, "All clear") || s.Replies.Unknown == "" {
+		t.Errorf("System(en): %+v", s)
+	}
+	if cfg.ReadinessTarget(nil, "MI") != 30*time.Minute {
+		t.Error("ReadinessTarget")
+	}
+	if p, _ := cfg.Scenario("pandemie"); cfg.ReadinessTarget(p, "MI") != time.Hour {
+		t.Error("scenario target overrides")
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	src := base + `channels:
+  twilio:
+    account_sid: AC00000000000000000000000000000000
+    auth_token: {env: SET_VAR}
+    from: "+15005550006"
+  email:
+    host: smtp.niedersachsen.example
+    from: kaskade@niedersachsen.example
+server:
+  public_url: https://kaskade.niedersachsen.example
+`
+	cfg, probs, err := LoadBytes("d.yaml", []byte(src), testEnv)
+	if err != nil || probs.Err() != nil {
+		t.Fatalf("%v\n%s", err, probs)
+	}
+	d, tw, em := cfg.Defaults, cfg.Channels.Twilio, cfg.Channels.Email
+	checks := []struct {
+		name     string
+		got, wnt any
+	}{
+		{"language", d.Language, "de"},
+		{"region", d.Region, "DE"},
+		{"target", d.Target.D(), 30 * time.Minute},
+		{"wait", d.Wait.D(), 10 * time.Minute},
+		{"ack_ttl", cfg.Server.AckTTL.D(), 24 * time.Hour},
+		{"console.as", strings.Join(cfg.Channels.Console.As, ","), "sms,email"},
+		{"twilio api_url", tw.APIURL, "https://api.twilio.com"},
+		{"twilio validity", tw.ValidityPeriod.D(), 15 * time.Minute},
+		{"twilio concurrency", tw.Concurrency, 50},
+		{"twilio timeout", tw.Timeout.D(), 10 * time.Second},
+		{"email port", em.Port, 587},
+		{"email tls", em.TLS, "mandatory"},
+		{"email timeout", em.Timeout.D(), 15 * time.Second},
+		{"person language", cfg.People[0].Language, "de"},
+		{"org kind", cfg.Organisations[0].Kind, KindMinistry},
+		{"org target", cfg.Organisations[0].Readiness.Target.D(), 30 * time.Minute},
+		{"mobile E.164", cfg.People[1].Mobile, "+4915100001002"},
+		{"builtin policy", cfg.PolicyFor(&cfg.CallTrees[0], nil).ID, "builtin"},
+		{"builtin policy wait", cfg.NodeWait(&cfg.CallTrees[0], &cfg.CallTrees[0].Nodes[0]), 10 * time.Minute},
+	}
+	for _, c := range checks {
+		if c.got != c.wnt {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.wnt)
+		}
+	}
+}
+
+// TestValidateInGo covers configurations built in Go rather than loaded.
+func TestValidateInGo(t *testing.T) {
+	cfg := &Config{Path: "go", Version: 1, Organisations: []Organisation{{ID: "MI", Name: Localized{DE: "MI"}}}}
+	probs := cfg.Validate()
+	if probs.Err() != nil {
+		t.Fatal(probs)
+	}
+	if _, ok := cfg.Organisation("MI"); !ok {
+		t.Error("lookup after Validate")
+	}
+	if len(probs.Warnings()) != 1 || !strings.Contains(probs[0].String(), "go: organisations[0]: ") {
+		t.Errorf("want a no-call-tree warning without line: %s", probs)
+	}
+}
