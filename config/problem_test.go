@@ -70,8 +70,8 @@ func TestMobileNumbers(t *testing.T) {
 		{"0151 00001234", "+4915100001234"},
 		{"+49 (151) 0000-1234", "+4915100001234"},
 		{"+15005550006", "+15005550006"}, // Twilio test number, accepted explicitly
-		{"0511 123", ""},                  // landline Hannover
-		{"0800 1234567", ""},              // toll-free
+		{"0511 123", ""},                 // landline Hannover
+		{"0800 1234567", ""},             // toll-free
 		{"12", ""},
 		{"kein Handy", ""},
 	}
