@@ -55,7 +55,7 @@ func (v *validator) newIDs(kind string) *ids {
 	return &ids{kind: kind, seen: map[string]string{}, token: regexp.MustCompile(`^[A-Za-z0-9_-]+$`)}
 }
 
-// check reports a missing, malformed or repeated id.
+// checkID reports a missing, malformed or repeated id.
 func (v *validator) checkID(s *ids, path, id string) {
 	switch {
 	case id == "":
