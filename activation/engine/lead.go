@@ -49,9 +49,10 @@ func (e *Engine) lead(ctx context.Context) error {
 		e.mu.RLock()
 		due, ok := e.core.NextDue()
 		e.mu.RUnlock()
-		wait := time.Hour
+		// Wake at least every second: the injected clock may jump (tests, NTP steps).
+		wait := time.Second
 		if ok {
-			wait = max(due.Sub(e.opts.Now()), 0)
+			wait = min(max(due.Sub(e.opts.Now()), 0), time.Second)
 		}
 		timer.Reset(wait)
 		select {

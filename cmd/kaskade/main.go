@@ -1,0 +1,90 @@
+// Command kaskade is the alerting and activation system: `kaskade serve`
+// runs the server (embedded NATS by default); the other subcommands talk to
+// a running server or check a configuration.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // Europe/Berlin everywhere, also on minimal hosts
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+const usage = `kaskade — Alarmierung und Aktivierung von Krisenstäben
+
+Usage:
+  kaskade serve [flags]                 run the server (embedded NATS by default)
+  kaskade declare --scenario ID --reason TEXT [--exercise] [flags]
+  kaskade status [INCIDENT]             incidents, or readiness per ministry
+  kaskade respond --incident ID --person ID available|delayed MINUTES|unavailable
+  kaskade update --incident ID TEXT     send a situation update (Lagemeldung)
+  kaskade stand-down --incident ID --reason TEXT
+  kaskade config check [FILE]           check a configuration (default: the bundled example)
+  kaskade dev fake-twilio [flags]       run the fake Twilio API for development
+  kaskade version
+
+Client commands take --server (default http://127.0.0.1:8080, env KASKADE_SERVER)
+and --token (env KASKADE_TOKEN; default: read ./kaskade-data/admin.token).
+`
+
+// run is the whole program; tests call it directly.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serveCmd(ctx, args[1:], stdout, stderr)
+	case "declare":
+		err = declareCmd(ctx, args[1:], stdout)
+	case "status":
+		err = statusCmd(ctx, args[1:], stdout)
+	case "respond":
+		err = respondCmd(ctx, args[1:], stdout)
+	case "update":
+		err = updateCmd(ctx, args[1:], stdout)
+	case "stand-down":
+		err = standDownCmd(ctx, args[1:], stdout)
+	case "config":
+		return configCmd(args[1:], stdout, stderr)
+	case "dev":
+		err = devCmd(ctx, args[1:], stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "kaskade", version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "kaskade: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "kaskade:", err)
+		if isUsage(err) {
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+const version = "0.1.0"
+
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func isUsage(err error) bool {
+	_, ok := err.(usageError)
+	return ok
+}

@@ -1,0 +1,407 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	natsserver "github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/kaskade-bcm/kaskade/activation/engine"
+	"github.com/kaskade-bcm/kaskade/alerting"
+	"github.com/kaskade-bcm/kaskade/alerting/httpapi"
+	"github.com/kaskade-bcm/kaskade/config"
+	"github.com/kaskade-bcm/kaskade/notifiers"
+)
+
+// serveOptions are the serve flags; tests fill them directly.
+type serveOptions struct {
+	ConfigPath string
+	DataDir    string
+	HTTPAddr   string
+	NATSListen string // host:port, or "off"
+	NATSURL    string // external NATS instead of the embedded server
+	Replicas   int
+	LogFormat  string
+	Instance   string
+	Simulate   bool
+
+	// For tests: extra notifiers by channel (replacing configured ones), a
+	// logger and a clock.
+	Notifiers map[string]notifiers.Notifier
+	Logger    *slog.Logger
+	Now       func() time.Time
+}
+
+func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o serveOptions
+	fs.StringVar(&o.ConfigPath, "config", "", "configuration file (default: the bundled Lower Saxony example)")
+	fs.StringVar(&o.DataDir, "data", "./kaskade-data", "data directory (JetStream storage, outbox, admin token)")
+	fs.StringVar(&o.HTTPAddr, "http", "127.0.0.1:8080", "HTTP listen address")
+	fs.StringVar(&o.NATSListen, "nats-listen", "127.0.0.1:4222", "embedded NATS client address, or off")
+	fs.StringVar(&o.NATSURL, "nats-url", "", "use this external NATS (cluster) instead of the embedded server")
+	fs.IntVar(&o.Replicas, "replicas", 0, "JetStream replicas for streams and buckets (default 1 embedded, 3 with --nats-url)")
+	fs.StringVar(&o.LogFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&o.Instance, "instance", "", "instance name (default: host name and pid)")
+	fs.BoolVar(&o.Simulate, "simulate", false, "simulated responders answer exercise alerts (exercises only)")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{"serve takes no arguments: " + strings.Join(fs.Args(), " ")}
+	}
+	switch o.LogFormat {
+	case "text":
+		o.Logger = slog.New(slog.NewTextHandler(stderr, nil))
+	case "json":
+		o.Logger = slog.New(slog.NewJSONHandler(stderr, nil))
+	default:
+		return usageError{"--log-format must be text or json"}
+	}
+	s, err := startServer(ctx, o)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Kaskade läuft: %s  (Board, API, Webhooks)\n", s.URL)
+	return s.Wait()
+}
+
+// server is one running Kaskade instance.
+type server struct {
+	URL     string
+	NATSURL string
+	Config  *config.Config
+	Engine  *engine.Engine
+	Layout  engine.Layout
+	JS      jetstream.JetStream
+	log     *slog.Logger
+
+	ns       *natsserver.Server
+	nc       *nats.Conn
+	http     *http.Server
+	tokenHex string // admin token generated for this data dir ("" when configured)
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	errMu  sync.Mutex
+	err    error
+	done   chan struct{}
+}
+
+func startServer(parent context.Context, o serveOptions) (s *server, err error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Instance == "" {
+		host, _ := os.Hostname()
+		o.Instance = host + "-" + strconv.Itoa(os.Getpid())
+	}
+	log := o.Logger
+	cfg, err := loadConfig(o.ConfigPath, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	ctx, cancel := context.WithCancel(parent)
+	s = &server{Config: cfg, log: log, cancel: cancel, done: make(chan struct{})}
+	defer func() {
+		if err != nil {
+			cancel()
+			s.shutdown()
+		}
+	}()
+	if err := s.connect(o); err != nil {
+		return nil, err
+	}
+	replicas := o.Replicas
+	if replicas == 0 {
+		replicas = 1
+		if o.NATSURL != "" {
+			replicas = 3
+		}
+	}
+	s.Layout = engine.Layout{Replicas: replicas}
+	if err := s.Layout.Ensure(ctx, s.JS); err != nil {
+		return nil, err
+	}
+	auth, err := s.adminToken(cfg, o.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := engine.NewMetrics(reg)
+	var elector engine.Elector
+	if o.NATSURL != "" {
+		elector, err = engine.NewLease(ctx, s.JS, s.Layout, o.Instance, log)
+		if err != nil {
+			return nil, err
+		}
+	}
+	s.Engine = engine.New(engine.Options{Layout: s.Layout, JS: s.JS, Logger: log.With("component", "engine"),
+		Metrics: metrics, Directory: directory{cfg}, Elector: elector, Now: o.Now})
+	intake, err := alerting.New(ctx, alerting.Options{Config: cfg, JS: s.JS, Layout: s.Layout, Logger: log.With("component", "intake")})
+	if err != nil {
+		return nil, err
+	}
+	channels, err := s.channels(ctx, cfg, o, reg)
+	if err != nil {
+		return nil, err
+	}
+
+	mux := http.NewServeMux()
+	api := httpapi.New(httpapi.Options{Config: cfg, Intake: intake, Engine: s.Engine, Auth: auth,
+		Sessions: channels.sessions, Logger: log.With("component", "api"), Healthy: s.nc.IsConnected})
+	api.Register(mux)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	channels.register(mux)
+	ln, err := net.Listen("tcp", o.HTTPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("http listen: %w", err)
+	}
+	s.URL = "http://" + ln.Addr().String()
+	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+
+	s.goRun("engine", func() error { return s.Engine.Run(ctx) })
+	s.goRun("intake", func() error { return retryLoop(ctx, log, "intake", intake.ServeNATS) })
+	s.goRun("dispatch", func() error {
+		return retryLoop(ctx, log, "dispatch", func(ctx context.Context) error {
+			return s.Engine.Dispatch(ctx, engine.DispatchOptions{Notifiers: channels.notifiers, Composer: channels.composer, Instance: o.Instance})
+		})
+	})
+	for _, extra := range channels.background {
+		s.goRun("channel", func() error { return extra(ctx) })
+	}
+	s.goRun("http", func() error {
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("http: %w", err)
+		}
+		return nil
+	})
+	go func() {
+		<-ctx.Done()
+		s.shutdown()
+		close(s.done)
+	}()
+	log.Info("kaskade serving", "http", s.URL, "nats", s.NATSURL, "config", cfg.Path, "organisations", len(cfg.Organisations),
+		"people", len(cfg.People), "data", o.DataDir, "instance", o.Instance)
+	return s, nil
+}
+
+// retryLoop restarts a component after a transient failure (NATS away).
+func retryLoop(ctx context.Context, log *slog.Logger, name string, f func(context.Context) error) error {
+	for {
+		err := f(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		log.Error(name+" stopped; restarting", "err", err)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+func (s *server) goRun(name string, f func() error) {
+	s.wg.Go(func() {
+		if err := f(); err != nil {
+			s.log.Error(name+" failed", "err", err)
+			s.errMu.Lock()
+			if s.err == nil {
+				s.err = fmt.Errorf("%s: %w", name, err)
+			}
+			s.errMu.Unlock()
+			s.cancel()
+		}
+	})
+}
+
+// Wait blocks until the server has shut down and returns the first failure.
+func (s *server) Wait() error {
+	<-s.done
+	s.errMu.Lock()
+	defer s.errMu.Unlock()
+	return s.err
+}
+
+// Close stops the server gracefully.
+func (s *server) Close() error {
+	s.cancel()
+	return s.Wait()
+}
+
+// shutdown drains HTTP (webhooks in flight finish), lets the dispatcher
+// finish its sends, then closes NATS.
+func (s *server) shutdown() {
+	if s.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_ = s.http.Shutdown(ctx)
+		cancel()
+	}
+	s.wg.Wait()
+	if s.nc != nil {
+		_ = s.nc.Drain()
+		for i := 0; i < 100 && !s.nc.IsClosed(); i++ {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if s.ns != nil {
+		s.ns.Shutdown()
+		s.ns.WaitForShutdown()
+	}
+	s.log.Info("kaskade stopped")
+}
+
+func (s *server) connect(o serveOptions) error {
+	copts := []nats.Option{nats.Name("kaskade " + o.Instance), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond)}
+	if o.NATSURL != "" {
+		nc, err := nats.Connect(o.NATSURL, copts...)
+		if err != nil {
+			return fmt.Errorf("nats %s: %w", o.NATSURL, err)
+		}
+		s.nc, s.NATSURL = nc, o.NATSURL
+	} else {
+		nopts := &natsserver.Options{
+			ServerName: "kaskade", JetStream: true, StoreDir: filepath.Join(o.DataDir, "jetstream"),
+			NoSigs: true, MaxPayload: 8 << 20, DontListen: o.NATSListen == "off",
+		}
+		if !nopts.DontListen {
+			host, port, err := net.SplitHostPort(o.NATSListen)
+			if err != nil {
+				return usageError{"--nats-listen: " + err.Error()}
+			}
+			nopts.Host = host
+			if nopts.Port, err = strconv.Atoi(port); err != nil {
+				return usageError{"--nats-listen port: " + err.Error()}
+			}
+		}
+		ns, err := natsserver.NewServer(nopts)
+		if err != nil {
+			return fmt.Errorf("embedded nats: %w", err)
+		}
+		ns.SetLoggerV2(natsLogger{s.log.With("component", "nats")}, false, false, false)
+		go ns.Start()
+		if !ns.ReadyForConnections(15 * time.Second) {
+			ns.Shutdown()
+			return errors.New("embedded nats did not start (is the port taken? try --nats-listen off)")
+		}
+		s.ns = ns
+		s.NATSURL = "embedded"
+		if !nopts.DontListen {
+			s.NATSURL = ns.ClientURL()
+		}
+		nc, err := nats.Connect("", append(copts, nats.InProcessServer(ns))...)
+		if err != nil {
+			return fmt.Errorf("nats in-process: %w", err)
+		}
+		s.nc = nc
+	}
+	js, err := jetstream.New(s.nc, jetstream.WithPublishAsyncMaxPending(8192))
+	if err != nil {
+		return fmt.Errorf("jetstream: %w", err)
+	}
+	s.JS = js
+	return nil
+}
+
+// adminToken makes sure someone can log in: without configured tokens it
+// creates (once) an admin token in <data>/admin.token, mode 0600.
+func (s *server) adminToken(cfg *config.Config, dataDir string) (*httpapi.Auth, error) {
+	if len(cfg.Tokens) > 0 {
+		return httpapi.NewAuth(cfg), nil
+	}
+	path := filepath.Join(dataDir, "admin.token")
+	data, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		b := make([]byte, 24)
+		if _, err := rand.Read(b); err != nil {
+			return nil, err
+		}
+		data = []byte(hex.EncodeToString(b))
+		if err := os.WriteFile(path, append(data, '\n'), 0o600); err != nil {
+			return nil, fmt.Errorf("admin token: %w", err)
+		}
+		s.log.Info("no API tokens configured: created an admin token", "file", path)
+	case err != nil:
+		return nil, fmt.Errorf("admin token: %w", err)
+	default:
+		s.log.Info("no API tokens configured: using the admin token", "file", path)
+	}
+	s.tokenHex = strings.TrimSpace(string(data))
+	return httpapi.NewAuth(cfg, httpapi.Token{Name: "admin", Role: config.RoleAdmin, SHA256: httpapi.HashToken(s.tokenHex)}), nil
+}
+
+func loadConfig(path string, log *slog.Logger) (*config.Config, error) {
+	var (
+		cfg   *config.Config
+		probs config.Problems
+		err   error
+	)
+	if path == "" {
+		cfg, probs, err = config.LoadExample()
+	} else {
+		cfg, probs, err = config.Load(path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range probs.Warnings() {
+		log.Warn("config", "problem", p.String())
+	}
+	if err := probs.Err(); err != nil {
+		return nil, fmt.Errorf("configuration has errors (run `kaskade config check`):\n%s", probs.Errors().String())
+	}
+	return cfg, nil
+}
+
+// directory names people for the board, masking phone numbers.
+type directory struct{ cfg *config.Config }
+
+func (d directory) PersonName(id string) string {
+	if p, ok := d.cfg.Person(id); ok {
+		return p.Name
+	}
+	return id
+}
+
+func (d directory) MaskedMobile(id string) string {
+	if p, ok := d.cfg.Person(id); ok && p.Mobile != "" {
+		return maskNumber(p.Mobile)
+	}
+	return ""
+}
+
+type natsLogger struct{ log *slog.Logger }
+
+func (l natsLogger) Noticef(format string, v ...any) { l.log.Debug(fmt.Sprintf(format, v...)) }
+func (l natsLogger) Warnf(format string, v ...any)   { l.log.Warn(fmt.Sprintf(format, v...)) }
+func (l natsLogger) Fatalf(format string, v ...any)  { l.log.Error(fmt.Sprintf(format, v...)) }
+func (l natsLogger) Errorf(format string, v ...any)  { l.log.Error(fmt.Sprintf(format, v...)) }
+func (l natsLogger) Debugf(format string, v ...any)  {}
+func (l natsLogger) Tracef(format string, v ...any)  {}
