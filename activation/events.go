@@ -64,19 +64,20 @@ type Rejected struct {
 
 // Declared is the incident record with the duty officer's decision.
 type Declared struct {
-	ID           string   `json:"id"`
-	ReplyCode    string   `json:"reply_code"`
-	ClientID     string   `json:"client_id,omitempty"`
-	Scenario     string   `json:"scenario"`
-	ScenarioName Names    `json:"scenario_name"`
-	Title        string   `json:"title"`
-	Severity     string   `json:"severity"`
-	Message      string   `json:"message,omitempty"`
-	Exercise     bool     `json:"exercise"`
-	DeclaredBy   string   `json:"declared_by"`
-	Reason       string   `json:"reason"`
-	Source       string   `json:"source"` // nats, api, cli
-	Orgs         []string `json:"organisations"`
+	ID           string    `json:"id"`
+	ReplyCode    string    `json:"reply_code"`
+	ClientID     string    `json:"client_id,omitempty"`
+	Scenario     string    `json:"scenario"`
+	ScenarioName Names     `json:"scenario_name"`
+	Title        string    `json:"title"`
+	Severity     string    `json:"severity"`
+	Message      string    `json:"message,omitempty"`
+	Exercise     bool      `json:"exercise"`
+	DeclaredBy   string    `json:"declared_by"`
+	Reason       string    `json:"reason"`
+	Source       string    `json:"source"` // nats, api, cli
+	DeclaredAt   time.Time `json:"declared_at"`
+	Orgs         []string  `json:"organisations"`
 }
 
 // Plan is the snapshot of one organisation's call tree and readiness rule

@@ -118,6 +118,9 @@ func (i *Intake) Declare(ctx context.Context, d Declaration, source string, raw 
 func (i *Intake) submit(ctx context.Context, id string, res Resolved, source string) (uint64, error) {
 	decl := res.Declared
 	decl.ID, decl.ReplyCode, decl.Source = id, id, source
+	if decl.DeclaredAt.IsZero() {
+		decl.DeclaredAt = time.Now().UTC()
+	}
 	seq, err := engine.SubmitInput(ctx, i.opts.JS, i.opts.Layout,
 		activation.Input{Incident: id, Declare: &decl, Plans: res.Plans}, "declare-"+id)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	texttemplate "text/template"
+	"time"
 
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/activation/ack"
@@ -31,13 +32,18 @@ type Options struct {
 // Composer renders messages; it is safe for concurrent use.
 type Composer struct {
 	opts  Options
+	loc   *time.Location
 	mu    sync.Mutex
 	cache map[string]*texttemplate.Template
 }
 
 // New returns a Composer.
 func New(opts Options) *Composer {
-	return &Composer{opts: opts, cache: map[string]*texttemplate.Template{}}
+	loc, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		loc = time.UTC // no tzdata: the binary embeds time/tzdata, so only odd builds get here
+	}
+	return &Composer{opts: opts, loc: loc, cache: map[string]*texttemplate.Template{}}
 }
 
 // ExercisePrefix is the mandatory marking of exercise messages.
@@ -122,7 +128,7 @@ func (c *Composer) data(n activation.Notification, inc activation.Declared, p *c
 	d := config.TemplateData{
 		Title: inc.Title, Message: inc.Message, Organisation: n.Org, Function: n.Function, Person: p.Name,
 		ReplyCode: inc.ReplyCode, Severity: inc.Severity, SeverityName: config.SeverityName(inc.Severity, lang),
-		Exercise: inc.Exercise, Scenario: inc.Scenario,
+		Exercise: inc.Exercise, Scenario: inc.Scenario, DeclaredAt: inc.DeclaredAt.In(c.loc),
 	}
 	if n.Purpose != notifiers.PurposeAlert {
 		d.Message = n.Text

@@ -1,0 +1,385 @@
+// Package httpapi serves Kaskade's REST API under /api/v1 plus /healthz and
+// /readyz: declarations, incident and readiness reads, responses on someone's
+// behalf, situation updates and stand-downs, with bearer or board-session
+// auth, JSON errors with codes and capped request bodies.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/activation/engine"
+	"github.com/kaskade-bcm/kaskade/alerting"
+	"github.com/kaskade-bcm/kaskade/config"
+)
+
+// Options configure the API server.
+type Options struct {
+	Config   *config.Config
+	Intake   *alerting.Intake
+	Engine   *engine.Engine
+	Auth     *Auth
+	Sessions Sessions // optional board sessions
+	Logger   *slog.Logger
+	// MaxBody caps request bodies (default 64 KiB).
+	MaxBody int64
+	// Healthy reports whether NATS is connected (for /readyz).
+	Healthy func() bool
+}
+
+// Server is the API's http.Handler set.
+type Server struct{ opts Options }
+
+// New returns the API server.
+func New(opts Options) *Server {
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = 64 << 10
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Server{opts: opts}
+}
+
+// Register adds the API routes to mux.
+func (s *Server) Register(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/v1/incidents", s.listIncidents)
+	mux.HandleFunc("POST /api/v1/incidents", s.declare)
+	mux.HandleFunc("GET /api/v1/incidents/{id}", s.getIncident)
+	mux.HandleFunc("GET /api/v1/incidents/{id}/readiness", s.getReadiness)
+	mux.HandleFunc("POST /api/v1/incidents/{id}/responses", s.respond)
+	mux.HandleFunc("POST /api/v1/incidents/{id}/updates", s.update)
+	mux.HandleFunc("POST /api/v1/incidents/{id}/stand-down", s.standDown)
+	mux.HandleFunc("GET /api/v1/scenarios", s.scenarios)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
+	})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ready := s.opts.Engine.Ready() && (s.opts.Healthy == nil || s.opts.Healthy())
+	if !ready {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "starting", "engine_ready": s.opts.Engine.Ready()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "leader": s.opts.Engine.Leader()})
+}
+
+func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.authenticate(w, r, false); !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"incidents": s.opts.Engine.Incidents()})
+}
+
+func (s *Server) getIncident(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.authenticate(w, r, false); !ok {
+		return
+	}
+	v, ok := s.opts.Engine.Incident(r.PathValue("id"))
+	if !ok {
+		writeError(w, http.StatusNotFound, "unknown_incident", "no incident "+r.PathValue("id"))
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) getReadiness(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.authenticate(w, r, false); !ok {
+		return
+	}
+	v, ok := s.opts.Engine.Incident(r.PathValue("id"))
+	if !ok {
+		writeError(w, http.StatusNotFound, "unknown_incident", "no incident "+r.PathValue("id"))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"incident": v.ID, "status": v.Status, "exercise": v.Exercise, "organisations": v.Organisations})
+}
+
+func (s *Server) scenarios(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.authenticate(w, r, false); !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"scenarios": Scenarios(s.opts.Config)})
+}
+
+// Scenarios lists the configured scenarios for forms.
+func Scenarios(cfg *config.Config) []activation.ScenarioInfo {
+	out := make([]activation.ScenarioInfo, 0, len(cfg.Scenarios))
+	for i := range cfg.Scenarios {
+		sc := &cfg.Scenarios[i]
+		out = append(out, activation.ScenarioInfo{ID: sc.ID, Name: activation.Names{DE: sc.Name.DE, EN: sc.Name.EN},
+			Severity: sc.Severity, Organisations: cfg.ScenarioOrganisations(sc)})
+	}
+	return out
+}
+
+func (s *Server) declare(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.authenticate(w, r, true)
+	if !ok {
+		return
+	}
+	body, ok := s.readBody(w, r)
+	if !ok {
+		return
+	}
+	d, err := alerting.Parse(body)
+	if err != nil {
+		writeAlertingError(w, err)
+		return
+	}
+	if d.DeclaredBy == "" {
+		d.DeclaredBy = p.name
+	}
+	res, err := s.opts.Intake.Declare(r.Context(), d, "api", nil)
+	if err != nil {
+		writeAlertingError(w, err)
+		return
+	}
+	s.wait(r.Context(), res.InputSeq)
+	v, _ := s.opts.Engine.Incident(res.IncidentID)
+	status := http.StatusCreated
+	if res.Duplicate {
+		status = http.StatusOK
+	}
+	writeJSON(w, status, map[string]any{"incident_id": res.IncidentID, "duplicate": res.Duplicate, "incident": v})
+}
+
+// ResponseRequest is the body of POST …/responses.
+type ResponseRequest struct {
+	Person  string `json:"person"`
+	Kind    string `json:"kind"`
+	Minutes int    `json:"minutes,omitempty"`
+}
+
+func (s *Server) respond(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.authenticate(w, r, true)
+	if !ok {
+		return
+	}
+	var req ResponseRequest
+	if !s.decode(w, r, &req) {
+		return
+	}
+	id := r.PathValue("id")
+	kind := activation.ResponseKind(req.Kind)
+	var problem string
+	switch {
+	case kind != activation.Available && kind != activation.Delayed && kind != activation.Unavailable:
+		problem = fmt.Sprintf("kind %q: use available, delayed or unavailable", req.Kind)
+	case kind == activation.Delayed && (req.Minutes < 1 || req.Minutes > 1440):
+		problem = "delayed needs minutes between 1 and 1440"
+	}
+	if problem != "" {
+		writeError(w, http.StatusBadRequest, "invalid_response", problem)
+		return
+	}
+	if !s.known(w, id, req.Person) {
+		return
+	}
+	in := activation.Input{Incident: id, Response: &activation.Response{Person: req.Person, Kind: kind, Minutes: req.Minutes,
+		Source: activation.SourceAPI, Actor: p.name}}
+	s.submitAndReport(w, r, in, func() any {
+		var out struct {
+			Person     string                    `json:"person"`
+			Answer     activation.ResponseKind   `json:"answer"`
+			ETA        *time.Time                `json:"eta,omitempty"`
+			Readiness  []activation.OrgReadiness `json:"readiness"`
+			RecordedBy string                    `json:"recorded_by"`
+		}
+		out.Person, out.RecordedBy = req.Person, p.name
+		s.opts.Engine.View(func(c *activation.Core) {
+			k, eta, _, _ := c.Answer(id, req.Person)
+			out.Answer = k
+			if !eta.IsZero() {
+				out.ETA = &eta
+			}
+		})
+		if v, ok := s.opts.Engine.Incident(id); ok {
+			for _, org := range v.Organisations {
+				if personIn(s.opts.Config, req.Person, org.Org) {
+					out.Readiness = append(out.Readiness, org)
+				}
+			}
+		}
+		return out
+	})
+}
+
+func personIn(cfg *config.Config, person, org string) bool {
+	p, ok := cfg.Person(person)
+	return ok && p.Organisation == org
+}
+
+// known checks the incident and the person before anything is submitted,
+// so a bad request gets a clear error instead of a silent rejection.
+func (s *Server) known(w http.ResponseWriter, id, person string) bool {
+	v, ok := s.opts.Engine.Incident(id)
+	if !ok {
+		writeError(w, http.StatusNotFound, "unknown_incident", "no incident "+id)
+		return false
+	}
+	if person == "" {
+		return true
+	}
+	inIncident := false
+	s.opts.Engine.View(func(c *activation.Core) { _, _, _, inIncident = c.Answer(id, person) })
+	if !inIncident {
+		writeError(w, http.StatusUnprocessableEntity, "unknown_person", fmt.Sprintf("person %q is not part of incident %s", person, v.ID))
+		return false
+	}
+	return true
+}
+
+// TextRequest is the body of updates and stand-downs.
+type TextRequest struct {
+	Text   string `json:"text,omitempty"`
+	Reason string `json:"reason,omitempty"`
+}
+
+func (s *Server) update(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.authenticate(w, r, true)
+	if !ok {
+		return
+	}
+	var req TextRequest
+	if !s.decode(w, r, &req) {
+		return
+	}
+	id := r.PathValue("id")
+	if strings.TrimSpace(req.Text) == "" {
+		writeError(w, http.StatusBadRequest, "missing_text", "a situation update needs text")
+		return
+	}
+	if !s.open(w, id) {
+		return
+	}
+	in := activation.Input{Incident: id, Update: &activation.SituationUpdate{Text: strings.TrimSpace(req.Text), By: p.name}}
+	s.submitAndReport(w, r, in, func() any { v, _ := s.opts.Engine.Incident(id); return v })
+}
+
+func (s *Server) standDown(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.authenticate(w, r, true)
+	if !ok {
+		return
+	}
+	var req TextRequest
+	if !s.decode(w, r, &req) {
+		return
+	}
+	id := r.PathValue("id")
+	reason := strings.TrimSpace(req.Reason + " " + req.Text)
+	if reason == "" {
+		writeError(w, http.StatusBadRequest, "missing_reason", "a stand-down needs a reason")
+		return
+	}
+	if !s.open(w, id) {
+		return
+	}
+	in := activation.Input{Incident: id, StandDown: &activation.StandDown{By: p.name, Reason: reason}}
+	s.submitAndReport(w, r, in, func() any { v, _ := s.opts.Engine.Incident(id); return v })
+}
+
+func (s *Server) open(w http.ResponseWriter, id string) bool {
+	v, ok := s.opts.Engine.Incident(id)
+	switch {
+	case !ok:
+		writeError(w, http.StatusNotFound, "unknown_incident", "no incident "+id)
+		return false
+	case v.Status != "open":
+		writeError(w, http.StatusConflict, "stood_down", "incident "+id+" has been stood down")
+		return false
+	}
+	return true
+}
+
+func (s *Server) submitAndReport(w http.ResponseWriter, r *http.Request, in activation.Input, result func() any) {
+	seq, err := s.opts.Engine.Submit(r.Context(), in, "")
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "unavailable", "could not record it; try again: "+err.Error())
+		return
+	}
+	if !s.wait(r.Context(), seq) {
+		writeJSON(w, http.StatusAccepted, map[string]any{"status": "accepted", "input": seq})
+		return
+	}
+	writeJSON(w, http.StatusOK, result())
+}
+
+// wait gives the engine a moment so the answer shows the outcome; the input
+// is durable either way.
+func (s *Server) wait(ctx context.Context, seq uint64) bool {
+	if seq == 0 {
+		return true
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	return s.opts.Engine.WaitInput(ctx, seq) == nil
+}
+
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body larger than %d bytes", s.opts.MaxBody))
+		} else {
+			writeError(w, http.StatusBadRequest, "bad_body", err.Error())
+		}
+		return nil, false
+	}
+	return body, true
+}
+
+func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	body, ok := s.readBody(w, r)
+	if !ok {
+		return false
+	}
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeError(w, http.StatusBadRequest, alerting.CodeInvalidJSON, "body is not valid JSON: "+err.Error())
+		return false
+	}
+	return true
+}
+
+func writeAlertingError(w http.ResponseWriter, err error) {
+	e := alerting.AsError(err)
+	status := http.StatusBadRequest
+	switch e.Code {
+	case alerting.CodeUnavailable:
+		status = http.StatusServiceUnavailable
+	case alerting.CodeInternal:
+		status = http.StatusInternalServerError
+	case alerting.CodeUnknownScenario, alerting.CodeUnknownOrganisation:
+		status = http.StatusUnprocessableEntity
+	}
+	writeError(w, status, e.Code, e.Message)
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, map[string]*alerting.Error{"error": {Code: code, Message: msg}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}

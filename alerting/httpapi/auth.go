@@ -1,0 +1,99 @@
+package httpapi
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"net/http"
+	"strings"
+
+	"github.com/kaskade-bcm/kaskade/config"
+)
+
+// Token is an API token known by its SHA-256 only.
+type Token struct {
+	Name   string
+	Role   config.Role
+	SHA256 string
+}
+
+// Auth checks bearer tokens against hashed tokens.
+type Auth struct{ tokens []Token }
+
+// NewAuth returns an Auth for the configured tokens plus extra ones (the
+// generated admin token).
+func NewAuth(cfg *config.Config, extra ...Token) *Auth {
+	a := &Auth{}
+	for _, t := range cfg.Tokens {
+		a.tokens = append(a.tokens, Token{Name: t.Name, Role: t.Role, SHA256: strings.ToLower(t.SHA256)})
+	}
+	a.tokens = append(a.tokens, extra...)
+	return a
+}
+
+// HashToken returns the hex SHA-256 of a token, as stored in the configuration.
+func HashToken(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+// Authenticate checks a token in constant time per candidate.
+func (a *Auth) Authenticate(token string) (string, config.Role, bool) {
+	if token == "" {
+		return "", "", false
+	}
+	sum := HashToken(token)
+	for _, t := range a.tokens {
+		if subtle.ConstantTimeCompare([]byte(sum), []byte(t.SHA256)) == 1 {
+			return t.Name, t.Role, true
+		}
+	}
+	return "", "", false
+}
+
+// Sessions is the board's cookie login, used when no bearer token is sent.
+type Sessions interface {
+	SessionRole(r *http.Request) (name string, role config.Role, ok bool)
+	CheckCSRF(r *http.Request) bool
+}
+
+// CanAct reports whether a role may change things (declare, respond, stand down).
+func CanAct(r config.Role) bool { return r == config.RoleDutyOfficer || r == config.RoleAdmin }
+
+type principal struct {
+	name string
+	role config.Role
+}
+
+// authenticate resolves the caller from a bearer token or a board session.
+// Cookie-authenticated writes must carry the session's CSRF token.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, write bool) (principal, bool) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		tok, ok := strings.CutPrefix(h, "Bearer ")
+		if name, role, valid := s.opts.Auth.Authenticate(strings.TrimSpace(tok)); ok && valid {
+			return s.authorize(w, principal{name, role}, write)
+		}
+		writeError(w, http.StatusUnauthorized, "unauthorized", "invalid bearer token")
+		return principal{}, false
+	}
+	if s.opts.Sessions != nil {
+		if name, role, ok := s.opts.Sessions.SessionRole(r); ok {
+			if write && !s.opts.Sessions.CheckCSRF(r) {
+				writeError(w, http.StatusForbidden, "csrf", "missing or wrong X-CSRF-Token")
+				return principal{}, false
+			}
+			return s.authorize(w, principal{name, role}, write)
+		}
+	}
+	w.Header().Set("WWW-Authenticate", `Bearer realm="kaskade"`)
+	writeError(w, http.StatusUnauthorized, "unauthorized", "send Authorization: Bearer <token>")
+	return principal{}, false
+}
+
+func (s *Server) authorize(w http.ResponseWriter, p principal, write bool) (principal, bool) {
+	if write && !CanAct(p.role) {
+		writeError(w, http.StatusForbidden, "forbidden", "role "+string(p.role)+" may only read")
+		return principal{}, false
+	}
+	return p, true
+}
