@@ -79,31 +79,21 @@ func (i *Intake) Declare(ctx context.Context, d Declaration, source string, raw 
 	case raw != nil:
 		bucket, key = i.recent, "raw-"+hashKey(raw)
 	}
-	if key != "" {
-		if id, ok, err := i.lookup(ctx, bucket, key); err != nil {
+	var id string
+	if key == "" {
+		if id, err = i.nextID(ctx); err != nil {
 			return Result{}, err
-		} else if ok {
+		}
+	} else {
+		var dup bool
+		if id, dup, err = i.claim(ctx, bucket, key); err != nil {
+			return Result{}, err
+		}
+		if dup {
 			// Seen before; make sure the engine has it (a crash may have come
 			// between the key and the input), then report the existing id.
 			seq, err := i.submit(ctx, id, res, source)
 			return Result{IncidentID: id, Duplicate: true, InputSeq: seq}, err
-		}
-	}
-	id, err := i.nextID(ctx)
-	if err != nil {
-		return Result{}, err
-	}
-	if key != "" {
-		if _, err := bucket.Create(ctx, key, []byte(id)); err != nil {
-			if errors.Is(err, jetstream.ErrKeyExists) {
-				// Another instance won the race: theirs stands.
-				existing, _, lerr := i.lookup(ctx, bucket, key)
-				if lerr != nil {
-					return Result{}, lerr
-				}
-				return Result{IncidentID: existing, Duplicate: true}, nil
-			}
-			return Result{}, unavailable(err)
 		}
 	}
 	seq, err := i.submit(ctx, id, res, source)
@@ -127,6 +117,52 @@ func (i *Intake) submit(ctx context.Context, id string, res Resolved, source str
 		return 0, unavailable(err)
 	}
 	return seq, nil
+}
+
+const pending = "pending"
+
+// claim reserves a dedup key before an id is allocated, so two paths that
+// see the same declaration (a request that also reached the stream, two
+// instances) never allocate two ids. dup reports an existing incident.
+func (i *Intake) claim(ctx context.Context, kv jetstream.KeyValue, key string) (id string, dup bool, err error) {
+	rev, err := kv.Create(ctx, key, []byte(pending))
+	if err == nil {
+		if id, err = i.nextID(ctx); err != nil {
+			return "", false, err
+		}
+		if _, err := kv.Update(ctx, key, []byte(id), rev); err != nil {
+			return "", false, unavailable(err)
+		}
+		return id, false, nil
+	}
+	if !errors.Is(err, jetstream.ErrKeyExists) {
+		return "", false, unavailable(err)
+	}
+	// Someone else holds it: wait for their id; take over a claim whose
+	// holder died between claiming and allocating.
+	for attempt := 0; ; attempt++ {
+		e, err := kv.Get(ctx, key)
+		if err != nil {
+			return "", false, unavailable(err)
+		}
+		if v := string(e.Value()); v != pending {
+			return v, true, nil
+		}
+		if attempt == 100 {
+			if id, err = i.nextID(ctx); err != nil {
+				return "", false, err
+			}
+			if _, err := kv.Update(ctx, key, []byte(id), e.Revision()); err == nil {
+				return id, false, nil
+			}
+			attempt = 0
+		}
+		select {
+		case <-ctx.Done():
+			return "", false, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }
 
 func (i *Intake) lookup(ctx context.Context, kv jetstream.KeyValue, key string) (string, bool, error) {

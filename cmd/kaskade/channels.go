@@ -16,6 +16,7 @@ import (
 
 	"github.com/kaskade-bcm/kaskade/activation/ack"
 	"github.com/kaskade-bcm/kaskade/alerting/httpapi"
+	"github.com/kaskade-bcm/kaskade/alerting/inbound"
 	"github.com/kaskade-bcm/kaskade/config"
 	"github.com/kaskade-bcm/kaskade/notifiers"
 	"github.com/kaskade-bcm/kaskade/notifiers/compose"
@@ -71,6 +72,11 @@ func (s *server) channels(ctx context.Context, cfg *config.Config, o serveOption
 		set.notifiers[ch] = n
 	}
 	s.wireBoard(cfg, set)
+	acks := ack.NewHandler(ack.HandlerOptions{Signer: signer, Sink: inbound.Ack{Service: s.inbound()}, Logger: s.log.With("component", "ack")})
+	set.routes = append(set.routes, func(mux *http.ServeMux) {
+		mux.Handle("GET /ack/{token}", acks)
+		mux.Handle("POST /ack/{token}", acks)
+	})
 	channels := make([]string, 0, len(set.notifiers))
 	for ch := range set.notifiers {
 		channels = append(channels, ch)

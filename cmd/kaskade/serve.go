@@ -28,6 +28,7 @@ import (
 	"github.com/kaskade-bcm/kaskade/activation/engine"
 	"github.com/kaskade-bcm/kaskade/alerting"
 	"github.com/kaskade-bcm/kaskade/alerting/httpapi"
+	"github.com/kaskade-bcm/kaskade/alerting/inbound"
 	"github.com/kaskade-bcm/kaskade/config"
 	"github.com/kaskade-bcm/kaskade/notifiers"
 )
@@ -49,6 +50,8 @@ type serveOptions struct {
 	Notifiers map[string]notifiers.Notifier
 	Logger    *slog.Logger
 	Now       func() time.Time
+	// Listener, when set, is used instead of listening on HTTPAddr.
+	Listener net.Listener
 }
 
 func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -100,6 +103,8 @@ type server struct {
 	nc       *nats.Conn
 	http     *http.Server
 	tokenHex string // admin token generated for this data dir ("" when configured)
+
+	inboundSvc *inbound.Service
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -166,6 +171,13 @@ func startServer(parent context.Context, o serveOptions) (s *server, err error) 
 	if err != nil {
 		return nil, err
 	}
+	ln := o.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", o.HTTPAddr); err != nil {
+			return nil, fmt.Errorf("http listen: %w", err)
+		}
+	}
+	o.HTTPAddr = ln.Addr().String()
 	channels, err := s.channels(ctx, cfg, o, reg)
 	if err != nil {
 		return nil, err
@@ -177,10 +189,6 @@ func startServer(parent context.Context, o serveOptions) (s *server, err error) 
 	api.Register(mux)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	channels.register(mux)
-	ln, err := net.Listen("tcp", o.HTTPAddr)
-	if err != nil {
-		return nil, fmt.Errorf("http listen: %w", err)
-	}
 	s.URL = "http://" + ln.Addr().String()
 	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}

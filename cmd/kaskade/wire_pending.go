@@ -3,15 +3,9 @@ package main
 import (
 	"context"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/kaskade-bcm/kaskade/activation/ack"
 	"github.com/kaskade-bcm/kaskade/config"
 )
-
-func (s *server) wireTwilio(ctx context.Context, cfg *config.Config, set *channelSet, reg prometheus.Registerer, publicURL string) error {
-	return nil
-}
 
 func (s *server) wireEmail(ctx context.Context, cfg *config.Config, set *channelSet, signer *ack.Signer) error {
 	return nil

@@ -1,0 +1,146 @@
+package inbound
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/activation/ack"
+	"github.com/kaskade-bcm/kaskade/activation/reply"
+	"github.com/kaskade-bcm/kaskade/notifiers/twilio"
+)
+
+const maxStoredBody = 1600
+
+// dedupID makes a message id for the input stream; without a provider id
+// there is nothing to deduplicate by.
+func dedupID(prefix, id string) string {
+	if id == "" {
+		return ""
+	}
+	return prefix + id
+}
+
+func clip(s string) string {
+	if len(s) > maxStoredBody {
+		return s[:maxStoredBody]
+	}
+	return s
+}
+
+// SMS is the Twilio inbound sink.
+type SMS struct{ *Service }
+
+// Inbound attributes an SMS reply by its sender number.
+func (s SMS) Inbound(ctx context.Context, m twilio.InboundSMS) (string, error) {
+	raw := activation.Inbound{Channel: activation.SourceSMS, From: mask(m.From), Body: clip(m.Body), ProviderID: m.MessageSID}
+	msgID := dedupID("sms-", m.MessageSID) // Twilio retries a webhook with the same SID
+	p, ok := s.Config.PersonByMobile(m.From)
+	if !ok {
+		raw.Outcome = OutcomeUnknownSender
+		s.log().Info("SMS from an unknown sender ignored", "from", mask(m.From))
+		if err := s.store(ctx, "_", raw, nil, msgID); err != nil {
+			return "", fmt.Errorf("%w: %w", twilio.ErrUnavailable, err)
+		}
+		return "", nil
+	}
+	text, err := s.Record(ctx, Answer{Person: p, Reply: reply.Parse(m.Body), Raw: raw, MsgID: msgID})
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", twilio.ErrUnavailable, err)
+	}
+	return text, nil
+}
+
+// Status is the Twilio status callback sink.
+type Status struct{ *Service }
+
+// Status turns a delivery receipt into an input; late or repeated receipts
+// are harmless because the core never moves a state backwards.
+func (s Status) Status(ctx context.Context, cb twilio.StatusCallback) error {
+	state, ok := deliveryState(cb.MessageStatus)
+	incident := incidentOf(cb.Notification)
+	if !ok || incident == "" {
+		return nil
+	}
+	known := false
+	s.Engine.View(func(c *activation.Core) { _, _, known = c.NotificationInfo(incident, cb.Notification) })
+	if !known {
+		s.log().Info("status callback for an unknown notification ignored", "notification", cb.Notification)
+		return nil
+	}
+	in := activation.Input{Incident: incident, Delivery: &activation.Delivery{Notification: cb.Notification, State: state,
+		ProviderID: cb.MessageSID, Code: cb.ErrorCode, Detail: "twilio " + cb.MessageStatus}}
+	if _, err := s.Engine.Submit(ctx, in, "st-"+cb.Notification+"-"+cb.MessageStatus); err != nil {
+		return fmt.Errorf("%w: %w", twilio.ErrUnavailable, err)
+	}
+	return nil
+}
+
+// Ack is the one-click acknowledgement sink.
+type Ack struct{ *Service }
+
+// Current shows what the person answered so far.
+func (s Ack) Current(_ context.Context, c ack.Claims) (ack.Status, error) {
+	st := ack.Status{}
+	p, ok := s.Config.Person(c.Person)
+	if !ok {
+		return st, nil
+	}
+	st.PersonName, st.Language = p.Name, p.Language
+	s.Engine.View(func(core *activation.Core) {
+		decl, found := core.Declaration(c.Incident)
+		kind, eta, at, inIncident := core.Answer(c.Incident, c.Person)
+		if !found || !inIncident {
+			return
+		}
+		st.Known, st.Open = true, !core.Closed(c.Incident)
+		st.IncidentTitle, st.Exercise, st.Answer = decl.Title, decl.Exercise, string(kind)
+		if !eta.IsZero() {
+			st.ETA = &eta
+		}
+		if !at.IsZero() && kind != "" {
+			st.AnsweredAt = &at
+		}
+	})
+	return st, nil
+}
+
+// Record stores a button press from the ack page.
+func (s Ack) Record(ctx context.Context, c ack.Claims, kind string, minutes int) (ack.Status, error) {
+	st, _ := s.Current(ctx, c)
+	if !st.Known {
+		return st, nil
+	}
+	if !st.Open {
+		return st, ack.ErrClosed
+	}
+	in := activation.Input{Incident: c.Incident, Response: &activation.Response{Person: c.Person,
+		Kind: activation.ResponseKind(kind), Minutes: minutes, Source: activation.SourceWeb}}
+	seq, err := s.Engine.Submit(ctx, in, "")
+	if err != nil {
+		return st, fmt.Errorf("%w: %w", ack.ErrUnavailable, err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	_ = s.Engine.WaitInput(wctx, seq)
+	return s.Current(ctx, c)
+}
+
+// EmailAnswer attributes an email reply: the tag (the notification id)
+// names the incident and person; the sender must be that person.
+func (s *Service) EmailAnswer(ctx context.Context, tag, from, firstLine, messageID string) error {
+	incident := incidentOf(tag)
+	var n activation.Notification
+	known := false
+	s.Engine.View(func(c *activation.Core) { n, _, known = c.NotificationInfo(incident, tag) })
+	raw := activation.Inbound{Channel: activation.SourceEmail, From: mask(from), Body: clip(firstLine), ProviderID: messageID}
+	p, ok := s.Config.PersonByEmail(from)
+	if !known || !ok || p.ID != n.Person {
+		raw.Outcome = OutcomeUnknownSender
+		s.log().Info("email reply not matched to its notification; dropped", "from", mask(from), "tag", tag)
+		return s.store(ctx, "_", raw, nil, dedupID("mail-", messageID))
+	}
+	_, err := s.Record(ctx, Answer{Person: p, Reply: reply.Parse(firstLine), Raw: raw, MsgID: dedupID("mail-", messageID), Incident: incident})
+	return err
+}

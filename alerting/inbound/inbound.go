@@ -1,0 +1,248 @@
+// Package inbound turns what staff send back — SMS replies, delivery
+// receipts, one-click acknowledgements, email replies — into engine inputs.
+// It attributes each message to a person and an open incident (reply codes
+// keep an exercise and a real incident apart), stores every raw message
+// before interpreting it, and answers in the person's language.
+package inbound
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"text/template"
+	"time"
+
+	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/activation/engine"
+	"github.com/kaskade-bcm/kaskade/activation/reply"
+	"github.com/kaskade-bcm/kaskade/config"
+	"github.com/kaskade-bcm/kaskade/notifiers"
+	"github.com/kaskade-bcm/kaskade/notifiers/compose"
+	"github.com/kaskade-bcm/kaskade/notifiers/console"
+	"github.com/kaskade-bcm/kaskade/notifiers/sms"
+)
+
+// Engine is what the service needs of the engine.
+type Engine interface {
+	Submit(ctx context.Context, in activation.Input, msgID string) (uint64, error)
+	WaitInput(ctx context.Context, seq uint64) error
+	View(f func(c *activation.Core))
+}
+
+var _ Engine = (*engine.Engine)(nil)
+
+// ErrUnavailable wraps failures to hand an input to the engine; webhook
+// handlers answer 503 so the sender retries.
+var ErrUnavailable = errors.New("inbound: engine unavailable")
+
+// Service attributes inbound messages.
+type Service struct {
+	Engine Engine
+	Config *config.Config
+	Logger *slog.Logger
+	// WaitApplied bounds how long an answer waits for the engine so the
+	// confirmation can state the outcome (default 2 s). The input is durable
+	// either way.
+	WaitApplied time.Duration
+}
+
+// Outcomes of inbound messages, stored with the raw message.
+const (
+	OutcomeRecorded      = "recorded"
+	OutcomeUnknownSender = "unknown_sender"
+	OutcomeAmbiguous     = "ambiguous"
+	OutcomeNoIncident    = "no_open_incident"
+	OutcomeInvalid       = "invalid"
+	OutcomeStop          = "stop"
+	OutcomeStart         = "start"
+	OutcomeHelp          = "help"
+)
+
+func (s *Service) log() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return s.Logger
+}
+
+// Answer is an interpreted reply from a known person.
+type Answer struct {
+	Person *config.Person
+	Reply  reply.Reply
+	Raw    activation.Inbound
+	MsgID  string
+	// Incident restricts the answer to one incident (email replies and ack
+	// links know theirs); "" means: find it from the reply code or the
+	// person's open incidents.
+	Incident string
+}
+
+// Record stores an answer and returns the confirmation text (language of
+// the person, exercise marking) or an explanation when it could not be
+// attributed. Errors wrap ErrUnavailable.
+func (s *Service) Record(ctx context.Context, a Answer) (string, error) {
+	lang := a.Person.Language
+	raw := a.Raw
+	raw.Person = a.Person.ID
+	switch a.Reply.Kind {
+	case reply.Stop, reply.Start, reply.Help:
+		raw.Outcome = map[reply.Kind]string{reply.Stop: OutcomeStop, reply.Start: OutcomeStart, reply.Help: OutcomeHelp}[a.Reply.Kind]
+		if err := s.store(ctx, "_", raw, nil, a.MsgID); err != nil {
+			return "", err
+		}
+		if a.Reply.Kind == reply.Stop {
+			s.log().Warn("person opted out of SMS (STOP); alerts to this number will fail until START", "person", a.Person.ID)
+			return "", nil // the carrier confirms STOP itself
+		}
+		return s.hint(lang, ""), nil
+	case reply.Unknown:
+		raw.Outcome = OutcomeInvalid
+		if err := s.store(ctx, "_", raw, nil, a.MsgID); err != nil {
+			return "", err
+		}
+		return s.text(lang, s.Config.System(lang).Replies.Unknown, config.TemplateData{Person: a.Person.Name}), nil
+	}
+	decl, why := s.pick(a)
+	if why != "" {
+		raw.Outcome = why
+		if err := s.store(ctx, "_", raw, nil, a.MsgID); err != nil {
+			return "", err
+		}
+		return s.unattributed(lang, why, a.Person.ID), nil
+	}
+	raw.Outcome = OutcomeRecorded
+	resp := &activation.Response{Person: a.Person.ID, Kind: activation.ResponseKind(a.Reply.Kind), Minutes: a.Reply.Minutes, Source: raw.Channel}
+	if err := s.store(ctx, decl.ID, raw, resp, a.MsgID); err != nil {
+		return "", err
+	}
+	return s.confirm(lang, decl, a.Person, a.Reply), nil
+}
+
+// pick finds the incident an answer belongs to, or says why none.
+func (s *Service) pick(a Answer) (activation.Declared, string) {
+	var open []activation.Declared
+	s.Engine.View(func(c *activation.Core) { open = c.OpenIncidentsOf(a.Person.ID) })
+	want := a.Incident
+	if want == "" {
+		want = a.Reply.Code
+	}
+	if want != "" {
+		for _, d := range open {
+			if strings.EqualFold(d.ReplyCode, want) || d.ID == want {
+				return d, ""
+			}
+		}
+		return activation.Declared{}, OutcomeNoIncident
+	}
+	switch len(open) {
+	case 0:
+		return activation.Declared{}, OutcomeNoIncident
+	case 1:
+		return open[0], ""
+	}
+	// Several open activations (e.g. an exercise and a real incident): never guess.
+	return activation.Declared{}, OutcomeAmbiguous
+}
+
+// store submits the raw message (and the response) and waits until the
+// engine applied it, so the confirmation is true.
+func (s *Service) store(ctx context.Context, incident string, raw activation.Inbound, resp *activation.Response, msgID string) error {
+	seq, err := s.Engine.Submit(ctx, activation.Input{Incident: incident, Inbound: &raw, Response: resp}, msgID)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	wait := s.WaitApplied
+	if wait <= 0 {
+		wait = 2 * time.Second
+	}
+	wctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	if err := s.Engine.WaitInput(wctx, seq); err != nil {
+		s.log().Warn("answer stored but not yet applied", "seq", seq, "err", err)
+	}
+	return nil
+}
+
+func (s *Service) confirm(lang string, decl activation.Declared, p *config.Person, r reply.Reply) string {
+	tpl := s.Config.System(lang).Replies
+	src := map[reply.Kind]string{reply.Available: tpl.Available, reply.Delayed: tpl.Delayed, reply.Unavailable: tpl.Unavailable}[r.Kind]
+	data := config.TemplateData{Person: p.Name, Title: decl.Title, ReplyCode: decl.ReplyCode, Exercise: decl.Exercise,
+		Scenario: decl.Scenario, Severity: decl.Severity, SeverityName: config.SeverityName(decl.Severity, lang)}
+	if r.Kind == reply.Delayed {
+		data.Message = fmt.Sprint(r.Minutes)
+	}
+	text := s.text(lang, src, data)
+	if decl.Exercise {
+		text = compose.ExercisePrefix(lang) + text
+	}
+	return text
+}
+
+func (s *Service) unattributed(lang, why, person string) string {
+	var open []activation.Declared
+	s.Engine.View(func(c *activation.Core) { open = c.OpenIncidentsOf(person) })
+	if why == OutcomeAmbiguous {
+		var list []string
+		for _, d := range open {
+			label := d.Title
+			if d.Exercise {
+				label = strings.TrimSpace(compose.ExercisePrefix(lang)) + " " + label
+			}
+			list = append(list, d.ReplyCode+": "+label)
+		}
+		if lang == config.LangEN {
+			return sms.Transliterate(fmt.Sprintf("Several alerts are open. Add the code, e.g. 1 %s. %s", open[0].ReplyCode, strings.Join(list, "; ")))
+		}
+		return sms.Transliterate(fmt.Sprintf("Mehrere Alarmierungen offen. Bitte Code angeben, z.B. 1 %s. %s", open[0].ReplyCode, strings.Join(list, "; ")))
+	}
+	if lang == config.LangEN {
+		return "No open alert for you under that code. Nothing was recorded."
+	}
+	return "Keine offene Alarmierung für Sie (Code prüfen). Nichts wurde gespeichert."
+}
+
+func (s *Service) hint(lang, code string) string {
+	if code == "" {
+		code = "K…"
+	}
+	return sms.Transliterate(compose.AnswerHint(lang, code))
+}
+
+func (s *Service) text(lang, src string, data config.TemplateData) string {
+	t, err := template.New("reply").Option("missingkey=zero").Parse(src)
+	if err != nil {
+		return s.hint(lang, data.ReplyCode)
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, data); err != nil {
+		return s.hint(lang, data.ReplyCode)
+	}
+	return sms.Transliterate(strings.TrimSpace(b.String()))
+}
+
+// mask hides a sender address for the log and the stored event.
+func mask(s string) string { return console.Mask(s) }
+
+// incidentOf extracts the incident from a notification id ("K7-n12").
+func incidentOf(notification string) string {
+	if i := strings.LastIndex(notification, "-n"); i > 0 {
+		return notification[:i]
+	}
+	return ""
+}
+
+// deliveryState maps provider states to ours; ok is false for states that
+// say nothing new (queued, accepted, sending).
+func deliveryState(status string) (notifiers.State, bool) {
+	switch strings.ToLower(status) {
+	case "sent":
+		return notifiers.StateSent, true
+	case "delivered", "read":
+		return notifiers.StateDelivered, true
+	case "undelivered", "failed", "canceled":
+		return notifiers.StateFailed, true
+	}
+	return "", false
+}

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kaskade-bcm/kaskade/alerting/inbound"
+	"github.com/kaskade-bcm/kaskade/config"
+	"github.com/kaskade-bcm/kaskade/notifiers"
+	"github.com/kaskade-bcm/kaskade/notifiers/twilio"
+)
+
+// wireTwilio adds the SMS notifier (with the retry stage) and the signed
+// webhooks when a Twilio account is configured.
+func (s *server) wireTwilio(_ context.Context, cfg *config.Config, set *channelSet, reg prometheus.Registerer, publicURL string) error {
+	tc := cfg.Channels.Twilio
+	if tc == nil {
+		return nil
+	}
+	sender, err := twilio.New(twilio.Options{
+		AccountSID: tc.AccountSID, AuthToken: tc.AuthToken.Value(), From: tc.From, MessagingServiceSID: tc.MessagingServiceSID,
+		APIURL: tc.APIURL, StatusCallbackURL: publicURL + "/webhooks/twilio/status", ValidityPeriod: tc.ValidityPeriod.D(),
+		RatePerSecond: tc.RatePerSecond, Concurrency: tc.Concurrency, Timeout: tc.Timeout.D(),
+		Logger: s.log.With("component", "twilio"), Metrics: twilio.NewMetrics(reg),
+	})
+	if err != nil {
+		return err
+	}
+	set.notifiers[config.ChannelSMS] = notifiers.Retry(sender, notifiers.RetryOptions{})
+	tokens := []string{tc.AuthToken.Value()}
+	if tc.AuthTokenSecondary.IsSet() {
+		tokens = append(tokens, tc.AuthTokenSecondary.Value())
+	}
+	svc := s.inbound()
+	hooks := twilio.NewWebhooks(twilio.WebhookOptions{PublicURL: publicURL, AuthTokens: tokens,
+		Inbound: inbound.SMS{Service: svc}, Status: inbound.Status{Service: svc}, Logger: s.log.With("component", "webhooks")})
+	set.routes = append(set.routes, func(mux *http.ServeMux) {
+		mux.Handle("POST /webhooks/twilio/sms", hooks.SMS())
+		mux.Handle("POST /webhooks/twilio/status", hooks.Status())
+	})
+	return nil
+}
+
+// inbound returns the service that attributes answers (one per server).
+func (s *server) inbound() *inbound.Service {
+	if s.inboundSvc == nil {
+		s.inboundSvc = &inbound.Service{Engine: s.Engine, Config: s.Config, Logger: s.log.With("component", "inbound")}
+	}
+	return s.inboundSvc
+}
