@@ -165,17 +165,6 @@ func (i *Intake) claim(ctx context.Context, kv jetstream.KeyValue, key string) (
 	}
 }
 
-func (i *Intake) lookup(ctx context.Context, kv jetstream.KeyValue, key string) (string, bool, error) {
-	e, err := kv.Get(ctx, key)
-	switch {
-	case errors.Is(err, jetstream.ErrKeyNotFound):
-		return "", false, nil
-	case err != nil:
-		return "", false, unavailable(err)
-	}
-	return string(e.Value()), true, nil
-}
-
 // nextID allocates K1, K2, … with compare-and-set on a counter, so ids stay
 // short enough to type as SMS reply codes and unique across instances.
 func (i *Intake) nextID(ctx context.Context) (string, error) {
