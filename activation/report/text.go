@@ -32,7 +32,7 @@ type labels struct {
 	SeriesAvailable, TargetLine, Definitions, DefinitionsText      string
 	HistoryTitle, HistoryExercises, HistoryNone, Date, ShareInTime string
 	Gaps, GapsText, Trees, Tree, LastExercised, NeverExercised     string
-	People, GapsNone, OverTarget                                   string
+	People, GapsNone, OverTarget, AfterStandDown, Covering         string
 }
 
 func texts(lang string) labels {
@@ -70,7 +70,7 @@ func texts(lang string) labels {
 			Date: "Date", ShareInTime: "Organisations ready within target",
 			Gaps: "Not exercised in the last 12 months", GapsText: "A call tree counts as exercised when it was activated in an exercise, a function when someone answered “available” for it, a person when they were alerted.",
 			Trees: "Call trees", Tree: "Call tree", LastExercised: "Last exercised", NeverExercised: "never",
-			People: "People", GapsNone: "Everything was exercised.", OverTarget: "over target",
+			People: "People", GapsNone: "Everything was exercised.", OverTarget: "over target", AfterStandDown: "after stand-down", Covering: "covered the function",
 		}
 	}
 	return labels{
@@ -106,7 +106,7 @@ func texts(lang string) labels {
 		Date: "Datum", ShareInTime: "Ressorts im Soll",
 		Gaps: "In den letzten 12 Monaten nicht geübt", GapsText: "Eine Alarmierungskette gilt als geübt, wenn sie in einer Übung ausgelöst wurde, eine Funktion, wenn jemand für sie „komme“ gemeldet hat, eine Person, wenn sie in einer Übung alarmiert wurde.",
 		Trees: "Alarmierungsketten", Tree: "Alarmierungskette", LastExercised: "Zuletzt geübt", NeverExercised: "nie",
-		People: "Personen", GapsNone: "Alles wurde geübt.", OverTarget: "Soll überschritten",
+		People: "Personen", GapsNone: "Alles wurde geübt.", OverTarget: "Soll überschritten", AfterStandDown: "nach Entwarnung", Covering: "eingesprungen",
 	}
 }
 

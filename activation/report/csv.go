@@ -1,0 +1,76 @@
+package report
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// csvHeader names the columns of WriteCSV. Kept stable: spreadsheets and
+// scripts of the BCM officers refer to the names.
+var csvHeader = []string{
+	"incident", "exercise", "org", "function", "node", "tier", "person", "name",
+	"alerted", "alerted_at", "alert_reason", "reached", "notifications",
+	"answer", "answer_minutes", "first_answer_at", "response_seconds", "eta",
+	"covered_as_deputy", "answers_after_stand_down",
+}
+
+// WriteCSV writes the per-person timeline: a header row, then one row per
+// timeline entry (person and place in a call tree). The format is RFC 4180
+// with commas, UTF-8 without byte order mark; times are RFC 3339 in
+// Europe/Berlin with their offset, durations whole seconds, booleans
+// true/false, and empty cells where there is no value. The notifications
+// column lists "channel/purpose/state[/code]" joined by " | ".
+func (r *Report) WriteCSV(w io.Writer) error {
+	loc, err := berlin()
+	if err != nil {
+		return err
+	}
+	ts := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.In(loc).Format(time.RFC3339)
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(csvHeader); err != nil {
+		return err
+	}
+	for _, e := range r.Timeline {
+		var notes []string
+		for _, nt := range e.Notifications {
+			s := fmt.Sprintf("%s/%s/%s", nt.Channel, nt.Purpose, nt.State)
+			if nt.Code != "" {
+				s += "/" + nt.Code
+			}
+			notes = append(notes, s)
+		}
+		late := 0
+		for _, a := range e.Answers {
+			if a.AfterStandDown {
+				late++
+			}
+		}
+		minutes, resp := "", ""
+		if e.AnswerMinutes > 0 {
+			minutes = strconv.Itoa(e.AnswerMinutes)
+		}
+		if e.ResponseTime != nil {
+			resp = strconv.FormatFloat(e.ResponseTime.Seconds, 'f', -1, 64)
+		}
+		row := []string{
+			r.Incident, strconv.FormatBool(r.Exercise), e.Org, e.Function, strconv.Itoa(e.Node), strconv.Itoa(e.Tier), e.Person, e.Name,
+			strconv.FormatBool(e.Alerted), ts(e.AlertedAt), e.AlertReason, strconv.FormatBool(e.Reached), strings.Join(notes, " | "),
+			string(e.Answer), minutes, ts(e.FirstAnswerAt), resp, ts(e.ETA),
+			strconv.FormatBool(e.CoveredAsDeputy), strconv.Itoa(late),
+		}
+		if err := cw.Write(row); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
