@@ -11,11 +11,13 @@ import (
 
 // csvHeader names the columns of WriteCSV. Kept stable: spreadsheets and
 // scripts of the BCM officers refer to the names.
-var csvHeader = []string{
-	"incident", "exercise", "org", "function", "node", "tier", "person", "name",
-	"alerted", "alerted_at", "alert_reason", "reached", "notifications",
-	"answer", "answer_minutes", "first_answer_at", "response_seconds", "eta",
-	"covered_as_deputy", "answers_after_stand_down",
+func csvHeader() []string {
+	return []string{
+		"incident", "exercise", "org", "function", "node", "tier", "person", "name",
+		"alerted", "alerted_at", "alert_reason", "reached", "notifications",
+		"answer", "answer_minutes", "first_answer_at", "response_seconds", "eta",
+		"covered_as_deputy", "answers_after_stand_down",
+	}
 }
 
 // WriteCSV writes the per-person timeline: a header row, then one row per
@@ -36,7 +38,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 		return t.In(loc).Format(time.RFC3339)
 	}
 	cw := csv.NewWriter(w)
-	if err := cw.Write(csvHeader); err != nil {
+	if err := cw.Write(csvHeader()); err != nil {
 		return err
 	}
 	for _, e := range r.Timeline {
