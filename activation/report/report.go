@@ -32,6 +32,8 @@
 package report
 
 import (
+	"encoding/json"
+	"io"
 	"time"
 
 	"github.com/kaskade-bcm/kaskade/activation"
@@ -258,4 +260,11 @@ type SeriesPoint struct {
 	// latest answer by then was available.
 	Answered  int `json:"answered"`
 	Available int `json:"available"`
+}
+
+// WriteJSON writes the report as indented JSON (the golden-file format).
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
 }
