@@ -21,7 +21,8 @@ h1{font-size:1.6rem;margin:.5rem 0}h2{font-size:1.25rem;border-bottom:2px solid 
 .banner{background:#ffd400;color:#000;border:4px solid #000;font-weight:800;font-size:1.8rem;letter-spacing:.3em;text-align:center;padding:.4rem;margin:.5rem 0}
 .real{border:2px solid #8a1c1c;color:#8a1c1c;font-weight:700;text-align:center;padding:.3rem;margin:.5rem 0}
 table{border-collapse:collapse;width:100%;margin:.4rem 0 1rem;font-size:.9rem}
-th,td{border:1px solid #999;padding:.25rem .45rem;text-align:left;vertical-align:top}
+th,td{border:1px solid #999;padding:.25rem .45rem;text-align:left;vertical-align:top;overflow-wrap:anywhere;hyphens:auto}
+table.wide{font-size:.78rem}
 thead th{background:#eee}
 table.facts th{width:40%;background:#f6f6f6;font-weight:600}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
@@ -290,7 +291,7 @@ func orgName(l labels, names activation.Names, id string) string {
 }
 
 func (p *reportPage) orgTables(r *Report, l labels, loc *time.Location) {
-	p.OrgSummary = table{Head: []string{l.Org, l.Target, l.TimeToReady, l.WithinTarget, l.FinalState, l.Alerted,
+	p.OrgSummary = table{Class: "wide", Head: []string{l.Org, l.Target, l.TimeToReady, l.WithinTarget, l.FinalState, l.Alerted,
 		l.ReachRate, l.RespRate, l.DeputiesAlerted, l.DeputiesCovered}}
 	for _, o := range r.Organisations {
 		ready := cell{Text: l.dur(o.TimeToReady), Class: "num"}
@@ -373,7 +374,7 @@ func (p *reportPage) channelTables(r *Report, l labels) {
 }
 
 func (p *reportPage) timelineTables(r *Report, l labels, loc *time.Location) {
-	p.Timeline = table{Head: []string{l.Person, l.Org, l.Function, l.Role, l.AlertedAt, l.Notes, l.Answer, l.AnsweredAt, l.ResponseTime, l.ETA}}
+	p.Timeline = table{Class: "wide", Head: []string{l.Person, l.Org, l.Function, l.Role, l.AlertedAt, l.Notes, l.Answer, l.AnsweredAt, l.ResponseTime, l.ETA}}
 	for _, e := range r.Timeline {
 		var notes []string
 		for _, nt := range e.Notifications {

@@ -115,7 +115,7 @@ func readinessChart(r *Report, l labels) string {
 // answersChart draws the cumulative answers since declaration as a step
 // line, with the people currently available as a dashed second line.
 func answersChart(r *Report, l labels) string {
-	const left, right, top, bottom, plotH = 56.0, 24.0, 40.0, 48.0, 220.0
+	const left, right, top, bottom, plotH = 56.0, 56.0, 40.0, 48.0, 220.0
 	plotW := chartWidth - left - right
 	maxMin, maxY := 1.0, float64(max(r.People.Alerted, 1))
 	for _, p := range r.Series {
