@@ -352,11 +352,12 @@ func TestConnectionRefusedIsTemporary(t *testing.T) {
 
 func TestTimeoutAfterDataIsUnknown(t *testing.T) {
 	release := make(chan struct{})
-	t.Cleanup(func() { close(release) })
 	addr, _ := emailtest.NewServer(t, emailtest.WithDataHook(func(emailtest.Received) error {
 		<-release
 		return nil
 	}))
+	// Registered after NewServer so it runs before the server is closed.
+	t.Cleanup(func() { close(release) })
 	s, _ := newSender(t, addr, func(o *Options) { o.Timeout = 300 * time.Millisecond })
 	r, err := s.Notify(context.Background(), testMessage())
 	if err != nil || r.State != notifiers.StateUnknown || r.ProviderID == "" {

@@ -85,7 +85,8 @@ func WithImplicitTLS(cert tls.Certificate) Option {
 
 // WithDataHook runs after the message data was read and before the reply;
 // a returned *smtp.SMTPError is sent as the reply. A hook that blocks holds
-// the reply (to test client timeouts).
+// the reply (to test client timeouts); release it in a t.Cleanup registered
+// after NewServer, or the server cannot close.
 func WithDataHook(f func(Received) error) Option {
 	return func(c *config) { c.dataHook = f }
 }
@@ -126,6 +127,8 @@ func NewServer(t testing.TB, opts ...Option) (addr string, received func() []Rec
 	}()
 	t.Cleanup(func() {
 		_ = srv.Close()
+		// Serve may not have registered ln with srv yet; close it here too.
+		_ = ln.Close()
 		<-done
 	})
 	return ln.Addr().String(), st.list
