@@ -1,0 +1,237 @@
+package email
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-smtp"
+)
+
+// ErrTryLater is returned (wrapped) by a ReplySink that cannot take a reply
+// right now; the listener answers 451 so the sending server retries.
+var ErrTryLater = errors.New("email: reply sink unavailable")
+
+// EmailReply is one reply by email, reduced to what matching needs.
+type EmailReply struct {
+	// Tag is the plus-address tag (or the one found via In-Reply-To).
+	Tag string
+	// From is the header From address (the envelope sender if absent).
+	// It is not authenticated: the sink must check it belongs to the
+	// person the tag was issued to.
+	From    string
+	Subject string
+	// FirstLine is the first line the person wrote, quotes stripped.
+	FirstLine string
+	// MessageID is the reply's own Message-ID, for deduplication.
+	MessageID string
+}
+
+// ReplySink receives replies. An error wrapping ErrTryLater makes the
+// listener answer 451; any other error is logged and the message dropped.
+type ReplySink interface {
+	EmailReply(ctx context.Context, r EmailReply) error
+}
+
+// ListenerOptions configure NewListener.
+type ListenerOptions struct {
+	// Addr is used by ListenAndServe, e.g. ":2525".
+	Addr string
+	// Domain is the reply domain: only <local>+<tag>@Domain is accepted.
+	Domain string
+	Sink   ReplySink
+	Logger *slog.Logger
+	// MaxMessageBytes defaults to 256 KiB.
+	MaxMessageBytes int64
+	// ReadTimeout and WriteTimeout default to 1 minute.
+	ReadTimeout, WriteTimeout time.Duration
+	// SinkTimeout bounds one EmailReply call (default 10s).
+	SinkTimeout time.Duration
+	// MessageIDDomain is the host of Kaskade's Message-IDs (the From
+	// domain of the Sender), for the In-Reply-To fallback; default Domain.
+	MessageIDDomain string
+	// TLSConfig, when set, offers STARTTLS.
+	TLSConfig *tls.Config
+}
+
+// Listener is an SMTP server that accepts replies to tagged addresses.
+type Listener struct {
+	o      ListenerOptions
+	log    *slog.Logger
+	srv    *smtp.Server
+	parser *replyParser
+}
+
+// NewListener checks opts and returns a Listener; call Serve or ListenAndServe.
+func NewListener(opts ListenerOptions) (*Listener, error) {
+	if opts.Domain == "" {
+		return nil, errors.New("email: listener domain is required")
+	}
+	if opts.Sink == nil {
+		return nil, errors.New("email: listener sink is required")
+	}
+	if opts.MaxMessageBytes <= 0 {
+		opts.MaxMessageBytes = 256 << 10
+	}
+	if opts.ReadTimeout <= 0 {
+		opts.ReadTimeout = time.Minute
+	}
+	if opts.WriteTimeout <= 0 {
+		opts.WriteTimeout = time.Minute
+	}
+	if opts.SinkTimeout <= 0 {
+		opts.SinkTimeout = 10 * time.Second
+	}
+	if opts.MessageIDDomain == "" {
+		opts.MessageIDDomain = opts.Domain
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	l := &Listener{o: opts, log: opts.Logger, parser: newReplyParser()}
+	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		return &replySession{l: l, remote: c.Conn().RemoteAddr().String()}, nil
+	}))
+	srv.Domain = opts.Domain
+	srv.MaxMessageBytes = opts.MaxMessageBytes
+	srv.MaxRecipients = 10
+	srv.ReadTimeout = opts.ReadTimeout
+	srv.WriteTimeout = opts.WriteTimeout
+	srv.TLSConfig = opts.TLSConfig
+	srv.ErrorLog = slogPrinter{log: l.log}
+	l.srv = srv
+	return l, nil
+}
+
+// Serve accepts connections on ln until Close. It returns nil after Close.
+func (l *Listener) Serve(ln net.Listener) error {
+	l.log.Info("email: reply listener serving", "addr", ln.Addr().String(), "domain", l.o.Domain)
+	return l.srv.Serve(ln)
+}
+
+// ListenAndServe listens on Addr and serves.
+func (l *Listener) ListenAndServe() error {
+	ln, err := net.Listen("tcp", l.o.Addr)
+	if err != nil {
+		return fmt.Errorf("email: listen %s: %w", l.o.Addr, err)
+	}
+	return l.Serve(ln)
+}
+
+// Close stops listening and closes open connections.
+func (l *Listener) Close() error {
+	if err := l.srv.Close(); err != nil && !errors.Is(err, smtp.ErrServerClosed) {
+		return fmt.Errorf("email: close listener: %w", err)
+	}
+	return nil
+}
+
+// slogPrinter adapts go-smtp's error log to slog.
+type slogPrinter struct{ log *slog.Logger }
+
+func (p slogPrinter) Printf(format string, v ...any) {
+	p.log.Warn("email: smtp server", "msg", fmt.Sprintf(format, v...))
+}
+func (p slogPrinter) Println(v ...any) { p.log.Warn("email: smtp server", "msg", fmt.Sprint(v...)) }
+
+// replySession is one SMTP transaction on the listener.
+type replySession struct {
+	l      *Listener
+	remote string
+	from   string
+	tag    string
+	rcpts  int
+}
+
+// tagOf returns the tag of a recipient address and whether the address is
+// one this listener serves: <anything>+<tag>@Domain. The tag may be empty
+// or invalid; Data then falls back to In-Reply-To.
+func (s *replySession) tagOf(rcpt string) (string, bool) {
+	at := strings.LastIndexByte(rcpt, '@')
+	if at < 0 || !strings.EqualFold(rcpt[at+1:], s.l.o.Domain) {
+		return "", false
+	}
+	_, tag, ok := strings.Cut(rcpt[:at], "+")
+	return tag, ok
+}
+
+func (s *replySession) Mail(from string, _ *smtp.MailOptions) error {
+	s.from = from
+	return nil
+}
+
+func (s *replySession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	tag, ok := s.tagOf(to)
+	if !ok {
+		s.l.log.Info("email: reply rejected, unknown recipient", "rcpt", MaskAddress(to), "remote", s.remote)
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such recipient"}
+	}
+	if s.tag == "" || !ValidTag(s.tag) {
+		s.tag = tag
+	}
+	s.rcpts++
+	return nil
+}
+
+func (s *replySession) Data(r io.Reader) error {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return err // too large or connection lost; go-smtp answers
+	}
+	log := s.l.log.With("remote", s.remote, "envelope_from", MaskAddress(s.from))
+	p, err := s.l.parser.parse(raw)
+	if err != nil {
+		log.Warn("email: reply dropped, cannot parse", "err", err)
+		return nil
+	}
+	log = log.With("from", MaskAddress(p.from), "message_id", p.messageID)
+	if s.from == "" || p.auto {
+		log.Info("email: automatic message dropped (bounce, auto-reply or list)")
+		return nil
+	}
+	tag := s.tag
+	if !ValidTag(tag) {
+		tag = ""
+		for _, id := range p.references {
+			if t := tagFromMessageID(id, s.l.o.MessageIDDomain); t != "" {
+				tag = t
+				break
+			}
+		}
+	}
+	if tag == "" {
+		log.Info("email: reply dropped, no tag")
+		return nil
+	}
+	from := p.from
+	if from == "" {
+		from = s.from
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), s.l.o.SinkTimeout)
+	defer cancel()
+	err = s.l.o.Sink.EmailReply(ctx, EmailReply{
+		Tag: tag, From: from, Subject: p.subject, FirstLine: p.firstLine, MessageID: p.messageID,
+	})
+	switch {
+	case errors.Is(err, ErrTryLater):
+		log.Warn("email: reply deferred, sink unavailable", "tag", tag, "err", err)
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Try again later"}
+	case err != nil:
+		log.Info("email: reply dropped by sink", "tag", tag, "err", err)
+		return nil
+	}
+	log.Info("email: reply received", "tag", tag)
+	return nil
+}
+
+func (s *replySession) Reset() {
+	s.from, s.tag, s.rcpts = "", "", 0
+}
+
+func (s *replySession) Logout() error { return nil }

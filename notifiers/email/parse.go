@@ -1,0 +1,277 @@
+package email
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html"
+	"io"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net/mail"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/htmlindex"
+)
+
+// maxFirstLine bounds the answer line handed to the sink.
+const maxFirstLine = 200
+
+// maxPartDepth bounds nesting of multipart bodies.
+const maxPartDepth = 5
+
+// parsedReply is what the listener extracts from one message.
+type parsedReply struct {
+	from       string
+	subject    string
+	messageID  string
+	references []string // In-Reply-To first, then References
+	firstLine  string
+	auto       bool // auto-reply, bulk or list mail: never an answer
+}
+
+// replyParser holds what parsing needs besides the message.
+type replyParser struct {
+	words *mime.WordDecoder
+	tags  *regexp.Regexp
+}
+
+func newReplyParser() *replyParser {
+	return &replyParser{
+		words: &mime.WordDecoder{CharsetReader: charsetReader},
+		tags:  regexp.MustCompile(`(?s)<(script|style|head)\b.*?</(script|style|head)>|<[^>]*>`),
+	}
+}
+
+func charsetReader(charset string, r io.Reader) (io.Reader, error) {
+	cs := strings.ToLower(strings.TrimSpace(charset))
+	if cs == "" || cs == "utf-8" || cs == "utf8" || cs == "us-ascii" {
+		return r, nil
+	}
+	enc, err := htmlindex.Get(cs)
+	if err != nil {
+		return nil, fmt.Errorf("charset %q: %w", charset, err)
+	}
+	return enc.NewDecoder().Reader(r), nil
+}
+
+func (p *replyParser) parse(raw []byte) (parsedReply, error) {
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		return parsedReply{}, fmt.Errorf("read message: %w", err)
+	}
+	h := msg.Header
+	var r parsedReply
+	if addrs, err := (&mail.AddressParser{WordDecoder: p.words}).ParseList(h.Get("From")); err == nil && len(addrs) > 0 {
+		r.from = addrs[0].Address
+	}
+	if s, err := p.words.DecodeHeader(h.Get("Subject")); err == nil {
+		r.subject = s
+	} else {
+		r.subject = h.Get("Subject")
+	}
+	r.messageID = strings.TrimSpace(h.Get("Message-Id"))
+	r.references = append(msgIDs(h.Get("In-Reply-To")), msgIDs(h.Get("References"))...)
+	r.auto = isAutomatic(h)
+
+	text, err := p.bodyText(h, msg.Body, 0)
+	if err != nil {
+		return r, err
+	}
+	r.firstLine = firstLine(text)
+	return r, nil
+}
+
+// headerGetter is the part of mail.Header and textproto.MIMEHeader we use.
+type headerGetter interface{ Get(string) string }
+
+// bodyText returns the body as UTF-8 text, preferring text/plain over
+// text/html in multipart messages.
+func (p *replyParser) bodyText(h headerGetter, body io.Reader, depth int) (string, error) {
+	ct := h.Get("Content-Type")
+	if ct == "" {
+		ct = "text/plain"
+	}
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil {
+		mt, params = "text/plain", nil
+	}
+	if strings.HasPrefix(mt, "multipart/") {
+		if depth >= maxPartDepth {
+			return "", errors.New("multipart nested too deep")
+		}
+		return p.multipartText(body, params["boundary"], depth)
+	}
+	if mt != "text/plain" && mt != "text/html" {
+		return "", nil
+	}
+	text, err := p.decode(h.Get("Content-Transfer-Encoding"), params["charset"], body)
+	if err != nil {
+		return "", err
+	}
+	if mt == "text/html" {
+		text = p.htmlToText(text)
+	}
+	return text, nil
+}
+
+func (p *replyParser) multipartText(body io.Reader, boundary string, depth int) (string, error) {
+	if boundary == "" {
+		return "", errors.New("multipart without boundary")
+	}
+	mr := multipart.NewReader(body, boundary)
+	var htmlText string
+	for {
+		part, err := mr.NextRawPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", fmt.Errorf("multipart: %w", err)
+		}
+		mt, _, _ := mime.ParseMediaType(part.Header.Get("Content-Type"))
+		if mt == "" {
+			mt = "text/plain"
+		}
+		switch {
+		case mt == "text/plain" || strings.HasPrefix(mt, "multipart/"):
+			text, err := p.bodyText(part.Header, part, depth+1)
+			if err != nil {
+				return "", err
+			}
+			if strings.TrimSpace(text) != "" {
+				return text, nil
+			}
+		case mt == "text/html" && htmlText == "":
+			text, err := p.bodyText(part.Header, part, depth+1)
+			if err != nil {
+				return "", err
+			}
+			htmlText = text
+		}
+	}
+	return htmlText, nil
+}
+
+// decode undoes the transfer encoding and converts the charset to UTF-8.
+func (p *replyParser) decode(cte, charset string, body io.Reader) (string, error) {
+	switch strings.ToLower(strings.TrimSpace(cte)) {
+	case "quoted-printable":
+		body = quotedprintable.NewReader(body)
+	case "base64":
+		body = base64.NewDecoder(base64.StdEncoding, body)
+	}
+	r, err := charsetReader(charset, body)
+	if err != nil {
+		return "", err
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return "", fmt.Errorf("decode body: %w", err)
+	}
+	if !utf8.Valid(b) {
+		b = bytes.ToValidUTF8(b, []byte("\uFFFD"))
+	}
+	return string(b), nil
+}
+
+// htmlToText is a crude fallback for HTML-only replies.
+func (p *replyParser) htmlToText(s string) string {
+	s = strings.NewReplacer("<br>", "\n", "<br/>", "\n", "<br />", "\n", "</p>", "\n", "</div>", "\n",
+		"<BR>", "\n", "</P>", "\n", "</DIV>", "\n", "<blockquote", "\n> <blockquote").Replace(s)
+	return html.UnescapeString(p.tags.ReplaceAllString(s, ""))
+}
+
+// isAutomatic reports auto-replies (out of office), bulk and list mail.
+func isAutomatic(h mail.Header) bool {
+	if a := strings.ToLower(strings.TrimSpace(h.Get("Auto-Submitted"))); a != "" && a != "no" {
+		return true
+	}
+	switch strings.ToLower(strings.TrimSpace(h.Get("Precedence"))) {
+	case "bulk", "junk", "list", "auto_reply":
+		return true
+	}
+	return h.Get("X-Autoreply") != "" || h.Get("X-Autorespond") != "" || h.Get("List-Id") != ""
+}
+
+// msgIDs splits a header of <id> tokens.
+func msgIDs(v string) []string {
+	var ids []string
+	for {
+		i := strings.IndexByte(v, '<')
+		if i < 0 {
+			return ids
+		}
+		j := strings.IndexByte(v[i:], '>')
+		if j < 0 {
+			return ids
+		}
+		ids = append(ids, v[i:i+j+1])
+		v = v[i+j+1:]
+	}
+}
+
+// firstLine returns the first line a person wrote: empty lines and quoted
+// lines ('>') are skipped; an attribution ("Am … schrieb …:", "On … wrote:"),
+// a forwarded/original-message marker or a signature ends the search.
+func firstLine(text string) string {
+	sc := bufio.NewScanner(strings.NewReader(text))
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	var lines []string
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	for i, raw := range lines {
+		line := strings.TrimSpace(strings.TrimPrefix(raw, "\uFEFF"))
+		line = strings.TrimSpace(strings.ReplaceAll(line, "\u00a0", " "))
+		if line == "" || strings.HasPrefix(line, ">") {
+			continue
+		}
+		next := ""
+		if i+1 < len(lines) {
+			next = strings.TrimSpace(lines[i+1])
+		}
+		if endOfReply(line, next) {
+			return ""
+		}
+		if len(line) > maxFirstLine {
+			line = truncateUTF8(line, maxFirstLine)
+		}
+		return line
+	}
+	return ""
+}
+
+func endOfReply(line, next string) bool {
+	if line == "--" || strings.HasPrefix(line, "-----") || strings.HasPrefix(line, "________") {
+		return true
+	}
+	l := strings.ToLower(line)
+	if (strings.HasPrefix(l, "am ") || strings.HasPrefix(l, "on ")) &&
+		(strings.Contains(l, "schrieb") || strings.Contains(l, "wrote")) {
+		// "Am … schrieb X <a@b>:" or, wrapped, "<a@b>:" on the next line.
+		wrapped := strings.HasSuffix(next, ":") && strings.Contains(next, "@") &&
+			!strings.Contains(strings.TrimSuffix(next, ":"), " ")
+		if strings.HasSuffix(l, ":") || wrapped {
+			return true
+		}
+	}
+	for _, p := range []string{"von:", "from:", "gesendet:", "sent:"} {
+		if strings.HasPrefix(l, p) && strings.Contains(next+l, "@") {
+			return true
+		}
+	}
+	return false
+}
+
+func truncateUTF8(s string, n int) string {
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
