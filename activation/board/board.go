@@ -79,6 +79,9 @@ type Board struct {
 
 	streamsMu sync.Mutex
 	streams   int
+
+	closeOnce sync.Once
+	closed    chan struct{} // closed by Close: streams end
 }
 
 // New returns a Board. Source and Auth are required.
@@ -96,7 +99,8 @@ func New(opts Options) *Board {
 		coalesce:    DefaultCoalesceWindow,
 		maxPending:  5000,
 		writeWait:   30 * time.Second,
-		streamRetry: 2 * time.Second,
+		streamRetry: time.Second,
+		closed:      make(chan struct{}),
 	}
 	if b.log == nil {
 		b.log = slog.New(slog.DiscardHandler)
@@ -127,6 +131,13 @@ func (b *Board) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/session", b.handleSession)
 	mux.HandleFunc("GET /api/v1/stream", b.handleStream)
 	mux.HandleFunc("GET /api/v1/incidents/{id}/organisations/{org}", b.handleDetail)
+}
+
+// Close ends all open streams and refuses new ones. Streams never end on
+// their own, so call Close before or during http.Server.Shutdown, for example
+// with srv.RegisterOnShutdown(board.Close). Close is idempotent.
+func (b *Board) Close() {
+	b.closeOnce.Do(func() { close(b.closed) })
 }
 
 // principal is an authenticated caller.

@@ -26,7 +26,7 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 var t0 = time.Date(2026, 3, 3, 2, 12, 0, 0, time.UTC)
@@ -860,4 +860,19 @@ func TestSafeNext(t *testing.T) {
 			t.Errorf("safeNext(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+func TestCloseEndsStreams(t *testing.T) {
+	e := newEnv(t, false)
+	s := e.openStream(nil, bearerHdr(viewerToken))
+	s.snapshot(t)
+	e.board.Close()
+	if ev, ok := s.next(t); ok {
+		t.Fatalf("stream continued after Close: %+v", ev)
+	}
+	e.waitSubscribers(0)
+	if s2 := e.openStream(nil, bearerHdr(viewerToken)); s2.resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("stream after Close: %d, want 503", s2.resp.StatusCode)
+	}
+	e.board.Close() // idempotent
 }

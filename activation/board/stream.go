@@ -122,6 +122,13 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 		writeUnauthorized(w)
 		return
 	}
+	select {
+	case <-b.closed:
+		w.Header().Set("Retry-After", "2")
+		writeError(w, http.StatusServiceUnavailable, "shutting_down", "the server is shutting down")
+		return
+	default:
+	}
 	rc := http.NewResponseController(w)
 	ctx := r.Context()
 
@@ -205,6 +212,8 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 	for {
 		select {
 		case <-ctx.Done():
+			return
+		case <-b.closed:
 			return
 		case <-hb.C:
 			bw.WriteString(": heartbeat\n\n")
