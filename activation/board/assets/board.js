@@ -41,7 +41,8 @@
       'tile.coming': '{n} unterwegs', 'tile.eta': 'späteste Eintreffzeit {t}', 'tile.nocoming': 'Niemand unterwegs',
       'tile.elapsed': 'Seit Alarmierung', 'tile.target': 'Ziel', 'tile.remaining': 'noch {d}',
       'tile.over': 'Ziel überschritten +{d}', 'tile.readyafter': 'arbeitsfähig nach {d}',
-      'tile.changed': 'Letzte Änderung {t}', 'tile.answers': 'Rückmeldungen {a} kommen · {u} nicht verfügbar · {n}/{p} alarmiert',
+      'tile.changed': 'Letzte Änderung {t}', 'tile.answers': '{a} kommen · {u} abgesagt · {n}/{p} alarmiert',
+      'tile.notyet': 'Dieses Ressort wurde noch nicht alarmiert.',
       'tile.open': 'Details zu {org}',
       'detail.tree': 'Alarmierungskette', 'detail.timeline': 'Verlauf', 'detail.loading': 'Lade …',
       'detail.notfound': 'Keine Details verfügbar.', 'detail.notimeline': 'Noch keine Einträge.',
@@ -109,7 +110,8 @@
       'tile.coming': '{n} on the way', 'tile.eta': 'latest arrival {t}', 'tile.nocoming': 'Nobody on the way',
       'tile.elapsed': 'Since alert', 'tile.target': 'Target', 'tile.remaining': '{d} left',
       'tile.over': 'Target exceeded +{d}', 'tile.readyafter': 'operational after {d}',
-      'tile.changed': 'Last change {t}', 'tile.answers': 'Responses {a} coming · {u} unavailable · {n}/{p} alerted',
+      'tile.changed': 'Last change {t}', 'tile.answers': '{a} coming · {u} unavailable · {n}/{p} alerted',
+      'tile.notyet': 'This ministry has not been alerted yet.',
       'tile.open': 'Details for {org}',
       'detail.tree': 'Call tree', 'detail.timeline': 'Timeline', 'detail.loading': 'Loading …',
       'detail.notfound': 'No details available.', 'detail.notimeline': 'No entries yet.',
@@ -322,7 +324,7 @@
     const cur = current();
     const open = openIncidents();
     const closed = S.order.map((id) => S.incidents.get(id)).filter((i) => i.status === 'stood_down').slice(0, 4);
-    if (!open.length && !closed.length) { el.innerHTML = ''; el.hidden = true; return; }
+    if (open.length + closed.length < 2) { el.innerHTML = ''; el.hidden = true; return; }
     el.hidden = false;
     const tab = (i) => {
       const [n, m] = readyCount(i);
@@ -450,10 +452,13 @@
     q('.tile-funcs .bar-fill').style.width = (need ? Math.round((100 * have) / need) : 0) + '%';
     const missing = o.missing || [];
     const mEl = q('.missing');
-    if (state === 'not_activated') { mEl.textContent = ''; }
+    if (state === 'not_activated') { mEl.innerHTML = '<span class="muted">' + esc(t('tile.notyet')) + '</span>'; }
     else if (missing.length) {
+      const shown = missing.length > 4 ? missing.slice(0, 3) : missing;
       mEl.innerHTML = '<span class="label">' + esc(t('tile.missing')) + ':</span> ' +
-        missing.map((f) => '<span class="fn-chip">' + esc(fnName(f)) + '</span>').join('');
+        shown.map((f) => '<span class="fn-chip">' + esc(fnName(f)) + '</span>').join('') +
+        (shown.length < missing.length ? '<span class="fn-more">+' + (missing.length - shown.length) + '</span>' : '');
+      mEl.title = missing.map(fnName).join(', ');
     } else { mEl.innerHTML = icon('ready', 'ic-ok') + esc(t('tile.allcovered')); }
     const cEl = q('.coming');
     if (o.coming > 0) {
@@ -522,8 +527,6 @@
     if (state === 'lost' && S.conn !== 'lost') S.lostSince = now();
     if (state === 'live') S.lostSince = null;
     S.conn = state;
-    const el = $('conn-status');
-    el.dataset.conn = state === 'lost' && now() - S.lostSince < BANNER_GRACE ? 'reconnecting' : state;
     renderBanner();
   }
 
@@ -532,8 +535,8 @@
     const el = $('conn-status');
     const lost = S.conn === 'lost' && now() - S.lostSince >= BANNER_GRACE;
     const connState = S.conn === 'lost' ? (lost ? 'lost' : 'reconnecting') : S.conn;
-    if (el.dataset.conn !== connState || el._lang !== S.lang) {
-      el.dataset.conn = connState; el._lang = S.lang;
+    if (el._state !== connState || el._lang !== S.lang) {
+      el.dataset.conn = connState; el._state = connState; el._lang = S.lang;
       el.querySelector('.conn-text').textContent = t('conn.' + connState);
     }
     if (lost !== S.staleShown || (lost && b._lang !== S.lang)) {
@@ -700,14 +703,14 @@
         (p.eta ? '<span class="eta">' + esc(t('person.eta', { t: hm(p.eta) })) + '</span>' : '');
     } else if (p.alerted) ans = '<span class="answer answer-none">' + esc(t('person.noanswer')) + '</span>';
     else ans = '';
-    return '<div class="person' + (p.deputy ? ' deputy' : '') + '" data-person="' + esc(p.person) + '">' +
+    return '<div class="person' + (p.deputy ? ' deputy' : '') + '" data-person="' + esc(p.person) + '"><div class="person-info">' +
       '<div class="person-main"><span class="person-name">' + esc(p.name || p.person) + '</span>' +
       (p.deputy ? '<span class="deputy-chip">' + esc(t('person.deputy')) + '</span>' : '') +
       '<span class="person-fn">' + esc(fnName(n.function)) + '</span>' +
       (p.mobile ? '<span class="phone">' + icon('phone') + esc(p.mobile) + '</span>' : '') + '</div>' +
-      '<div class="person-state">' + ans + bits.join('') +
+      '<div class="person-state">' + ans + bits.join('') + '</div></div>' +
       (act ? '<button type="button" class="btn btn-small" data-respond="' + esc(p.person) + '" data-name="' + esc(p.name || p.person) +
-        '" data-fn="' + esc(n.function) + '">' + esc(t('person.respond')) + '</button>' : '') + '</div></div>';
+        '" data-fn="' + esc(n.function) + '">' + esc(t('person.respond')) + '</button>' : '') + '</div>';
   }
 
   // ------------------------------------------------------------- actions ---
