@@ -7,6 +7,25 @@
 // response on someone's behalf, stand-down) call the REST API, which other
 // packages serve on the same mux; that API can use [Board.SessionRole] and
 // [Board.CheckCSRF] to accept the board's cookie sessions.
+//
+// # Stream
+//
+// GET /api/v1/stream (session cookie or Authorization: Bearer) sends:
+//
+//	event: snapshot   {"incidents":[IncidentView…],"scenarios":[ScenarioInfo…],"now":"…"}
+//	event: change     activation.Change, id = Seq, in Seq order
+//	: heartbeat       every 15 s, followed by event: ping {"now":"…"}
+//
+// Every connection starts with a snapshot, also a reconnect with
+// Last-Event-ID: changes are never replayed. Changes are coalesced per
+// client: an isolated change goes out at once; within a burst at most one
+// batch per 200 ms, holding only the latest readiness per (incident, org) and
+// the latest view per incident (timeline items are all kept). When the
+// source drops the subscription, or too many timeline items pile up, the
+// response ends and the browser reconnects and resynchronises.
+//
+// Streams do not end by themselves: call [Board.Close] on shutdown, for
+// example with http.Server.RegisterOnShutdown(board.Close).
 package board
 
 import (

@@ -876,3 +876,16 @@ func TestCloseEndsStreams(t *testing.T) {
 	}
 	e.board.Close() // idempotent
 }
+
+func TestLoginRejectsHugeBody(t *testing.T) {
+	e := newEnv(t, false)
+	body := "token=" + dutyToken + "&pad=" + strings.Repeat("x", 64<<10)
+	resp, err := e.client().Post(e.srv.URL+"/login", "application/x-www-form-urlencoded", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusSeeOther || len(resp.Cookies()) != 0 {
+		t.Errorf("oversized login accepted: %d", resp.StatusCode)
+	}
+}

@@ -199,6 +199,7 @@ func crossSite(r *http.Request) bool {
 }
 
 func (b *Board) handleLogin(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	lang := langOf(r)
 	next := safeNext(r.FormValue("next"))
 	if crossSite(r) {
@@ -210,7 +211,6 @@ func (b *Board) handleLogin(w http.ResponseWriter, r *http.Request) {
 		b.renderLogin(w, http.StatusTooManyRequests, lang, next, msg(lang, "login.toomany"))
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 8<<10)
 	token := r.PostFormValue("token")
 	name, role, ok := "", config.Role(""), false
 	if token != "" {
