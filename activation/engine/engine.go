@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kaskade-bcm/kaskade/activation"
@@ -115,8 +116,10 @@ func (e *Engine) runOnce(ctx context.Context) error {
 	e.signalProgress(nil)
 	leadCtx := ctx
 	if e.opts.Elector != nil {
+		electCtx, stopElect := context.WithCancel(ctx)
+		defer stopElect() // releases the lease when leading ends
 		var err error
-		if leadCtx, err = e.follow(ctx); err != nil {
+		if leadCtx, err = e.follow(electCtx); err != nil {
 			return err
 		}
 		// Anything the previous leader wrote before it died.
@@ -192,31 +195,77 @@ func (e *Engine) catchUp(ctx context.Context) error {
 }
 
 // follow keeps the projection current from the log until this instance is
-// elected; it returns the leadership context.
+// elected; it returns the leadership context. Cancelling ctx gives up the
+// candidacy and, once elected, the lease.
 func (e *Engine) follow(ctx context.Context) (context.Context, error) {
 	type result struct {
 		ctx context.Context
 		err error
 	}
 	done := make(chan result, 1)
-	electCtx, stopElect := context.WithCancel(ctx)
-	defer stopElect()
 	go func() {
-		c, err := e.opts.Elector.Lead(electCtx)
+		c, err := e.opts.Elector.Lead(ctx)
 		done <- result{c, err}
 	}()
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
+	stream, err := e.opts.JS.Stream(ctx, e.opts.Layout.EventsStream())
+	if err != nil {
+		return nil, fmt.Errorf("engine: events stream: %w", err)
+	}
+	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: e.lastSeq + 1,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("engine: follow consumer: %w", err)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(4096))
+	if err != nil {
+		return nil, fmt.Errorf("engine: follow: %w", err)
+	}
+	defer it.Stop()
+	var batch []activation.Event
+	flush := func() {
+		if len(batch) == 0 {
+			return
+		}
+		e.mu.Lock()
+		for _, ev := range batch {
+			e.core.Apply(ev)
+		}
+		e.mu.Unlock()
+		e.signalProgress(batch)
+		batch = nil
+	}
 	for {
 		select {
 		case r := <-done:
+			flush()
 			return r.ctx, r.err
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-tick.C:
-			if err := e.catchUp(ctx); err != nil {
-				return nil, err
+		default:
+		}
+		m, err := it.Next(jetstream.NextMaxWait(50 * time.Millisecond))
+		switch {
+		case errors.Is(err, nats.ErrTimeout) || errors.Is(err, context.DeadlineExceeded):
+			flush()
+			continue
+		case err != nil:
+			flush()
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
 			}
+			return nil, fmt.Errorf("engine: follow: %w", err)
+		}
+		meta, err := m.Metadata()
+		if err != nil {
+			return nil, fmt.Errorf("engine: follow metadata: %w", err)
+		}
+		var ev activation.Event
+		if err := json.Unmarshal(m.Data(), &ev); err != nil {
+			return nil, fmt.Errorf("engine: event %d undecodable: %w", meta.Sequence.Stream, err)
+		}
+		e.lastSeq = meta.Sequence.Stream
+		batch = append(batch, ev)
+		if len(batch) >= 256 {
+			flush()
 		}
 	}
 }

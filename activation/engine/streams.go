@@ -77,8 +77,25 @@ func Token(s string) string {
 	}, s)
 }
 
-// Ensure creates or updates every stream and bucket Kaskade needs.
+// Ensure creates or updates every stream and bucket Kaskade needs. In a
+// cluster several instances may start at once and the meta leader may be
+// changing, so it retries for a while.
 func (l Layout) Ensure(ctx context.Context, js jetstream.JetStream) error {
+	var err error
+	for attempt := 0; attempt < 10; attempt++ {
+		if err = l.ensure(ctx, js); err == nil || ctx.Err() != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt+1) * 500 * time.Millisecond):
+		}
+	}
+	return err
+}
+
+func (l Layout) ensure(ctx context.Context, js jetstream.JetStream) error {
 	r := max(l.Replicas, 1)
 	streams := []jetstream.StreamConfig{
 		{Name: l.EventsStream(), Subjects: []string{l.EventsFilter()}, Storage: jetstream.FileStorage, Replicas: r,

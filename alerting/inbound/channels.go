@@ -71,7 +71,7 @@ func (s Status) Status(ctx context.Context, cb twilio.StatusCallback) error {
 	}
 	in := activation.Input{Incident: incident, Delivery: &activation.Delivery{Notification: cb.Notification, State: state,
 		ProviderID: cb.MessageSID, Code: cb.ErrorCode, Detail: "twilio " + cb.MessageStatus}}
-	if _, err := s.Engine.Submit(ctx, in, "st-"+cb.Notification+"-"+cb.MessageStatus); err != nil {
+	if _, err := s.submit(ctx, in, "st-"+cb.Notification+"-"+cb.MessageStatus); err != nil {
 		return fmt.Errorf("%w: %w", twilio.ErrUnavailable, err)
 	}
 	return nil
@@ -117,7 +117,7 @@ func (s Ack) Record(ctx context.Context, c ack.Claims, kind string, minutes int)
 	}
 	in := activation.Input{Incident: c.Incident, Response: &activation.Response{Person: c.Person,
 		Kind: activation.ResponseKind(kind), Minutes: minutes, Source: activation.SourceWeb}}
-	seq, err := s.Engine.Submit(ctx, in, "")
+	seq, err := s.submit(ctx, in, "")
 	if err != nil {
 		return st, fmt.Errorf("%w: %w", ack.ErrUnavailable, err)
 	}

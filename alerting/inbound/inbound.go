@@ -149,9 +149,9 @@ func (s *Service) pick(a Answer) (activation.Declared, string) {
 // store submits the raw message (and the response) and waits until the
 // engine applied it, so the confirmation is true.
 func (s *Service) store(ctx context.Context, incident string, raw activation.Inbound, resp *activation.Response, msgID string) error {
-	seq, err := s.Engine.Submit(ctx, activation.Input{Incident: incident, Inbound: &raw, Response: resp}, msgID)
+	seq, err := s.submit(ctx, activation.Input{Incident: incident, Inbound: &raw, Response: resp}, msgID)
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return err
 	}
 	wait := s.WaitApplied
 	if wait <= 0 {
@@ -163,6 +163,25 @@ func (s *Service) store(ctx context.Context, incident string, raw activation.Inb
 		s.log().Warn("answer stored but not yet applied", "seq", seq, "err", err)
 	}
 	return nil
+}
+
+// submit retries for a while: a stream leader election in a NATS cluster
+// takes seconds, and Twilio does not retry inbound SMS by default, so
+// giving up at once could lose an answer. The message id makes retries safe.
+func (s *Service) submit(ctx context.Context, in activation.Input, msgID string) (uint64, error) {
+	ctx, cancel := context.WithTimeout(ctx, 12*time.Second)
+	defer cancel()
+	for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 2*time.Second) {
+		seq, err := s.Engine.Submit(ctx, in, msgID)
+		if err == nil {
+			return seq, nil
+		}
+		select {
+		case <-ctx.Done():
+			return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		case <-time.After(backoff):
+		}
+	}
 }
 
 func (s *Service) confirm(lang string, decl activation.Declared, p *config.Person, r reply.Reply) string {

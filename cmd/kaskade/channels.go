@@ -40,7 +40,7 @@ func (c *channelSet) register(mux *http.ServeMux) {
 	}
 }
 
-func (s *server) channels(ctx context.Context, cfg *config.Config, o serveOptions, reg prometheus.Registerer) (*channelSet, error) {
+func (s *server) channels(ctx context.Context, cfg *config.Config, o serveOptions, reg prometheus.Registerer, auth *httpapi.Auth) (*channelSet, error) {
 	set := &channelSet{notifiers: map[string]notifiers.Notifier{}}
 	signer, err := ackSigner(cfg, o.DataDir)
 	if err != nil {
@@ -65,13 +65,13 @@ func (s *server) channels(ctx context.Context, cfg *config.Config, o serveOption
 	if err := s.wireTwilio(ctx, cfg, set, reg, publicURL); err != nil {
 		return nil, err
 	}
-	if err := s.wireEmail(ctx, cfg, set, signer); err != nil {
+	if err := s.wireEmail(cfg, set); err != nil {
 		return nil, err
 	}
 	for ch, n := range o.Notifiers {
 		set.notifiers[ch] = n
 	}
-	s.wireBoard(cfg, set)
+	s.wireBoard(cfg, set, auth, publicURL)
 	acks := ack.NewHandler(ack.HandlerOptions{Signer: signer, Sink: inbound.Ack{Service: s.inbound()}, Logger: s.log.With("component", "ack")})
 	set.routes = append(set.routes, func(mux *http.ServeMux) {
 		mux.Handle("GET /ack/{token}", acks)

@@ -25,6 +25,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/kaskade-bcm/kaskade/activation/board"
 	"github.com/kaskade-bcm/kaskade/activation/engine"
 	"github.com/kaskade-bcm/kaskade/alerting"
 	"github.com/kaskade-bcm/kaskade/alerting/httpapi"
@@ -105,6 +106,7 @@ type server struct {
 	tokenHex string // admin token generated for this data dir ("" when configured)
 
 	inboundSvc *inbound.Service
+	board      *board.Board
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -113,7 +115,7 @@ type server struct {
 	done   chan struct{}
 }
 
-func startServer(parent context.Context, o serveOptions) (s *server, err error) {
+func startServer(parent context.Context, o serveOptions) (_ *server, err error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -130,7 +132,7 @@ func startServer(parent context.Context, o serveOptions) (s *server, err error) 
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	ctx, cancel := context.WithCancel(parent)
-	s = &server{Config: cfg, log: log, cancel: cancel, done: make(chan struct{})}
+	s := &server{Config: cfg, log: log, cancel: cancel, done: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			cancel()
@@ -178,7 +180,7 @@ func startServer(parent context.Context, o serveOptions) (s *server, err error) 
 		}
 	}
 	o.HTTPAddr = ln.Addr().String()
-	channels, err := s.channels(ctx, cfg, o, reg)
+	channels, err := s.channels(ctx, cfg, o, reg, auth)
 	if err != nil {
 		return nil, err
 	}
@@ -192,6 +194,7 @@ func startServer(parent context.Context, o serveOptions) (s *server, err error) 
 	s.URL = "http://" + ln.Addr().String()
 	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	s.http.RegisterOnShutdown(s.board.Close) // live streams end so shutdown can finish
 
 	s.goRun("engine", func() error { return s.Engine.Run(ctx) })
 	s.goRun("intake", func() error { return retryLoop(ctx, log, "intake", intake.ServeNATS) })
@@ -255,6 +258,17 @@ func (s *server) Wait() error {
 	s.errMu.Lock()
 	defer s.errMu.Unlock()
 	return s.err
+}
+
+// crash stops the server the way kill -9 would as far as NATS can tell:
+// the connection drops without draining and the engine lease is not
+// released, so a survivor must wait for it to expire (tests).
+func (s *server) crash() {
+	if s.nc != nil {
+		s.nc.Close()
+	}
+	s.cancel()
+	<-s.done
 }
 
 // Close stops the server gracefully.

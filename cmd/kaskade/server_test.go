@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -292,4 +294,16 @@ func TestRestartFiresOverdueEscalationOnce(t *testing.T) {
 	if !slices.ContainsFunc(detail.Timeline, func(it activation.TimelineItem) bool { return it.Kind == activation.KindTierAlerted }) {
 		t.Fatal("timeline lacks the escalation")
 	}
+}
+
+// testLogger logs warnings and errors through t.Log.
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+type tWriter struct{ t *testing.T }
+
+func (w tWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }

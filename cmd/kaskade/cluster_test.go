@@ -1,0 +1,134 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	natsserver "github.com/nats-io/nats-server/v2/server"
+
+	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/config"
+	"github.com/kaskade-bcm/kaskade/notifiers"
+)
+
+func freePort(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// startNATSCluster runs three JetStream nodes with routes on loopback.
+func startNATSCluster(t *testing.T) ([]*natsserver.Server, string) {
+	t.Helper()
+	const n = 3
+	clientPorts, routePorts := make([]int, n), make([]int, n)
+	for i := range n {
+		clientPorts[i], routePorts[i] = freePort(t), freePort(t)
+	}
+	var routes []*url.URL
+	for _, p := range routePorts {
+		routes = append(routes, &url.URL{Scheme: "nats", Host: fmt.Sprintf("127.0.0.1:%d", p)})
+	}
+	dir := t.TempDir()
+	servers := make([]*natsserver.Server, n)
+	var urls []string
+	for i := range n {
+		opts := &natsserver.Options{
+			ServerName: fmt.Sprintf("nats-%d", i), Host: "127.0.0.1", Port: clientPorts[i], JetStream: true,
+			StoreDir: filepath.Join(dir, fmt.Sprint(i)), NoSigs: true, NoLog: true, MaxPayload: 8 << 20,
+			Cluster: natsserver.ClusterOpts{Name: "kaskade-test", Host: "127.0.0.1", Port: routePorts[i]},
+			Routes:  routes,
+		}
+		ns, err := natsserver.NewServer(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		go ns.Start()
+		servers[i] = ns
+		urls = append(urls, fmt.Sprintf("nats://127.0.0.1:%d", clientPorts[i]))
+	}
+	for _, ns := range servers {
+		if !ns.ReadyForConnections(20 * time.Second) {
+			t.Fatal("NATS node not ready")
+		}
+		t.Cleanup(ns.Shutdown)
+	}
+	waitFor(t, "JetStream meta leader", func() bool {
+		for _, ns := range servers {
+			if ns.JetStreamIsLeader() {
+				return true
+			}
+		}
+		return false
+	})
+	return servers, strings.Join(urls, ",")
+}
+
+func TestClusterFailover(t *testing.T) {
+	if testing.Short() {
+		t.Skip("cluster failover test skipped in -short mode")
+	}
+	nodes, urls := startNATSCluster(t)
+	rec := &recorder{}
+	start := func(name string) *testServer {
+		s, err := startServer(t.Context(), serveOptions{NATSURL: urls, Replicas: 3, DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0",
+			Instance: name, Notifiers: map[string]notifiers.Notifier{config.ChannelSMS: rec, config.ChannelEmail: rec}, Logger: testLogger(t)})
+		if err != nil {
+			t.Fatalf("start %s: %v", name, err)
+		}
+		waitFor(t, name+" ready", s.Engine.Ready)
+		return &testServer{server: s, t: t, token: s.tokenHex}
+	}
+	a, b := start("kaskade-a"), start("kaskade-b")
+	waitFor(t, "one leader", func() bool { return a.Engine.Leader() != b.Engine.Leader() })
+	leader, survivor := a, b
+	if b.Engine.Leader() {
+		leader, survivor = b, a
+	}
+	// Declare on the follower: intake and API work on every instance.
+	var out map[string]any
+	if code := survivor.api("POST", "/api/v1/incidents", map[string]any{"scenario": "hochwasser", "organisations": []string{"MU"},
+		"reason": "Pegel Hann. Münden steigt", "exercise": true}, &out); code != 201 {
+		t.Fatalf("declare on follower: %d %v", code, out)
+	}
+	people := primaries(t, survivor.Config, "MU")
+	waitFor(t, "lead alerted", func() bool { return len(rec.to(people["lead"], notifiers.PurposeAlert)) >= 1 })
+	if code := leader.api("POST", "/api/v1/incidents/K1/responses", map[string]any{"person": people["lead"], "kind": "available"}, &out); code != 200 {
+		t.Fatalf("respond: %d", code)
+	}
+	waitFor(t, "cascade", func() bool { return len(rec.to(people["it"], notifiers.PurposeAlert)) >= 1 })
+
+	// Kill a NATS node and the leading instance at once.
+	nodes[0].Shutdown()
+	killed := time.Now()
+	leader.crash()
+	waitFor(t, "survivor takes over", survivor.Engine.Leader)
+	takeover := time.Since(killed)
+	t.Logf("take-over after killing the leader and a NATS node: %v", takeover.Round(time.Millisecond))
+
+	// Answers keep working on the survivor, nothing before the kill is lost.
+	for _, f := range []string{"it", "personnel", "facilities", "communication", "protocol"} {
+		if code := survivor.api("POST", "/api/v1/incidents/K1/responses", map[string]any{"person": people[f], "kind": "available"}, &out); code != 200 {
+			t.Fatalf("respond %s after failover: %d %v", f, code, out)
+		}
+	}
+	var v activation.IncidentView
+	survivor.api("GET", "/api/v1/incidents/K1", nil, &v)
+	if v.Organisations[0].State != activation.Ready || v.Counts.Responses != 6 {
+		t.Fatalf("after failover: state %s, responses %d", v.Organisations[0].State, v.Counts.Responses)
+	}
+	// Each alert went out once although two dispatchers shared the work.
+	for f, p := range people {
+		if n := len(rec.to(p, notifiers.PurposeAlert)); n != 1 {
+			t.Errorf("%s (%s) alerted %d times", f, p, n)
+		}
+	}
+}

@@ -1,0 +1,29 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/activation/board"
+	"github.com/kaskade-bcm/kaskade/activation/engine"
+	"github.com/kaskade-bcm/kaskade/alerting/httpapi"
+	"github.com/kaskade-bcm/kaskade/config"
+)
+
+// boardSource serves the board from the engine's projection.
+type boardSource struct {
+	*engine.Engine
+	cfg *config.Config
+}
+
+func (b boardSource) Scenarios() []activation.ScenarioInfo { return httpapi.Scenarios(b.cfg) }
+
+// wireBoard adds the situation centre's board, its login and live stream.
+func (s *server) wireBoard(cfg *config.Config, set *channelSet, auth *httpapi.Auth, publicURL string) {
+	b := board.New(board.Options{Source: boardSource{Engine: s.Engine, cfg: cfg}, Auth: auth,
+		Logger: s.log.With("component", "board"), SecureCookies: strings.HasPrefix(publicURL, "https://")})
+	set.sessions = b
+	s.board = b
+	set.routes = append(set.routes, func(mux *http.ServeMux) { b.Register(mux) })
+}
