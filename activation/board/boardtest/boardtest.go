@@ -65,6 +65,9 @@ func StartBrowser(t testing.TB, opts ...Options) *Browser {
 		o.Width, o.Height = 1920, 1080
 	}
 	path, ok := FindChromium()
+	if !ok && os.Getenv("CI") != "" {
+		t.Fatal("browser test: no chromium found, but CI must run the browser tests (.ci/run installs Debian's chromium)")
+	}
 	if !ok {
 		t.Skip("browser test skipped: no chromium found (install chromium, or set KASKADE_CHROMIUM to a Chrome/Chromium binary)")
 	}
