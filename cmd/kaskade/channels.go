@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -46,7 +47,7 @@ func (s *server) channels(ctx context.Context, cfg *config.Config, o serveOption
 	if err != nil {
 		return nil, err
 	}
-	publicURL := cfg.Server.PublicURL
+	publicURL := strings.TrimRight(cmp.Or(o.PublicURL, cfg.Server.PublicURL), "/")
 	if publicURL == "" {
 		publicURL = "http://" + o.HTTPAddr
 	}

@@ -45,6 +45,7 @@ type serveOptions struct {
 	LogFormat  string
 	Instance   string
 	Simulate   bool
+	PublicURL  string // overrides server.public_url
 
 	// For tests: extra notifiers by channel (replacing configured ones), a
 	// logger and a clock.
@@ -67,6 +68,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&o.Replicas, "replicas", 0, "JetStream replicas for streams and buckets (default 1 embedded, 3 with --nats-url)")
 	fs.StringVar(&o.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&o.Instance, "instance", "", "instance name (default: host name and pid)")
+	fs.StringVar(&o.PublicURL, "public-url", "", "externally reachable base URL for webhooks and ack links (overrides server.public_url)")
 	fs.BoolVar(&o.Simulate, "simulate", false, "simulated responders answer exercise alerts (exercises only)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}

@@ -212,3 +212,17 @@ func TestSMSEndToEnd(t *testing.T) {
 		t.Fatalf("responses in the timeline = %d, want 3", inbound)
 	}
 }
+
+func newHTTPTestServer(t *testing.T, h http.Handler) string {
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func listenLocal(t *testing.T) net.Listener {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ln
+}
