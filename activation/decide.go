@@ -81,6 +81,8 @@ func (in Input) kind() string {
 		return "stand_down"
 	case in.Inbound != nil:
 		return "inbound"
+	case in.Convert != nil:
+		return "convert"
 	}
 	return "empty"
 }
@@ -109,6 +111,8 @@ func (d *decider) handle(in Input) error {
 		return d.update(inc, *in.Update)
 	case in.StandDown != nil:
 		return d.standDown(inc, *in.StandDown)
+	case in.Convert != nil:
+		return d.convert(inc, *in.Convert)
 	case in.Inbound != nil:
 		return nil
 	}
@@ -293,6 +297,25 @@ func (d *decider) standDown(inc *incident, s StandDown) error {
 	}
 	d.emit(Event{Incident: inc.decl.ID, Kind: KindStoodDown, StandDown: &s})
 	d.broadcast(inc, notifiers.PurposeStandDown, s.Reason, true)
+	return nil
+}
+
+// convert makes a running exercise real: the switch is recorded and
+// everyone notified so far gets the real alert; escalation goes on.
+func (d *decider) convert(inc *incident, c Conversion) error {
+	switch {
+	case inc.closed:
+		return ErrClosed
+	case !inc.decl.Exercise:
+		return fmt.Errorf("%w: %s is not an exercise", ErrInvalid, inc.decl.ID)
+	case c.By == "" || c.Reason == "":
+		return fmt.Errorf("%w: converting an exercise needs who and why", ErrInvalid)
+	}
+	d.emit(Event{Incident: inc.decl.ID, Kind: KindConverted, Converted: &c})
+	d.broadcast(inc, notifiers.PurposeConvert, c.Reason, false)
+	for _, org := range inc.orgOrder {
+		d.touch(inc.decl.ID, org)
+	}
 	return nil
 }
 

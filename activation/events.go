@@ -28,6 +28,7 @@ const (
 	KindStoodDown         = "stood_down"
 	KindInbound           = "inbound_message"
 	KindRejected          = "input_rejected"
+	KindConverted         = "converted_to_real"
 )
 
 // Event is one fact in the log. Exactly one payload pointer is set, matching Kind.
@@ -52,6 +53,23 @@ type Event struct {
 	StandDown    *StandDown       `json:"stand_down,omitempty"`
 	Inbound      *Inbound         `json:"inbound,omitempty"`
 	Rejected     *Rejected        `json:"rejected,omitempty"`
+	Converted    *Conversion      `json:"converted,omitempty"`
+}
+
+// Conversion turns a running exercise into a real incident: everyone
+// reached gets the real alert and the record shows the switch.
+type Conversion struct {
+	By     string `json:"by"`
+	Reason string `json:"reason"`
+}
+
+// Drill describes an alerting drill (Alarmierungsübung).
+type Drill struct {
+	// Announced drills were announced to the staff beforehand.
+	Announced bool `json:"announced"`
+	// DeputiesOnly alerts the deputies instead of the primaries (BSI 200-4
+	// asks that deputies are exercised too).
+	DeputiesOnly bool `json:"deputies_only,omitempty"`
 }
 
 // Rejected records an input the core refused, so every input leaves a trace
@@ -77,6 +95,7 @@ type Declared struct {
 	Reason       string    `json:"reason"`
 	Source       string    `json:"source"` // nats, api, cli
 	DeclaredAt   time.Time `json:"declared_at"`
+	Drill        *Drill    `json:"drill,omitempty"`
 	Orgs         []string  `json:"organisations"`
 }
 
@@ -210,4 +229,5 @@ type Input struct {
 	Update    *SituationUpdate `json:"update,omitempty"`
 	StandDown *StandDown       `json:"stand_down,omitempty"`
 	Inbound   *Inbound         `json:"inbound,omitempty"`
+	Convert   *Conversion      `json:"convert,omitempty"`
 }

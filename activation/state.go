@@ -36,6 +36,8 @@ type incident struct {
 	counts      NotifyCounts
 	lastEventAt time.Time
 	timeline    []TimelineItem
+	convertedAt time.Time
+	conversion  Conversion
 }
 
 type orgState struct {
@@ -138,6 +140,10 @@ func (c *Core) Apply(e Event) {
 		}
 	case KindUpdate:
 		inc.updates = append(inc.updates, UpdateView{At: e.At, By: e.Update.By, Text: e.Update.Text})
+	case KindConverted:
+		inc.decl.Exercise = false
+		inc.convertedAt = e.At
+		inc.conversion = *e.Converted
 	case KindStoodDown:
 		inc.closed = true
 		inc.closedAt = e.At

@@ -48,6 +48,8 @@ func Describe(e Event) (TimelineItem, bool) {
 		it.Summary = "Lagemeldung: " + e.Update.Text
 	case KindStoodDown:
 		it.Summary = "Entwarnung: " + e.StandDown.Reason
+	case KindConverted:
+		it.Summary = fmt.Sprintf("ÜBUNG in ECHTFALL umgewandelt von %s: %s", e.Converted.By, e.Converted.Reason)
 	default:
 		return it, false
 	}

@@ -45,6 +45,16 @@ type IncidentView struct {
 	Organisations []OrgReadiness `json:"organisations"`
 	Updates       []UpdateView   `json:"updates,omitempty"`
 	Counts        NotifyCounts   `json:"counts"`
+	// ConvertedAt is set when an exercise was turned into a real incident.
+	ConvertedAt *time.Time `json:"converted_at,omitempty"`
+	ConvertedBy string     `json:"converted_by,omitempty"`
+	Drill       *DrillView `json:"drill,omitempty"`
+}
+
+// DrillView describes an alerting drill.
+type DrillView struct {
+	Announced    bool `json:"announced"`
+	DeputiesOnly bool `json:"deputies_only"`
 }
 
 // Names is a German and English name.

@@ -116,6 +116,13 @@ func (inc *incident) view() IncidentView {
 		Reason: inc.decl.Reason, DeclaredAt: inc.declaredAt, Status: "open",
 		Updates: append([]UpdateView(nil), inc.updates...), Counts: inc.counts,
 	}
+	if !inc.convertedAt.IsZero() {
+		t := inc.convertedAt
+		v.ConvertedAt, v.ConvertedBy = &t, inc.conversion.By
+	}
+	if dr := inc.decl.Drill; dr != nil {
+		v.Drill = &DrillView{Announced: dr.Announced, DeputiesOnly: dr.DeputiesOnly}
+	}
 	if inc.closed {
 		v.Status = "stood_down"
 		t := inc.closedAt

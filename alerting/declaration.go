@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/config"
@@ -27,6 +28,18 @@ type Declaration struct {
 	DeclaredBy    string   `json:"declared_by"`
 	Reason        string   `json:"reason"`
 	Message       string   `json:"message,omitempty"`
+	// Drill makes this an alerting drill (always an exercise).
+	Drill *DrillRequest `json:"drill,omitempty"`
+}
+
+// DrillRequest are the options of an alerting drill (Alarmierungsübung).
+type DrillRequest struct {
+	// Announced drills were announced beforehand; unannounced ones test real reaction.
+	Announced bool `json:"announced"`
+	// DeputiesOnly alerts the deputies instead of the primaries.
+	DeputiesOnly bool `json:"deputies_only,omitempty"`
+	// Target overrides the readiness target, e.g. "30m" (all required functions acknowledged within).
+	Target string `json:"target,omitempty"`
 }
 
 // Error codes of declarations and the API.
@@ -39,6 +52,7 @@ const (
 	CodeInvalidSeverity     = "invalid_severity"
 	CodeInvalidID           = "invalid_id"
 	CodeTooLong             = "too_long"
+	CodeInvalidDrill        = "invalid_drill"
 	CodeUnavailable         = "unavailable"
 	CodeInternal            = "internal"
 )
@@ -123,6 +137,21 @@ func Resolve(cfg *config.Config, d Declaration) (Resolved, error) {
 	if len(orgs) == 0 {
 		orgs = cfg.ScenarioOrganisations(sc)
 	}
+	var drill *activation.Drill
+	var drillTarget time.Duration
+	if d.Drill != nil {
+		if !d.Exercise {
+			return Resolved{}, errorf(CodeInvalidDrill, "a drill is always an exercise: set exercise to true")
+		}
+		if d.Drill.Target != "" {
+			t, err := time.ParseDuration(d.Drill.Target)
+			if err != nil || t <= 0 || t > 24*time.Hour {
+				return Resolved{}, errorf(CodeInvalidDrill, "drill target %q: use a duration such as 30m", d.Drill.Target)
+			}
+			drillTarget = t
+		}
+		drill = &activation.Drill{Announced: d.Drill.Announced, DeputiesOnly: d.Drill.DeputiesOnly}
+	}
 	seen := map[string]bool{}
 	var plans []activation.Plan
 	for _, org := range orgs {
@@ -133,24 +162,48 @@ func Resolve(cfg *config.Config, d Declaration) (Resolved, error) {
 		if _, ok := cfg.Organisation(org); !ok {
 			return Resolved{}, errorf(CodeUnknownOrganisation, "unknown organisation %q", org)
 		}
-		p, err := activation.BuildPlan(cfg, org, cfg.ReadinessTarget(sc, org))
+		target := cfg.ReadinessTarget(sc, org)
+		if drillTarget > 0 {
+			target = drillTarget
+		}
+		p, err := activation.BuildPlan(cfg, org, target)
 		if err != nil {
 			return Resolved{}, errorf(CodeUnknownOrganisation, "%v", err)
+		}
+		if drill != nil && drill.DeputiesOnly {
+			p = deputiesOnly(p)
 		}
 		plans = append(plans, p)
 	}
 	title := strings.TrimSpace(d.Title)
 	if title == "" {
 		title = sc.Name.DE
+		if drill != nil {
+			title = "Alarmierungsübung " + sc.Name.DE
+		}
 	}
 	return Resolved{
 		Declared: activation.Declared{
 			ClientID: d.ID, Scenario: sc.ID, ScenarioName: activation.Names{DE: sc.Name.DE, EN: sc.Name.EN},
 			Title: title, Severity: severity, Message: strings.TrimSpace(d.Message), Exercise: d.Exercise,
-			DeclaredBy: strings.TrimSpace(d.DeclaredBy), Reason: strings.TrimSpace(d.Reason), Orgs: orgList(plans),
+			DeclaredBy: strings.TrimSpace(d.DeclaredBy), Reason: strings.TrimSpace(d.Reason), Orgs: orgList(plans), Drill: drill,
 		},
 		Plans: plans,
 	}, nil
+}
+
+// deputiesOnly alerts each node's deputies in place of its primary; a node
+// without deputies keeps its primary, since nobody else holds the role.
+func deputiesOnly(p activation.Plan) activation.Plan {
+	nodes := make([]activation.PlanNode, len(p.Nodes))
+	for i, n := range p.Nodes {
+		if len(n.People) > 1 {
+			n.People = append([]string(nil), n.People[1:]...)
+		}
+		nodes[i] = n
+	}
+	p.Nodes = nodes
+	return p
 }
 
 func orgList(plans []activation.Plan) []string {

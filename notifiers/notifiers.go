@@ -60,6 +60,7 @@ const (
 	PurposeUpdate    Purpose = "update"     // situation update (Lagemeldung)
 	PurposeStandDown Purpose = "stand_down" // all clear (Entwarnung)
 	PurposeReply     Purpose = "reply"      // confirmation of an answer
+	PurposeConvert   Purpose = "convert"    // an exercise became a real incident
 )
 
 // Message is one rendered message to one person over one channel.

@@ -81,6 +81,8 @@ func inputKind(in activation.Input) string {
 		return "update"
 	case in.StandDown != nil:
 		return "stand_down"
+	case in.Convert != nil:
+		return "convert"
 	}
 	return "empty"
 }

@@ -58,7 +58,11 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/incidents/{id}/responses", s.respond)
 	mux.HandleFunc("POST /api/v1/incidents/{id}/updates", s.update)
 	mux.HandleFunc("POST /api/v1/incidents/{id}/stand-down", s.standDown)
+	mux.HandleFunc("POST /api/v1/incidents/{id}/abort", s.abort)
+	mux.HandleFunc("POST /api/v1/incidents/{id}/convert", s.convert)
 	mux.HandleFunc("GET /api/v1/scenarios", s.scenarios)
+	mux.HandleFunc("GET /api/v1/incidents/{id}/report", s.report)
+	mux.HandleFunc("GET /api/v1/exercises", s.history)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -292,6 +296,59 @@ func (s *Server) standDown(w http.ResponseWriter, r *http.Request) {
 	s.submitAndReport(w, r, in, func() any { v, _ := s.opts.Engine.Incident(id); return v })
 }
 
+// abort ends a running exercise in one action: everyone reached is told.
+func (s *Server) abort(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.authenticate(w, r, true)
+	if !ok {
+		return
+	}
+	var req TextRequest
+	if !s.decode(w, r, &req) {
+		return
+	}
+	id := r.PathValue("id")
+	if !s.open(w, id) || !s.exercise(w, id) {
+		return
+	}
+	reason := "Übung abgebrochen"
+	if extra := strings.TrimSpace(req.Reason + " " + req.Text); extra != "" {
+		reason += ": " + extra
+	}
+	in := activation.Input{Incident: id, StandDown: &activation.StandDown{By: p.name, Reason: reason}}
+	s.submitAndReport(w, r, in, func() any { v, _ := s.opts.Engine.Incident(id); return v })
+}
+
+// convert turns a running exercise into a real incident.
+func (s *Server) convert(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.authenticate(w, r, true)
+	if !ok {
+		return
+	}
+	var req TextRequest
+	if !s.decode(w, r, &req) {
+		return
+	}
+	id := r.PathValue("id")
+	reason := strings.TrimSpace(req.Reason + " " + req.Text)
+	if reason == "" {
+		writeError(w, http.StatusBadRequest, "missing_reason", "converting an exercise into a real incident needs a reason")
+		return
+	}
+	if !s.open(w, id) || !s.exercise(w, id) {
+		return
+	}
+	in := activation.Input{Incident: id, Convert: &activation.Conversion{By: p.name, Reason: reason}}
+	s.submitAndReport(w, r, in, func() any { v, _ := s.opts.Engine.Incident(id); return v })
+}
+
+func (s *Server) exercise(w http.ResponseWriter, id string) bool {
+	if v, _ := s.opts.Engine.Incident(id); !v.Exercise {
+		writeError(w, http.StatusConflict, "not_an_exercise", "incident "+id+" is not an exercise")
+		return false
+	}
+	return true
+}
+
 func (s *Server) open(w http.ResponseWriter, id string) bool {
 	v, ok := s.opts.Engine.Incident(id)
 	switch {
@@ -373,6 +430,12 @@ func writeAlertingError(w http.ResponseWriter, err error) {
 
 func writeError(w http.ResponseWriter, status int, code, msg string) {
 	writeJSON(w, status, map[string]*alerting.Error{"error": {Code: code, Message: msg}})
+}
+
+func writeJSONTo(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

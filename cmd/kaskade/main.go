@@ -28,6 +28,10 @@ Usage:
   kaskade respond --incident ID --person ID available|delayed MINUTES|unavailable
   kaskade update --incident ID TEXT     send a situation update (Lagemeldung)
   kaskade stand-down --incident ID --reason TEXT
+  kaskade drill [--org MI,MF] [--announced] [--deputies-only] [--target 30m]
+  kaskade exercise abort|convert --incident ID [--reason TEXT]
+  kaskade report INCIDENT [--format html|csv|json] [--lang de|en] [-o FILE]
+  kaskade history [--format html|json] [-o FILE]
   kaskade config check [FILE]           check a configuration (default: the bundled example)
   kaskade dev fake-twilio [flags]       run the fake Twilio API for development
   kaskade version
@@ -56,6 +60,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = updateCmd(ctx, args[1:], stdout)
 	case "stand-down":
 		err = standDownCmd(ctx, args[1:], stdout)
+	case "report":
+		err = reportCmd(ctx, args[1:], stdout)
+	case "history":
+		err = historyCmd(ctx, args[1:], stdout)
+	case "drill":
+		err = drillCmd(ctx, args[1:], stdout)
+	case "exercise":
+		err = exerciseCmd(ctx, args[1:], stdout)
 	case "config":
 		return configCmd(args[1:], stdout, stderr)
 	case "dev":

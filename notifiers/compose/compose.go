@@ -54,6 +54,14 @@ func ExercisePrefix(lang string) string {
 	return "ÜBUNG "
 }
 
+// RealPrefix marks the message that turns an exercise into a real incident.
+func RealPrefix(lang string) string {
+	if lang == config.LangEN {
+		return "REAL INCIDENT, NO LONGER AN EXERCISE: "
+	}
+	return "ECHTFALL, KEINE ÜBUNG MEHR: "
+}
+
 // AnswerHint tells how to answer an alert by SMS, with the incident's reply code.
 func AnswerHint(lang, code string) string {
 	if lang == config.LangEN {
@@ -90,11 +98,18 @@ func (c *Composer) Compose(n activation.Notification, inc activation.Declared) (
 		tpl = cfg.System(lang).Update
 	case notifiers.PurposeStandDown:
 		tpl = cfg.System(lang).StandDown
+	case notifiers.PurposeConvert:
+		// The real alert, for people who so far only had the exercise.
+		tpl = cfg.Templates(inc.Scenario, lang)
+		data.Exercise, data.Message = false, inc.Message
 	default:
 		return m, fmt.Errorf("compose: no template for purpose %q", n.Purpose)
 	}
 	prefix := ""
-	if inc.Exercise {
+	switch {
+	case n.Purpose == notifiers.PurposeConvert:
+		prefix = RealPrefix(lang)
+	case inc.Exercise:
 		prefix = ExercisePrefix(lang)
 	}
 	var err error
@@ -116,7 +131,7 @@ func (c *Composer) Compose(n activation.Notification, inc activation.Declared) (
 		return m, err
 	}
 	text = prefix + strings.TrimSpace(text)
-	if n.Purpose == notifiers.PurposeAlert {
+	if n.Purpose == notifiers.PurposeAlert || n.Purpose == notifiers.PurposeConvert {
 		text += "\n" + AnswerHint(lang, inc.ReplyCode)
 	}
 	m.Text = sms.Transliterate(text)

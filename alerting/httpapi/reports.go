@@ -1,0 +1,123 @@
+package httpapi
+
+import (
+	"bytes"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/activation/report"
+	"github.com/kaskade-bcm/kaskade/config"
+)
+
+// report serves the after-action report (Übungsbericht), computed from the
+// event log alone: ?format=html (default), csv or json; ?lang=de|en.
+func (s *Server) report(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.authenticate(w, r, false); !ok {
+		return
+	}
+	id := r.PathValue("id")
+	events, err := s.opts.Engine.Events(r.Context(), id)
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
+		return
+	}
+	if len(events) == 0 {
+		writeError(w, http.StatusNotFound, "unknown_incident", "no incident "+id)
+		return
+	}
+	rep, err := report.Build(events, report.Options{Names: s.personName, Now: time.Now()})
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "report", err.Error())
+		return
+	}
+	s.writeReport(w, r, "bericht-"+id, func(b *bytes.Buffer, format, lang string) error {
+		switch format {
+		case "csv":
+			return rep.WriteCSV(b)
+		case "json":
+			return rep.WriteJSON(b)
+		}
+		return rep.WriteHTML(b, lang)
+	})
+}
+
+// history lists past exercises with their key figures and what has not
+// been exercised in the last 12 months.
+func (s *Server) history(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.authenticate(w, r, false); !ok {
+		return
+	}
+	events, err := s.opts.Engine.Events(r.Context(), "")
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
+		return
+	}
+	byIncident := map[string][]activation.Event{}
+	for _, e := range events {
+		byIncident[e.Incident] = append(byIncident[e.Incident], e)
+	}
+	now := time.Now()
+	var reports []*report.Report
+	for id, evs := range byIncident {
+		if id == "_" {
+			continue
+		}
+		if rep, err := report.Build(evs, report.Options{Names: s.personName, Now: now}); err == nil {
+			reports = append(reports, rep)
+		}
+	}
+	h := report.History(reports, HistoryPlans(s.opts.Config), now)
+	s.writeReport(w, r, "uebungen", func(b *bytes.Buffer, format, lang string) error {
+		if format == "json" {
+			return writeJSONTo(b, h)
+		}
+		return report.WriteHistoryHTML(b, h, lang)
+	})
+}
+
+func (s *Server) writeReport(w http.ResponseWriter, r *http.Request, name string, write func(*bytes.Buffer, string, string) error) {
+	format, lang := r.URL.Query().Get("format"), r.URL.Query().Get("lang")
+	if lang != config.LangEN {
+		lang = config.LangDE
+	}
+	var b bytes.Buffer
+	if err := write(&b, format, lang); err != nil {
+		writeError(w, http.StatusInternalServerError, "report", err.Error())
+		return
+	}
+	switch format {
+	case "csv":
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+	case "json":
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	default:
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(b.Bytes())
+}
+
+func (s *Server) personName(id string) string {
+	if p, ok := s.opts.Config.Person(id); ok {
+		return p.Name
+	}
+	return id
+}
+
+// HistoryPlans describes the configured call trees for the exercise history.
+func HistoryPlans(cfg *config.Config) []report.HistoryPlan {
+	var out []report.HistoryPlan
+	for i := range cfg.CallTrees {
+		tree := &cfg.CallTrees[i]
+		hp := report.HistoryPlan{Org: tree.Organisation, Tree: tree.ID, Functions: map[string][]string{}}
+		tree.Walk(func(n, _ *config.Node) {
+			hp.Functions[n.Function] = append(hp.Functions[n.Function], append([]string{n.Person}, n.Deputies...)...)
+		})
+		out = append(out, hp)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Tree < out[j].Tree })
+	return out
+}
