@@ -32,6 +32,8 @@ type channelSet struct {
 	composer   *compose.Composer
 	sessions   httpapi.Sessions
 	routes     []func(mux *http.ServeMux)
+	signer     *ack.Signer
+	publicURL  string
 	background []func(ctx context.Context) error
 }
 
@@ -51,6 +53,7 @@ func (s *server) channels(ctx context.Context, cfg *config.Config, o serveOption
 	if publicURL == "" {
 		publicURL = "http://" + o.HTTPAddr
 	}
+	set.signer, set.publicURL = signer, publicURL
 	set.composer = compose.New(compose.Options{Config: cfg, Signer: signer, PublicURL: publicURL})
 
 	if !cfg.Channels.Console.Disabled {

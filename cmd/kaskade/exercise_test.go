@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/notifiers"
@@ -147,4 +148,42 @@ func (s *testServer) get(t *testing.T, path string) string {
 		t.Fatalf("GET %s: %d %s", path, resp.StatusCode, b)
 	}
 	return string(b)
+}
+
+// Simulated responders answer exercises through the signed SMS webhook and
+// never answer a real incident.
+func TestSimulatedRespondersUseTheRealWebhooks(t *testing.T) {
+	e := startSMS(t, twiliotest.Options{}, func(o *serveOptions) {
+		o.Simulate, o.SimulateMix, o.SimulateDelay = true, "available=100", "5ms-20ms"
+	})
+	var out map[string]any
+	if code := e.api("POST", "/api/v1/incidents", map[string]any{"scenario": "cyberangriff", "reason": "Simulation", "exercise": true}, &out); code != 201 {
+		t.Fatal(code)
+	}
+	waitFor(t, "exercise ready by simulated answers", func() bool {
+		v, _ := e.Engine.Incident("K1")
+		return v.Organisations[0].State == activation.Ready
+	})
+	events, err := e.Engine.Events(context.Background(), "K1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sms := 0
+	for _, ev := range events {
+		if ev.Kind == activation.KindResponse && ev.Response.Source == activation.SourceSMS {
+			sms++
+		}
+	}
+	if sms < 2 {
+		t.Fatalf("simulated SMS answers = %d, want at least 2", sms)
+	}
+	// A real incident is never answered by the simulation.
+	if code := e.api("POST", "/api/v1/incidents", map[string]any{"scenario": "cyberangriff", "reason": "Echt", "exercise": false}, &out); code != 201 {
+		t.Fatal(code)
+	}
+	waitFor(t, "real alert sent", func() bool { return len(e.messagesTo("+4915100001001")) == 2 })
+	time.Sleep(200 * time.Millisecond) // far beyond the simulated delay
+	if k, _, _, _ := answerOf(e.server, "K2", "lead1"); k != "" {
+		t.Fatalf("the simulation answered a real incident: %q", k)
+	}
 }

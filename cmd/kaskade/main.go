@@ -34,6 +34,7 @@ Usage:
   kaskade history [--format html|json] [-o FILE]
   kaskade config check [FILE]           check a configuration (default: the bundled example)
   kaskade dev fake-twilio [flags]       run the fake Twilio API for development
+  kaskade bench [--quick] [flags]       measure the performance targets on loopback
   kaskade version
 
 Client commands take --server (default http://127.0.0.1:8080, env KASKADE_SERVER)
@@ -72,6 +73,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return configCmd(args[1:], stdout, stderr)
 	case "dev":
 		err = devCmd(ctx, args[1:], stdout, stderr)
+	case "bench":
+		err = benchCmd(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "kaskade", version)
 	case "help", "-h", "--help":

@@ -45,7 +45,9 @@ type serveOptions struct {
 	LogFormat  string
 	Instance   string
 	Simulate   bool
-	PublicURL  string // overrides server.public_url
+	// SimulateMix and SimulateDelay shape the simulated answers.
+	SimulateMix, SimulateDelay string
+	PublicURL                  string // overrides server.public_url
 
 	// For tests: extra notifiers by channel (replacing configured ones), a
 	// logger and a clock.
@@ -69,7 +71,9 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&o.Instance, "instance", "", "instance name (default: host name and pid)")
 	fs.StringVar(&o.PublicURL, "public-url", "", "externally reachable base URL for webhooks and ack links (overrides server.public_url)")
-	fs.BoolVar(&o.Simulate, "simulate", false, "simulated responders answer exercise alerts (exercises only)")
+	fs.BoolVar(&o.Simulate, "simulate", false, "simulated responders answer exercise alerts through the real webhooks (exercises only)")
+	fs.StringVar(&o.SimulateMix, "simulate-mix", "available=70,delayed=15,unavailable=10,silent=5", "share of simulated answers")
+	fs.StringVar(&o.SimulateDelay, "simulate-delay", "20s-3m", "simulated answer delay, MIN-MAX")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
@@ -205,6 +209,13 @@ func startServer(parent context.Context, o serveOptions) (_ *server, err error) 
 			return s.Engine.Dispatch(ctx, engine.DispatchOptions{Notifiers: channels.notifiers, Composer: channels.composer, Instance: o.Instance})
 		})
 	})
+	if o.Simulate {
+		sim, err := s.simulator(o, channels)
+		if err != nil {
+			return nil, err
+		}
+		s.goRun("simulate", func() error { return sim.Run(ctx) })
+	}
 	for _, extra := range channels.background {
 		s.goRun("channel", func() error { return extra(ctx) })
 	}

@@ -71,7 +71,7 @@ type smsEnv struct {
 	twilioAPI *httptest.Server
 }
 
-func startSMS(t *testing.T, fakeOpts twiliotest.Options) *smsEnv {
+func startSMS(t *testing.T, fakeOpts twiliotest.Options, mods ...func(*serveOptions)) *smsEnv {
 	t.Helper()
 	fake := twiliotest.NewServer(fakeOpts)
 	api := httptest.NewServer(fake)
@@ -86,7 +86,11 @@ func startSMS(t *testing.T, fakeOpts twiliotest.Options) *smsEnv {
 		t.Fatal(err)
 	}
 	t.Setenv("KASKADE_TEST_TWILIO_TOKEN", fake.AuthToken())
-	s, err := startServer(t.Context(), serveOptions{ConfigPath: path, DataDir: t.TempDir(), Listener: ln, NATSListen: "off", Instance: "sms-test"})
+	o := serveOptions{ConfigPath: path, DataDir: t.TempDir(), Listener: ln, NATSListen: "off", Instance: "sms-test"}
+	for _, m := range mods {
+		m(&o)
+	}
+	s, err := startServer(t.Context(), o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,33 +1,13 @@
 package twiliotest
 
 import (
-	"crypto/hmac"
-	"crypto/sha1"
-	"encoding/base64"
 	"net/url"
-	"sort"
-	"strings"
+
+	"github.com/kaskade-bcm/kaskade/notifiers/twilio"
 )
 
-// Signature computes X-Twilio-Signature for a form POST to fullURL: the
-// base64 HMAC-SHA1 (key authToken) of the URL followed by every parameter
-// name and value, sorted by name — the algorithm twilio-go's
-// client.RequestValidator checks.
+// Signature computes X-Twilio-Signature for a form POST to fullURL, as
+// Twilio does (see twilio.Signature).
 func Signature(authToken, fullURL string, params url.Values) string {
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	b.WriteString(fullURL)
-	for _, k := range keys {
-		for _, v := range params[k] {
-			b.WriteString(k)
-			b.WriteString(v)
-		}
-	}
-	mac := hmac.New(sha1.New, []byte(authToken))
-	mac.Write([]byte(b.String()))
-	return base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	return twilio.Signature(authToken, fullURL, params)
 }
