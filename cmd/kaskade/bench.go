@@ -27,7 +27,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/twilio/twilio-go/client"
+	twclient "github.com/twilio/twilio-go/client"
 	api "github.com/twilio/twilio-go/rest/api/v2010"
 
 	"github.com/kaskade-bcm/kaskade/activation"
@@ -352,7 +352,7 @@ func (t rewrite) RoundTrip(r *http.Request) (*http.Response, error) {
 // concurrency: the reference of the fan-out target.
 func (b *bench) bareTwilio(ctx context.Context, n int) float64 {
 	target, _ := url.Parse(b.fakeAPI.URL)
-	cl := &client.Client{Credentials: client.NewCredentials(b.fake.AccountSID(), b.fake.AuthToken()),
+	cl := &twclient.Client{Credentials: twclient.NewCredentials(b.fake.AccountSID(), b.fake.AuthToken()),
 		HTTPClient: &http.Client{Transport: rewrite{loopTransport(b.o.Concurrency), target}, Timeout: 10 * time.Second}}
 	cl.SetAccountSid(b.fake.AccountSID())
 	svc := api.NewApiServiceWithClient(cl)
