@@ -1,0 +1,80 @@
+package alerting
+
+import (
+	"testing"
+
+	"github.com/kaskade-bcm/kaskade/config"
+)
+
+func example(t *testing.T) *config.Config {
+	t.Helper()
+	cfg, probs, err := config.LoadExample()
+	if err != nil || probs.Err() != nil {
+		t.Fatalf("example: %v %v", err, probs)
+	}
+	return cfg
+}
+
+func TestParseIsStrict(t *testing.T) {
+	for name, in := range map[string]string{
+		"not json":      `{"scenario":`,
+		"unknown field": `{"scenario":"cyberangriff","excercise":true}`,
+		"trailing":      `{"scenario":"x"} {"scenario":"y"}`,
+		"wrong type":    `{"scenario":"cyberangriff","exercise":"yes"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := Parse([]byte(in)); AsError(err).Code != CodeInvalidJSON {
+				t.Fatalf("Parse(%s) = %v, want %s", in, err, CodeInvalidJSON)
+			}
+		})
+	}
+	d, err := Parse([]byte(`{"id":"x-1","scenario":"cyberangriff","exercise":true,"declared_by":"a","reason":"b"}`))
+	if err != nil || !d.Exercise || d.ID != "x-1" {
+		t.Fatalf("valid declaration: %+v %v", d, err)
+	}
+}
+
+func TestResolveValidates(t *testing.T) {
+	cfg := example(t)
+	ok := Declaration{Scenario: "cyberangriff", DeclaredBy: "Lagedienst", Reason: "Test"}
+	cases := []struct {
+		name string
+		mod  func(d *Declaration)
+		code string
+	}{
+		{"unknown scenario", func(d *Declaration) { d.Scenario = "meteorit" }, CodeUnknownScenario},
+		{"unknown organisation", func(d *Declaration) { d.Organisations = []string{"MI", "XX"} }, CodeUnknownOrganisation},
+		{"missing reason", func(d *Declaration) { d.Reason = "  " }, CodeMissingReason},
+		{"missing declared_by", func(d *Declaration) { d.DeclaredBy = "" }, CodeMissingDeclaredBy},
+		{"bad severity", func(d *Declaration) { d.Severity = "apocalypse" }, CodeInvalidSeverity},
+		{"bad id", func(d *Declaration) { d.ID = "has space" }, CodeInvalidID},
+		{"drill not exercise", func(d *Declaration) { d.Drill = &DrillRequest{} }, CodeInvalidDrill},
+		{"drill bad target", func(d *Declaration) { d.Exercise, d.Drill = true, &DrillRequest{Target: "soon"} }, CodeInvalidDrill},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d := ok
+			tc.mod(&d)
+			if _, err := Resolve(cfg, d); AsError(err).Code != tc.code {
+				t.Fatalf("Resolve = %v, want %s", err, tc.code)
+			}
+		})
+	}
+	res, err := Resolve(cfg, ok)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Plans) != 11 || res.Declared.Severity != "emergency" || res.Declared.Title != "Cyberangriff" {
+		t.Fatalf("defaults from the scenario: %d plans, %+v", len(res.Plans), res.Declared)
+	}
+	d := ok
+	d.Organisations, d.Exercise, d.Drill = []string{"MI", "MI"}, true, &DrillRequest{DeputiesOnly: true, Target: "20m"}
+	res, err = Resolve(cfg, d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := res.Plans[0].Nodes[0]
+	if len(res.Plans) != 1 || res.Plans[0].Target.Minutes() != 20 || root.People[0] != "mi-silke-oltmanns" {
+		t.Fatalf("deputies-only drill plan: %d plans, target %v, root %v", len(res.Plans), res.Plans[0].Target, root.People)
+	}
+}
