@@ -198,7 +198,7 @@ func startServer(parent context.Context, o serveOptions) (_ *server, err error) 
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	channels.register(mux)
 	s.URL = "http://" + ln.Addr().String()
-	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+	s.http = &http.Server{Handler: untilReplayed(s.Engine, mux), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	s.http.RegisterOnShutdown(s.board.Close) // live streams end so shutdown can finish
 
@@ -233,6 +233,30 @@ func startServer(parent context.Context, o serveOptions) (_ *server, err error) 
 	log.Info("kaskade serving", "http", s.URL, "nats", s.NATSURL, "config", cfg.Path, "organisations", len(cfg.Organisations),
 		"people", len(cfg.People), "data", o.DataDir, "instance", o.Instance)
 	return s, nil
+}
+
+// untilReplayed answers 503 on everything that reads or changes incidents
+// until the event log has been replayed: a webhook answered from an empty
+// projection would acknowledge a reply and then drop it as unattributable.
+// Twilio, browsers and the CLI retry a 503.
+func untilReplayed(e *engine.Engine, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !e.Ready() && needsState(r.URL.Path) {
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "Kaskade startet / starting: the event log is being replayed", http.StatusServiceUnavailable)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func needsState(path string) bool {
+	for _, p := range []string{"/api/", "/webhooks/", "/ack/"} {
+		if strings.HasPrefix(path, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // retryLoop restarts a component after a transient failure (NATS away).

@@ -1,0 +1,22 @@
+# Convenience entries; the README documents each. CI runs .ci/run.
+.PHONY: run test ci crash crash-full bench
+
+run:
+	go run ./cmd/kaskade serve
+
+test:
+	go test -race ./...
+
+ci:
+	bash .ci/run
+
+# The kill -9 harness at CI size (400 people, 20 kills).
+crash:
+	go test -run TestCrashHarness -v -count=1 ./cmd/kaskade
+
+# The full harness: 10,000 people, 30 kills.
+crash-full:
+	KASKADE_CRASH_PEOPLE=10000 KASKADE_CRASH_KILLS=30 go test -run TestCrashHarness -v -count=1 -timeout 30m ./cmd/kaskade
+
+bench:
+	go run ./cmd/kaskade bench

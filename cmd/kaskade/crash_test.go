@@ -1,0 +1,428 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/notifiers/twilio/twiliotest"
+)
+
+// The crash harness: a real kaskade process is killed with SIGKILL at random
+// moments during fan-out and escalation while signed SMS replies stream in,
+// and restarted on the same data directory each time. Then it checks that
+// nothing acknowledged was lost, that escalations happened per policy (none
+// lost, none early), and that duplicate SMS stay within the sends in flight
+// at the kills. KASKADE_CRASH_PEOPLE (default 400) and KASKADE_CRASH_KILLS
+// (default 20) size it; `make crash` runs the full 10,000-person version.
+func TestCrashHarness(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash harness skipped in -short mode")
+	}
+	people := envInt("KASKADE_CRASH_PEOPLE", 400)
+	kills := envInt("KASKADE_CRASH_KILLS", 20)
+	const wait = 3 * time.Second // node wait before the deputy
+
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "kaskade")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	h := &harness{t: t, rng: rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))}
+	h.fake = twiliotest.NewServer(twiliotest.Options{CallbackWorkers: 4, OnMessage: h.onMessage, Latency: 40 * time.Millisecond})
+	api := httptest.NewServer(h.fake)
+	defer api.Close()
+	httpPort, natsPort := freePort(t), freePort(t)
+	h.base = fmt.Sprintf("http://127.0.0.1:%d", httpPort)
+	cfg := filepath.Join(dir, "kaskade.yaml")
+	if err := os.WriteFile(cfg, []byte(crashConfig(people, wait, h.fake.AccountSID(), api.URL)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h.args = []string{"serve", "--config", cfg, "--data", filepath.Join(dir, "data"), "--http", fmt.Sprintf("127.0.0.1:%d", httpPort),
+		"--nats-listen", fmt.Sprintf("127.0.0.1:%d", natsPort), "--public-url", h.base, "--log-format", "json"}
+	h.bin, h.env = bin, append(os.Environ(), "KASKADE_TEST_TWILIO_TOKEN="+h.fake.AuthToken())
+	h.logPath = filepath.Join(dir, "serve.log")
+	h.start()
+	defer h.stop()
+	token, _ := os.ReadFile(filepath.Join(dir, "data", "admin.token"))
+	h.token = strings.TrimSpace(string(token))
+	if code := h.post("/api/v1/incidents", `{"scenario":"cyberangriff","reason":"Crash-Test","exercise":true}`); code != 201 {
+		t.Fatalf("declare: %d", code)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	repliers := h.startReplies(ctx)
+
+	// Kill early (during fan-out) and then at random moments (escalation).
+	for i := range kills {
+		pause := time.Duration(150+h.rng.IntN(900)) * time.Millisecond
+		if i == 0 {
+			pause = 30 * time.Millisecond
+		}
+		time.Sleep(pause)
+		h.kill()
+		h.start()
+	}
+	// Let the trees finish: depth × (wait of two tiers) plus slack.
+	time.Sleep(5*wait + 2*time.Second)
+	cancel()
+	repliers.Wait()
+	time.Sleep(time.Second)
+
+	events := h.events(natsPort)
+	h.verify(events, wait)
+}
+
+type harness struct {
+	t     *testing.T
+	rng   *rand.Rand
+	rngMu sync.Mutex
+	fake  *twiliotest.Server
+	base  string
+	token string
+
+	bin, logPath string
+	args, env    []string
+	cmd          *exec.Cmd
+
+	mu        sync.Mutex
+	pending   []twiliotest.Message // alerts to answer
+	acked     map[string]activation.ResponseKind
+	inFlight  int64
+	restarts  []time.Duration
+	killCount int
+}
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
+
+func (h *harness) start() {
+	h.t.Helper()
+	log, err := os.OpenFile(h.logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	cmd := exec.Command(h.bin, h.args...)
+	cmd.Env, cmd.Stdout, cmd.Stderr = h.env, log, log
+	began := time.Now()
+	if err := cmd.Start(); err != nil {
+		h.t.Fatal(err)
+	}
+	h.cmd = cmd
+	for {
+		resp, err := http.Get(h.base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Since(began) > 30*time.Second {
+			h.t.Fatalf("kaskade did not become ready; see %s", h.logPath)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	h.mu.Lock()
+	h.restarts = append(h.restarts, time.Since(began))
+	h.mu.Unlock()
+}
+
+func (h *harness) kill() {
+	h.mu.Lock()
+	h.inFlight += h.fake.Stats().InFlight
+	h.killCount++
+	h.mu.Unlock()
+	_ = h.cmd.Process.Kill()
+	_ = h.cmd.Wait()
+}
+
+func (h *harness) stop() {
+	if h.cmd != nil && h.cmd.ProcessState == nil {
+		_ = h.cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { _ = h.cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = h.cmd.Process.Kill()
+		}
+	}
+}
+
+func (h *harness) post(path, body string) int {
+	req, _ := http.NewRequest("POST", h.base+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+h.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func (h *harness) onMessage(m twiliotest.Message) {
+	h.mu.Lock()
+	h.pending = append(h.pending, m)
+	h.mu.Unlock()
+}
+
+// startReplies answers about 60 % of alerts with signed SMS, like staff.
+func (h *harness) startReplies(ctx context.Context) *sync.WaitGroup {
+	h.acked = map[string]activation.ResponseKind{}
+	answered := map[string]bool{}
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for ctx.Err() == nil {
+			h.mu.Lock()
+			batch := h.pending
+			h.pending = nil
+			h.mu.Unlock()
+			for _, m := range batch {
+				if answered[m.To] {
+					continue
+				}
+				answered[m.To] = true
+				h.rngMu.Lock()
+				x := h.rng.IntN(10)
+				h.rngMu.Unlock()
+				body, kind := "", activation.ResponseKind("")
+				switch {
+				case x < 4:
+					body, kind = "1", activation.Available
+				case x < 5:
+					body, kind = "2 15", activation.Delayed
+				case x < 6:
+					body, kind = "3", activation.Unavailable
+				default:
+					continue // silent: escalation must cover it
+				}
+				wg.Go(func() { h.reply(ctx, m.To, body+" K1", kind) })
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+	return &wg
+}
+
+// reply sends until Kaskade acknowledges (a 200 with TwiML), as long as the run lasts.
+func (h *harness) reply(ctx context.Context, from, body string, kind activation.ResponseKind) {
+	for ctx.Err() == nil {
+		resp, err := h.fake.SendInbound(ctx, h.base+"/webhooks/twilio/sms", from, "+15005550006", body)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				h.mu.Lock()
+				h.acked[from] = kind
+				h.mu.Unlock()
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func (h *harness) events(natsPort int) []activation.Event {
+	h.t.Helper()
+	nc, err := nats.Connect(fmt.Sprintf("nats://127.0.0.1:%d", natsPort))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	ctx := context.Background()
+	stream, err := js.Stream(ctx, "KASKADE_EVENTS")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	info, _ := stream.Info(ctx)
+	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	it, _ := cons.Messages()
+	defer it.Stop()
+	var out []activation.Event
+	for uint64(len(out)) < info.State.Msgs {
+		m, err := it.Next()
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		var ev activation.Event
+		if err := json.Unmarshal(m.Data(), &ev); err != nil {
+			h.t.Fatal(err)
+		}
+		out = append(out, ev)
+	}
+	return out
+}
+
+func (h *harness) verify(events []activation.Event, wait time.Duration) {
+	t := h.t
+	mobiles := map[string]string{} // mobile → person
+	var plan activation.Plan
+	plans := map[string]activation.Plan{}
+	answers := map[string][]activation.Event{}
+	tiers := map[[3]int]activation.Event{} // org index, node, tier
+	orgIndex := map[string]int{}
+	for _, e := range events {
+		switch e.Kind {
+		case activation.KindActivationStarted:
+			plan = *e.Activation
+			orgIndex[plan.Org] = len(orgIndex)
+			plans[plan.Org] = plan
+		case activation.KindResponse:
+			answers[e.Response.Person] = append(answers[e.Response.Person], e)
+		case activation.KindTierAlerted:
+			tiers[[3]int{orgIndex[e.Tier.Org], e.Tier.Node, e.Tier.Tier}] = e
+		}
+	}
+	for _, p := range plans {
+		for _, n := range p.Nodes {
+			for _, person := range n.People {
+				i, _ := strconv.Atoi(strings.TrimPrefix(person, "p"))
+				mobiles[crashMobile(i)] = person
+			}
+		}
+	}
+	// 1. Every acknowledged reply is reflected.
+	lost := 0
+	for mobile, kind := range h.acked {
+		p := mobiles[mobile]
+		if !slices.ContainsFunc(answers[p], func(e activation.Event) bool { return e.Response.Kind == kind }) {
+			lost++
+			t.Errorf("acknowledged reply %s from %s lost", kind, p)
+		}
+	}
+	// 2. Escalation per policy: a node whose primary said nothing positive
+	// within the wait has its deputy alerted — not before the wait unless
+	// the primary declined or could not be reached.
+	missing, early, nodes := 0, 0, 0
+	for org, p := range plans {
+		oi := orgIndex[org]
+		for n, node := range p.Nodes {
+			primary, ok := tiers[[3]int{oi, n, 0}]
+			if !ok {
+				missing++
+				t.Errorf("%s node %d never alerted (cascade lost)", org, n)
+				continue
+			}
+			nodes++
+			deputy, alerted := tiers[[3]int{oi, n, 1}]
+			positiveInTime := false
+			for _, a := range answers[node.People[0]] {
+				if (a.Response.Kind == activation.Available || a.Response.Kind == activation.Delayed) && a.At.Before(primary.At.Add(wait)) {
+					positiveInTime = true
+				}
+			}
+			if !positiveInTime && !alerted {
+				missing++
+				t.Errorf("%s node %d: primary silent, deputy never alerted", org, n)
+			}
+			if alerted && deputy.Tier.Reason == "timeout" && deputy.At.Before(primary.At.Add(wait)) {
+				early++
+				t.Errorf("%s node %d: deputy alerted %v after the primary, before the wait", org, n, deputy.At.Sub(primary.At))
+			}
+		}
+	}
+	// 3. Duplicate SMS per attempt.
+	perAttempt := map[string]int{}
+	for _, m := range h.fake.Messages() {
+		if u, err := url.Parse(m.StatusCallback); err == nil {
+			perAttempt[u.Query().Get("n")]++
+		}
+	}
+	dups := 0
+	for _, n := range perAttempt {
+		dups += n - 1
+	}
+	if int64(dups) > h.inFlight {
+		t.Errorf("duplicate SMS %d exceed the sends in flight at the kills (%d)", dups, h.inFlight)
+	}
+	slices.Sort(h.restarts)
+	t.Logf("crash harness: %d people, %d kills, %d events, %d nodes checked; acknowledged replies %d, lost %d; "+
+		"escalations missing %d, early %d; SMS %d, duplicate %d (in flight at kills %d); restart to serving median %v, max %v",
+		len(mobiles), h.killCount, len(events), nodes, len(h.acked), lost, missing, early, len(h.fake.Messages()), dups, h.inFlight,
+		h.restarts[len(h.restarts)/2].Round(time.Millisecond), h.restarts[len(h.restarts)-1].Round(time.Millisecond))
+	if len(h.acked) == 0 || nodes == 0 {
+		t.Fatal("the harness exercised nothing")
+	}
+}
+
+func crashMobile(i int) string { return fmt.Sprintf("+49151%08d", 10000+i) }
+
+// crashConfig generates organisations of 50 people: a tree of 25 nodes, three
+// levels deep (1 + 4 + 20), each with a primary and a deputy.
+func crashConfig(people int, wait time.Duration, sid, apiURL string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `version: 1
+channels:
+  console: {disabled: true}
+  twilio: {account_sid: %s, auth_token: {env: KASKADE_TEST_TWILIO_TOKEN}, from: "+15005550006", api_url: %s, concurrency: 100}
+functions: [{id: lead, name: {de: Stabsleitung, en: Head}}, {id: member, name: {de: Mitglied, en: Member}}]
+policies:
+  - {id: p, wait: %s, steps: [{channel: sms, after: 0s}, {channel: sms, after: 2s}]}
+scenarios:
+  - id: cyberangriff
+    name: {de: Cyberangriff, en: Cyber attack}
+    severity: emergency
+    templates: {de: {sms: "{{.Title}}", email_subject: "{{.Title}}", email_body: "{{.Title}}"}}
+`, sid, apiURL, wait)
+	orgs := max(people/50, 1)
+	var orgsB, peopleB, treesB strings.Builder
+	orgsB.WriteString("organisations:\n")
+	peopleB.WriteString("people:\n")
+	treesB.WriteString("call_trees:\n")
+	p := 0
+	next := func(org, fn string) string {
+		id := fmt.Sprintf("p%05d", p)
+		fmt.Fprintf(&peopleB, "  - {id: %s, name: Person %d, organisation: O%d, mobile: \"%s\", functions: [%s]}\n", id, p, 0, crashMobile(p), fn)
+		p++
+		return id
+	}
+	for o := range orgs {
+		fmt.Fprintf(&orgsB, "  - {id: O%d, name: {de: Behörde %d, en: Agency %d}, call_tree: t%d, readiness: {required: {lead: 1}, target: 10m}}\n", o, o, o, o)
+		fmt.Fprintf(&treesB, "  - id: t%d\n    organisation: O%d\n    policy: p\n    nodes:\n", o, o)
+		node := func(indent, fn string) {
+			fmt.Fprintf(&treesB, "%s- function: %s\n%s  person: %s\n%s  deputies: [%s]\n", indent, fn, indent, next("", fn), indent, next("", fn))
+		}
+		node("      ", "lead")
+		treesB.WriteString("        children:\n")
+		for range 4 {
+			node("          ", "member")
+			treesB.WriteString("            children:\n")
+			for range 5 {
+				node("              ", "member")
+			}
+		}
+	}
+	// Fix the organisation of each person (written before its org was known).
+	people50 := strings.Split(peopleB.String(), "\n")
+	for i := 1; i < len(people50)-1; i++ {
+		people50[i] = strings.Replace(people50[i], "organisation: O0,", fmt.Sprintf("organisation: O%d,", (i-1)/50), 1)
+	}
+	b.WriteString(orgsB.String())
+	b.WriteString(strings.Join(people50, "\n"))
+	b.WriteString(treesB.String())
+	return b.String()
+}
