@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -146,6 +147,10 @@ func TestBoardInBrowserAgainstRealServer(t *testing.T) {
 				t.Fatalf("respond %s: %d", f, code)
 			}
 		}
+	}
+	href, err := boardtest.Eval[string](b, `document.getElementById('report-link').getAttribute('href')`)
+	if err != nil || !strings.HasPrefix(href, "/api/v1/incidents/K1/report") {
+		t.Fatalf("report link %q: %v", href, err)
 	}
 	answerAll("MI")
 	wait(t, b, "MI ready within 2 s", tileState("MI")+` === 'ready'`, 2*time.Second)

@@ -27,6 +27,8 @@
       'incidents.none.hint': 'Alle Krisenstäbe in Ruhe. Neue Lagen erscheinen hier automatisch.',
       'incidents.closed': 'Beendet',
       'incident.declared': 'Ausgerufen von {by} am {at}',
+      'incident.report': 'Einsatzbericht', 'incident.report.exercise': 'Übungsbericht',
+      'incident.converted': 'Übung in Echtfall umgewandelt am {at} von {by}',
       'incident.reason': 'Begründung',
       'incident.since': 'seit Alarmierung',
       'incident.duration': 'Dauer',
@@ -96,6 +98,8 @@
       'incidents.none.hint': 'All crisis staffs are at rest. New incidents appear here automatically.',
       'incidents.closed': 'Closed',
       'incident.declared': 'Declared by {by} on {at}',
+      'incident.report': 'After-action report', 'incident.report.exercise': 'Exercise report',
+      'incident.converted': 'Exercise converted into a real incident on {at} by {by}',
       'incident.reason': 'Reason',
       'incident.since': 'since alert',
       'incident.duration': 'Duration',
@@ -376,7 +380,10 @@
             '<span class="readycount-label">' + esc(t('incident.readylabel')) + '</span></div>' +
         '</div>' +
       '</div>' +
-      '<p class="incident-counts">' + esc(t('incident.counts', { sent: c.sent || 0, delivered: c.delivered || 0, failed: c.failed || 0, responses: c.responses || 0 })) + '</p>';
+      '<p class="incident-counts">' + esc(t('incident.counts', { sent: c.sent || 0, delivered: c.delivered || 0, failed: c.failed || 0, responses: c.responses || 0 })) +
+        ' · <a class="report-link" id="report-link" target="_blank" rel="noopener" href="/api/v1/incidents/' + encodeURIComponent(inc.id) +
+        '/report?lang=' + (S.lang === 'en' ? 'en' : 'de') + '">' + esc(t(inc.exercise ? 'incident.report.exercise' : 'incident.report')) + '</a>' +
+        (inc.converted_at ? ' · <strong>' + esc(t('incident.converted', { at: full(inc.converted_at), by: inc.converted_by || '–' })) + '</strong>' : '') + '</p>';
   }
 
   function renderActions(inc) {
