@@ -40,6 +40,10 @@ type Event struct {
 	// Input is the input stream sequence that caused the event (0 for timers),
 	// so a restarted engine skips inputs it already applied.
 	Input uint64 `json:"input,omitempty"`
+	// Batch and Done group the events of one decision: readers apply a batch
+	// only when its Done event is in the log (set by the engine on append).
+	Batch uint64 `json:"batch,omitempty"`
+	Done  bool   `json:"done,omitempty"`
 
 	Declared     *Declared        `json:"declared,omitempty"`
 	Activation   *Plan            `json:"activation,omitempty"`

@@ -57,7 +57,10 @@ type Engine struct {
 	// progress is closed and replaced whenever inputs were applied.
 	progress chan struct{}
 
+	asm    assembler // releases only complete decisions from the log
 	hub    hub
+	viewMu sync.Mutex
+	views  map[string]*viewThrottle // incident → when its view was last published
 	ready  atomic.Bool
 	leader atomic.Bool
 	// restarts counts rebuilds after fencing or errors (for tests and metrics).
@@ -107,6 +110,7 @@ func (e *Engine) runOnce(ctx context.Context) error {
 	e.mu.Lock()
 	e.core, e.lastSeq = activation.NewCore(), 0
 	e.mu.Unlock()
+	e.asm.reset()
 	start := time.Now()
 	if err := e.catchUp(ctx); err != nil {
 		return err
@@ -126,6 +130,9 @@ func (e *Engine) runOnce(ctx context.Context) error {
 		if err := e.catchUp(leadCtx); err != nil {
 			return err
 		}
+	}
+	if err := e.dropIncomplete(leadCtx); err != nil {
+		return err
 	}
 	e.leader.Store(true)
 	e.log.Info("engine leading")
@@ -171,8 +178,14 @@ func (e *Engine) catchUp(ctx context.Context) error {
 		batch = batch[:0]
 	}
 	for e.lastSeq < target {
-		m, err := it.Next(jetstream.NextMaxWait(5 * time.Second))
+		m, err := it.Next(jetstream.NextMaxWait(2 * time.Second))
 		if err != nil {
+			// Deleted messages at the end of the log (an interrupted
+			// decision) leave the stream's last sequence above the last
+			// message: caught up when nothing is pending.
+			if info, ierr := cons.Info(ctx); ierr == nil && info.NumPending == 0 {
+				break
+			}
 			return fmt.Errorf("engine: replay at %d of %d: %w", e.lastSeq, target, err)
 		}
 		meta, err := m.Metadata()
@@ -184,13 +197,17 @@ func (e *Engine) catchUp(ctx context.Context) error {
 			// A corrupt event cannot be skipped silently: it is part of the record.
 			return fmt.Errorf("engine: event %d undecodable: %w", meta.Sequence.Stream, err)
 		}
-		batch = append(batch, ev)
+		batch = append(batch, e.asm.add(ev, meta.Sequence.Stream)...)
 		e.lastSeq = meta.Sequence.Stream
-		if len(batch) == cap(batch) {
+		if len(batch) >= 1024 || meta.NumPending == 0 {
 			flush()
+		}
+		if meta.NumPending == 0 {
+			break
 		}
 	}
 	flush()
+	e.lastSeq = max(e.lastSeq, target)
 	return nil
 }
 
@@ -263,7 +280,7 @@ func (e *Engine) follow(ctx context.Context) (context.Context, error) {
 			return nil, fmt.Errorf("engine: event %d undecodable: %w", meta.Sequence.Stream, err)
 		}
 		e.lastSeq = meta.Sequence.Stream
-		batch = append(batch, ev)
+		batch = append(batch, e.asm.add(ev, meta.Sequence.Stream)...)
 		if len(batch) >= 256 {
 			flush()
 		}

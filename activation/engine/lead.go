@@ -102,7 +102,11 @@ func (e *Engine) decide(ctx context.Context, batch []jetstream.Msg) error {
 			continue
 		}
 		var in activation.Input
-		if err := json.Unmarshal(m.Data(), &in); err != nil {
+		data, err := inputData(m)
+		if err == nil {
+			err = json.Unmarshal(data, &in)
+		}
+		if err != nil {
 			e.log.Warn("undecodable input recorded as rejected", "seq", seq, "subject", m.Subject(), "err", err)
 			in = activation.Input{Incident: "_"}
 		}
@@ -146,6 +150,7 @@ const persistWindow = 2048
 // persist appends events to the log, each expecting the previous sequence,
 // so a second writer is detected instead of interleaved.
 func (e *Engine) persist(ctx context.Context, evs []activation.Event) error {
+	markBatch(evs, e.lastSeq+1)
 	for len(evs) > 0 {
 		n := min(len(evs), persistWindow)
 		futures := make([]jetstream.PubAckFuture, 0, n)

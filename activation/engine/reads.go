@@ -1,12 +1,16 @@
 package engine
 
 import (
+	"bytes"
 	"cmp"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -55,6 +59,14 @@ func SubmitInput(ctx context.Context, js jetstream.JetStream, l Layout, in activ
 		return 0, fmt.Errorf("engine: encode input: %w", err)
 	}
 	msg := nats.NewMsg(l.InputSubject(in.Incident, inputKind(in)))
+	if len(data) > compressAbove {
+		// A declaration carries every plan: 100,000 recipients are about
+		// 11 MB of JSON, beyond NATS' max payload (1 MB by default).
+		if data, err = gzipBytes(data); err != nil {
+			return 0, fmt.Errorf("engine: compress input: %w", err)
+		}
+		msg.Header.Set(encodingHeader, "gzip")
+	}
 	msg.Data = data
 	var opts []jetstream.PublishOpt
 	if msgID != "" {
@@ -65,6 +77,41 @@ func SubmitInput(ctx context.Context, js jetstream.JetStream, l Layout, in activ
 		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return ack.Sequence, nil
+}
+
+// compressAbove is the input size above which inputs are gzipped on the
+// stream (marked with the encodingHeader).
+const compressAbove = 128 << 10
+
+const encodingHeader = "Kaskade-Encoding"
+
+func gzipBytes(data []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.Grow(len(data) / 8)
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := zw.Write(data); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// inputData returns an input message's JSON, decompressed when needed.
+func inputData(m jetstream.Msg) ([]byte, error) {
+	if m.Headers().Get(encodingHeader) != "gzip" {
+		return m.Data(), nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(m.Data()))
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
+	return io.ReadAll(io.LimitReader(zr, 1<<30))
 }
 
 func inputKind(in activation.Input) string {
@@ -152,9 +199,8 @@ func (e *Engine) changesFor(evs []activation.Event) ([]activation.Change, []acti
 	}
 	var readiness []activation.OrgReadiness
 	for _, id := range slices.Sorted(maps.Keys(incidents)) {
-		if v, ok := e.core.Incident(id); ok {
-			v := v
-			changes = append(changes, activation.Change{Kind: "incident", IncidentID: id, Incident: &v})
+		if ch, ok := e.incidentChange(id); ok {
+			changes = append(changes, ch)
 		}
 	}
 	keys := make([]key, 0, len(orgs))
@@ -177,4 +223,76 @@ func (e *Engine) changesFor(evs []activation.Event) ([]activation.Change, []acti
 		}
 	}
 	return changes, readiness
+}
+
+// Whole incident views are expensive with many organisations (about 23 ms
+// for 1,000 organisations of 100 people), and a busy incident changes with
+// every input batch. So an incident's view is published at most once per
+// interval: at once when the last one is older, otherwise once at the end
+// of the interval (trailing), built from the state at that time. The
+// interval is the larger of minViewInterval and viewCostFactor times the
+// cost of the last build, so views never take more than about an eighth
+// of a core. Readiness tiles and timeline lines are not throttled; the
+// board coalesces changes in a 200 ms window anyway.
+const (
+	minViewInterval = 100 * time.Millisecond
+	viewCostFactor  = 8
+)
+
+type viewThrottle struct {
+	last    time.Time
+	cost    time.Duration
+	pending bool // a trailing publication is scheduled
+}
+
+// incidentChange returns the incident's view change when it is due now, or
+// schedules a trailing one. The caller holds e.mu (read or write).
+func (e *Engine) incidentChange(id string) (activation.Change, bool) {
+	now := time.Now()
+	e.viewMu.Lock()
+	if e.views == nil {
+		e.views = map[string]*viewThrottle{}
+	}
+	vt := e.views[id]
+	if vt == nil {
+		vt = &viewThrottle{}
+		e.views[id] = vt
+	}
+	if vt.pending {
+		e.viewMu.Unlock()
+		return activation.Change{}, false
+	}
+	interval := max(minViewInterval, viewCostFactor*vt.cost)
+	if wait := vt.last.Add(interval).Sub(now); wait > 0 {
+		vt.pending = true
+		e.viewMu.Unlock()
+		time.AfterFunc(wait, func() { e.publishView(id) })
+		return activation.Change{}, false
+	}
+	e.viewMu.Unlock()
+	v, ok := e.core.Incident(id)
+	took := time.Since(now)
+	e.viewMu.Lock()
+	vt.last, vt.cost = now, took
+	e.viewMu.Unlock()
+	if !ok {
+		return activation.Change{}, false
+	}
+	return activation.Change{Kind: "incident", IncidentID: id, Incident: &v}, true
+}
+
+// publishView is the trailing publication of an incident's view.
+func (e *Engine) publishView(id string) {
+	e.mu.RLock()
+	start := time.Now()
+	v, ok := e.core.Incident(id)
+	e.mu.RUnlock()
+	e.viewMu.Lock()
+	if vt := e.views[id]; vt != nil {
+		vt.last, vt.cost, vt.pending = start, time.Since(start), false
+	}
+	e.viewMu.Unlock()
+	if ok {
+		e.hub.publish([]activation.Change{{Kind: "incident", IncidentID: id, Incident: &v}})
+	}
 }
