@@ -80,8 +80,9 @@ func TestCrashHarness(t *testing.T) {
 		h.kill()
 		h.start()
 	}
-	// Let the trees finish: depth × (wait of two tiers) plus slack.
-	time.Sleep(5*wait + 2*time.Second)
+	// Let the trees finish: at least depth × (wait of two tiers), and until
+	// the log has been quiet for two waits.
+	h.settle(natsPort, 5*wait, 2*wait)
 	cancel()
 	repliers.Wait()
 	time.Sleep(time.Second)
@@ -239,6 +240,28 @@ func (h *harness) reply(ctx context.Context, from, body string, kind activation.
 			}
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// settle waits at least min and until the event log stayed unchanged for quiet.
+func (h *harness) settle(natsPort int, least, quiet time.Duration) {
+	nc, err := nats.Connect(fmt.Sprintf("nats://127.0.0.1:%d", natsPort))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	began, last, since := time.Now(), uint64(0), time.Now()
+	for time.Since(began) < 5*time.Minute {
+		if s, err := js.Stream(context.Background(), "KASKADE_EVENTS"); err == nil {
+			if info, err := s.Info(context.Background()); err == nil && info.State.LastSeq != last {
+				last, since = info.State.LastSeq, time.Now()
+			}
+		}
+		if time.Since(began) >= least && time.Since(since) >= quiet {
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
 	}
 }
 
