@@ -46,6 +46,9 @@ type Service struct {
 	// confirmation can state the outcome (default 2 s). The input is durable
 	// either way.
 	WaitApplied time.Duration
+	// RetryFor bounds how long a failing submission is retried before the
+	// caller is told to come back (default 12 s, within Twilio's 15 s).
+	RetryFor time.Duration
 }
 
 // Outcomes of inbound messages, stored with the raw message.
@@ -169,7 +172,11 @@ func (s *Service) store(ctx context.Context, incident string, raw activation.Inb
 // takes seconds, and Twilio does not retry inbound SMS by default, so
 // giving up at once could lose an answer. The message id makes retries safe.
 func (s *Service) submit(ctx context.Context, in activation.Input, msgID string) (uint64, error) {
-	ctx, cancel := context.WithTimeout(ctx, 12*time.Second)
+	retry := s.RetryFor
+	if retry <= 0 {
+		retry = 12 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, retry)
 	defer cancel()
 	for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 2*time.Second) {
 		seq, err := s.Engine.Submit(ctx, in, msgID)

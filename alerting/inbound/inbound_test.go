@@ -1,0 +1,150 @@
+package inbound
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/alerting"
+	"github.com/kaskade-bcm/kaskade/config"
+	"github.com/kaskade-bcm/kaskade/notifiers/twilio"
+)
+
+// coreEngine is a fake engine over the real core: inputs are decided at once.
+type coreEngine struct {
+	mu     sync.Mutex
+	core   *activation.Core
+	seq    uint64
+	inputs []activation.Input
+	down   bool
+}
+
+func (e *coreEngine) Submit(_ context.Context, in activation.Input, _ string) (uint64, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.down {
+		return 0, errors.New("nats: connection closed")
+	}
+	e.seq++
+	in.Seq = e.seq
+	e.inputs = append(e.inputs, in)
+	_, _ = e.core.Handle(in, time.Now())
+	return e.seq, nil
+}
+
+func (e *coreEngine) WaitInput(context.Context, uint64) error { return nil }
+
+func (e *coreEngine) View(f func(c *activation.Core)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	f(e.core)
+}
+
+func setup(t *testing.T, exercises ...bool) (*Service, *coreEngine, *config.Config) {
+	t.Helper()
+	cfg, probs, err := config.LoadExample()
+	if err != nil || probs.Err() != nil {
+		t.Fatal(err, probs)
+	}
+	eng := &coreEngine{core: activation.NewCore()}
+	for i, ex := range exercises {
+		res, err := alerting.Resolve(cfg, alerting.Declaration{Scenario: "cyberangriff", Organisations: []string{"MI"},
+			Exercise: ex, DeclaredBy: "Lagedienst", Reason: "Test"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := []string{"K1", "K2"}[i]
+		res.Declared.ID, res.Declared.ReplyCode = id, id
+		if _, err := eng.Submit(context.Background(), activation.Input{Incident: id, Declare: &res.Declared, Plans: res.Plans}, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &Service{Engine: eng, Config: cfg, RetryFor: 50 * time.Millisecond}, eng, cfg
+}
+
+const lead = "+4915100001016" // mi-uwe-boehm in the example
+
+func TestSMSAttribution(t *testing.T) {
+	cases := []struct {
+		name      string
+		exercises []bool
+		body      string
+		from      string
+		reply     string // substring of the answer; "" = no answer
+		answer    map[string]activation.ResponseKind
+		outcome   string
+	}{
+		{"one open incident", []bool{true}, "1", lead, "ÜBUNG Danke, Uwe Böhm", map[string]activation.ResponseKind{"K1": activation.Available}, OutcomeRecorded},
+		{"delayed", []bool{false}, "komme in 20 min", lead, "20 Min", map[string]activation.ResponseKind{"K1": activation.Delayed}, OutcomeRecorded},
+		{"unknown sender", []bool{true}, "1", "+4915199999999", "", nil, OutcomeUnknownSender},
+		{"ambiguous without code", []bool{true, false}, "1", lead, "Mehrere Alarmierungen offen", map[string]activation.ResponseKind{"K1": "", "K2": ""}, OutcomeAmbiguous},
+		{"code picks the real one", []bool{true, false}, "1 K2", lead, "Danke", map[string]activation.ResponseKind{"K1": "", "K2": activation.Available}, OutcomeRecorded},
+		{"wrong code", []bool{true}, "1 K9", lead, "Keine offene Alarmierung", map[string]activation.ResponseKind{"K1": ""}, OutcomeNoIncident},
+		{"nonsense", []bool{true}, "vielleicht später", lead, "1 = komme", map[string]activation.ResponseKind{"K1": ""}, OutcomeInvalid},
+		{"stop", []bool{true}, "STOP", lead, "", map[string]activation.ResponseKind{"K1": ""}, OutcomeStop},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			svc, eng, _ := setup(t, tc.exercises...)
+			text, err := SMS{svc}.Inbound(context.Background(), twilio.InboundSMS{MessageSID: "SM1", From: tc.from, Body: tc.body})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.reply == "" && text != "" || !strings.Contains(text, tc.reply) {
+				t.Fatalf("reply %q, want %q", text, tc.reply)
+			}
+			for id, want := range tc.answer {
+				var got activation.ResponseKind
+				eng.View(func(c *activation.Core) { got, _, _, _ = c.Answer(id, "mi-uwe-boehm") })
+				if got != want {
+					t.Fatalf("%s answer %q, want %q", id, got, want)
+				}
+			}
+			last := eng.inputs[len(eng.inputs)-1]
+			if last.Inbound == nil || last.Inbound.Outcome != tc.outcome || strings.Contains(last.Inbound.From, "00001016") {
+				t.Fatalf("stored raw message %+v, want outcome %s and a masked sender", last.Inbound, tc.outcome)
+			}
+		})
+	}
+}
+
+func TestUnavailableEngineMeans503(t *testing.T) {
+	svc, eng, _ := setup(t, true)
+	eng.down = true
+	_, err := SMS{svc}.Inbound(context.Background(), twilio.InboundSMS{MessageSID: "SM2", From: lead, Body: "1"})
+	if !errors.Is(err, twilio.ErrUnavailable) {
+		t.Fatalf("err = %v, want twilio.ErrUnavailable (the webhook answers 503 and Twilio retries)", err)
+	}
+}
+
+func TestStatusCallbacks(t *testing.T) {
+	svc, eng, _ := setup(t, true)
+	var id string
+	eng.View(func(c *activation.Core) {
+		for i := 1; i < 20 && id == ""; i++ {
+			if n, _, ok := c.NotificationInfo("K1", "K1-n"+string(rune('0'+i))); ok && n.Person == "mi-uwe-boehm" {
+				id = n.ID
+			}
+		}
+	})
+	if id == "" {
+		t.Fatal("no alert for the lead")
+	}
+	for _, st := range []string{"queued", "delivered", "sent", "undelivered"} {
+		if err := (Status{svc}).Status(context.Background(), twilio.StatusCallback{Notification: id, MessageStatus: st}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eng.View(func(c *activation.Core) {
+		if _, st, _ := c.NotificationInfo("K1", id); st != "delivered" {
+			t.Fatalf("state %s after late callbacks, want delivered", st)
+		}
+	})
+	if err := (Status{svc}).Status(context.Background(), twilio.StatusCallback{Notification: "K9-n1", MessageStatus: "delivered"}); err != nil {
+		t.Fatalf("unknown notification: %v", err)
+	}
+}
