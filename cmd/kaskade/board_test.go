@@ -129,14 +129,15 @@ func TestBoardInBrowserAgainstRealServer(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(`#declare-scenario`), "cyberangriff"),
 		chromedp.Evaluate[chromedp.Void](`document.getElementById('declare-scenario').dispatchEvent(new Event('change'))`),
 		chromedp.SendKeys(chromedp.CSS(`#declare-reason`), "Alarmierungsübung Browser"),
+		chromedp.Click(chromedp.CSS(`#declare-drill`)),
 		chromedp.Click(chromedp.CSS(`#declare-submit`)),
 	); err != nil {
 		t.Fatal(err)
 	}
 	wait(t, b, "incident on the board", `document.getElementById('incident').dataset.incident === 'K1' && document.querySelectorAll('#tiles .tile').length === 11`, 10*time.Second)
 	v, _ := s.Engine.Incident("K1")
-	if !v.Exercise || v.DeclaredBy != "Lagedienst" {
-		t.Fatalf("declared from the board: exercise %v by %q", v.Exercise, v.DeclaredBy)
+	if !v.Exercise || v.DeclaredBy != "Lagedienst" || v.Drill == nil || v.Drill.DeputiesOnly {
+		t.Fatalf("declared from the board: exercise %v by %q drill %+v", v.Exercise, v.DeclaredBy, v.Drill)
 	}
 
 	// Answers through the API: the MI tile turns ready within 2 s, no reload.

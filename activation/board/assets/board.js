@@ -28,6 +28,9 @@
       'incidents.closed': 'Beendet',
       'incident.declared': 'Ausgerufen von {by} am {at}',
       'incident.report': 'Einsatzbericht', 'incident.report.exercise': 'Übungsbericht',
+      'declare.drill': 'Alarmierungsübung', 'declare.drill.on': 'Als Alarmierungsübung (misst Erreichbarkeit und Reaktionszeit)',
+      'declare.drill.announced': 'angekündigt', 'declare.drill.deputies': 'nur Stellvertretungen alarmieren',
+      'declare.drill.target': 'Ziel (Minuten bis alle Funktionen quittiert)',
       'incident.converted': 'Übung in Echtfall umgewandelt am {at} von {by}',
       'incident.reason': 'Begründung',
       'incident.since': 'seit Alarmierung',
@@ -99,6 +102,9 @@
       'incidents.closed': 'Closed',
       'incident.declared': 'Declared by {by} on {at}',
       'incident.report': 'After-action report', 'incident.report.exercise': 'Exercise report',
+      'declare.drill': 'Alerting drill', 'declare.drill.on': 'As an alerting drill (measures reachability and reaction time)',
+      'declare.drill.announced': 'announced', 'declare.drill.deputies': 'alert deputies only',
+      'declare.drill.target': 'Target (minutes until all functions acknowledged)',
       'incident.converted': 'Exercise converted into a real incident on {at} by {by}',
       'incident.reason': 'Reason',
       'incident.since': 'since alert',
@@ -820,6 +826,11 @@
         exercise: $('declare-exercise').checked, declared_by: S.name, reason,
         message: $('declare-message').value.trim(),
       };
+      if ($('declare-drill').checked) {
+        payload.exercise = true;
+        payload.drill = { announced: $('declare-drill-announced').checked, deputies_only: $('declare-drill-deputies').checked,
+          target: (parseInt($('declare-drill-target').value, 10) || 30) + 'm' };
+      }
       submitWith($('declare-submit'), 'declare-error', async () => {
         const res = await api('POST', '/api/v1/incidents', payload);
         $('declare-dialog').close();
