@@ -308,8 +308,15 @@ func (h *harness) verify(events []activation.Event, wait time.Duration) {
 	answers := map[string][]activation.Event{}
 	tiers := map[[3]int]activation.Event{} // org index, node, tier
 	orgIndex := map[string]int{}
+	requested, unknown := 0, 0
 	for _, e := range events {
 		switch e.Kind {
+		case activation.KindNotification:
+			requested++
+		case activation.KindDelivery:
+			if e.Delivery.State == "unknown" {
+				unknown++
+			}
 		case activation.KindActivationStarted:
 			plan = *e.Activation
 			orgIndex[plan.Org] = len(orgIndex)
@@ -384,8 +391,9 @@ func (h *harness) verify(events []activation.Event, wait time.Duration) {
 	}
 	slices.Sort(h.restarts)
 	t.Logf("crash harness: %d people, %d kills, %d events, %d nodes checked; acknowledged replies %d, lost %d; "+
-		"escalations missing %d, early %d; SMS %d, duplicate %d (in flight at kills %d); restart to serving median %v, max %v",
-		len(mobiles), h.killCount, len(events), nodes, len(h.acked), lost, missing, early, len(h.fake.Messages()), dups, h.inFlight,
+		"escalations missing %d, early %d; notifications requested %d, SMS accepted by the fake %d, marked unknown after a crash %d, "+
+		"duplicate %d (in flight at kills %d); restart to serving median %v, max %v",
+		len(mobiles), h.killCount, len(events), nodes, len(h.acked), lost, missing, early, requested, len(h.fake.Messages()), unknown, dups, h.inFlight,
 		h.restarts[len(h.restarts)/2].Round(time.Millisecond), h.restarts[len(h.restarts)-1].Round(time.Millisecond))
 	if len(h.acked) == 0 || nodes == 0 {
 		t.Fatal("the harness exercised nothing")
