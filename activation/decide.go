@@ -58,7 +58,7 @@ func (c *Core) Handle(in Input, now time.Time) ([]Event, error) {
 		if incident == "" {
 			incident = "_"
 		}
-		rej := &Rejected{Input: in.kind(), Error: err.Error()}
+		rej := &Rejected{Input: in.Kind(), Error: err.Error()}
 		if in.Response != nil {
 			rej.Person = in.Response.Person
 		}
@@ -67,10 +67,14 @@ func (c *Core) Handle(in Input, now time.Time) ([]Event, error) {
 	return d.out, err
 }
 
-func (in Input) kind() string {
+// Kind names the input: declare, response, delivery, update, stand_down,
+// inbound, convert (also the last token of its subject).
+func (in Input) Kind() string {
 	switch {
 	case in.Declare != nil:
 		return "declare"
+	case in.Inbound != nil:
+		return "inbound"
 	case in.Response != nil:
 		return "response"
 	case in.Delivery != nil:
@@ -79,8 +83,6 @@ func (in Input) kind() string {
 		return "update"
 	case in.StandDown != nil:
 		return "stand_down"
-	case in.Inbound != nil:
-		return "inbound"
 	case in.Convert != nil:
 		return "convert"
 	}

@@ -48,13 +48,7 @@ type IncidentView struct {
 	// ConvertedAt is set when an exercise was turned into a real incident.
 	ConvertedAt *time.Time `json:"converted_at,omitempty"`
 	ConvertedBy string     `json:"converted_by,omitempty"`
-	Drill       *DrillView `json:"drill,omitempty"`
-}
-
-// DrillView describes an alerting drill.
-type DrillView struct {
-	Announced    bool `json:"announced"`
-	DeputiesOnly bool `json:"deputies_only"`
+	Drill       *Drill     `json:"drill,omitempty"`
 }
 
 // Names is a German and English name.

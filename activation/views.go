@@ -121,7 +121,8 @@ func (inc *incident) view() IncidentView {
 		v.ConvertedAt, v.ConvertedBy = &t, inc.conversion.By
 	}
 	if dr := inc.decl.Drill; dr != nil {
-		v.Drill = &DrillView{Announced: dr.Announced, DeputiesOnly: dr.DeputiesOnly}
+		d := *dr
+		v.Drill = &d
 	}
 	if inc.closed {
 		v.Status = "stood_down"

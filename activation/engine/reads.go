@@ -58,7 +58,7 @@ func SubmitInput(ctx context.Context, js jetstream.JetStream, l Layout, in activ
 	if err != nil {
 		return 0, fmt.Errorf("engine: encode input: %w", err)
 	}
-	msg := nats.NewMsg(l.InputSubject(in.Incident, inputKind(in)))
+	msg := nats.NewMsg(l.InputSubject(in.Incident, in.Kind()))
 	if len(data) > compressAbove {
 		// A declaration carries every plan: 100,000 recipients are about
 		// 11 MB of JSON, beyond NATS' max payload (1 MB by default).
@@ -112,26 +112,6 @@ func inputData(m jetstream.Msg) ([]byte, error) {
 	}
 	defer zr.Close()
 	return io.ReadAll(io.LimitReader(zr, 1<<30))
-}
-
-func inputKind(in activation.Input) string {
-	switch {
-	case in.Declare != nil:
-		return "declare"
-	case in.Inbound != nil:
-		return "inbound"
-	case in.Response != nil:
-		return "response"
-	case in.Delivery != nil:
-		return "delivery"
-	case in.Update != nil:
-		return "update"
-	case in.StandDown != nil:
-		return "stand_down"
-	case in.Convert != nil:
-		return "convert"
-	}
-	return "empty"
 }
 
 // WaitInput blocks until the input with sequence seq has been applied (on

@@ -56,10 +56,10 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/incidents/{id}", s.getIncident)
 	mux.HandleFunc("GET /api/v1/incidents/{id}/readiness", s.getReadiness)
 	mux.HandleFunc("POST /api/v1/incidents/{id}/responses", s.respond)
-	mux.HandleFunc("POST /api/v1/incidents/{id}/updates", s.update)
-	mux.HandleFunc("POST /api/v1/incidents/{id}/stand-down", s.standDown)
-	mux.HandleFunc("POST /api/v1/incidents/{id}/abort", s.abort)
-	mux.HandleFunc("POST /api/v1/incidents/{id}/convert", s.convert)
+	mux.HandleFunc("POST /api/v1/incidents/{id}/updates", s.update())
+	mux.HandleFunc("POST /api/v1/incidents/{id}/stand-down", s.standDown())
+	mux.HandleFunc("POST /api/v1/incidents/{id}/abort", s.abort())
+	mux.HandleFunc("POST /api/v1/incidents/{id}/convert", s.convert())
 	mux.HandleFunc("GET /api/v1/scenarios", s.scenarios)
 	mux.HandleFunc("GET /api/v1/incidents/{id}/report", s.report)
 	mux.HandleFunc("GET /api/v1/exercises", s.history)
@@ -253,92 +253,78 @@ type TextRequest struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-func (s *Server) update(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.authenticate(w, r, true)
-	if !ok {
-		return
-	}
-	var req TextRequest
-	if !s.decode(w, r, &req) {
-		return
-	}
-	id := r.PathValue("id")
-	if strings.TrimSpace(req.Text) == "" {
-		writeError(w, http.StatusBadRequest, "missing_text", "a situation update needs text")
-		return
-	}
-	if !s.open(w, id) {
-		return
-	}
-	in := activation.Input{Incident: id, Update: &activation.SituationUpdate{Text: strings.TrimSpace(req.Text), By: p.name}}
-	s.submitAndReport(w, r, in, func() any { v, _ := s.opts.Engine.Incident(id); return v })
+// incidentAction is the shape of update, stand-down, abort and convert: an
+// open incident, a text, and one input naming who acted.
+type incidentAction struct {
+	// missing is the error when the text is required and empty ("" = optional).
+	missing string
+	// textual says the text is a message (missing_text), not a reason (missing_reason).
+	textual bool
+	// exerciseOnly refuses real incidents.
+	exerciseOnly bool
+	input        func(by, text string) activation.Input
 }
 
-func (s *Server) standDown(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.authenticate(w, r, true)
-	if !ok {
-		return
+func (s *Server) act(a incidentAction) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, ok := s.authenticate(w, r, true)
+		if !ok {
+			return
+		}
+		var req TextRequest
+		if !s.decode(w, r, &req) {
+			return
+		}
+		id := r.PathValue("id")
+		text := strings.TrimSpace(req.Reason + " " + req.Text)
+		if text == "" && a.missing != "" {
+			code := "missing_reason"
+			if a.textual {
+				code = "missing_text"
+			}
+			writeError(w, http.StatusBadRequest, code, a.missing)
+			return
+		}
+		if !s.open(w, id) || a.exerciseOnly && !s.exercise(w, id) {
+			return
+		}
+		in := a.input(p.name, text)
+		in.Incident = id
+		s.submitAndReport(w, r, in, func() any { v, _ := s.opts.Engine.Incident(id); return v })
 	}
-	var req TextRequest
-	if !s.decode(w, r, &req) {
-		return
-	}
-	id := r.PathValue("id")
-	reason := strings.TrimSpace(req.Reason + " " + req.Text)
-	if reason == "" {
-		writeError(w, http.StatusBadRequest, "missing_reason", "a stand-down needs a reason")
-		return
-	}
-	if !s.open(w, id) {
-		return
-	}
-	in := activation.Input{Incident: id, StandDown: &activation.StandDown{By: p.name, Reason: reason}}
-	s.submitAndReport(w, r, in, func() any { v, _ := s.opts.Engine.Incident(id); return v })
+}
+
+// update sends a situation update to everyone notified so far.
+func (s *Server) update() http.HandlerFunc {
+	return s.act(incidentAction{missing: "a situation update needs text", textual: true, input: func(by, text string) activation.Input {
+		return activation.Input{Update: &activation.SituationUpdate{Text: text, By: by}}
+	}})
+}
+
+// standDown stops all escalation and informs everyone reached.
+func (s *Server) standDown() http.HandlerFunc {
+	return s.act(incidentAction{missing: "a stand-down needs a reason", input: func(by, text string) activation.Input {
+		return activation.Input{StandDown: &activation.StandDown{By: by, Reason: text}}
+	}})
 }
 
 // abort ends a running exercise in one action: everyone reached is told.
-func (s *Server) abort(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.authenticate(w, r, true)
-	if !ok {
-		return
-	}
-	var req TextRequest
-	if !s.decode(w, r, &req) {
-		return
-	}
-	id := r.PathValue("id")
-	if !s.open(w, id) || !s.exercise(w, id) {
-		return
-	}
-	reason := "Übung abgebrochen"
-	if extra := strings.TrimSpace(req.Reason + " " + req.Text); extra != "" {
-		reason += ": " + extra
-	}
-	in := activation.Input{Incident: id, StandDown: &activation.StandDown{By: p.name, Reason: reason}}
-	s.submitAndReport(w, r, in, func() any { v, _ := s.opts.Engine.Incident(id); return v })
+func (s *Server) abort() http.HandlerFunc {
+	return s.act(incidentAction{exerciseOnly: true, input: func(by, text string) activation.Input {
+		reason := "Übung abgebrochen"
+		if text != "" {
+			reason += ": " + text
+		}
+		return activation.Input{StandDown: &activation.StandDown{By: by, Reason: reason}}
+	}})
 }
 
 // convert turns a running exercise into a real incident.
-func (s *Server) convert(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.authenticate(w, r, true)
-	if !ok {
-		return
-	}
-	var req TextRequest
-	if !s.decode(w, r, &req) {
-		return
-	}
-	id := r.PathValue("id")
-	reason := strings.TrimSpace(req.Reason + " " + req.Text)
-	if reason == "" {
-		writeError(w, http.StatusBadRequest, "missing_reason", "converting an exercise into a real incident needs a reason")
-		return
-	}
-	if !s.open(w, id) || !s.exercise(w, id) {
-		return
-	}
-	in := activation.Input{Incident: id, Convert: &activation.Conversion{By: p.name, Reason: reason}}
-	s.submitAndReport(w, r, in, func() any { v, _ := s.opts.Engine.Incident(id); return v })
+func (s *Server) convert() http.HandlerFunc {
+	return s.act(incidentAction{exerciseOnly: true, missing: "converting an exercise into a real incident needs a reason",
+		input: func(by, text string) activation.Input {
+			return activation.Input{Convert: &activation.Conversion{By: by, Reason: text}}
+		}})
 }
 
 func (s *Server) exercise(w http.ResponseWriter, id string) bool {
