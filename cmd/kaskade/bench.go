@@ -95,6 +95,8 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		defer os.RemoveAll(d)
 		o.Dir = d
+	} else if err := os.MkdirAll(o.Dir, 0o700); err != nil {
+		return err
 	}
 	if o.ProfileDir != "" {
 		if err := os.MkdirAll(o.ProfileDir, 0o755); err != nil {
