@@ -50,17 +50,28 @@ func (e *Engine) Dispatch(ctx context.Context, opts DispatchOptions) error {
 	}
 	cons, err := e.opts.JS.CreateOrUpdateConsumer(ctx, e.opts.Layout.EventsStream(), jetstream.ConsumerConfig{
 		Durable: "dispatch", FilterSubject: e.opts.Layout.NotificationFilter(),
-		AckPolicy: jetstream.AckExplicitPolicy, AckWait: opts.SendTimeout + 30*time.Second,
-		MaxAckPending: 4 * opts.Workers, MaxDeliver: -1,
+		// A short AckWait hands the requests of a crashed dispatcher to the
+		// next one within seconds; sends in progress keep theirs with
+		// InProgress heartbeats.
+		AckPolicy: jetstream.AckExplicitPolicy, AckWait: dispatchAckWait,
+		MaxAckPending: 2 * opts.Workers, MaxDeliver: -1,
 	})
 	if err != nil {
 		return fmt.Errorf("engine: dispatch consumer: %w", err)
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(2 * opts.Workers))
+	it, err := cons.Messages(jetstream.PullMaxMessages(opts.Workers))
 	if err != nil {
 		return fmt.Errorf("engine: dispatch messages: %w", err)
 	}
-	d := &dispatcher{e: e, opts: opts, kv: kv}
+	d := &dispatcher{e: e, opts: opts, kv: kv, reports: make(chan reportReq, opts.Workers)}
+	var reporters sync.WaitGroup
+	for range reportWorkers {
+		reporters.Go(d.reportLoop)
+	}
+	defer func() {
+		close(d.reports)
+		reporters.Wait()
+	}()
 	work := make(chan jetstream.Msg)
 	var wg sync.WaitGroup
 	for range opts.Workers {
@@ -91,12 +102,43 @@ func (e *Engine) Dispatch(ctx context.Context, opts DispatchOptions) error {
 }
 
 type dispatcher struct {
-	e    *Engine
-	opts DispatchOptions
-	kv   jetstream.KeyValue
+	e       *Engine
+	opts    DispatchOptions
+	kv      jetstream.KeyValue
+	reports chan reportReq
+}
+
+// reportReq is one delivery report waiting to be appended as input.
+type reportReq struct {
+	ctx  context.Context
+	in   activation.Input
+	done chan struct{}
+}
+
+// dispatchAckWait is how long a request may go without a sign of life
+// before the server hands it to another dispatcher.
+const dispatchAckWait = 10 * time.Second
+
+// keepAlive tells the server the request is being worked on until stop.
+func keepAlive(m jetstream.Msg) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(dispatchAckWait / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				_ = m.InProgress()
+			}
+		}
+	}()
+	return func() { close(done) }
 }
 
 func (d *dispatcher) handle(m jetstream.Msg) {
+	defer keepAlive(m)()
 	ctx, cancel := context.WithTimeout(context.Background(), d.opts.SendTimeout)
 	defer cancel()
 	log := d.e.log
@@ -159,17 +201,74 @@ func (d *dispatcher) send(ctx context.Context, n activation.Notification, decl a
 	return r
 }
 
-// report hands a delivery state back to the engine, retrying while NATS is
-// briefly away; the message id makes retries harmless.
+// Delivery reports are appended to the input stream in batches: one
+// message carries every report that queued up while the previous one was
+// being stored (natural batching, no timer), so a fan-out costs one input
+// message per batch instead of one per notification. A worker still waits
+// until its report is stored before it acknowledges the request.
+const (
+	reportWorkers  = 2
+	maxReportBatch = 256
+)
+
+// report hands a delivery state back to the engine and returns once it is
+// stored (or given up on).
 func (d *dispatcher) report(ctx context.Context, incident string, dl activation.Delivery) {
-	in := activation.Input{Incident: incident, Delivery: &dl}
+	r := reportReq{ctx: ctx, in: activation.Input{Incident: incident, Delivery: &dl}, done: make(chan struct{})}
+	select {
+	case d.reports <- r:
+	case <-ctx.Done():
+		d.e.log.Error("delivery report lost; the escalation timer covers it", "notification", dl.Notification, "err", ctx.Err())
+		return
+	}
+	<-r.done
+}
+
+func (d *dispatcher) reportLoop() {
+	for first := range d.reports {
+		batch := []reportReq{first}
+	drain:
+		for len(batch) < maxReportBatch {
+			select {
+			case r, ok := <-d.reports:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		d.submitReports(batch)
+		for _, r := range batch {
+			close(r.done)
+		}
+	}
+}
+
+// submitReports appends a batch of reports, retrying while NATS is briefly
+// away; the message id makes retries harmless.
+func (d *dispatcher) submitReports(batch []reportReq) {
+	ctx := batch[0].ctx
 	for attempt := 0; ; attempt++ {
-		_, err := d.e.Submit(ctx, in, "dlv-"+dl.Notification+"-"+string(dl.State))
+		var err error
+		if len(batch) == 1 {
+			dl := batch[0].in.Delivery
+			_, err = d.e.Submit(ctx, batch[0].in, "dlv-"+dl.Notification+"-"+string(dl.State))
+		} else {
+			ins := make([]activation.Input, len(batch))
+			for i, r := range batch {
+				ins[i] = r.in
+			}
+			_, err = SubmitInputs(ctx, d.e.opts.JS, d.e.opts.Layout, ins)
+		}
 		if err == nil {
 			return
 		}
 		if ctx.Err() != nil || attempt == 20 {
-			d.e.log.Error("delivery report lost; the escalation timer covers it", "notification", dl.Notification, "err", err)
+			for _, r := range batch {
+				d.e.log.Error("delivery report lost; the escalation timer covers it", "notification", r.in.Delivery.Notification, "err", err)
+			}
 			return
 		}
 		time.Sleep(time.Duration(attempt+1) * 100 * time.Millisecond)

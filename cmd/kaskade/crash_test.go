@@ -82,7 +82,7 @@ func TestCrashHarness(t *testing.T) {
 	}
 	// Let the trees finish: at least depth × (wait of two tiers), and until
 	// the log has been quiet for two waits.
-	h.settle(natsPort, 5*wait, 2*wait)
+	h.settle(natsPort, 5*wait, max(2*wait, 15*time.Second))
 	cancel()
 	repliers.Wait()
 	time.Sleep(time.Second)
@@ -309,11 +309,15 @@ func (h *harness) verify(events []activation.Event, wait time.Duration) {
 	tiers := map[[3]int]activation.Event{} // org index, node, tier
 	orgIndex := map[string]int{}
 	requested, unknown := 0, 0
+	reported := map[string]bool{}
+	var notes []string
 	for _, e := range events {
 		switch e.Kind {
 		case activation.KindNotification:
 			requested++
+			notes = append(notes, e.Notification.ID)
 		case activation.KindDelivery:
+			reported[e.Delivery.Notification] = true
 			if e.Delivery.State == "unknown" {
 				unknown++
 			}
@@ -375,7 +379,17 @@ func (h *harness) verify(events []activation.Event, wait time.Duration) {
 			}
 		}
 	}
-	// 3. Duplicate SMS per attempt.
+	// 3. Every requested notification was sent, failed, or recorded unknown.
+	unsent := 0
+	for _, id := range notes {
+		if !reported[id] {
+			unsent++
+		}
+	}
+	if unsent > 0 {
+		t.Errorf("%d of %d requested notifications have no outcome (never handed to a provider)", unsent, requested)
+	}
+	// 4. Duplicate SMS per attempt.
 	perAttempt := map[string]int{}
 	for _, m := range h.fake.Messages() {
 		if u, err := url.Parse(m.StatusCallback); err == nil {
