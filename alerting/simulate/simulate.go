@@ -241,7 +241,7 @@ func abs(x int) int {
 func (s *Simulator) sms(ctx context.Context, from, body string) error {
 	const path = "/webhooks/twilio/sms"
 	form := url.Values{"From": {from}, "To": {"+15005550006"}, "Body": {body},
-		"MessageSid": {fmt.Sprintf("SMsim%016x%016x", s.opts.Rand.Uint64(), s.opts.Rand.Uint64())}, "NumMedia": {"0"}}
+		"MessageSid": {fmt.Sprintf("SMsim%016x%016x", rand.Uint64(), rand.Uint64())}, "NumMedia": {"0"}}
 	sig := twilio.Signature(s.opts.TwilioToken, strings.TrimRight(s.opts.PublicURL, "/")+path, form)
 	return s.post(ctx, s.opts.BaseURL+path, form, http.Header{"X-Twilio-Signature": {sig}})
 }
