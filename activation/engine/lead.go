@@ -101,21 +101,19 @@ func (e *Engine) decide(ctx context.Context, batch []jetstream.Msg) error {
 		if seq <= e.core.LastInput {
 			continue
 		}
-		var in activation.Input
-		data, err := inputData(m)
-		if err == nil {
-			err = json.Unmarshal(data, &in)
-		}
+		ins, err := decodeInputs(m)
 		if err != nil {
 			e.log.Warn("undecodable input recorded as rejected", "seq", seq, "subject", m.Subject(), "err", err)
-			in = activation.Input{Incident: "_"}
+			ins = []activation.Input{{Incident: "_"}}
 		}
-		in.Seq = seq
-		evs, err := e.core.Handle(in, now)
-		if err != nil {
-			e.log.Info("input rejected", "seq", seq, "incident", in.Incident, "err", err)
+		for _, in := range ins {
+			in.Seq = seq
+			evs, err := e.core.Handle(in, now)
+			if err != nil {
+				e.log.Info("input rejected", "seq", seq, "incident", in.Incident, "err", err)
+			}
+			out = append(out, evs...)
 		}
-		out = append(out, evs...)
 	}
 	e.mu.Unlock()
 	if err := e.persist(ctx, out); err != nil {

@@ -5,11 +5,14 @@ import (
 	"cmp"
 	"compress/gzip"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -77,6 +80,55 @@ func SubmitInput(ctx context.Context, js jetstream.JetStream, l Layout, in activ
 		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return ack.Sequence, nil
+}
+
+// batchHeader marks an input message that carries a JSON array of inputs
+// (delivery reports batched by the dispatcher). They are decided one by one
+// in the same decision and share the message's sequence.
+const batchHeader = "Kaskade-Inputs"
+
+// SubmitInputs publishes several inputs as one message; its id is derived
+// from the content, so a retry of the same batch is deduplicated.
+func SubmitInputs(ctx context.Context, js jetstream.JetStream, l Layout, ins []activation.Input) (uint64, error) {
+	data, err := json.Marshal(ins)
+	if err != nil {
+		return 0, fmt.Errorf("engine: encode inputs: %w", err)
+	}
+	msg := nats.NewMsg(l.InputSubject(ins[0].Incident, "inputs"))
+	sum := sha256.Sum256(data)
+	msg.Header.Set(batchHeader, strconv.Itoa(len(ins)))
+	if len(data) > compressAbove {
+		if data, err = gzipBytes(data); err != nil {
+			return 0, fmt.Errorf("engine: compress inputs: %w", err)
+		}
+		msg.Header.Set(encodingHeader, "gzip")
+	}
+	msg.Data = data
+	ack, err := js.PublishMsg(ctx, msg, jetstream.WithMsgID("inputs-"+hex.EncodeToString(sum[:16])))
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return ack.Sequence, nil
+}
+
+// decodeInputs returns the inputs of an input message (one, or a batch).
+func decodeInputs(m jetstream.Msg) ([]activation.Input, error) {
+	data, err := inputData(m)
+	if err != nil {
+		return nil, err
+	}
+	if m.Headers().Get(batchHeader) != "" {
+		var ins []activation.Input
+		if err := json.Unmarshal(data, &ins); err != nil {
+			return nil, err
+		}
+		return ins, nil
+	}
+	var in activation.Input
+	if err := json.Unmarshal(data, &in); err != nil {
+		return nil, err
+	}
+	return []activation.Input{in}, nil
 }
 
 // compressAbove is the input size above which inputs are gzipped on the
