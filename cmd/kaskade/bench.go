@@ -471,6 +471,7 @@ func (b *bench) fanout(ctx context.Context, s *server, bareTwilio float64) (stri
 		return "", ctx.Err()
 	}
 	total := time.Duration(last.Load() - start.UnixNano())
+	b.printf("  (first SMS of the fan-out after %s)\n", time.Duration(first.Load()-start.UnixNano()).Round(time.Millisecond))
 	stop()
 	rate := float64(n) / total.Seconds()
 	b.record(fmt.Sprintf("fan-out %d: declaration → last first-wave SMS accepted", n), total.Round(time.Millisecond).String(),
@@ -755,6 +756,28 @@ func (b *bench) restart(ctx context.Context, cfgPath, dataDir string) error {
 	hwm := procStatus(pid, "VmHWM")
 	b.record(fmt.Sprintf("peak RSS of the restarted server / tracked recipient (%d)", b.o.Recipients),
 		fmt.Sprintf("%s (%.0f MiB)", perRecipient(hwm, b.o.Recipients), float64(hwm)/1024), "≤ 2 KiB", ptr(float64(hwm)/float64(b.o.Recipients) <= 2))
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Wait()
+	if b.o.ProfileDir != "" {
+		// The same restart in-process, profiled: where the seconds go.
+		stop := b.profile("restart")
+		start := time.Now()
+		s, err := startServer(ctx, serveOptions{ConfigPath: cfgPath, DataDir: dataDir, HTTPAddr: "127.0.0.1:0", NATSListen: "off",
+			Instance: "bench-restart-profile", Logger: b.log})
+		if err != nil {
+			stop()
+			return err
+		}
+		loaded := time.Since(start)
+		err = waitUntil(ctx, 120*time.Second, s.Engine.Ready)
+		stop()
+		b.printf("  (profiled in-process restart: configuration and NATS %s, replay until ready %s)\n",
+			loaded.Round(time.Millisecond), (time.Since(start) - loaded).Round(time.Millisecond))
+		_ = s.Close()
+		if err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
