@@ -312,8 +312,13 @@ func TestReplayRebuildsStateAndTimers(t *testing.T) {
 	if v1.Organisations[0].State != v2.Organisations[0].State || v1.Counts != v2.Counts {
 		t.Fatalf("replay differs: %+v vs %+v", v1.Organisations[0], v2.Organisations[0])
 	}
-	if c2.LastInput != h.seq {
-		t.Fatalf("LastInput = %d, want %d", c2.LastInput, h.seq)
+	for seq := uint64(1); seq <= h.seq; seq++ {
+		if !c2.InputApplied(seq) {
+			t.Fatalf("input %d not marked applied after replay", seq)
+		}
+	}
+	if c2.InputApplied(h.seq + 1) {
+		t.Fatal("an input never seen is marked applied")
 	}
 	// ... and fires the overdue escalation exactly once: it1 silent 40 min.
 	now := h.now.Add(40 * time.Minute)
@@ -370,4 +375,29 @@ func hasTier(evs []Event, person, reason string) bool {
 		}
 	}
 	return false
+}
+
+// Inputs redelivered after a crash arrive after newer ones were decided;
+// they must not be mistaken for applied.
+func TestInputsOutOfOrder(t *testing.T) {
+	var s inputSet
+	for _, seq := range []uint64{1, 2, 5, 6} {
+		s.add(seq)
+	}
+	for seq, want := range map[uint64]bool{1: true, 2: true, 3: false, 4: false, 5: true, 6: true, 7: false} {
+		if s.has(seq) != want {
+			t.Errorf("has(%d) = %v, want %v", seq, !want, want)
+		}
+	}
+	s.add(4)
+	s.add(3)
+	if s.low != 6 || len(s.above) != 0 {
+		t.Fatalf("low %d above %v after the gap filled", s.low, s.above)
+	}
+	c := NewCore()
+	c.inputs.add(10)
+	c.InputsSettledBelow(9)
+	if !c.InputApplied(8) || c.InputApplied(9) || !c.InputApplied(10) {
+		t.Fatal("InputsSettledBelow")
+	}
 }

@@ -12,8 +12,8 @@ type Core struct {
 	incidents map[string]*incident
 	order     []string // incident ids in declaration order
 	timers    timerHeap
-	// LastInput is the highest input sequence applied (replayed from events).
-	LastInput uint64
+	// inputs are the input sequences applied (replayed from events).
+	inputs inputSet
 }
 
 // NewCore returns an empty core.
@@ -100,8 +100,8 @@ func (inc *incident) acknowledged(org *orgState, n int) bool {
 // Apply folds one event into the state. It never fails: an event that does
 // not fit (unknown incident) is ignored, because the log is the truth.
 func (c *Core) Apply(e Event) {
-	if e.Input > c.LastInput {
-		c.LastInput = e.Input
+	if e.Input > 0 {
+		c.inputs.add(e.Input)
 	}
 	if e.Kind == KindDeclared {
 		c.applyDeclared(e)

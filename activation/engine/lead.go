@@ -15,6 +15,21 @@ import (
 
 // lead consumes inputs and timers as the single writer of the log.
 func (e *Engine) lead(ctx context.Context) error {
+	// A new consumer delivers every input still in the work queue at once
+	// and in order; the old one would hold back the inputs a crashed engine
+	// had fetched until their AckWait ran out, and then deliver them after
+	// newer ones.
+	if err := e.opts.JS.DeleteConsumer(ctx, e.opts.Layout.InputStream(), "engine"); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return fmt.Errorf("engine: reset input consumer: %w", err)
+	}
+	if stream, err := e.opts.JS.Stream(ctx, e.opts.Layout.InputStream()); err == nil {
+		if info, err := stream.Info(ctx); err == nil {
+			// Inputs below the first one still queued were all decided and acknowledged.
+			e.mu.Lock()
+			e.core.InputsSettledBelow(info.State.FirstSeq)
+			e.mu.Unlock()
+		}
+	}
 	cons, err := e.opts.JS.CreateOrUpdateConsumer(ctx, e.opts.Layout.InputStream(), jetstream.ConsumerConfig{
 		Durable: "engine", AckPolicy: jetstream.AckExplicitPolicy, AckWait: time.Minute,
 		MaxAckPending: 4 * e.opts.InputBatch, MaxDeliver: -1,
@@ -98,7 +113,7 @@ func (e *Engine) decide(ctx context.Context, batch []jetstream.Msg) error {
 			continue
 		}
 		seq := meta.Sequence.Stream
-		if seq <= e.core.LastInput {
+		if e.core.InputApplied(seq) {
 			continue
 		}
 		ins, err := decodeInputs(m)
