@@ -311,7 +311,9 @@ func (h *harness) verify(events []activation.Event, wait time.Duration) {
 	requested, unknown := 0, 0
 	reported := map[string]bool{}
 	var notes []string
+	kinds := map[string]int{}
 	for _, e := range events {
+		kinds[e.Kind]++
 		switch e.Kind {
 		case activation.KindNotification:
 			requested++
@@ -404,6 +406,7 @@ func (h *harness) verify(events []activation.Event, wait time.Duration) {
 		t.Errorf("duplicate SMS %d exceed the sends in flight at the kills (%d)", dups, h.inFlight)
 	}
 	slices.Sort(h.restarts)
+	t.Logf("events by kind: %v", kinds)
 	t.Logf("crash harness: %d people, %d kills, %d events, %d nodes checked; acknowledged replies %d, lost %d; "+
 		"escalations missing %d, early %d; notifications requested %d, SMS accepted by the fake %d, marked unknown after a crash %d, "+
 		"duplicate %d (in flight at kills %d); restart to serving median %v, max %v",
