@@ -262,13 +262,16 @@ func (e *Engine) changesFor(evs []activation.Event) ([]activation.Change, []acti
 // every input batch. So an incident's view is published at most once per
 // interval: at once when the last one is older, otherwise once at the end
 // of the interval (trailing), built from the state at that time. The
-// interval is the larger of minViewInterval and viewCostFactor times the
-// cost of the last build, so views never take more than about an eighth
-// of a core. Readiness tiles and timeline lines are not throttled; the
-// board coalesces changes in a 200 ms window anyway.
+// interval is viewCostFactor times the cost of the last build, within
+// [minViewInterval, maxViewInterval]. Readiness tiles and timeline lines are not throttled; the
+// board coalesces changes in a 200 ms window anyway. Building a view holds
+// the engine's read lock, which stalls the next decision for as long: the
+// interval keeps that under 1/viewCostFactor of the time (2.5 %), up to
+// maxViewInterval.
 const (
 	minViewInterval = 100 * time.Millisecond
-	viewCostFactor  = 8
+	maxViewInterval = 2 * time.Second
+	viewCostFactor  = 40
 )
 
 type viewThrottle struct {
@@ -294,7 +297,7 @@ func (e *Engine) incidentChange(id string) (activation.Change, bool) {
 		e.viewMu.Unlock()
 		return activation.Change{}, false
 	}
-	interval := max(minViewInterval, viewCostFactor*vt.cost)
+	interval := min(maxViewInterval, max(minViewInterval, viewCostFactor*vt.cost))
 	if wait := vt.last.Add(interval).Sub(now); wait > 0 {
 		vt.pending = true
 		e.viewMu.Unlock()
