@@ -72,7 +72,7 @@ func TestCrashHarness(t *testing.T) {
 
 	// Kill early (during fan-out) and then at random moments (escalation).
 	for i := range kills {
-		pause := time.Duration(150+h.rng.IntN(900)) * time.Millisecond
+		pause := time.Duration(150+h.intn(900)) * time.Millisecond
 		if i == 0 {
 			pause = 30 * time.Millisecond
 		}
@@ -109,6 +109,12 @@ type harness struct {
 	inFlight  int64
 	restarts  []time.Duration
 	killCount int
+}
+
+func (h *harness) intn(n int) int {
+	h.rngMu.Lock()
+	defer h.rngMu.Unlock()
+	return h.rng.IntN(n)
 }
 
 func envInt(name string, def int) int {
@@ -204,9 +210,7 @@ func (h *harness) startReplies(ctx context.Context) *sync.WaitGroup {
 					continue
 				}
 				answered[m.To] = true
-				h.rngMu.Lock()
-				x := h.rng.IntN(10)
-				h.rngMu.Unlock()
+				x := h.intn(10)
 				body, kind := "", activation.ResponseKind("")
 				switch {
 				case x < 4:
