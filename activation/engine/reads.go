@@ -266,12 +266,16 @@ func (e *Engine) changesFor(evs []activation.Event) ([]activation.Change, []acti
 // [minViewInterval, maxViewInterval]. Readiness tiles and timeline lines are not throttled; the
 // board coalesces changes in a 200 ms window anyway. Building a view holds
 // the engine's read lock, which stalls the next decision for as long: the
-// interval keeps that under 1/viewCostFactor of the time (2.5 %), up to
-// maxViewInterval.
+// interval keeps that under 1/viewCostFactor of the time (1 %), up to
+// maxViewInterval. For the eleven ministries a view costs well under a
+// millisecond (100 ms interval); for 1,000 organisations of 100 people about
+// 20 ms, so the header of such an incident refreshes every ~2 s while its
+// tiles stay live. At 1,000 replies/s this took the engine's p99 from 33 ms
+// (factor 40) to 14 ms (kaskade bench, docs/BENCHMARKS.md).
 const (
 	minViewInterval = 100 * time.Millisecond
-	maxViewInterval = 2 * time.Second
-	viewCostFactor  = 40
+	maxViewInterval = 3 * time.Second
+	viewCostFactor  = 100
 )
 
 type viewThrottle struct {
