@@ -19,7 +19,7 @@
 // Every connection starts with a snapshot, also a reconnect with
 // Last-Event-ID: changes are never replayed. Changes are coalesced per
 // client: an isolated change goes out at once; within a burst at most one
-// batch per 200 ms, holding only the latest readiness per (incident, org) and
+// batch per coalescing window (20 ms), holding only the latest readiness per (incident, org) and
 // the latest view per incident (timeline items are all kept). When the
 // source drops the subscription, or too many timeline items pile up, the
 // response ends and the browser reconnects and resynchronises.
@@ -73,7 +73,10 @@ type Options struct {
 // Defaults for the stream and sessions.
 const (
 	DefaultHeartbeat      = 15 * time.Second
-	DefaultCoalesceWindow = 200 * time.Millisecond
+	// DefaultCoalesceWindow bounds a burst to 50 batches a second per client
+	// (the page renders at most once per frame anyway) while keeping a
+	// reply's way to the wall screen well under the 25 ms target.
+	DefaultCoalesceWindow = 20 * time.Millisecond
 	DefaultSessionTTL     = 12 * time.Hour
 	DefaultSessionIdle    = 4 * time.Hour
 )
