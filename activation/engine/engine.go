@@ -177,33 +177,25 @@ func (e *Engine) catchUp(ctx context.Context) error {
 		}
 		batch = batch[:0]
 	}
-	for e.lastSeq < target {
-		m, err := it.Next(jetstream.NextMaxWait(2 * time.Second))
-		if err != nil {
-			// Deleted messages at the end of the log (an interrupted
-			// decision) leave the stream's last sequence above the last
-			// message: caught up when nothing is pending.
-			if info, ierr := cons.Info(ctx); ierr == nil && info.NumPending == 0 {
-				break
+	// Decoding is most of a replay's work: it runs on replayDecoders
+	// goroutines, chunk by chunk, while this one applies the chunks in order.
+	quit := make(chan struct{})
+	defer close(quit)
+	ordered := readChunks(ctx, it, cons, e.lastSeq, target, quit)
+	for c := range ordered {
+		<-c.done
+		if c.err != nil {
+			return c.err
+		}
+		for i, ev := range c.evs {
+			batch = append(batch, e.asm.add(ev, c.seqs[i])...)
+			e.lastSeq = c.seqs[i]
+			if len(batch) >= 1024 {
+				flush()
 			}
-			return fmt.Errorf("engine: replay at %d of %d: %w", e.lastSeq, target, err)
 		}
-		meta, err := m.Metadata()
-		if err != nil {
-			return fmt.Errorf("engine: replay metadata: %w", err)
-		}
-		var ev activation.Event
-		if err := json.Unmarshal(m.Data(), &ev); err != nil {
-			// A corrupt event cannot be skipped silently: it is part of the record.
-			return fmt.Errorf("engine: event %d undecodable: %w", meta.Sequence.Stream, err)
-		}
-		batch = append(batch, e.asm.add(ev, meta.Sequence.Stream)...)
-		e.lastSeq = meta.Sequence.Stream
-		if len(batch) >= 1024 || meta.NumPending == 0 {
+		if c.last {
 			flush()
-		}
-		if meta.NumPending == 0 {
-			break
 		}
 	}
 	flush()
@@ -285,4 +277,113 @@ func (e *Engine) follow(ctx context.Context) (context.Context, error) {
 			flush()
 		}
 	}
+}
+
+// replayDecoders decode events in parallel during a replay.
+const (
+	replayDecoders = 2
+	replayChunk    = 256
+)
+
+// decodeChunk is a run of consecutive events of the log.
+type decodeChunk struct {
+	data [][]byte
+	seqs []uint64
+	evs  []activation.Event
+	last bool  // nothing was pending after the chunk's last event
+	err  error // a read or decode error; the replay stops at this chunk
+	done chan struct{}
+}
+
+// readChunks reads the log from after `from` up to target (or until nothing
+// is pending) and returns its chunks in order; each chunk's done is closed
+// once it is decoded. The channel is closed after the last chunk.
+func readChunks(ctx context.Context, it jetstream.MessagesContext, cons jetstream.Consumer, from, target uint64, quit <-chan struct{}) <-chan *decodeChunk {
+	ordered := make(chan *decodeChunk, 16)
+	jobs := make(chan *decodeChunk, 16)
+	for range replayDecoders {
+		go func() {
+			for c := range jobs {
+				c.evs = make([]activation.Event, len(c.data))
+				for i, data := range c.data {
+					if err := json.Unmarshal(data, &c.evs[i]); err != nil {
+						// A corrupt event cannot be skipped silently: it is part of the record.
+						c.evs = c.evs[:i]
+						c.err = fmt.Errorf("engine: event %d undecodable: %w", c.seqs[i], err)
+						break
+					}
+				}
+				c.data = nil
+				close(c.done)
+			}
+		}()
+	}
+	newChunk := func() *decodeChunk {
+		return &decodeChunk{data: make([][]byte, 0, replayChunk), seqs: make([]uint64, 0, replayChunk), done: make(chan struct{})}
+	}
+	// send hands a chunk to the decoders and, in order, to the applier.
+	send := func(c *decodeChunk, decode bool) bool {
+		select {
+		case ordered <- c:
+		case <-quit:
+			return false
+		}
+		if !decode {
+			close(c.done)
+			return true
+		}
+		select {
+		case jobs <- c:
+			return true
+		case <-quit:
+			return false
+		}
+	}
+	go func() {
+		defer close(ordered)
+		defer close(jobs)
+		c, last := newChunk(), from
+		for last < target {
+			m, err := it.Next(jetstream.NextMaxWait(2 * time.Second))
+			if err != nil {
+				// Deleted messages at the end of the log (an interrupted
+				// decision) leave the stream's last sequence above the last
+				// message: caught up when nothing is pending.
+				if info, ierr := cons.Info(ctx); ierr == nil && info.NumPending == 0 {
+					break
+				}
+				if len(c.data) > 0 && !send(c, true) {
+					return
+				}
+				send(&decodeChunk{err: fmt.Errorf("engine: replay at %d of %d: %w", last, target, err), done: make(chan struct{})}, false)
+				return
+			}
+			meta, err := m.Metadata()
+			if err != nil {
+				if len(c.data) > 0 && !send(c, true) {
+					return
+				}
+				send(&decodeChunk{err: fmt.Errorf("engine: replay metadata: %w", err), done: make(chan struct{})}, false)
+				return
+			}
+			last = meta.Sequence.Stream
+			c.data = append(c.data, m.Data())
+			c.seqs = append(c.seqs, last)
+			if meta.NumPending == 0 {
+				c.last = true
+				break
+			}
+			if len(c.data) == replayChunk {
+				if !send(c, true) {
+					return
+				}
+				c = newChunk()
+			}
+		}
+		if len(c.data) > 0 {
+			c.last = true
+			send(c, true)
+		}
+	}()
+	return ordered
 }
