@@ -110,7 +110,6 @@ type dispatcher struct {
 
 // reportReq is one delivery report waiting to be appended as input.
 type reportReq struct {
-	ctx  context.Context
 	in   activation.Input
 	done chan struct{}
 }
@@ -209,12 +208,13 @@ func (d *dispatcher) send(ctx context.Context, n activation.Notification, decl a
 const (
 	reportWorkers  = 2
 	maxReportBatch = 256
+	reportTimeout  = 30 * time.Second // retries of one batch while NATS is away
 )
 
 // report hands a delivery state back to the engine and returns once it is
 // stored (or given up on).
 func (d *dispatcher) report(ctx context.Context, incident string, dl activation.Delivery) {
-	r := reportReq{ctx: ctx, in: activation.Input{Incident: incident, Delivery: &dl}, done: make(chan struct{})}
+	r := reportReq{in: activation.Input{Incident: incident, Delivery: &dl}, done: make(chan struct{})}
 	select {
 	case d.reports <- r:
 	case <-ctx.Done():
@@ -249,7 +249,10 @@ func (d *dispatcher) reportLoop() {
 // submitReports appends a batch of reports, retrying while NATS is briefly
 // away; the message id makes retries harmless.
 func (d *dispatcher) submitReports(batch []reportReq) {
-	ctx := batch[0].ctx
+	// The batch gets its own deadline: one request whose send took nearly
+	// its whole SendTimeout must not take the other reports down with it.
+	ctx, cancel := context.WithTimeout(context.Background(), reportTimeout)
+	defer cancel()
 	for attempt := 0; ; attempt++ {
 		var err error
 		if len(batch) == 1 {
