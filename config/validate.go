@@ -278,6 +278,7 @@ func (v *validator) people() {
 	s := v.newIDs("person")
 	mobiles := map[string]string{}
 	emails := map[string]string{}
+	normalised := normaliseAll(v.c.People, v.c.Defaults.Region)
 	for i := range v.c.People {
 		pe := &v.c.People[i]
 		p := fmt.Sprintf("people[%d]", i)
@@ -290,7 +291,7 @@ func (v *validator) people() {
 			v.errorf(p, "person %q has neither mobile nor email and cannot be alerted", pe.ID)
 		}
 		if pe.Mobile != "" {
-			e164, err := normaliseMobile(pe.Mobile, v.c.Defaults.Region)
+			e164, err := normalised[i].e164, normalised[i].err
 			if err != nil {
 				v.errorf(p+".mobile", "%v", err)
 			} else if first, dup := mobiles[e164]; dup {
