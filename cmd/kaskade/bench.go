@@ -117,13 +117,15 @@ type bench struct {
 	fake    *twiliotest.Server
 	fakeAPI *httptest.Server
 	// onMessage is called for every message the fake accepts.
-	onMessage atomic.Pointer[func(twiliotest.Message)]
+	onMessage   atomic.Pointer[func(twiliotest.Message)]
 	cbSwallowed atomic.Int64
 	bareCPU     float64 // µs of CPU per request of the bare twilio-go loop
 }
 
 // perOp returns µs per operation.
-func perOp(d time.Duration, n int) float64 { return float64(d) / float64(time.Microsecond) / float64(n) }
+func perOp(d time.Duration, n int) float64 {
+	return float64(d) / float64(time.Microsecond) / float64(n)
+}
 
 type benchResult struct {
 	what, value, target, verdict string
