@@ -73,10 +73,10 @@ type Options struct {
 // Defaults for the stream and sessions.
 const (
 	DefaultHeartbeat = 15 * time.Second
-	// DefaultCoalesceWindow bounds a burst to 50 batches a second per client
+	// DefaultCoalesceWindow bounds a burst to 200 batches a second per client
 	// (the page renders at most once per frame anyway) while keeping a
 	// reply's way to the wall screen well under the 25 ms target.
-	DefaultCoalesceWindow = 20 * time.Millisecond
+	DefaultCoalesceWindow = 5 * time.Millisecond
 	DefaultSessionTTL     = 12 * time.Hour
 	DefaultSessionIdle    = 4 * time.Hour
 )
