@@ -401,3 +401,34 @@ func TestInputsOutOfOrder(t *testing.T) {
 		t.Fatal("InputsSettledBelow")
 	}
 }
+
+// Someone who already said "unavailable" gets no alert and no wait: the
+// next deputy is alerted at once when the tree reaches them.
+func TestAlreadyUnavailableIsSkippedAtOnce(t *testing.T) {
+	h := newHarness(t, false)
+	h.respond("it1", Unavailable, 0) // before the cascade reached IT
+	evs := h.respond("lead1", Available, 0)
+	if n := notesTo(evs, "it1"); len(n) != 0 {
+		t.Fatalf("it1 alerted although unavailable: %+v", n)
+	}
+	if n := notesTo(evs, "it2"); len(n) != 1 {
+		t.Fatalf("deputy it2 notifications = %d, want 1 at once", len(n))
+	}
+}
+
+// A late failure of one channel does not skip the wait while another
+// channel of the policy may still have reached the person.
+func TestLateFailureOfOneChannelWaits(t *testing.T) {
+	h := newHarness(t, false)
+	sms := notes(h.events)[0]
+	if n := notesTo(h.advance(3*time.Minute), "lead1"); len(n) != 1 || n[0].Channel != "email" {
+		t.Fatalf("email step: %+v", n)
+	}
+	evs := h.input(Input{Incident: "K1", Delivery: &Delivery{Notification: sms.ID, State: notifiers.StateFailed, Code: "30006"}})
+	if n := notesTo(evs, "lead2"); len(n) != 0 {
+		t.Fatalf("deputy alerted at once although the email may have arrived: %+v", n)
+	}
+	if n := notesTo(h.advance(7*time.Minute), "lead2"); len(n) != 1 {
+		t.Fatalf("deputy after the wait: %d notifications, want 1", len(n))
+	}
+}

@@ -153,6 +153,10 @@ func (d *decider) alertTier(inc *incident, org string, node, tier int, reason st
 	}})
 	d.advanceTier(inc, org, node, tier)
 	d.touch(inc.decl.ID, org)
+	if inc.people[pn.People[tier]].answer == Unavailable {
+		// Said no already (for another node): no message, and no wait for nothing.
+		d.escalate(inc, org, node, "unavailable")
+	}
 }
 
 // advanceTier sends every policy step of a tier that is due now.
@@ -185,10 +189,20 @@ func (d *decider) advanceTier(inc *incident, org string, node, tier int) {
 			Org: org, Function: pn.Function, Node: node, Tier: tier, Step: ts.next})
 		return
 	}
-	// No step left. If every channel failed, the next deputy takes over at once.
-	if ts.hurry && len(ts.failed) > 0 && ns.highest == tier {
+	// No step left. If every channel of the policy failed, the next deputy
+	// takes over at once; otherwise the tier's wait decides.
+	if ts.hurry && ns.highest == tier && allFailed(pn.Steps, ts.failed) {
 		d.escalate(inc, org, node, "failed")
 	}
+}
+
+func allFailed(steps []Step, failed map[string]bool) bool {
+	for _, s := range steps {
+		if !failed[s.Channel] {
+			return false
+		}
+	}
+	return len(steps) > 0
 }
 
 func (d *decider) notify(inc *incident, n Notification) {

@@ -29,6 +29,7 @@ const (
 	KindInbound           = "inbound_message"
 	KindRejected          = "input_rejected"
 	KindConverted         = "converted_to_real"
+	KindBatchAborted      = "batch_aborted"
 )
 
 // Event is one fact in the log. Exactly one payload pointer is set, matching Kind.
@@ -58,6 +59,8 @@ type Event struct {
 	Inbound      *Inbound         `json:"inbound,omitempty"`
 	Rejected     *Rejected        `json:"rejected,omitempty"`
 	Converted    *Conversion      `json:"converted,omitempty"`
+	// Aborted names a batch a crash interrupted; its events do not count.
+	Aborted uint64 `json:"aborted,omitempty"`
 }
 
 // Conversion turns a running exercise into a real incident: everyone

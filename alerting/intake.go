@@ -233,8 +233,10 @@ func (i *Intake) ServeNATS(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("alerting: declare messages: %w", err)
 	}
+	stopCtx, stop := context.WithCancel(ctx)
+	defer stop()
 	go func() {
-		<-ctx.Done()
+		<-stopCtx.Done()
 		it.Stop()
 	}()
 	for {

@@ -2,7 +2,13 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"sync"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kaskade-bcm/kaskade/activation"
 )
@@ -13,8 +19,10 @@ import (
 // the inputs as done and lose the rest (a cascade, an escalation). So every
 // event carries its batch (the stream sequence of the batch's first event)
 // and the last one is marked Done: readers apply a batch only when it is
-// complete, and the next leader deletes an incomplete tail before deciding,
-// so its inputs are decided again.
+// complete. The next leader appends a batch_aborted marker for an
+// incomplete tail before deciding anything — an append, not a delete, so
+// that late publishes of the dead writer are fenced by the sequence — and
+// the tail's inputs are decided again.
 
 // markBatch tags evs as one batch starting at stream sequence first.
 func markBatch(evs []activation.Event, first uint64) {
@@ -27,23 +35,42 @@ func markBatch(evs []activation.Event, first uint64) {
 type assembler struct {
 	batch   uint64
 	pending []activation.Event
-	seqs    []uint64
+	// aborted batches (their notification requests must not be sent);
+	// read by dispatchers, so guarded on its own.
+	mu         sync.Mutex
+	abortedSet map[uint64]bool
 }
 
-// add takes the next event of the log (with its stream sequence) and
-// returns the events that may now be applied.
-func (a *assembler) add(ev activation.Event, seq uint64) []activation.Event {
+func (a *assembler) forgetAborted() {
+	a.mu.Lock()
+	a.abortedSet = nil
+	a.mu.Unlock()
+}
+
+// add takes the next event of the log and returns the events that may now
+// be applied.
+func (a *assembler) add(ev activation.Event) []activation.Event {
+	if ev.Kind == activation.KindBatchAborted {
+		a.mu.Lock()
+		if a.abortedSet == nil {
+			a.abortedSet = map[uint64]bool{}
+		}
+		a.abortedSet[ev.Aborted] = true
+		a.mu.Unlock()
+		if ev.Aborted == a.batch {
+			a.reset()
+		}
+		return nil
+	}
 	if ev.Batch == 0 {
 		return []activation.Event{ev} // written before batches existed
 	}
 	if ev.Batch != a.batch {
-		// A new batch while one is open: the open one was abandoned by a
-		// writer that died, and its tail was deleted by the next leader.
+		// A new batch while one is open: the open one was abandoned.
 		a.reset()
 		a.batch = ev.Batch
 	}
 	a.pending = append(a.pending, ev)
-	a.seqs = append(a.seqs, seq)
 	if !ev.Done {
 		return nil
 	}
@@ -52,25 +79,40 @@ func (a *assembler) add(ev activation.Event, seq uint64) []activation.Event {
 	return out
 }
 
-func (a *assembler) reset() { a.batch, a.pending, a.seqs = 0, nil, nil }
+func (a *assembler) reset() { a.batch, a.pending = 0, nil }
 
-// dropIncomplete deletes the events of an unfinished batch at the end of the
-// log (only a leader does this, before it decides anything).
-func (e *Engine) dropIncomplete(ctx context.Context) error {
-	if len(e.asm.seqs) == 0 {
+// aborted reports whether a batch was aborted after a crash.
+func (e *Engine) aborted(batch uint64) bool {
+	e.asm.mu.Lock()
+	defer e.asm.mu.Unlock()
+	return batch != 0 && e.asm.abortedSet[batch]
+}
+
+// abortIncomplete marks an unfinished batch at the end of the log as
+// aborted (only a leader does this, before it decides anything).
+func (e *Engine) abortIncomplete(ctx context.Context) error {
+	batch := e.asm.batch // only the engine goroutine touches the open batch
+	if batch == 0 {
 		return nil
 	}
-	stream, err := e.opts.JS.Stream(ctx, e.opts.Layout.EventsStream())
+	marker := activation.Event{V: activation.SchemaVersion, Incident: "_", Kind: activation.KindBatchAborted, Aborted: batch,
+		At: e.opts.Now()}
+	data, err := json.Marshal(marker)
 	if err != nil {
-		return fmt.Errorf("engine: events stream: %w", err)
+		return err
 	}
-	for _, seq := range e.asm.seqs {
-		if err := stream.DeleteMsg(ctx, seq); err != nil {
-			return fmt.Errorf("engine: delete incomplete event %d: %w", seq, err)
+	msg := nats.NewMsg(e.opts.Layout.EventSubject("_", activation.KindBatchAborted))
+	msg.Data = data
+	ack, err := e.opts.JS.PublishMsg(ctx, msg, jetstream.WithExpectLastSequence(e.lastSeq))
+	if err != nil {
+		var apiErr *jetstream.APIError
+		if errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence {
+			return ErrFenced
 		}
+		return fmt.Errorf("engine: abort interrupted batch %d: %w", batch, err)
 	}
-	e.log.Warn("deleted the incomplete tail of a decision interrupted by a crash; its inputs are decided again",
-		"events", len(e.asm.seqs), "from", e.asm.seqs[0])
-	e.asm.reset()
+	e.lastSeq = ack.Sequence
+	e.asm.add(marker)
+	e.log.Warn("a decision was interrupted by a crash; its events are void and its inputs are decided again", "batch", batch)
 	return nil
 }

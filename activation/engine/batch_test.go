@@ -11,26 +11,28 @@ func TestAssemblerAppliesOnlyCompleteBatches(t *testing.T) {
 		return activation.Event{Batch: batch, Done: done, Kind: kind}
 	}
 	var a assembler
+	abort := activation.Event{Kind: activation.KindBatchAborted, Aborted: 5}
 	steps := []struct {
 		ev   activation.Event
-		seq  uint64
 		want int // events released
 	}{
-		{ev(0, false, "legacy"), 1, 1},
-		{ev(2, false, "a"), 2, 0},
-		{ev(2, false, "b"), 3, 0},
-		{ev(2, true, "c"), 4, 3},
-		{ev(5, false, "x"), 5, 0}, // abandoned by a dying writer ...
-		{ev(7, true, "y"), 7, 1},  // ... and replaced by the next leader's batch
-		{ev(8, false, "z"), 8, 0},
+		{ev(0, false, "legacy"), 1},
+		{ev(2, false, "a"), 0},
+		{ev(2, false, "b"), 0},
+		{ev(2, true, "c"), 3},
+		{ev(5, false, "x"), 0}, // interrupted by a crash ...
+		{abort, 0},             // ... voided by the next leader ...
+		{ev(9, true, "y"), 1},  // ... whose own batches apply normally
+		{ev(10, false, "z"), 0},
+		{ev(11, true, "w"), 1}, // batch 10 was abandoned too
 	}
 	for i, s := range steps {
-		if got := a.add(s.ev, s.seq); len(got) != s.want {
+		if got := a.add(s.ev); len(got) != s.want {
 			t.Fatalf("step %d: released %d, want %d", i, len(got), s.want)
 		}
 	}
-	if len(a.seqs) != 1 || a.seqs[0] != 8 {
-		t.Fatalf("incomplete tail = %v, want [8]", a.seqs)
+	if !a.abortedSet[5] || a.abortedSet[9] {
+		t.Fatalf("aborted %v", a.abortedSet)
 	}
 	evs := make([]activation.Event, 3)
 	markBatch(evs, 10)

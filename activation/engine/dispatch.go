@@ -81,8 +81,10 @@ func (e *Engine) Dispatch(ctx context.Context, opts DispatchOptions) error {
 			}
 		})
 	}
+	stopCtx, stop := context.WithCancel(ctx)
+	defer stop()
 	go func() {
-		<-ctx.Done()
+		<-stopCtx.Done()
 		it.Stop()
 	}()
 	var runErr error
@@ -148,15 +150,22 @@ func (d *dispatcher) handle(m jetstream.Msg) {
 		return
 	}
 	n := *ev.Notification
+	if d.e.aborted(ev.Batch) {
+		// Part of a decision a crash interrupted: never decided, never sent.
+		_ = m.Ack()
+		return
+	}
 	var decl activation.Declared
 	var state notifiers.State
-	var known bool
+	var stored activation.Notification
+	var known, found bool
 	d.e.View(func(c *activation.Core) {
 		decl, known = c.Declaration(ev.Incident)
-		_, state, _ = c.NotificationInfo(ev.Incident, n.ID)
+		stored, state, found = c.NotificationInfo(ev.Incident, n.ID)
 	})
-	if !known {
-		// This instance's projection lags the log; try again shortly.
+	if !known || !found || !sameRequest(stored, n) {
+		// This instance's projection lags the log (or the request belongs to
+		// an unfinished decision): try again shortly.
 		_ = m.NakWithDelay(100 * time.Millisecond)
 		return
 	}
@@ -180,6 +189,13 @@ func (d *dispatcher) handle(m jetstream.Msg) {
 	d.report(ctx, ev.Incident, activation.Delivery{Notification: n.ID, State: receipt.State,
 		ProviderID: receipt.ProviderID, Code: receipt.Code, Detail: receipt.Detail})
 	_ = m.Ack()
+}
+
+// sameRequest reports whether a request read from the log is the one the
+// projection holds under its id (ids are reused after an interrupted decision).
+func sameRequest(a, b activation.Notification) bool {
+	return a.Person == b.Person && a.Channel == b.Channel && a.Purpose == b.Purpose && a.Step == b.Step &&
+		a.Org == b.Org && a.Node == b.Node && a.Tier == b.Tier
 }
 
 func (d *dispatcher) send(ctx context.Context, n activation.Notification, decl activation.Declared) notifiers.Receipt {

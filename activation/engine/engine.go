@@ -107,10 +107,14 @@ func (e *Engine) Run(ctx context.Context) error {
 }
 
 func (e *Engine) runOnce(ctx context.Context) error {
+	// Until the log is replayed again, the state is not current: webhooks
+	// and the API answer 503 instead of acting on an empty projection.
+	e.ready.Store(false)
 	e.mu.Lock()
 	e.core, e.lastSeq = activation.NewCore(), 0
 	e.mu.Unlock()
 	e.asm.reset()
+	e.asm.forgetAborted()
 	start := time.Now()
 	if err := e.catchUp(ctx); err != nil {
 		return err
@@ -131,7 +135,7 @@ func (e *Engine) runOnce(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := e.dropIncomplete(leadCtx); err != nil {
+	if err := e.abortIncomplete(leadCtx); err != nil {
 		return err
 	}
 	e.leader.Store(true)
@@ -188,7 +192,7 @@ func (e *Engine) catchUp(ctx context.Context) error {
 			return c.err
 		}
 		for i, ev := range c.evs {
-			batch = append(batch, e.asm.add(ev, c.seqs[i])...)
+			batch = append(batch, e.asm.add(ev)...)
 			e.lastSeq = c.seqs[i]
 			if len(batch) >= 1024 {
 				flush()
@@ -272,7 +276,7 @@ func (e *Engine) follow(ctx context.Context) (context.Context, error) {
 			return nil, fmt.Errorf("engine: event %d undecodable: %w", meta.Sequence.Stream, err)
 		}
 		e.lastSeq = meta.Sequence.Stream
-		batch = append(batch, e.asm.add(ev, meta.Sequence.Stream)...)
+		batch = append(batch, e.asm.add(ev)...)
 		if len(batch) >= 256 {
 			flush()
 		}

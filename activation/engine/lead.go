@@ -44,6 +44,8 @@ func (e *Engine) lead(ctx context.Context) error {
 	defer it.Stop()
 	msgs := make(chan jetstream.Msg, e.opts.InputBatch)
 	fetchErr := make(chan error, 1)
+	fetchCtx, stopFetch := context.WithCancel(ctx)
+	defer stopFetch()
 	go func() {
 		for {
 			m, err := it.Next()
@@ -51,7 +53,11 @@ func (e *Engine) lead(ctx context.Context) error {
 				fetchErr <- err
 				return
 			}
-			msgs <- m
+			select {
+			case msgs <- m:
+			case <-fetchCtx.Done():
+				return
+			}
 		}
 	}()
 	// Overdue escalations fire at once after a restart.

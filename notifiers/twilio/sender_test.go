@@ -186,11 +186,18 @@ func TestSenderTransportOutcomes(t *testing.T) {
 		state   notifiers.State // "" means a TemporaryError
 		code    string
 	}{
+		// A gateway lost Twilio's answer: the message may exist, never resend.
 		{"html 502", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(http.StatusBadGateway)
 			w.Write([]byte("<html>bad gateway</html>"))
-		}, 0, "", "http_502"},
+		}, 0, notifiers.StateUnknown, "http_502"},
+		// Twilio refusing the request is safe to retry.
+		{"html 503", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			w.Write([]byte("<html>unavailable</html>"))
+		}, 0, "", "http_503"},
 		{"html 404", func(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "<html>not found</html>", http.StatusNotFound)
 		}, 0, notifiers.StateFailed, "http_404"},
