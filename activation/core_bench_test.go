@@ -135,3 +135,45 @@ func BenchmarkIncidentView(b *testing.B) {
 		}
 	}
 }
+
+// core100k is a core after a 100,000-person declaration with every first
+// alert delivered: the state a restart restores.
+func core100k(b *testing.B) *Core {
+	c := NewCore()
+	d := benchDeclare(1000, 100)
+	d.Seq = 1
+	evs, err := c.Handle(d, t0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	seq := uint64(2)
+	for _, e := range evs {
+		if e.Kind == KindNotification {
+			c.Handle(Input{Incident: "K1", Seq: seq, Delivery: &Delivery{Notification: e.Notification.ID, State: notifiers.StateSent}}, t0)
+			seq++
+		}
+	}
+	return c
+}
+
+// BenchmarkSnapshot100k encodes and restores the core of a 100,000-person
+// activation (one op = one whole snapshot).
+func BenchmarkSnapshot100k(b *testing.B) {
+	c := core100k(b)
+	data := c.Snapshot()
+	b.Run("encode", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			data = c.Snapshot()
+		}
+		b.ReportMetric(float64(len(data))/1e6, "MB")
+	})
+	b.Run("restore", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := RestoreSnapshot(data); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -81,6 +81,30 @@ func (a *assembler) add(ev activation.Event) []activation.Event {
 
 func (a *assembler) reset() { a.batch, a.pending = 0, nil }
 
+// abortedList returns the aborted batches (for a snapshot).
+func (a *assembler) abortedList() []uint64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := make([]uint64, 0, len(a.abortedSet))
+	for b := range a.abortedSet {
+		out = append(out, b)
+	}
+	return out
+}
+
+// restoreAborted replaces the aborted batches with a snapshot's.
+func (a *assembler) restoreAborted(batches []uint64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.abortedSet = nil
+	for _, b := range batches {
+		if a.abortedSet == nil {
+			a.abortedSet = map[uint64]bool{}
+		}
+		a.abortedSet[b] = true
+	}
+}
+
 // aborted reports whether a batch was aborted after a crash.
 func (e *Engine) aborted(batch uint64) bool {
 	e.asm.mu.Lock()

@@ -37,6 +37,11 @@ type Options struct {
 	Elector Elector
 	// InputBatch bounds how many inputs are decided per log append (default 512).
 	InputBatch int
+	// SnapshotEvery is how many appended events make the leader take a
+	// snapshot of the core (default 200,000; negative: never, and none is
+	// restored). SnapshotIdle is how many suffice when it is idle (default 10,000).
+	SnapshotEvery int
+	SnapshotIdle  int
 }
 
 // Elector grants leadership: Lead blocks until this instance leads, and
@@ -65,6 +70,7 @@ type Engine struct {
 	leader atomic.Bool
 	// restarts counts rebuilds after fencing or errors (for tests and metrics).
 	restarts atomic.Int64
+	snap     snapshotter
 }
 
 // New returns an engine; call Run to start it.
@@ -77,6 +83,12 @@ func New(opts Options) *Engine {
 	}
 	if opts.InputBatch <= 0 {
 		opts.InputBatch = 512
+	}
+	if opts.SnapshotEvery == 0 {
+		opts.SnapshotEvery = 200_000
+	}
+	if opts.SnapshotIdle <= 0 {
+		opts.SnapshotIdle = 10_000
 	}
 	return &Engine{opts: opts, log: opts.Logger, core: activation.NewCore(), progress: make(chan struct{})}
 }
@@ -115,7 +127,9 @@ func (e *Engine) runOnce(ctx context.Context) error {
 	e.mu.Unlock()
 	e.asm.reset()
 	e.asm.forgetAborted()
+	e.snap.seq, e.snap.restored = 0, 0
 	start := time.Now()
+	e.restoreSnapshot(ctx)
 	if err := e.catchUp(ctx); err != nil {
 		return err
 	}

@@ -78,6 +78,7 @@ func (e *Engine) lead(ctx context.Context) error {
 		timer.Reset(wait)
 		select {
 		case <-ctx.Done():
+			e.finalSnapshot(ctx)
 			return ctx.Err()
 		case err := <-fetchErr:
 			if errors.Is(err, jetstream.ErrMsgIteratorClosed) && ctx.Err() != nil {
@@ -98,10 +99,12 @@ func (e *Engine) lead(ctx context.Context) error {
 			if err := e.decide(ctx, batch); err != nil {
 				return err
 			}
+			e.maybeSnapshot(ctx, false)
 		case <-timer.C:
 			if err := e.tick(ctx); err != nil {
 				return err
 			}
+			e.maybeSnapshot(ctx, time.Since(e.snap.lastWrite) >= time.Second)
 		}
 	}
 }
@@ -200,6 +203,7 @@ func (e *Engine) persist(ctx context.Context, evs []activation.Event) error {
 			}
 		}
 		e.lastSeq += uint64(n)
+		e.snap.lastWrite = time.Now()
 		e.opts.Metrics.events(evs[:n], e.incidentInfo)
 		evs = evs[n:]
 	}

@@ -18,6 +18,8 @@ type Metrics struct {
 	transitions   *prometheus.CounterVec
 	timeToReady   *prometheus.HistogramVec
 	rejected      *prometheus.CounterVec
+	snapSeconds   prometheus.Histogram
+	snapBytes     prometheus.Gauge
 }
 
 // NewMetrics registers the engine metrics on reg (no global registry).
@@ -40,8 +42,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: []float64{60, 120, 300, 600, 900, 1200, 1800, 2700, 3600, 7200}}, []string{"exercise"}),
 		rejected: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kaskade_inputs_rejected_total",
 			Help: "Inputs the engine refused, by input kind."}, []string{"input"}),
+		snapSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "kaskade_snapshot_encode_seconds",
+			Help:    "Time the leader spent encoding a snapshot (decisions wait meanwhile).",
+			Buckets: []float64{.001, .005, .02, .05, .1, .2, .5, 1, 2}}),
+		snapBytes: prometheus.NewGauge(prometheus.GaugeOpts{Name: "kaskade_snapshot_bytes",
+			Help: "Size of the newest snapshot taken."}),
 	}
-	reg.MustRegister(m.declarations, m.notifications, m.outcomes, m.responses, m.escalations, m.transitions, m.timeToReady, m.rejected)
+	reg.MustRegister(m.declarations, m.notifications, m.outcomes, m.responses, m.escalations, m.transitions, m.timeToReady, m.rejected,
+		m.snapSeconds, m.snapBytes)
 	return m
 }
 
@@ -49,6 +57,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 func (m *Metrics) Outcome(channel, state string) {
 	if m != nil {
 		m.outcomes.WithLabelValues(channel, state).Inc()
+	}
+}
+
+func (m *Metrics) snapshotTaken(took time.Duration, bytes int) {
+	if m != nil {
+		m.snapSeconds.Observe(took.Seconds())
+		m.snapBytes.Set(float64(bytes))
 	}
 }
 

@@ -1,0 +1,241 @@
+package activation
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+)
+
+// ErrSnapshot means a snapshot could not be decoded; the caller replays the
+// whole log instead.
+var ErrSnapshot = errors.New("activation: snapshot unreadable")
+
+// snapWriter appends the snapshot's primitive values. Strings go through a
+// table: each distinct string is written once and referred to by index
+// afterwards, which keeps the snapshot small (organisation, channel and
+// person ids repeat hundreds of thousands of times) and makes the restored
+// core share one copy of each string.
+type snapWriter struct {
+	buf  []byte
+	strs map[string]uint64
+}
+
+func (w *snapWriter) uint(v uint64) { w.buf = binary.AppendUvarint(w.buf, v) }
+func (w *snapWriter) int(v int)     { w.buf = binary.AppendVarint(w.buf, int64(v)) }
+func (w *snapWriter) int64(v int64) { w.buf = binary.AppendVarint(w.buf, v) }
+
+func (w *snapWriter) bool(v bool) {
+	if v {
+		w.buf = append(w.buf, 1)
+	} else {
+		w.buf = append(w.buf, 0)
+	}
+}
+
+// str writes 0 and the text for a string not seen before, else its index+1.
+func (w *snapWriter) str(s string) {
+	if i, ok := w.strs[s]; ok {
+		w.uint(i + 1)
+		return
+	}
+	w.strs[s] = uint64(len(w.strs))
+	w.uint(0)
+	w.uint(uint64(len(s)))
+	w.buf = append(w.buf, s...)
+}
+
+// unique writes a string that will not repeat (a notification id): not
+// worth a table entry.
+func (w *snapWriter) unique(s string) {
+	w.uint(uint64(len(s)))
+	w.buf = append(w.buf, s...)
+}
+
+// time keeps the instant (the log's zone offsets are presentation only).
+func (w *snapWriter) time(t time.Time) {
+	if t.IsZero() {
+		w.bool(false)
+		return
+	}
+	w.bool(true)
+	w.int64(t.Unix())
+	w.uint(uint64(t.Nanosecond()))
+}
+
+// length writes n+1, or 0 for a nil slice or map: views and JSON tell
+// null from [] apart, so a restored core must too.
+func (w *snapWriter) length(n int, isNil bool) {
+	if isNil {
+		w.uint(0)
+		return
+	}
+	w.uint(uint64(n) + 1)
+}
+
+func (w *snapWriter) strList(ss []string) {
+	w.length(len(ss), ss == nil)
+	for _, s := range ss {
+		w.str(s)
+	}
+}
+
+func (w *snapWriter) intMap(m map[string]int) {
+	w.length(len(m), m == nil)
+	for k, v := range m {
+		w.str(k)
+		w.int(v)
+	}
+}
+
+// snapReader reads what snapWriter wrote. The first failure sticks; every
+// later read returns zero values, so decoders check err once at the end.
+type snapReader struct {
+	data []byte
+	text string // data as one string: decoded strings are slices of it, not copies
+	pos  int
+	strs []string
+	err  error
+}
+
+func (r *snapReader) fail(format string, args ...any) {
+	if r.err == nil {
+		r.err = fmt.Errorf("%w: %s at byte %d", ErrSnapshot, fmt.Sprintf(format, args...), r.pos)
+	}
+}
+
+func (r *snapReader) uint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Uvarint(r.data[r.pos:])
+	if n <= 0 {
+		r.fail("bad unsigned number")
+		return 0
+	}
+	r.pos += n
+	return v
+}
+
+func (r *snapReader) int64() int64 {
+	if r.err != nil {
+		return 0
+	}
+	v, n := binary.Varint(r.data[r.pos:])
+	if n <= 0 {
+		r.fail("bad number")
+		return 0
+	}
+	r.pos += n
+	return v
+}
+
+func (r *snapReader) int() int {
+	v := r.int64()
+	if v > math.MaxInt32 || v < math.MinInt32 {
+		r.fail("number out of range")
+		return 0
+	}
+	return int(v)
+}
+
+func (r *snapReader) bool() bool {
+	if r.err != nil {
+		return false
+	}
+	if r.pos >= len(r.data) || r.data[r.pos] > 1 {
+		r.fail("bad flag")
+		return false
+	}
+	r.pos++
+	return r.data[r.pos-1] == 1
+}
+
+func (r *snapReader) str() string {
+	i := r.uint()
+	if r.err != nil {
+		return ""
+	}
+	if i > 0 {
+		if i > uint64(len(r.strs)) {
+			r.fail("unknown string %d", i)
+			return ""
+		}
+		return r.strs[i-1]
+	}
+	n := r.uint()
+	if r.err != nil || n > uint64(len(r.data)-r.pos) {
+		r.fail("string too long")
+		return ""
+	}
+	s := r.text[r.pos : r.pos+int(n)]
+	r.pos += int(n)
+	r.strs = append(r.strs, s)
+	return s
+}
+
+func (r *snapReader) unique() string {
+	n := r.uint()
+	if r.err != nil || n > uint64(len(r.data)-r.pos) {
+		r.fail("string too long")
+		return ""
+	}
+	s := r.text[r.pos : r.pos+int(n)]
+	r.pos += int(n)
+	return s
+}
+
+func (r *snapReader) time() time.Time {
+	if !r.bool() {
+		return time.Time{}
+	}
+	sec := r.int64()
+	nsec := r.uint()
+	if nsec >= 1e9 {
+		r.fail("bad time")
+		return time.Time{}
+	}
+	return time.Unix(sec, int64(nsec)).UTC()
+}
+
+// length returns the element count and whether the value was nil. The
+// count is bounded by the bytes left, so a corrupt length cannot make a
+// decoder allocate gigabytes.
+func (r *snapReader) length() (int, bool) {
+	v := r.uint()
+	if r.err != nil || v == 0 {
+		return 0, true
+	}
+	n := v - 1
+	if n > uint64(len(r.data)-r.pos) {
+		r.fail("length %d exceeds the data", n)
+		return 0, true
+	}
+	return int(n), false
+}
+
+func (r *snapReader) strList() []string {
+	n, isNil := r.length()
+	if isNil {
+		return nil
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = r.str()
+	}
+	return out
+}
+
+func (r *snapReader) intMap() map[string]int {
+	n, isNil := r.length()
+	if isNil {
+		return nil
+	}
+	m := make(map[string]int, n)
+	for range n {
+		k := r.str()
+		m[k] = r.int()
+	}
+	return m
+}
