@@ -416,6 +416,9 @@ func (s *server) adminToken(cfg *config.Config, dataDir string) (*httpapi.Auth, 
 	return httpapi.NewAuth(cfg, httpapi.Token{Name: "admin", Role: config.RoleAdmin, SHA256: httpapi.HashToken(s.tokenHex)}), nil
 }
 
+// maxLoggedWarnings bounds the configuration warnings a start logs.
+const maxLoggedWarnings = 20
+
 func loadConfig(path string, log *slog.Logger) (*config.Config, error) {
 	var (
 		cfg   *config.Config
@@ -430,7 +433,15 @@ func loadConfig(path string, log *slog.Logger) (*config.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, p := range probs.Warnings() {
+	warnings := probs.Warnings()
+	for i, p := range warnings {
+		if i == maxLoggedWarnings {
+			// A generated configuration can carry a warning per person; the
+			// log of a start must stay readable (and the start fast).
+			log.Warn("config: more warnings not logged; run `kaskade config check` to see all",
+				"logged", maxLoggedWarnings, "total", len(warnings))
+			break
+		}
 		log.Warn("config", "problem", p.String())
 	}
 	if err := probs.Err(); err != nil {
