@@ -231,13 +231,17 @@ func (b *bench) run(ctx context.Context) error {
 		b.record(fmt.Sprintf("peak RSS of the whole bench process / recipient (%d)", b.o.Recipients),
 			fmt.Sprintf("%s (%.0f MiB)", perRecipient(hwm, b.o.Recipients), float64(hwm)/1024),
 			"upper bound (fake, loops, in-process server)", nil)
-		if err := s.Close(); err != nil {
-			b.printf("  server stopped with: %v\n", err)
-		}
+		// Stopped like kill -9 as far as the engine can tell: no final
+		// snapshot, so the first restart finds the newest periodic snapshot
+		// and a tail of the log to replay.
+		s.crash()
 		s = nil
 	}
 	if b.o.phase("restart") && needServer {
-		if err := b.restart(ctx, cfgPath, dataDir); err != nil {
+		if err := b.restart(ctx, cfgPath, dataDir, "after a crash", true); err != nil {
+			return err
+		}
+		if err := b.restart(ctx, cfgPath, dataDir, "after a clean stop", false); err != nil {
 			return err
 		}
 	}
@@ -738,7 +742,37 @@ func perRecipient(kb int64, n int) string {
 
 // restart starts `kaskade serve` on the data directory as a subprocess and
 // times it to /readyz 200; then reads its peak RSS.
-func (b *bench) restart(ctx context.Context, cfgPath, dataDir string) error {
+// restartSummary reads what the restarted server logged about its snapshot
+// and its replay.
+func restartSummary(logPath string) string {
+	data, err := os.ReadFile(logPath)
+	if err != nil {
+		return err.Error()
+	}
+	var parts []string
+	for line := range strings.Lines(string(data)) {
+		var rec struct {
+			Msg    string  `json:"msg"`
+			Events uint64  `json:"events"`
+			Took   float64 `json:"took"`
+		}
+		if json.Unmarshal([]byte(line), &rec) != nil {
+			continue
+		}
+		switch rec.Msg {
+		case "snapshot restored", "event log replayed":
+			parts = append(parts, fmt.Sprintf("%s at event %d in %s", rec.Msg, rec.Events, time.Duration(rec.Took).Round(time.Millisecond)))
+		}
+	}
+	if len(parts) == 0 {
+		return "no snapshot or replay logged"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// restart times `kaskade serve` on the data directory until /readyz, as a
+// subprocess, and reports its peak RSS when measureRSS.
+func (b *bench) restart(ctx context.Context, cfgPath, dataDir, label string, measureRSS bool) error {
 	exe, err := os.Executable()
 	if err != nil {
 		return err
@@ -749,7 +783,7 @@ func (b *bench) restart(ctx context.Context, cfgPath, dataDir string) error {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	logf, err := os.Create(filepath.Join(b.o.Dir, "restart.log"))
+	logf, err := os.Create(filepath.Join(b.o.Dir, "restart-"+strings.ReplaceAll(label, " ", "-")+".log"))
 	if err != nil {
 		return err
 	}
@@ -780,14 +814,17 @@ func (b *bench) restart(ctx context.Context, cfgPath, dataDir string) error {
 		return fmt.Errorf("restart: not ready: %w (see %s)", err, logf.Name())
 	}
 	pid := strconv.Itoa(cmd.Process.Pid)
-	b.record(fmt.Sprintf("restart with a %d-recipient activation → /readyz 200", b.o.Recipients), took.Round(time.Millisecond).String(), "< 2 s", ptr(took < 2*time.Second))
-	time.Sleep(500 * time.Millisecond) // let the dispatcher and the board settle
-	hwm := procStatus(pid, "VmHWM")
-	b.record(fmt.Sprintf("peak RSS of the restarted server / tracked recipient (%d)", b.o.Recipients),
-		fmt.Sprintf("%s (%.0f MiB)", perRecipient(hwm, b.o.Recipients), float64(hwm)/1024), "≤ 2 KiB", ptr(float64(hwm)/float64(b.o.Recipients) <= 2))
+	b.record(fmt.Sprintf("restart %s, %d-recipient activation → /readyz 200", label, b.o.Recipients), took.Round(time.Millisecond).String(), "< 2 s", ptr(took < 2*time.Second))
+	if measureRSS {
+		time.Sleep(1500 * time.Millisecond) // let the dispatcher, the board and an idle snapshot settle
+		hwm := procStatus(pid, "VmHWM")
+		b.record(fmt.Sprintf("peak RSS of the restarted server / tracked recipient (%d)", b.o.Recipients),
+			fmt.Sprintf("%s (%.0f MiB)", perRecipient(hwm, b.o.Recipients), float64(hwm)/1024), "≤ 2 KiB", ptr(float64(hwm)/float64(b.o.Recipients) <= 2))
+	}
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	_ = cmd.Wait()
-	if b.o.ProfileDir != "" {
+	b.printf("  (%s: %s)\n", label, restartSummary(logf.Name()))
+	if b.o.ProfileDir != "" && !measureRSS {
 		// The same restart in-process, profiled: where the seconds go.
 		stop := b.profile("restart")
 		start := time.Now()
