@@ -63,7 +63,12 @@ func (e *Engine) Dispatch(ctx context.Context, opts DispatchOptions) error {
 	if err != nil {
 		return fmt.Errorf("engine: dispatch messages: %w", err)
 	}
-	d := &dispatcher{e: e, opts: opts, kv: kv, reports: make(chan reportReq, opts.Workers)}
+	claims, err := newClaimer(ctx, e.opts.JS, kv)
+	if err != nil {
+		return err
+	}
+	defer claims.close()
+	d := &dispatcher{e: e, opts: opts, claims: claims, reports: make(chan reportReq, opts.Workers)}
 	var reporters sync.WaitGroup
 	for range reportWorkers {
 		reporters.Go(d.reportLoop)
@@ -73,11 +78,15 @@ func (e *Engine) Dispatch(ctx context.Context, opts DispatchOptions) error {
 		reporters.Wait()
 	}()
 	work := make(chan jetstream.Msg)
+	hb := startHeartbeats(opts.Workers, dispatchAckWait/3)
+	defer hb.close() // after the drain below: sends in flight keep their requests
 	var wg sync.WaitGroup
-	for range opts.Workers {
+	for i := range opts.Workers {
 		wg.Go(func() {
 			for m := range work {
+				hb.hold(i, m)
 				d.handle(m)
+				hb.hold(i, nil)
 			}
 		})
 	}
@@ -106,7 +115,7 @@ func (e *Engine) Dispatch(ctx context.Context, opts DispatchOptions) error {
 type dispatcher struct {
 	e       *Engine
 	opts    DispatchOptions
-	kv      jetstream.KeyValue
+	claims  *claimer
 	reports chan reportReq
 }
 
@@ -120,30 +129,21 @@ type reportReq struct {
 // before the server hands it to another dispatcher.
 const dispatchAckWait = 10 * time.Second
 
-// keepAlive tells the server the request is being worked on until stop.
-func keepAlive(m jetstream.Msg) (stop func()) {
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(dispatchAckWait / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				_ = m.InProgress()
-			}
-		}
-	}()
-	return func() { close(done) }
+// requestEvent is the part of a notification_requested event the
+// dispatcher reads: decoding only these fields skips the time stamp and the
+// rest of the event (the request is decoded once per SMS).
+type requestEvent struct {
+	Incident     string                   `json:"incident"`
+	Batch        uint64                   `json:"batch,omitempty"`
+	Notification *activation.Notification `json:"notification,omitempty"`
 }
 
+// handle works on one request; the caller keeps it alive with heartbeats.
 func (d *dispatcher) handle(m jetstream.Msg) {
-	defer keepAlive(m)()
 	ctx, cancel := context.WithTimeout(context.Background(), d.opts.SendTimeout)
 	defer cancel()
 	log := d.e.log
-	var ev activation.Event
+	var ev requestEvent
 	if err := json.Unmarshal(m.Data(), &ev); err != nil || ev.Notification == nil {
 		log.Error("undecodable notification request dropped", "subject", m.Subject(), "err", err)
 		_ = m.Term()
@@ -169,7 +169,7 @@ func (d *dispatcher) handle(m jetstream.Msg) {
 		_ = m.NakWithDelay(100 * time.Millisecond)
 		return
 	}
-	if _, err := d.kv.Create(ctx, n.ID, []byte(d.opts.Instance)); err != nil {
+	if err := d.claims.claim(ctx, n.ID, []byte(d.opts.Instance)); err != nil {
 		if !errors.Is(err, jetstream.ErrKeyExists) {
 			log.Warn("claim failed; will retry", "notification", n.ID, "err", err)
 			_ = m.NakWithDelay(time.Second)
