@@ -1,0 +1,174 @@
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"runtime"
+	"runtime/metrics"
+	"sync"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// benchYAML generates a configuration in the shape `kaskade bench` writes
+// (cmd/kaskade/bench_config.go, copied here because config must not import
+// cmd/kaskade): orgs organisations of perOrg people, one flow-style line per
+// person, one call tree per organisation whose nodes have no deputies (so
+// every node draws the BSI "no deputy" warning), plus the organisation TT.
+func benchYAML(orgs, perOrg int) []byte {
+	var w bytes.Buffer
+	w.Grow(orgs * perOrg * 160)
+	org := func(o int) string { return fmt.Sprintf("O%04d", o) }
+	fmt.Fprintf(&w, `version: 1
+server:
+  public_url: https://kaskade.example
+channels:
+  console: {as: [email]}
+  twilio:
+    account_sid: AC00000000000000000000000000000000
+    auth_token: {env: BENCH_TOKEN}
+    from: "+15005550006"
+    api_url: http://127.0.0.1:1
+    concurrency: 50
+functions:
+  - {id: staff, name: {de: Stab, en: Staff}}
+policies:
+  - id: sms-only
+    wait: 30m
+    steps: [{channel: sms, after: 0s}]
+organisations:
+`)
+	for o := range orgs {
+		fmt.Fprintf(&w, "  - {id: %s, name: {de: Org %d, en: Org %d}, call_tree: t%d, readiness: {required: {staff: %d}, target: 2h}}\n",
+			org(o), o, o, o, perOrg)
+	}
+	fmt.Fprintf(&w, "  - {id: TT, name: {de: Erstalarm, en: First alert}, call_tree: tt, readiness: {required: {staff: 1}, target: 2h}}\n")
+	fmt.Fprintf(&w, "people:\n")
+	for o := range orgs {
+		for p := range perOrg {
+			i := o*perOrg + p
+			fmt.Fprintf(&w, "  - {id: p%06d, name: Person p%06d, organisation: %s, mobile: \"+49151%08d\", functions: [staff]}\n", i, i, org(o), i)
+		}
+	}
+	fmt.Fprintf(&w, "  - {id: tt1, name: Erste Person, organisation: TT, mobile: \"+4915299000001\", functions: [staff]}\n")
+	fmt.Fprintf(&w, "call_trees:\n")
+	for o := range orgs {
+		fmt.Fprintf(&w, "  - id: t%d\n    organisation: %s\n    policy: sms-only\n    nodes:\n", o, org(o))
+		for p := range perOrg {
+			fmt.Fprintf(&w, "      - {function: staff, person: p%06d}\n", o*perOrg+p)
+		}
+	}
+	fmt.Fprintf(&w, "  - id: tt\n    organisation: TT\n    policy: sms-only\n    nodes:\n      - {function: staff, person: tt1}\n")
+	fmt.Fprintf(&w, "scenarios:\n  - id: fanout\n    name: {de: Massenalarm, en: Mass alert}\n    severity: crisis\n    organisations: [")
+	for o := range orgs {
+		if o > 0 {
+			w.WriteString(", ")
+		}
+		w.WriteString(org(o))
+	}
+	w.WriteString(`]
+    templates:
+      de: {sms: "{{.SeverityName}} {{.Organisation}}: {{.Title}}. Stab bilden.", email_subject: "{{.Title}}", email_body: "{{.Title}}"}
+      en: {sms: "{{.SeverityName}} {{.Organisation}}: {{.Title}}. Convene the staff.", email_subject: "{{.Title}}", email_body: "{{.Title}}"}
+`)
+	return w.Bytes()
+}
+
+func benchEnv(name string) string {
+	if name == "BENCH_TOKEN" {
+		return "abc123"
+	}
+	return ""
+}
+
+// heapPeak samples the bytes in live and not yet swept heap objects while
+// running, which is what a load adds to the process' RSS. Sampling every
+// 200µs with runtime/metrics does not stop the world, so it barely
+// disturbs the measurement; a short spike between samples may be missed.
+type heapPeak struct {
+	stop chan struct{}
+	done sync.WaitGroup
+	max  uint64
+}
+
+func startHeapPeak() *heapPeak {
+	h := &heapPeak{stop: make(chan struct{})}
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	read := func() {
+		metrics.Read(s)
+		h.max = max(h.max, s[0].Value.Uint64())
+	}
+	read()
+	h.done.Go(func() {
+		t := time.NewTicker(200 * time.Microsecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-h.stop:
+				read()
+				return
+			case <-t.C:
+				read()
+			}
+		}
+	})
+	return h
+}
+
+// Stop returns the peak heap seen since start.
+func (h *heapPeak) Stop() uint64 {
+	close(h.stop)
+	h.done.Wait()
+	return h.max
+}
+
+// BenchmarkLoad100k loads a generated 100,000-person configuration. Besides
+// time and allocations it reports peak-heap-MB (heap objects during the load,
+// including the input and garbage not yet collected) and retained-MB (what
+// the *Config and the Problems keep alive after the load).
+func BenchmarkLoad100k(b *testing.B) {
+	data := benchYAML(1000, 100)
+	b.SetBytes(int64(len(data)))
+	var peak, retained uint64
+	b.ReportAllocs()
+	for b.Loop() {
+		b.StopTimer()
+		runtime.GC()
+		h := startHeapPeak()
+		b.StartTimer()
+		cfg, probs, err := LoadBytes("bench.yaml", data, benchEnv)
+		b.StopTimer()
+		peak = max(peak, h.Stop())
+		if err != nil || probs.Err() != nil {
+			b.Fatalf("err=%v %v", err, probs.Err())
+		}
+		var with, without runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&with)
+		runtime.KeepAlive(cfg)
+		runtime.KeepAlive(probs)
+		cfg, probs = nil, nil
+		runtime.GC()
+		runtime.ReadMemStats(&without)
+		retained = max(retained, with.HeapAlloc-min(with.HeapAlloc, without.HeapAlloc))
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+	b.ReportMetric(float64(retained)/(1<<20), "retained-MB")
+}
+
+// BenchmarkParse100k is the floor set by yaml.v3: parsing the same file into
+// a yaml.Node tree, which LoadBytes starts with.
+func BenchmarkParse100k(b *testing.B) {
+	data := benchYAML(1000, 100)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var n yaml.Node
+		if err := yaml.Unmarshal(data, &n); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
