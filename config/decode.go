@@ -8,23 +8,31 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	"go.yaml.in/yaml/v3"
 )
 
-// decoder turns a yaml.Node tree into Go values by walking the node and the
+// decoder turns a node tree into Go values by walking the node and the
 // target type together. Doing this ourselves, rather than calling
 // yaml.Node.Decode on the whole document, is what lets the loader report
 // every unknown key, wrong type and bad duration with its line and YAML path
 // in one run instead of stopping at the first.
+//
+// Paths are built as strings only when a problem is reported. The line of
+// a path that validation asks about is found afterwards by walking the
+// tree again along that path only (see lineFinder), rather than recording
+// the lines of every node of a large file up front.
 type decoder struct {
 	file    string
 	dir     string // base for relative secret files
 	env     func(string) string
 	probs   *Problems
-	lines   map[string]int // YAML path → line, for later validation messages
 	durType reflect.Type
 	secType reflect.Type
+	fields  map[reflect.Type]structFields // yamlFields per type, computed once
+
+	// Set for a lineFinder walk: only nodes whose path leads to target
+	// are visited, their lines recorded in lines, and nothing is resolved.
+	target string
+	lines  map[string]int
 }
 
 func newDecoder(file string, env func(string) string, probs *Problems) *decoder {
@@ -33,116 +41,199 @@ func newDecoder(file string, env func(string) string, probs *Problems) *decoder 
 		dir:     filepath.Dir(file),
 		env:     env,
 		probs:   probs,
-		lines:   map[string]int{},
 		durType: reflect.TypeFor[Duration](),
 		secType: reflect.TypeFor[Secret](),
+		fields:  map[reflect.Type]structFields{},
 	}
 }
 
-func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
-	*d.probs = append(*d.probs, Problem{File: d.file, Line: n.Line, Path: path, Severity: Error, Message: fmt.Sprintf(format, args...)})
+type structFields struct {
+	index map[string]int
+	names []string
 }
 
-func (d *decoder) warnf(n *yaml.Node, path, format string, args ...any) {
-	*d.probs = append(*d.probs, Problem{File: d.file, Line: n.Line, Path: path, Severity: Warning, Message: fmt.Sprintf(format, args...)})
+// path is a YAML path under construction: a key or an index below a
+// parent. Values live on the decoder's stack; String builds the text the
+// same way for every problem ("people[3].mobile").
+type path struct {
+	parent *path
+	key    string
+	index  int
+	isItem bool
 }
 
-func isNull(n *yaml.Node) bool {
-	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
+func (p *path) String() string {
+	if p == nil {
+		return ""
+	}
+	s := p.parent.String()
+	if p.isItem {
+		return s + "[" + strconv.Itoa(p.index) + "]"
+	}
+	if s == "" {
+		// Not a substring of the source, which would keep it all alive.
+		return strings.Clone(p.key)
+	}
+	return s + "." + p.key
 }
 
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
+func (d *decoder) errorf(n *node, p *path, format string, args ...any) {
+	if d.lines != nil {
+		return
+	}
+	*d.probs = append(*d.probs, Problem{File: d.file, Line: int(n.line), Path: p.String(), Severity: Error, Message: fmt.Sprintf(format, args...)})
+}
+
+func (d *decoder) warnf(n *node, p *path, format string, args ...any) {
+	if d.lines != nil {
+		return
+	}
+	*d.probs = append(*d.probs, Problem{File: d.file, Line: int(n.line), Path: p.String(), Severity: Warning, Message: fmt.Sprintf(format, args...)})
+}
+
+// leadsTo reports whether the walk for target must visit path s: s is the
+// target or one of its ancestors.
+func (d *decoder) leadsTo(s string) bool {
+	t := d.target
+	return len(t) >= len(s) && t[:len(s)] == s && (len(t) == len(s) || t[len(s)] == '.' || t[len(s)] == '[')
+}
+
+// record notes the line of path p in a lineFinder walk; first says that an
+// earlier line for the same path wins.
+func (d *decoder) record(p *path, line int32, first bool) {
+	s := p.String()
+	if s == "" || !d.leadsTo(s) {
+		return
+	}
+	if _, seen := d.lines[s]; seen && first {
+		return
+	}
+	d.lines[s] = int(line)
+}
+
+func isNull(n *node) bool {
+	return n.kind == scalarNode && n.tag == tagNull
+}
+
+func kindName(n *node) string {
+	switch n.kind {
+	case mappingNode:
 		return "a mapping"
-	case yaml.SequenceNode:
+	case sequenceNode:
 		return "a list"
-	case yaml.ScalarNode:
-		return fmt.Sprintf("%q", n.Value)
+	case scalarNode:
+		return fmt.Sprintf("%q", n.value)
 	}
 	return "something else"
 }
 
-// decode fills v (which must be settable) from n. path is n's YAML path.
-func (d *decoder) decode(path string, n *yaml.Node, v reflect.Value) {
-	if n.Kind == yaml.AliasNode {
-		n = n.Alias
-	}
-	if _, seen := d.lines[path]; !seen && path != "" {
-		d.lines[path] = n.Line
+// decode fills v (which must be settable) from n. p is n's YAML path.
+func (d *decoder) decode(p *path, n *node, v reflect.Value) {
+	n = n.deref()
+	if d.lines != nil {
+		d.record(p, n.line, true)
+		if n.kind == scalarNode && v.Type() != d.secType {
+			return // no paths below a scalar
+		}
 	}
 	if isNull(n) {
 		return // leave the zero value; defaults and validation deal with it
 	}
 	switch t := v.Type(); {
 	case t == d.durType:
-		if n.Kind != yaml.ScalarNode {
-			d.errorf(n, path, "expected a duration such as 30m, got %s", kindName(n))
+		if n.kind != scalarNode {
+			d.errorf(n, p, "expected a duration such as 30m, got %s", kindName(n))
 			return
 		}
-		dur, err := ParseDuration(n.Value)
+		dur, err := ParseDuration(n.value)
 		if err != nil {
-			d.errorf(n, path, "%v", err)
+			d.errorf(n, p, "%v", err)
 			return
 		}
 		v.Set(reflect.ValueOf(dur))
 		return
 	case t == d.secType:
-		v.Set(reflect.ValueOf(d.secret(path, n)))
+		if d.lines != nil {
+			if n.kind == mappingNode {
+				d.decodeStruct(p, n, reflect.New(t).Elem())
+			}
+			return
+		}
+		v.Set(reflect.ValueOf(d.secret(p, n)))
 		return
 	}
 	switch v.Kind() {
 	case reflect.Pointer:
-		p := reflect.New(v.Type().Elem())
-		d.decode(path, n, p.Elem())
-		v.Set(p)
+		e := reflect.New(v.Type().Elem())
+		d.decode(p, n, e.Elem())
+		v.Set(e)
 	case reflect.Struct:
-		d.decodeStruct(path, n, v)
+		d.decodeStruct(p, n, v)
 	case reflect.Slice:
-		if n.Kind != yaml.SequenceNode {
-			d.errorf(n, path, "expected a list, got %s", kindName(n))
+		if n.kind != sequenceNode {
+			d.errorf(n, p, "expected a list, got %s", kindName(n))
 			return
 		}
-		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
-		for i, item := range n.Content {
-			d.decode(fmt.Sprintf("%s[%d]", path, i), item, s.Index(i))
+		if d.lines != nil {
+			d.findItem(p, n, v.Type().Elem())
+			return
+		}
+		s := reflect.MakeSlice(v.Type(), len(n.content), len(n.content))
+		for i, item := range n.content {
+			d.decode(&path{parent: p, index: i, isItem: true}, item, s.Index(i))
 		}
 		v.Set(s)
 	case reflect.Map:
-		d.decodeMap(path, n, v)
+		d.decodeMap(p, n, v)
 	case reflect.String:
-		if n.Kind != yaml.ScalarNode {
-			d.errorf(n, path, "expected a string, got %s", kindName(n))
+		if n.kind != scalarNode {
+			d.errorf(n, p, "expected a string, got %s", kindName(n))
 			return
 		}
 		// Take the text as written: a number like 015100001234 must stay
-		// a string, not be reinterpreted as an integer.
-		v.SetString(n.Value)
+		// a string, not be reinterpreted as an integer. The copy lets the
+		// source text be freed.
+		v.SetString(strings.Clone(n.value))
 	case reflect.Int, reflect.Int64, reflect.Int32:
-		i, err := strconv.ParseInt(n.Value, 10, 64)
-		if n.Kind != yaml.ScalarNode || err != nil || n.ShortTag() != "!!int" {
-			d.errorf(n, path, "expected an integer, got %s", kindName(n))
+		i, err := strconv.ParseInt(n.value, 10, 64)
+		if n.kind != scalarNode || err != nil || n.tag != tagInt {
+			d.errorf(n, p, "expected an integer, got %s", kindName(n))
 			return
 		}
 		v.SetInt(i)
 	case reflect.Float64, reflect.Float32:
 		var f float64
-		if n.Kind != yaml.ScalarNode || (n.ShortTag() != "!!int" && n.ShortTag() != "!!float") || n.Decode(&f) != nil {
-			d.errorf(n, path, "expected a number, got %s", kindName(n))
+		if n.kind != scalarNode || (n.tag != tagInt && n.tag != tagFloat) || n.decodeScalar(&f) != nil {
+			d.errorf(n, p, "expected a number, got %s", kindName(n))
 			return
 		}
 		v.SetFloat(f)
 	case reflect.Bool:
 		var b bool
-		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" || n.Decode(&b) != nil {
-			d.errorf(n, path, "expected true or false, got %s", kindName(n))
+		if n.kind != scalarNode || n.tag != tagBool || n.decodeScalar(&b) != nil {
+			d.errorf(n, p, "expected true or false, got %s", kindName(n))
 			return
 		}
 		v.SetBool(b)
 	default:
 		// Only reachable if a field of an unsupported kind is added to the schema.
-		d.errorf(n, path, "internal: cannot decode into %s", v.Type())
+		d.errorf(n, p, "internal: cannot decode into %s", v.Type())
 	}
+}
+
+// findItem visits, in a lineFinder walk, the one item of a list that the
+// target path names, without decoding the others.
+func (d *decoder) findItem(p *path, n *node, elem reflect.Type) {
+	prefix := p.String() + "["
+	if !strings.HasPrefix(d.target, prefix) {
+		return
+	}
+	digits, _, ok := strings.Cut(d.target[len(prefix):], "]")
+	i, err := strconv.Atoi(digits)
+	if !ok || err != nil || i < 0 || i >= len(n.content) || strconv.Itoa(i) != digits {
+		return
+	}
+	d.decode(&path{parent: p, index: i, isItem: true}, n.content[i], reflect.New(elem).Elem())
 }
 
 // yamlFields maps the YAML keys of a struct type to field indexes.
@@ -167,28 +258,36 @@ func yamlFields(t reflect.Type) (map[string]int, []string) {
 	return fields, names
 }
 
-func (d *decoder) decodeStruct(path string, n *yaml.Node, v reflect.Value) {
-	if n.Kind != yaml.MappingNode {
-		d.errorf(n, path, "expected a mapping, got %s", kindName(n))
+func (d *decoder) decodeStruct(p *path, n *node, v reflect.Value) {
+	if n.kind != mappingNode {
+		d.errorf(n, p, "expected a mapping, got %s", kindName(n))
 		return
 	}
-	fields, names := yamlFields(v.Type())
-	seen := map[string]int{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, val := n.Content[i], n.Content[i+1]
-		key := k.Value
-		kp := join(path, key)
-		if k.Kind != yaml.ScalarNode {
-			d.errorf(k, path, "keys must be plain words, got %s", kindName(k))
+	sf, ok := d.fields[v.Type()]
+	if !ok {
+		sf.index, sf.names = yamlFields(v.Type())
+		d.fields[v.Type()] = sf
+	}
+	fields, names := sf.index, sf.names
+	seen := map[string]int32{}
+	for i := 0; i+1 < len(n.content); i += 2 {
+		k, val := n.content[i], n.content[i+1]
+		key := k.value
+		kp := &path{parent: p, key: key}
+		if k.kind != scalarNode {
+			d.errorf(k, p, "keys must be plain words, got %s", kindName(k))
 			continue
 		}
 		if line, dup := seen[key]; dup {
 			d.errorf(k, kp, "key %q appears twice (first at line %d)", key, line)
 			continue
 		}
-		seen[key] = k.Line
+		seen[key] = k.line
 		idx, ok := fields[key]
 		if !ok {
+			if d.lines != nil {
+				continue
+			}
 			msg := fmt.Sprintf("unknown key %q", key)
 			if key == "<<" {
 				msg = "merge keys (<<) are not supported; repeat the settings"
@@ -200,94 +299,98 @@ func (d *decoder) decodeStruct(path string, n *yaml.Node, v reflect.Value) {
 			d.errorf(k, kp, "%s", msg)
 			continue
 		}
-		d.lines[kp] = k.Line
+		if d.lines != nil {
+			if !d.leadsTo(kp.String()) {
+				continue
+			}
+			d.record(kp, k.line, false)
+		}
 		d.decode(kp, val, v.Field(idx))
 	}
 }
 
-func (d *decoder) decodeMap(path string, n *yaml.Node, v reflect.Value) {
-	if n.Kind != yaml.MappingNode {
-		d.errorf(n, path, "expected a mapping, got %s", kindName(n))
+func (d *decoder) decodeMap(p *path, n *node, v reflect.Value) {
+	if n.kind != mappingNode {
+		d.errorf(n, p, "expected a mapping, got %s", kindName(n))
 		return
 	}
 	if v.Type().Key().Kind() != reflect.String {
-		d.errorf(n, path, "internal: map key %s", v.Type().Key())
+		d.errorf(n, p, "internal: map key %s", v.Type().Key())
 		return
 	}
-	m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
-	seen := map[string]int{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, val := n.Content[i], n.Content[i+1]
-		kp := join(path, k.Value)
-		if k.Kind != yaml.ScalarNode {
-			d.errorf(k, path, "keys must be plain words, got %s", kindName(k))
+	m := reflect.MakeMapWithSize(v.Type(), len(n.content)/2)
+	seen := map[string]int32{}
+	for i := 0; i+1 < len(n.content); i += 2 {
+		k, val := n.content[i], n.content[i+1]
+		kp := &path{parent: p, key: k.value}
+		if k.kind != scalarNode {
+			d.errorf(k, p, "keys must be plain words, got %s", kindName(k))
 			continue
 		}
-		if line, dup := seen[k.Value]; dup {
-			d.errorf(k, kp, "key %q appears twice (first at line %d)", k.Value, line)
+		if line, dup := seen[k.value]; dup {
+			d.errorf(k, kp, "key %q appears twice (first at line %d)", k.value, line)
 			continue
 		}
-		seen[k.Value] = k.Line
-		d.lines[kp] = k.Line
+		seen[k.value] = k.line
 		e := reflect.New(v.Type().Elem()).Elem()
+		if d.lines != nil {
+			if d.leadsTo(kp.String()) {
+				d.record(kp, k.line, false)
+				d.decode(kp, val, e)
+			}
+			continue
+		}
 		d.decode(kp, val, e)
-		m.SetMapIndex(reflect.ValueOf(k.Value).Convert(v.Type().Key()), e)
+		m.SetMapIndex(reflect.ValueOf(strings.Clone(k.value)).Convert(v.Type().Key()), e)
 	}
 	v.Set(m)
 }
 
 // secret decodes and resolves a Secret. Messages name the variable or file,
 // never the value.
-func (d *decoder) secret(path string, n *yaml.Node) Secret {
-	switch n.Kind {
-	case yaml.ScalarNode:
-		d.warnf(n, path, "secret written in the file; use {env: …} or {file: …}")
-		return Secret{value: n.Value}
-	case yaml.MappingNode:
+func (d *decoder) secret(p *path, n *node) Secret {
+	switch n.kind {
+	case scalarNode:
+		d.warnf(n, p, "secret written in the file; use {env: …} or {file: …}")
+		return Secret{value: strings.Clone(n.value)}
+	case mappingNode:
 	default:
-		d.errorf(n, path, "expected {env: NAME} or {file: PATH}, got %s", kindName(n))
+		d.errorf(n, p, "expected {env: NAME} or {file: PATH}, got %s", kindName(n))
 		return Secret{}
 	}
 	var s Secret
 	before := len(*d.probs)
-	d.decodeStruct(path, n, reflect.ValueOf(&s).Elem())
+	d.decodeStruct(p, n, reflect.ValueOf(&s).Elem())
 	if len(*d.probs) > before {
 		return Secret{}
 	}
 	switch {
 	case s.Env != "" && s.File != "":
-		d.errorf(n, path, "give either env or file, not both")
+		d.errorf(n, p, "give either env or file, not both")
 	case s.Env != "":
 		s.value = d.env(s.Env)
 		if s.value == "" {
-			d.errorf(n, path, "environment variable %s is not set or empty", s.Env)
+			d.errorf(n, p, "environment variable %s is not set or empty", s.Env)
 		}
 	case s.File != "":
-		p := s.File
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(d.dir, p)
+		fp := s.File
+		if !filepath.IsAbs(fp) {
+			fp = filepath.Join(d.dir, fp)
 		}
-		b, err := os.ReadFile(p)
+		b, err := os.ReadFile(fp)
 		if err != nil {
 			// The os error names the file and the reason, not the content.
-			d.errorf(n, path, "cannot read secret file: %v", err)
+			d.errorf(n, p, "cannot read secret file: %v", err)
 			break
 		}
 		s.value = strings.TrimRight(string(b), "\r\n")
 		if s.value == "" {
-			d.errorf(n, path, "secret file %s is empty", p)
+			d.errorf(n, p, "secret file %s is empty", fp)
 		}
 	default:
-		d.errorf(n, path, "expected {env: NAME} or {file: PATH}")
+		d.errorf(n, p, "expected {env: NAME} or {file: PATH}")
 	}
 	return s
-}
-
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
 }
 
 // suggest returns the known name closest to key if it is a likely typo.

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -34,26 +35,58 @@ func LoadBytes(name string, data []byte, env func(string) string) (*Config, Prob
 		env = func(string) string { return "" }
 	}
 	var probs Problems
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, append(probs, syntaxProblem(name, err)), nil
-	}
-	doc := &root
-	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
-		doc = root.Content[0]
-	}
-	if root.Kind == 0 || isNull(doc) {
-		return nil, append(probs, Problem{File: name, Line: 1, Severity: Error, Message: "file is empty"}), nil
+	doc, ok := fastParse(data)
+	if !ok {
+		var root yaml.Node
+		if err := yaml.Unmarshal(data, &root); err != nil {
+			return nil, append(probs, syntaxProblem(name, err)), nil
+		}
+		y := &root
+		if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
+			y = root.Content[0]
+		}
+		if root.Kind == 0 || (y.Kind == yaml.ScalarNode && y.ShortTag() == "!!null") {
+			return nil, append(probs, Problem{File: name, Line: 1, Severity: Error, Message: "file is empty"}), nil
+		}
+		doc = fromYAML(y)
 	}
 	cfg := &Config{Path: name}
 	d := newDecoder(name, env, &probs)
-	d.decode("", doc, reflect.ValueOf(cfg).Elem())
-	probs = append(probs, cfg.finish(name, d.lines)...)
+	d.decode(nil, doc, reflect.ValueOf(cfg).Elem())
+	probs = append(probs, cfg.finish(name, lineFinder(name, doc))...)
 	sortProblems(probs)
 	if probs.Err() != nil {
 		return nil, probs, nil
 	}
 	return cfg, probs, nil
+}
+
+// lineFinder returns the line of a YAML path in the tree rooted at doc, or
+// of its nearest ancestor that is in the file (a missing key is reported at
+// the entry that lacks it); 0 if there is none. It walks the tree along the
+// path only, the way the decoder did, so it is cheap enough to call for
+// every problem.
+func lineFinder(name string, doc *node) func(string) int {
+	var discard Problems
+	d := newDecoder(name, nil, &discard)
+	return func(target string) int {
+		if target == "" {
+			return 0
+		}
+		d.target, d.lines = target, map[string]int{}
+		d.decode(nil, doc, reflect.ValueOf(&Config{}).Elem())
+		for p := target; p != ""; {
+			if l, ok := d.lines[p]; ok {
+				return l
+			}
+			i := strings.LastIndexAny(p, ".[")
+			if i < 0 {
+				break
+			}
+			p = p[:i]
+		}
+		return 0
+	}
 }
 
 // Validate applies defaults to c, checks it and builds its lookup maps. Load
@@ -65,10 +98,12 @@ func (c *Config) Validate() Problems {
 	return probs
 }
 
-func (c *Config) finish(file string, lines map[string]int) Problems {
+// finish completes and validates c; lineOf finds the line of a YAML path
+// (nil when there is no file).
+func (c *Config) finish(file string, lineOf func(string) int) Problems {
 	var probs Problems
 	c.applyDefaults()
-	v := &validator{c: c, file: file, lines: lines, probs: &probs}
+	v := &validator{c: c, file: file, lineOf: lineOf, probs: &probs}
 	v.validate()
 	return probs
 }

@@ -26,10 +26,12 @@ func normaliseMobile(raw, region string) (string, error) {
 	if isTwilioTestNumber(e164) {
 		return e164, nil
 	}
-	if !phonenumbers.IsValidNumber(n) {
-		return "", fmt.Errorf("%q is not a valid phone number", raw)
-	}
+	// GetNumberType is UNKNOWN exactly when IsValidNumber is false (both
+	// match the number against its region's patterns; checked in
+	// TestNumberTypeImpliesValidity): calling only it halves the cost.
 	switch t := phonenumbers.GetNumberType(n); t {
+	case phonenumbers.UNKNOWN:
+		return "", fmt.Errorf("%q is not a valid phone number", raw)
 	case phonenumbers.MOBILE, phonenumbers.FIXED_LINE_OR_MOBILE:
 		return e164, nil
 	case phonenumbers.FIXED_LINE:

@@ -14,10 +14,12 @@ import (
 // validator checks a decoded Config and reports problems with the line of
 // the YAML path they concern.
 type validator struct {
-	c     *Config
-	file  string
-	lines map[string]int // nil for configurations built in Go
-	probs *Problems
+	c    *Config
+	file string
+	// lineOf finds the line of a path or its nearest ancestor; nil for
+	// configurations built in Go.
+	lineOf func(string) int
+	probs  *Problems
 }
 
 func (v *validator) add(sev Severity, path, format string, args ...any) {
@@ -30,29 +32,33 @@ func (v *validator) warnf(path, format string, args ...any)  { v.add(Warning, pa
 // line finds the line of path, or of its nearest ancestor that is in the
 // file (a missing key is reported at the entry that lacks it).
 func (v *validator) line(path string) int {
-	for p := path; p != ""; {
-		if l, ok := v.lines[p]; ok {
-			return l
-		}
-		i := strings.LastIndexAny(p, ".[")
-		if i < 0 {
-			break
-		}
-		p = p[:i]
+	if v.lineOf == nil {
+		return 0
 	}
-	return 0
+	return v.lineOf(path)
 }
 
 // ids tracks the ids of one kind. Ids must be usable as NATS subject
 // tokens, URL segments and metric labels, hence the token pattern.
 type ids struct {
-	kind  string
-	seen  map[string]string // id → path of first use
-	token *regexp.Regexp
+	kind string
+	seen map[string]string // id → path of first use
 }
 
 func (v *validator) newIDs(kind string) *ids {
-	return &ids{kind: kind, seen: map[string]string{}, token: regexp.MustCompile(`^[A-Za-z0-9_-]+$`)}
+	return &ids{kind: kind, seen: map[string]string{}}
+}
+
+// isToken reports whether id matches ^[A-Za-z0-9_-]+$ (a loop, not a
+// regexp: it runs for every person and node).
+func isToken(id string) bool {
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return id != ""
 }
 
 // checkID reports a missing, malformed or repeated id.
@@ -61,7 +67,7 @@ func (v *validator) checkID(s *ids, path, id string) {
 	case id == "":
 		v.errorf(path, "%s id is missing", s.kind)
 		return
-	case !s.token.MatchString(id):
+	case !isToken(id):
 		v.errorf(path, "%s id %q may only contain letters, digits, _ and - (ids are used in NATS subjects and URLs)", s.kind, id)
 	}
 	if first, dup := s.seen[id]; dup {

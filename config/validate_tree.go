@@ -2,8 +2,9 @@ package config
 
 import (
 	"fmt"
-	"slices"
 	"sort"
+	"strconv"
+	"strings"
 )
 
 func (v *validator) callTrees() {
@@ -143,38 +144,44 @@ func (v *validator) readiness() {
 	}
 }
 
-// nodePaths returns every node of a tree with its YAML path.
-func (v *validator) nodePaths(tree *CallTree) map[*Node]string {
+// nodePath returns the YAML path of a node of a tree.
+func (v *validator) nodePath(tree *CallTree, target *Node) string {
 	prefix := "call_trees[?]"
 	for i := range v.c.CallTrees {
 		if &v.c.CallTrees[i] == tree {
 			prefix = fmt.Sprintf("call_trees[%d]", i)
 		}
 	}
-	paths := map[*Node]string{}
-	var walk func(path string, nodes []Node)
-	walk = func(path string, nodes []Node) {
+	var walk func(path string, nodes []Node) string
+	walk = func(path string, nodes []Node) string {
 		for i := range nodes {
 			p := fmt.Sprintf("%s[%d]", path, i)
-			paths[&nodes[i]] = p
-			walk(p+".children", nodes[i].Children)
+			if &nodes[i] == target {
+				return p
+			}
+			if found := walk(p+".children", nodes[i].Children); found != "" {
+				return found
+			}
 		}
+		return ""
 	}
-	walk(prefix+".nodes", tree.Nodes)
-	return paths
+	return walk(prefix+".nodes", tree.Nodes)
 }
+
+// maxDeputyWarnings is how many nodes of one call tree and function get a
+// "no deputy" warning each; beyond that they are folded into one warning,
+// so a generated 100,000-person file does not print 100,000 of them.
+const maxDeputyWarnings = 3
 
 func (v *validator) coverage(tree *CallTree, f string, need int, path string) {
 	var nodes []*Node
-	var people []string
-	paths := v.nodePaths(tree)
+	people := map[string]bool{}
 	tree.Walk(func(n, _ *Node) {
 		if n.Function == f {
 			nodes = append(nodes, n)
-			for _, id := range append([]string{n.Person}, n.Deputies...) {
-				if !slices.Contains(people, id) {
-					people = append(people, id)
-				}
+			people[n.Person] = true
+			for _, id := range n.Deputies {
+				people[id] = true
 			}
 		}
 	})
@@ -186,10 +193,10 @@ func (v *validator) coverage(tree *CallTree, f string, need int, path string) {
 		v.errorf(path, "%d people required but call tree %q names only %d for function %q; readiness could never be reached", need, tree.ID, len(people), f)
 	}
 	bySMS := false
+	var alone []*Node // nodes without deputy
 	for _, n := range nodes {
 		if len(n.Deputies) == 0 {
-			// Reported at the node, where the deputy belongs.
-			v.warnf(paths[n]+".deputies", "required function %q has no deputy (person %q); BSI 200-4 asks for at least one deputy per role", f, n.Person)
+			alone = append(alone, n)
 		}
 		sms, _, console := channelsOf(v.c.PolicyFor(tree, n))
 		if console {
@@ -198,11 +205,27 @@ func (v *validator) coverage(tree *CallTree, f string, need int, path string) {
 		if !sms {
 			continue
 		}
-		for _, id := range append([]string{n.Person}, n.Deputies...) {
+		if pe, ok := v.c.Person(n.Person); ok && pe.Mobile != "" {
+			bySMS = true
+		}
+		for _, id := range n.Deputies {
 			if pe, ok := v.c.Person(id); ok && pe.Mobile != "" {
 				bySMS = true
 			}
 		}
+	}
+	// Reported at the node, where the deputy belongs.
+	if len(alone) <= maxDeputyWarnings {
+		for _, n := range alone {
+			v.warnf(v.nodePath(tree, n)+".deputies", "required function %q has no deputy (person %q); BSI 200-4 asks for at least one deputy per role", f, n.Person)
+		}
+	} else {
+		names := make([]string, maxDeputyWarnings)
+		for i, n := range alone[:maxDeputyWarnings] {
+			names[i] = strconv.Quote(n.Person)
+		}
+		v.warnf(v.nodePath(tree, alone[0])+".deputies", "required function %q has no deputy at %d nodes of call tree %q (people %s and %d more); BSI 200-4 asks for at least one deputy per role",
+			f, len(alone), tree.ID, strings.Join(names, ", "), len(alone)-maxDeputyWarnings)
 	}
 	if !bySMS {
 		v.warnf(path, "function %q can only be reached by email (no mobile numbers or no SMS steps in call tree %q); email is too slow for a night-time alert", f, tree.ID)

@@ -1,0 +1,396 @@
+package config
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// fastParse parses the plain subset of YAML that configuration files are
+// written in (block mappings and sequences, one-line flow collections,
+// plain and simple quoted scalars, comments) about ten times faster than
+// yaml.v3, straight into compact nodes. It returns false for anything
+// outside that subset (anchors, tags, block scalars, escapes, multi-line
+// scalars, empty values, tabs, CR, document markers, …) and for every
+// syntax error; the caller then parses with yaml.v3, so messages and
+// semantics stay yaml.v3's. TestFastParseMatchesYAML checks that whatever
+// fastParse accepts, yaml.v3 parses to the same tree.
+func fastParse(data []byte) (*node, bool) {
+	// Lines of printable UTF-8 only: no tabs, CR, BOM or control characters,
+	// whose handling is yaml.v3's.
+	if len(data) == 0 {
+		return nil, false
+	}
+	for rest := string(data); rest != ""; {
+		l, after, _ := strings.Cut(rest, "\n")
+		if !printable(l) {
+			return nil, false
+		}
+		rest = after
+	}
+	p := &fastParser{src: string(data), line: 1, override: -1, tags: map[string]nodeTag{}}
+	ind, ok := p.skipBlank()
+	if !ok {
+		return nil, false
+	}
+	n := p.block(ind)
+	if p.bad {
+		return nil, false
+	}
+	if _, more := p.skipBlank(); more {
+		return nil, false
+	}
+	return n, true
+}
+
+type fastParser struct {
+	src      string
+	pos      int // start of the current line
+	line     int // its 1-based number
+	override int // indent of the current line when it continues after "- ", else -1
+	bad      bool
+	a        arena
+	stack    []*node // children being collected, shared by all levels
+	tags     map[string]nodeTag
+}
+
+func (p *fastParser) fail() *node {
+	p.bad = true
+	return nil
+}
+
+// eol returns the end of the current line (excluding the newline).
+func (p *fastParser) eol() int {
+	if i := strings.IndexByte(p.src[p.pos:], '\n'); i >= 0 {
+		return p.pos + i
+	}
+	return len(p.src)
+}
+
+func (p *fastParser) advance() {
+	e := p.eol()
+	if e < len(p.src) {
+		e++
+	}
+	p.pos = e
+	p.line++
+	p.override = -1
+}
+
+// skipBlank moves to the next line with content and returns its indent;
+// false at the end of the input. Document markers and directives are
+// declined.
+func (p *fastParser) skipBlank() (int, bool) {
+	if p.override >= 0 {
+		return p.override, true
+	}
+	for p.pos < len(p.src) {
+		l := p.src[p.pos:p.eol()]
+		t := strings.TrimLeft(l, " ")
+		if t == "" || t[0] == '#' {
+			p.advance()
+			continue
+		}
+		if strings.HasPrefix(l, "---") || strings.HasPrefix(l, "...") || l[0] == '%' {
+			p.bad = true
+			return 0, false
+		}
+		return len(l) - len(t), true
+	}
+	return 0, false
+}
+
+// content returns the current line from column ind.
+func (p *fastParser) content(ind int) string { return p.src[p.pos+ind : p.eol()] }
+
+func isSeqEntry(s string) bool { return s == "-" || strings.HasPrefix(s, "- ") }
+
+func (p *fastParser) collection(kind nodeKind, line, base int) *node {
+	n := p.a.node()
+	n.kind, n.line = kind, int32(line)
+	n.content = p.a.children(p.stack[base:])
+	p.stack = p.stack[:base]
+	return n
+}
+
+func (p *fastParser) block(ind int) *node {
+	if isSeqEntry(p.content(ind)) {
+		return p.sequence(ind)
+	}
+	return p.mapping(ind)
+}
+
+func (p *fastParser) mapping(ind int) *node {
+	line, base := p.line, len(p.stack)
+	for !p.bad {
+		i, ok := p.skipBlank()
+		if !ok || i < ind {
+			break
+		}
+		if i > ind {
+			return p.fail()
+		}
+		c := p.content(ind)
+		k := keyLen(c)
+		if k == 0 || k == len(c) || c[k] != ':' || (k+1 < len(c) && c[k+1] != ' ') {
+			return p.fail()
+		}
+		key := p.scalar(c[:k], true)
+		rest := strings.TrimLeft(c[k+1:], " ")
+		var val *node
+		if rest == "" || rest[0] == '#' {
+			// The value is the block on the following lines; an empty
+			// value (null) is left to yaml.v3, whose line for it differs.
+			p.advance()
+			j, ok := p.skipBlank()
+			switch {
+			case ok && j > ind:
+				val = p.block(j)
+			case ok && j == ind && isSeqEntry(p.content(ind)):
+				val = p.sequence(ind)
+			default:
+				return p.fail()
+			}
+		} else {
+			val = p.inline(rest)
+			p.advance()
+		}
+		p.stack = append(p.stack, key, val)
+	}
+	if p.bad {
+		return nil
+	}
+	return p.collection(mappingNode, line, base)
+}
+
+func (p *fastParser) sequence(ind int) *node {
+	line, base := p.line, len(p.stack)
+	for !p.bad {
+		i, ok := p.skipBlank()
+		if !ok || i < ind {
+			break
+		}
+		if i > ind {
+			return p.fail()
+		}
+		c := p.content(ind)
+		if !isSeqEntry(c) {
+			break
+		}
+		rest := strings.TrimLeft(c[1:], " ")
+		col := ind + len(c) - len(rest)
+		var item *node
+		switch {
+		case rest == "" || rest[0] == '#':
+			p.advance()
+			j, ok := p.skipBlank()
+			if !ok || j <= ind {
+				return p.fail() // empty item: left to yaml.v3
+			}
+			item = p.block(j)
+		case isSeqEntry(rest):
+			return p.fail()
+		case keyLen(rest) > 0 && keyLen(rest) < len(rest) && rest[keyLen(rest)] == ':' &&
+			(keyLen(rest)+1 == len(rest) || rest[keyLen(rest)+1] == ' '):
+			// "- key: value" opens a mapping indented to the key.
+			p.override = col
+			item = p.mapping(col)
+		default:
+			item = p.inline(rest)
+			p.advance()
+		}
+		p.stack = append(p.stack, item)
+	}
+	if p.bad {
+		return nil
+	}
+	return p.collection(sequenceNode, line, base)
+}
+
+// keyLen returns the length of the plain key at the start of s.
+func keyLen(s string) int {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return i
+		}
+	}
+	return len(s)
+}
+
+// inline parses the value written after "key: " or "- " up to the end of
+// the line, which may only hold a comment after it.
+func (p *fastParser) inline(s string) *node {
+	var n *node
+	var rest string
+	switch s[0] {
+	case '{', '[', '"', '\'':
+		n, rest = p.flowValue(s)
+	default:
+		end := len(s)
+		if i := strings.Index(s, " #"); i >= 0 {
+			end = i
+		}
+		v := strings.TrimRight(s[:end], " ")
+		if !plainOK(v, false) {
+			return p.fail()
+		}
+		n, rest = p.scalar(v, true), s[end:]
+	}
+	if p.bad {
+		return nil
+	}
+	if rest = strings.TrimLeft(rest, " "); rest != "" && rest[0] != '#' {
+		return p.fail()
+	}
+	if rest != "" && len(rest) < len(s) && rest[0] == '#' && s[len(s)-len(rest)-1] != ' ' {
+		return p.fail() // "x#y" style comments are yaml.v3's business
+	}
+	return n
+}
+
+// flowValue parses a flow collection, a quoted scalar or, inside a flow
+// collection, a plain scalar at the start of s, and returns what follows.
+func (p *fastParser) flowValue(s string) (*node, string) {
+	if s == "" {
+		return p.fail(), ""
+	}
+	switch s[0] {
+	case '{', '[':
+		closer, kind := byte('}'), mappingNode
+		if s[0] == '[' {
+			closer, kind = ']', sequenceNode
+		}
+		line, base := p.line, len(p.stack)
+		s = strings.TrimLeft(s[1:], " ")
+		if s != "" && s[0] == closer {
+			return p.collection(kind, line, base), s[1:]
+		}
+		for !p.bad {
+			if kind == mappingNode {
+				k := keyLen(s)
+				if k == 0 || k+1 >= len(s) || s[k] != ':' || s[k+1] != ' ' {
+					return p.fail(), ""
+				}
+				p.stack = append(p.stack, p.scalar(s[:k], true))
+				s = strings.TrimLeft(s[k+1:], " ")
+			}
+			var v *node
+			v, s = p.flowValue(s)
+			if p.bad {
+				return nil, ""
+			}
+			p.stack = append(p.stack, v)
+			s = strings.TrimLeft(s, " ")
+			switch {
+			case s == "":
+				return p.fail(), "" // flow collections spanning lines go to yaml.v3
+			case s[0] == closer:
+				return p.collection(kind, line, base), s[1:]
+			case s[0] == ',':
+				s = strings.TrimLeft(s[1:], " ")
+				if s == "" || s[0] == closer || s[0] == ',' {
+					return p.fail(), ""
+				}
+			default:
+				return p.fail(), ""
+			}
+		}
+		return nil, ""
+	case '"', '\'':
+		q := s[0]
+		end := strings.IndexByte(s[1:], q)
+		if end < 0 {
+			return p.fail(), ""
+		}
+		v := s[1 : 1+end]
+		after := s[2+end:]
+		if strings.IndexByte(v, '\\') >= 0 || (q == '\'' && strings.HasPrefix(after, "'")) || !printable(v) {
+			return p.fail(), ""
+		}
+		if after != "" && after[0] != ' ' && after[0] != ',' && after[0] != '}' && after[0] != ']' {
+			return p.fail(), ""
+		}
+		n := p.a.node()
+		n.kind, n.line, n.value, n.tag = scalarNode, int32(p.line), v, tagOther
+		return n, after
+	}
+	end := strings.IndexAny(s, ",]}")
+	if end < 0 {
+		end = len(s)
+	}
+	v := strings.TrimRight(s[:end], " ")
+	if !plainOK(v, true) {
+		return p.fail(), ""
+	}
+	return p.scalar(v, true), s[end:]
+}
+
+// scalar makes a plain scalar node.
+func (p *fastParser) scalar(v string, plain bool) *node {
+	n := p.a.node()
+	n.kind, n.line, n.value = scalarNode, int32(p.line), v
+	if plain && v != "" && strings.IndexByte("+-0123456789yYnNtTfFoO~<.", v[0]) >= 0 {
+		// Only these first characters can make yaml.v3 resolve a plain
+		// scalar to something other than a string.
+		t, ok := p.tags[v]
+		if !ok {
+			t = plainTag(v)
+			p.tags[v] = t
+		}
+		n.tag = t
+	}
+	return n
+}
+
+// plainOK reports whether v is a plain scalar that yaml.v3 reads as the
+// same text in block (or, with flow, in flow) context. It is deliberately
+// stricter than YAML.
+func plainOK(v string, flow bool) bool {
+	if v == "" {
+		return false
+	}
+	c := v[0]
+	switch {
+	case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c >= 0x80:
+	case (c == '-' || c == '+') && len(v) > 1 && v[1] >= '0' && v[1] <= '9':
+	default:
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c >= 0x80:
+		case c == ' ' || c == '_' || c == '-' || c == '.' || c == '/' || c == '+' || c == '@' || c == '(' || c == ')' || c == '=' || c == ';':
+		case c == ':' && !flow:
+			if i+1 == len(v) || v[i+1] == ' ' {
+				return false
+			}
+		case c == ',' && !flow:
+		default:
+			return false
+		}
+	}
+	return printable(v)
+}
+
+// printable reports whether s is valid UTF-8 made of characters yaml.v3
+// takes as they are (no line or paragraph separators, no BOM).
+func printable(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < 0x80 {
+			if c < 0x20 || c == 0x7f {
+				return false
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError || r == 0x85 || r == 0x2028 || r == 0x2029 || r == 0xFEFF || !unicode.IsPrint(r) {
+			return false
+		}
+		i += size
+	}
+	return true
+}
