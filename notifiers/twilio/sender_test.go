@@ -423,3 +423,37 @@ func TestMaskNumber(t *testing.T) {
 		}
 	}
 }
+
+// With an HTTPClient of its own (whose Timeout gives every request a
+// context), the caller's context must still reach the request: cancelling
+// it ends a call the server never answers.
+func TestSenderOwnHTTPClientHonoursCallerContext(t *testing.T) {
+	arrived := make(chan struct{})
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	url := handlerServer(t, func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		close(arrived)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	})
+	s, err := twilio.New(twilio.Options{
+		AccountSID: twiliotest.DefaultAccountSID, AuthToken: twiliotest.DefaultAuthToken,
+		From: testFrom, APIURL: url, Timeout: time.Hour,
+		HTTPClient: &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone(), Timeout: time.Hour},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-arrived
+		cancel()
+	}()
+	r, err := s.Notify(ctx, msg("n", "+4915112345234", "x"))
+	if err != nil || r.State != notifiers.StateUnknown {
+		t.Fatalf("got %+v, %v; want unknown (sent, then abandoned)", r, err)
+	}
+}

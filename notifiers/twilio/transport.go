@@ -47,13 +47,19 @@ type call struct {
 }
 
 func (c *call) RoundTrip(req *http.Request) (*http.Response, error) {
-	// Merge the client's per-request context (its Timeout) with the call's.
-	ctx, cancel := context.WithCancelCause(req.Context())
-	stop := context.AfterFunc(c.ctx, func() { cancel(context.Cause(c.ctx)) })
-	defer func() {
-		stop()
-		cancel(nil)
-	}()
+	ctx := c.ctx
+	if req.Context().Done() != nil {
+		// Merge the client's per-request context (its Timeout) with the
+		// call's; twilio-go's own requests carry none, so the common case
+		// skips the extra context and its AfterFunc.
+		merged, cancel := context.WithCancelCause(req.Context())
+		stop := context.AfterFunc(c.ctx, func() { cancel(context.Cause(c.ctx)) })
+		defer func() {
+			stop()
+			cancel(nil)
+		}()
+		ctx = merged
+	}
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{
 		WroteRequest: func(i httptrace.WroteRequestInfo) {
 			if i.Err == nil {
@@ -76,7 +82,7 @@ func (c *call) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
+	body, err := readBody(resp)
 	resp.Body.Close()
 	if err != nil {
 		return nil, fmt.Errorf("reading response: %w", err)
@@ -87,6 +93,19 @@ func (c *call) RoundTrip(req *http.Request) (*http.Response, error) {
 	c.retryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	c.mu.Unlock()
 	return resp, nil
+}
+
+// readBody reads at most maxResponse bytes, in one allocation when the
+// length is announced (io.ReadAll grows from 512 bytes).
+func readBody(resp *http.Response) ([]byte, error) {
+	if n := resp.ContentLength; n > 0 && n <= maxResponse {
+		body := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, body); err != nil {
+			return nil, err
+		}
+		return body, nil
+	}
+	return io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 }
 
 // observed returns what the transport saw.
