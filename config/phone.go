@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -18,11 +19,31 @@ import (
 // as PERSONAL_NUMBER; they are accepted explicitly so configurations for
 // Twilio test credentials load.
 func normaliseMobile(raw, region string) (string, error) {
-	n, err := phonenumbers.Parse(raw, region)
-	if err != nil {
-		return "", fmt.Errorf("%q is not a phone number: %w", raw, err)
+	return newMobileNormaliser().normalise(raw, region)
+}
+
+// mobileNormaliser normalises many numbers; it holds what the fast path needs.
+type mobileNormaliser struct {
+	// prefixes are each country code's anchored national-prefix-for-parsing
+	// pattern (nil: none). Missing entirely: every number takes the slow path.
+	prefixes map[int]*regexp.Regexp
+}
+
+func (m *mobileNormaliser) normalise(raw, region string) (string, error) {
+	n, e164, ok := m.parseE164(raw)
+	return checkMobile(raw, region, n, e164, ok)
+}
+
+// checkMobile finishes a normalisation: it parses raw the slow way unless
+// the fast path succeeded (n, e164, ok), then checks the number type.
+func checkMobile(raw, region string, n *phonenumbers.PhoneNumber, e164 string, ok bool) (string, error) {
+	if !ok {
+		var err error
+		if n, err = phonenumbers.Parse(raw, region); err != nil {
+			return "", fmt.Errorf("%q is not a phone number: %w", raw, err)
+		}
+		e164 = phonenumbers.Format(n, phonenumbers.E164)
 	}
-	e164 := phonenumbers.Format(n, phonenumbers.E164)
 	if isTwilioTestNumber(e164) {
 		return e164, nil
 	}
@@ -91,6 +112,7 @@ type normalisedMobile struct {
 // normaliseAll parses every mobile number on all cores: phone number
 // parsing dominates loading a large configuration (100,000 people).
 func normaliseAll(people []Person, region string) []normalisedMobile {
+	m := newMobileNormaliser()
 	out := make([]normalisedMobile, len(people))
 	workers := min(runtime.GOMAXPROCS(0), max(1, len(people)/1000))
 	var wg sync.WaitGroup
@@ -98,7 +120,7 @@ func normaliseAll(people []Person, region string) []normalisedMobile {
 		wg.Go(func() {
 			for i := w; i < len(people); i += workers {
 				if people[i].Mobile != "" {
-					out[i].e164, out[i].err = normaliseMobile(people[i].Mobile, region)
+					out[i].e164, out[i].err = m.normalise(people[i].Mobile, region)
 				}
 			}
 		})
