@@ -56,7 +56,7 @@ func atoiDigits(s string) int {
 func newMobileNormaliser() *mobileNormaliser {
 	mc, err := phonenumbers.MetadataCollection()
 	if err != nil {
-		return &mobileNormaliser{} // every number then takes the slow path
+		return &mobileNormaliser{types: newNumberTypes()} // every number then takes the slow path
 	}
 	// Several regions share a code (+1, +7): any of their patterns sends a
 	// number the slow way.
@@ -82,7 +82,7 @@ func newMobileNormaliser() *mobileNormaliser {
 			out[cc] = re
 		}
 	}
-	return &mobileNormaliser{prefixes: out}
+	return &mobileNormaliser{prefixes: out, types: newNumberTypes()}
 }
 
 func (m *mobileNormaliser) nationalPrefixMatches(cc int, national string) bool {

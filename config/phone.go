@@ -27,16 +27,18 @@ type mobileNormaliser struct {
 	// prefixes are each country code's anchored national-prefix-for-parsing
 	// pattern (nil: none). Missing entirely: every number takes the slow path.
 	prefixes map[int]*regexp.Regexp
+	types    *numberTypes
 }
 
 func (m *mobileNormaliser) normalise(raw, region string) (string, error) {
 	n, e164, ok := m.parseE164(raw)
-	return checkMobile(raw, region, n, e164, ok)
+	return checkMobile(raw, region, n, e164, ok, m.types.numberType)
 }
 
 // checkMobile finishes a normalisation: it parses raw the slow way unless
 // the fast path succeeded (n, e164, ok), then checks the number type.
-func checkMobile(raw, region string, n *phonenumbers.PhoneNumber, e164 string, ok bool) (string, error) {
+func checkMobile(raw, region string, n *phonenumbers.PhoneNumber, e164 string, ok bool,
+	numberType func(*phonenumbers.PhoneNumber) phonenumbers.PhoneNumberType) (string, error) {
 	if !ok {
 		var err error
 		if n, err = phonenumbers.Parse(raw, region); err != nil {
@@ -50,7 +52,7 @@ func checkMobile(raw, region string, n *phonenumbers.PhoneNumber, e164 string, o
 	// GetNumberType is UNKNOWN exactly when IsValidNumber is false (both
 	// match the number against its region's patterns; checked in
 	// TestNumberTypeImpliesValidity): calling only it halves the cost.
-	switch t := phonenumbers.GetNumberType(n); t {
+	switch t := numberType(n); t {
 	case phonenumbers.UNKNOWN:
 		return "", fmt.Errorf("%q is not a valid phone number", raw)
 	case phonenumbers.MOBILE, phonenumbers.FIXED_LINE_OR_MOBILE:
