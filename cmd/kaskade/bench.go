@@ -50,6 +50,7 @@ type benchOptions struct {
 	ProfileDir    string
 	Phases        string
 	Callbacks     bool
+	MemoryLimit   string // GOMEMLIMIT of an extra restart ("" = none)
 }
 
 func (o benchOptions) phase(name string) bool {
@@ -77,6 +78,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.DurationVar(&o.ReplyDuration, "duration", 60*time.Second, "how long replies are sent")
 	fs.StringVar(&o.Dir, "dir", "", "working directory (default: a temporary directory, removed afterwards)")
 	fs.StringVar(&o.ProfileDir, "profile-dir", "", "write CPU and heap profiles of the hot phases here")
+	fs.StringVar(&o.MemoryLimit, "restart-memory-limit", "auto", "also restart with this GOMEMLIMIT (auto: 95 % of 2 KiB per recipient; off: don't)")
 	fs.StringVar(&o.Phases, "phases", "all", "comma-separated: baseline,fanout,first,replies,restart,realistic")
 	fs.BoolVar(&o.Callbacks, "callbacks", false, "let the fake post status callbacks to Kaskade during the run (default: swallowed, counted)")
 	if err := fs.Parse(args); err != nil {
@@ -85,6 +87,13 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *quick {
 		o.Recipients, o.RealRecip, o.FirstRuns = 2_000, 1_000, 10
 		o.ReplyRate, o.ReplyDuration = 200, 5*time.Second
+	}
+	switch o.MemoryLimit {
+	case "off":
+		o.MemoryLimit = ""
+	case "auto":
+		// The target's budget with room for what the runtime keeps outside the heap.
+		o.MemoryLimit = fmt.Sprintf("%dMiB", max(64, o.Recipients*2*95/100/1024))
 	}
 	if o.PerOrg <= 0 || o.Recipients < o.PerOrg {
 		return usageError{"--recipients must be at least --per-org"}
@@ -238,11 +247,14 @@ func (b *bench) run(ctx context.Context) error {
 		s = nil
 	}
 	if b.o.phase("restart") && needServer {
-		if err := b.restart(ctx, cfgPath, dataDir, "after a crash", true); err != nil {
-			return err
+		runs := []struct{ label, memLimit string }{{"after a crash", ""}, {"after a clean stop", ""}}
+		if b.o.MemoryLimit != "" {
+			runs = append(runs, struct{ label, memLimit string }{"after a clean stop", b.o.MemoryLimit})
 		}
-		if err := b.restart(ctx, cfgPath, dataDir, "after a clean stop", false); err != nil {
-			return err
+		for _, r := range runs {
+			if err := b.restart(ctx, cfgPath, dataDir, r.label, r.memLimit); err != nil {
+				return err
+			}
 		}
 	}
 	if b.o.phase("realistic") {
@@ -771,8 +783,12 @@ func restartSummary(logPath string) string {
 }
 
 // restart times `kaskade serve` on the data directory until /readyz, as a
-// subprocess, and reports its peak RSS when measureRSS.
-func (b *bench) restart(ctx context.Context, cfgPath, dataDir, label string, measureRSS bool) error {
+// subprocess (with GOMEMLIMIT=memLimit unless empty), and reports its peak RSS.
+func (b *bench) restart(ctx context.Context, cfgPath, dataDir, label, memLimit string) error {
+	profile := b.o.ProfileDir != "" && label == "after a clean stop" && memLimit == ""
+	if memLimit != "" {
+		label += ", GOMEMLIMIT=" + memLimit
+	}
 	exe, err := os.Executable()
 	if err != nil {
 		return err
@@ -791,6 +807,9 @@ func (b *bench) restart(ctx context.Context, cfgPath, dataDir, label string, mea
 	cmd := exec.CommandContext(ctx, exe, "serve", "--config", cfgPath, "--data", dataDir, "--http", addr,
 		"--nats-listen", "off", "--instance", "bench-restart", "--log-format", "json")
 	cmd.Env = append(os.Environ(), benchTokenEnv+"="+b.fake.AuthToken())
+	if memLimit != "" {
+		cmd.Env = append(cmd.Env, "GOMEMLIMIT="+memLimit)
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -815,16 +834,14 @@ func (b *bench) restart(ctx context.Context, cfgPath, dataDir, label string, mea
 	}
 	pid := strconv.Itoa(cmd.Process.Pid)
 	b.record(fmt.Sprintf("restart %s, %d-recipient activation → /readyz 200", label, b.o.Recipients), took.Round(time.Millisecond).String(), "< 2 s", ptr(took < 2*time.Second))
-	if measureRSS {
-		time.Sleep(1500 * time.Millisecond) // let the dispatcher, the board and an idle snapshot settle
-		hwm := procStatus(pid, "VmHWM")
-		b.record(fmt.Sprintf("peak RSS of the restarted server / tracked recipient (%d)", b.o.Recipients),
-			fmt.Sprintf("%s (%.0f MiB)", perRecipient(hwm, b.o.Recipients), float64(hwm)/1024), "≤ 2 KiB", ptr(float64(hwm)/float64(b.o.Recipients) <= 2))
-	}
+	time.Sleep(1500 * time.Millisecond) // let the dispatcher, the board and an idle snapshot settle
+	hwm := procStatus(pid, "VmHWM")
+	b.record(fmt.Sprintf("… peak RSS / tracked recipient (%d)", b.o.Recipients),
+		fmt.Sprintf("%s (%.0f MiB)", perRecipient(hwm, b.o.Recipients), float64(hwm)/1024), "≤ 2 KiB", ptr(float64(hwm)/float64(b.o.Recipients) <= 2))
 	_ = cmd.Process.Signal(syscall.SIGTERM)
 	_ = cmd.Wait()
 	b.printf("  (%s: %s)\n", label, restartSummary(logf.Name()))
-	if b.o.ProfileDir != "" && !measureRSS {
+	if profile {
 		// The same restart in-process, profiled: where the seconds go.
 		stop := b.profile("restart")
 		start := time.Now()
