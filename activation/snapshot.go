@@ -18,7 +18,7 @@ var snapshotMagic = []byte("KSNAP")
 
 // Snapshot encodes the state. The core must not change meanwhile.
 func (c *Core) Snapshot() []byte {
-	w := &snapWriter{buf: make([]byte, 0, 1<<20), strs: map[string]uint64{}}
+	w := &snapWriter{buf: make([]byte, 0, c.sizeHint)}
 	w.buf = append(w.buf, snapshotMagic...)
 	w.uint(snapshotVersion)
 	w.uint(c.inputs.low)
@@ -40,6 +40,7 @@ func (c *Core) Snapshot() []byte {
 		w.int(t.tier)
 		w.uint(uint64(t.kind))
 	}
+	c.sizeHint = len(w.buf) + len(w.buf)/8 // the next one is likely a little larger
 	return w.buf
 }
 
@@ -310,7 +311,7 @@ func decodeOrg(r *snapReader) *orgState {
 }
 
 func encodeNotification(w *snapWriter, n Notification) {
-	w.unique(n.ID)
+	w.str(n.ID)
 	for _, s := range []string{n.Person, n.Channel, string(n.Purpose), n.Org, n.Function, n.Text} {
 		w.str(s)
 	}
@@ -320,7 +321,7 @@ func encodeNotification(w *snapWriter, n Notification) {
 }
 
 func decodeNotification(r *snapReader) Notification {
-	n := Notification{ID: r.unique(), Person: r.str(), Channel: r.str(), Purpose: notifiers.Purpose(r.str()),
+	n := Notification{ID: r.str(), Person: r.str(), Channel: r.str(), Purpose: notifiers.Purpose(r.str()),
 		Org: r.str(), Function: r.str(), Text: r.str()}
 	n.Node, n.Tier, n.Step = r.int(), r.int(), r.int()
 	return n
