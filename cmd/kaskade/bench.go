@@ -247,13 +247,25 @@ func (b *bench) run(ctx context.Context) error {
 		s = nil
 	}
 	if b.o.phase("restart") && needServer {
-		runs := []struct{ label, memLimit string }{{"after a crash", ""}, {"after a clean stop", ""}}
-		if b.o.MemoryLimit != "" {
-			runs = append(runs, struct{ label, memLimit string }{"after a clean stop", b.o.MemoryLimit})
+		// Each variant starts from the same crashed data directory; the
+		// first restart's clean stop leaves the "clean" one behind.
+		crashed := dataDir + ".crashed"
+		if err := os.CopyFS(crashed, os.DirFS(dataDir)); err != nil {
+			return fmt.Errorf("restart: keep the crashed data: %w", err)
 		}
-		for _, r := range runs {
-			if err := b.restart(ctx, cfgPath, dataDir, r.label, r.memLimit); err != nil {
-				return err
+		limits := []string{""}
+		if b.o.MemoryLimit != "" {
+			limits = append(limits, b.o.MemoryLimit)
+		}
+		for _, label := range []string{"after a crash", "after a clean stop"} {
+			for i, limit := range limits {
+				dir := dataDir
+				if label == "after a crash" && i > 0 {
+					dir = crashed
+				}
+				if err := b.restart(ctx, cfgPath, dir, label, limit); err != nil {
+					return err
+				}
 			}
 		}
 	}

@@ -57,7 +57,10 @@ func TestCrashHarness(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.args = []string{"serve", "--config", cfg, "--data", filepath.Join(dir, "data"), "--http", fmt.Sprintf("127.0.0.1:%d", httpPort),
-		"--nats-listen", fmt.Sprintf("127.0.0.1:%d", natsPort), "--public-url", h.base, "--log-format", "json"}
+		"--nats-listen", fmt.Sprintf("127.0.0.1:%d", natsPort), "--public-url", h.base, "--log-format", "json",
+		// Frequent snapshots: most restarts restore one and replay a tail,
+		// so the kills also hit snapshots being taken and stored.
+		"--snapshot-every", "300"}
 	h.bin, h.env = bin, append(os.Environ(), "KASKADE_TEST_TWILIO_TOKEN="+h.fake.AuthToken())
 	h.logPath = filepath.Join(dir, "serve.log")
 	h.start()
@@ -418,6 +421,12 @@ func (h *harness) verify(events []activation.Event, wait time.Duration) {
 		h.restarts[len(h.restarts)/2].Round(time.Millisecond), h.restarts[len(h.restarts)-1].Round(time.Millisecond))
 	if len(h.acked) == 0 || nodes == 0 {
 		t.Fatal("the harness exercised nothing")
+	}
+	serveLog, _ := os.ReadFile(h.logPath)
+	restored := strings.Count(string(serveLog), `"msg":"snapshot restored"`)
+	t.Logf("restarts that restored a snapshot: %d of %d", restored, len(h.restarts))
+	if restored == 0 {
+		t.Error("no restart restored a snapshot: the harness did not exercise them")
 	}
 }
 

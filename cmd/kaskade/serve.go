@@ -48,6 +48,9 @@ type serveOptions struct {
 	// SimulateMix and SimulateDelay shape the simulated answers.
 	SimulateMix, SimulateDelay string
 	PublicURL                  string // overrides server.public_url
+	// SnapshotEvery is how many events make the engine snapshot its state
+	// (0: the engine's default; negative: never).
+	SnapshotEvery int
 
 	// For tests: extra notifiers by channel (replacing configured ones), a
 	// logger and a clock.
@@ -67,6 +70,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.HTTPAddr, "http", "127.0.0.1:8080", "HTTP listen address")
 	fs.StringVar(&o.NATSListen, "nats-listen", "127.0.0.1:4222", "embedded NATS client address, or off")
 	fs.StringVar(&o.NATSURL, "nats-url", "", "use this external NATS (cluster) instead of the embedded server")
+	fs.IntVar(&o.SnapshotEvery, "snapshot-every", 0, "events between engine snapshots, which bound a restart's replay (default 200000; -1: none)")
 	fs.IntVar(&o.Replicas, "replicas", 0, "JetStream replicas for streams and buckets (default 1 embedded, 3 with --nats-url)")
 	fs.StringVar(&o.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&o.Instance, "instance", "", "instance name (default: host name and pid)")
@@ -174,7 +178,7 @@ func startServer(parent context.Context, o serveOptions) (_ *server, err error) 
 		}
 	}
 	s.Engine = engine.New(engine.Options{Layout: s.Layout, JS: s.JS, Logger: log.With("component", "engine"),
-		Metrics: metrics, Directory: directory{cfg}, Elector: elector, Now: o.Now})
+		Metrics: metrics, Directory: directory{cfg}, Elector: elector, Now: o.Now, SnapshotEvery: o.SnapshotEvery})
 	intake, err := alerting.New(ctx, alerting.Options{Config: cfg, JS: s.JS, Layout: s.Layout, Logger: log.With("component", "intake")})
 	if err != nil {
 		return nil, err
