@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/kaskade-bcm/kaskade/config"
@@ -57,7 +59,8 @@ func configCmd(args []string, stdout, stderr io.Writer) int {
 func segmentWarnings(cfg *config.Config) []string {
 	var out []string
 	for _, sc := range cfg.Scenarios {
-		for lang, tpl := range sc.Templates {
+		for _, lang := range slices.Sorted(maps.Keys(sc.Templates)) { // stable output
+			tpl := sc.Templates[lang]
 			if tpl.SMS == "" {
 				continue
 			}
