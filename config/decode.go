@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// decoder turns a node tree into Go values by walking the node and the
+// decoder turns a tree into Go values by walking the node and the
 // target type together. Doing this ourselves, rather than calling
 // yaml.Node.Decode on the whole document, is what lets the loader report
 // every unknown key, wrong type and bad duration with its line and YAML path
@@ -21,6 +21,7 @@ import (
 // tree again along that path only (see lineFinder), rather than recording
 // the lines of every node of a large file up front.
 type decoder struct {
+	t       *tree // the document being decoded
 	file    string
 	dir     string // base for relative secret files
 	env     func(string) string
@@ -77,14 +78,14 @@ func (p *path) String() string {
 	return s + "." + p.key
 }
 
-func (d *decoder) errorf(n *node, p *path, format string, args ...any) {
+func (d *decoder) errorf(n *tnode, p *path, format string, args ...any) {
 	if d.lines != nil {
 		return
 	}
 	*d.probs = append(*d.probs, Problem{File: d.file, Line: int(n.line), Path: p.String(), Severity: Error, Message: fmt.Sprintf(format, args...)})
 }
 
-func (d *decoder) warnf(n *node, p *path, format string, args ...any) {
+func (d *decoder) warnf(n *tnode, p *path, format string, args ...any) {
 	if d.lines != nil {
 		return
 	}
@@ -111,25 +112,25 @@ func (d *decoder) record(p *path, line int32, first bool) {
 	d.lines[s] = int(line)
 }
 
-func isNull(n *node) bool {
+func isNull(n *tnode) bool {
 	return n.kind == scalarNode && n.tag == tagNull
 }
 
-func kindName(n *node) string {
+func (d *decoder) kindName(n *tnode) string {
 	switch n.kind {
 	case mappingNode:
 		return "a mapping"
 	case sequenceNode:
 		return "a list"
 	case scalarNode:
-		return fmt.Sprintf("%q", n.value)
+		return fmt.Sprintf("%q", d.t.value(n))
 	}
 	return "something else"
 }
 
 // decode fills v (which must be settable) from n. p is n's YAML path.
-func (d *decoder) decode(p *path, n *node, v reflect.Value) {
-	n = n.deref()
+func (d *decoder) decode(p *path, n *tnode, v reflect.Value) {
+	n = d.t.deref(n)
 	if d.lines != nil {
 		d.record(p, n.line, true)
 		if n.kind == scalarNode && v.Type() != d.secType {
@@ -142,10 +143,10 @@ func (d *decoder) decode(p *path, n *node, v reflect.Value) {
 	switch t := v.Type(); {
 	case t == d.durType:
 		if n.kind != scalarNode {
-			d.errorf(n, p, "expected a duration such as 30m, got %s", kindName(n))
+			d.errorf(n, p, "expected a duration such as 30m, got %s", d.kindName(n))
 			return
 		}
-		dur, err := ParseDuration(n.value)
+		dur, err := ParseDuration(d.t.value(n))
 		if err != nil {
 			d.errorf(n, p, "%v", err)
 			return
@@ -171,47 +172,47 @@ func (d *decoder) decode(p *path, n *node, v reflect.Value) {
 		d.decodeStruct(p, n, v)
 	case reflect.Slice:
 		if n.kind != sequenceNode {
-			d.errorf(n, p, "expected a list, got %s", kindName(n))
+			d.errorf(n, p, "expected a list, got %s", d.kindName(n))
 			return
 		}
 		if d.lines != nil {
 			d.findItem(p, n, v.Type().Elem())
 			return
 		}
-		s := reflect.MakeSlice(v.Type(), len(n.content), len(n.content))
-		for i, item := range n.content {
-			d.decode(&path{parent: p, index: i, isItem: true}, item, s.Index(i))
+		s := reflect.MakeSlice(v.Type(), int(n.b), int(n.b))
+		for i := range n.b {
+			d.decode(&path{parent: p, index: int(i), isItem: true}, d.t.child(n, i), s.Index(int(i)))
 		}
 		v.Set(s)
 	case reflect.Map:
 		d.decodeMap(p, n, v)
 	case reflect.String:
 		if n.kind != scalarNode {
-			d.errorf(n, p, "expected a string, got %s", kindName(n))
+			d.errorf(n, p, "expected a string, got %s", d.kindName(n))
 			return
 		}
 		// Take the text as written: a number like 015100001234 must stay
 		// a string, not be reinterpreted as an integer. The copy lets the
 		// source text be freed.
-		v.SetString(strings.Clone(n.value))
+		v.SetString(strings.Clone(d.t.value(n)))
 	case reflect.Int, reflect.Int64, reflect.Int32:
-		i, err := strconv.ParseInt(n.value, 10, 64)
+		i, err := strconv.ParseInt(d.t.value(n), 10, 64)
 		if n.kind != scalarNode || err != nil || n.tag != tagInt {
-			d.errorf(n, p, "expected an integer, got %s", kindName(n))
+			d.errorf(n, p, "expected an integer, got %s", d.kindName(n))
 			return
 		}
 		v.SetInt(i)
 	case reflect.Float64, reflect.Float32:
 		var f float64
-		if n.kind != scalarNode || (n.tag != tagInt && n.tag != tagFloat) || n.decodeScalar(&f) != nil {
-			d.errorf(n, p, "expected a number, got %s", kindName(n))
+		if n.kind != scalarNode || (n.tag != tagInt && n.tag != tagFloat) || decodeScalar(n.tag, d.t.value(n), &f) != nil {
+			d.errorf(n, p, "expected a number, got %s", d.kindName(n))
 			return
 		}
 		v.SetFloat(f)
 	case reflect.Bool:
 		var b bool
-		if n.kind != scalarNode || n.tag != tagBool || n.decodeScalar(&b) != nil {
-			d.errorf(n, p, "expected true or false, got %s", kindName(n))
+		if n.kind != scalarNode || n.tag != tagBool || decodeScalar(n.tag, d.t.value(n), &b) != nil {
+			d.errorf(n, p, "expected true or false, got %s", d.kindName(n))
 			return
 		}
 		v.SetBool(b)
@@ -223,17 +224,17 @@ func (d *decoder) decode(p *path, n *node, v reflect.Value) {
 
 // findItem visits, in a lineFinder walk, the one item of a list that the
 // target path names, without decoding the others.
-func (d *decoder) findItem(p *path, n *node, elem reflect.Type) {
+func (d *decoder) findItem(p *path, n *tnode, elem reflect.Type) {
 	prefix := p.String() + "["
 	if !strings.HasPrefix(d.target, prefix) {
 		return
 	}
 	digits, _, ok := strings.Cut(d.target[len(prefix):], "]")
 	i, err := strconv.Atoi(digits)
-	if !ok || err != nil || i < 0 || i >= len(n.content) || strconv.Itoa(i) != digits {
+	if !ok || err != nil || i < 0 || i >= int(n.b) || strconv.Itoa(i) != digits {
 		return
 	}
-	d.decode(&path{parent: p, index: i, isItem: true}, n.content[i], reflect.New(elem).Elem())
+	d.decode(&path{parent: p, index: i, isItem: true}, d.t.child(n, uint32(i)), reflect.New(elem).Elem())
 }
 
 // yamlFields maps the YAML keys of a struct type to field indexes.
@@ -258,9 +259,9 @@ func yamlFields(t reflect.Type) (map[string]int, []string) {
 	return fields, names
 }
 
-func (d *decoder) decodeStruct(p *path, n *node, v reflect.Value) {
+func (d *decoder) decodeStruct(p *path, n *tnode, v reflect.Value) {
 	if n.kind != mappingNode {
-		d.errorf(n, p, "expected a mapping, got %s", kindName(n))
+		d.errorf(n, p, "expected a mapping, got %s", d.kindName(n))
 		return
 	}
 	sf, ok := d.fields[v.Type()]
@@ -270,12 +271,12 @@ func (d *decoder) decodeStruct(p *path, n *node, v reflect.Value) {
 	}
 	fields, names := sf.index, sf.names
 	seen := map[string]int32{}
-	for i := 0; i+1 < len(n.content); i += 2 {
-		k, val := n.content[i], n.content[i+1]
-		key := k.value
+	for i := uint32(0); i+1 < n.b; i += 2 {
+		k, val := d.t.child(n, i), d.t.child(n, i+1)
+		key := d.t.value(k)
 		kp := &path{parent: p, key: key}
 		if k.kind != scalarNode {
-			d.errorf(k, p, "keys must be plain words, got %s", kindName(k))
+			d.errorf(k, p, "keys must be plain words, got %s", d.kindName(k))
 			continue
 		}
 		if line, dup := seen[key]; dup {
@@ -309,29 +310,30 @@ func (d *decoder) decodeStruct(p *path, n *node, v reflect.Value) {
 	}
 }
 
-func (d *decoder) decodeMap(p *path, n *node, v reflect.Value) {
+func (d *decoder) decodeMap(p *path, n *tnode, v reflect.Value) {
 	if n.kind != mappingNode {
-		d.errorf(n, p, "expected a mapping, got %s", kindName(n))
+		d.errorf(n, p, "expected a mapping, got %s", d.kindName(n))
 		return
 	}
 	if v.Type().Key().Kind() != reflect.String {
 		d.errorf(n, p, "internal: map key %s", v.Type().Key())
 		return
 	}
-	m := reflect.MakeMapWithSize(v.Type(), len(n.content)/2)
+	m := reflect.MakeMapWithSize(v.Type(), int(n.b/2))
 	seen := map[string]int32{}
-	for i := 0; i+1 < len(n.content); i += 2 {
-		k, val := n.content[i], n.content[i+1]
-		kp := &path{parent: p, key: k.value}
+	for i := uint32(0); i+1 < n.b; i += 2 {
+		k, val := d.t.child(n, i), d.t.child(n, i+1)
+		key := d.t.value(k)
+		kp := &path{parent: p, key: key}
 		if k.kind != scalarNode {
-			d.errorf(k, p, "keys must be plain words, got %s", kindName(k))
+			d.errorf(k, p, "keys must be plain words, got %s", d.kindName(k))
 			continue
 		}
-		if line, dup := seen[k.value]; dup {
-			d.errorf(k, kp, "key %q appears twice (first at line %d)", k.value, line)
+		if line, dup := seen[key]; dup {
+			d.errorf(k, kp, "key %q appears twice (first at line %d)", key, line)
 			continue
 		}
-		seen[k.value] = k.line
+		seen[key] = k.line
 		e := reflect.New(v.Type().Elem()).Elem()
 		if d.lines != nil {
 			if d.leadsTo(kp.String()) {
@@ -341,21 +343,21 @@ func (d *decoder) decodeMap(p *path, n *node, v reflect.Value) {
 			continue
 		}
 		d.decode(kp, val, e)
-		m.SetMapIndex(reflect.ValueOf(strings.Clone(k.value)).Convert(v.Type().Key()), e)
+		m.SetMapIndex(reflect.ValueOf(strings.Clone(key)).Convert(v.Type().Key()), e)
 	}
 	v.Set(m)
 }
 
 // secret decodes and resolves a Secret. Messages name the variable or file,
 // never the value.
-func (d *decoder) secret(p *path, n *node) Secret {
+func (d *decoder) secret(p *path, n *tnode) Secret {
 	switch n.kind {
 	case scalarNode:
 		d.warnf(n, p, "secret written in the file; use {env: …} or {file: …}")
-		return Secret{value: strings.Clone(n.value)}
+		return Secret{value: strings.Clone(d.t.value(n))}
 	case mappingNode:
 	default:
-		d.errorf(n, p, "expected {env: NAME} or {file: PATH}, got %s", kindName(n))
+		d.errorf(n, p, "expected {env: NAME} or {file: PATH}, got %s", d.kindName(n))
 		return Secret{}
 	}
 	var s Secret

@@ -4,21 +4,22 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
-// fastParse parses the plain subset of YAML that configuration files are
+// parseFast parses the plain subset of YAML that configuration files are
 // written in (block mappings and sequences, one-line flow collections,
 // plain and simple quoted scalars, comments) about ten times faster than
-// yaml.v3, straight into compact nodes. It returns false for anything
+// yaml.v3, straight into a compact tree. It returns false for anything
 // outside that subset (anchors, tags, block scalars, escapes, multi-line
 // scalars, empty values, tabs, CR, document markers, …) and for every
 // syntax error; the caller then parses with yaml.v3, so messages and
 // semantics stay yaml.v3's. TestFastParseMatchesYAML checks that whatever
-// fastParse accepts, yaml.v3 parses to the same tree.
-func fastParse(data []byte) (*node, bool) {
+// parseFast accepts, yaml.v3 parses to the same tree.
+func parseFast(data []byte) (*tree, bool) {
 	// Lines of printable UTF-8 only: no tabs, CR, BOM or control characters,
 	// whose handling is yaml.v3's.
-	if len(data) == 0 {
+	if len(data) == 0 || len(data) >= 1<<31 {
 		return nil, false
 	}
 	for rest := string(data); rest != ""; {
@@ -29,6 +30,7 @@ func fastParse(data []byte) (*node, bool) {
 		rest = after
 	}
 	p := &fastParser{src: string(data), line: 1, override: -1, tags: map[string]nodeTag{}}
+	p.t.text = p.src
 	ind, ok := p.skipBlank()
 	if !ok {
 		return nil, false
@@ -40,7 +42,9 @@ func fastParse(data []byte) (*node, bool) {
 	if _, more := p.skipBlank(); more {
 		return nil, false
 	}
-	return n, true
+	t := p.t // not &p.t, which would keep the parser alive with the tree
+	t.root = t.at(t.add(n))
+	return &t, true
 }
 
 type fastParser struct {
@@ -49,14 +53,14 @@ type fastParser struct {
 	line     int // its 1-based number
 	override int // indent of the current line when it continues after "- ", else -1
 	bad      bool
-	a        arena
-	stack    []*node // children being collected, shared by all levels
+	t        tree
+	stack    []tnode // children being collected, shared by all levels
 	tags     map[string]nodeTag
 }
 
-func (p *fastParser) fail() *node {
+func (p *fastParser) fail() tnode {
 	p.bad = true
-	return nil
+	return tnode{}
 }
 
 // eol returns the end of the current line (excluding the newline).
@@ -105,22 +109,25 @@ func (p *fastParser) content(ind int) string { return p.src[p.pos+ind : p.eol()]
 
 func isSeqEntry(s string) bool { return s == "-" || strings.HasPrefix(s, "- ") }
 
-func (p *fastParser) collection(kind nodeKind, line, base int) *node {
-	n := p.a.node()
-	n.kind, n.line = kind, int32(line)
-	n.content = p.a.children(p.stack[base:])
+// collection moves the children collected since base into the tree, next
+// to each other, and returns the collection node that holds them.
+func (p *fastParser) collection(kind nodeKind, line, base int) tnode {
+	n := tnode{kind: kind, line: int32(line), a: uint32(p.t.nodes()), b: uint32(len(p.stack) - base)}
+	for _, c := range p.stack[base:] {
+		p.t.add(c)
+	}
 	p.stack = p.stack[:base]
 	return n
 }
 
-func (p *fastParser) block(ind int) *node {
+func (p *fastParser) block(ind int) tnode {
 	if isSeqEntry(p.content(ind)) {
 		return p.sequence(ind)
 	}
 	return p.mapping(ind)
 }
 
-func (p *fastParser) mapping(ind int) *node {
+func (p *fastParser) mapping(ind int) tnode {
 	line, base := p.line, len(p.stack)
 	for !p.bad {
 		i, ok := p.skipBlank()
@@ -137,7 +144,7 @@ func (p *fastParser) mapping(ind int) *node {
 		}
 		key := p.scalar(c[:k], true)
 		rest := strings.TrimLeft(c[k+1:], " ")
-		var val *node
+		var val tnode
 		if rest == "" || rest[0] == '#' {
 			// The value is the block on the following lines; an empty
 			// value (null) is left to yaml.v3, whose line for it differs.
@@ -158,12 +165,12 @@ func (p *fastParser) mapping(ind int) *node {
 		p.stack = append(p.stack, key, val)
 	}
 	if p.bad {
-		return nil
+		return tnode{}
 	}
 	return p.collection(mappingNode, line, base)
 }
 
-func (p *fastParser) sequence(ind int) *node {
+func (p *fastParser) sequence(ind int) tnode {
 	line, base := p.line, len(p.stack)
 	for !p.bad {
 		i, ok := p.skipBlank()
@@ -179,7 +186,7 @@ func (p *fastParser) sequence(ind int) *node {
 		}
 		rest := strings.TrimLeft(c[1:], " ")
 		col := ind + len(c) - len(rest)
-		var item *node
+		var item tnode
 		switch {
 		case rest == "" || rest[0] == '#':
 			p.advance()
@@ -202,7 +209,7 @@ func (p *fastParser) sequence(ind int) *node {
 		p.stack = append(p.stack, item)
 	}
 	if p.bad {
-		return nil
+		return tnode{}
 	}
 	return p.collection(sequenceNode, line, base)
 }
@@ -220,8 +227,8 @@ func keyLen(s string) int {
 
 // inline parses the value written after "key: " or "- " up to the end of
 // the line, which may only hold a comment after it.
-func (p *fastParser) inline(s string) *node {
-	var n *node
+func (p *fastParser) inline(s string) tnode {
+	var n tnode
 	var rest string
 	switch s[0] {
 	case '{', '[', '"', '\'':
@@ -238,7 +245,7 @@ func (p *fastParser) inline(s string) *node {
 		n, rest = p.scalar(v, true), s[end:]
 	}
 	if p.bad {
-		return nil
+		return tnode{}
 	}
 	if rest = strings.TrimLeft(rest, " "); rest != "" && rest[0] != '#' {
 		return p.fail()
@@ -251,7 +258,7 @@ func (p *fastParser) inline(s string) *node {
 
 // flowValue parses a flow collection, a quoted scalar or, inside a flow
 // collection, a plain scalar at the start of s, and returns what follows.
-func (p *fastParser) flowValue(s string) (*node, string) {
+func (p *fastParser) flowValue(s string) (tnode, string) {
 	if s == "" {
 		return p.fail(), ""
 	}
@@ -275,10 +282,10 @@ func (p *fastParser) flowValue(s string) (*node, string) {
 				p.stack = append(p.stack, p.scalar(s[:k], true))
 				s = strings.TrimLeft(s[k+1:], " ")
 			}
-			var v *node
+			var v tnode
 			v, s = p.flowValue(s)
 			if p.bad {
-				return nil, ""
+				return tnode{}, ""
 			}
 			p.stack = append(p.stack, v)
 			s = strings.TrimLeft(s, " ")
@@ -296,7 +303,7 @@ func (p *fastParser) flowValue(s string) (*node, string) {
 				return p.fail(), ""
 			}
 		}
-		return nil, ""
+		return tnode{}, ""
 	case '"', '\'':
 		q := s[0]
 		end := strings.IndexByte(s[1:], q)
@@ -311,9 +318,7 @@ func (p *fastParser) flowValue(s string) (*node, string) {
 		if after != "" && after[0] != ' ' && after[0] != ',' && after[0] != '}' && after[0] != ']' {
 			return p.fail(), ""
 		}
-		n := p.a.node()
-		n.kind, n.line, n.value, n.tag = scalarNode, int32(p.line), v, tagOther
-		return n, after
+		return p.scalar(v, false), after
 	}
 	end := strings.IndexAny(s, ",]}")
 	if end < 0 {
@@ -326,10 +331,18 @@ func (p *fastParser) flowValue(s string) (*node, string) {
 	return p.scalar(v, true), s[end:]
 }
 
-// scalar makes a plain scalar node.
-func (p *fastParser) scalar(v string, plain bool) *node {
-	n := p.a.node()
-	n.kind, n.line, n.value = scalarNode, int32(p.line), v
+// scalar makes a scalar node of v, which is part of p.src; plain says it
+// was written without quotes.
+func (p *fastParser) scalar(v string, plain bool) tnode {
+	n := tnode{kind: scalarNode, line: int32(p.line), b: uint32(len(v))}
+	if v != "" {
+		// Every value is a substring of p.src; keep its offset.
+		off := uintptr(unsafe.Pointer(unsafe.StringData(v))) - uintptr(unsafe.Pointer(unsafe.StringData(p.src)))
+		if off > uintptr(len(p.src)-len(v)) {
+			panic("config: parseFast: value outside the source")
+		}
+		n.a = uint32(off)
+	}
 	if plain && v != "" && strings.IndexByte("+-0123456789yYnNtTfFoO~<.", v[0]) >= 0 {
 		// Only these first characters can make yaml.v3 resolve a plain
 		// scalar to something other than a string.

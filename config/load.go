@@ -36,7 +36,7 @@ func LoadBytes(name string, data []byte, env func(string) string) (*Config, Prob
 		env = func(string) string { return "" }
 	}
 	var probs Problems
-	doc, ok := fastParse(data)
+	doc, ok := parseFast(data)
 	if !ok {
 		var root yaml.Node
 		if err := yaml.Unmarshal(data, &root); err != nil {
@@ -49,12 +49,13 @@ func LoadBytes(name string, data []byte, env func(string) string) (*Config, Prob
 		if root.Kind == 0 || (y.Kind == yaml.ScalarNode && y.ShortTag() == "!!null") {
 			return nil, append(probs, Problem{File: name, Line: 1, Severity: Error, Message: "file is empty"}), nil
 		}
-		doc = fromYAML(y)
+		doc = treeFromYAML(y)
 	}
 	loadStage("parsed")
 	cfg := &Config{Path: name}
 	d := newDecoder(name, env, &probs)
-	d.decode(nil, doc, reflect.ValueOf(cfg).Elem())
+	d.t = doc
+	d.decode(nil, doc.root, reflect.ValueOf(cfg).Elem())
 	loadStage("decoded")
 	probs = append(probs, cfg.finish(name, lineFinder(name, doc))...)
 	loadStage("validated")
@@ -75,15 +76,16 @@ var loadStage = func(string) {}
 // the entry that lacks it); 0 if there is none. It walks the tree along the
 // path only, the way the decoder did, so it is cheap enough to call for
 // every problem.
-func lineFinder(name string, doc *node) func(string) int {
+func lineFinder(name string, doc *tree) func(string) int {
 	var discard Problems
 	d := newDecoder(name, nil, &discard)
+	d.t = doc
 	return func(target string) int {
 		if target == "" {
 			return 0
 		}
 		d.target, d.lines = target, map[string]int{}
-		d.decode(nil, doc, reflect.ValueOf(&Config{}).Elem())
+		d.decode(nil, doc.root, reflect.ValueOf(&Config{}).Elem())
 		for p := target; p != ""; {
 			if l, ok := d.lines[p]; ok {
 				return l

@@ -1,18 +1,38 @@
 package config
 
-import "go.yaml.in/yaml/v3"
+import (
+	"strings"
 
-// node is the loader's compact form of a yaml.Node: 48 bytes instead of
-// about 160, without comments, styles and columns, which the loader never
-// reads. A 100,000-person file has over a million nodes, so this is most of
-// the memory a load needs.
-type node struct {
-	value   string
-	content []*node // children; an alias holds its target as content[0]
-	line    int32
-	kind    nodeKind
-	tag     nodeTag
+	"go.yaml.in/yaml/v3"
+)
+
+// tree is the loader's compact form of a YAML document: its nodes without
+// comments, styles and columns, which the loader never reads. A
+// 100,000-person file has 1.6 million nodes, so this is most of the memory
+// a load needs: 16 bytes a node, plus one copy of the source that all
+// values point into (a yaml.Node with its child slice is about 170).
+type tree struct {
+	text   string    // holds every scalar's value
+	blocks [][]tnode // nodes, blockSize each; never moved once written
+	root   *tnode
 }
+
+// tnode is one node of a tree. The children of a collection are
+// consecutive nodes, so a node needs no child slice of its own.
+type tnode struct {
+	// scalar: value text[a:a+b]; mapping, sequence: children a … a+b-1
+	// (keys and values alternate in a mapping); alias: its target is
+	// node a if b is 1, none if b is 0.
+	a, b uint32
+	line int32
+	kind nodeKind
+	tag  nodeTag
+}
+
+const (
+	blockBits = 13
+	blockSize = 1 << blockBits
+)
 
 type nodeKind uint8
 
@@ -56,10 +76,10 @@ func plainTag(value string) nodeTag {
 }
 
 // decodeScalar decodes a bool or number the way yaml.Node.Decode does for a
-// scalar with this tag.
-func (n *node) decodeScalar(out any) error {
-	y := yaml.Node{Kind: yaml.ScalarNode, Value: n.value}
-	switch n.tag {
+// scalar with this tag and value.
+func decodeScalar(tag nodeTag, value string, out any) error {
+	y := yaml.Node{Kind: yaml.ScalarNode, Value: value}
+	switch tag {
 	case tagBool:
 		y.Tag = "!!bool"
 	case tagInt:
@@ -74,88 +94,99 @@ func (n *node) decodeScalar(out any) error {
 	return y.Decode(out)
 }
 
-// arena hands out nodes and child slices from large blocks, so a file with
-// a million nodes costs a few hundred allocations instead of a million.
-type arena struct {
-	nodes []node
-	ptrs  []*node
+// nodes returns the number of nodes in t.
+func (t *tree) nodes() int {
+	if len(t.blocks) == 0 {
+		return 0
+	}
+	return (len(t.blocks)-1)*blockSize + len(t.blocks[len(t.blocks)-1])
 }
 
-func (a *arena) node() *node {
-	if len(a.nodes) == 0 {
-		a.nodes = make([]node, 4096)
+// at returns node i.
+func (t *tree) at(i uint32) *tnode { return &t.blocks[i>>blockBits][i&(blockSize-1)] }
+
+// child returns the i-th child of the collection n.
+func (t *tree) child(n *tnode, i uint32) *tnode { return t.at(n.a + i) }
+
+// value returns a scalar's text.
+func (t *tree) value(n *tnode) string {
+	if n.kind != scalarNode {
+		return ""
 	}
-	n := &a.nodes[0]
-	a.nodes = a.nodes[1:]
+	return t.text[n.a : n.a+n.b]
+}
+
+// add appends n and returns its index.
+func (t *tree) add(n tnode) uint32 {
+	i := uint32(t.nodes())
+	if len(t.blocks) == 0 || len(t.blocks[len(t.blocks)-1]) == blockSize {
+		t.blocks = append(t.blocks, make([]tnode, 0, blockSize))
+	}
+	b := &t.blocks[len(t.blocks)-1]
+	*b = append(*b, n)
+	return i
+}
+
+// deref follows an alias to its anchor.
+func (t *tree) deref(n *tnode) *tnode {
+	if n.kind == aliasNode {
+		if n.b == 0 {
+			return &tnode{kind: scalarNode, line: n.line, tag: tagNull}
+		}
+		return t.at(n.a)
+	}
 	return n
 }
 
-// children copies c into arena memory.
-func (a *arena) children(c []*node) []*node {
-	if len(c) == 0 {
-		return nil
-	}
-	if len(c) > len(a.ptrs) {
-		if len(c) > 1024 {
-			return append([]*node(nil), c...)
-		}
-		a.ptrs = make([]*node, 16384)
-	}
-	out := a.ptrs[:len(c):len(c)]
-	a.ptrs = a.ptrs[len(c):]
-	copy(out, c)
-	return out
-}
-
-// fromYAML converts a yaml.v3 tree (the general path, used when fastParse
-// declines a file). Aliases keep pointing at their converted anchor.
-func fromYAML(y *yaml.Node) *node {
-	a := &arena{}
-	seen := map[*yaml.Node]*node{}
-	var conv func(y *yaml.Node) *node
-	conv = func(y *yaml.Node) *node {
-		if y == nil {
-			return nil
-		}
-		if n, ok := seen[y]; ok {
-			return n
-		}
-		n := a.node()
-		seen[y] = n
-		n.value, n.line = y.Value, int32(y.Line)
+// treeFromYAML converts a yaml.v3 tree (the general path, used when
+// parseFast declines a file). Aliases point at their converted anchor.
+func treeFromYAML(y *yaml.Node) *tree {
+	t := &tree{}
+	var text strings.Builder
+	seen := map[*yaml.Node]uint32{}
+	// conv fills node i, whose slot is already taken, from y and then
+	// converts y's children into consecutive new slots.
+	var conv func(i uint32, y *yaml.Node)
+	conv = func(i uint32, y *yaml.Node) {
+		seen[y] = i
+		n := tnode{line: int32(y.Line)}
 		switch y.Kind {
 		case yaml.ScalarNode:
 			n.kind, n.tag = scalarNode, tagOf(y.ShortTag())
+			n.a, n.b = uint32(text.Len()), uint32(len(y.Value))
+			text.WriteString(y.Value)
 		case yaml.MappingNode:
 			n.kind = mappingNode
 		case yaml.SequenceNode:
 			n.kind = sequenceNode
 		case yaml.AliasNode:
 			n.kind = aliasNode
-			if t := conv(y.Alias); t != nil {
-				n.content = []*node{t}
+			if y.Alias != nil {
+				target, ok := seen[y.Alias]
+				if !ok {
+					target = t.add(tnode{})
+					conv(target, y.Alias)
+				}
+				n.a, n.b = target, 1
 			}
-			return n
+			*t.at(i) = n
+			return
 		}
-		if len(y.Content) > 0 {
-			c := make([]*node, len(y.Content))
-			for i, ch := range y.Content {
-				c[i] = conv(ch)
+		if n.kind == mappingNode || n.kind == sequenceNode {
+			n.a, n.b = uint32(t.nodes()), uint32(len(y.Content))
+			for range y.Content {
+				t.add(tnode{})
 			}
-			n.content = c
 		}
-		return n
-	}
-	return conv(y)
-}
-
-// deref follows an alias to its anchor.
-func (n *node) deref() *node {
-	if n.kind == aliasNode {
-		if len(n.content) == 0 {
-			return &node{kind: scalarNode, line: n.line, tag: tagNull}
+		*t.at(i) = n
+		for j, c := range y.Content {
+			if n.kind == mappingNode || n.kind == sequenceNode {
+				conv(n.a+uint32(j), c)
+			}
 		}
-		return n.content[0]
 	}
-	return n
+	conv(t.add(tnode{}), y)
+	t.text = text.String()
+	t.root = t.at(0)
+	return t
 }
