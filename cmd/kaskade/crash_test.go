@@ -31,7 +31,8 @@ import (
 // nothing acknowledged was lost, that escalations happened per policy (none
 // lost, none early), and that duplicate SMS stay within the sends in flight
 // at the kills. KASKADE_CRASH_PEOPLE (default 400) and KASKADE_CRASH_KILLS
-// (default 20) size it; `make crash` runs the full 10,000-person version.
+// (default 20) size it; KASKADE_CRASH_DIR keeps its directory (serve.log);
+// `make crash-full` runs the 10,000-person version.
 func TestCrashHarness(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash harness skipped in -short mode")
@@ -41,6 +42,9 @@ func TestCrashHarness(t *testing.T) {
 	const wait = 3 * time.Second // node wait before the deputy
 
 	dir := t.TempDir()
+	if keep := os.Getenv("KASKADE_CRASH_DIR"); keep != "" {
+		dir = keep // kept for a look at serve.log afterwards
+	}
 	bin := filepath.Join(dir, "kaskade")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {
@@ -58,9 +62,10 @@ func TestCrashHarness(t *testing.T) {
 	}
 	h.args = []string{"serve", "--config", cfg, "--data", filepath.Join(dir, "data"), "--http", fmt.Sprintf("127.0.0.1:%d", httpPort),
 		"--nats-listen", fmt.Sprintf("127.0.0.1:%d", natsPort), "--public-url", h.base, "--log-format", "json",
-		// Frequent snapshots: most restarts restore one and replay a tail,
-		// so the kills also hit snapshots being taken and stored.
-		"--snapshot-every", "300"}
+		// Frequent snapshots (about every 2 events per person: 20 over the
+		// run): most restarts restore one and replay a tail, and the kills
+		// also hit snapshots being taken and stored.
+		"--snapshot-every", strconv.Itoa(max(300, 2*people))}
 	h.bin, h.env = bin, append(os.Environ(), "KASKADE_TEST_TWILIO_TOKEN="+h.fake.AuthToken())
 	h.logPath = filepath.Join(dir, "serve.log")
 	h.start()
@@ -424,7 +429,21 @@ func (h *harness) verify(events []activation.Event, wait time.Duration) {
 	}
 	serveLog, _ := os.ReadFile(h.logPath)
 	restored := strings.Count(string(serveLog), `"msg":"snapshot restored"`)
-	t.Logf("restarts that restored a snapshot: %d of %d", restored, len(h.restarts))
+	var replays []time.Duration
+	for line := range strings.Lines(string(serveLog)) {
+		var rec struct {
+			Msg  string `json:"msg"`
+			Took int64  `json:"took"`
+		}
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "event log replayed" {
+			replays = append(replays, time.Duration(rec.Took))
+		}
+	}
+	slices.Sort(replays)
+	if len(replays) > 0 {
+		t.Logf("restarts that restored a snapshot: %d of %d; snapshot + replay median %v, max %v", restored, len(h.restarts),
+			replays[len(replays)/2].Round(time.Millisecond), replays[len(replays)-1].Round(time.Millisecond))
+	}
 	if restored == 0 {
 		t.Error("no restart restored a snapshot: the harness did not exercise them")
 	}
