@@ -4,7 +4,6 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-	"unsafe"
 )
 
 // parseFast parses the plain subset of YAML that configuration files are
@@ -29,8 +28,7 @@ func parseFast(data []byte) (*tree, bool) {
 		}
 		rest = after
 	}
-	p := &fastParser{src: string(data), line: 1, override: -1, tags: map[string]nodeTag{}}
-	p.t.text = p.src
+	p := &fastParser{src: string(data), line: 1, override: -1, tags: map[string]nodeTag{}, keys: map[string]uint32{}}
 	ind, ok := p.skipBlank()
 	if !ok {
 		return nil, false
@@ -44,6 +42,7 @@ func parseFast(data []byte) (*tree, bool) {
 	}
 	t := p.t // not &p.t, which would keep the parser alive with the tree
 	t.root = t.at(t.add(n))
+	t.text = string(p.text) // exactly as long as needed
 	return &t, true
 }
 
@@ -56,6 +55,11 @@ type fastParser struct {
 	t        tree
 	stack    []tnode // children being collected, shared by all levels
 	tags     map[string]nodeTag
+	// text collects the values of scalars (keys once each, at the offset
+	// in keys), so the tree need not keep the source with its indentation
+	// and punctuation.
+	text []byte
+	keys map[string]uint32
 }
 
 func (p *fastParser) fail() tnode {
@@ -142,7 +146,7 @@ func (p *fastParser) mapping(ind int) tnode {
 		if k == 0 || k == len(c) || c[k] != ':' || (k+1 < len(c) && c[k+1] != ' ') {
 			return p.fail()
 		}
-		key := p.scalar(c[:k], true)
+		key := p.key(c[:k])
 		rest := strings.TrimLeft(c[k+1:], " ")
 		var val tnode
 		if rest == "" || rest[0] == '#' {
@@ -279,7 +283,7 @@ func (p *fastParser) flowValue(s string) (tnode, string) {
 				if k == 0 || k+1 >= len(s) || s[k] != ':' || s[k+1] != ' ' {
 					return p.fail(), ""
 				}
-				p.stack = append(p.stack, p.scalar(s[:k], true))
+				p.stack = append(p.stack, p.key(s[:k]))
 				s = strings.TrimLeft(s[k+1:], " ")
 			}
 			var v tnode
@@ -331,18 +335,28 @@ func (p *fastParser) flowValue(s string) (tnode, string) {
 	return p.scalar(v, true), s[end:]
 }
 
-// scalar makes a scalar node of v, which is part of p.src; plain says it
-// was written without quotes.
-func (p *fastParser) scalar(v string, plain bool) tnode {
-	n := tnode{kind: scalarNode, line: int32(p.line), b: uint32(len(v))}
-	if v != "" {
-		// Every value is a substring of p.src; keep its offset.
-		off := uintptr(unsafe.Pointer(unsafe.StringData(v))) - uintptr(unsafe.Pointer(unsafe.StringData(p.src)))
-		if off > uintptr(len(p.src)-len(v)) {
-			panic("config: parseFast: value outside the source")
-		}
-		n.a = uint32(off)
+// key makes a scalar node of the plain mapping key v. The few different
+// keys of a file are stored once each.
+func (p *fastParser) key(v string) tnode {
+	off, ok := p.keys[v]
+	if !ok {
+		off = uint32(len(p.text))
+		p.text = append(p.text, v...)
+		p.keys[v] = off
 	}
+	return p.tagged(tnode{kind: scalarNode, line: int32(p.line), a: off, b: uint32(len(v))}, v, true)
+}
+
+// scalar makes a scalar node of v; plain says it was written without
+// quotes.
+func (p *fastParser) scalar(v string, plain bool) tnode {
+	n := tnode{kind: scalarNode, line: int32(p.line), a: uint32(len(p.text)), b: uint32(len(v))}
+	p.text = append(p.text, v...)
+	return p.tagged(n, v, plain)
+}
+
+// tagged sets the tag of n, whose value is v.
+func (p *fastParser) tagged(n tnode, v string, plain bool) tnode {
 	if plain && v != "" && strings.IndexByte("+-0123456789yYnNtTfFoO~<.", v[0]) >= 0 {
 		// Only these first characters can make yaml.v3 resolve a plain
 		// scalar to something other than a string.

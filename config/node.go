@@ -9,10 +9,10 @@ import (
 // tree is the loader's compact form of a YAML document: its nodes without
 // comments, styles and columns, which the loader never reads. A
 // 100,000-person file has 1.6 million nodes, so this is most of the memory
-// a load needs: 16 bytes a node, plus one copy of the source that all
-// values point into (a yaml.Node with its child slice is about 170).
+// a load needs: 16 bytes a node, plus the text of the scalars (a yaml.Node
+// with its child slice is about 170 bytes).
 type tree struct {
-	text   string    // holds every scalar's value
+	text   string    // holds every scalar's value; parseFast stores each key once
 	blocks [][]tnode // nodes, blockSize each; never moved once written
 	root   *tnode
 }
