@@ -20,7 +20,9 @@ func (s *scripted) Notify(context.Context, Message) (Receipt, error) {
 }
 
 func temporary(code string, after time.Duration) func() (Receipt, error) {
-	return func() (Receipt, error) { return Receipt{}, &TemporaryError{Code: code, RetryAfter: after, Err: errors.New("busy")} }
+	return func() (Receipt, error) {
+		return Receipt{}, &TemporaryError{Code: code, RetryAfter: after, Err: errors.New("busy")}
+	}
 }
 
 func receipt(s State) func() (Receipt, error) {
@@ -45,7 +47,7 @@ func TestRetry(t *testing.T) {
 		{name: "sent at once", outcomes: []func() (Receipt, error){receipt(StateSent)}, wantCalls: 1, wantState: StateSent},
 		{name: "temporary then sent", outcomes: []func() (Receipt, error){temporary("20429", 0), temporary("20429", 0), receipt(StateSent)},
 			wantCalls: 3, wantState: StateSent, minWaits: []time.Duration{50 * time.Millisecond, 100 * time.Millisecond}},
-		{name: "provider's Retry-After is honoured", outcomes: []func() (Receipt, error){temporary("20429", 7 * time.Second), receipt(StateSent)},
+		{name: "provider's Retry-After is honoured", outcomes: []func() (Receipt, error){temporary("20429", 7*time.Second), receipt(StateSent)},
 			wantCalls: 2, wantState: StateSent, minWaits: []time.Duration{7 * time.Second}},
 		// An unknown outcome is a receipt, never retried: the message may have gone out.
 		{name: "unknown is not resent", outcomes: []func() (Receipt, error){receipt(StateUnknown), receipt(StateSent)}, wantCalls: 1, wantState: StateUnknown},
