@@ -1,6 +1,7 @@
 package activation
 
 import (
+	"slices"
 	"time"
 
 	"github.com/kaskade-bcm/kaskade/notifiers"
@@ -273,6 +274,11 @@ func decodeOrg(r *snapReader) *orgState {
 				pn.Steps = make([]Step, m)
 				for j := range pn.Steps {
 					pn.Steps[j] = Step{Channel: r.str(), After: time.Duration(r.int64()), If: r.str()}
+				}
+				// Nodes of one policy have the same steps: share them (plans
+				// are never modified).
+				if i > 0 && slices.Equal(pn.Steps, p.Nodes[i-1].Steps) {
+					pn.Steps = p.Nodes[i-1].Steps
 				}
 			}
 			ns := &states[i]
