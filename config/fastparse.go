@@ -218,15 +218,24 @@ func (p *fastParser) sequence(ind int) tnode {
 	return p.collection(sequenceNode, line, base)
 }
 
-// keyLen returns the length of the plain key at the start of s.
+// keyLen returns the length of the plain key at the start of s, or 0 if
+// the word there is longer than the 1024 characters yaml.v3 allows a
+// simple key (it rejects "longer: x" as a syntax error).
 func keyLen(s string) int {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return i
+			return keyLimit(i)
 		}
 	}
-	return len(s)
+	return keyLimit(len(s))
+}
+
+func keyLimit(n int) int {
+	if n > 1024 {
+		return 0
+	}
+	return n
 }
 
 // inline parses the value written after "key: " or "- " up to the end of

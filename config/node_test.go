@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strings"
 	"testing"
 	"unsafe"
 
@@ -80,5 +81,21 @@ func TestTreeSize(t *testing.T) {
 	}
 	if len(tr.text) > len(data)*4/10 {
 		t.Errorf("tree holds %d bytes of text for a %d-byte source, want at most 40 %%", len(tr.text), len(data))
+	}
+}
+
+// TestLongKeys: yaml.v3 rejects simple keys longer than 1024 characters,
+// so parseFast must leave them to it.
+func TestLongKeys(t *testing.T) {
+	for _, n := range []int{1024, 1025} {
+		k := strings.Repeat("C", n)
+		for _, src := range []string{k + ": 1\n", "- " + k + ": 1\n", "a: {" + k + ": 1}\n", "a: {x: 1, " + k + ": 1}\n", "b:\n  " + k + ": 1\n"} {
+			if accepted := checkFastParse(t, []byte(src)); accepted != (n <= 1024) {
+				t.Errorf("key of %d characters, %q…: parseFast accepted=%v", n, src[:4], accepted)
+			}
+		}
+	}
+	if !checkFastParse(t, []byte("- "+strings.Repeat("C", 2000)+"\n")) {
+		t.Error("a long plain value was declined")
 	}
 }
