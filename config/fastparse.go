@@ -21,14 +21,16 @@ func parseFast(data []byte) (*tree, bool) {
 	if len(data) == 0 || len(data) >= 1<<31 {
 		return nil, false
 	}
-	for rest := string(data); rest != ""; {
+	src := string(data)
+	for rest := src; rest != ""; {
 		l, after, _ := strings.Cut(rest, "\n")
 		if !printable(l) {
 			return nil, false
 		}
 		rest = after
 	}
-	p := &fastParser{src: string(data), line: 1, override: -1, tags: map[string]nodeTag{}, keys: map[string]uint32{}}
+	p := &fastParser{src: src, line: 1, override: -1, tags: map[string]nodeTag{}, keys: map[string]uint32{}}
+	p.text = make([]byte, 0, len(src)/2) // values are usually less than half of it
 	ind, ok := p.skipBlank()
 	if !ok {
 		return nil, false
