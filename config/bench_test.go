@@ -133,15 +133,14 @@ func liveHeap(t testing.TB, data []byte) (peak uint64, stages []string) {
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
 	base := ms.HeapAlloc - min(ms.HeapAlloc, uint64(len(data)))
-	loadStage = func(stage string) {
+	loadStage := func(stage string) {
 		runtime.GC()
 		runtime.ReadMemStats(&ms)
 		live := ms.HeapAlloc - min(ms.HeapAlloc, base)
 		peak = max(peak, live)
 		stages = append(stages, fmt.Sprintf("%s %.1f MB", stage, float64(live)/(1<<20)))
 	}
-	defer func() { loadStage = func(string) {} }()
-	if _, probs, err := LoadBytes("bench.yaml", data, benchEnv); err != nil || probs.Err() != nil {
+	if _, probs, err := loadBytes("bench.yaml", data, benchEnv, loadStage); err != nil || probs.Err() != nil {
 		t.Fatalf("err=%v %v", err, probs.Err())
 	}
 	return peak, stages

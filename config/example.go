@@ -6,8 +6,7 @@ import (
 )
 
 // examples holds the bundled example configuration that `kaskade serve`
-// runs with when no file is given. It is the package's only global
-// besides the loadStage hook for measurements.
+// runs with when no file is given. It is the package's only global.
 //
 //go:embed examples/niedersachsen.yaml
 var examples embed.FS

@@ -32,6 +32,12 @@ func Load(path string) (*Config, Problems, error) {
 // used by accident. The error result is reserved for I/O failures; LoadBytes
 // itself never returns one.
 func LoadBytes(name string, data []byte, env func(string) string) (*Config, Problems, error) {
+	return loadBytes(name, data, env, func(string) {})
+}
+
+// loadBytes is LoadBytes with a hook called after each stage while the
+// stage's data is still alive (BenchmarkLoad100k measures the live heap).
+func loadBytes(name string, data []byte, env func(string) string, loadStage func(stage string)) (*Config, Problems, error) {
 	if env == nil {
 		env = func(string) string { return "" }
 	}
@@ -66,10 +72,6 @@ func LoadBytes(name string, data []byte, env func(string) string) (*Config, Prob
 	}
 	return cfg, probs, nil
 }
-
-// loadStage is called by LoadBytes after each stage while the stage's data
-// is still alive; BenchmarkLoad100k uses it to measure the live heap.
-var loadStage = func(string) {}
 
 // lineFinder returns the line of a YAML path in the tree rooted at doc, or
 // of its nearest ancestor that is in the file (a missing key is reported at
