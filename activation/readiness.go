@@ -21,8 +21,8 @@ func (inc *incident) assess(org *orgState, now time.Time) (ReadinessState, map[s
 	anyPositive := false
 	for i, pn := range org.plan.Nodes {
 		if _, req := org.plan.Required[pn.Function]; !req {
-			for _, p := range pn.People {
-				if positive(inc.people[p].answer) {
+			for _, ps := range org.nodePeople(i) {
+				if positive(ps.answer) {
 					anyPositive = true
 				}
 			}
@@ -30,8 +30,7 @@ func (inc *incident) assess(org *orgState, now time.Time) (ReadinessState, map[s
 		}
 		open := !org.nodes[i].exhausted
 		nodeAck := false
-		for _, p := range pn.People {
-			ps := inc.people[p]
+		for _, ps := range org.nodePeople(i) {
 			switch ps.answer {
 			case Available:
 				covered[pn.Function]++
@@ -44,7 +43,7 @@ func (inc *incident) assess(org *orgState, now time.Time) (ReadinessState, map[s
 				}
 			}
 		}
-		if open && !nodeAck && inc.anyUnanswered(pn) {
+		if open && !nodeAck && anyUnanswered(org.nodePeople(i)) {
 			possible[pn.Function]++
 		}
 	}
@@ -75,9 +74,9 @@ func (inc *incident) assess(org *orgState, now time.Time) (ReadinessState, map[s
 }
 
 // anyUnanswered reports whether someone in the node may still say yes.
-func (inc *incident) anyUnanswered(pn PlanNode) bool {
-	for _, p := range pn.People {
-		if inc.people[p].answer == "" {
+func anyUnanswered(people []*personState) bool {
+	for _, ps := range people {
+		if ps.answer == "" {
 			return true
 		}
 	}

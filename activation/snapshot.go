@@ -169,6 +169,9 @@ func decodeIncident(r *snapReader) *incident {
 		decodePerson(r, &people[i])
 		inc.people[id] = &people[i]
 	}
+	for _, org := range inc.orgs {
+		inc.link(org)
+	}
 	if n, isNil := r.length(); !isNil {
 		inc.updates = make([]UpdateView, n)
 		for i := range inc.updates {

@@ -53,6 +53,17 @@ type orgState struct {
 	missing   []string
 	changedAt time.Time
 	readyAt   time.Time
+	// Derived from the plan (never encoded): each node's people and the
+	// organisation's members, so that assessing readiness and building a
+	// tile walk the organisation, not a map of every person in the incident.
+	nodeFlat []*personState // node i's people are nodeFlat[nodeOff[i]:nodeOff[i+1]]
+	nodeOff  []int32
+	members  []*personState // each person once, in plan order
+}
+
+// nodePeople returns node i's people (primary first, then deputies).
+func (org *orgState) nodePeople(i int) []*personState {
+	return org.nodeFlat[org.nodeOff[i]:org.nodeOff[i+1]]
 }
 
 type nodeState struct {
@@ -170,6 +181,25 @@ func (c *Core) applyDeclared(e Event) {
 	c.incidents[e.Incident].record(e)
 }
 
+// link derives the organisation's person pointers from its plan; the
+// people must exist.
+func (inc *incident) link(org *orgState) {
+	org.nodeOff = make([]int32, 0, len(org.plan.Nodes)+1)
+	seen := make(map[*personState]bool)
+	for _, n := range org.plan.Nodes {
+		org.nodeOff = append(org.nodeOff, int32(len(org.nodeFlat)))
+		for _, p := range n.People {
+			ps := inc.person(p)
+			org.nodeFlat = append(org.nodeFlat, ps)
+			if !seen[ps] {
+				seen[ps] = true
+				org.members = append(org.members, ps)
+			}
+		}
+	}
+	org.nodeOff = append(org.nodeOff, int32(len(org.nodeFlat)))
+}
+
 func (inc *incident) person(id string) *personState {
 	ps := inc.people[id]
 	if ps == nil {
@@ -201,6 +231,7 @@ func (inc *incident) applyActivation(c *Core, at time.Time, p Plan) {
 			ps.nodes = append(ps.nodes, NodeRef{Org: p.Org, Node: i})
 		}
 	}
+	inc.link(org)
 	inc.orgs[p.Org] = org
 	inc.orgOrder = append(inc.orgOrder, p.Org)
 	c.timers.push(timer{at: at.Add(p.Target), incident: inc.decl.ID, kind: timerDeadline, org: p.Org})

@@ -159,29 +159,21 @@ func (inc *incident) readinessView(org string) OrgReadiness {
 		t := os.readyAt
 		r.ReadyAt = &t
 	}
-	seen := map[string]bool{}
-	for _, pn := range os.plan.Nodes {
-		for _, p := range pn.People {
-			if seen[p] {
-				continue
-			}
-			seen[p] = true
-			r.People++
-			ps := inc.people[p]
-			if ps.notified {
-				r.Notified++
-			}
-			switch ps.answer {
-			case Available:
-				r.Available++
-			case Unavailable:
-				r.Unavailable++
-			case Delayed:
-				r.Coming++
-				eta := ps.answeredAt.Add(time.Duration(ps.minutes) * time.Minute)
-				if r.LatestETA == nil || eta.After(*r.LatestETA) {
-					r.LatestETA = &eta
-				}
+	r.People = len(os.members)
+	for _, ps := range os.members {
+		if ps.notified {
+			r.Notified++
+		}
+		switch ps.answer {
+		case Available:
+			r.Available++
+		case Unavailable:
+			r.Unavailable++
+		case Delayed:
+			r.Coming++
+			eta := ps.answeredAt.Add(time.Duration(ps.minutes) * time.Minute)
+			if r.LatestETA == nil || eta.After(*r.LatestETA) {
+				r.LatestETA = &eta
 			}
 		}
 	}
