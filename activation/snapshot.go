@@ -19,8 +19,12 @@ const snapshotVersion = 1
 var snapshotMagic = []byte("KSNAP")
 
 // Snapshot encodes the state. The core must not change meanwhile.
-func (c *Core) Snapshot() []byte {
-	w := &snapWriter{buf: make([]byte, 0, c.sizeHint)}
+func (c *Core) Snapshot() []byte { return c.AppendSnapshot(nil) }
+
+// AppendSnapshot appends the encoded state to dst (a caller's header, in a
+// buffer sized for the whole snapshot) and returns the extended buffer.
+func (c *Core) AppendSnapshot(dst []byte) []byte {
+	w := &snapWriter{buf: dst}
 	w.buf = append(w.buf, snapshotMagic...)
 	w.uint(snapshotVersion)
 	w.uint(c.inputs.low)
@@ -42,7 +46,6 @@ func (c *Core) Snapshot() []byte {
 		w.int(t.tier)
 		w.uint(uint64(t.kind))
 	}
-	c.sizeHint = len(w.buf) + len(w.buf)/8 // the next one is likely a little larger
 	return w.buf
 }
 

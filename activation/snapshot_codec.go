@@ -38,13 +38,26 @@ func (w *snapWriter) str(s string) {
 	w.buf = append(w.buf, s...)
 }
 
-// time keeps the instant (the log's zone offsets are presentation only).
+// Times are written with their zone the way the log's JSON carries it, so a
+// restored core shows the same "…Z" or "…+01:00" in the API as a replayed one.
+const (
+	timeZero  = 0
+	timeUTC   = 1
+	timeOther = 2 // followed by the offset in seconds
+)
+
 func (w *snapWriter) time(t time.Time) {
-	if t.IsZero() {
-		w.bool(false)
+	switch {
+	case t.IsZero():
+		w.buf = append(w.buf, timeZero)
 		return
+	case t.Location() == time.UTC:
+		w.buf = append(w.buf, timeUTC)
+	default:
+		_, offset := t.Zone()
+		w.buf = append(w.buf, timeOther)
+		w.int(offset)
 	}
-	w.bool(true)
 	w.int64(t.Unix())
 	w.uint(uint64(t.Nanosecond()))
 }
@@ -147,17 +160,39 @@ func (r *snapReader) str() string {
 	return s
 }
 
+// time restores what decoding the log's JSON gives: UTC for "Z", the local
+// zone where the offset is the local one at that instant, else a fixed zone.
 func (r *snapReader) time() time.Time {
-	if !r.bool() {
+	if r.err != nil || r.pos >= len(r.data) {
+		r.fail("time missing")
 		return time.Time{}
 	}
-	sec := r.int64()
-	nsec := r.uint()
+	kind := r.data[r.pos]
+	r.pos++
+	offset := 0
+	switch kind {
+	case timeZero:
+		return time.Time{}
+	case timeUTC:
+	case timeOther:
+		offset = r.int()
+	default:
+		r.fail("bad time kind %d", kind)
+		return time.Time{}
+	}
+	sec, nsec := r.int64(), r.uint()
 	if nsec >= 1e9 {
 		r.fail("bad time")
 		return time.Time{}
 	}
-	return time.Unix(sec, int64(nsec)).UTC()
+	t := time.Unix(sec, int64(nsec))
+	if kind == timeUTC {
+		return t.UTC()
+	}
+	if _, local := t.Zone(); local != offset {
+		t = t.In(time.FixedZone("", offset))
+	}
+	return t
 }
 
 // length returns the element count and whether the value was nil. The

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -67,7 +68,6 @@ func normalise(c *Core) {
 	if len(c.inputs.above) == 0 {
 		c.inputs.above = nil
 	}
-	c.sizeHint = 0
 }
 
 func TestSnapshotRestoresTheWholeState(t *testing.T) {
@@ -142,5 +142,36 @@ func TestCorruptSnapshotsAreRefused(t *testing.T) {
 				t.Fatalf("RestoreSnapshot = %v, %v; want ErrSnapshot", c != nil, err)
 			}
 		})
+	}
+}
+
+// TestSnapshotKeepsZones: times come back in the zone the log's JSON gives
+// them (here fixed offsets, as in a log written in Europe/Berlin and read
+// elsewhere), so views show the same text after a restore as after a replay.
+func TestSnapshotKeepsZones(t *testing.T) {
+	h := busyHarness(t)
+	zones := []*time.Location{time.FixedZone("CET", 3600), time.FixedZone("CEST", 7200), time.UTC}
+	for i := range h.events {
+		h.events[i].At = h.events[i].At.In(zones[i%len(zones)])
+	}
+	want := replayed(t, h.events)
+	got, err := RestoreSnapshot(want.Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	normalise(want)
+	normalise(got)
+	if !reflect.DeepEqual(want, got) {
+		t.Fatal("zones differ after the restore")
+	}
+	a, _ := want.Incident("K1")
+	b, _ := got.Incident("K1")
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	if string(ja) != string(jb) {
+		t.Fatalf("incident JSON differs:\n%s\n%s", ja, jb)
+	}
+	if !strings.Contains(string(ja), "+01:00") && !strings.Contains(string(ja), "+02:00") {
+		t.Fatalf("the test should carry offsets into the view: %s", ja)
 	}
 }

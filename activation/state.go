@@ -14,9 +14,6 @@ type Core struct {
 	timers    timerHeap
 	// inputs are the input sequences applied (replayed from events).
 	inputs inputSet
-	// sizeHint is the size of the last snapshot: the next one's buffer
-	// starts there instead of growing by doubling.
-	sizeHint int
 }
 
 // NewCore returns an empty core.

@@ -27,6 +27,9 @@ func (m *mobileNormaliser) parseE164(raw string) (*phonenumbers.PhoneNumber, str
 		}
 	}
 	digits := raw[1:]
+	if digits[0] == '0' {
+		return nil, "", false // no country code starts with 0; Parse says what is wrong
+	}
 	for ccLen := 1; ccLen <= 3; ccLen++ {
 		cc := atoiDigits(digits[:ccLen])
 		region := phonenumbers.GetRegionCodeForCountryCode(cc)

@@ -19,7 +19,7 @@ func TestParseE164MatchesParse(t *testing.T) {
 		t.Fatalf("only %d country codes known to the fast path", len(m.prefixes))
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
-	codes := []string{"49", "43", "41", "33", "44", "39", "48", "7", "1", "31", "353", "380", "90", "86", "61", "55", "52", "27", "998", "888", "999"}
+	codes := []string{"0", "049", "01", "49", "43", "41", "33", "44", "39", "48", "7", "1", "31", "353", "380", "90", "86", "61", "55", "52", "27", "998", "888", "999"}
 	starts := []string{"", "0", "1", "8", "15", "17", "180020", "9", "6", "3"}
 	fast := 0
 	for i := range 20000 {

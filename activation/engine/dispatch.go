@@ -59,15 +59,17 @@ func (e *Engine) Dispatch(ctx context.Context, opts DispatchOptions) error {
 	if err != nil {
 		return fmt.Errorf("engine: dispatch consumer: %w", err)
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(opts.Workers))
-	if err != nil {
-		return fmt.Errorf("engine: dispatch messages: %w", err)
-	}
 	claims, err := newClaimer(ctx, e.opts.JS, kv)
 	if err != nil {
 		return err
 	}
 	defer claims.close()
+	// Last before the loop that stops it: an early return must not leave a
+	// pull subscription holding requests until their AckWait.
+	it, err := cons.Messages(jetstream.PullMaxMessages(opts.Workers))
+	if err != nil {
+		return fmt.Errorf("engine: dispatch messages: %w", err)
+	}
 	d := &dispatcher{e: e, opts: opts, claims: claims, reports: make(chan reportReq, opts.Workers)}
 	var reporters sync.WaitGroup
 	for range reportWorkers {

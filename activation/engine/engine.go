@@ -71,6 +71,12 @@ type Engine struct {
 	// restarts counts rebuilds after fencing or errors (for tests and metrics).
 	restarts atomic.Int64
 	snap     snapshotter
+	// running is Run's context: when it has ended the process is stopping
+	// (not merely this instance's leadership).
+	running context.Context
+	// unpersisted is set while the core holds decided events that are not
+	// yet in the log (engine goroutine only): no snapshot then.
+	unpersisted bool
 }
 
 // New returns an engine; call Run to start it.
@@ -102,6 +108,7 @@ func (e *Engine) Leader() bool { return e.leader.Load() }
 // Run replays the log, then follows or leads until ctx ends. After fencing
 // or a broken connection it rebuilds from the log.
 func (e *Engine) Run(ctx context.Context) error {
+	e.running = ctx
 	for {
 		err := e.runOnce(ctx)
 		e.leader.Store(false)
@@ -127,7 +134,8 @@ func (e *Engine) runOnce(ctx context.Context) error {
 	e.mu.Unlock()
 	e.asm.reset()
 	e.asm.forgetAborted()
-	e.snap.seq, e.snap.restored = 0, 0
+	e.snap.taken, e.snap.restored, e.unpersisted = 0, 0, false
+	e.snap.stored.Store(0)
 	start := time.Now()
 	e.restoreSnapshot(ctx)
 	if err := e.catchUp(ctx); err != nil {

@@ -42,6 +42,13 @@ func (e *Engine) lead(ctx context.Context) error {
 		return fmt.Errorf("engine: input messages: %w", err)
 	}
 	defer it.Stop()
+	// However leading ends, a clean stop leaves a snapshot behind — unless
+	// the core holds decisions the log does not (a failed append).
+	defer func() {
+		if ctx.Err() != nil && !e.unpersisted {
+			e.finalSnapshot(ctx, e.running.Err() != nil)
+		}
+	}()
 	msgs := make(chan jetstream.Msg, e.opts.InputBatch)
 	fetchErr := make(chan error, 1)
 	fetchCtx, stopFetch := context.WithCancel(ctx)
@@ -78,7 +85,6 @@ func (e *Engine) lead(ctx context.Context) error {
 		timer.Reset(wait)
 		select {
 		case <-ctx.Done():
-			e.finalSnapshot(ctx)
 			return ctx.Err()
 		case err := <-fetchErr:
 			if errors.Is(err, jetstream.ErrMsgIteratorClosed) && ctx.Err() != nil {
@@ -116,6 +122,7 @@ func (e *Engine) decide(ctx context.Context, batch []jetstream.Msg) error {
 	now := e.opts.Now()
 	var out []activation.Event
 	e.mu.Lock()
+	e.unpersisted = true
 	for _, m := range batch {
 		meta, err := m.Metadata()
 		if err != nil {
@@ -143,6 +150,7 @@ func (e *Engine) decide(ctx context.Context, batch []jetstream.Msg) error {
 	if err := e.persist(ctx, out); err != nil {
 		return err
 	}
+	e.unpersisted = false
 	for _, m := range batch {
 		if err := m.Ack(); err != nil {
 			e.log.Warn("input ack failed; it will be redelivered and skipped", "err", err)
@@ -154,13 +162,15 @@ func (e *Engine) decide(ctx context.Context, batch []jetstream.Msg) error {
 
 func (e *Engine) tick(ctx context.Context) error {
 	e.mu.Lock()
+	e.unpersisted = true
 	out := e.core.Tick(e.opts.Now())
 	e.mu.Unlock()
-	if len(out) == 0 {
-		return nil
-	}
 	if err := e.persist(ctx, out); err != nil {
 		return err
+	}
+	e.unpersisted = false
+	if len(out) == 0 {
+		return nil
 	}
 	e.signalProgress(out)
 	return nil

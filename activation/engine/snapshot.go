@@ -2,10 +2,8 @@ package engine
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -19,92 +17,28 @@ import (
 // in an object store now and then; a starting engine restores the newest
 // one and replays only the events after it. A snapshot is a cache of the
 // log, never the record: one that is missing, unreadable or does not match
-// the stream is ignored and the whole log replayed.
+// the log is ignored (and deleted) and the whole log replayed.
 //
 // The leader writes one when it has appended SnapshotEvery events since the
-// last, or SnapshotIdle events and has been idle for a second, and when it
-// stops leading cleanly. Encoding stops decisions for about 150 ms at
+// last, or SnapshotIdle events and has been idle for a second, and when the
+// process stops cleanly. Encoding stops decisions for about 100 ms at
 // 100,000 people, which is why it waits for a quiet moment when it can.
 
-// snapshotObject is the object's name in the bucket.
-const snapshotObject = "core"
-
-// SnapshotBucket holds the engine's snapshots.
-func (l Layout) SnapshotBucket() string { return l.name("SNAPSHOTS") }
-
-var engineSnapshotMagic = []byte("KENG1")
-
-// snapshotState is what the engine adds to the core's snapshot: where in
-// the log it stands, which stream it belongs to and the aborted batches.
-type snapshotState struct {
-	lastSeq uint64
-	created int64 // the events stream's creation time, UnixNano
-	aborted []uint64
-}
-
-func encodeSnapshot(s snapshotState, core []byte) []byte {
-	buf := make([]byte, 0, len(core)+64+8*len(s.aborted))
-	buf = append(buf, engineSnapshotMagic...)
-	buf = binary.AppendUvarint(buf, s.lastSeq)
-	buf = binary.AppendVarint(buf, s.created)
-	buf = binary.AppendUvarint(buf, uint64(len(s.aborted)))
-	for _, b := range s.aborted {
-		buf = binary.AppendUvarint(buf, b)
-	}
-	return append(buf, core...)
-}
-
-func decodeSnapshot(data []byte) (snapshotState, *activation.Core, error) {
-	var s snapshotState
-	bad := fmt.Errorf("%w: engine header", activation.ErrSnapshot)
-	if len(data) < len(engineSnapshotMagic) || string(data[:len(engineSnapshotMagic)]) != string(engineSnapshotMagic) {
-		return s, nil, bad
-	}
-	p := data[len(engineSnapshotMagic):]
-	next := func() uint64 {
-		v, n := binary.Uvarint(p)
-		if n <= 0 {
-			p = nil
-			return 0
-		}
-		p = p[n:]
-		return v
-	}
-	s.lastSeq = next()
-	created, n := binary.Varint(p)
-	if n <= 0 {
-		return s, nil, bad
-	}
-	p = p[n:]
-	s.created = created
-	count := next()
-	if count > uint64(len(p)) {
-		return s, nil, bad
-	}
-	for range count {
-		s.aborted = append(s.aborted, next())
-	}
-	if p == nil {
-		return s, nil, bad
-	}
-	core, err := activation.RestoreSnapshot(p)
-	if err != nil {
-		return s, nil, err
-	}
-	return s, core, nil
-}
-
-// snapshotter decides when the leader takes a snapshot.
+// snapshotter decides when the leader takes a snapshot. The engine
+// goroutine owns every field but the atomics, which uploads update.
 type snapshotter struct {
-	seq       uint64      // log position of the newest snapshot written or restored
-	restored  uint64      // log position of the snapshot this run started from (0: none)
-	uploading atomic.Bool // one upload at a time; a slow one is skipped, not queued
+	taken     uint64        // log position of the newest snapshot encoded (or restored)
+	stored    atomic.Uint64 // log position of the newest snapshot known to be stored
+	restored  uint64        // log position of the snapshot this run started from (0: none)
+	uploading atomic.Bool   // one upload at a time; a slow one is skipped, not queued
 	uploads   sync.WaitGroup
 	lastWrite time.Time // when a decision last appended events
+	sizeHint  int       // size of the last snapshot: the next buffer starts there
 }
 
-// snapshotUploadTimeout bounds one upload; a stop waits for it.
-const snapshotUploadTimeout = 30 * time.Second
+// snapshotUploadTimeout bounds one upload; a stop waits for at most two
+// (one in flight and the final one), within Kubernetes' 45 s grace period.
+const snapshotUploadTimeout = 15 * time.Second
 
 func (e *Engine) snapshotStore(ctx context.Context) (jetstream.ObjectStore, error) {
 	name := e.opts.Layout.SnapshotBucket()
@@ -121,12 +55,18 @@ func (e *Engine) snapshotStore(ctx context.Context) (jetstream.ObjectStore, erro
 	return store, nil
 }
 
+// errSnapshotUnfit means a snapshot does not belong to the log as it is.
+var errSnapshotUnfit = errors.New("engine: snapshot does not fit the event log")
+
 // restoreSnapshot loads the newest snapshot into the engine if it fits the
-// events stream; it reports whether it did. Failures only cost a full replay.
+// events stream; it reports whether it did. Failures only cost a full
+// replay; a snapshot that does not fit is deleted, so that it cannot fit by
+// accident once the log has grown past it.
 func (e *Engine) restoreSnapshot(ctx context.Context) bool {
 	if e.opts.SnapshotEvery < 0 {
 		return false
 	}
+	e.snap.uploads.Wait() // an upload of the previous run must not race the restore
 	start := time.Now()
 	store, err := e.snapshotStore(ctx)
 	if err != nil {
@@ -137,70 +77,65 @@ func (e *Engine) restoreSnapshot(ctx context.Context) bool {
 	if errors.Is(err, jetstream.ErrObjectNotFound) {
 		return false
 	}
-	if err != nil {
-		e.log.Warn("snapshot unreadable; replaying the whole log", "err", err)
-		return false
+	var h snapshotHeader
+	var core *activation.Core
+	if err == nil {
+		h, core, err = decodeSnapshot(data)
 	}
-	s, core, err := decodeSnapshot(data)
-	if err != nil {
-		e.log.Warn("snapshot unreadable; replaying the whole log", "err", err)
-		return false
+	if err == nil {
+		err = e.checkSnapshot(ctx, h)
 	}
-	stream, err := e.opts.JS.Stream(ctx, e.opts.Layout.EventsStream())
 	if err != nil {
-		return false
-	}
-	info, err := stream.Info(ctx)
-	if err != nil {
-		return false
-	}
-	st := info.State
-	switch {
-	case info.Created.UnixNano() != s.created:
-		e.log.Warn("snapshot belongs to another event stream; replaying the whole log")
-		return false
-	case s.lastSeq > st.LastSeq:
-		e.log.Warn("snapshot is ahead of the event log (restored from an older backup?); replaying the whole log",
-			"snapshot", s.lastSeq, "log", st.LastSeq)
-		return false
-	case st.Msgs > 0 && st.FirstSeq > s.lastSeq+1:
-		e.log.Warn("events after the snapshot are gone; replaying the whole log", "snapshot", s.lastSeq, "first", st.FirstSeq)
+		e.log.Warn("snapshot not used; replaying the whole log", "err", err)
+		if errors.Is(err, activation.ErrSnapshot) || errors.Is(err, errSnapshotUnfit) {
+			if derr := store.Delete(ctx, snapshotObject); derr != nil && !errors.Is(derr, jetstream.ErrObjectNotFound) {
+				e.log.Warn("unfit snapshot not deleted", "err", derr)
+			}
+		}
 		return false
 	}
 	e.mu.Lock()
-	e.core, e.lastSeq = core, s.lastSeq
+	e.core, e.lastSeq = core, h.lastSeq
 	e.mu.Unlock()
-	e.asm.restoreAborted(s.aborted)
-	e.snap.seq, e.snap.restored = s.lastSeq, s.lastSeq
-	e.log.Info("snapshot restored", "events", s.lastSeq, "bytes", len(data), "took", time.Since(start).Round(time.Millisecond))
+	e.asm.restoreAborted(h.aborted)
+	e.snap.taken, e.snap.restored, e.snap.sizeHint = h.lastSeq, h.lastSeq, len(data)
+	e.snap.stored.Store(h.lastSeq)
+	e.log.Info("snapshot restored", "events", h.lastSeq, "bytes", len(data), "took", time.Since(start).Round(time.Millisecond))
 	return true
 }
 
-// readSnapshot reads the snapshot object into a buffer of its exact size
-// (GetBytes grows one by doubling: twice the memory at a restart's peak).
-// The object store checks the digest when the reader reaches the end.
-func readSnapshot(ctx context.Context, store jetstream.ObjectStore) ([]byte, error) {
-	obj, err := store.Get(ctx, snapshotObject)
+// checkSnapshot tells whether the log still holds the history the snapshot
+// was taken from: the same stream, the event at its position unchanged,
+// and every event after it.
+func (e *Engine) checkSnapshot(ctx context.Context, h snapshotHeader) error {
+	stream, err := e.opts.JS.Stream(ctx, e.opts.Layout.EventsStream())
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("engine: events stream: %w", err)
 	}
-	defer obj.Close()
-	info, err := obj.Info()
+	info, err := stream.Info(ctx)
 	if err != nil {
-		return nil, err
+		return fmt.Errorf("engine: events stream info: %w", err)
 	}
-	if info.Size > 1<<34 {
-		return nil, fmt.Errorf("%w: object of %d bytes", activation.ErrSnapshot, info.Size)
+	st := info.State
+	switch {
+	case info.Created.UnixNano() != h.created:
+		return fmt.Errorf("%w: it belongs to another event stream", errSnapshotUnfit)
+	case h.lastSeq > st.LastSeq:
+		return fmt.Errorf("%w: it is ahead of the log (%d > %d; restored from an older backup?)", errSnapshotUnfit, h.lastSeq, st.LastSeq)
+	case st.FirstSeq > h.lastSeq:
+		return fmt.Errorf("%w: the log no longer holds event %d", errSnapshotUnfit, h.lastSeq)
 	}
-	data := make([]byte, info.Size)
-	if _, err := io.ReadFull(obj, data); err != nil {
-		return nil, err
+	m, err := stream.GetMsg(ctx, h.lastSeq)
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return fmt.Errorf("%w: event %d is gone", errSnapshotUnfit, h.lastSeq)
 	}
-	// Reading to the end makes the store verify the digest.
-	if n, err := io.Copy(io.Discard, obj); n != 0 || err != nil {
-		return nil, fmt.Errorf("%w: %d bytes more than announced, or: %v", activation.ErrSnapshot, n, err)
+	if err != nil {
+		return fmt.Errorf("engine: event %d: %w", h.lastSeq, err)
 	}
-	return data, nil
+	if at, sum := eventFingerprint(m); at != h.lastTime || sum != h.lastSum {
+		return fmt.Errorf("%w: event %d is not the one it was taken after (an older log restored?)", errSnapshotUnfit, h.lastSeq)
+	}
+	return nil
 }
 
 // maybeSnapshot takes a snapshot if enough has happened since the last one.
@@ -208,20 +143,25 @@ func readSnapshot(ctx context.Context, store jetstream.ObjectStore) ([]byte, err
 // is in the log.
 func (e *Engine) maybeSnapshot(ctx context.Context, idle bool) {
 	every := e.opts.SnapshotEvery
-	since := e.lastSeq - e.snap.seq
-	if every < 0 || since == 0 || since < uint64(every) && !(idle && since >= uint64(e.opts.SnapshotIdle)) {
-		return
+	if every < 0 || ctx.Err() != nil || !e.snap.uploading.CompareAndSwap(false, true) {
+		return // stopping: the final snapshot takes over
 	}
-	if !e.snap.uploading.CompareAndSwap(false, true) {
-		return
+	if stored := e.snap.stored.Load(); stored < e.snap.taken {
+		e.snap.taken = stored // the last upload failed: count from the last one stored
 	}
-	data := e.encodeSnapshotNow(ctx)
-	if data == nil {
+	since := e.lastSeq - e.snap.taken
+	if since == 0 || since < uint64(every) && !(idle && since >= uint64(e.opts.SnapshotIdle)) {
 		e.snap.uploading.Store(false)
 		return
 	}
+	data, err := e.encodeSnapshotNow(ctx)
+	if err != nil {
+		e.snap.uploading.Store(false)
+		e.log.Warn("snapshot not taken", "err", err)
+		return
+	}
 	seq := e.lastSeq
-	e.snap.seq = seq
+	e.snap.taken = seq
 	e.snap.uploads.Go(func() {
 		defer e.snap.uploading.Store(false)
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), snapshotUploadTimeout)
@@ -230,34 +170,46 @@ func (e *Engine) maybeSnapshot(ctx context.Context, idle bool) {
 	})
 }
 
-// finalSnapshot stores a snapshot before a clean stop, so the next start
-// replays nothing.
-func (e *Engine) finalSnapshot(ctx context.Context) {
+// finalSnapshot stores a snapshot when the process stops cleanly, so the
+// next start replays nothing. A leader that merely lost its lease does not:
+// the new leader may already have stored a newer one.
+func (e *Engine) finalSnapshot(ctx context.Context, stopping bool) {
 	e.snap.uploads.Wait() // an upload in flight finishes first (and no goroutine outlives the engine)
-	if e.opts.SnapshotEvery < 0 || e.lastSeq == e.snap.seq {
+	if !stopping || e.opts.SnapshotEvery < 0 || e.lastSeq == e.snap.stored.Load() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), snapshotUploadTimeout)
 	defer cancel()
-	if data := e.encodeSnapshotNow(ctx); data != nil {
-		e.snap.seq = e.lastSeq
-		e.storeSnapshot(ctx, data, e.lastSeq)
+	data, err := e.encodeSnapshotNow(ctx)
+	if err != nil {
+		e.log.Warn("final snapshot not taken", "err", err)
+		return
 	}
+	e.snap.taken = e.lastSeq
+	e.storeSnapshot(ctx, data, e.lastSeq)
 }
 
-func (e *Engine) encodeSnapshotNow(ctx context.Context) []byte {
+// encodeSnapshotNow encodes the engine's position and the core. Decisions
+// wait meanwhile: the caller is the deciding goroutine.
+func (e *Engine) encodeSnapshotNow(ctx context.Context) ([]byte, error) {
 	stream, err := e.opts.JS.Stream(ctx, e.opts.Layout.EventsStream())
 	if err != nil {
-		return nil
+		return nil, fmt.Errorf("engine: events stream: %w", err)
 	}
-	created := stream.CachedInfo().Created
+	last, err := stream.GetMsg(ctx, e.lastSeq)
+	if err != nil {
+		return nil, fmt.Errorf("engine: event %d: %w", e.lastSeq, err)
+	}
+	h := snapshotHeader{lastSeq: e.lastSeq, created: stream.CachedInfo().Created.UnixNano(), aborted: e.asm.abortedList()}
+	h.lastTime, h.lastSum = eventFingerprint(last)
 	start := time.Now()
+	buf := appendHeader(make([]byte, 0, e.snap.sizeHint+e.snap.sizeHint/8), h)
 	e.mu.RLock()
-	core := e.core.Snapshot()
+	data := e.core.AppendSnapshot(buf)
 	e.mu.RUnlock()
-	data := encodeSnapshot(snapshotState{lastSeq: e.lastSeq, created: created.UnixNano(), aborted: e.asm.abortedList()}, core)
+	e.snap.sizeHint = len(data)
 	e.opts.Metrics.snapshotTaken(time.Since(start), len(data))
-	return data
+	return data, nil
 }
 
 func (e *Engine) storeSnapshot(ctx context.Context, data []byte, seq uint64) {
@@ -270,5 +222,6 @@ func (e *Engine) storeSnapshot(ctx context.Context, data []byte, seq uint64) {
 		e.log.Warn("snapshot not stored; the next restart replays more of the log", "events", seq, "err", err)
 		return
 	}
+	e.snap.stored.Store(seq)
 	e.log.Info("snapshot stored", "events", seq, "bytes", len(data), "took", time.Since(start).Round(time.Millisecond))
 }

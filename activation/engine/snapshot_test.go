@@ -3,7 +3,10 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -67,6 +70,10 @@ func startEngine(t *testing.T, js jetstream.JetStream, every int) (*Engine, func
 	return e, stop
 }
 
+// submit hands the engine an input and returns once its decision is in
+// the log: WaitInput returns when the core has applied it, which may be
+// before the append (a stop in between voids the decision, and the test's
+// expectations with it).
 func submit(t *testing.T, e *Engine, in activation.Input) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -77,6 +84,25 @@ func submit(t *testing.T, e *Engine, in activation.Input) {
 	}
 	if err := e.WaitInput(ctx, seq); err != nil {
 		t.Fatal(err)
+	}
+	// The input leaves the work queue when its decision is appended.
+	input, err := e.opts.JS.Stream(ctx, e.opts.Layout.InputStream())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		info, err := input.Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.State.Msgs == 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("input %d still queued: %v", seq, ctx.Err())
+		case <-time.After(5 * time.Millisecond):
+		}
 	}
 }
 
@@ -112,8 +138,8 @@ func TestRestartRestoresSnapshotAndReplaysTheTail(t *testing.T) {
 	submit(t, e1, respond("K1", "p0"))
 	stop1()
 	snapSeq := e1.lastSeq
-	if e1.snap.seq != snapSeq {
-		t.Fatalf("clean stop left the snapshot at %d, log at %d", e1.snap.seq, snapSeq)
+	if stored := e1.snap.stored.Load(); stored != snapSeq {
+		t.Fatalf("clean stop left the snapshot at %d, log at %d", stored, snapSeq)
 	}
 	// Second engine without snapshots decides more: the log runs ahead of the snapshot.
 	e2, stop2 := startEngine(t, js, -1)
@@ -184,13 +210,20 @@ func TestUnfitSnapshotsAreIgnored(t *testing.T) {
 			e1, stop1 := startEngine(t, js, 5)
 			submit(t, e1, declareInput("K1", 10))
 			stop1()
-			if e1.snap.seq == 0 {
+			if e1.snap.stored.Load() == 0 {
 				t.Fatal("no snapshot was taken")
 			}
 			spoil(t, js)
 			e2, _ := startEngine(t, js, 5)
 			if e2.snap.restored != 0 {
 				t.Fatalf("restored an unfit snapshot at %d", e2.snap.restored)
+			}
+			store, err := js.ObjectStore(context.Background(), Layout{}.SnapshotBucket())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := store.GetInfo(context.Background(), snapshotObject); !errors.Is(err, jetstream.ErrObjectNotFound) {
+				t.Fatalf("the unfit snapshot was kept (%v)", err)
 			}
 			_, known := e2.Incident("K1")
 			if name == "corrupt" && !known {
@@ -200,5 +233,95 @@ func TestUnfitSnapshotsAreIgnored(t *testing.T) {
 				t.Fatal("K1 came back from a snapshot of a deleted stream")
 			}
 		})
+	}
+}
+
+// natsOnDisk is an embedded server on a directory that outlives it, so a
+// test can stop it, change its files and start it again.
+type natsOnDisk struct {
+	s  *server.Server
+	nc *nats.Conn
+}
+
+func startNATSOn(t *testing.T, dir string) (*natsOnDisk, jetstream.JetStream) {
+	t.Helper()
+	s, err := server.NewServer(&server.Options{JetStream: true, StoreDir: dir, DontListen: true, NoSigs: true, NoLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start()
+	if !s.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats-server not ready")
+	}
+	nc, err := nats.Connect("", nats.InProcessServer(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := (Layout{}).Ensure(context.Background(), js); err != nil {
+		t.Fatal(err)
+	}
+	return &natsOnDisk{s, nc}, js
+}
+
+func (n *natsOnDisk) stop() {
+	n.nc.Close()
+	n.s.Shutdown()
+	n.s.WaitForShutdown()
+}
+
+// TestSnapshotOfAnotherHistoryIsNeverRestored: the events stream is
+// restored from an older backup (which keeps the stream's creation time)
+// while the snapshot bucket keeps a snapshot of the newer history. The
+// snapshot must not come back once the restored log has grown past it.
+func TestSnapshotOfAnotherHistoryIsNeverRestored(t *testing.T) {
+	dir, backup := t.TempDir(), filepath.Join(t.TempDir(), "events")
+	streamDir := filepath.Join(dir, "jetstream", "$G", "streams", Layout{}.EventsStream())
+
+	box, js := startNATSOn(t, dir)
+	e1, stop1 := startEngine(t, js, -1)
+	submit(t, e1, declareInput("K1", 3))
+	stop1()
+	box.stop()
+	if err := os.CopyFS(backup, os.DirFS(streamDir)); err != nil { // the backup holds K1
+		t.Fatal(err)
+	}
+
+	box, js = startNATSOn(t, dir)
+	e2, stop2 := startEngine(t, js, 5)
+	submit(t, e2, declareInput("K2", 3))
+	stop2() // a final snapshot of K1 and K2
+	box.stop()
+	if e2.snap.stored.Load() == 0 {
+		t.Fatal("no snapshot was stored")
+	}
+
+	// The events stream is restored from the backup; the snapshot bucket is kept.
+	if err := os.RemoveAll(streamDir); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(streamDir, os.DirFS(backup)); err != nil {
+		t.Fatal(err)
+	}
+	box, js = startNATSOn(t, dir)
+	e3, stop3 := startEngine(t, js, 0)
+	if e3.snap.restored != 0 {
+		t.Fatal("restored a snapshot that is ahead of the log")
+	}
+	submit(t, e3, declareInput("K3", 20)) // the log grows past the old snapshot's position
+	box.stop()                            // NATS first: no final snapshot either
+	stop3()
+
+	box, js = startNATSOn(t, dir)
+	defer box.stop()
+	e4, _ := startEngine(t, js, 0)
+	_, hasK2 := e4.Incident("K2")
+	_, hasK3 := e4.Incident("K3")
+	if hasK2 || !hasK3 {
+		t.Fatalf("state is not the log's (snapshot restored at %d): K2, never in this log, present=%v; K3 present=%v",
+			e4.snap.restored, hasK2, hasK3)
 	}
 }

@@ -250,6 +250,9 @@ func (b *bench) run(ctx context.Context) error {
 		// Each variant starts from the same crashed data directory; the
 		// first restart's clean stop leaves the "clean" one behind.
 		crashed := dataDir + ".crashed"
+		if err := os.RemoveAll(crashed); err != nil { // from an earlier run with the same --dir
+			return err
+		}
 		if err := os.CopyFS(crashed, os.DirFS(dataDir)); err != nil {
 			return fmt.Errorf("restart: keep the crashed data: %w", err)
 		}
@@ -764,8 +767,6 @@ func perRecipient(kb int64, n int) string {
 	return fmt.Sprintf("%.2f KiB", float64(kb)/float64(n))
 }
 
-// restart starts `kaskade serve` on the data directory as a subprocess and
-// times it to /readyz 200; then reads its peak RSS.
 // restartSummary reads what the restarted server logged about its snapshot
 // and its replay.
 func restartSummary(logPath string) string {

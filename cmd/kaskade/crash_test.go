@@ -43,7 +43,10 @@ func TestCrashHarness(t *testing.T) {
 
 	dir := t.TempDir()
 	if keep := os.Getenv("KASKADE_CRASH_DIR"); keep != "" {
-		dir = keep // kept for a look at serve.log afterwards
+		dir = keep // kept for a look at serve.log afterwards; must be new or empty
+		if entries, _ := os.ReadDir(dir); len(entries) > 0 {
+			t.Fatalf("KASKADE_CRASH_DIR %s is not empty", dir)
+		}
 	}
 	bin := filepath.Join(dir, "kaskade")
 	build := exec.Command("go", "build", "-o", bin, ".")
@@ -62,10 +65,11 @@ func TestCrashHarness(t *testing.T) {
 	}
 	h.args = []string{"serve", "--config", cfg, "--data", filepath.Join(dir, "data"), "--http", fmt.Sprintf("127.0.0.1:%d", httpPort),
 		"--nats-listen", fmt.Sprintf("127.0.0.1:%d", natsPort), "--public-url", h.base, "--log-format", "json",
-		// Frequent snapshots (about every 2 events per person: 20 over the
-		// run): most restarts restore one and replay a tail, and the kills
-		// also hit snapshots being taken and stored.
-		"--snapshot-every", strconv.Itoa(max(300, 2*people))}
+		// Frequent snapshots (every 400 events at the CI size, every 10,000
+		// with 10,000 people: about ten over the run): most restarts restore
+		// one and replay a tail, and the kills also hit snapshots being
+		// taken and stored.
+		"--snapshot-every", strconv.Itoa(max(400, people))}
 	h.bin, h.env = bin, append(os.Environ(), "KASKADE_TEST_TWILIO_TOKEN="+h.fake.AuthToken())
 	h.logPath = filepath.Join(dir, "serve.log")
 	h.start()
