@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	natsserver "github.com/nats-io/nats-server/v2/server"
@@ -70,7 +71,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.HTTPAddr, "http", "127.0.0.1:8080", "HTTP listen address")
 	fs.StringVar(&o.NATSListen, "nats-listen", "127.0.0.1:4222", "embedded NATS client address, or off")
 	fs.StringVar(&o.NATSURL, "nats-url", "", "use this external NATS (cluster) instead of the embedded server")
-	fs.IntVar(&o.SnapshotEvery, "snapshot-every", 0, "events between engine snapshots, which bound a restart's replay (default 200000; -1: none)")
+	fs.IntVar(&o.SnapshotEvery, "snapshot-every", 0, "events between engine snapshots, which bound a restart's replay (default 100000; -1: none)")
 	fs.IntVar(&o.Replicas, "replicas", 0, "JetStream replicas for streams and buckets (default 1 embedded, 3 with --nats-url)")
 	fs.StringVar(&o.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&o.Instance, "instance", "", "instance name (default: host name and pid)")
@@ -134,15 +135,25 @@ func startServer(parent context.Context, o serveOptions) (_ *server, err error) 
 		o.Instance = host + "-" + strconv.Itoa(os.Getpid())
 	}
 	log := o.Logger
-	cfg, err := loadConfig(o.ConfigPath, log)
-	if err != nil {
-		return nil, err
-	}
 	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
+	// The configuration loads while NATS starts and the engine restores its
+	// snapshot and replays the log: neither needs it, and with 100,000
+	// people each takes about half a second of a restart. The engine leads
+	// (decides, fires overdue escalations) only once the configuration is
+	// known to be good.
+	type loaded struct {
+		cfg *config.Config
+		err error
+	}
+	cfgLoaded, cfgGood := make(chan loaded, 1), make(chan struct{})
+	go func() {
+		cfg, err := loadConfig(o.ConfigPath, log)
+		cfgLoaded <- loaded{cfg, err}
+	}()
 	ctx, cancel := context.WithCancel(parent)
-	s := &server{Config: cfg, log: log, cancel: cancel, done: make(chan struct{})}
+	s := &server{log: log, cancel: cancel, done: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			cancel()
@@ -163,22 +174,31 @@ func startServer(parent context.Context, o serveOptions) (_ *server, err error) 
 	if err := s.Layout.Ensure(ctx, s.JS); err != nil {
 		return nil, err
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := engine.NewMetrics(reg)
+	elector := afterConfig{good: cfgGood}
+	if o.NATSURL != "" {
+		if elector.next, err = engine.NewLease(ctx, s.JS, s.Layout, o.Instance, log); err != nil {
+			return nil, err
+		}
+	}
+	dir := &directory{}
+	s.Engine = engine.New(engine.Options{Layout: s.Layout, JS: s.JS, Logger: log.With("component", "engine"),
+		Metrics: metrics, Directory: dir, Elector: elector, Now: o.Now, SnapshotEvery: o.SnapshotEvery})
+	s.goRun("engine", func() error { return s.Engine.Run(ctx) })
+	l := <-cfgLoaded
+	if l.err != nil {
+		return nil, l.err
+	}
+	cfg := l.cfg
+	s.Config = cfg
+	dir.cfg.Store(cfg)
+	close(cfgGood)
 	auth, err := s.adminToken(cfg, o.DataDir)
 	if err != nil {
 		return nil, err
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics := engine.NewMetrics(reg)
-	var elector engine.Elector
-	if o.NATSURL != "" {
-		elector, err = engine.NewLease(ctx, s.JS, s.Layout, o.Instance, log)
-		if err != nil {
-			return nil, err
-		}
-	}
-	s.Engine = engine.New(engine.Options{Layout: s.Layout, JS: s.JS, Logger: log.With("component", "engine"),
-		Metrics: metrics, Directory: directory{cfg}, Elector: elector, Now: o.Now, SnapshotEvery: o.SnapshotEvery})
 	intake, err := alerting.New(ctx, alerting.Options{Config: cfg, JS: s.JS, Layout: s.Layout, Logger: log.With("component", "intake")})
 	if err != nil {
 		return nil, err
@@ -206,7 +226,6 @@ func startServer(parent context.Context, o serveOptions) (_ *server, err error) 
 		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	s.http.RegisterOnShutdown(s.board.Close) // live streams end so shutdown can finish
 
-	s.goRun("engine", func() error { return s.Engine.Run(ctx) })
 	s.goRun("intake", func() error { return retryLoop(ctx, log, "intake", intake.ServeNATS) })
 	s.goRun("dispatch", func() error {
 		return retryLoop(ctx, log, "dispatch", func(ctx context.Context) error {
@@ -454,19 +473,45 @@ func loadConfig(path string, log *slog.Logger) (*config.Config, error) {
 	return cfg, nil
 }
 
-// directory names people for the board, masking phone numbers.
-type directory struct{ cfg *config.Config }
+// afterConfig lets the engine lead only once the configuration has loaded
+// (and then asks the cluster lease, if there is one): until then it
+// replays and follows the log.
+type afterConfig struct {
+	good <-chan struct{}
+	next engine.Elector
+}
 
-func (d directory) PersonName(id string) string {
-	if p, ok := d.cfg.Person(id); ok {
-		return p.Name
+func (a afterConfig) Lead(ctx context.Context) (context.Context, error) {
+	select {
+	case <-a.good:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if a.next == nil {
+		return ctx, nil
+	}
+	return a.next.Lead(ctx)
+}
+
+// directory names people for the board, masking phone numbers. The engine
+// starts before the configuration is loaded; nothing asks it for names
+// before the HTTP server runs, which is after.
+type directory struct{ cfg atomic.Pointer[config.Config] }
+
+func (d *directory) PersonName(id string) string {
+	if cfg := d.cfg.Load(); cfg != nil {
+		if p, ok := cfg.Person(id); ok {
+			return p.Name
+		}
 	}
 	return id
 }
 
-func (d directory) MaskedMobile(id string) string {
-	if p, ok := d.cfg.Person(id); ok && p.Mobile != "" {
-		return maskNumber(p.Mobile)
+func (d *directory) MaskedMobile(id string) string {
+	if cfg := d.cfg.Load(); cfg != nil {
+		if p, ok := cfg.Person(id); ok && p.Mobile != "" {
+			return maskNumber(p.Mobile)
+		}
 	}
 	return ""
 }
