@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -66,5 +67,38 @@ func TestConfigCheckOutputIsStable(t *testing.T) {
 		if prevScenario == curScenario && strings.Contains(prev, "(en)") && strings.Contains(cur, "(de)") {
 			t.Fatalf("languages out of order: %q before %q", prev, cur)
 		}
+	}
+}
+
+// TestStartRefusesABadConfiguration: the configuration loads while NATS and
+// the engine start; a bad one still stops the start with its problems and
+// leaves the data directory usable (NATS and the engine were shut down).
+func TestStartRefusesABadConfiguration(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(path, []byte("version: 1\nunknown_key: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	_, err := startServer(t.Context(), serveOptions{ConfigPath: path, DataDir: data, HTTPAddr: "127.0.0.1:0", NATSListen: "off"})
+	if err == nil || !strings.Contains(err.Error(), "unknown_key") {
+		t.Fatalf("start with a bad configuration: %v; want its problem named", err)
+	}
+	// The same data directory starts with a good configuration.
+	s, err := startServer(t.Context(), serveOptions{DataDir: data, HTTPAddr: "127.0.0.1:0", NATSListen: "off"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	stream, err := s.JS.Stream(t.Context(), s.Layout.EventsStream())
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := stream.Info(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.State.Msgs != 0 {
+		t.Fatalf("%d events in the log after a refused start", info.State.Msgs)
 	}
 }
