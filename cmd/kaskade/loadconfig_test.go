@@ -70,9 +70,9 @@ func TestConfigCheckOutputIsStable(t *testing.T) {
 	}
 }
 
-// TestStartRefusesABadConfiguration: the configuration loads while NATS and
-// the engine start; a bad one still stops the start with its problems and
-// leaves the data directory usable (NATS and the engine were shut down).
+// TestStartRefusesABadConfiguration: the configuration loads while NATS
+// starts; a bad one still stops the start with its problems and leaves the
+// data directory usable (NATS was shut down).
 func TestStartRefusesABadConfiguration(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "bad.yaml")

@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	natsserver "github.com/nats-io/nats-server/v2/server"
@@ -138,16 +137,14 @@ func startServer(parent context.Context, o serveOptions) (_ *server, err error) 
 	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	// The configuration loads while NATS starts and the engine restores its
-	// snapshot and replays the log: neither needs it, and with 100,000
-	// people each takes about half a second of a restart. The engine leads
-	// (decides, fires overdue escalations) only once the configuration is
-	// known to be good.
+	// The configuration loads while the embedded NATS starts and recovers
+	// its streams (it does not need it). The engine starts after: its
+	// snapshot restore would otherwise add its memory to the loader's peak.
 	type loaded struct {
 		cfg *config.Config
 		err error
 	}
-	cfgLoaded, cfgGood := make(chan loaded, 1), make(chan struct{})
+	cfgLoaded := make(chan loaded, 1)
 	go func() {
 		cfg, err := loadConfig(o.ConfigPath, log)
 		cfgLoaded <- loaded{cfg, err}
@@ -174,31 +171,27 @@ func startServer(parent context.Context, o serveOptions) (_ *server, err error) 
 	if err := s.Layout.Ensure(ctx, s.JS); err != nil {
 		return nil, err
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	metrics := engine.NewMetrics(reg)
-	elector := afterConfig{good: cfgGood}
-	if o.NATSURL != "" {
-		if elector.next, err = engine.NewLease(ctx, s.JS, s.Layout, o.Instance, log); err != nil {
-			return nil, err
-		}
-	}
-	dir := &directory{}
-	s.Engine = engine.New(engine.Options{Layout: s.Layout, JS: s.JS, Logger: log.With("component", "engine"),
-		Metrics: metrics, Directory: dir, Elector: elector, Now: o.Now, SnapshotEvery: o.SnapshotEvery})
-	s.goRun("engine", func() error { return s.Engine.Run(ctx) })
 	l := <-cfgLoaded
 	if l.err != nil {
 		return nil, l.err
 	}
 	cfg := l.cfg
 	s.Config = cfg
-	dir.cfg.Store(cfg)
-	close(cfgGood)
 	auth, err := s.adminToken(cfg, o.DataDir)
 	if err != nil {
 		return nil, err
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics := engine.NewMetrics(reg)
+	var elector engine.Elector
+	if o.NATSURL != "" {
+		if elector, err = engine.NewLease(ctx, s.JS, s.Layout, o.Instance, log); err != nil {
+			return nil, err
+		}
+	}
+	s.Engine = engine.New(engine.Options{Layout: s.Layout, JS: s.JS, Logger: log.With("component", "engine"),
+		Metrics: metrics, Directory: directory{cfg}, Elector: elector, Now: o.Now, SnapshotEvery: o.SnapshotEvery})
 	intake, err := alerting.New(ctx, alerting.Options{Config: cfg, JS: s.JS, Layout: s.Layout, Logger: log.With("component", "intake")})
 	if err != nil {
 		return nil, err
@@ -226,6 +219,7 @@ func startServer(parent context.Context, o serveOptions) (_ *server, err error) 
 		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	s.http.RegisterOnShutdown(s.board.Close) // live streams end so shutdown can finish
 
+	s.goRun("engine", func() error { return s.Engine.Run(ctx) })
 	s.goRun("intake", func() error { return retryLoop(ctx, log, "intake", intake.ServeNATS) })
 	s.goRun("dispatch", func() error {
 		return retryLoop(ctx, log, "dispatch", func(ctx context.Context) error {
@@ -473,45 +467,19 @@ func loadConfig(path string, log *slog.Logger) (*config.Config, error) {
 	return cfg, nil
 }
 
-// afterConfig lets the engine lead only once the configuration has loaded
-// (and then asks the cluster lease, if there is one): until then it
-// replays and follows the log.
-type afterConfig struct {
-	good <-chan struct{}
-	next engine.Elector
-}
+// directory names people for the board, masking phone numbers.
+type directory struct{ cfg *config.Config }
 
-func (a afterConfig) Lead(ctx context.Context) (context.Context, error) {
-	select {
-	case <-a.good:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	if a.next == nil {
-		return ctx, nil
-	}
-	return a.next.Lead(ctx)
-}
-
-// directory names people for the board, masking phone numbers. The engine
-// starts before the configuration is loaded; nothing asks it for names
-// before the HTTP server runs, which is after.
-type directory struct{ cfg atomic.Pointer[config.Config] }
-
-func (d *directory) PersonName(id string) string {
-	if cfg := d.cfg.Load(); cfg != nil {
-		if p, ok := cfg.Person(id); ok {
-			return p.Name
-		}
+func (d directory) PersonName(id string) string {
+	if p, ok := d.cfg.Person(id); ok {
+		return p.Name
 	}
 	return id
 }
 
-func (d *directory) MaskedMobile(id string) string {
-	if cfg := d.cfg.Load(); cfg != nil {
-		if p, ok := cfg.Person(id); ok && p.Mobile != "" {
-			return maskNumber(p.Mobile)
-		}
+func (d directory) MaskedMobile(id string) string {
+	if p, ok := d.cfg.Person(id); ok && p.Mobile != "" {
+		return maskNumber(p.Mobile)
 	}
 	return ""
 }
