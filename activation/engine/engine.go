@@ -165,15 +165,24 @@ func (e *Engine) runOnce(ctx context.Context) error {
 	return e.lead(leadCtx)
 }
 
-// catchUp applies every event up to the stream's current last sequence.
-func (e *Engine) catchUp(ctx context.Context) error {
+// eventsStream returns the log's stream with fresh information about it.
+func (e *Engine) eventsStream(ctx context.Context) (jetstream.Stream, *jetstream.StreamInfo, error) {
 	stream, err := e.opts.JS.Stream(ctx, e.opts.Layout.EventsStream())
 	if err != nil {
-		return fmt.Errorf("engine: events stream: %w", err)
+		return nil, nil, fmt.Errorf("engine: events stream: %w", err)
 	}
 	info, err := stream.Info(ctx)
 	if err != nil {
-		return fmt.Errorf("engine: events stream info: %w", err)
+		return nil, nil, fmt.Errorf("engine: events stream info: %w", err)
+	}
+	return stream, info, nil
+}
+
+// catchUp applies every event up to the stream's current last sequence.
+func (e *Engine) catchUp(ctx context.Context) error {
+	stream, info, err := e.eventsStream(ctx)
+	if err != nil {
+		return err
 	}
 	target := info.State.LastSeq
 	if target <= e.lastSeq {

@@ -108,13 +108,9 @@ func (e *Engine) restoreSnapshot(ctx context.Context) bool {
 // was taken from: the same stream, the event at its position unchanged,
 // and every event after it.
 func (e *Engine) checkSnapshot(ctx context.Context, h snapshotHeader) error {
-	stream, err := e.opts.JS.Stream(ctx, e.opts.Layout.EventsStream())
+	stream, info, err := e.eventsStream(ctx)
 	if err != nil {
-		return fmt.Errorf("engine: events stream: %w", err)
-	}
-	info, err := stream.Info(ctx)
-	if err != nil {
-		return fmt.Errorf("engine: events stream info: %w", err)
+		return err
 	}
 	st := info.State
 	switch {
