@@ -25,10 +25,16 @@ type Lease struct {
 // LeaseBucket names the bucket of leases.
 func (l Layout) LeaseBucket() string { return l.name("LEASE") }
 
-// NewLease opens (creating) the lease bucket.
+// NewLease opens (creating) the lease bucket. Like Ensure it retries for a
+// while: instances often start while the cluster is still forming ("no
+// suitable peers for placement").
 func NewLease(ctx context.Context, js jetstream.JetStream, l Layout, instance string, log *slog.Logger) (*Lease, error) {
-	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: l.LeaseBucket(), TTL: LeaseTTL,
-		Replicas: max(l.Replicas, 1), Storage: jetstream.MemoryStorage, Description: "engine leadership"})
+	var kv jetstream.KeyValue
+	err := retryForming(ctx, func() (err error) {
+		kv, err = js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{Bucket: l.LeaseBucket(), TTL: LeaseTTL,
+			Replicas: max(l.Replicas, 1), Storage: jetstream.MemoryStorage, Description: "engine leadership"})
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("engine: lease bucket: %w", err)
 	}

@@ -81,9 +81,14 @@ func Token(s string) string {
 // cluster several instances may start at once and the meta leader may be
 // changing, so it retries for a while.
 func (l Layout) Ensure(ctx context.Context, js jetstream.JetStream) error {
+	return retryForming(ctx, func() error { return l.ensure(ctx, js) })
+}
+
+// retryForming retries f for about 27 s while a cluster forms or elects.
+func retryForming(ctx context.Context, f func() error) error {
 	var err error
 	for attempt := 0; attempt < 10; attempt++ {
-		if err = l.ensure(ctx, js); err == nil || ctx.Err() != nil {
+		if err = f(); err == nil || ctx.Err() != nil {
 			return err
 		}
 		select {
