@@ -270,6 +270,36 @@ func (d *decoder) decodeStruct(p *path, n *tnode, v reflect.Value) {
 		d.fields[v.Type()] = sf
 	}
 	fields, names := sf.index, sf.names
+	d.pairs(p, n, func(k, val *tnode, key string, kp *path) {
+		idx, ok := fields[key]
+		if !ok {
+			if d.lines != nil {
+				return
+			}
+			msg := fmt.Sprintf("unknown key %q", key)
+			if key == "<<" {
+				msg = "merge keys (<<) are not supported; repeat the settings"
+			} else if s := suggest(key, names); s != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			} else {
+				msg += " (known: " + strings.Join(names, ", ") + ")"
+			}
+			d.errorf(k, kp, "%s", msg)
+			return
+		}
+		if d.lines != nil {
+			if !d.leadsTo(kp.String()) {
+				return
+			}
+			d.record(kp, k.line, false)
+		}
+		d.decode(kp, val, v.Field(idx))
+	})
+}
+
+// pairs calls f for each key of mapping n that is a plain word and appears
+// once, and reports the others.
+func (d *decoder) pairs(p *path, n *tnode, f func(k, val *tnode, key string, kp *path)) {
 	seen := map[string]int32{}
 	for i := uint32(0); i+1 < n.b; i += 2 {
 		k, val := d.t.child(n, i), d.t.child(n, i+1)
@@ -284,29 +314,7 @@ func (d *decoder) decodeStruct(p *path, n *tnode, v reflect.Value) {
 			continue
 		}
 		seen[key] = k.line
-		idx, ok := fields[key]
-		if !ok {
-			if d.lines != nil {
-				continue
-			}
-			msg := fmt.Sprintf("unknown key %q", key)
-			if key == "<<" {
-				msg = "merge keys (<<) are not supported; repeat the settings"
-			} else if s := suggest(key, names); s != "" {
-				msg += fmt.Sprintf(" (did you mean %q?)", s)
-			} else {
-				msg += " (known: " + strings.Join(names, ", ") + ")"
-			}
-			d.errorf(k, kp, "%s", msg)
-			continue
-		}
-		if d.lines != nil {
-			if !d.leadsTo(kp.String()) {
-				continue
-			}
-			d.record(kp, k.line, false)
-		}
-		d.decode(kp, val, v.Field(idx))
+		f(k, val, key, kp)
 	}
 }
 
@@ -320,31 +328,18 @@ func (d *decoder) decodeMap(p *path, n *tnode, v reflect.Value) {
 		return
 	}
 	m := reflect.MakeMapWithSize(v.Type(), int(n.b/2))
-	seen := map[string]int32{}
-	for i := uint32(0); i+1 < n.b; i += 2 {
-		k, val := d.t.child(n, i), d.t.child(n, i+1)
-		key := d.t.value(k)
-		kp := &path{parent: p, key: key}
-		if k.kind != scalarNode {
-			d.errorf(k, p, "keys must be plain words, got %s", d.kindName(k))
-			continue
-		}
-		if line, dup := seen[key]; dup {
-			d.errorf(k, kp, "key %q appears twice (first at line %d)", key, line)
-			continue
-		}
-		seen[key] = k.line
+	d.pairs(p, n, func(k, val *tnode, key string, kp *path) {
 		e := reflect.New(v.Type().Elem()).Elem()
 		if d.lines != nil {
 			if d.leadsTo(kp.String()) {
 				d.record(kp, k.line, false)
 				d.decode(kp, val, e)
 			}
-			continue
+			return
 		}
 		d.decode(kp, val, e)
 		m.SetMapIndex(reflect.ValueOf(strings.Clone(key)).Convert(v.Type().Key()), e)
-	}
+	})
 	v.Set(m)
 }
 
