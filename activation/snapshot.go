@@ -2,6 +2,7 @@ package activation
 
 import (
 	"slices"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -17,6 +18,10 @@ import (
 const snapshotVersion = 1
 
 var snapshotMagic = []byte("KSNAP")
+
+// parallelEncodeAbove is the size (notifications plus people) from which an
+// incident's sections are encoded on several goroutines.
+const parallelEncodeAbove = 20_000
 
 // Snapshot encodes the state. The core must not change meanwhile.
 func (c *Core) Snapshot() []byte { return c.AppendSnapshot(nil) }
@@ -106,22 +111,52 @@ func (inc *incident) encode(w *snapWriter) {
 	w.time(inc.closedAt)
 	w.str(inc.standDown.By)
 	w.str(inc.standDown.Reason)
-	w.uint(uint64(len(inc.orgOrder)))
-	for _, id := range inc.orgOrder {
-		w.str(id)
-		inc.orgs[id].encode(w)
+	// The three large sections are encoded side by side when the incident
+	// is large: the leader's decisions wait for the whole encoding, and
+	// the state is only read meanwhile.
+	sections := [](func(*snapWriter)){
+		func(w *snapWriter) {
+			w.uint(uint64(len(inc.orgOrder)))
+			for _, id := range inc.orgOrder {
+				w.str(id)
+				inc.orgs[id].encode(w)
+			}
+		},
+		func(w *snapWriter) {
+			w.uint(uint64(len(inc.notes)))
+			for _, ns := range inc.notes { // keyed by their id
+				encodeNotification(w, ns.n)
+				w.str(string(ns.state))
+				w.time(ns.at)
+			}
+			w.int(inc.noteCount)
+		},
+		func(w *snapWriter) {
+			w.uint(uint64(len(inc.people)))
+			for id, ps := range inc.people {
+				w.str(id)
+				ps.encode(w)
+			}
+		},
 	}
-	w.uint(uint64(len(inc.notes)))
-	for _, ns := range inc.notes { // keyed by their id
-		encodeNotification(w, ns.n)
-		w.str(string(ns.state))
-		w.time(ns.at)
-	}
-	w.int(inc.noteCount)
-	w.uint(uint64(len(inc.people)))
-	for id, ps := range inc.people {
-		w.str(id)
-		ps.encode(w)
+	if len(inc.notes)+len(inc.people) < parallelEncodeAbove {
+		for _, f := range sections {
+			f(w)
+		}
+	} else {
+		parts := make([]snapWriter, len(sections))
+		// Room for the usual size (about 60 bytes a notification, 45 a person).
+		parts[1].buf = make([]byte, 0, 72*len(inc.notes))
+		parts[2].buf = make([]byte, 0, 56*len(inc.people))
+		var wg sync.WaitGroup
+		for i, f := range sections[1:] {
+			wg.Go(func() { f(&parts[i+1]) })
+		}
+		sections[0](w)
+		wg.Wait()
+		for _, p := range parts[1:] {
+			w.buf = append(w.buf, p.buf...)
+		}
 	}
 	w.length(len(inc.updates), inc.updates == nil)
 	for _, u := range inc.updates {

@@ -175,3 +175,28 @@ func TestSnapshotKeepsZones(t *testing.T) {
 		t.Fatalf("the test should carry offsets into the view: %s", ja)
 	}
 }
+
+// TestLargeSnapshotEncodedInParallel: an incident above parallelEncodeAbove
+// is encoded section by section on several goroutines; the result restores
+// to the same state.
+func TestLargeSnapshotEncodedInParallel(t *testing.T) {
+	c := NewCore()
+	d := benchDeclare(30, 400) // 12,000 people, 12,000 notifications
+	d.Seq = 1
+	if _, err := c.Handle(d, t0); err != nil {
+		t.Fatal(err)
+	}
+	c.Handle(Input{Incident: "K1", Seq: 2, Response: &Response{Person: "O0001-p7", Kind: Available, Source: SourceSMS}}, t0.Add(time.Minute))
+	if n := len(c.incidents["K1"].notes) + len(c.incidents["K1"].people); n < parallelEncodeAbove {
+		t.Fatalf("only %d notifications and people: the parallel path is not taken", n)
+	}
+	got, err := RestoreSnapshot(c.Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	normalise(c)
+	normalise(got)
+	if !reflect.DeepEqual(c, got) {
+		t.Fatal("a large incident differs after the restore")
+	}
+}
