@@ -49,8 +49,10 @@ type serveOptions struct {
 	SimulateMix, SimulateDelay string
 	PublicURL                  string // overrides server.public_url
 	// SnapshotEvery is how many events make the engine snapshot its state
-	// (0: the engine's default; negative: never).
-	SnapshotEvery int
+	// (0: the engine's default; negative: never). SnapshotIdle is how many
+	// suffice when it is idle (0: the default; the bench raises it so that
+	// its crash leaves a tail of the log to replay, as under steady load).
+	SnapshotEvery, SnapshotIdle int
 
 	// For tests: extra notifiers by channel (replacing configured ones), a
 	// logger and a clock.
@@ -191,7 +193,7 @@ func startServer(parent context.Context, o serveOptions) (_ *server, err error) 
 		}
 	}
 	s.Engine = engine.New(engine.Options{Layout: s.Layout, JS: s.JS, Logger: log.With("component", "engine"),
-		Metrics: metrics, Directory: directory{cfg}, Elector: elector, Now: o.Now, SnapshotEvery: o.SnapshotEvery})
+		Metrics: metrics, Directory: directory{cfg}, Elector: elector, Now: o.Now, SnapshotEvery: o.SnapshotEvery, SnapshotIdle: o.SnapshotIdle})
 	intake, err := alerting.New(ctx, alerting.Options{Config: cfg, JS: s.JS, Layout: s.Layout, Logger: log.With("component", "intake")})
 	if err != nil {
 		return nil, err
