@@ -160,7 +160,7 @@ func core100k(b *testing.B) *Core {
 // activation (one op = one whole snapshot).
 func BenchmarkSnapshot100k(b *testing.B) {
 	c := core100k(b)
-	data := c.Snapshot()
+	data := c.AppendSnapshot(nil)
 	b.Run("encode", func(b *testing.B) {
 		b.ReportAllocs()
 		buf := make([]byte, 0, len(data)+len(data)/8)

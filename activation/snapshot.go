@@ -23,11 +23,9 @@ var snapshotMagic = []byte("KSNAP")
 // incident's sections are encoded on several goroutines.
 const parallelEncodeAbove = 20_000
 
-// Snapshot encodes the state. The core must not change meanwhile.
-func (c *Core) Snapshot() []byte { return c.AppendSnapshot(nil) }
-
 // AppendSnapshot appends the encoded state to dst (a caller's header, in a
 // buffer sized for the whole snapshot) and returns the extended buffer.
+// The core must not change meanwhile.
 func (c *Core) AppendSnapshot(dst []byte) []byte {
 	w := &snapWriter{buf: dst}
 	w.buf = append(w.buf, snapshotMagic...)

@@ -77,7 +77,7 @@ func TestSnapshotRestoresTheWholeState(t *testing.T) {
 		t.Fatalf("the harness should leave inputs above the low mark, timers and two incidents: %d, %d, %d",
 			len(want.inputs.above), len(want.timers), len(want.incidents))
 	}
-	got, err := RestoreSnapshot(want.Snapshot())
+	got, err := RestoreSnapshot(want.AppendSnapshot(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestRestoredCoreDecidesLikeTheOriginal(t *testing.T) {
 	h := newHarness(t, false)
 	h.advance(3 * time.Minute)
 	orig := replayed(t, h.events)
-	restored, err := RestoreSnapshot(orig.Snapshot())
+	restored, err := RestoreSnapshot(orig.AppendSnapshot(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func TestRestoredCoreDecidesLikeTheOriginal(t *testing.T) {
 }
 
 func TestCorruptSnapshotsAreRefused(t *testing.T) {
-	data := replayed(t, busyHarness(t).events).Snapshot()
+	data := replayed(t, busyHarness(t).events).AppendSnapshot(nil)
 	cases := map[string][]byte{
 		"empty":          nil,
 		"not a snapshot": []byte("{\"v\":1}"),
@@ -155,7 +155,7 @@ func TestSnapshotKeepsZones(t *testing.T) {
 		h.events[i].At = h.events[i].At.In(zones[i%len(zones)])
 	}
 	want := replayed(t, h.events)
-	got, err := RestoreSnapshot(want.Snapshot())
+	got, err := RestoreSnapshot(want.AppendSnapshot(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func TestLargeSnapshotEncodedInParallel(t *testing.T) {
 	if n := len(c.incidents["K1"].notes) + len(c.incidents["K1"].people); n < parallelEncodeAbove {
 		t.Fatalf("only %d notifications and people: the parallel path is not taken", n)
 	}
-	got, err := RestoreSnapshot(c.Snapshot())
+	got, err := RestoreSnapshot(c.AppendSnapshot(nil))
 	if err != nil {
 		t.Fatal(err)
 	}

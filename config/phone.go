@@ -10,18 +10,6 @@ import (
 	"github.com/nyaruka/phonenumbers"
 )
 
-// normaliseMobile returns raw as E.164, or an error saying why it cannot
-// receive SMS. region is the ISO country used for national numbers.
-//
-// The fictitious range +49 151 0000xxxx used in examples is classified as
-// MOBILE by phonenumbers (checked in TestMobileNumbers), so it needs no
-// exception. Twilio's magic test numbers (+1 500 555 xxxx) are classified
-// as PERSONAL_NUMBER; they are accepted explicitly so configurations for
-// Twilio test credentials load.
-func normaliseMobile(raw, region string) (string, error) {
-	return newMobileNormaliser().normalise(raw, region)
-}
-
 // mobileNormaliser normalises many numbers; it holds what the fast path needs.
 type mobileNormaliser struct {
 	// prefixes are each country code's anchored national-prefix-for-parsing
@@ -30,6 +18,14 @@ type mobileNormaliser struct {
 	types    *numberTypes
 }
 
+// normalise returns raw as E.164, or an error saying why it cannot receive
+// SMS. region is the ISO country used for national numbers.
+//
+// The fictitious range +49 151 0000xxxx used in examples is classified as
+// MOBILE by phonenumbers (checked in TestMobileNumbers), so it needs no
+// exception. Twilio's magic test numbers (+1 500 555 xxxx) are classified
+// as PERSONAL_NUMBER; they are accepted explicitly so configurations for
+// Twilio test credentials load.
 func (m *mobileNormaliser) normalise(raw, region string) (string, error) {
 	n, e164, ok := m.parseE164(raw)
 	return checkMobile(raw, region, n, e164, ok, m.types.numberType)

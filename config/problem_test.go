@@ -75,10 +75,11 @@ func TestMobileNumbers(t *testing.T) {
 		{"12", ""},
 		{"kein Handy", ""},
 	}
+	m := newMobileNormaliser()
 	for _, tt := range tests {
-		got, err := normaliseMobile(tt.in, "DE")
+		got, err := m.normalise(tt.in, "DE")
 		if got != tt.want || (err == nil) != (tt.want != "") {
-			t.Errorf("normaliseMobile(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+			t.Errorf("normalise(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 		}
 	}
 }
