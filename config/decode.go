@@ -30,6 +30,16 @@ type decoder struct {
 	secType reflect.Type
 	fields  map[reflect.Type]structFields // yamlFields per type, computed once
 
+	// A large file repeats a few texts many times: the ids by which
+	// people and nodes refer to organisations, functions and policies, and
+	// keywords. Fields that hold them (see sharedField) get one copy of
+	// each text, and a list of them one slice per distinct list, instead
+	// of a copy each (with 100,000 people, 3 MB less kept).
+	share bool                     // the value being decoded is such a field
+	texts map[string]string        // the copy of each text
+	lists map[string]reflect.Value // the slice of each list, by its texts joined with NUL
+	key   []byte                   // scratch for a key of lists
+
 	// Set for a lineFinder walk: only nodes whose path leads to target
 	// are visited, their lines recorded in lines, and nothing is resolved.
 	target string
@@ -45,12 +55,70 @@ func newDecoder(file string, env func(string) string, probs *Problems) *decoder 
 		durType: reflect.TypeFor[Duration](),
 		secType: reflect.TypeFor[Secret](),
 		fields:  map[reflect.Type]structFields{},
+		texts:   map[string]string{},
+		lists:   map[string]reflect.Value{},
 	}
 }
 
 type structFields struct {
-	index map[string]int
-	names []string
+	index  map[string]int
+	names  []string
+	shared []bool // by field index: see sharedField
+}
+
+// sharedField reports whether field key of struct type t holds a text that
+// a large file repeats many times, rather than one of its own like an id,
+// a name or a mobile number.
+func sharedField(t reflect.Type, key string) bool {
+	switch t {
+	case reflect.TypeFor[Person]():
+		return key == "organisation" || key == "language" || key == "functions"
+	case reflect.TypeFor[Node]():
+		return key == "function" || key == "policy"
+	case reflect.TypeFor[CallTree]():
+		return key == "organisation" || key == "policy"
+	case reflect.TypeFor[Organisation]():
+		return key == "kind"
+	case reflect.TypeFor[EscalationStep]():
+		return key == "channel" || key == "if"
+	case reflect.TypeFor[Scenario]():
+		return key == "severity"
+	}
+	return false
+}
+
+// text returns a scalar's text as a copy, so that the source can be freed;
+// in a shared field, the one copy of that text.
+func (d *decoder) text(n *tnode) string {
+	s := d.t.value(n)
+	if !d.share {
+		return strings.Clone(s)
+	}
+	return d.intern(s)
+}
+
+func (d *decoder) intern(s string) string {
+	c, ok := d.texts[s]
+	if !ok {
+		c = strings.Clone(s)
+		d.texts[c] = c
+	}
+	return c
+}
+
+// sharedList returns the slice that holds the same texts as the list of
+// strings s: s itself for the first such list. Its capacity is its length,
+// so an append copies rather than writing into another entry's list.
+func (d *decoder) sharedList(s reflect.Value) reflect.Value {
+	d.key = d.key[:0]
+	for i := range s.Len() {
+		d.key = append(append(d.key, s.Index(i).String()...), 0)
+	}
+	if l, ok := d.lists[string(d.key)]; ok {
+		return l
+	}
+	d.lists[string(d.key)] = s
+	return s
 }
 
 // path is a YAML path under construction: a key or an index below a
@@ -183,6 +251,9 @@ func (d *decoder) decode(p *path, n *tnode, v reflect.Value) {
 		for i := range n.b {
 			d.decode(&path{parent: p, index: int(i), isItem: true}, d.t.child(n, i), s.Index(int(i)))
 		}
+		if d.share && s.Len() > 0 && v.Type().Elem().Kind() == reflect.String {
+			s = d.sharedList(s)
+		}
 		v.Set(s)
 	case reflect.Map:
 		d.decodeMap(p, n, v)
@@ -194,7 +265,7 @@ func (d *decoder) decode(p *path, n *tnode, v reflect.Value) {
 		// Take the text as written: a number like 015100001234 must stay
 		// a string, not be reinterpreted as an integer. The copy lets the
 		// source text be freed.
-		v.SetString(strings.Clone(d.t.value(n)))
+		v.SetString(d.text(n))
 	case reflect.Int, reflect.Int64, reflect.Int32:
 		i, err := strconv.ParseInt(d.t.value(n), 10, 64)
 		if n.kind != scalarNode || err != nil || n.tag != tagInt {
@@ -238,9 +309,10 @@ func (d *decoder) findItem(p *path, n *tnode, elem reflect.Type) {
 }
 
 // yamlFields maps the YAML keys of a struct type to field indexes.
-func yamlFields(t reflect.Type) (map[string]int, []string) {
+func yamlFields(t reflect.Type) structFields {
 	fields := map[string]int{}
 	var names []string
+	shared := make([]bool, t.NumField())
 	for i := range t.NumField() {
 		f := t.Field(i)
 		if !f.IsExported() {
@@ -255,8 +327,9 @@ func yamlFields(t reflect.Type) (map[string]int, []string) {
 		}
 		fields[name] = i
 		names = append(names, name)
+		shared[i] = sharedField(t, name)
 	}
-	return fields, names
+	return structFields{index: fields, names: names, shared: shared}
 }
 
 func (d *decoder) decodeStruct(p *path, n *tnode, v reflect.Value) {
@@ -266,7 +339,7 @@ func (d *decoder) decodeStruct(p *path, n *tnode, v reflect.Value) {
 	}
 	sf, ok := d.fields[v.Type()]
 	if !ok {
-		sf.index, sf.names = yamlFields(v.Type())
+		sf = yamlFields(v.Type())
 		d.fields[v.Type()] = sf
 	}
 	fields, names := sf.index, sf.names
@@ -293,7 +366,10 @@ func (d *decoder) decodeStruct(p *path, n *tnode, v reflect.Value) {
 			}
 			d.record(kp, k.line, false)
 		}
+		share := d.share
+		d.share = sf.shared[idx]
 		d.decode(kp, val, v.Field(idx))
+		d.share = share
 	})
 }
 
@@ -338,7 +414,8 @@ func (d *decoder) decodeMap(p *path, n *tnode, v reflect.Value) {
 			return
 		}
 		d.decode(kp, val, e)
-		m.SetMapIndex(reflect.ValueOf(strings.Clone(key)).Convert(v.Type().Key()), e)
+		// Map keys are ids and languages, which repeat.
+		m.SetMapIndex(reflect.ValueOf(d.intern(key)).Convert(v.Type().Key()), e)
 	})
 	v.Set(m)
 }

@@ -32,7 +32,7 @@ type Config struct {
 	// called Templates because that is the scenario lookup method.)
 	SystemTemplates map[string]SystemTemplates `yaml:"templates"`
 
-	idx *index // lookup maps, built once by Validate
+	idx *index // lookup tables, built once by Validate
 }
 
 // Defaults apply where an entry leaves a setting out.
