@@ -376,7 +376,13 @@ func (d *decoder) decodeStruct(p *path, n *tnode, v reflect.Value) {
 // pairs calls f for each key of mapping n that is a plain word and appears
 // once, and reports the others.
 func (d *decoder) pairs(p *path, n *tnode, f func(k, val *tnode, key string, kp *path)) {
-	seen := map[string]int32{}
+	// A large file has hundreds of thousands of small mappings (one per
+	// person and node): their earlier keys are searched rather than put
+	// in a map each.
+	var seen map[string]int32
+	if n.b > 2*smallMapping {
+		seen = make(map[string]int32, n.b/2)
+	}
 	for i := uint32(0); i+1 < n.b; i += 2 {
 		k, val := d.t.child(n, i), d.t.child(n, i+1)
 		key := d.t.value(k)
@@ -385,13 +391,34 @@ func (d *decoder) pairs(p *path, n *tnode, f func(k, val *tnode, key string, kp 
 			d.errorf(k, p, "keys must be plain words, got %s", d.kindName(k))
 			continue
 		}
-		if line, dup := seen[key]; dup {
+		if line, dup := d.firstKey(n, i, key, seen); dup {
 			d.errorf(k, kp, "key %q appears twice (first at line %d)", key, line)
 			continue
 		}
-		seen[key] = k.line
+		if seen != nil {
+			seen[key] = k.line
+		}
 		f(k, val, key, kp)
 	}
+}
+
+// smallMapping is the number of keys up to which pairs finds repeated keys
+// without a map.
+const smallMapping = 16
+
+// firstKey returns the line of the first plain key of mapping n before
+// child i that is key: from seen, or by searching when seen is nil.
+func (d *decoder) firstKey(n *tnode, i uint32, key string, seen map[string]int32) (int32, bool) {
+	if seen != nil {
+		line, ok := seen[key]
+		return line, ok
+	}
+	for j := uint32(0); j < i; j += 2 {
+		if k := d.t.child(n, j); k.kind == scalarNode && d.t.value(k) == key {
+			return k.line, true
+		}
+	}
+	return 0, false
 }
 
 func (d *decoder) decodeMap(p *path, n *tnode, v reflect.Value) {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -118,6 +119,8 @@ func TestProblems(t *testing.T) {
 			Error, "call_trees[0].nodes[0].children[0].deputy", `unknown key "deputy"`},
 		{"repeated key", "    name: Bernd B\n", "    name: Bernd B\n    name: Bernd C # HERE\n",
 			Error, "people[1].name", "appears twice"},
+		{"repeated key in a large mapping", "      required: {lead: 1, it: 1}\n", "      required: {lead: 1, it: 1, " + manyKeys(smallMapping) + "it: 2} # HERE\n",
+			Error, "organisations[0].readiness.required.it", "appears twice (first at line"},
 		{"duplicate person id", "  - id: b\n", "  - id: a # HERE\n",
 			Error, "people[1].id", `duplicate person id "a" (first at line 15)`},
 		{"duplicate function id", "  - id: personnel\n", "  - id: it # HERE\n",
@@ -227,6 +230,15 @@ func TestProblems(t *testing.T) {
 			t.Errorf("want %v at test.yaml:%d: %s: …%s…\ngot:\n%s", tt.severity, line, tt.path, tt.message, probs)
 		})
 	}
+}
+
+// manyKeys returns n mapping entries "k0: 1, k1: 1, …, " for a flow mapping.
+func manyKeys(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, "k%d: 1, ", i)
+	}
+	return b.String()
 }
 
 func TestMalformedYAML(t *testing.T) {
