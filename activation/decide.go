@@ -134,9 +134,10 @@ func (d *decider) declare(in Input) error {
 		p := in.Plans[i]
 		d.emit(Event{Incident: decl.ID, Kind: KindActivationStarted, Activation: &p})
 		inc := d.c.incidents[decl.ID]
+		os := inc.orgs[p.Org]
 		for n, pn := range p.Nodes {
 			if pn.Parent < 0 {
-				d.alertTier(inc, p.Org, n, 0, "start")
+				d.alertTier(inc, os, n, 0, "start")
 			}
 		}
 		d.touch(decl.ID, p.Org)
@@ -145,35 +146,35 @@ func (d *decider) declare(in Input) error {
 }
 
 // alertTier alerts one tier of a node and sends its immediate steps.
-func (d *decider) alertTier(inc *incident, org string, node, tier int, reason string) {
-	os := inc.orgs[org]
-	pn := os.plan.Nodes[node]
+func (d *decider) alertTier(inc *incident, os *orgState, node, tier int, reason string) {
+	person := os.nodePeople(node)[tier]
 	d.emit(Event{Incident: inc.decl.ID, Kind: KindTierAlerted, Tier: &TierAlerted{
-		NodeRef: NodeRef{Org: org, Node: node}, Tier: tier, Person: pn.People[tier], Reason: reason,
+		NodeRef: NodeRef{Org: os.id, Node: node}, Tier: tier, Person: inc.people[person].id, Reason: reason,
 	}})
-	d.advanceTier(inc, org, node, tier)
-	d.touch(inc.decl.ID, org)
-	if inc.people[pn.People[tier]].answer == Unavailable {
+	d.advanceTier(inc, os, node, tier)
+	d.touch(inc.decl.ID, os.id)
+	if inc.answer(&inc.people[person]) == Unavailable {
 		// Said no already (for another node): no message, and no wait for nothing.
-		d.escalate(inc, org, node, "unavailable")
+		d.escalate(inc, os, node, "unavailable")
 	}
 }
 
 // advanceTier sends every policy step of a tier that is due now.
-func (d *decider) advanceTier(inc *incident, org string, node, tier int) {
-	os := inc.orgs[org]
-	ns := os.nodes[node]
-	pn := os.plan.Nodes[node]
-	ts := &ns.tiers[tier]
-	person := inc.people[pn.People[tier]]
-	if ts.alertedAt.IsZero() || inc.closed || person.answer != "" || inc.acknowledged(os, node) {
+func (d *decider) advanceTier(inc *incident, os *orgState, node, tier int) {
+	ns := &os.nodes[node]
+	ti, _ := os.tier(node, tier)
+	ts := &os.tiers[ti]
+	person := &inc.people[os.people[ti]]
+	if ts.alertedAt.IsZero() || inc.closed || person.answer != 0 || inc.acknowledged(os, node) {
 		return
 	}
-	for ts.next < len(pn.Steps) {
-		step := pn.Steps[ts.next]
+	steps := inc.policies[ns.policy].steps
+	failed := os.failed[ti]
+	for fits(int(ts.next), len(steps)) {
+		step := steps[ts.next]
 		due := ts.alertedAt.Add(step.After)
 		switch {
-		case ts.failed[step.Channel]:
+		case failed[step.Channel]:
 			ts.next++ // that channel failed permanently for this person
 			continue
 		case step.If == "not_delivered" && ts.delivered:
@@ -182,17 +183,17 @@ func (d *decider) advanceTier(inc *incident, org string, node, tier int) {
 		case due.After(d.now) && !ts.hurry:
 			// Not yet; a timer for it exists (pushed when the previous step was sent)
 			// unless steps were skipped here, so push one to be sure.
-			d.c.timers.push(timer{at: due, incident: inc.decl.ID, kind: timerStep, org: org, node: node, tier: tier})
+			d.c.timers.push(timer{at: nanos(due), org: os, tier: ti, kind: timerStep})
 			return
 		}
-		d.notify(inc, Notification{Person: pn.People[tier], Channel: step.Channel, Purpose: notifiers.PurposeAlert,
-			Org: org, Function: pn.Function, Node: node, Tier: tier, Step: ts.next})
+		d.notify(inc, Notification{Person: person.id, Channel: step.Channel, Purpose: notifiers.PurposeAlert,
+			Org: os.id, Function: inc.syms.str(ns.function), Node: node, Tier: tier, Step: int(ts.next)})
 		return
 	}
 	// No step left. If every channel of the policy failed, the next deputy
 	// takes over at once; otherwise the tier's wait decides.
-	if ts.hurry && ns.highest == tier && allFailed(pn.Steps, ts.failed) {
-		d.escalate(inc, org, node, "failed")
+	if ts.hurry && int(ns.highest) == tier && allFailed(steps, failed) {
+		d.escalate(inc, os, node, "failed")
 	}
 }
 
@@ -206,34 +207,32 @@ func allFailed(steps []Step, failed map[string]bool) bool {
 }
 
 func (d *decider) notify(inc *incident, n Notification) {
-	n.ID = fmt.Sprintf("%s-n%d", inc.decl.ID, inc.noteCount+1)
+	n.ID = noteID(inc.decl.ID, len(inc.notes)+1)
 	d.emit(Event{Incident: inc.decl.ID, Kind: KindNotification, Notification: &n})
 }
 
 // escalate alerts the node's next tier, or marks the node exhausted and
 // cascades to its children so the rest of the tree is never lost.
-func (d *decider) escalate(inc *incident, org string, node int, reason string) {
-	os := inc.orgs[org]
-	ns := os.nodes[node]
+func (d *decider) escalate(inc *incident, os *orgState, node int, reason string) {
+	ns := &os.nodes[node]
 	if ns.exhausted || inc.acknowledged(os, node) {
 		return
 	}
-	next := ns.highest + 1
-	if next < len(ns.tiers) {
-		d.alertTier(inc, org, node, next, reason)
+	next := int(ns.highest) + 1
+	if next < len(os.nodePeople(node)) {
+		d.alertTier(inc, os, node, next, reason)
 		return
 	}
-	d.emit(Event{Incident: inc.decl.ID, Kind: KindNodeExhausted, Exhausted: &NodeRef{Org: org, Node: node}})
-	d.cascade(inc, org, node)
-	d.touch(inc.decl.ID, org)
+	d.emit(Event{Incident: inc.decl.ID, Kind: KindNodeExhausted, Exhausted: &NodeRef{Org: os.id, Node: node}})
+	d.cascade(inc, os, node)
+	d.touch(inc.decl.ID, os.id)
 }
 
 // cascade alerts the children of a node that have not started yet.
-func (d *decider) cascade(inc *incident, org string, node int) {
-	os := inc.orgs[org]
-	for _, child := range os.children[node] {
+func (d *decider) cascade(inc *incident, os *orgState, node int) {
+	for child := os.nodes[node].child; child >= 0; child = os.nodes[child].sibling {
 		if os.nodes[child].highest < 0 {
-			d.alertTier(inc, org, child, 0, "cascade")
+			d.alertTier(inc, os, int(child), 0, "cascade")
 		}
 	}
 }
@@ -249,31 +248,36 @@ func (d *decider) respond(inc *incident, r Response) error {
 	default:
 		return fmt.Errorf("%w: response kind %q", ErrInvalid, r.Kind)
 	}
-	ps := inc.people[r.Person]
-	if ps == nil || len(ps.nodes) == 0 {
+	person, ok := inc.personIdx[r.Person]
+	var buf [1]nodeRef
+	var refs []nodeRef
+	if ok {
+		refs = inc.refs(person, &buf)
+	}
+	if len(refs) == 0 {
 		return fmt.Errorf("%w: %s", ErrUnknownPerson, r.Person)
 	}
 	// Which nodes were acknowledged before this answer?
-	before := make([]bool, len(ps.nodes))
-	for i, ref := range ps.nodes {
-		before[i] = inc.acknowledged(inc.orgs[ref.Org], ref.Node)
+	before := make([]bool, len(refs))
+	for i, ref := range refs {
+		before[i] = inc.acknowledged(inc.orgList[ref.org], int(ref.node))
 	}
 	d.emit(Event{Incident: inc.decl.ID, Kind: KindResponse, Response: &r})
 	if inc.closed {
 		return nil // recorded for the report, but nothing is escalated any more
 	}
-	for i, ref := range ps.nodes {
-		os := inc.orgs[ref.Org]
-		d.touch(inc.decl.ID, ref.Org)
-		now := inc.acknowledged(os, ref.Node)
+	for i, ref := range refs {
+		os, node := inc.orgList[ref.org], int(ref.node)
+		d.touch(inc.decl.ID, os.id)
+		now := inc.acknowledged(os, node)
 		switch {
 		case now && !before[i]:
-			d.cascade(inc, ref.Org, ref.Node)
+			d.cascade(inc, os, node)
 		case !now && r.Kind == Unavailable:
 			// The current tier said no (or a covering person dropped out): next deputy at once.
-			ns := os.nodes[ref.Node]
-			if ns.highest >= 0 && (os.plan.Nodes[ref.Node].People[ns.highest] == r.Person || before[i]) {
-				d.escalate(inc, ref.Org, ref.Node, "unavailable")
+			ns := &os.nodes[node]
+			if ns.highest >= 0 && (os.nodePeople(node)[ns.highest] == person || before[i]) {
+				d.escalate(inc, os, node, "unavailable")
 			}
 		}
 	}
@@ -281,16 +285,21 @@ func (d *decider) respond(inc *incident, r Response) error {
 }
 
 func (d *decider) deliver(inc *incident, dl Delivery) error {
-	ns := inc.notes[dl.Notification]
-	if ns == nil {
+	i, ok := inc.note(dl.Notification)
+	if !ok {
 		return fmt.Errorf("%w: unknown notification %q", ErrInvalid, dl.Notification)
 	}
 	if dl.State.Rank() < 0 {
 		return fmt.Errorf("%w: delivery state %q", ErrInvalid, dl.State)
 	}
 	d.emit(Event{Incident: inc.decl.ID, Kind: KindDelivery, Delivery: &dl})
-	if dl.State == notifiers.StateFailed && ns.n.Purpose == notifiers.PurposeAlert && !inc.closed {
-		d.advanceTier(inc, ns.n.Org, ns.n.Node, ns.n.Tier)
+	ns := &inc.notes[i]
+	if dl.State == notifiers.StateFailed && inc.syms.str(ns.purpose) == string(notifiers.PurposeAlert) && !inc.closed {
+		if os := inc.orgs[inc.syms.str(ns.org)]; os != nil {
+			if _, ok := os.tier(int(ns.node), int(ns.tier)); ok {
+				d.advanceTier(inc, os, int(ns.node), int(ns.tier))
+			}
+		}
 	}
 	return nil
 }
@@ -329,8 +338,8 @@ func (d *decider) convert(inc *incident, c Conversion) error {
 	}
 	d.emit(Event{Incident: inc.decl.ID, Kind: KindConverted, Converted: &c})
 	d.broadcast(inc, notifiers.PurposeConvert, c.Reason, false)
-	for _, org := range inc.orgOrder {
-		d.touch(inc.decl.ID, org)
+	for _, os := range inc.orgList {
+		d.touch(inc.decl.ID, os.id)
 	}
 	return nil
 }
@@ -338,17 +347,13 @@ func (d *decider) convert(inc *incident, c Conversion) error {
 // broadcast sends a text to everyone notified so far (reachedOnly: only
 // people some message reached), over the channel that worked best.
 func (d *decider) broadcast(inc *incident, purpose notifiers.Purpose, text string, reachedOnly bool) {
-	for _, org := range inc.orgOrder {
-		seen := map[string]bool{}
-		for _, pn := range inc.orgs[org].plan.Nodes {
-			for _, p := range pn.People {
-				ps := inc.people[p]
-				if seen[p] || !ps.notified || (reachedOnly && !ps.reached && ps.bestState != notifiers.StateUnknown) {
-					continue
-				}
-				seen[p] = true
-				d.notify(inc, Notification{Person: p, Channel: ps.channel, Purpose: purpose, Org: org, Text: text})
+	for _, os := range inc.orgList {
+		for _, p := range os.members {
+			ps := &inc.people[p]
+			if !ps.notified || (reachedOnly && !ps.reached && inc.state(ps.bestState) != notifiers.StateUnknown) {
+				continue
 			}
+			d.notify(inc, Notification{Person: ps.id, Channel: inc.syms.str(ps.channel), Purpose: purpose, Org: os.id, Text: text})
 		}
 	}
 }
@@ -356,25 +361,23 @@ func (d *decider) broadcast(inc *incident, purpose notifiers.Purpose, text strin
 // Tick fires every timer due at now and returns the events decided.
 func (c *Core) Tick(now time.Time) []Event {
 	d := &decider{c: c, now: now}
-	for len(c.timers) > 0 && !c.timers[0].at.After(now) {
+	for len(c.timers) > 0 && c.timers[0].at <= nanos(now) {
 		t := heap.Pop(&c.timers).(timer)
-		inc := c.incidents[t.incident]
-		if inc == nil || inc.closed {
-			continue
-		}
-		os := inc.orgs[t.org]
-		if os == nil {
+		os := t.org
+		inc := os.inc
+		if inc.closed {
 			continue
 		}
 		switch t.kind {
 		case timerStep:
-			d.advanceTier(inc, t.org, t.node, t.tier)
+			node, tier := os.nodeOf(t.tier)
+			d.advanceTier(inc, os, node, tier)
 		case timerWait:
-			if os.nodes[t.node].highest == t.tier {
-				d.escalate(inc, t.org, t.node, "timeout")
+			if node, tier := os.nodeOf(t.tier); int(os.nodes[node].highest) == tier {
+				d.escalate(inc, os, node, "timeout")
 			}
 		case timerDeadline:
-			d.touch(t.incident, t.org)
+			d.touch(inc.decl.ID, os.id)
 		}
 	}
 	d.flushReadiness()

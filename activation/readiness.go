@@ -15,41 +15,45 @@ import (
 // delayed responders arrive too late). forming: someone is coming.
 // alerting: nobody is coming yet.
 func (inc *incident) assess(org *orgState, now time.Time) (ReadinessState, map[string]int, []string) {
-	covered := make(map[string]int, len(org.plan.Required))
-	possible := make(map[string]int, len(org.plan.Required))
-	deadline := org.startedAt.Add(org.plan.Target)
+	covered := make(map[string]int, len(org.required))
+	possible := make(map[string]int, len(org.required))
+	deadline := org.startedAt.Add(org.target)
 	anyPositive := false
-	for i, pn := range org.plan.Nodes {
-		if _, req := org.plan.Required[pn.Function]; !req {
-			for _, ps := range org.nodePeople(i) {
-				if positive(ps.answer) {
+	for i := range org.nodes {
+		function := inc.syms.str(org.nodes[i].function)
+		if _, req := org.required[function]; !req {
+			for _, p := range org.nodePeople(i) {
+				if positive(inc.answer(&inc.people[p])) {
 					anyPositive = true
 				}
 			}
 			continue
 		}
 		open := !org.nodes[i].exhausted
-		nodeAck := false
-		for _, ps := range org.nodePeople(i) {
-			switch ps.answer {
+		nodeAck, unanswered := false, false
+		for _, p := range org.nodePeople(i) {
+			ps := &inc.people[p]
+			switch inc.answer(ps) {
 			case Available:
-				covered[pn.Function]++
-				possible[pn.Function]++
+				covered[function]++
+				possible[function]++
 				anyPositive, nodeAck = true, true
 			case Delayed:
 				anyPositive, nodeAck = true, true
 				if !ps.answeredAt.Add(time.Duration(ps.minutes) * time.Minute).After(deadline) {
-					possible[pn.Function]++
+					possible[function]++
 				}
+			case "":
+				unanswered = true // someone in the node may still say yes
 			}
 		}
-		if open && !nodeAck && anyUnanswered(org.nodePeople(i)) {
-			possible[pn.Function]++
+		if open && !nodeAck && unanswered {
+			possible[function]++
 		}
 	}
 	var missing []string
-	for _, f := range slices.Sorted(maps.Keys(org.plan.Required)) {
-		if covered[f] < org.plan.Required[f] {
+	for _, f := range slices.Sorted(maps.Keys(org.required)) {
+		if covered[f] < org.required[f] {
 			missing = append(missing, f)
 		}
 	}
@@ -60,7 +64,7 @@ func (inc *incident) assess(org *orgState, now time.Time) (ReadinessState, map[s
 		return AtRisk, covered, missing
 	}
 	for _, f := range missing {
-		if possible[f] < org.plan.Required[f] {
+		if possible[f] < org.required[f] {
 			return AtRisk, covered, missing
 		}
 	}
@@ -71,16 +75,6 @@ func (inc *incident) assess(org *orgState, now time.Time) (ReadinessState, map[s
 		return Forming, covered, missing
 	}
 	return Alerting, covered, missing
-}
-
-// anyUnanswered reports whether someone in the node may still say yes.
-func anyUnanswered(people []*personState) bool {
-	for _, ps := range people {
-		if ps.answer == "" {
-			return true
-		}
-	}
-	return false
 }
 
 // flushReadiness emits a readiness change for every touched organisation

@@ -1,10 +1,8 @@
 package activation
 
 import (
-	"slices"
 	"sync"
 	"time"
-	"unsafe"
 
 	"github.com/kaskade-bcm/kaskade/notifiers"
 )
@@ -15,19 +13,38 @@ import (
 // It is a cache of the log, never the record: a snapshot that cannot be
 // read is ignored and the log replayed. The format is private to this
 // package and versioned; a change of the state's shape bumps the version.
-const snapshotVersion = 1
+//
+// Version 2 writes the state as the core holds it: people, organisations
+// and strings once each, notifications and tiers as the numbers that
+// refer to them.
+const snapshotVersion = 2
 
 var snapshotMagic = []byte("KSNAP")
 
-// parallelEncodeAbove is the size (notifications plus people) from which an
-// incident's sections are encoded on several goroutines.
+// parallelEncodeAbove is the size (notifications plus people, or timers)
+// from which sections are encoded on several goroutines.
 const parallelEncodeAbove = 20_000
 
-// AppendSnapshot appends the encoded state to dst (a caller's header, in a
-// buffer sized for the whole snapshot) and returns the extended buffer.
-// The core must not change meanwhile.
+// AppendSnapshot appends the encoded state to dst and returns the extended
+// buffer. The core must not change meanwhile. SnapshotParts does the same
+// without copying the large sections into one buffer.
 func (c *Core) AppendSnapshot(dst []byte) []byte {
-	w := &snapWriter{buf: dst}
+	parts := c.SnapshotParts(dst)
+	out := parts[0]
+	for _, p := range parts[1:] {
+		out = append(out, p...)
+	}
+	return out
+}
+
+// SnapshotParts returns the encoded state in pieces whose concatenation is
+// AppendSnapshot(prefix): the first piece extends prefix (a caller's
+// header); the large sections of a large core are encoded side by side
+// into pieces of their own, which the caller writes one after the other
+// instead of copying them together. The core must not change meanwhile.
+func (c *Core) SnapshotParts(prefix []byte) [][]byte {
+	e := &snapEncoder{w: &snapWriter{buf: prefix}}
+	w := e.w
 	w.buf = append(w.buf, snapshotMagic...)
 	w.uint(snapshotVersion)
 	w.uint(c.inputs.low)
@@ -35,32 +52,68 @@ func (c *Core) AppendSnapshot(dst []byte) []byte {
 	for seq := range c.inputs.above {
 		w.uint(seq)
 	}
+	// Timers name their incident by its position.
+	position := make(map[*incident]int, len(c.order))
+	for i, id := range c.order {
+		position[c.incidents[id]] = i
+	}
+	timers := func(w *snapWriter) {
+		w.uint(uint64(len(c.timers)))
+		for _, t := range c.timers { // in heap order: the array stays a valid heap
+			w.int64(t.at)
+			w.uint(uint64(position[t.org.inc]))
+			w.uint(uint64(t.org.idx))
+			w.uint(uint64(t.tier))
+			w.uint(uint64(t.kind))
+		}
+	}
+	var timerPart snapWriter
+	var wg sync.WaitGroup
+	if len(c.timers) >= parallelEncodeAbove {
+		timerPart.buf = make([]byte, 0, 16*len(c.timers))
+		wg.Go(func() { timers(&timerPart) })
+	}
 	w.uint(uint64(len(c.order)))
 	for _, id := range c.order {
-		w.str(id)
-		c.incidents[id].encode(w)
+		e.w.str(id)
+		c.incidents[id].encode(e)
 	}
-	w.uint(uint64(len(c.timers)))
-	for _, t := range c.timers { // in heap order: the array stays a valid heap
-		w.time(t.at)
-		w.str(t.incident)
-		w.str(t.org)
-		w.int(t.node)
-		w.int(t.tier)
-		w.uint(uint64(t.kind))
+	if timerPart.buf == nil {
+		timers(e.w)
+		return e.finish()
 	}
-	return w.buf
+	wg.Wait()
+	e.cut(timerPart.buf)
+	return e.finish()
 }
 
-// RestoreSnapshot returns the core a snapshot holds. The core's strings
-// share data's memory: the caller hands data over and must not modify it.
+// snapEncoder collects a snapshot's pieces: w is the one being written.
+type snapEncoder struct {
+	parts [][]byte
+	w     *snapWriter
+}
+
+// cut ends the current piece, adds pieces encoded elsewhere and starts a new one.
+func (e *snapEncoder) cut(pieces ...[]byte) {
+	e.parts = append(e.parts, e.w.buf)
+	e.parts = append(e.parts, pieces...)
+	e.w = &snapWriter{buf: make([]byte, 0, 4096)}
+}
+
+func (e *snapEncoder) finish() [][]byte {
+	if len(e.w.buf) > 0 || len(e.parts) == 0 {
+		e.parts = append(e.parts, e.w.buf)
+	}
+	return e.parts
+}
+
+// RestoreSnapshot returns the core a snapshot holds. The core does not
+// keep data: its strings are copies, so that the buffer can be freed.
 func RestoreSnapshot(data []byte) (*Core, error) {
 	if len(data) < len(snapshotMagic) || string(data[:len(snapshotMagic)]) != string(snapshotMagic) {
 		return nil, ErrSnapshot
 	}
-	// Not copied: at 100,000 people a copy would be 19 MB more at the
-	// moment a restart's memory peaks, for bytes nobody writes again.
-	r := &snapReader{data: data, text: unsafe.String(&data[0], len(data)), pos: len(snapshotMagic)}
+	r := &snapReader{data: data, pos: len(snapshotMagic)}
 	if v := r.uint(); v != snapshotVersion && r.err == nil {
 		r.fail("version %d, this build reads %d", v, snapshotVersion)
 	}
@@ -76,11 +129,25 @@ func RestoreSnapshot(data []byte) (*Core, error) {
 		id := r.str()
 		c.incidents[id] = decodeIncident(r)
 		c.order = append(c.order, id)
+		if r.err != nil {
+			return nil, r.err
+		}
 	}
 	if n := r.count(); n > 0 {
 		c.timers = make(timerHeap, n)
 		for i := range c.timers {
-			c.timers[i] = timer{at: r.time(), incident: r.str(), org: r.str(), node: r.int(), tier: r.int(), kind: timerKind(r.uint())}
+			t := &c.timers[i]
+			t.at = r.int64()
+			inc := c.incidents[c.order[r.index(len(c.order))]]
+			if r.err != nil {
+				return nil, r.err
+			}
+			t.org = inc.orgList[r.index(len(inc.orgList))]
+			if r.err != nil {
+				return nil, r.err
+			}
+			t.tier = r.index(max(len(t.org.tiers), 1)) // a deadline timer's tier is 0
+			t.kind = timerKind(r.index(int(timerDeadline) + 1))
 		}
 	}
 	if r.err == nil && r.pos != len(data) {
@@ -102,59 +169,59 @@ func (r *snapReader) count() int {
 	return int(n)
 }
 
-func (inc *incident) encode(w *snapWriter) {
+// index reads an index into something of n elements; a bad one reads as 0
+// (the first failure sticks, so the snapshot is refused).
+func (r *snapReader) index(n int) int32 {
+	v := r.uint()
+	if v >= uint64(n) {
+		r.fail("index %d of %d", v, n)
+		return 0
+	}
+	return int32(v)
+}
+
+func (inc *incident) encode(e *snapEncoder) {
+	w := e.w
 	encodeDeclared(w, inc.decl)
 	w.time(inc.declaredAt)
 	w.bool(inc.closed)
 	w.time(inc.closedAt)
 	w.str(inc.standDown.By)
 	w.str(inc.standDown.Reason)
+	w.uint(uint64(len(inc.syms.strs) - 1)) // strs[0] is always ""
+	for _, s := range inc.syms.strs[1:] {
+		w.str(s)
+	}
+	w.length(len(inc.policies), inc.policies == nil)
+	for _, p := range inc.policies {
+		w.int64(int64(p.wait))
+		w.length(len(p.steps), p.steps == nil)
+		for _, s := range p.steps {
+			w.str(s.Channel)
+			w.int64(int64(s.After))
+			w.str(s.If)
+		}
+	}
+	w.uint(uint64(len(inc.people)))
+	w.uint(uint64(len(inc.orgList)))
 	// The three large sections are encoded side by side when the incident
 	// is large: the leader's decisions wait for the whole encoding, and
 	// the state is only read meanwhile.
-	sections := [](func(*snapWriter)){
-		func(w *snapWriter) {
-			w.uint(uint64(len(inc.orgOrder)))
-			for _, id := range inc.orgOrder {
-				w.str(id)
-				inc.orgs[id].encode(w)
-			}
-		},
-		func(w *snapWriter) {
-			w.uint(uint64(len(inc.notes)))
-			for _, ns := range inc.notes { // keyed by their id
-				encodeNotification(w, ns.n)
-				w.str(string(ns.state))
-				w.time(ns.at)
-			}
-			w.int(inc.noteCount)
-		},
-		func(w *snapWriter) {
-			w.uint(uint64(len(inc.people)))
-			for id, ps := range inc.people {
-				w.str(id)
-				ps.encode(w)
-			}
-		},
-	}
 	if len(inc.notes)+len(inc.people) < parallelEncodeAbove {
-		for _, f := range sections {
-			f(w)
-		}
+		inc.encodeOrgs(w)
+		inc.encodeNotes(w)
+		inc.encodePeople(w)
 	} else {
-		parts := make([]snapWriter, len(sections))
-		// Room for the usual size (about 60 bytes a notification, 45 a person).
-		parts[1].buf = make([]byte, 0, 72*len(inc.notes))
-		parts[2].buf = make([]byte, 0, 56*len(inc.people))
+		// Room for the usual size (about 13 bytes a notification, 25 a person).
+		notes := snapWriter{buf: make([]byte, 0, 16*len(inc.notes)+64)}
+		people := snapWriter{buf: make([]byte, 0, 32*len(inc.people)+64)}
 		var wg sync.WaitGroup
-		for i, f := range sections[1:] {
-			wg.Go(func() { f(&parts[i+1]) })
-		}
-		sections[0](w)
+		wg.Go(func() { inc.encodeNotes(&notes) })
+		wg.Go(func() { inc.encodePeople(&people) })
+		inc.encodeOrgs(w)
 		wg.Wait()
-		for _, p := range parts[1:] {
-			w.buf = append(w.buf, p.buf...)
-		}
+		e.cut(notes.buf, people.buf)
+		w = e.w
 	}
 	w.length(len(inc.updates), inc.updates == nil)
 	for _, u := range inc.updates {
@@ -180,33 +247,45 @@ func (inc *incident) encode(w *snapWriter) {
 }
 
 func decodeIncident(r *snapReader) *incident {
-	inc := &incident{decl: decodeDeclared(r), declaredAt: r.time(), closed: r.bool(), closedAt: r.time(),
-		standDown: StandDown{By: r.str(), Reason: r.str()}}
+	inc := newIncident(decodeDeclared(r), r.time())
+	inc.closed, inc.closedAt = r.bool(), r.time()
+	inc.standDown = StandDown{By: r.str(), Reason: r.str()}
 	n := r.count()
-	inc.orgs = make(map[string]*orgState, n)
+	inc.syms.strs = make([]string, 1, n+1)
 	for range n {
-		id := r.str()
-		inc.orgs[id] = decodeOrg(r)
-		inc.orgOrder = append(inc.orgOrder, id)
+		s := r.str()
+		inc.syms.idx[s] = sym(len(inc.syms.strs))
+		inc.syms.strs = append(inc.syms.strs, s)
 	}
-	n = r.count()
-	inc.notes = make(map[string]*noteState, n)
-	notes := make([]noteState, n) // one allocation instead of one per notification
-	for i := range notes {
-		notes[i] = noteState{n: decodeNotification(r), state: notifiers.State(r.str()), at: r.time()}
-		inc.notes[notes[i].n.ID] = &notes[i]
+	if n, isNil := r.length(); !isNil {
+		inc.policies = make([]policy, n)
+		for i := range inc.policies {
+			p := &inc.policies[i]
+			p.wait = time.Duration(r.int64())
+			if m, isNil := r.length(); !isNil {
+				p.steps = make([]Step, m)
+				for j := range p.steps {
+					p.steps[j] = Step{Channel: r.str(), After: time.Duration(r.int64()), If: r.str()}
+				}
+			}
+		}
 	}
-	inc.noteCount = r.int()
-	n = r.count()
-	inc.people = make(map[string]*personState, n)
-	people := make([]personState, n)
-	for i := range people {
-		id := r.str()
-		decodePerson(r, &people[i])
-		inc.people[id] = &people[i]
+	people, orgs := r.count(), r.count()
+	if orgs > 0 {
+		inc.orgList = make([]*orgState, 0, orgs)
 	}
-	for _, org := range inc.orgs {
-		inc.link(org)
+	for range orgs {
+		org := inc.decodeOrg(r, people)
+		if r.err != nil {
+			return inc
+		}
+		inc.orgs[org.id] = org
+		inc.orgList = append(inc.orgList, org)
+	}
+	inc.decodeNotes(r, people)
+	inc.decodePeople(r, people)
+	if r.err != nil {
+		return inc
 	}
 	if n, isNil := r.length(); !isNil {
 		inc.updates = make([]UpdateView, n)
@@ -227,6 +306,8 @@ func decodeIncident(r *snapReader) *incident {
 	inc.conversion = Conversion{By: r.str(), Reason: r.str()}
 	return inc
 }
+
+func (r *snapReader) sym(inc *incident) sym { return sym(r.index(len(inc.syms.strs))) }
 
 func encodeDeclared(w *snapWriter, d Declared) {
 	for _, s := range []string{d.ID, d.ReplyCode, d.ClientID, d.Scenario, d.ScenarioName.DE, d.ScenarioName.EN,
@@ -256,107 +337,135 @@ func decodeDeclared(r *snapReader) Declared {
 	return d
 }
 
-func (org *orgState) encode(w *snapWriter) {
-	p := org.plan
-	w.str(p.Org)
-	w.str(p.Name.DE)
-	w.str(p.Name.EN)
-	w.str(p.Tree)
-	w.intMap(p.Required)
-	w.int64(int64(p.Target))
-	w.length(len(p.Nodes), p.Nodes == nil)
-	for i, n := range p.Nodes {
-		w.int(n.Parent)
-		w.str(n.Function)
-		w.strList(n.People)
-		w.int64(int64(n.Wait))
-		w.length(len(n.Steps), n.Steps == nil)
-		for _, s := range n.Steps {
-			w.str(s.Channel)
-			w.int64(int64(s.After))
-			w.str(s.If)
+func (inc *incident) encodeOrgs(w *snapWriter) {
+	for _, org := range inc.orgList {
+		w.str(org.id)
+		w.str(org.name.DE)
+		w.str(org.name.EN)
+		w.str(org.tree)
+		w.intMap(org.required)
+		w.int64(int64(org.target))
+		w.time(org.startedAt)
+		w.uint(uint64(len(org.tiers)))
+		w.uint(uint64(len(org.nodes)))
+		for i := range org.nodes {
+			n := &org.nodes[i]
+			w.int(int(n.parent))
+			w.uint(uint64(n.function))
+			w.uint(uint64(n.policy))
+			w.int(int(n.highest))
+			w.bool(n.exhausted)
+			lo, hi := org.span(i)
+			w.uint(uint64(hi - lo))
+			for ti := lo; ti < hi; ti++ {
+				t := &org.tiers[ti]
+				w.uint(uint64(org.people[ti]))
+				w.time(t.alertedAt)
+				w.int(int(t.next))
+				w.bool(t.hurry)
+				w.bool(t.delivered)
+			}
 		}
-		ns := org.nodes[i]
-		w.int(ns.highest)
-		w.bool(ns.exhausted)
-		w.uint(uint64(len(ns.tiers)))
-		for _, t := range ns.tiers {
-			w.time(t.alertedAt)
-			w.int(t.next)
-			w.bool(t.hurry)
-			w.length(len(t.failed), t.failed == nil)
-			for ch, f := range t.failed {
+		w.length(len(org.failed), org.failed == nil)
+		for ti, chans := range org.failed {
+			w.uint(uint64(ti))
+			w.length(len(chans), chans == nil)
+			for ch, f := range chans {
 				w.str(ch)
 				w.bool(f)
 			}
-			w.bool(t.delivered)
 		}
+		w.str(string(org.readiness))
+		w.intMap(org.covered)
+		w.strList(org.missing)
+		w.time(org.changedAt)
+		w.time(org.readyAt)
 	}
-	w.time(org.startedAt)
-	w.str(string(org.readiness))
-	w.intMap(org.covered)
-	w.strList(org.missing)
-	w.time(org.changedAt)
-	w.time(org.readyAt)
 }
 
-func decodeOrg(r *snapReader) *orgState {
-	p := Plan{Org: r.str(), Name: Names{DE: r.str(), EN: r.str()}, Tree: r.str(), Required: r.intMap()}
-	p.Target = time.Duration(r.int64())
-	org := &orgState{}
-	n, isNil := r.length()
-	org.nodes = make([]*nodeState, n)
-	if !isNil {
-		p.Nodes = make([]PlanNode, n)
-		// One backing array for the organisation's nodes: fewer, larger allocations.
-		states := make([]nodeState, n)
-		for i := range p.Nodes {
-			pn := &p.Nodes[i]
-			pn.Parent, pn.Function, pn.People, pn.Wait = r.int(), r.str(), r.strList(), time.Duration(r.int64())
+func (inc *incident) decodeOrg(r *snapReader, people int) *orgState {
+	org := &orgState{inc: inc, idx: int32(len(inc.orgList)), id: r.str(), name: Names{DE: r.str(), EN: r.str()}, tree: r.str(),
+		required: r.intMap(), target: time.Duration(r.int64()), startedAt: r.time()}
+	tiers := r.count()
+	org.people, org.tiers = make([]int32, 0, tiers), make([]tierState, 0, tiers)
+	org.nodes = make([]nodeState, r.count())
+	for i := range org.nodes {
+		n := &org.nodes[i]
+		n.off = int32(len(org.people))
+		n.parent, n.function = int32(r.int()), r.sym(inc)
+		n.policy = r.index(len(inc.policies))
+		n.highest, n.exhausted = int32(r.int()), r.bool()
+		for range r.count() {
+			org.people = append(org.people, r.index(people))
+			org.tiers = append(org.tiers, tierState{alertedAt: r.time(), next: int32(r.int()), hurry: r.bool(), delivered: r.bool()})
+		}
+		if r.err != nil {
+			return org
+		}
+	}
+	if len(org.tiers) != tiers {
+		r.fail("%d tiers, %d announced", len(org.tiers), tiers)
+		return org
+	}
+	if n, isNil := r.length(); !isNil {
+		org.failed = make(map[int32]map[string]bool, n)
+		for range n {
+			ti := r.index(len(org.tiers))
+			var chans map[string]bool
 			if m, isNil := r.length(); !isNil {
-				pn.Steps = make([]Step, m)
-				for j := range pn.Steps {
-					pn.Steps[j] = Step{Channel: r.str(), After: time.Duration(r.int64()), If: r.str()}
-				}
-				// Nodes of one policy have the same steps: share them (plans
-				// are never modified).
-				if i > 0 && slices.Equal(pn.Steps, p.Nodes[i-1].Steps) {
-					pn.Steps = p.Nodes[i-1].Steps
+				chans = make(map[string]bool, m)
+				for range m {
+					ch := r.str()
+					chans[ch] = r.bool()
 				}
 			}
-			ns := &states[i]
-			ns.highest, ns.exhausted = r.int(), r.bool()
-			ns.tiers = make([]tierState, r.count())
-			for j := range ns.tiers {
-				t := &ns.tiers[j]
-				t.alertedAt, t.next, t.hurry = r.time(), r.int(), r.bool()
-				if m, isNil := r.length(); !isNil {
-					t.failed = make(map[string]bool, m)
-					for range m {
-						ch := r.str()
-						t.failed[ch] = r.bool()
-					}
-				}
-				t.delivered = r.bool()
-			}
-			org.nodes[i] = ns
+			org.failed[ti] = chans
 		}
 	}
-	org.plan = p
-	// children is derived from the plan exactly as applyActivation builds it.
-	org.children = make([][]int, len(p.Nodes))
-	for i, n := range p.Nodes {
-		if n.Parent >= 0 && n.Parent < len(p.Nodes) {
-			org.children[n.Parent] = append(org.children[n.Parent], i)
-		}
-	}
-	org.startedAt = r.time()
 	org.readiness = ReadinessState(r.str())
 	org.covered = r.intMap()
 	org.missing = r.strList()
 	org.changedAt = r.time()
 	org.readyAt = r.time()
+	org.link()
 	return org
+}
+
+func (inc *incident) encodeNotes(w *snapWriter) {
+	w.uint(uint64(len(inc.notes)))
+	for i := range inc.notes {
+		n := &inc.notes[i]
+		for _, v := range [...]uint32{uint32(n.person), uint32(n.org), uint32(n.function), uint32(n.channel),
+			uint32(n.purpose), uint32(n.text), uint32(n.state)} {
+			w.uint(uint64(v))
+		}
+		w.int(int(n.node))
+		w.int(int(n.tier))
+		w.int(int(n.step))
+	}
+	w.length(len(inc.odd), inc.odd == nil)
+	for i, n := range inc.odd {
+		w.uint(uint64(i))
+		encodeNotification(w, *n)
+	}
+}
+
+func (inc *incident) decodeNotes(r *snapReader, people int) {
+	if n := r.count(); n > 0 {
+		inc.notes = make([]noteState, n)
+		for i := range inc.notes {
+			inc.notes[i] = noteState{person: r.index(people), org: r.sym(inc), function: r.sym(inc), channel: r.sym(inc),
+				purpose: r.sym(inc), text: r.sym(inc), state: r.sym(inc), node: int32(r.int()), tier: int32(r.int()), step: int32(r.int())}
+		}
+	}
+	if n, isNil := r.length(); !isNil {
+		inc.odd, inc.oddIDs = make(map[int32]*Notification, n), make(map[string]int32, n)
+		for range n {
+			i := r.index(len(inc.notes))
+			note := decodeNotification(r)
+			inc.odd[i], inc.oddIDs[note.ID] = &note, i
+		}
+	}
 }
 
 func encodeNotification(w *snapWriter, n Notification) {
@@ -364,42 +473,78 @@ func encodeNotification(w *snapWriter, n Notification) {
 	for _, s := range []string{n.Person, n.Channel, string(n.Purpose), n.Org, n.Function, n.Text} {
 		w.str(s)
 	}
-	w.int(n.Node)
-	w.int(n.Tier)
-	w.int(n.Step)
+	w.int64(int64(n.Node))
+	w.int64(int64(n.Tier))
+	w.int64(int64(n.Step))
 }
 
 func decodeNotification(r *snapReader) Notification {
 	n := Notification{ID: r.str(), Person: r.str(), Channel: r.str(), Purpose: notifiers.Purpose(r.str()),
 		Org: r.str(), Function: r.str(), Text: r.str()}
-	n.Node, n.Tier, n.Step = r.int(), r.int(), r.int()
+	n.Node, n.Tier, n.Step = int(r.int64()), int(r.int64()), int(r.int64())
 	return n
 }
 
-func (ps *personState) encode(w *snapWriter) {
-	w.str(string(ps.answer))
-	w.int(ps.minutes)
-	w.time(ps.answeredAt)
-	w.str(ps.source)
-	w.length(len(ps.nodes), ps.nodes == nil)
-	for _, ref := range ps.nodes {
-		w.str(ref.Org)
-		w.int(ref.Node)
+// encodePeople writes the people's ids as one run of bytes, which the
+// reader copies at once, then each person's state.
+func (inc *incident) encodePeople(w *snapWriter) {
+	total := 0
+	for i := range inc.people {
+		total += len(inc.people[i].id)
 	}
-	w.bool(ps.notified)
-	w.bool(ps.reached)
-	w.str(ps.channel)
-	w.str(string(ps.bestState))
+	w.uint(uint64(total))
+	for i := range inc.people {
+		w.buf = append(w.buf, inc.people[i].id...)
+	}
+	for i := range inc.people {
+		ps := &inc.people[i]
+		w.uint(uint64(len(ps.id)))
+		w.uint(uint64(ps.answer))
+		w.int(int(ps.minutes))
+		w.time(ps.answeredAt)
+		w.uint(uint64(ps.source))
+		var buf [1]nodeRef
+		refs := inc.refs(int32(i), &buf)
+		w.uint(uint64(len(refs)))
+		for _, ref := range refs {
+			w.uint(uint64(ref.org))
+			w.uint(uint64(ref.node))
+		}
+		w.bool(ps.notified)
+		w.bool(ps.reached)
+		w.uint(uint64(ps.channel))
+		w.uint(uint64(ps.bestState))
+	}
 }
 
-func decodePerson(r *snapReader, ps *personState) {
-	ps.answer, ps.minutes, ps.answeredAt, ps.source = ResponseKind(r.str()), r.int(), r.time(), r.str()
-	if n, isNil := r.length(); !isNil {
-		ps.nodes = make([]NodeRef, n)
-		for i := range ps.nodes {
-			ps.nodes[i] = NodeRef{Org: r.str(), Node: r.int()}
-		}
+func (inc *incident) decodePeople(r *snapReader, n int) {
+	ids := r.str() // one copy for every id
+	if n > 0 {
+		inc.people = make([]personState, n)
+		inc.personIdx = make(map[string]int32, n)
 	}
-	ps.notified, ps.reached = r.bool(), r.bool()
-	ps.channel, ps.bestState = r.str(), notifiers.State(r.str())
+	for i := range inc.people {
+		ps := &inc.people[i]
+		size := r.uint()
+		if r.err != nil || size > uint64(len(ids)) {
+			r.fail("person id too long")
+			return
+		}
+		ps.id, ids = ids[:size], ids[size:]
+		inc.personIdx[ps.id] = int32(i)
+		ps.answer, ps.minutes, ps.answeredAt, ps.source = r.sym(inc), int32(r.int()), r.time(), r.sym(inc)
+		refs := r.count()
+		for range refs {
+			org := r.index(len(inc.orgList))
+			if r.err != nil {
+				return
+			}
+			inc.addRef(int32(i), nodeRef{org: org, node: r.index(len(inc.orgList[org].nodes))})
+		}
+		ps.notified, ps.reached = r.bool(), r.bool()
+		ps.channel, ps.bestState = r.sym(inc), r.sym(inc)
+	}
+	if r.err == nil && (len(ids) > 0 || len(inc.personIdx) != len(inc.people)) {
+		r.fail("person ids do not add up")
+	}
 }

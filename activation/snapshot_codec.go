@@ -13,10 +13,7 @@ import (
 var ErrSnapshot = errors.New("activation: snapshot unreadable")
 
 // snapWriter appends the snapshot's primitive values. Strings are written
-// as they are, not through a table of distinct strings: the leader's
-// decisions wait while it encodes, and looking every string up in a map
-// tripled the time. The reader shares memory instead: every decoded string
-// is a slice of one copy of the snapshot.
+// as they are: the core holds each repeated one once already (see symtab).
 type snapWriter struct {
 	buf []byte
 }
@@ -91,7 +88,6 @@ func (w *snapWriter) intMap(m map[string]int) {
 // later read returns zero values, so decoders check err once at the end.
 type snapReader struct {
 	data []byte
-	text string // data as one string: decoded strings are slices of it, not copies
 	pos  int
 	err  error
 }
@@ -155,7 +151,8 @@ func (r *snapReader) str() string {
 		r.fail("string too long")
 		return ""
 	}
-	s := r.text[r.pos : r.pos+int(n)]
+	// A copy: a string sharing data would keep the whole snapshot alive.
+	s := string(r.data[r.pos : r.pos+int(n)])
 	r.pos += int(n)
 	return s
 }

@@ -1,6 +1,10 @@
 package activation
 
 import (
+	"math"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kaskade-bcm/kaskade/notifiers"
@@ -21,17 +25,58 @@ func NewCore() *Core {
 	return &Core{incidents: map[string]*incident{}}
 }
 
+// The state is laid out for size: an activation of 100,000 people holds
+// 100,000 of each of its per-person records, so those hold small numbers
+// (indexes into the incident's people, organisations, policies and
+// strings) instead of strings, maps and pointers. Whatever a view or the
+// snapshot shows is derived from them exactly.
+
+// sym names a string in an incident's table of distinct strings. Channels,
+// purposes, states, functions and answers repeat across 100,000 records;
+// after a replay each record would otherwise hold its own copy, decoded
+// from its own event.
+type sym uint32
+
+type symtab struct {
+	strs []string // strs[0] is ""
+	idx  map[string]sym
+}
+
+func newSymtab() symtab { return symtab{strs: []string{""}, idx: map[string]sym{"": 0}} }
+
+func (t *symtab) intern(s string) sym {
+	if x, ok := t.idx[s]; ok {
+		return x
+	}
+	x := sym(len(t.strs))
+	t.strs = append(t.strs, s)
+	t.idx[s] = x
+	return x
+}
+
+func (t *symtab) str(x sym) string { return t.strs[x] }
+
 type incident struct {
-	decl        Declared
-	declaredAt  time.Time
-	closed      bool
-	closedAt    time.Time
-	standDown   StandDown
-	orgs        map[string]*orgState
-	orgOrder    []string
-	notes       map[string]*noteState // notification id → state
-	noteCount   int
-	people      map[string]*personState
+	decl       Declared
+	declaredAt time.Time
+	closed     bool
+	closedAt   time.Time
+	standDown  StandDown
+	orgs       map[string]*orgState
+	orgList    []*orgState // in activation order; nodeRef.org indexes it
+	// notes[i] is notification i+1, whose id notify makes "<incident>-n<i+1>".
+	// One whose id (or location) does not fit that is also kept whole in odd.
+	notes  []noteState
+	odd    map[int32]*Notification
+	oddIDs map[string]int32
+	people []personState
+	// personIdx maps a person's id to its index in people.
+	personIdx map[string]int32
+	// moreRefs holds every place of a person who stands in several
+	// (most stand in one, kept in personState.ref).
+	moreRefs    map[int32][]nodeRef
+	syms        symtab
+	policies    []policy
 	updates     []UpdateView
 	counts      NotifyCounts
 	lastEventAt time.Time
@@ -40,68 +85,261 @@ type incident struct {
 	conversion  Conversion
 }
 
+func newIncident(decl Declared, at time.Time) *incident {
+	return &incident{
+		decl:        decl,
+		declaredAt:  at,
+		orgs:        map[string]*orgState{},
+		personIdx:   map[string]int32{},
+		syms:        newSymtab(),
+		lastEventAt: at,
+	}
+}
+
+// policy is a node's escalation steps and wait; the nodes of one policy share it.
+type policy struct {
+	steps []Step
+	wait  time.Duration
+}
+
+// nodeRef locates a node: an index into the incident's orgList and one into
+// the organisation's nodes.
+type nodeRef struct {
+	org, node int32
+}
+
 type orgState struct {
-	plan      Plan
+	inc       *incident // timers name only the organisation
+	id        string
+	idx       int32 // in inc.orgList
+	name      Names
+	tree      string
+	required  map[string]int
+	target    time.Duration
 	startedAt time.Time
-	nodes     []*nodeState
-	children  [][]int // node index → child node indexes
+	nodes     []nodeState
+	// people holds every node's tiers, node by node (primary first, then
+	// deputies): node i's are people[nodes[i].off:nodes[i+1].off]. tiers
+	// is their state, in the same order; a "tier index" indexes both.
+	people    []int32
+	tiers     []tierState
+	failed    map[int32]map[string]bool // tier index → channels that failed for good
 	readiness ReadinessState
 	covered   map[string]int
 	missing   []string
 	changedAt time.Time
 	readyAt   time.Time
-	// Derived from the plan (never encoded): each node's people and the
-	// organisation's members, so that assessing readiness and building a
-	// tile walk the organisation, not a map of every person in the incident.
-	nodeFlat []*personState // node i's people are nodeFlat[nodeOff[i]:nodeOff[i+1]]
-	nodeOff  []int32
-	members  []*personState // each person once, in plan order
-}
-
-// nodePeople returns node i's people (primary first, then deputies).
-func (org *orgState) nodePeople(i int) []*personState {
-	return org.nodeFlat[org.nodeOff[i]:org.nodeOff[i+1]]
+	// members is derived (never encoded): each person once, in plan order,
+	// so that a tile walks the organisation, not every person in the incident.
+	members []int32
 }
 
 type nodeState struct {
-	tiers     []tierState
-	highest   int // highest tier alerted; -1 before the node starts
-	exhausted bool
+	off      int32 // first tier index
+	parent   int32 // -1 for a root
+	function sym
+	policy   int32 // in inc.policies
+	highest  int32 // highest tier alerted; -1 before the node starts
+	// child and sibling are derived from parent (never encoded): the first
+	// child and the next child of the same parent, in plan order; -1 ends.
+	child, sibling int32
+	exhausted      bool
 }
 
 type tierState struct {
 	alertedAt time.Time
-	next      int  // next policy step to consider
-	hurry     bool // a channel failed: take the next step at once
-	failed    map[string]bool
+	next      int32 // next policy step to consider
+	hurry     bool  // a channel failed: take the next step at once
 	delivered bool
 }
 
 type personState struct {
-	answer     ResponseKind
-	minutes    int
+	id         string
 	answeredAt time.Time
-	source     string
-	nodes      []NodeRef // where the person stands in this incident's plans
+	ref        nodeRef // first place in the incident's plans
+	nrefs      int32   // places; with more than one, all are in inc.moreRefs
+	minutes    int32
+	answer     sym // a ResponseKind
+	source     sym
+	channel    sym // channel of the best alert notification so far
+	bestState  sym // a notifiers.State
 	notified   bool
-	reached    bool   // some notification was not failed
-	channel    string // channel of the best alert notification so far
-	bestState  notifiers.State
+	reached    bool // some notification was not failed
 }
 
+// noteState is a notification and its state; its id follows from its
+// position (see incident.notes).
 type noteState struct {
-	n     Notification
-	state notifiers.State
-	at    time.Time
+	person                                       int32
+	org, function, channel, purpose, text, state sym
+	node, tier, step                             int32
 }
+
+// i32 converts an int from an event; values beyond int32 (never written
+// by this package) saturate.
+func i32(v int) int32 {
+	return int32(min(max(v, math.MinInt32), math.MaxInt32))
+}
+
+// fits reports whether v is an index into a slice of length n.
+func fits(v, n int) bool { return v >= 0 && v < n }
 
 // positive reports whether an answer means the person is coming.
 func positive(k ResponseKind) bool { return k == Available || k == Delayed }
 
+func (inc *incident) answer(ps *personState) ResponseKind {
+	return ResponseKind(inc.syms.str(ps.answer))
+}
+
+func (inc *incident) state(s sym) notifiers.State { return notifiers.State(inc.syms.str(s)) }
+
+// span returns node n's tier indexes [lo, hi).
+func (org *orgState) span(n int) (lo, hi int32) {
+	lo, hi = org.nodes[n].off, int32(len(org.people))
+	if n+1 < len(org.nodes) {
+		hi = org.nodes[n+1].off
+	}
+	return lo, hi
+}
+
+// nodePeople returns node n's people (primary first, then deputies).
+func (org *orgState) nodePeople(n int) []int32 {
+	lo, hi := org.span(n)
+	return org.people[lo:hi]
+}
+
+// tier returns the tier index of node n's tier t, false when there is none.
+func (org *orgState) tier(n, t int) (int32, bool) {
+	if !fits(n, len(org.nodes)) {
+		return 0, false
+	}
+	lo, hi := org.span(n)
+	if !fits(t, int(hi-lo)) {
+		return 0, false
+	}
+	return lo + int32(t), true
+}
+
+// nodeOf returns the node of a tier index and the tier within the node.
+func (org *orgState) nodeOf(tier int32) (node, t int) {
+	// The last node starting at or before tier: nodes without people
+	// share their successor's offset.
+	node, _ = slices.BinarySearchFunc(org.nodes, tier+1, func(n nodeState, x int32) int { return int(n.off - x) })
+	node--
+	return node, int(tier - org.nodes[node].off)
+}
+
+// person returns a person's index, adding the person when new.
+func (inc *incident) person(id string) int32 {
+	if i, ok := inc.personIdx[id]; ok {
+		return i
+	}
+	i := int32(len(inc.people))
+	inc.people = append(inc.people, personState{id: id})
+	inc.personIdx[id] = i
+	return i
+}
+
+// lookup returns a person's state, nil when the person is not in the incident.
+// The pointer is valid until the next person is added.
+func (inc *incident) lookup(id string) *personState {
+	if i, ok := inc.personIdx[id]; ok {
+		return &inc.people[i]
+	}
+	return nil
+}
+
+// refs returns the places of person i; one is returned in buf.
+func (inc *incident) refs(i int32, buf *[1]nodeRef) []nodeRef {
+	switch ps := &inc.people[i]; ps.nrefs {
+	case 0:
+		return nil
+	case 1:
+		buf[0] = ps.ref
+		return buf[:]
+	}
+	return inc.moreRefs[i]
+}
+
+func (inc *incident) addRef(i int32, ref nodeRef) {
+	ps := &inc.people[i]
+	switch ps.nrefs {
+	case 0:
+		ps.ref = ref
+	case 1:
+		if inc.moreRefs == nil {
+			inc.moreRefs = map[int32][]nodeRef{}
+		}
+		inc.moreRefs[i] = []nodeRef{ps.ref, ref}
+	default:
+		inc.moreRefs[i] = append(inc.moreRefs[i], ref)
+	}
+	ps.nrefs++
+}
+
+// intern returns the index of a policy equal to steps and wait, adding it when new.
+func (inc *incident) policy(steps []Step, wait time.Duration) int32 {
+	for i := len(inc.policies) - 1; i >= 0; i-- { // few policies; the last is the likeliest
+		if p := inc.policies[i]; p.wait == wait && slices.Equal(p.steps, steps) {
+			return int32(i)
+		}
+	}
+	inc.policies = append(inc.policies, policy{steps: steps, wait: wait})
+	return int32(len(inc.policies) - 1)
+}
+
+// noteNumber returns k when id is "<incident>-n<k>" exactly as notify writes it.
+func noteNumber(incident, id string) (int, bool) {
+	rest, ok := strings.CutPrefix(id, incident)
+	if !ok {
+		return 0, false
+	}
+	digits, ok := strings.CutPrefix(rest, "-n")
+	if !ok || len(digits) == 0 || len(digits) > 9 || digits[0] == '0' {
+		return 0, false
+	}
+	k := 0
+	for _, c := range []byte(digits) {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		k = k*10 + int(c-'0')
+	}
+	return k, true
+}
+
+func noteID(incident string, k int) string { return incident + "-n" + strconv.Itoa(k) }
+
+// note returns the index of a notification in notes.
+func (inc *incident) note(id string) (int32, bool) {
+	if i, ok := inc.oddIDs[id]; ok {
+		return i, true
+	}
+	k, ok := noteNumber(inc.decl.ID, id)
+	if !ok || k > len(inc.notes) {
+		return 0, false
+	}
+	if _, odd := inc.odd[int32(k-1)]; odd {
+		return 0, false // that position holds a notification of another id
+	}
+	return int32(k - 1), true
+}
+
+// notification returns notification i as requested; id is its id.
+func (inc *incident) notification(i int32, id string) Notification {
+	if n := inc.odd[i]; n != nil {
+		return *n
+	}
+	ns := &inc.notes[i]
+	return Notification{ID: id, Person: inc.people[ns.person].id, Channel: inc.syms.str(ns.channel),
+		Purpose: notifiers.Purpose(inc.syms.str(ns.purpose)), Org: inc.syms.str(ns.org), Function: inc.syms.str(ns.function),
+		Node: int(ns.node), Tier: int(ns.tier), Step: int(ns.step), Text: inc.syms.str(ns.text)}
+}
+
 // acknowledged reports whether someone alerted (or answering) for the node is coming.
 func (inc *incident) acknowledged(org *orgState, n int) bool {
-	for _, p := range org.plan.Nodes[n].People {
-		if ps := inc.people[p]; ps != nil && positive(ps.answer) {
+	for _, p := range org.nodePeople(n) {
+		if positive(inc.answer(&inc.people[p])) {
 			return true
 		}
 	}
@@ -130,7 +368,7 @@ func (c *Core) Apply(e Event) {
 	case KindTierAlerted:
 		inc.applyTier(c, e.At, *e.Tier)
 	case KindNodeExhausted:
-		if org := inc.orgs[e.Exhausted.Org]; org != nil && e.Exhausted.Node < len(org.nodes) {
+		if org := inc.orgs[e.Exhausted.Org]; org != nil && fits(e.Exhausted.Node, len(org.nodes)) {
 			org.nodes[e.Exhausted.Node].exhausted = true
 		}
 	case KindNotification:
@@ -166,164 +404,172 @@ func (c *Core) applyDeclared(e Event) {
 	if _, dup := c.incidents[e.Incident]; dup {
 		return
 	}
-	c.incidents[e.Incident] = &incident{
-		decl:        *e.Declared,
-		declaredAt:  e.At,
-		orgs:        map[string]*orgState{},
-		notes:       map[string]*noteState{},
-		people:      map[string]*personState{},
-		lastEventAt: e.At,
-	}
+	c.incidents[e.Incident] = newIncident(*e.Declared, e.At)
 	c.order = append(c.order, e.Incident)
 	c.incidents[e.Incident].record(e)
 }
 
-// link derives the organisation's person pointers from its plan; the
-// people must exist.
-func (inc *incident) link(org *orgState) {
-	org.nodeOff = make([]int32, 0, len(org.plan.Nodes)+1)
-	seen := make(map[*personState]bool)
-	for _, n := range org.plan.Nodes {
-		org.nodeOff = append(org.nodeOff, int32(len(org.nodeFlat)))
-		for _, p := range n.People {
-			ps := inc.person(p)
-			org.nodeFlat = append(org.nodeFlat, ps)
-			if !seen[ps] {
-				seen[ps] = true
-				org.members = append(org.members, ps)
-			}
+// link derives the organisation's child lists and members from its nodes.
+func (org *orgState) link() {
+	for i := range org.nodes {
+		org.nodes[i].child, org.nodes[i].sibling = -1, -1
+	}
+	for i := len(org.nodes) - 1; i >= 0; i-- { // backwards: the lists come out in plan order
+		if p := org.nodes[i].parent; p >= 0 && int(p) < len(org.nodes) {
+			org.nodes[i].sibling = org.nodes[p].child
+			org.nodes[p].child = int32(i)
 		}
 	}
-	org.nodeOff = append(org.nodeOff, int32(len(org.nodeFlat)))
-}
-
-func (inc *incident) person(id string) *personState {
-	ps := inc.people[id]
-	if ps == nil {
-		ps = &personState{}
-		inc.people[id] = ps
+	org.members = nil
+	seen := make(map[int32]bool, len(org.people))
+	for _, p := range org.people {
+		if !seen[p] {
+			seen[p] = true
+			org.members = append(org.members, p)
+		}
 	}
-	return ps
 }
 
 func (inc *incident) applyActivation(c *Core, at time.Time, p Plan) {
 	if _, dup := inc.orgs[p.Org]; dup {
 		return
 	}
-	org := &orgState{
-		plan:      p,
-		startedAt: at,
-		nodes:     make([]*nodeState, len(p.Nodes)),
-		children:  make([][]int, len(p.Nodes)),
-		readiness: Alerting,
-		changedAt: at,
+	org := &orgState{inc: inc, id: p.Org, idx: int32(len(inc.orgList)), name: p.Name, tree: p.Tree,
+		required: p.Required, target: p.Target, startedAt: at, readiness: Alerting, changedAt: at,
+		nodes: make([]nodeState, len(p.Nodes))}
+	n := 0
+	for _, pn := range p.Nodes {
+		n += len(pn.People)
 	}
-	for i, n := range p.Nodes {
-		org.nodes[i] = &nodeState{tiers: make([]tierState, len(n.People)), highest: -1}
-		if n.Parent >= 0 {
-			org.children[n.Parent] = append(org.children[n.Parent], i)
-		}
-		for _, person := range n.People {
-			ps := inc.person(person)
-			ps.nodes = append(ps.nodes, NodeRef{Org: p.Org, Node: i})
+	org.people = make([]int32, 0, n)
+	org.tiers = make([]tierState, n)
+	for i, pn := range p.Nodes {
+		org.nodes[i] = nodeState{off: int32(len(org.people)), parent: i32(pn.Parent), function: inc.syms.intern(pn.Function),
+			policy: inc.policy(pn.Steps, pn.Wait), highest: -1}
+		for _, id := range pn.People {
+			person := inc.person(id)
+			inc.addRef(person, nodeRef{org: org.idx, node: int32(i)})
+			org.people = append(org.people, person)
 		}
 	}
-	inc.link(org)
+	org.link()
 	inc.orgs[p.Org] = org
-	inc.orgOrder = append(inc.orgOrder, p.Org)
-	c.timers.push(timer{at: at.Add(p.Target), incident: inc.decl.ID, kind: timerDeadline, org: p.Org})
+	inc.orgList = append(inc.orgList, org)
+	c.timers.push(timer{at: nanos(at.Add(p.Target)), org: org, kind: timerDeadline})
 }
 
 func (inc *incident) applyTier(c *Core, at time.Time, t TierAlerted) {
 	org := inc.orgs[t.Org]
-	if org == nil || t.Node >= len(org.nodes) || t.Tier >= len(org.nodes[t.Node].tiers) {
+	if org == nil {
 		return
 	}
-	node := org.nodes[t.Node]
-	if t.Tier > node.highest {
-		node.highest = t.Tier
+	ti, ok := org.tier(t.Node, t.Tier)
+	if !ok {
+		return
 	}
-	ts := &node.tiers[t.Tier]
-	ts.alertedAt = at
-	pn := org.plan.Nodes[t.Node]
-	ref := timer{incident: inc.decl.ID, org: t.Org, node: t.Node, tier: t.Tier}
-	if len(pn.Steps) > 0 {
-		step := ref
-		step.kind, step.at = timerStep, at.Add(pn.Steps[0].After)
-		c.timers.push(step)
+	node := &org.nodes[t.Node]
+	node.highest = max(node.highest, int32(t.Tier))
+	org.tiers[ti].alertedAt = at
+	pol := inc.policies[node.policy]
+	if len(pol.steps) > 0 {
+		c.timers.push(timer{at: nanos(at.Add(pol.steps[0].After)), org: org, tier: ti, kind: timerStep})
 	}
-	wait := ref
-	wait.kind, wait.at = timerWait, at.Add(pn.Wait)
-	c.timers.push(wait)
+	c.timers.push(timer{at: nanos(at.Add(pol.wait)), org: org, tier: ti, kind: timerWait})
 }
 
 func (inc *incident) applyNotification(c *Core, at time.Time, n Notification) {
-	if _, dup := inc.notes[n.ID]; dup {
+	if _, dup := inc.note(n.ID); dup {
 		return
 	}
-	inc.noteCount++
-	inc.notes[n.ID] = &noteState{n: n, state: notifiers.StatePending, at: at}
+	i := int32(len(inc.notes))
+	if k, ok := noteNumber(inc.decl.ID, n.ID); !ok || k != len(inc.notes)+1 || n.Node != int(i32(n.Node)) ||
+		n.Tier != int(i32(n.Tier)) || n.Step != int(i32(n.Step)) {
+		if inc.odd == nil {
+			inc.odd, inc.oddIDs = map[int32]*Notification{}, map[string]int32{}
+		}
+		inc.odd[i], inc.oddIDs[n.ID] = &n, i
+	}
+	ns := noteState{person: inc.person(n.Person), org: inc.syms.intern(n.Org), function: inc.syms.intern(n.Function),
+		channel: inc.syms.intern(n.Channel), purpose: inc.syms.intern(string(n.Purpose)), text: inc.syms.intern(n.Text),
+		state: inc.syms.intern(string(notifiers.StatePending)), node: i32(n.Node), tier: i32(n.Tier), step: i32(n.Step)}
+	inc.notes = append(inc.notes, ns)
 	inc.counts.Requested++
-	ps := inc.person(n.Person)
 	if n.Purpose != notifiers.PurposeAlert {
 		return
 	}
+	ps := &inc.people[ns.person]
 	ps.notified = true
-	if ps.channel == "" {
-		ps.channel = n.Channel
+	if ps.channel == 0 {
+		ps.channel = ns.channel
 	}
 	org := inc.orgs[n.Org]
-	if org == nil || n.Node >= len(org.nodes) || n.Tier >= len(org.nodes[n.Node].tiers) {
+	if org == nil {
 		return
 	}
-	ts := &org.nodes[n.Node].tiers[n.Tier]
-	ts.next = n.Step + 1
+	ti, ok := org.tier(n.Node, n.Tier)
+	if !ok {
+		return
+	}
+	ts := &org.tiers[ti]
+	ts.next = i32(n.Step + 1)
 	ts.hurry = false
-	steps := org.plan.Nodes[n.Node].Steps
-	if ts.next < len(steps) {
-		c.timers.push(timer{at: ts.alertedAt.Add(steps[ts.next].After), incident: inc.decl.ID, kind: timerStep, org: n.Org, node: n.Node, tier: n.Tier})
+	steps := inc.policies[org.nodes[n.Node].policy].steps
+	if fits(int(ts.next), len(steps)) {
+		c.timers.push(timer{at: nanos(ts.alertedAt.Add(steps[ts.next].After)), org: org, tier: ti, kind: timerStep})
 	}
 }
 
 func (inc *incident) applyDelivery(c *Core, at time.Time, d Delivery) {
-	ns := inc.notes[d.Notification]
-	if ns == nil || d.State.Rank() <= ns.state.Rank() && !(d.State == notifiers.StateFailed && ns.state == notifiers.StateDelivered) {
+	i, ok := inc.note(d.Notification)
+	if !ok {
+		return
+	}
+	ns := &inc.notes[i]
+	cur := inc.state(ns.state)
+	if d.State.Rank() <= cur.Rank() && !(d.State == notifiers.StateFailed && cur == notifiers.StateDelivered) {
 		// Late or duplicate receipt: a later state is never overwritten.
 		return
 	}
-	if ns.state.Final() {
+	if cur.Final() {
 		return
 	}
-	inc.countState(ns.state, -1)
-	ns.state = d.State
+	inc.countState(cur, -1)
+	ns.state = inc.syms.intern(string(d.State))
 	inc.countState(d.State, +1)
-	ps := inc.person(ns.n.Person)
+	ps := &inc.people[ns.person]
+	alert := inc.syms.str(ns.purpose) == string(notifiers.PurposeAlert)
 	switch d.State {
 	case notifiers.StateSent, notifiers.StateDelivered, notifiers.StateUnknown:
 		ps.reached = ps.reached || d.State != notifiers.StateUnknown
-		if ns.n.Purpose == notifiers.PurposeAlert && d.State.Rank() > ps.bestState.Rank() {
-			ps.bestState = d.State
-			ps.channel = ns.n.Channel
+		if alert && d.State.Rank() > inc.state(ps.bestState).Rank() {
+			ps.bestState = ns.state
+			ps.channel = ns.channel
 		}
 	}
-	if ns.n.Purpose != notifiers.PurposeAlert {
+	if !alert {
 		return
 	}
-	org := inc.orgs[ns.n.Org]
-	if org == nil || ns.n.Node >= len(org.nodes) || ns.n.Tier >= len(org.nodes[ns.n.Node].tiers) {
+	org := inc.orgs[inc.syms.str(ns.org)]
+	if org == nil {
 		return
 	}
-	ts := &org.nodes[ns.n.Node].tiers[ns.n.Tier]
+	ti, ok := org.tier(int(ns.node), int(ns.tier))
+	if !ok {
+		return
+	}
 	switch d.State {
 	case notifiers.StateDelivered:
-		ts.delivered = true
+		org.tiers[ti].delivered = true
 	case notifiers.StateFailed:
-		if ts.failed == nil {
-			ts.failed = map[string]bool{}
+		if org.failed == nil {
+			org.failed = map[int32]map[string]bool{}
 		}
-		ts.failed[ns.n.Channel] = true
-		ts.hurry = true
-		c.timers.push(timer{at: at, incident: inc.decl.ID, kind: timerStep, org: ns.n.Org, node: ns.n.Node, tier: ns.n.Tier})
+		if org.failed[ti] == nil {
+			org.failed[ti] = map[string]bool{}
+		}
+		org.failed[ti][inc.syms.str(ns.channel)] = true
+		org.tiers[ti].hurry = true
+		c.timers.push(timer{at: nanos(at), org: org, tier: ti, kind: timerStep})
 	}
 }
 
@@ -341,10 +587,10 @@ func (inc *incident) countState(s notifiers.State, d int) {
 }
 
 func (inc *incident) applyResponse(at time.Time, r Response) {
-	ps := inc.person(r.Person)
-	ps.answer = r.Kind
-	ps.minutes = r.Minutes
+	ps := &inc.people[inc.person(r.Person)]
+	ps.answer = inc.syms.intern(string(r.Kind))
+	ps.minutes = i32(r.Minutes)
 	ps.answeredAt = at
-	ps.source = r.Source
+	ps.source = inc.syms.intern(r.Source)
 	inc.counts.Responses++
 }

@@ -91,9 +91,10 @@ func (c *Core) Timeline(id, org string) []TimelineItem {
 }
 
 func (inc *incident) personIn(person, org string) bool {
-	if ps := inc.people[person]; ps != nil {
-		for _, ref := range ps.nodes {
-			if ref.Org == org {
+	if i, ok := inc.personIdx[person]; ok {
+		var buf [1]nodeRef
+		for _, ref := range inc.refs(i, &buf) {
+			if inc.orgList[ref.org].id == org {
 				return true
 			}
 		}
@@ -134,10 +135,11 @@ func (c *Core) OrgsTouched(e Event) []string {
 		}
 	case KindResponse:
 		var out []string
-		if ps := inc.people[e.Response.Person]; ps != nil {
-			for _, ref := range ps.nodes {
-				if !slices.Contains(out, ref.Org) {
-					out = append(out, ref.Org)
+		if i, ok := inc.personIdx[e.Response.Person]; ok {
+			var buf [1]nodeRef
+			for _, ref := range inc.refs(i, &buf) {
+				if org := inc.orgList[ref.org].id; !slices.Contains(out, org) {
+					out = append(out, org)
 				}
 			}
 		}

@@ -2,6 +2,7 @@ package activation
 
 import (
 	"container/heap"
+	"math"
 	"time"
 )
 
@@ -15,20 +16,20 @@ const (
 
 // timer is a due-time index entry. Entries are derived from events, so a
 // replay rebuilds them; a stale entry is harmless because Tick re-checks
-// the state before deciding anything.
+// the state before deciding anything. There are two or three per person
+// alerted, so an entry is 24 bytes: the due time in Unix nanoseconds (its
+// zone never shows) and the organisation, which knows its incident.
 type timer struct {
-	at       time.Time
-	incident string
-	org      string
-	node     int
-	tier     int
-	kind     timerKind
+	at   int64
+	org  *orgState
+	tier int32 // tier index in org (step and wait timers)
+	kind timerKind
 }
 
 type timerHeap []timer
 
 func (h timerHeap) Len() int           { return len(h) }
-func (h timerHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h timerHeap) Less(i, j int) bool { return h[i].at < h[j].at }
 func (h timerHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
 func (h *timerHeap) Push(x any)        { *h = append(*h, x.(timer)) }
 func (h *timerHeap) Pop() any {
@@ -40,10 +41,23 @@ func (h *timerHeap) Pop() any {
 
 func (h *timerHeap) push(t timer) { heap.Push(h, t) }
 
+// nanos returns t in Unix nanoseconds, saturated outside the years
+// 1678–2262 that an int64 holds (so such a time still sorts right).
+func nanos(t time.Time) int64 {
+	const limit = math.MaxInt64/int64(time.Second) - 1
+	switch sec := t.Unix(); {
+	case sec < -limit:
+		return math.MinInt64
+	case sec > limit:
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
 // NextDue returns when Tick next has something to do.
 func (c *Core) NextDue() (time.Time, bool) {
 	if len(c.timers) == 0 {
 		return time.Time{}, false
 	}
-	return c.timers[0].at, true
+	return time.Unix(0, c.timers[0].at), true
 }

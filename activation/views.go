@@ -39,7 +39,7 @@ func (c *Core) Readiness(id, org string) (OrgReadiness, bool) {
 	if inc == nil || inc.orgs[org] == nil {
 		return OrgReadiness{}, false
 	}
-	return inc.readinessView(org), true
+	return inc.readinessView(inc.orgs[org]), true
 }
 
 // Declaration returns the incident record as declared.
@@ -66,7 +66,7 @@ func (c *Core) OpenIncidentsOf(person string) []Declared {
 	var out []Declared
 	for _, id := range c.order {
 		inc := c.incidents[id]
-		if ps := inc.people[person]; !inc.closed && ps != nil && len(ps.nodes) > 0 {
+		if ps := inc.lookup(person); !inc.closed && ps != nil && ps.nrefs > 0 {
 			out = append(out, inc.decl)
 		}
 	}
@@ -79,14 +79,15 @@ func (c *Core) Answer(id, person string) (kind ResponseKind, eta time.Time, at t
 	if inc == nil {
 		return "", time.Time{}, time.Time{}, false
 	}
-	ps := inc.people[person]
-	if ps == nil || len(ps.nodes) == 0 {
+	ps := inc.lookup(person)
+	if ps == nil || ps.nrefs == 0 {
 		return "", time.Time{}, time.Time{}, false
 	}
-	if ps.answer == Delayed {
+	kind = inc.answer(ps)
+	if kind == Delayed {
 		eta = ps.answeredAt.Add(time.Duration(ps.minutes) * time.Minute)
 	}
-	return ps.answer, eta, ps.answeredAt, true
+	return kind, eta, ps.answeredAt, true
 }
 
 // Closed reports whether an incident was stood down.
@@ -101,11 +102,11 @@ func (c *Core) NotificationInfo(incident, id string) (Notification, notifiers.St
 	if inc == nil {
 		return Notification{}, "", false
 	}
-	ns := inc.notes[id]
-	if ns == nil {
+	i, ok := inc.note(id)
+	if !ok {
 		return Notification{}, "", false
 	}
-	return ns.n, ns.state, true
+	return inc.notification(i, id), inc.state(inc.notes[i].state), true
 }
 
 func (inc *incident) view() IncidentView {
@@ -130,26 +131,25 @@ func (inc *incident) view() IncidentView {
 		v.StoodDownAt = &t
 		v.StoodDownBy = inc.standDown.By
 	}
-	for _, org := range inc.orgOrder {
-		v.Organisations = append(v.Organisations, inc.readinessView(org))
+	for _, os := range inc.orgList {
+		v.Organisations = append(v.Organisations, inc.readinessView(os))
 	}
 	return v
 }
 
-func (inc *incident) readinessView(org string) OrgReadiness {
-	os := inc.orgs[org]
+func (inc *incident) readinessView(os *orgState) OrgReadiness {
 	r := OrgReadiness{
-		Incident: inc.decl.ID, Org: org, Name: os.plan.Name, State: os.readiness,
-		ActivatedAt: os.startedAt, Deadline: os.startedAt.Add(os.plan.Target),
-		TargetSeconds: int64(os.plan.Target / time.Second), ChangedAt: os.changedAt,
-		Required: maps.Clone(os.plan.Required), Covered: maps.Clone(os.covered), Missing: os.missing,
+		Incident: inc.decl.ID, Org: os.id, Name: os.name, State: os.readiness,
+		ActivatedAt: os.startedAt, Deadline: os.startedAt.Add(os.target),
+		TargetSeconds: int64(os.target / time.Second), ChangedAt: os.changedAt,
+		Required: maps.Clone(os.required), Covered: maps.Clone(os.covered), Missing: os.missing,
 	}
 	if r.Covered == nil {
 		r.Covered = map[string]int{}
 	}
 	if r.Missing == nil && os.readiness != Ready {
-		for f := range os.plan.Required {
-			if r.Covered[f] < os.plan.Required[f] {
+		for f := range os.required {
+			if r.Covered[f] < os.required[f] {
 				r.Missing = append(r.Missing, f)
 			}
 		}
@@ -160,11 +160,12 @@ func (inc *incident) readinessView(org string) OrgReadiness {
 		r.ReadyAt = &t
 	}
 	r.People = len(os.members)
-	for _, ps := range os.members {
+	for _, p := range os.members {
+		ps := &inc.people[p]
 		if ps.notified {
 			r.Notified++
 		}
-		switch ps.answer {
+		switch inc.answer(ps) {
 		case Available:
 			r.Available++
 		case Unavailable:
@@ -187,14 +188,14 @@ func (c *Core) Detail(id, org string, dir Directory) (OrgDetail, bool) {
 		return OrgDetail{}, false
 	}
 	os := inc.orgs[org]
-	d := OrgDetail{Readiness: inc.readinessView(org)}
-	depth := make([]int, len(os.plan.Nodes))
-	for i, pn := range os.plan.Nodes {
-		if pn.Parent >= 0 {
-			depth[i] = depth[pn.Parent] + 1
+	d := OrgDetail{Readiness: inc.readinessView(os)}
+	depth := make([]int, len(os.nodes))
+	for i := range os.nodes {
+		ns := &os.nodes[i]
+		if ns.parent >= 0 {
+			depth[i] = depth[ns.parent] + 1
 		}
-		ns := os.nodes[i]
-		nv := NodeView{Index: i, Parent: pn.Parent, Depth: depth[i], Function: pn.Function, State: "waiting"}
+		nv := NodeView{Index: i, Parent: int(ns.parent), Depth: depth[i], Function: inc.syms.str(ns.function), State: "waiting"}
 		switch {
 		case inc.acknowledged(os, i):
 			nv.State = "acknowledged"
@@ -203,8 +204,9 @@ func (c *Core) Detail(id, org string, dir Directory) (OrgDetail, bool) {
 		case ns.highest >= 0:
 			nv.State = "alerting"
 		}
-		for t, p := range pn.People {
-			nv.Tiers = append(nv.Tiers, inc.personView(os, i, t, p, dir))
+		lo, hi := os.span(i)
+		for ti := lo; ti < hi; ti++ {
+			nv.Tiers = append(nv.Tiers, inc.personView(os, ti, int(ti-lo), dir))
 		}
 		d.Nodes = append(d.Nodes, nv)
 	}
@@ -212,9 +214,10 @@ func (c *Core) Detail(id, org string, dir Directory) (OrgDetail, bool) {
 	return d, true
 }
 
-func (inc *incident) personView(os *orgState, node, tier int, p string, dir Directory) PersonView {
-	ps := inc.people[p]
-	ts := os.nodes[node].tiers[tier]
+func (inc *incident) personView(os *orgState, ti int32, tier int, dir Directory) PersonView {
+	ps := &inc.people[os.people[ti]]
+	ts := os.tiers[ti]
+	p := ps.id
 	v := PersonView{Person: p, Deputy: tier > 0, Alerted: !ts.alertedAt.IsZero()}
 	if dir != nil {
 		v.Name, v.MobileMasked = dir.PersonName(p), dir.MaskedMobile(p)
@@ -223,11 +226,11 @@ func (inc *incident) personView(os *orgState, node, tier int, p string, dir Dire
 		t := ts.alertedAt
 		v.AlertedAt = &t
 	}
-	for ch := range ts.failed {
+	for ch := range os.failed[ti] {
 		v.FailedChans = append(v.FailedChans, ch)
 	}
 	sort.Strings(v.FailedChans)
-	best := ps.bestState
+	best := inc.state(ps.bestState)
 	switch {
 	case best == "" && len(v.FailedChans) > 0:
 		best = notifiers.StateFailed
@@ -235,11 +238,11 @@ func (inc *incident) personView(os *orgState, node, tier int, p string, dir Dire
 		best = notifiers.StatePending
 	}
 	v.Notification = string(best)
-	if ps.answer != "" {
-		v.Answer = ps.answer
+	if answer := inc.answer(ps); answer != "" {
+		v.Answer = answer
 		t := ps.answeredAt
 		v.AnsweredAt = &t
-		if ps.answer == Delayed {
+		if answer == Delayed {
 			eta := ps.answeredAt.Add(time.Duration(ps.minutes) * time.Minute)
 			v.ETA = &eta
 		}
