@@ -268,7 +268,15 @@ func (b *bench) run(ctx context.Context) error {
 			for i, limit := range limits {
 				dir := dataDir
 				if label == "after a crash" && i > 0 {
-					dir = crashed
+					// A copy, so that the crashed data stays as it was
+					// (--dir keeps it for a look at the crash restart).
+					dir = crashed + "-" + strconv.Itoa(i)
+					if err := os.RemoveAll(dir); err != nil {
+						return err
+					}
+					if err := os.CopyFS(dir, os.DirFS(crashed)); err != nil {
+						return fmt.Errorf("restart: copy the crashed data: %w", err)
+					}
 				}
 				if err := b.restart(ctx, cfgPath, dir, label, limit); err != nil {
 					return err

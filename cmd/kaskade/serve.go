@@ -80,6 +80,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.BoolVar(&o.Simulate, "simulate", false, "simulated responders answer exercise alerts through the real webhooks (exercises only)")
 	fs.StringVar(&o.SimulateMix, "simulate-mix", "available=70,delayed=15,unavailable=10,silent=5", "share of simulated answers")
 	fs.StringVar(&o.SimulateDelay, "simulate-delay", "20s-3m", "simulated answer delay, MIN-MAX")
+	debugAddr := fs.String("debug-addr", "", "serve the Go profiler (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060 (default: off)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
@@ -93,6 +94,13 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		o.Logger = slog.New(slog.NewJSONHandler(stderr, nil))
 	default:
 		return usageError{"--log-format must be text or json"}
+	}
+	if *debugAddr != "" {
+		_, stop, err := startDebug(*debugAddr, o.Logger)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	s, err := startServer(ctx, o)
 	if err != nil {
