@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,7 +34,7 @@ type snapshotter struct {
 	uploading atomic.Bool   // one upload at a time; a slow one is skipped, not queued
 	uploads   sync.WaitGroup
 	lastWrite time.Time // when a decision last appended events
-	sizeHint  int       // size of the last snapshot: the next buffer starts there
+	sizeHint  int       // size of the last snapshot's first part: the next buffer starts there
 }
 
 // snapshotUploadTimeout bounds one upload; a stop waits for at most two
@@ -98,7 +99,7 @@ func (e *Engine) restoreSnapshot(ctx context.Context) bool {
 	e.core, e.lastSeq = core, h.lastSeq
 	e.mu.Unlock()
 	e.asm.restoreAborted(h.aborted)
-	e.snap.taken, e.snap.restored, e.snap.sizeHint = h.lastSeq, h.lastSeq, len(data)
+	e.snap.taken, e.snap.restored = h.lastSeq, h.lastSeq
 	e.snap.stored.Store(h.lastSeq)
 	e.log.Info("snapshot restored", "events", h.lastSeq, "bytes", len(data), "took", time.Since(start).Round(time.Millisecond))
 	return true
@@ -185,9 +186,11 @@ func (e *Engine) finalSnapshot(ctx context.Context, stopping bool) {
 	e.storeSnapshot(ctx, data, e.lastSeq)
 }
 
-// encodeSnapshotNow encodes the engine's position and the core. Decisions
-// wait meanwhile: the caller is the deciding goroutine.
-func (e *Engine) encodeSnapshotNow(ctx context.Context) ([]byte, error) {
+// encodeSnapshotNow encodes the engine's position and the core, in parts
+// whose concatenation is the snapshot (a large incident's sections are
+// encoded side by side; joining them would copy megabytes for nothing).
+// Decisions wait meanwhile: the caller is the deciding goroutine.
+func (e *Engine) encodeSnapshotNow(ctx context.Context) (net.Buffers, error) {
 	stream, err := e.opts.JS.Stream(ctx, e.opts.Layout.EventsStream())
 	if err != nil {
 		return nil, fmt.Errorf("engine: events stream: %w", err)
@@ -201,23 +204,32 @@ func (e *Engine) encodeSnapshotNow(ctx context.Context) ([]byte, error) {
 	start := time.Now()
 	buf := appendHeader(make([]byte, 0, e.snap.sizeHint+e.snap.sizeHint/8), h)
 	e.mu.RLock()
-	data := e.core.AppendSnapshot(buf)
+	parts := net.Buffers(e.core.SnapshotParts(buf))
 	e.mu.RUnlock()
-	e.snap.sizeHint = len(data)
-	e.opts.Metrics.snapshotTaken(time.Since(start), len(data))
-	return data, nil
+	e.snap.sizeHint = len(parts[0])
+	size := 0
+	for _, p := range parts {
+		size += len(p)
+	}
+	e.opts.Metrics.snapshotTaken(time.Since(start), size)
+	return parts, nil
 }
 
-func (e *Engine) storeSnapshot(ctx context.Context, data []byte, seq uint64) {
+func (e *Engine) storeSnapshot(ctx context.Context, parts net.Buffers, seq uint64) {
 	start := time.Now()
+	size := 0
+	for _, p := range parts {
+		size += len(p)
+	}
 	store, err := e.snapshotStore(ctx)
 	if err == nil {
-		_, err = store.PutBytes(ctx, snapshotObject, data)
+		// net.Buffers reads part after part and drops each once read.
+		_, err = store.Put(ctx, jetstream.ObjectMeta{Name: snapshotObject}, &parts)
 	}
 	if err != nil {
 		e.log.Warn("snapshot not stored; the next restart replays more of the log", "events", seq, "err", err)
 		return
 	}
 	e.snap.stored.Store(seq)
-	e.log.Info("snapshot stored", "events", seq, "bytes", len(data), "took", time.Since(start).Round(time.Millisecond))
+	e.log.Info("snapshot stored", "events", seq, "bytes", size, "took", time.Since(start).Round(time.Millisecond))
 }
