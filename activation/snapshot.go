@@ -386,8 +386,8 @@ func (inc *incident) encodeOrgs(w *snapWriter) {
 func (inc *incident) decodeOrg(r *snapReader, people int) *orgState {
 	org := &orgState{inc: inc, idx: int32(len(inc.orgList)), id: r.str(), name: Names{DE: r.str(), EN: r.str()}, tree: r.str(),
 		required: r.intMap(), target: time.Duration(r.int64()), startedAt: r.time()}
-	tiers := r.count()
-	org.people, org.tiers = make([]int32, 0, tiers), make([]tierState, 0, tiers)
+	total := r.count()
+	org.people, org.tiers = make([]int32, 0, total), make([]tierState, 0, total)
 	org.nodes = make([]nodeState, r.count())
 	for i := range org.nodes {
 		n := &org.nodes[i]
@@ -395,7 +395,11 @@ func (inc *incident) decodeOrg(r *snapReader, people int) *orgState {
 		n.parent, n.function = int32(r.int()), r.sym(inc)
 		n.policy = r.index(len(inc.policies))
 		n.highest, n.exhausted = int32(r.int()), r.bool()
-		for range r.count() {
+		tiers := r.count()
+		if n.highest < -1 || int(n.highest) >= tiers {
+			r.fail("highest tier %d of %d", n.highest, tiers)
+		}
+		for range tiers {
 			org.people = append(org.people, r.index(people))
 			org.tiers = append(org.tiers, tierState{alertedAt: r.time(), next: int32(r.int()), hurry: r.bool(), delivered: r.bool()})
 		}
@@ -403,8 +407,8 @@ func (inc *incident) decodeOrg(r *snapReader, people int) *orgState {
 			return org
 		}
 	}
-	if len(org.tiers) != tiers {
-		r.fail("%d tiers, %d announced", len(org.tiers), tiers)
+	if len(org.tiers) != total {
+		r.fail("%d tiers, %d announced", len(org.tiers), total)
 		return org
 	}
 	if n, isNil := r.length(); !isNil {

@@ -1,6 +1,7 @@
 package activation
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"reflect"
@@ -198,5 +199,120 @@ func TestLargeSnapshotEncodedInParallel(t *testing.T) {
 	normalise(got)
 	if !reflect.DeepEqual(c, got) {
 		t.Fatal("a large incident differs after the restore")
+	}
+}
+
+// TestSnapshotPartsConcatenate: the pieces of a large core, encoded side by
+// side, are byte for byte what AppendSnapshot writes, after the caller's prefix.
+func TestSnapshotPartsConcatenate(t *testing.T) {
+	c := NewCore()
+	d := benchDeclare(30, 400) // above parallelEncodeAbove in people, notifications and timers
+	d.Seq = 1
+	if _, err := c.Handle(d, t0); err != nil {
+		t.Fatal(err)
+	}
+	prefix := []byte("header")
+	parts := c.SnapshotParts(prefix)
+	if len(parts) < 4 {
+		t.Fatalf("%d parts: the large sections should come as pieces of their own", len(parts))
+	}
+	if string(parts[0][:len(prefix)]) != "header" {
+		t.Fatal("the first part does not extend the prefix")
+	}
+	joined := bytes.Join(parts, nil)
+	if want := c.AppendSnapshot([]byte("header")); !bytes.Equal(joined, want) {
+		t.Fatalf("parts joined (%d bytes) differ from AppendSnapshot (%d bytes)", len(joined), len(want))
+	}
+	got, err := RestoreSnapshot(joined[len(prefix):])
+	if err != nil {
+		t.Fatal(err)
+	}
+	normalise(c)
+	normalise(got)
+	if !reflect.DeepEqual(c, got) {
+		t.Fatal("restored from the parts differs")
+	}
+	// A small core is one piece.
+	if parts := replayed(t, busyHarness(t).events).SnapshotParts(nil); len(parts) != 1 {
+		t.Fatalf("small core in %d parts", len(parts))
+	}
+}
+
+// TestOddNotificationsAndSharedPeople: events the core would not write
+// itself still replay and restore exactly: notification ids that do not
+// follow "<incident>-n<k>" (or follow it for another position), and a
+// person who stands in two organisations' plans.
+func TestOddNotificationsAndSharedPeople(t *testing.T) {
+	mf := testPlan()
+	mf.Org, mf.Tree = "MF", "mf"
+	mf.Nodes = mf.Nodes[:1]
+	mf.Nodes[0].People = []string{"lead2", "it1"} // lead2 and it1 stand in MI too
+	ev := func(kind string, set func(*Event)) Event {
+		e := Event{V: SchemaVersion, Incident: "K1", Kind: kind, At: t0}
+		set(&e)
+		return e
+	}
+	plan := testPlan()
+	evs := []Event{
+		ev(KindDeclared, func(e *Event) { e.Declared = &Declared{ID: "K1", Title: "T"} }),
+		ev(KindActivationStarted, func(e *Event) { e.Activation = &plan }),
+		ev(KindActivationStarted, func(e *Event) { e.Activation = &mf }),
+		ev(KindTierAlerted, func(e *Event) { e.Tier = &TierAlerted{NodeRef: NodeRef{Org: "MF"}, Person: "lead2", Reason: "start"} }),
+	}
+	sent := []Notification{
+		{ID: "legacy-1", Person: "lead2", Channel: "sms", Purpose: notifiers.PurposeAlert, Org: "MF", Function: "lead"},
+		{ID: "K1-n5", Person: "it1", Channel: "voice", Purpose: notifiers.PurposeAlert, Org: "MI", Function: "it", Node: 1},
+		{ID: "K1-n3", Person: "lead1", Channel: "sms", Purpose: notifiers.PurposeAlert, Org: "MI", Function: "lead", Step: 7},
+		{ID: "K1-n03", Person: "nobody", Channel: "fax", Purpose: notifiers.PurposeUpdate, Text: "Lage"},
+		{ID: "K1-n5", Person: "lead1", Channel: "sms", Purpose: notifiers.PurposeAlert}, // a duplicate id: ignored
+		{ID: "K1-n5000000000", Person: "it2", Channel: "sms", Purpose: notifiers.PurposeAlert, Org: "MI", Node: 1 << 40},
+	}
+	for i := range sent {
+		evs = append(evs, ev(KindNotification, func(e *Event) { e.Notification = &sent[i] }))
+	}
+	evs = append(evs,
+		ev(KindDelivery, func(e *Event) { e.Delivery = &Delivery{Notification: "legacy-1", State: notifiers.StateFailed} }),
+		ev(KindDelivery, func(e *Event) { e.Delivery = &Delivery{Notification: "K1-n5", State: notifiers.StateDelivered} }),
+		ev(KindResponse, func(e *Event) { e.Response = &Response{Person: "it1", Kind: Delayed, Minutes: 9, Source: SourceWeb} }),
+	)
+	want := replayed(t, evs)
+	got, err := RestoreSnapshot(want.AppendSnapshot(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	normalise(want)
+	normalise(got)
+	if !reflect.DeepEqual(want, got) {
+		t.Fatal("restored core differs")
+	}
+	for _, c := range []*Core{want, got} {
+		for i, n := range sent[:4] {
+			info, _, ok := c.NotificationInfo("K1", n.ID)
+			if !ok || !reflect.DeepEqual(info, n) {
+				t.Errorf("notification %d = %+v, %v; want %+v", i, info, ok, n)
+			}
+		}
+		if info, _, ok := c.NotificationInfo("K1", sent[5].ID); !ok || info.Node != 1<<40 {
+			t.Errorf("notification with a large node = %+v, %v", info, ok)
+		}
+		for _, id := range []string{"K1-n1", "K1-n2", "K1-n4", "K1-n7", "K1-n", "K1"} {
+			if _, _, ok := c.NotificationInfo("K1", id); ok {
+				t.Errorf("notification %s found; no notification has that id", id)
+			}
+		}
+		if _, st, _ := c.NotificationInfo("K1", "K1-n5"); st != notifiers.StateDelivered {
+			t.Errorf("K1-n5 is %s, want delivered", st)
+		}
+		orgs := c.OrgsTouched(ev(KindResponse, func(e *Event) { e.Response = &Response{Person: "it1"} }))
+		if !reflect.DeepEqual(orgs, []string{"MI", "MF"}) {
+			t.Errorf("it1 touches %v, want MI and MF", orgs)
+		}
+		if k, eta, _, ok := c.Answer("K1", "it1"); !ok || k != Delayed || !eta.Equal(t0.Add(9*time.Minute)) {
+			t.Errorf("answer of it1: %v %v %v", k, eta, ok)
+		}
+		d, _ := c.Detail("K1", "MF", nil)
+		if len(d.Nodes) != 1 || len(d.Nodes[0].Tiers) != 2 || !reflect.DeepEqual(d.Nodes[0].Tiers[0].FailedChans, []string{"sms"}) {
+			t.Errorf("MF detail: %+v", d.Nodes)
+		}
 	}
 }

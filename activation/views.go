@@ -192,7 +192,7 @@ func (c *Core) Detail(id, org string, dir Directory) (OrgDetail, bool) {
 	depth := make([]int, len(os.nodes))
 	for i := range os.nodes {
 		ns := &os.nodes[i]
-		if ns.parent >= 0 {
+		if fits(int(ns.parent), len(depth)) {
 			depth[i] = depth[ns.parent] + 1
 		}
 		nv := NodeView{Index: i, Parent: int(ns.parent), Depth: depth[i], Function: inc.syms.str(ns.function), State: "waiting"}
