@@ -70,28 +70,7 @@ func loadBytes(name string, data []byte, env func(string) string, loadStage func
 	if probs.Err() != nil {
 		return nil, probs, nil
 	}
-	cfg.shareNodeIDs()
 	return cfg, probs, nil
-}
-
-// shareNodeIDs points the person ids of call tree nodes at the ids of the
-// people they name: the same text, kept once rather than twice (a large
-// file's call trees name every one of its 100,000 people). Validation has
-// made sure every id names a person.
-func (c *Config) shareNodeIDs() {
-	share := func(id *string) {
-		if p, ok := c.Person(*id); ok {
-			*id = p.ID
-		}
-	}
-	for i := range c.CallTrees {
-		c.CallTrees[i].Walk(func(n, _ *Node) {
-			share(&n.Person)
-			for j := range n.Deputies {
-				share(&n.Deputies[j])
-			}
-		})
-	}
 }
 
 // lineFinder returns the line of a YAML path in the tree rooted at doc, or

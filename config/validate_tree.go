@@ -35,23 +35,28 @@ func (v *validator) nodes(t *CallTree, path string, nodes []Node, seen map[strin
 	for i := range nodes {
 		n := &nodes[i]
 		p := fmt.Sprintf("%s[%d]", path, i)
-		person := func(path, id string) {
-			if first, dup := seen[id]; dup {
-				v.errorf(path, "person %q appears twice in call tree %q (also at %s, line %d)", id, t.ID, first, v.line(first))
+		// person checks the person id at *id and points it at the
+		// person's own id: the same text, kept once rather than twice (the
+		// call trees of a large file name every one of its people).
+		person := func(path string, id *string) {
+			if first, dup := seen[*id]; dup {
+				v.errorf(path, "person %q appears twice in call tree %q (also at %s, line %d)", *id, t.ID, first, v.line(first))
 				return
 			}
-			seen[id] = path
-			if _, ok := v.c.Person(id); !ok {
-				v.errorf(path, "unknown person %q", id)
+			seen[*id] = path
+			if pe, ok := v.c.Person(*id); !ok {
+				v.errorf(path, "unknown person %q", *id)
+			} else {
+				*id = pe.ID
 			}
 		}
 		if n.Person == "" {
 			v.errorf(p+".person", "node needs a person")
 		} else {
-			person(p+".person", n.Person)
+			person(p+".person", &n.Person)
 		}
-		for j, d := range n.Deputies {
-			person(fmt.Sprintf("%s.deputies[%d]", p, j), d)
+		for j := range n.Deputies {
+			person(fmt.Sprintf("%s.deputies[%d]", p, j), &n.Deputies[j])
 		}
 		if n.Function == "" {
 			// A node without a function covers the person's first one.
@@ -94,14 +99,14 @@ func (v *validator) reachable(t *CallTree, n *Node, path string) {
 	if console {
 		return
 	}
-	for _, id := range append([]string{n.Person}, n.Deputies...) {
-		pe, ok := v.c.Person(id)
-		if !ok {
-			continue
-		}
-		if !(sms && pe.Mobile != "") && !(email && pe.Email != "") {
+	check := func(id string) {
+		if pe, ok := v.c.Person(id); ok && !(sms && pe.Mobile != "") && !(email && pe.Email != "") {
 			v.warnf(path, "person %q cannot be reached by policy %q (sms needs a mobile, email an address)", id, pol.ID)
 		}
+	}
+	check(n.Person)
+	for _, id := range n.Deputies {
+		check(id)
 	}
 }
 
