@@ -248,7 +248,7 @@ func (d *decider) respond(inc *incident, r Response) error {
 	default:
 		return fmt.Errorf("%w: response kind %q", ErrInvalid, r.Kind)
 	}
-	person, ok := inc.personIdx[r.Person]
+	person, ok := inc.byID.find(inc.people, r.Person)
 	var buf [1]nodeRef
 	var refs []nodeRef
 	if ok {

@@ -506,7 +506,6 @@ func (inc *incident) encodePeople(w *snapWriter) {
 		w.uint(uint64(ps.answer))
 		w.int(int(ps.minutes))
 		w.time(ps.answeredAt)
-		w.uint(uint64(ps.source))
 		var buf [1]nodeRef
 		refs := inc.refs(int32(i), &buf)
 		w.uint(uint64(len(refs)))
@@ -525,7 +524,6 @@ func (inc *incident) decodePeople(r *snapReader, n int) {
 	ids := r.str() // one copy for every id
 	if n > 0 {
 		inc.people = make([]personState, n)
-		inc.personIdx = make(map[string]int32, n)
 	}
 	for i := range inc.people {
 		ps := &inc.people[i]
@@ -535,8 +533,12 @@ func (inc *incident) decodePeople(r *snapReader, n int) {
 			return
 		}
 		ps.id, ids = ids[:size], ids[size:]
-		inc.personIdx[ps.id] = int32(i)
-		ps.answer, ps.minutes, ps.answeredAt, ps.source = r.sym(inc), int32(r.int()), r.time(), r.sym(inc)
+		if _, dup := inc.byID.find(inc.people[:i], ps.id); dup {
+			r.fail("person %q twice", ps.id)
+			return
+		}
+		inc.byID.add(inc.people, int32(i))
+		ps.answer, ps.minutes, ps.answeredAt = r.sym(inc), int32(r.int()), r.time()
 		refs := r.count()
 		for range refs {
 			org := r.index(len(inc.orgList))
@@ -548,7 +550,7 @@ func (inc *incident) decodePeople(r *snapReader, n int) {
 		ps.notified, ps.reached = r.bool(), r.bool()
 		ps.channel, ps.bestState = r.sym(inc), r.sym(inc)
 	}
-	if r.err == nil && (len(ids) > 0 || len(inc.personIdx) != len(inc.people)) {
+	if r.err == nil && len(ids) > 0 {
 		r.fail("person ids do not add up")
 	}
 }

@@ -70,8 +70,8 @@ type incident struct {
 	odd    map[int32]*Notification
 	oddIDs map[string]int32
 	people []personState
-	// personIdx maps a person's id to its index in people.
-	personIdx map[string]int32
+	// byID finds a person's index in people.
+	byID personTable
 	// moreRefs holds every place of a person who stands in several
 	// (most stand in one, kept in personState.ref).
 	moreRefs    map[int32][]nodeRef
@@ -90,7 +90,6 @@ func newIncident(decl Declared, at time.Time) *incident {
 		decl:        decl,
 		declaredAt:  at,
 		orgs:        map[string]*orgState{},
-		personIdx:   map[string]int32{},
 		syms:        newSymtab(),
 		lastEventAt: at,
 	}
@@ -159,8 +158,7 @@ type personState struct {
 	ref        nodeRef // first place in the incident's plans
 	nrefs      int32   // places; with more than one, all are in inc.moreRefs
 	minutes    int32
-	answer     sym // a ResponseKind
-	source     sym
+	answer     sym // a ResponseKind (its source and actor are in the log only: nothing here reads them)
 	channel    sym // channel of the best alert notification so far
 	bestState  sym // a notifiers.State
 	notified   bool
@@ -231,19 +229,19 @@ func (org *orgState) nodeOf(tier int32) (node, t int) {
 
 // person returns a person's index, adding the person when new.
 func (inc *incident) person(id string) int32 {
-	if i, ok := inc.personIdx[id]; ok {
+	if i, ok := inc.byID.find(inc.people, id); ok {
 		return i
 	}
 	i := int32(len(inc.people))
 	inc.people = append(inc.people, personState{id: id})
-	inc.personIdx[id] = i
+	inc.byID.add(inc.people, i)
 	return i
 }
 
 // lookup returns a person's state, nil when the person is not in the incident.
 // The pointer is valid until the next person is added.
 func (inc *incident) lookup(id string) *personState {
-	if i, ok := inc.personIdx[id]; ok {
+	if i, ok := inc.byID.find(inc.people, id); ok {
 		return &inc.people[i]
 	}
 	return nil
@@ -420,7 +418,7 @@ func (org *orgState) link() {
 			org.nodes[p].child = int32(i)
 		}
 	}
-	org.members = nil
+	org.members = make([]int32, 0, len(org.people))
 	seen := make(map[int32]bool, len(org.people))
 	for _, p := range org.people {
 		if !seen[p] {
@@ -591,6 +589,5 @@ func (inc *incident) applyResponse(at time.Time, r Response) {
 	ps.answer = inc.syms.intern(string(r.Kind))
 	ps.minutes = i32(r.Minutes)
 	ps.answeredAt = at
-	ps.source = inc.syms.intern(r.Source)
 	inc.counts.Responses++
 }

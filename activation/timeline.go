@@ -91,7 +91,7 @@ func (c *Core) Timeline(id, org string) []TimelineItem {
 }
 
 func (inc *incident) personIn(person, org string) bool {
-	if i, ok := inc.personIdx[person]; ok {
+	if i, ok := inc.byID.find(inc.people, person); ok {
 		var buf [1]nodeRef
 		for _, ref := range inc.refs(i, &buf) {
 			if inc.orgList[ref.org].id == org {
@@ -135,7 +135,7 @@ func (c *Core) OrgsTouched(e Event) []string {
 		}
 	case KindResponse:
 		var out []string
-		if i, ok := inc.personIdx[e.Response.Person]; ok {
+		if i, ok := inc.byID.find(inc.people, e.Response.Person); ok {
 			var buf [1]nodeRef
 			for _, ref := range inc.refs(i, &buf) {
 				if org := inc.orgList[ref.org].id; !slices.Contains(out, org) {
