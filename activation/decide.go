@@ -183,7 +183,7 @@ func (d *decider) advanceTier(inc *incident, os *orgState, node, tier int) {
 		case due.After(d.now) && !ts.hurry:
 			// Not yet; a timer for it exists (pushed when the previous step was sent)
 			// unless steps were skipped here, so push one to be sure.
-			d.c.timers.push(timer{at: nanos(due), org: os, tier: ti, kind: timerStep})
+			d.c.timers.push(newTimer(due, os, ti, timerStep))
 			return
 		}
 		d.notify(inc, Notification{Person: person.id, Channel: step.Channel, Purpose: notifiers.PurposeAlert,
@@ -363,17 +363,17 @@ func (c *Core) Tick(now time.Time) []Event {
 	d := &decider{c: c, now: now}
 	for len(c.timers) > 0 && c.timers[0].at <= nanos(now) {
 		t := heap.Pop(&c.timers).(timer)
-		os := t.org
+		os := c.orgs[t.org]
 		inc := os.inc
 		if inc.closed {
 			continue
 		}
-		switch t.kind {
+		switch t.kind() {
 		case timerStep:
-			node, tier := os.nodeOf(t.tier)
+			node, tier := os.nodeOf(t.tier())
 			d.advanceTier(inc, os, node, tier)
 		case timerWait:
-			if node, tier := os.nodeOf(t.tier); int(os.nodes[node].highest) == tier {
+			if node, tier := os.nodeOf(t.tier()); int(os.nodes[node].highest) == tier {
 				d.escalate(inc, os, node, "timeout")
 			}
 		case timerDeadline:

@@ -52,19 +52,12 @@ func (c *Core) SnapshotParts(prefix []byte) [][]byte {
 	for seq := range c.inputs.above {
 		w.uint(seq)
 	}
-	// Timers name their incident by its position.
-	position := make(map[*incident]int, len(c.order))
-	for i, id := range c.order {
-		position[c.incidents[id]] = i
-	}
 	timers := func(w *snapWriter) {
 		w.uint(uint64(len(c.timers)))
 		for _, t := range c.timers { // in heap order: the array stays a valid heap
 			w.int64(t.at)
-			w.uint(uint64(position[t.org.inc]))
-			w.uint(uint64(t.org.idx))
-			w.uint(uint64(t.tier))
-			w.uint(uint64(t.kind))
+			w.uint(uint64(t.org))
+			w.uint(uint64(t.ref))
 		}
 	}
 	var timerPart snapWriter
@@ -74,9 +67,17 @@ func (c *Core) SnapshotParts(prefix []byte) [][]byte {
 		wg.Go(func() { timers(&timerPart) })
 	}
 	w.uint(uint64(len(c.order)))
-	for _, id := range c.order {
+	position := make(map[*incident]int, len(c.order))
+	for i, id := range c.order {
+		position[c.incidents[id]] = i
 		e.w.str(id)
 		c.incidents[id].encode(e)
+	}
+	// The organisations in activation order, by incident and position.
+	e.w.uint(uint64(len(c.orgs)))
+	for _, org := range c.orgs {
+		e.w.uint(uint64(position[org.inc]))
+		e.w.uint(uint64(org.idx))
 	}
 	if timerPart.buf == nil {
 		timers(e.w)
@@ -134,20 +135,45 @@ func RestoreSnapshot(data []byte) (*Core, error) {
 		}
 	}
 	if n := r.count(); n > 0 {
-		c.timers = make(timerHeap, n)
-		for i := range c.timers {
-			t := &c.timers[i]
-			t.at = r.int64()
+		c.orgs = make([]*orgState, n)
+		for i := range c.orgs {
 			inc := c.incidents[c.order[r.index(len(c.order))]]
 			if r.err != nil {
 				return nil, r.err
 			}
-			t.org = inc.orgList[r.index(len(inc.orgList))]
+			org := inc.orgList[r.index(len(inc.orgList))]
+			if r.err != nil || org.slot >= 0 {
+				r.fail("organisation %d listed twice", i)
+				return nil, r.err
+			}
+			org.slot, c.orgs[i] = int32(i), org
+		}
+	}
+	for _, inc := range c.incidents {
+		for _, org := range inc.orgList {
+			if org.slot < 0 {
+				r.fail("organisation %s unlisted", org.id)
+				return nil, r.err
+			}
+		}
+	}
+	if n := r.count(); n > 0 {
+		c.timers = make(timerHeap, n)
+		for i := range c.timers {
+			t := &c.timers[i]
+			t.at = r.int64()
+			slot := r.index(len(c.orgs))
 			if r.err != nil {
 				return nil, r.err
 			}
-			t.tier = r.index(max(len(t.org.tiers), 1)) // a deadline timer's tier is 0
-			t.kind = timerKind(r.index(int(timerDeadline) + 1))
+			org := c.orgs[slot]
+			t.org, t.ref = uint32(org.slot), uint32(r.uint())
+			if t.kind() > timerDeadline || int(t.tier()) >= max(len(org.tiers), 1) { // a deadline timer's tier is 0
+				r.fail("bad timer")
+			}
+			if r.err != nil {
+				return nil, r.err
+			}
 		}
 	}
 	if r.err == nil && r.pos != len(data) {
@@ -384,7 +410,7 @@ func (inc *incident) encodeOrgs(w *snapWriter) {
 }
 
 func (inc *incident) decodeOrg(r *snapReader, people int) *orgState {
-	org := &orgState{inc: inc, idx: int32(len(inc.orgList)), id: r.str(), name: Names{DE: r.str(), EN: r.str()}, tree: r.str(),
+	org := &orgState{inc: inc, idx: int32(len(inc.orgList)), slot: -1, id: r.str(), name: Names{DE: r.str(), EN: r.str()}, tree: r.str(),
 		required: r.intMap(), target: time.Duration(r.int64()), startedAt: r.time()}
 	total := r.count()
 	org.people, org.tiers = make([]int32, 0, total), make([]tierState, 0, total)

@@ -316,3 +316,34 @@ func TestOddNotificationsAndSharedPeople(t *testing.T) {
 		}
 	}
 }
+
+// TestDamagedSnapshotsNeverPanic flips every byte of a snapshot: each
+// either is refused or restores a core that still serves its views and
+// timers (a flipped byte inside a string or a time decodes).
+func TestDamagedSnapshotsNeverPanic(t *testing.T) {
+	data := replayed(t, busyHarness(t).events).AppendSnapshot(nil)
+	for i := len(snapshotMagic); i < len(data); i++ {
+		for _, mask := range []byte{0x01, 0x80, 0xff} {
+			damaged := append([]byte{}, data...)
+			damaged[i] ^= mask
+			func() {
+				defer func() {
+					if p := recover(); p != nil {
+						t.Fatalf("byte %d ^ %#x: panic %v", i, mask, p)
+					}
+				}()
+				c, err := RestoreSnapshot(damaged)
+				if err != nil {
+					return
+				}
+				c.Incidents()
+				for _, id := range c.order {
+					for _, org := range c.incidents[id].orgList {
+						c.Detail(id, org.id, nil)
+					}
+				}
+				c.Tick(t0.Add(24 * time.Hour))
+			}()
+		}
+	}
+}

@@ -16,6 +16,9 @@ type Core struct {
 	incidents map[string]*incident
 	order     []string // incident ids in declaration order
 	timers    timerHeap
+	// orgs holds every incident's organisations in activation order: timers
+	// name them by their position (4 bytes instead of a pointer).
+	orgs []*orgState
 	// inputs are the input sequences applied (replayed from events).
 	inputs inputSet
 }
@@ -111,6 +114,7 @@ type orgState struct {
 	inc       *incident // timers name only the organisation
 	id        string
 	idx       int32 // in inc.orgList
+	slot      int32 // in Core.orgs
 	name      Names
 	tree      string
 	required  map[string]int
@@ -453,7 +457,9 @@ func (inc *incident) applyActivation(c *Core, at time.Time, p Plan) {
 	org.link()
 	inc.orgs[p.Org] = org
 	inc.orgList = append(inc.orgList, org)
-	c.timers.push(timer{at: nanos(at.Add(p.Target)), org: org, kind: timerDeadline})
+	org.slot = int32(len(c.orgs))
+	c.orgs = append(c.orgs, org)
+	c.timers.push(newTimer(at.Add(p.Target), org, 0, timerDeadline))
 }
 
 func (inc *incident) applyTier(c *Core, at time.Time, t TierAlerted) {
@@ -470,9 +476,9 @@ func (inc *incident) applyTier(c *Core, at time.Time, t TierAlerted) {
 	org.tiers[ti].alertedAt = at
 	pol := inc.policies[node.policy]
 	if len(pol.steps) > 0 {
-		c.timers.push(timer{at: nanos(at.Add(pol.steps[0].After)), org: org, tier: ti, kind: timerStep})
+		c.timers.push(newTimer(at.Add(pol.steps[0].After), org, ti, timerStep))
 	}
-	c.timers.push(timer{at: nanos(at.Add(pol.wait)), org: org, tier: ti, kind: timerWait})
+	c.timers.push(newTimer(at.Add(pol.wait), org, ti, timerWait))
 }
 
 func (inc *incident) applyNotification(c *Core, at time.Time, n Notification) {
@@ -513,7 +519,7 @@ func (inc *incident) applyNotification(c *Core, at time.Time, n Notification) {
 	ts.hurry = false
 	steps := inc.policies[org.nodes[n.Node].policy].steps
 	if fits(int(ts.next), len(steps)) {
-		c.timers.push(timer{at: nanos(ts.alertedAt.Add(steps[ts.next].After)), org: org, tier: ti, kind: timerStep})
+		c.timers.push(newTimer(ts.alertedAt.Add(steps[ts.next].After), org, ti, timerStep))
 	}
 }
 
@@ -567,7 +573,7 @@ func (inc *incident) applyDelivery(c *Core, at time.Time, d Delivery) {
 		}
 		org.failed[ti][inc.syms.str(ns.channel)] = true
 		org.tiers[ti].hurry = true
-		c.timers.push(timer{at: nanos(at), org: org, tier: ti, kind: timerStep})
+		c.timers.push(newTimer(at, org, ti, timerStep))
 	}
 }
 

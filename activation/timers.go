@@ -17,14 +17,20 @@ const (
 // timer is a due-time index entry. Entries are derived from events, so a
 // replay rebuilds them; a stale entry is harmless because Tick re-checks
 // the state before deciding anything. There are two or three per person
-// alerted, so an entry is 24 bytes: the due time in Unix nanoseconds (its
-// zone never shows) and the organisation, which knows its incident.
+// alerted, so an entry is 16 bytes: the due time in Unix nanoseconds (its
+// zone never shows), the organisation and the tier.
 type timer struct {
-	at   int64
-	org  *orgState
-	tier int32 // tier index in org (step and wait timers)
-	kind timerKind
+	at  int64
+	org uint32 // in Core.orgs
+	ref uint32 // kind<<30 | tier index in the organisation (step and wait timers)
 }
+
+func newTimer(at time.Time, org *orgState, tier int32, kind timerKind) timer {
+	return timer{at: nanos(at), org: uint32(org.slot), ref: uint32(kind)<<30 | uint32(tier)}
+}
+
+func (t timer) kind() timerKind { return timerKind(t.ref >> 30) }
+func (t timer) tier() int32     { return int32(t.ref & (1<<30 - 1)) }
 
 type timerHeap []timer
 
