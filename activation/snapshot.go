@@ -128,6 +128,9 @@ func RestoreSnapshot(data []byte) (*Core, error) {
 	}
 	for range r.count() {
 		id := r.str()
+		if _, dup := c.incidents[id]; dup {
+			r.fail("incident %s twice", id)
+		}
 		c.incidents[id] = decodeIncident(r)
 		c.order = append(c.order, id)
 		if r.err != nil {
@@ -137,12 +140,17 @@ func RestoreSnapshot(data []byte) (*Core, error) {
 	if n := r.count(); n > 0 {
 		c.orgs = make([]*orgState, n)
 		for i := range c.orgs {
-			inc := c.incidents[c.order[r.index(len(c.order))]]
+			ii := r.index(len(c.order))
 			if r.err != nil {
 				return nil, r.err
 			}
-			org := inc.orgList[r.index(len(inc.orgList))]
-			if r.err != nil || org.slot >= 0 {
+			inc := c.incidents[c.order[ii]]
+			oi := r.index(len(inc.orgList))
+			if r.err != nil {
+				return nil, r.err
+			}
+			org := inc.orgList[oi]
+			if org.slot >= 0 {
 				r.fail("organisation %d listed twice", i)
 				return nil, r.err
 			}

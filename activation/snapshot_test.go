@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -329,7 +330,7 @@ func TestDamagedSnapshotsNeverPanic(t *testing.T) {
 			func() {
 				defer func() {
 					if p := recover(); p != nil {
-						t.Fatalf("byte %d ^ %#x: panic %v", i, mask, p)
+						t.Fatalf("byte %d ^ %#x: panic %v\n%s", i, mask, p, debug.Stack())
 					}
 				}()
 				c, err := RestoreSnapshot(damaged)
