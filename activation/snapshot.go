@@ -62,7 +62,8 @@ func (c *Core) SnapshotParts(prefix []byte) [][]byte {
 	}
 	var timerPart snapWriter
 	var wg sync.WaitGroup
-	if len(c.timers) >= parallelEncodeAbove {
+	parallel := len(c.timers) >= parallelEncodeAbove
+	if parallel {
 		timerPart.buf = make([]byte, 0, 16*len(c.timers))
 		wg.Go(func() { timers(&timerPart) })
 	}
@@ -79,7 +80,7 @@ func (c *Core) SnapshotParts(prefix []byte) [][]byte {
 		e.w.uint(uint64(position[org.inc]))
 		e.w.uint(uint64(org.idx))
 	}
-	if timerPart.buf == nil {
+	if !parallel {
 		timers(e.w)
 		return e.finish()
 	}
