@@ -169,6 +169,12 @@ func BenchmarkSnapshot100k(b *testing.B) {
 		}
 		b.ReportMetric(float64(len(data))/1e6, "MB")
 	})
+	b.Run("parts", func(b *testing.B) { // what the engine writes without joining the pieces
+		b.ReportAllocs()
+		for b.Loop() {
+			c.SnapshotParts(nil)
+		}
+	})
 	b.Run("restore", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

@@ -247,15 +247,16 @@ func (inc *incident) encode(e *snapEncoder) {
 		inc.encodeNotes(w)
 		inc.encodePeople(w)
 	} else {
-		// Room for the usual size (about 13 bytes a notification, 25 a person).
+		// Room for the usual size (see TestSnapshotPartsConcatenate).
+		orgs := snapWriter{buf: make([]byte, 0, 24*len(inc.people)+128*len(inc.orgList))}
 		notes := snapWriter{buf: make([]byte, 0, 16*len(inc.notes)+64)}
-		people := snapWriter{buf: make([]byte, 0, 32*len(inc.people)+64)}
+		people := snapWriter{buf: make([]byte, 0, 24*len(inc.people)+64)}
 		var wg sync.WaitGroup
 		wg.Go(func() { inc.encodeNotes(&notes) })
 		wg.Go(func() { inc.encodePeople(&people) })
-		inc.encodeOrgs(w)
+		inc.encodeOrgs(&orgs)
 		wg.Wait()
-		e.cut(notes.buf, people.buf)
+		e.cut(orgs.buf, notes.buf, people.buf)
 		w = e.w
 	}
 	w.length(len(inc.updates), inc.updates == nil)

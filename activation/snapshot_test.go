@@ -220,6 +220,14 @@ func TestSnapshotPartsConcatenate(t *testing.T) {
 	if string(parts[0][:len(prefix)]) != "header" {
 		t.Fatal("the first part does not extend the prefix")
 	}
+	for i, p := range parts {
+		if len(p) > 4096 && cap(p) > len(p)+len(p)/2 {
+			t.Errorf("part %d: %d bytes in a buffer of %d: the estimate is far off", i, len(p), cap(p))
+		}
+		if cap(p) > 4096 && len(p) > cap(p) {
+			t.Errorf("part %d outgrew its estimate", i)
+		}
+	}
 	joined := bytes.Join(parts, nil)
 	if want := c.AppendSnapshot([]byte("header")); !bytes.Equal(joined, want) {
 		t.Fatalf("parts joined (%d bytes) differ from AppendSnapshot (%d bytes)", len(joined), len(want))
