@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	natsserver "github.com/nats-io/nats-server/v2/server"
@@ -72,7 +73,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.HTTPAddr, "http", "127.0.0.1:8080", "HTTP listen address")
 	fs.StringVar(&o.NATSListen, "nats-listen", "127.0.0.1:4222", "embedded NATS client address, or off")
 	fs.StringVar(&o.NATSURL, "nats-url", "", "use this external NATS (cluster) instead of the embedded server")
-	fs.IntVar(&o.SnapshotEvery, "snapshot-every", 0, "events between engine snapshots, which bound a restart's replay (default 100000; -1: none)")
+	fs.IntVar(&o.SnapshotEvery, "snapshot-every", 0, "events between engine snapshots, which bound a restart's replay (default 50000; -1: none)")
 	fs.IntVar(&o.Replicas, "replicas", 0, "JetStream replicas for streams and buckets (default 1 embedded, 3 with --nats-url)")
 	fs.StringVar(&o.LogFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&o.Instance, "instance", "", "instance name (default: host name and pid)")
@@ -102,10 +103,16 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		defer stop()
 	}
+	var started atomic.Pointer[server]
+	collectHarderWhileStarting(ctx, o.Logger, func() bool {
+		s := started.Load()
+		return s != nil && s.Engine.Ready()
+	})
 	s, err := startServer(ctx, o)
 	if err != nil {
 		return err
 	}
+	started.Store(s)
 	fmt.Fprintf(stdout, "Kaskade läuft: %s  (Board, API, Webhooks)\n", s.URL)
 	return s.Wait()
 }
