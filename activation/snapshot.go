@@ -166,7 +166,7 @@ func RestoreSnapshot(data []byte) (*Core, error) {
 			}
 		}
 	}
-	if n := r.count(); n > 0 {
+	if n := r.countOf(minTimerBytes); n > 0 {
 		c.timers = make(timerHeap, n)
 		for i := range c.timers {
 			t := &c.timers[i]
@@ -177,7 +177,10 @@ func RestoreSnapshot(data []byte) (*Core, error) {
 			}
 			org := c.orgs[slot]
 			t.org, t.ref = uint32(org.slot), uint32(r.uint())
-			if t.kind() > timerDeadline || int(t.tier()) >= max(len(org.tiers), 1) { // a deadline timer's tier is 0
+			switch k := t.kind(); {
+			case k > timerDeadline,
+				k == timerDeadline && t.tier() != 0,
+				k != timerDeadline && int(t.tier()) >= len(org.tiers): // step and wait timers name a tier
 				r.fail("bad timer")
 			}
 			if r.err != nil {
@@ -195,14 +198,29 @@ func RestoreSnapshot(data []byte) (*Core, error) {
 }
 
 // count reads a plain element count, bounded by the bytes left.
-func (r *snapReader) count() int {
+func (r *snapReader) count() int { return r.countOf(1) }
+
+// countOf reads a count of elements that take at least size bytes each,
+// so that a damaged count cannot make a restore allocate far more than
+// the snapshot could describe.
+func (r *snapReader) countOf(size int) int {
 	n := r.uint()
-	if n > uint64(len(r.data)-r.pos) {
+	if n > uint64((len(r.data)-r.pos)/size) {
 		r.fail("count %d exceeds the data", n)
 		return 0
 	}
 	return int(n)
 }
+
+// Fewest bytes one element of these takes in a snapshot (every field is at
+// least one byte).
+const (
+	minPersonBytes = 9  // id length, answer, minutes, time, refs, two flags, channel, state
+	minNoteBytes   = 10 // ten fields
+	minNodeBytes   = 6  // parent, function, policy, highest, exhausted, tiers
+	minTierBytes   = 5  // person, time, next, two flags
+	minTimerBytes  = 3  // due time, organisation, kind and tier
+)
 
 // index reads an index into something of n elements; a bad one reads as 0
 // (the first failure sticks, so the snapshot is refused).
@@ -306,7 +324,7 @@ func decodeIncident(r *snapReader) *incident {
 			}
 		}
 	}
-	people, orgs := r.count(), r.count()
+	people, orgs := r.countOf(minPersonBytes), r.count()
 	if orgs > 0 {
 		inc.orgList = make([]*orgState, 0, orgs)
 	}
@@ -422,9 +440,9 @@ func (inc *incident) encodeOrgs(w *snapWriter) {
 func (inc *incident) decodeOrg(r *snapReader, people int) *orgState {
 	org := &orgState{inc: inc, idx: int32(len(inc.orgList)), slot: -1, id: r.str(), name: Names{DE: r.str(), EN: r.str()}, tree: r.str(),
 		required: r.intMap(), target: time.Duration(r.int64()), startedAt: r.time()}
-	total := r.count()
+	total := r.countOf(minTierBytes)
 	org.people, org.tiers = make([]int32, 0, total), make([]tierState, 0, total)
-	org.nodes = make([]nodeState, r.count())
+	org.nodes = make([]nodeState, r.countOf(minNodeBytes))
 	for i := range org.nodes {
 		n := &org.nodes[i]
 		n.off = int32(len(org.people))
@@ -491,7 +509,7 @@ func (inc *incident) encodeNotes(w *snapWriter) {
 }
 
 func (inc *incident) decodeNotes(r *snapReader, people int) {
-	if n := r.count(); n > 0 {
+	if n := r.countOf(minNoteBytes); n > 0 {
 		inc.notes = make([]noteState, n)
 		for i := range inc.notes {
 			inc.notes[i] = noteState{person: r.index(people), org: r.sym(inc), function: r.sym(inc), channel: r.sym(inc),
