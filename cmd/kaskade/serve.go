@@ -104,10 +104,11 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer stop()
 	}
 	var started atomic.Pointer[server]
-	collectHarderWhileStarting(ctx, o.Logger, func() bool {
+	stopStarting := collectHarderWhileStarting(ctx, o.Logger, func() bool {
 		s := started.Load()
 		return s != nil && s.Engine.Ready()
 	})
+	defer stopStarting()
 	s, err := startServer(ctx, o)
 	if err != nil {
 		return err

@@ -17,14 +17,19 @@ import (
 // afterwards, for a little more CPU during the start only.
 const startingGCPercent = 50
 
-// collectHarderWhileStarting lowers GOGC until ready() reports true (or ctx
-// ends), then restores it. An operator's own GOGC or GOMEMLIMIT wins.
-func collectHarderWhileStarting(ctx context.Context, log *slog.Logger, ready func() bool) {
+// collectHarderWhileStarting lowers GOGC until ready() reports true, ctx
+// ends or the returned stop is called (a start that failed), then restores
+// it; stop returns once it is restored. An operator's own GOGC or
+// GOMEMLIMIT wins.
+func collectHarderWhileStarting(ctx context.Context, log *slog.Logger, ready func() bool) (stop func()) {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
-		return
+		return func() {}
 	}
 	old := debug.SetGCPercent(startingGCPercent)
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		defer debug.SetGCPercent(old)
 		tick := time.NewTicker(20 * time.Millisecond)
 		defer tick.Stop()
@@ -37,4 +42,8 @@ func collectHarderWhileStarting(ctx context.Context, log *slog.Logger, ready fun
 		}
 		log.Debug("started: collector back to its default target", "gogc", old)
 	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }

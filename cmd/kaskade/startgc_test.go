@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"io"
 	"log/slog"
+	"path/filepath"
 	"runtime/debug"
 	"sync/atomic"
 	"testing"
@@ -52,4 +54,33 @@ func TestCollectHarderWhileStarting(t *testing.T) {
 		cancel()
 		waitFor(t, "GOGC restored", func() bool { return gcPercent() == 100 })
 	})
+	t.Run("a failed start restores it at once", func(t *testing.T) {
+		t.Setenv("GOGC", "")
+		t.Setenv("GOMEMLIMIT", "")
+		debug.SetGCPercent(100)
+		stop := collectHarderWhileStarting(t.Context(), log, func() bool { return false })
+		if gcPercent() != startingGCPercent {
+			t.Fatal("not lowered")
+		}
+		stop()
+		if got := gcPercent(); got != 100 {
+			t.Fatalf("after stop: GOGC %d", got)
+		}
+		stop() // a second stop returns at once
+	})
+}
+
+func TestServeThatFailsLeavesTheCollectorAlone(t *testing.T) {
+	t.Setenv("GOGC", "")
+	t.Setenv("GOMEMLIMIT", "")
+	before := debug.SetGCPercent(100)
+	defer debug.SetGCPercent(before)
+	err := serveCmd(t.Context(), []string{"--config", filepath.Join(t.TempDir(), "missing.yaml"), "--data", t.TempDir(),
+		"--http", "127.0.0.1:0", "--nats-listen", "off"}, io.Discard, io.Discard)
+	if err == nil {
+		t.Fatal("serve with a missing configuration started")
+	}
+	if got := gcPercent(); got != 100 {
+		t.Fatalf("serve failed (%v) but left GOGC at %d", err, got)
+	}
 }
