@@ -47,35 +47,49 @@ func BuildPlan(cfg *config.Config, orgID string, targetOverride time.Duration) (
 	if policyID == "" {
 		policyID = cfg.Defaults.Policy
 	}
-	var add func(nodes []config.Node, parent int, inherited string) error
-	add = func(nodes []config.Node, parent int, inherited string) error {
-		for _, n := range nodes {
-			pol := inherited
-			if n.Policy != "" {
-				pol = n.Policy
-			}
-			steps, wait, err := policySteps(cfg, pol)
-			if err != nil {
-				return err
-			}
-			if n.Wait > 0 {
-				wait = n.Wait.D()
-			}
-			if wait <= 0 {
-				wait = cfg.Defaults.Wait.D()
-			}
-			if wait <= 0 {
-				wait = 10 * time.Minute
-			}
-			pn := PlanNode{Parent: parent, Function: n.Function, People: append([]string{n.Person}, n.Deputies...), Wait: wait, Steps: steps}
-			p.Nodes = append(p.Nodes, pn)
-			if err := add(n.Children, len(p.Nodes)-1, pol); err != nil {
-				return err
-			}
-		}
-		return nil
+	// The policy in force at each ancestor of the current node, innermost
+	// last: a node without a policy of its own inherits its parent's.
+	type ancestor struct {
+		pos    int
+		policy string
 	}
-	if err := add(tree.Nodes, -1, policyID); err != nil {
+	var stack []ancestor
+	if n := tree.Len(); n > 0 {
+		p.Nodes = make([]PlanNode, 0, n)
+	}
+	var err error
+	tree.WalkIndex(func(i, parent int, n *config.Node) {
+		if err != nil {
+			return
+		}
+		for len(stack) > 0 && stack[len(stack)-1].pos != parent {
+			stack = stack[:len(stack)-1]
+		}
+		pol := policyID
+		if len(stack) > 0 {
+			pol = stack[len(stack)-1].policy
+		}
+		if n.Policy != "" {
+			pol = n.Policy
+		}
+		stack = append(stack, ancestor{i, pol})
+		steps, wait, e := policySteps(cfg, pol)
+		if e != nil {
+			err = e
+			return
+		}
+		if n.Wait > 0 {
+			wait = n.Wait.D()
+		}
+		if wait <= 0 {
+			wait = cfg.Defaults.Wait.D()
+		}
+		if wait <= 0 {
+			wait = 10 * time.Minute
+		}
+		p.Nodes = append(p.Nodes, PlanNode{Parent: parent, Function: n.Function, People: append([]string{n.Person}, n.Deputies...), Wait: wait, Steps: steps})
+	})
+	if err != nil {
 		return Plan{}, err
 	}
 	return p, nil

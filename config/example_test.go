@@ -36,7 +36,16 @@ func TestExample(t *testing.T) {
 			t.Errorf("%s: names %+v", o.ID, o.Name)
 		}
 		tree, ok := cfg.TreeFor(o.ID)
-		if !ok || len(tree.Nodes) != 1 || tree.Nodes[0].Function != "lead" {
+		roots, rootFunction := 0, ""
+		if ok {
+			tree.WalkIndex(func(_, parent int, n *Node) {
+				if parent < 0 {
+					roots++
+					rootFunction = n.Function
+				}
+			})
+		}
+		if !ok || roots != 1 || rootFunction != "lead" {
 			t.Errorf("%s: want a call tree with the lead at the root", o.ID)
 			continue
 		}
@@ -130,7 +139,11 @@ func TestLookups(t *testing.T) {
 	if ct, ok := cfg.CallTree("mi"); !ok || ct != tree {
 		t.Error("CallTree")
 	}
-	lead, it := &tree.Nodes[0], &tree.Nodes[0].Children[0]
+	nodes := flatNodes(tree)
+	lead, it := &nodes[0].Node, &nodes[1].Node
+	if it.Function != "it" || nodes[1].Parent != 0 {
+		t.Fatalf("want the IT node as the lead's first child: %+v", nodes)
+	}
 	if cfg.PolicyFor(tree, it) != pol {
 		t.Error("PolicyFor")
 	}
@@ -198,7 +211,7 @@ server:
 		{"org target", cfg.Organisations[0].Readiness.Target.D(), 30 * time.Minute},
 		{"mobile E.164", cfg.People[1].Mobile, "+4915100001002"},
 		{"builtin policy", cfg.PolicyFor(&cfg.CallTrees[0], nil).ID, "builtin"},
-		{"builtin policy wait", cfg.NodeWait(&cfg.CallTrees[0], &cfg.CallTrees[0].Nodes[0]), 10 * time.Minute},
+		{"builtin policy wait", cfg.NodeWait(&cfg.CallTrees[0], &flatNodes(&cfg.CallTrees[0])[0].Node), 10 * time.Minute},
 	}
 	for _, c := range checks {
 		if c.got != c.wnt {

@@ -71,6 +71,19 @@ func (t *table[T]) slot(k string) (int, bool) {
 	}
 }
 
+// index returns the position of the first entry whose key is k, -1 if
+// there is none.
+func (t *table[T]) index(k string) int {
+	if k == "" {
+		return -1
+	}
+	s, ok := t.slot(k)
+	if !ok {
+		return -1
+	}
+	return int(t.slots[s] - 1)
+}
+
 // get returns the first entry whose key is k; the empty key is never found.
 func (t *table[T]) get(k string) (*T, bool) {
 	if k == "" {
@@ -226,17 +239,4 @@ func (c *Config) ReadinessTarget(s *Scenario, orgID string) time.Duration {
 		return c.Defaults.Target.D()
 	}
 	return defaultTarget
-}
-
-// Walk calls fn for every node of the tree, depth first in file order,
-// with the node's parent (nil for roots).
-func (t *CallTree) Walk(fn func(node, parent *Node)) {
-	var walk func(nodes []Node, parent *Node)
-	walk = func(nodes []Node, parent *Node) {
-		for i := range nodes {
-			fn(&nodes[i], parent)
-			walk(nodes[i].Children, &nodes[i])
-		}
-	}
-	walk(t.Nodes, nil)
 }

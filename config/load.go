@@ -115,9 +115,18 @@ func (c *Config) Validate() Problems {
 // (nil when there is no file).
 func (c *Config) finish(file string, lineOf func(string) int) Problems {
 	var probs Problems
+	for i := range c.CallTrees {
+		if t := &c.CallTrees[i]; t.Nodes == nil && t.flat != nil {
+			t.Nodes = t.flat.expand() // validated again
+		}
+		c.CallTrees[i].flat = nil
+	}
 	c.applyDefaults()
 	v := &validator{c: c, file: file, lineOf: lineOf, probs: &probs}
 	v.validate()
+	if probs.Err() == nil {
+		c.compactTrees()
+	}
 	return probs
 }
 

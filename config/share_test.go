@@ -21,7 +21,7 @@ func TestSharedTexts(t *testing.T) {
 		t.Error("equal function lists must share one slice, with no room to append into")
 	}
 	tree := &cfg.CallTrees[0]
-	if n := &tree.Nodes[1]; n.Person != p1.ID || !same(n.Person, p1.ID) || !same(n.Function, p1.Functions[0]) {
+	if n := &flatNodes(tree)[1].Node; n.Person != p1.ID || !same(n.Person, p1.ID) || !same(n.Function, p1.Functions[0]) {
 		t.Error("a node must use its person's id and the one copy of its function")
 	}
 }

@@ -218,7 +218,13 @@ type CallTree struct {
 	ID           string `yaml:"id"`
 	Organisation string `yaml:"organisation"`
 	Policy       string `yaml:"policy"` // defaults.policy, then the built-in DefaultPolicy, unless set
-	Nodes        []Node `yaml:"nodes"`
+	// Nodes are the tree as written. Load and Validate keep a valid tree
+	// in a compact form instead and set Nodes to nil: read the nodes
+	// through Walk, WalkIndex and Len. A tree whose Nodes are set again
+	// is read from them.
+	Nodes []Node `yaml:"nodes"`
+
+	flat *flatTree // the compact form, when Nodes is nil
 }
 
 // Node is one position in a call tree: a person with deputies and children.

@@ -179,6 +179,9 @@ func (v *validator) nodePath(tree *CallTree, target *Node) string {
 const maxDeputyWarnings = 3
 
 func (v *validator) coverage(tree *CallTree, f string, need int, path string) {
+	// Validation runs on the nested Nodes (finish compacts the trees only
+	// afterwards), so Walk hands out the nodes themselves, which may be
+	// kept and found again by nodePath.
 	var nodes []*Node
 	people := map[string]bool{}
 	tree.Walk(func(n, _ *Node) {

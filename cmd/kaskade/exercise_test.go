@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/config"
 	"github.com/kaskade-bcm/kaskade/notifiers"
 	"github.com/kaskade-bcm/kaskade/notifiers/twilio/twiliotest"
 )
@@ -92,7 +93,12 @@ func TestConvertAbortDrillAndReport(t *testing.T) {
 		t.Fatalf("drill: %d", code)
 	}
 	tree, _ := s.Config.TreeFor("MF")
-	lead, deputy := tree.Nodes[0].Person, tree.Nodes[0].Deputies[0]
+	var lead, deputy string
+	tree.WalkIndex(func(i, _ int, n *config.Node) {
+		if i == 0 {
+			lead, deputy = n.Person, n.Deputies[0]
+		}
+	})
 	waitFor(t, "deputy alerted", func() bool { return len(rec.to(deputy, notifiers.PurposeAlert)) == 1 })
 	if len(rec.to(lead, notifiers.PurposeAlert)) != 0 {
 		t.Fatal("primary alerted in a deputies-only drill")
