@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/binary"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -110,9 +111,12 @@ func (d *decoder) intern(s string) string {
 // strings s: s itself for the first such list. Its capacity is its length,
 // so an append copies rather than writing into another entry's list.
 func (d *decoder) sharedList(s reflect.Value) reflect.Value {
+	// Each text prefixed by its length: a separator could occur in a text
+	// ("a\x00b" against "a", "b").
 	d.key = d.key[:0]
 	for i := range s.Len() {
-		d.key = append(append(d.key, s.Index(i).String()...), 0)
+		t := s.Index(i).String()
+		d.key = append(binary.AppendUvarint(d.key, uint64(len(t))), t...)
 	}
 	if l, ok := d.lists[string(d.key)]; ok {
 		return l

@@ -178,7 +178,7 @@ type Person struct {
 	Mobile       string   `yaml:"mobile"`   // normalised to E.164 at load
 	Email        string   `yaml:"email"`    // bare address after load
 	Language     string   `yaml:"language"` // defaults.language unless set
-	Functions    []string `yaml:"functions"`
+	Functions    []string `yaml:"functions"` // after load shared by people with the same list: read, never modify in place
 }
 
 // Channel names.
