@@ -172,13 +172,15 @@ const (
 
 // Person is a staff member.
 type Person struct {
-	ID           string   `yaml:"id"`
-	Name         string   `yaml:"name"`
-	Organisation string   `yaml:"organisation"`
-	Mobile       string   `yaml:"mobile"`   // normalised to E.164 at load
-	Email        string   `yaml:"email"`    // bare address after load
-	Language     string   `yaml:"language"` // defaults.language unless set
-	Functions    []string `yaml:"functions"` // after load shared by people with the same list: read, never modify in place
+	ID           string `yaml:"id"`
+	Name         string `yaml:"name"`
+	Organisation string `yaml:"organisation"`
+	Mobile       string `yaml:"mobile"`   // normalised to E.164 at load
+	Email        string `yaml:"email"`    // bare address after load
+	Language     string `yaml:"language"` // defaults.language unless set
+	// Functions is shared by people with the same list after load: read
+	// it, never modify it in place.
+	Functions []string `yaml:"functions"`
 }
 
 // Channel names.
