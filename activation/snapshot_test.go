@@ -73,19 +73,27 @@ func normalise(c *Core) {
 	}
 }
 
-func TestSnapshotRestoresTheWholeState(t *testing.T) {
-	h := busyHarness(t)
-	want := replayed(t, h.events)
-	if len(want.inputs.above) == 0 || len(want.timers) == 0 || len(want.incidents) != 2 {
-		t.Fatalf("the harness should leave inputs above the low mark, timers and two incidents: %d, %d, %d",
-			len(want.inputs.above), len(want.timers), len(want.incidents))
-	}
+// replayedAndRestored returns the core a replay of evs builds and the core
+// its snapshot restores, both normalised for comparison.
+func replayedAndRestored(t *testing.T, evs []Event) (want, got *Core) {
+	t.Helper()
+	want = replayed(t, evs)
 	got, err := RestoreSnapshot(want.AppendSnapshot(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
 	normalise(want)
 	normalise(got)
+	return want, got
+}
+
+func TestSnapshotRestoresTheWholeState(t *testing.T) {
+	h := busyHarness(t)
+	want, got := replayedAndRestored(t, h.events)
+	if len(want.inputs.above) == 0 || len(want.timers) == 0 || len(want.incidents) != 2 {
+		t.Fatalf("the harness should leave inputs above the low mark, timers and two incidents: %d, %d, %d",
+			len(want.inputs.above), len(want.timers), len(want.incidents))
+	}
 	if !reflect.DeepEqual(want, got) {
 		for id := range want.incidents {
 			if !reflect.DeepEqual(want.incidents[id], got.incidents[id]) {
@@ -157,13 +165,7 @@ func TestSnapshotKeepsZones(t *testing.T) {
 	for i := range h.events {
 		h.events[i].At = h.events[i].At.In(zones[i%len(zones)])
 	}
-	want := replayed(t, h.events)
-	got, err := RestoreSnapshot(want.AppendSnapshot(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	normalise(want)
-	normalise(got)
+	want, got := replayedAndRestored(t, h.events)
 	if !reflect.DeepEqual(want, got) {
 		t.Fatal("zones differ after the restore")
 	}
@@ -282,13 +284,7 @@ func TestOddNotificationsAndSharedPeople(t *testing.T) {
 		ev(KindDelivery, func(e *Event) { e.Delivery = &Delivery{Notification: "K1-n5", State: notifiers.StateDelivered} }),
 		ev(KindResponse, func(e *Event) { e.Response = &Response{Person: "it1", Kind: Delayed, Minutes: 9, Source: SourceWeb} }),
 	)
-	want := replayed(t, evs)
-	got, err := RestoreSnapshot(want.AppendSnapshot(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	normalise(want)
-	normalise(got)
+	want, got := replayedAndRestored(t, evs)
 	if !reflect.DeepEqual(want, got) {
 		t.Fatal("restored core differs")
 	}
