@@ -2,8 +2,11 @@ package httpapi
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/kaskade-bcm/kaskade/activation"
@@ -14,7 +17,7 @@ import (
 // report serves the after-action report (Übungsbericht), computed from the
 // event log alone: ?format=html (default), csv or json; ?lang=de|en.
 func (s *Server) report(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.authenticate(w, r, false); !ok {
+	if _, ok := s.authenticate(w, r, false); !ok || !knownFormat(w, r, "html", "csv", "json") {
 		return
 	}
 	id := r.PathValue("id")
@@ -46,7 +49,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 // history lists past exercises with their key figures and what has not
 // been exercised in the last 12 months.
 func (s *Server) history(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.authenticate(w, r, false); !ok {
+	if _, ok := s.authenticate(w, r, false); !ok || !knownFormat(w, r, "html", "json") {
 		return
 	}
 	events, err := s.opts.Engine.Events(r.Context(), "")
@@ -75,6 +78,17 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 		}
 		return report.WriteHistoryHTML(b, h, lang)
 	})
+}
+
+// knownFormat refuses a ?format= the endpoint does not serve (none means
+// html), so a client asking for csv never gets HTML under a .csv name.
+func knownFormat(w http.ResponseWriter, r *http.Request, formats ...string) bool {
+	format := r.URL.Query().Get("format")
+	if format == "" || slices.Contains(formats, format) {
+		return true
+	}
+	writeError(w, http.StatusBadRequest, "invalid_format", fmt.Sprintf("format %q: use %s", format, strings.Join(formats, ", ")))
+	return false
 }
 
 func (s *Server) writeReport(w http.ResponseWriter, r *http.Request, name string, write func(*bytes.Buffer, string, string) error) {
