@@ -181,6 +181,8 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request) {
 	kind := activation.ResponseKind(req.Kind)
 	var problem string
 	switch {
+	case strings.TrimSpace(req.Person) == "":
+		problem = "person is required: whose answer is it?"
 	case kind != activation.Available && kind != activation.Delayed && kind != activation.Unavailable:
 		problem = fmt.Sprintf("kind %q: use available, delayed or unavailable", req.Kind)
 	case kind == activation.Delayed && (req.Minutes < 1 || req.Minutes > 1440):
@@ -395,6 +397,12 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		writeError(w, http.StatusBadRequest, alerting.CodeInvalidJSON, "body is not valid JSON: "+err.Error())
+		return false
+	}
+	// One object only: a second one (two requests pasted together) is not
+	// silently dropped.
+	if _, err := dec.Token(); err != io.EOF {
+		writeError(w, http.StatusBadRequest, alerting.CodeInvalidJSON, "body has trailing data after the JSON object")
 		return false
 	}
 	return true
