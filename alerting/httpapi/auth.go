@@ -69,7 +69,8 @@ type principal struct {
 // Cookie-authenticated writes must carry the session's CSRF token.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, write bool) (principal, bool) {
 	if h := r.Header.Get("Authorization"); h != "" {
-		tok, ok := strings.CutPrefix(h, "Bearer ")
+		scheme, tok, _ := strings.Cut(h, " ")
+		ok := strings.EqualFold(scheme, "Bearer") // schemes are case-insensitive
 		if name, role, valid := s.opts.Auth.Authenticate(strings.TrimSpace(tok)); ok && valid {
 			return s.authorize(w, principal{name, role}, write)
 		}

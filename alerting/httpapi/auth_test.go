@@ -156,3 +156,18 @@ func TestHealthNeedsNoToken(t *testing.T) {
 		t.Fatalf("/readyz: %d %s", r.Status, r.Body)
 	}
 }
+
+// TestBearerSchemeIsCaseInsensitive: the scheme name is case-insensitive
+// (RFC 9110 §11.1); some clients send "bearer".
+func TestBearerSchemeIsCaseInsensitive(t *testing.T) {
+	s := startAPI(t)
+	for _, h := range []string{"Bearer " + viewerToken, "bearer " + viewerToken, "BEARER " + viewerToken, "Bearer   " + viewerToken} {
+		r := s.do("GET", "/api/v1/incidents", "raw:"+h, "")
+		if r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"incidents"`) {
+			t.Errorf("Authorization %q: %d %s", h, r.Status, r.Body)
+		}
+	}
+	for _, h := range []string{"Bearer", "Bearer" + viewerToken, "Token " + viewerToken, "bearer " + strings.ToUpper(viewerToken)} {
+		wantError(t, s.do("GET", "/api/v1/incidents", "raw:"+h, ""), http.StatusUnauthorized, "unauthorized")
+	}
+}
