@@ -187,6 +187,8 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request) {
 		problem = fmt.Sprintf("kind %q: use available, delayed or unavailable", req.Kind)
 	case kind == activation.Delayed && (req.Minutes < 1 || req.Minutes > 1440):
 		problem = "delayed needs minutes between 1 and 1440"
+	case kind != activation.Delayed && req.Minutes != 0:
+		problem = fmt.Sprintf("minutes go with delayed only, not with %s", kind)
 	}
 	if problem != "" {
 		writeError(w, http.StatusBadRequest, "invalid_response", problem)
