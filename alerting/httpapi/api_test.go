@@ -315,3 +315,30 @@ func TestUpdateStandDownAbortConvert(t *testing.T) {
 	}
 	wantError(t, s.do("POST", act(third, "abort"), dutyToken, `{}`), 409, "stood_down")
 }
+
+// TestNATSGone: without NATS nothing can be recorded. Writes say so with
+// 503 unavailable (never a 2xx that was not recorded, never a 500), and
+// /readyz reports it.
+func TestNATSGone(t *testing.T) {
+	s := startAPI(t)
+	id := s.declare(`{"scenario":"cyberangriff","organisations":["MI"],"exercise":true,"reason":"Übung"}`)
+	s.NC.Close()
+	for _, tc := range []struct{ path, body string }{
+		{"/api/v1/incidents", `{"scenario":"cyberangriff","organisations":["MI"],"reason":"x"}`},
+		{"/api/v1/incidents", `{"id":"retry-1","scenario":"cyberangriff","organisations":["MI"],"reason":"x"}`},
+		{"/api/v1/incidents/" + id + "/responses", `{"person":"mi-uwe-boehm","kind":"available"}`},
+		{"/api/v1/incidents/" + id + "/updates", `{"text":"Lage"}`},
+		{"/api/v1/incidents/" + id + "/stand-down", `{"reason":"Ende"}`},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			wantError(t, s.do("POST", tc.path, dutyToken, tc.body), http.StatusServiceUnavailable, "unavailable")
+		})
+	}
+	r := s.do("GET", "/readyz", "", "")
+	var ready map[string]any
+	mustJSON(t, r, &ready)
+	if r.Status != http.StatusServiceUnavailable || ready["status"] != "starting" {
+		t.Fatalf("/readyz without NATS: %d %s", r.Status, r.Body)
+	}
+	wantError(t, s.do("GET", "/api/v1/incidents/"+id+"/report", viewerToken, ""), http.StatusServiceUnavailable, "unavailable")
+}

@@ -61,6 +61,7 @@ type apiServer struct {
 	URL    string
 	Config *config.Config
 	Engine *engine.Engine
+	NC     *nats.Conn
 }
 
 // startAPI serves httpapi over loopback with the real dependencies: the
@@ -123,7 +124,7 @@ func startAPI(t *testing.T) *apiServer {
 			t.Fatal("engine did not become ready")
 		}
 	}
-	return &apiServer{t: t, URL: hs.URL, Config: cfg, Engine: eng}
+	return &apiServer{t: t, URL: hs.URL, Config: cfg, Engine: eng, NC: nc}
 }
 
 type response struct {
