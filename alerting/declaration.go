@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strings"
 	"time"
@@ -91,7 +92,9 @@ func Parse(data []byte) (Declaration, error) {
 	if err := dec.Decode(&d); err != nil {
 		return d, errorf(CodeInvalidJSON, "declaration is not valid JSON: %v", err)
 	}
-	if dec.More() {
+	// Anything after the object, a stray brace included, is an error (More
+	// would let "}" through).
+	if _, err := dec.Token(); err != io.EOF {
 		return d, errorf(CodeInvalidJSON, "declaration has trailing data")
 	}
 	return d, nil

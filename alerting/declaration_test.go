@@ -20,6 +20,8 @@ func TestParseIsStrict(t *testing.T) {
 		"not json":      `{"scenario":`,
 		"unknown field": `{"scenario":"cyberangriff","excercise":true}`,
 		"trailing":      `{"scenario":"x"} {"scenario":"y"}`,
+		"stray brace":   `{"scenario":"x"}}`,
+		"stray bracket": `{"scenario":"x"}]`,
 		"wrong type":    `{"scenario":"cyberangriff","exercise":"yes"}`,
 	} {
 		t.Run(name, func(t *testing.T) {
