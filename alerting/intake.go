@@ -34,6 +34,7 @@ type Intake struct {
 	ids    jetstream.KeyValue // client id → incident id
 	recent jetstream.KeyValue // payload hash → incident id (1 h)
 	state  jetstream.KeyValue // incident counter
+	events jetstream.Stream   // the event log, to check the counter against
 }
 
 // Result is the outcome of a declaration.
@@ -58,6 +59,9 @@ func New(ctx context.Context, opts Options) (*Intake, error) {
 		if *b.kv, err = opts.JS.KeyValue(ctx, b.name); err != nil {
 			return nil, fmt.Errorf("alerting: bucket %s: %w", b.name, err)
 		}
+	}
+	if i.events, err = opts.JS.Stream(ctx, opts.Layout.EventsStream()); err != nil {
+		return nil, fmt.Errorf("alerting: events stream: %w", err)
 	}
 	return i, nil
 }
@@ -167,33 +171,64 @@ func (i *Intake) claim(ctx context.Context, kv jetstream.KeyValue, key string) (
 
 // nextID allocates K1, K2, … with compare-and-set on a counter, so ids stay
 // short enough to type as SMS reply codes and unique across instances.
+//
+// The counter is a convenience; the event log is the record. An id the log
+// already declared is skipped (and the counter moved past it), so a counter
+// lost or restored from an older backup than the log never hands out an
+// incident's id a second time — its declaration would be refused as a
+// duplicate and the caller told the id of the old incident.
 func (i *Intake) nextID(ctx context.Context) (string, error) {
 	const key = "incident-counter"
 	for attempt := 0; attempt < 100; attempt++ {
+		var n uint64
+		var rev uint64
 		e, err := i.state.Get(ctx, key)
-		if errors.Is(err, jetstream.ErrKeyNotFound) {
-			if _, err := i.state.Create(ctx, key, []byte("1")); err == nil {
-				return "K1", nil
-			} else if !errors.Is(err, jetstream.ErrKeyExists) {
-				return "", unavailable(err)
-			}
-			continue
-		}
-		if err != nil {
+		switch {
+		case errors.Is(err, jetstream.ErrKeyNotFound):
+		case err != nil:
 			return "", unavailable(err)
-		}
-		n, err := strconv.ParseUint(string(e.Value()), 10, 64)
-		if err != nil {
-			return "", fmt.Errorf("alerting: corrupt incident counter %q: %w", e.Value(), err)
+		default:
+			if n, err = strconv.ParseUint(string(e.Value()), 10, 64); err != nil {
+				return "", fmt.Errorf("alerting: corrupt incident counter %q: %w", e.Value(), err)
+			}
+			rev = e.Revision()
 		}
 		n++
-		if _, err := i.state.Update(ctx, key, []byte(strconv.FormatUint(n, 10)), e.Revision()); err == nil {
-			return "K" + strconv.FormatUint(n, 10), nil
-		} else if !errors.Is(err, jetstream.ErrKeyExists) && !errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-			return "", unavailable(err)
+		taken, err := i.declared(ctx, n)
+		if err != nil {
+			return "", err
 		}
+		value := []byte(strconv.FormatUint(n, 10))
+		if rev == 0 {
+			_, err = i.state.Create(ctx, key, value)
+		} else {
+			_, err = i.state.Update(ctx, key, value, rev)
+		}
+		switch {
+		case errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch):
+			continue // another instance allocated meanwhile
+		case err != nil:
+			return "", unavailable(err)
+		case taken:
+			i.log.Warn("incident counter was behind the event log; skipping an id it already declared", "incident", "K"+string(value))
+			attempt = 0 // progress, not contention
+			continue
+		}
+		return "K" + string(value), nil
 	}
 	return "", errorf(CodeUnavailable, "incident counter contended; try again")
+}
+
+// declared reports whether the event log holds a declaration of incident Kn.
+func (i *Intake) declared(ctx context.Context, n uint64) (bool, error) {
+	_, err := i.events.GetLastMsgForSubject(ctx, i.opts.Layout.EventSubject("K"+strconv.FormatUint(n, 10), activation.KindDeclared))
+	switch {
+	case errors.Is(err, jetstream.ErrMsgNotFound):
+		return false, nil
+	case err != nil:
+		return false, unavailable(err)
+	}
+	return true, nil
 }
 
 func hashKey(b []byte) string {
