@@ -15,29 +15,14 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/activation/engine/enginetest"
 )
 
-// embeddedJS starts an in-process nats-server with JetStream on disk.
+// embeddedJS starts an in-process nats-server with JetStream on disk and
+// ensures the layout.
 func embeddedJS(t *testing.T) jetstream.JetStream {
 	t.Helper()
-	s, err := server.NewServer(&server.Options{JetStream: true, StoreDir: t.TempDir(), DontListen: true, NoSigs: true, NoLog: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Start()
-	t.Cleanup(s.Shutdown)
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server not ready")
-	}
-	nc, err := nats.Connect("", nats.InProcessServer(s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, js := enginetest.JetStream(t)
 	if err := (Layout{}).Ensure(context.Background(), js); err != nil {
 		t.Fatal(err)
 	}
