@@ -139,20 +139,7 @@ func BenchmarkIncidentView(b *testing.B) {
 // core100k is a core after a 100,000-person declaration with every first
 // alert delivered: the state a restart restores.
 func core100k(b *testing.B) *Core {
-	c := NewCore()
-	d := benchDeclare(1000, 100)
-	d.Seq = 1
-	evs, err := c.Handle(d, t0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	seq := uint64(2)
-	for _, e := range evs {
-		if e.Kind == KindNotification {
-			c.Handle(Input{Incident: "K1", Seq: seq, Delivery: &Delivery{Notification: e.Notification.ID, State: notifiers.StateSent}}, t0)
-			seq++
-		}
-	}
+	c, _ := decided100k(b)
 	return c
 }
 

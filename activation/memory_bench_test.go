@@ -8,9 +8,9 @@ import (
 	"github.com/kaskade-bcm/kaskade/notifiers"
 )
 
-// events100k returns the events of core100k's activation: a declaration of
-// 1,000 organisations of 100 people and every first alert reported sent.
-func events100k(b *testing.B) []Event {
+// decided100k declares 1,000 organisations of 100 people and reports every
+// first alert sent; it returns the deciding core and every event it made.
+func decided100k(b *testing.B) (*Core, []Event) {
 	c := NewCore()
 	d := benchDeclare(1000, 100)
 	d.Seq = 1
@@ -30,7 +30,13 @@ func events100k(b *testing.B) []Event {
 			seq++
 		}
 	}
-	return out
+	return c, out
+}
+
+// events100k returns the events of core100k's activation.
+func events100k(b *testing.B) []Event {
+	_, evs := decided100k(b)
+	return evs
 }
 
 // liveHeap returns the bytes in use after a full collection.
