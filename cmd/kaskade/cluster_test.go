@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
+
 	natsserver "github.com/nats-io/nats-server/v2/server"
 
 	"github.com/kaskade-bcm/kaskade/activation"
@@ -79,13 +81,13 @@ func TestClusterFailover(t *testing.T) {
 	nodes, urls := startNATSCluster(t)
 	rec := &recorder{}
 	start := func(name string) *testServer {
-		s, err := startServer(t.Context(), serveOptions{NATSURL: urls, Replicas: 3, DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0",
+		s, err := server.Start(t.Context(), server.Options{NATSURL: urls, Replicas: 3, DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0",
 			Instance: name, Notifiers: map[string]notifiers.Notifier{config.ChannelSMS: rec, config.ChannelEmail: rec}, Logger: testLogger(t)})
 		if err != nil {
 			t.Fatalf("start %s: %v", name, err)
 		}
 		waitFor(t, name+" ready", s.Engine.Ready)
-		return &testServer{server: s, t: t, token: s.tokenHex}
+		return &testServer{Server: s, t: t, token: s.AdminToken()}
 	}
 	a, b := start("kaskade-a"), start("kaskade-b")
 	waitFor(t, "one leader", func() bool { return a.Engine.Leader() != b.Engine.Leader() })
@@ -109,7 +111,7 @@ func TestClusterFailover(t *testing.T) {
 	// Kill a NATS node and the leading instance at once.
 	nodes[0].Shutdown()
 	killed := time.Now()
-	leader.crash()
+	leader.Crash()
 	waitFor(t, "survivor takes over", survivor.Engine.Leader)
 	takeover := time.Since(killed)
 	t.Logf("take-over after killing the leader and a NATS node: %v", takeover.Round(time.Millisecond))

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
+
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/config"
 	"github.com/kaskade-bcm/kaskade/notifiers/email/emailtest"
@@ -90,13 +92,13 @@ func TestEmailThroughMailpitAndAckLink(t *testing.T) {
 	// No SMS channel at all: the SMS step fails at once and email takes over.
 	cfgPath := exampleWithChannels(t, fmt.Sprintf("channels:\n  console: {disabled: true}\n  email:\n    host: %s\n    port: %s\n"+
 		"    tls: none\n    from: \"Kaskade Lagedienst <kaskade@lage.niedersachsen.example>\"\n    reply_to: kaskade@lage.niedersachsen.example\n", host, port))
-	s, err := startServer(t.Context(), serveOptions{ConfigPath: cfgPath, DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", NATSListen: "off",
+	s, err := server.Start(t.Context(), server.Options{ConfigPath: cfgPath, DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", NATSListen: "off",
 		Instance: "mail-test", Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "engine", s.Engine.Leader)
-	ts := &testServer{server: s, t: t, token: s.tokenHex}
+	ts := &testServer{Server: s, t: t, token: s.AdminToken()}
 	title := fmt.Sprintf("Stromausfall Test %d", time.Now().UnixNano())
 	var out map[string]any
 	if code := ts.api("POST", "/api/v1/incidents", map[string]any{"scenario": "stromausfall", "title": title, "organisations": []string{"MK"},
@@ -154,7 +156,7 @@ func TestEmailThroughMailpitAndAckLink(t *testing.T) {
 	}
 }
 
-func answerOf(s *server, incident, person string) (activation.ResponseKind, time.Time, time.Time, bool) {
+func answerOf(s *server.Server, incident, person string) (activation.ResponseKind, time.Time, time.Time, bool) {
 	var (
 		k       activation.ResponseKind
 		eta, at time.Time
@@ -211,13 +213,13 @@ func TestUndeliveredSMSFallsBackToEmailAndEmailReplyCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("KASKADE_TEST_TWILIO_TOKEN", fake.AuthToken())
-	s, err := startServer(t.Context(), serveOptions{ConfigPath: path, DataDir: t.TempDir(), Listener: ln, NATSListen: "off",
+	s, err := server.Start(t.Context(), server.Options{ConfigPath: path, DataDir: t.TempDir(), Listener: ln, NATSListen: "off",
 		Instance: "fallback-test", Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "engine", s.Engine.Leader)
-	ts := &testServer{server: s, t: t, token: s.tokenHex}
+	ts := &testServer{Server: s, t: t, token: s.AdminToken()}
 	var out map[string]any
 	if code := ts.api("POST", "/api/v1/incidents", map[string]any{"scenario": "cyberangriff", "reason": "Test", "exercise": true}, &out); code != 201 {
 		t.Fatalf("declare: %d", code)

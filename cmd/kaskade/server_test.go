@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
+
 	"github.com/nats-io/nats.go"
 
 	"github.com/kaskade-bcm/kaskade/activation"
@@ -63,7 +65,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 }
 
 type testServer struct {
-	*server
+	*server.Server
 	t     *testing.T
 	token string
 }
@@ -74,12 +76,12 @@ func startTest(t *testing.T, dataDir string, rec *recorder, now func() time.Time
 	if rec != nil {
 		ns[config.ChannelSMS], ns[config.ChannelEmail] = rec, rec
 	}
-	s, err := startServer(t.Context(), serveOptions{DataDir: dataDir, HTTPAddr: "127.0.0.1:0", NATSListen: "off",
+	s, err := server.Start(t.Context(), server.Options{DataDir: dataDir, HTTPAddr: "127.0.0.1:0", NATSListen: "off",
 		Notifiers: ns, Now: now, Instance: "test"})
 	if err != nil {
 		t.Fatalf("start: %v", err)
 	}
-	ts := &testServer{server: s, t: t, token: s.tokenHex}
+	ts := &testServer{Server: s, t: t, token: s.AdminToken()}
 	waitFor(t, "engine ready", func() bool { return s.Engine.Ready() && s.Engine.Leader() })
 	return ts
 }
@@ -140,7 +142,7 @@ func primaries(t *testing.T, cfg *config.Config, org string) map[string]string {
 func TestDeclareOverNATSAnswerUntilReady(t *testing.T) {
 	rec := &recorder{}
 	s := startTest(t, t.TempDir(), rec, nil)
-	nc, err := nats.Connect("", nats.InProcessServer(s.ns))
+	nc, err := nats.Connect("", nats.InProcessServer(s.EmbeddedNATS()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
+
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/notifiers/twilio/twiliotest"
 )
@@ -71,7 +73,7 @@ type smsEnv struct {
 	twilioAPI *httptest.Server
 }
 
-func startSMS(t *testing.T, fakeOpts twiliotest.Options, mods ...func(*serveOptions)) *smsEnv {
+func startSMS(t *testing.T, fakeOpts twiliotest.Options, mods ...func(*server.Options)) *smsEnv {
 	t.Helper()
 	fake := twiliotest.NewServer(fakeOpts)
 	api := httptest.NewServer(fake)
@@ -86,15 +88,15 @@ func startSMS(t *testing.T, fakeOpts twiliotest.Options, mods ...func(*serveOpti
 		t.Fatal(err)
 	}
 	t.Setenv("KASKADE_TEST_TWILIO_TOKEN", fake.AuthToken())
-	o := serveOptions{ConfigPath: path, DataDir: t.TempDir(), Listener: ln, NATSListen: "off", Instance: "sms-test"}
+	o := server.Options{ConfigPath: path, DataDir: t.TempDir(), Listener: ln, NATSListen: "off", Instance: "sms-test"}
 	for _, m := range mods {
 		m(&o)
 	}
-	s, err := startServer(t.Context(), o)
+	s, err := server.Start(t.Context(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := &testServer{server: s, t: t, token: s.tokenHex}
+	ts := &testServer{Server: s, t: t, token: s.AdminToken()}
 	waitFor(t, "engine", func() bool { return s.Engine.Leader() })
 	return &smsEnv{testServer: ts, fake: fake, twilioAPI: api}
 }

@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"cmp"
@@ -43,7 +43,7 @@ func (c *channelSet) register(mux *http.ServeMux) {
 	}
 }
 
-func (s *server) channels(ctx context.Context, cfg *config.Config, o serveOptions, reg prometheus.Registerer, auth *httpapi.Auth) (*channelSet, error) {
+func (s *Server) channels(ctx context.Context, cfg *config.Config, o Options, reg prometheus.Registerer, auth *httpapi.Auth) (*channelSet, error) {
 	set := &channelSet{notifiers: map[string]notifiers.Notifier{}}
 	signer, err := ackSigner(cfg, o.DataDir)
 	if err != nil {

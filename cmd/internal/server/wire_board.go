@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"net/http"
@@ -20,7 +20,7 @@ type boardSource struct {
 func (b boardSource) Scenarios() []activation.ScenarioInfo { return httpapi.Scenarios(b.cfg) }
 
 // wireBoard adds the situation centre's board, its login and live stream.
-func (s *server) wireBoard(cfg *config.Config, set *channelSet, auth *httpapi.Auth, publicURL string) {
+func (s *Server) wireBoard(cfg *config.Config, set *channelSet, auth *httpapi.Auth, publicURL string) {
 	b := board.New(board.Options{Source: boardSource{Engine: s.Engine, cfg: cfg}, Auth: auth,
 		Logger: s.log.With("component", "board"), SecureCookies: strings.HasPrefix(publicURL, "https://")})
 	set.sessions = b

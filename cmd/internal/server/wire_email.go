@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 
 // wireEmail adds the SMTP notifier (with the retry stage) and, when
 // configured, the listener for replies by email.
-func (s *server) wireEmail(cfg *config.Config, set *channelSet) error {
+func (s *Server) wireEmail(cfg *config.Config, set *channelSet) error {
 	ec := cfg.Channels.Email
 	if ec == nil {
 		return nil
