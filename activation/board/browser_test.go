@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kaskade-bcm/kaskade/internal/e2e"
+
 	"github.com/chromedp/chromedp"
 
 	"github.com/kaskade-bcm/kaskade/activation"
@@ -134,6 +136,7 @@ func tileState(org string) string {
 }
 
 func TestBrowserLiveUpdatesAndReconnect(t *testing.T) {
+	e2e.Long(t)
 	b := boardtest.StartBrowser(t)
 	e := newBrowserEnv(t, time.Now, simpleIncident("K1", time.Now().Add(-3*time.Minute), "MI", "MF"))
 	must(t, b.Login(e.srv.URL, "/", viewerToken))
@@ -174,6 +177,7 @@ func TestBrowserLiveUpdatesAndReconnect(t *testing.T) {
 }
 
 func TestBrowserViewerSeesNoActions(t *testing.T) {
+	e2e.Long(t)
 	b := boardtest.StartBrowser(t)
 	inc, details := exampleExercise(time.Now())
 	e := newBrowserEnv(t, time.Now, inc)
@@ -204,6 +208,7 @@ func TestBrowserViewerSeesNoActions(t *testing.T) {
 }
 
 func TestBrowserDrillDownAndRespond(t *testing.T) {
+	e2e.Long(t)
 	b := boardtest.StartBrowser(t)
 	inc, details := exampleExercise(time.Now())
 	e := newBrowserEnv(t, time.Now, inc)
@@ -250,6 +255,7 @@ func TestBrowserDrillDownAndRespond(t *testing.T) {
 }
 
 func TestBrowserDeclareAndErrors(t *testing.T) {
+	e2e.Long(t)
 	b := boardtest.StartBrowser(t)
 	e := newBrowserEnv(t, time.Now)
 	must(t, b.Login(e.srv.URL, "/", dutyToken))
@@ -296,6 +302,7 @@ func TestBrowserDeclareAndErrors(t *testing.T) {
 }
 
 func TestBrowserEnglishAndWallMode(t *testing.T) {
+	e2e.Long(t)
 	b := boardtest.StartBrowser(t)
 	inc, _ := exampleExercise(time.Now())
 	e := newBrowserEnv(t, time.Now, inc)

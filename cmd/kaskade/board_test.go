@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kaskade-bcm/kaskade/internal/e2e"
+
 	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
 
 	"github.com/chromedp/chromedp"
@@ -102,6 +104,7 @@ func wait(t *testing.T, b *boardtest.Browser, what, expr string, d time.Duration
 }
 
 func TestBoardInBrowserAgainstRealServer(t *testing.T) {
+	e2e.Long(t)
 	b := boardtest.StartBrowser(t)
 	s, err := server.Start(t.Context(), server.Options{ConfigPath: configWithTokens(t), DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0",
 		NATSListen: "off", Instance: "board-test", Logger: testLogger(t)})

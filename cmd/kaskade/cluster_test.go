@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kaskade-bcm/kaskade/internal/e2e"
+
 	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
 
 	natsserver "github.com/nats-io/nats-server/v2/server"
@@ -75,6 +77,7 @@ func startNATSCluster(t *testing.T) ([]*natsserver.Server, string) {
 }
 
 func TestClusterFailover(t *testing.T) {
+	e2e.Long(t)
 	if testing.Short() {
 		t.Skip("cluster failover test skipped in -short mode")
 	}

@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kaskade-bcm/kaskade/internal/e2e"
+
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -34,6 +36,7 @@ import (
 // (default 20) size it; KASKADE_CRASH_DIR keeps its directory (serve.log);
 // `make crash-full` runs the 10,000-person version.
 func TestCrashHarness(t *testing.T) {
+	e2e.Long(t)
 	if testing.Short() {
 		t.Skip("crash harness skipped in -short mode")
 	}

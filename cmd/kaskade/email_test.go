@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kaskade-bcm/kaskade/internal/e2e"
+
 	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
 
 	"github.com/kaskade-bcm/kaskade/activation"
@@ -39,6 +41,7 @@ func exampleWithChannels(t *testing.T, channels string) string {
 
 // mailpit returns the API and SMTP addresses of the mailpit started by .ci/run.
 func mailpit(t *testing.T) (api, smtpAddr string) {
+	e2e.Long(t)
 	api, smtpAddr = os.Getenv("KASKADE_MAILPIT_API"), os.Getenv("KASKADE_MAILPIT_SMTP")
 	if api == "" || smtpAddr == "" {
 		if os.Getenv("CI") != "" {
