@@ -34,6 +34,7 @@ import (
 // lost, none early), and that duplicate SMS stay within the sends in flight
 // at the kills. KASKADE_CRASH_PEOPLE (default 400) and KASKADE_CRASH_KILLS
 // (default 20) size it; KASKADE_CRASH_DIR keeps its directory (serve.log);
+// KASKADE_CRASH_SEED replays the kill timing of a logged run;
 // `make crash-full` runs the 10,000-person version.
 func TestCrashHarness(t *testing.T) {
 	e2e.Long(t)
@@ -56,7 +57,8 @@ func TestCrashHarness(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	h := &harness{t: t, rng: rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))}
+	seed := crashSeed(t)
+	h := &harness{t: t, rng: rand.New(rand.NewPCG(1, seed))}
 	h.fake = twiliotest.NewServer(twiliotest.Options{CallbackWorkers: 4, OnMessage: h.onMessage, Latency: 40 * time.Millisecond})
 	api := httptest.NewServer(h.fake)
 	defer api.Close()
@@ -130,6 +132,21 @@ func (h *harness) intn(n int) int {
 	h.rngMu.Lock()
 	defer h.rngMu.Unlock()
 	return h.rng.IntN(n)
+}
+
+// crashSeed is KASKADE_CRASH_SEED or a new random seed; it is logged so a
+// failure's kill and reply timing can be replayed.
+func crashSeed(t *testing.T) uint64 {
+	seed := uint64(time.Now().UnixNano())
+	if v := os.Getenv("KASKADE_CRASH_SEED"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			t.Fatalf("KASKADE_CRASH_SEED=%q: %v", v, err)
+		}
+		seed = n
+	}
+	t.Logf("crash harness seed %d (replay: KASKADE_CRASH_SEED=%d KASKADE_E2E=1 go test -run TestCrashHarness ./cmd/kaskade)", seed, seed)
+	return seed
 }
 
 func envInt(name string, def int) int {
