@@ -102,7 +102,7 @@ func TestCrashHarness(t *testing.T) {
 	h.settle(natsPort, 5*wait, max(2*wait, 15*time.Second))
 	cancel()
 	repliers.Wait()
-	time.Sleep(time.Second)
+	h.settle(natsPort, 0, time.Second) // the last acknowledged replies' events
 
 	events := h.events(natsPort)
 	h.verify(events, wait)

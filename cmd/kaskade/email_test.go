@@ -254,7 +254,7 @@ func TestUndeliveredSMSFallsBackToEmailAndEmailReplyCounts(t *testing.T) {
 	if err := smtp.SendMail(listenAddr, nil, "mallory@evil.example", []string{"kaskade+" + string(tag[1]) + "@lage.example"}, []byte(forged)); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
+	inputsApplied(t, s) // the listener hands a reply on before it answers SMTP
 	if k, _, _, _ := answerOf(s, "K1", "lead1"); k != activation.Delayed {
 		t.Fatalf("a forged reply changed the answer to %q", k)
 	}

@@ -97,6 +97,26 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// inputsApplied waits until the engine has applied every input submitted so
+// far: after it, an input that a synchronous call (a webhook, an SMTP
+// transaction) submitted has had its effect, or never will.
+func inputsApplied(t *testing.T, s *server.Server) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	stream, err := s.JS.Stream(ctx, s.Layout.InputStream())
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := stream.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Engine.WaitInput(ctx, info.State.LastSeq); err != nil {
+		t.Fatalf("inputs up to %d not applied: %v", info.State.LastSeq, err)
+	}
+}
+
 func (s *testServer) api(method, path string, body any, out any) int {
 	s.t.Helper()
 	var rd io.Reader
