@@ -93,6 +93,8 @@ type Server struct {
 	done   chan struct{}
 }
 
+// Start starts one instance and returns once it serves; the engine replays
+// the event log in the background (Engine.Ready). ctx ends it, as Close does.
 func Start(parent context.Context, o Options) (_ *Server, err error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
