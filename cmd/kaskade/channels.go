@@ -15,12 +15,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/kaskade-bcm/kaskade/activation/ack"
+	"github.com/kaskade-bcm/kaskade/activation/answer"
+	"github.com/kaskade-bcm/kaskade/activation/answer/ack"
+	"github.com/kaskade-bcm/kaskade/activation/compose"
 	"github.com/kaskade-bcm/kaskade/alerting/httpapi"
-	"github.com/kaskade-bcm/kaskade/alerting/inbound"
 	"github.com/kaskade-bcm/kaskade/config"
 	"github.com/kaskade-bcm/kaskade/notifiers"
-	"github.com/kaskade-bcm/kaskade/notifiers/compose"
 	"github.com/kaskade-bcm/kaskade/notifiers/console"
 )
 
@@ -76,7 +76,7 @@ func (s *server) channels(ctx context.Context, cfg *config.Config, o serveOption
 		set.notifiers[ch] = n
 	}
 	s.wireBoard(cfg, set, auth, publicURL)
-	acks := ack.NewHandler(ack.HandlerOptions{Signer: signer, Sink: inbound.Ack{Service: s.inbound()}, Logger: s.log.With("component", "ack")})
+	acks := ack.NewHandler(ack.HandlerOptions{Signer: signer, Sink: answer.Ack{Service: s.inbound()}, Logger: s.log.With("component", "ack")})
 	set.routes = append(set.routes, func(mux *http.ServeMux) {
 		mux.Handle("GET /ack/{token}", acks)
 		mux.Handle("POST /ack/{token}", acks)

@@ -26,11 +26,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/kaskade-bcm/kaskade/activation/answer"
 	"github.com/kaskade-bcm/kaskade/activation/board"
 	"github.com/kaskade-bcm/kaskade/activation/engine"
 	"github.com/kaskade-bcm/kaskade/alerting"
 	"github.com/kaskade-bcm/kaskade/alerting/httpapi"
-	"github.com/kaskade-bcm/kaskade/alerting/inbound"
 	"github.com/kaskade-bcm/kaskade/config"
 	"github.com/kaskade-bcm/kaskade/notifiers"
 )
@@ -133,7 +133,7 @@ type server struct {
 	http     *http.Server
 	tokenHex string // admin token generated for this data dir ("" when configured)
 
-	inboundSvc *inbound.Service
+	inboundSvc *answer.Service
 	board      *board.Board
 
 	cancel context.CancelFunc

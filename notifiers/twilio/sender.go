@@ -17,7 +17,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/kaskade-bcm/kaskade/notifiers"
-	"github.com/kaskade-bcm/kaskade/notifiers/sms"
+	"github.com/kaskade-bcm/kaskade/notifiers/gsm7"
 )
 
 // Sender sends SMS through Twilio's Create Message API. It is safe for
@@ -124,7 +124,7 @@ func (s *Sender) service(c *call) *api.ApiService {
 func (s *Sender) params(m notifiers.Message) *api.CreateMessageParams {
 	text := m.Text
 	if !s.opts.Unicode {
-		text = sms.Transliterate(text)
+		text = gsm7.Transliterate(text)
 	}
 	p := (&api.CreateMessageParams{}).SetTo(m.To).SetBody(text).SetValidityPeriod(s.validity)
 	if s.opts.MessagingServiceSID != "" {

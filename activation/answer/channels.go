@@ -1,4 +1,4 @@
-package inbound
+package answer
 
 import (
 	"context"
@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/kaskade-bcm/kaskade/activation"
-	"github.com/kaskade-bcm/kaskade/activation/ack"
-	"github.com/kaskade-bcm/kaskade/activation/reply"
+	"github.com/kaskade-bcm/kaskade/activation/answer/ack"
+	"github.com/kaskade-bcm/kaskade/activation/answer/reply"
 	"github.com/kaskade-bcm/kaskade/notifiers/twilio"
 )
 

@@ -3,7 +3,7 @@
 // It attributes each message to a person and an open incident (reply codes
 // keep an exercise and a real incident apart), stores every raw message
 // before interpreting it, and answers in the person's language.
-package inbound
+package answer
 
 import (
 	"context"
@@ -15,13 +15,13 @@ import (
 	"time"
 
 	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/activation/answer/reply"
+	"github.com/kaskade-bcm/kaskade/activation/compose"
 	"github.com/kaskade-bcm/kaskade/activation/engine"
-	"github.com/kaskade-bcm/kaskade/activation/reply"
 	"github.com/kaskade-bcm/kaskade/config"
 	"github.com/kaskade-bcm/kaskade/notifiers"
-	"github.com/kaskade-bcm/kaskade/notifiers/compose"
 	"github.com/kaskade-bcm/kaskade/notifiers/console"
-	"github.com/kaskade-bcm/kaskade/notifiers/sms"
+	"github.com/kaskade-bcm/kaskade/notifiers/gsm7"
 )
 
 // Engine is what the service needs of the engine.
@@ -219,9 +219,9 @@ func (s *Service) unattributed(lang, why, person string) string {
 			list = append(list, d.ReplyCode+": "+label)
 		}
 		if lang == config.LangEN {
-			return sms.Transliterate(fmt.Sprintf("Several alerts are open. Add the code, e.g. 1 %s. %s", open[0].ReplyCode, strings.Join(list, "; ")))
+			return gsm7.Transliterate(fmt.Sprintf("Several alerts are open. Add the code, e.g. 1 %s. %s", open[0].ReplyCode, strings.Join(list, "; ")))
 		}
-		return sms.Transliterate(fmt.Sprintf("Mehrere Alarmierungen offen. Bitte Code angeben, z.B. 1 %s. %s", open[0].ReplyCode, strings.Join(list, "; ")))
+		return gsm7.Transliterate(fmt.Sprintf("Mehrere Alarmierungen offen. Bitte Code angeben, z.B. 1 %s. %s", open[0].ReplyCode, strings.Join(list, "; ")))
 	}
 	if lang == config.LangEN {
 		return "No open alert for you under that code. Nothing was recorded."
@@ -233,7 +233,7 @@ func (s *Service) hint(lang, code string) string {
 	if code == "" {
 		code = "K…"
 	}
-	return sms.Transliterate(compose.AnswerHint(lang, code))
+	return gsm7.Transliterate(compose.AnswerHint(lang, code))
 }
 
 func (s *Service) text(lang, src string, data config.TemplateData) string {
@@ -245,7 +245,7 @@ func (s *Service) text(lang, src string, data config.TemplateData) string {
 	if err := t.Execute(&b, data); err != nil {
 		return s.hint(lang, data.ReplyCode)
 	}
-	return sms.Transliterate(strings.TrimSpace(b.String()))
+	return gsm7.Transliterate(strings.TrimSpace(b.String()))
 }
 
 // mask hides a sender address for the log and the stored event.
