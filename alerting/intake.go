@@ -237,7 +237,7 @@ func hashKey(b []byte) string {
 }
 
 func unavailable(err error) error {
-	return &Error{Code: CodeUnavailable, Message: "NATS unavailable: " + err.Error()}
+	return &Error{Code: CodeUnavailable, Message: "NATS unavailable: " + err.Error(), Err: fmt.Errorf("%w: %w", engine.ErrUnavailable, err)}
 }
 
 // ServeNATS answers requests on the declare subject and processes every

@@ -7,7 +7,6 @@ package answer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -20,7 +19,6 @@ import (
 	"github.com/kaskade-bcm/kaskade/activation/engine"
 	"github.com/kaskade-bcm/kaskade/config"
 	"github.com/kaskade-bcm/kaskade/notifiers"
-	"github.com/kaskade-bcm/kaskade/notifiers/console"
 	"github.com/kaskade-bcm/kaskade/notifiers/gsm7"
 )
 
@@ -32,10 +30,6 @@ type Engine interface {
 }
 
 var _ Engine = (*engine.Engine)(nil)
-
-// ErrUnavailable wraps failures to hand an input to the engine; webhook
-// handlers answer 503 so the sender retries.
-var ErrUnavailable = errors.New("inbound: engine unavailable")
 
 // Service attributes inbound messages.
 type Service struct {
@@ -84,7 +78,7 @@ type Answer struct {
 
 // Record stores an answer and returns the confirmation text (language of
 // the person, exercise marking) or an explanation when it could not be
-// attributed. Errors wrap ErrUnavailable.
+// attributed. Errors wrap engine.ErrUnavailable.
 func (s *Service) Record(ctx context.Context, a Answer) (string, error) {
 	lang := a.Person.Language
 	raw := a.Raw
@@ -185,7 +179,7 @@ func (s *Service) submit(ctx context.Context, in activation.Input, msgID string)
 		}
 		select {
 		case <-ctx.Done():
-			return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
+			return 0, fmt.Errorf("%w: %w", engine.ErrUnavailable, err)
 		case <-time.After(backoff):
 		}
 	}
@@ -249,7 +243,7 @@ func (s *Service) text(lang, src string, data config.TemplateData) string {
 }
 
 // mask hides a sender address for the log and the stored event.
-func mask(s string) string { return console.Mask(s) }
+func mask(s string) string { return notifiers.Mask(s) }
 
 // incidentOf extracts the incident from a notification id ("K7-n12").
 func incidentOf(notification string) string {
@@ -257,18 +251,4 @@ func incidentOf(notification string) string {
 		return notification[:i]
 	}
 	return ""
-}
-
-// deliveryState maps provider states to ours; ok is false for states that
-// say nothing new (queued, accepted, sending).
-func deliveryState(status string) (notifiers.State, bool) {
-	switch strings.ToLower(status) {
-	case "sent":
-		return notifiers.StateSent, true
-	case "delivered", "read":
-		return notifiers.StateDelivered, true
-	case "undelivered", "failed", "canceled":
-		return notifiers.StateFailed, true
-	}
-	return "", false
 }

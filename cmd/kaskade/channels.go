@@ -117,4 +117,4 @@ func ackSigner(cfg *config.Config, dataDir string) (*ack.Signer, error) {
 	return ack.NewSigner(keys, cfg.Server.AckTTL.D(), nil)
 }
 
-func maskNumber(n string) string { return console.Mask(n) }
+func maskNumber(n string) string { return notifiers.MaskNumber(n) }

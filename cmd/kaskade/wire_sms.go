@@ -35,7 +35,7 @@ func (s *server) wireTwilio(_ context.Context, cfg *config.Config, set *channelS
 	}
 	svc := s.inbound()
 	hooks := twilio.NewWebhooks(twilio.WebhookOptions{PublicURL: publicURL, AuthTokens: tokens,
-		Inbound: answer.SMS{Service: svc}, Status: answer.Status{Service: svc}, Logger: s.log.With("component", "webhooks")})
+		Inbound: twilioSinks{svc}, Status: twilioSinks{svc}, Logger: s.log.With("component", "webhooks")})
 	set.routes = append(set.routes, func(mux *http.ServeMux) {
 		mux.Handle("POST /webhooks/twilio/sms", hooks.SMS())
 		mux.Handle("POST /webhooks/twilio/status", hooks.Status())
@@ -49,4 +49,19 @@ func (s *server) inbound() *answer.Service {
 		s.inboundSvc = &answer.Service{Engine: s.Engine, Config: s.Config, Logger: s.log.With("component", "inbound")}
 	}
 	return s.inboundSvc
+}
+
+// twilioSinks adapts Twilio's webhooks to the answer service.
+type twilioSinks struct{ svc *answer.Service }
+
+func (t twilioSinks) Inbound(ctx context.Context, m twilio.InboundSMS) (string, error) {
+	return t.svc.SMSReply(ctx, m.From, m.Body, m.MessageSID)
+}
+
+func (t twilioSinks) Status(ctx context.Context, cb twilio.StatusCallback) error {
+	state, ok := twilio.DeliveryState(cb.MessageStatus)
+	if !ok {
+		return nil
+	}
+	return t.svc.Delivery(ctx, cb.Notification, state, cb.MessageSID, cb.ErrorCode, "twilio "+cb.MessageStatus)
 }

@@ -230,7 +230,7 @@ func (s *Sender) logResult(ctx context.Context, m notifiers.Message, r notifiers
 	attrs := []slog.Attr{
 		slog.String("notification", m.ID),
 		slog.String("incident", m.Incident),
-		slog.String("to", MaskNumber(m.To)),
+		slog.String("to", notifiers.MaskNumber(m.To)),
 		slog.String("outcome", outcome),
 		slog.Duration("duration", d),
 	}
@@ -253,7 +253,7 @@ func redact(s, number string) string {
 	if number == "" || !strings.Contains(s, number) {
 		return s
 	}
-	return strings.ReplaceAll(s, number, MaskNumber(number))
+	return strings.ReplaceAll(s, number, notifiers.MaskNumber(number))
 }
 
 // gatewayError reports a 502 or 504: an intermediary lost the answer, so
