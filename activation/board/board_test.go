@@ -814,8 +814,8 @@ func TestDetail(t *testing.T) {
 		t.Error("detail contains an unmasked phone number")
 	}
 	resp, body = get("/api/v1/incidents/K7/organisations/XX", bearerHdr(viewerToken))
-	var e struct{ Error web.ErrorBody }
-	if resp.StatusCode != http.StatusNotFound || json.Unmarshal(body, &e) != nil || e.Error.Code != "not_found" {
+	var apiErr struct{ Error web.ErrorBody }
+	if resp.StatusCode != http.StatusNotFound || json.Unmarshal(body, &apiErr) != nil || apiErr.Error.Code != "not_found" {
 		t.Errorf("unknown org: %d %s", resp.StatusCode, body)
 	}
 }
