@@ -1,14 +1,16 @@
 package natsd
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -28,8 +30,9 @@ type Options struct {
 	// requires client certificates signed by that CA.
 	TLSCert, TLSKey, TLSCA string
 	// ReloadEvery is how often the users file is checked for changes
-	// (default 2 s); SIGHUP, when the caller passes it on, reloads at once.
+	// (default 2 s); with SIGHUP a hang-up signal reloads it at once.
 	ReloadEvery time.Duration
+	SIGHUP      bool
 	Logger      *slog.Logger
 }
 
@@ -188,29 +191,23 @@ func (e *Embedded) readUsers() ([]User, fileStamp, error) {
 	return users, stamp, err
 }
 
-// WatchSignals reloads the identities whenever a value arrives on sig (the
-// caller's SIGHUP), until ctx ends.
-func (e *Embedded) WatchSignals(ctx context.Context, sig <-chan struct{}) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-sig:
-			e.reloadLogged(true)
-		}
-	}
-}
-
 func (e *Embedded) watch() {
 	defer close(e.done)
 	t := time.NewTicker(e.opts.ReloadEvery)
 	defer t.Stop()
+	hup := make(chan os.Signal, 1)
+	if e.opts.SIGHUP {
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+	}
 	for {
 		select {
 		case <-e.stop:
 			return
 		case <-t.C:
 			e.reloadLogged(false)
+		case <-hup:
+			e.reloadLogged(true)
 		}
 	}
 }
