@@ -127,11 +127,7 @@ func (e *Embedded) ClientURL() string {
 	if e.base.DontListen {
 		return "embedded"
 	}
-	u := e.ns.ClientURL()
-	if e.base.TLSConfig != nil {
-		u = "tls" + u[len("nats"):]
-	}
-	return u
+	return e.ns.ClientURL() // tls:// when the port serves TLS
 }
 
 // Connect opens an in-process connection as Kaskade's own identity.
