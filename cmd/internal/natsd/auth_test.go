@@ -62,6 +62,12 @@ func TestADeclarerDeclaresAsItselfAndReachesNothingElse(t *testing.T) {
 	k := startKaskade(t)
 	seed := k.addUser(t, "siem", natsd.RoleDeclarer)
 	nc, errs := client(t, k.e.ClientURL(), seed)
+	// The declarer may read _INBOX.> for its replies; Kaskade's own inboxes,
+	// where JetStream delivers the log, are elsewhere.
+	spy := make(chan *nats.Msg, 1024)
+	if _, err := nc.ChanSubscribe("_INBOX.>", spy); err != nil {
+		t.Fatal(err)
+	}
 
 	decl := `{"scenario":"cyberangriff","organisations":["MI"],"exercise":true,"declared_by":"Lagedienst Müller","reason":"Ransomware im Landesnetz"}`
 	reply, err := nc.Request(k.layout.DeclarerSubject("siem"), []byte(decl), 10*time.Second)
@@ -79,6 +85,11 @@ func TestADeclarerDeclaresAsItselfAndReachesNothingElse(t *testing.T) {
 		t.Fatalf("recorded source %q, declared_by %q", d.Source, d.DeclaredBy)
 	}
 	before := k.counts(t)
+	for len(spy) > 0 {
+		if m := <-spy; strings.Contains(string(m.Data), `"kind"`) || strings.Contains(string(m.Data), "Ransomware") {
+			t.Fatalf("the declarer read Kaskade's traffic on %s: %.200s", m.Subject, m.Data)
+		}
+	}
 
 	for _, tc := range []struct {
 		name string
