@@ -1,6 +1,3 @@
-// Package natsd owns Kaskade's NATS connection: the embedded server with its
-// identities and TLS, the client options for an external cluster, and the
-// redaction of credentials in NATS URLs.
 package natsd
 
 import (
