@@ -33,6 +33,7 @@ Usage:
   kaskade report INCIDENT [--format html|csv|json] [--lang de|en] [-o FILE]
   kaskade history [--format html|json] [-o FILE]
   kaskade config check [FILE]           check a configuration (default: the bundled example)
+  kaskade nats add-user NAME --role declarer|observer | list-users | revoke NAME
   kaskade dev fake-twilio [flags]       run the fake Twilio API for development
   kaskade bench [--quick] [flags]       measure the performance targets on loopback
   kaskade version
@@ -71,6 +72,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = exerciseCmd(ctx, args[1:], stdout)
 	case "config":
 		return configCmd(args[1:], stdout, stderr)
+	case "nats":
+		err = natsCmd(args[1:], stdout)
 	case "dev":
 		err = devCmd(ctx, args[1:], stdout, stderr)
 	case "bench":

@@ -140,7 +140,7 @@ func primaries(t *testing.T, cfg *config.Config, org string) map[string]string {
 func TestDeclareOverNATSAnswerUntilReady(t *testing.T) {
 	rec := &recorder{}
 	s := startTest(t, t.TempDir(), rec, nil)
-	nc, err := nats.Connect("", nats.InProcessServer(s.ns))
+	nc, err := s.embedded.Connect() // as Kaskade's own identity: nobody else may declare on the bare subject
 	if err != nil {
 		t.Fatal(err)
 	}
