@@ -1,9 +1,13 @@
 package alerting
 
 import (
+	"errors"
+	"fmt"
 	"testing"
 
+	"github.com/kaskade-bcm/kaskade/activation/engine"
 	"github.com/kaskade-bcm/kaskade/config"
+	"github.com/kaskade-bcm/kaskade/notifiers"
 )
 
 func example(t *testing.T) *config.Config {
@@ -78,5 +82,15 @@ func TestResolveValidates(t *testing.T) {
 	root := res.Plans[0].Nodes[0]
 	if len(res.Plans) != 1 || res.Plans[0].Target.Minutes() != 20 || root.People[0] != "mi-silke-oltmanns" {
 		t.Fatalf("deputies-only drill plan: %d plans, target %v, root %v", len(res.Plans), res.Plans[0].Target, root.People)
+	}
+}
+
+func TestErrorUnwrapsUnavailable(t *testing.T) {
+	err := fmt.Errorf("declare: %w", unavailable(errors.New("nats: timeout")))
+	if !errors.Is(err, engine.ErrUnavailable) || !errors.Is(err, notifiers.ErrUnavailable) {
+		t.Fatalf("%v does not unwrap to engine.ErrUnavailable", err)
+	}
+	if AsError(err).Code != CodeUnavailable {
+		t.Fatalf("code %q, want %q", AsError(err).Code, CodeUnavailable)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -72,6 +73,13 @@ func New(ctx context.Context, opts Options) (*Intake, error) {
 // deduplicated by its hash for an hour (a double click or a request that
 // also reached the stream).
 func (i *Intake) Declare(ctx context.Context, d Declaration, source string, raw []byte) (Result, error) {
+	return i.declare(ctx, d, source, raw, "")
+}
+
+// declare is Declare with the client ids and payloads of one declarer
+// identity (scope) kept apart from everyone else's: another system's id
+// neither suppresses a declaration nor learns its incident id.
+func (i *Intake) declare(ctx context.Context, d Declaration, source string, raw []byte, scope string) (Result, error) {
 	res, err := Resolve(i.opts.Config, d)
 	if err != nil {
 		return Result{}, err
@@ -79,9 +87,9 @@ func (i *Intake) Declare(ctx context.Context, d Declaration, source string, raw 
 	bucket, key := i.ids, ""
 	switch {
 	case d.ID != "":
-		key = "id-" + hashKey([]byte(d.ID))
+		key = "id-" + hashKey([]byte(scope+d.ID))
 	case raw != nil:
-		bucket, key = i.recent, "raw-"+hashKey(raw)
+		bucket, key = i.recent, "raw-"+hashKey(append([]byte(scope), raw...))
 	}
 	var id string
 	if key == "" {
@@ -237,27 +245,30 @@ func hashKey(b []byte) string {
 }
 
 func unavailable(err error) error {
-	return &Error{Code: CodeUnavailable, Message: "NATS unavailable: " + err.Error()}
+	return &Error{Code: CodeUnavailable, Message: "NATS unavailable: " + err.Error(), Err: fmt.Errorf("%w: %w", engine.ErrUnavailable, err)}
 }
 
-// ServeNATS answers requests on the declare subject and processes every
-// declaration persisted in the declare stream (plain publishes included),
-// until ctx ends.
+// ServeNATS answers requests on the declare subjects (Kaskade's own and
+// every declarer's) and processes every declaration persisted in the
+// declare stream (plain publishes included), until ctx ends.
 func (i *Intake) ServeNATS(ctx context.Context) error {
 	nc := i.opts.JS.Conn()
-	sub, err := nc.QueueSubscribe(i.opts.Layout.DeclareSubject(), "kaskade-intake", func(m *nats.Msg) {
+	answer := func(m *nats.Msg) {
 		if m.Reply == "" {
 			return // plain publish: the stream consumer below processes it
 		}
 		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
-		res, err := i.handleRaw(rctx, m.Data)
+		res, err := i.handleRaw(rctx, m.Subject, m.Data)
 		_ = m.Respond(replyJSON(res, err))
-	})
-	if err != nil {
-		return fmt.Errorf("alerting: subscribe: %w", err)
 	}
-	defer sub.Unsubscribe()
+	for _, subject := range []string{i.opts.Layout.DeclareSubject(), i.opts.Layout.DeclarersFilter()} {
+		sub, err := nc.QueueSubscribe(subject, "kaskade-intake", answer)
+		if err != nil {
+			return fmt.Errorf("alerting: subscribe: %w", err)
+		}
+		defer sub.Unsubscribe()
+	}
 	cons, err := i.opts.JS.CreateOrUpdateConsumer(ctx, i.opts.Layout.DeclareStream(), jetstream.ConsumerConfig{
 		Durable: "intake", AckPolicy: jetstream.AckExplicitPolicy, AckWait: 30 * time.Second, MaxDeliver: -1,
 	})
@@ -282,7 +293,7 @@ func (i *Intake) ServeNATS(ctx context.Context) error {
 			}
 			return fmt.Errorf("alerting: declare stream: %w", err)
 		}
-		res, err := i.handleRaw(ctx, m.Data())
+		res, err := i.handleRaw(ctx, m.Subject(), m.Data())
 		var e *Error
 		switch {
 		case err == nil:
@@ -300,13 +311,27 @@ func (i *Intake) ServeNATS(ctx context.Context) error {
 	}
 }
 
-func (i *Intake) handleRaw(ctx context.Context, data []byte) (Result, error) {
+// handleRaw declares what arrived on subject. A declarer's identity comes
+// from the subject (NATS let only that identity publish there), never from
+// the payload: source "nats:<name>", declared_by "<name>: <as declared>".
+func (i *Intake) handleRaw(ctx context.Context, subject string, data []byte) (Result, error) {
 	d, err := Parse(data)
 	if err != nil {
 		return Result{}, err
 	}
-	return i.Declare(ctx, d, "nats", data)
+	name := i.opts.Layout.Declarer(subject)
+	if name == "" {
+		return i.Declare(ctx, d, SourceNATS, data)
+	}
+	if by := strings.TrimSpace(d.DeclaredBy); by != "" {
+		d.DeclaredBy = name + ": " + by
+	}
+	return i.declare(ctx, d, SourceNATS+":"+name, data, name+"\x00")
 }
+
+// SourceNATS is the source of declarations over NATS; a declarer's carry
+// its name after a colon.
+const SourceNATS = "nats"
 
 func replyJSON(res Result, err error) []byte {
 	var v any = res

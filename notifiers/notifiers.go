@@ -90,6 +90,11 @@ type Receipt struct {
 	Detail     string
 }
 
+// ErrUnavailable means a backend (the engine, NATS) cannot take an input right
+// now: webhooks and pages answer 503 so the sender retries. Every "unavailable"
+// error in Kaskade wraps this one sentinel.
+var ErrUnavailable = errors.New("temporarily unavailable")
+
 // Notifier sends one message. It returns a Receipt with StateSent,
 // StateDelivered, StateFailed (permanent) or StateUnknown. A non-nil error
 // means nothing was accepted and the send may be retried; wrap it in

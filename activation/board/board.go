@@ -29,7 +29,6 @@
 package board
 
 import (
-	"encoding/json"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -37,6 +36,7 @@ import (
 	"time"
 
 	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/activation/web"
 	"github.com/kaskade-bcm/kaskade/config"
 )
 
@@ -201,7 +201,7 @@ func (b *Board) handleDetail(w http.ResponseWriter, r *http.Request) {
 	}
 	d, ok := b.src.Detail(r.PathValue("id"), r.PathValue("org"))
 	if !ok {
-		writeError(w, http.StatusNotFound, "not_found", "unknown incident or organisation")
+		web.WriteError(w, http.StatusNotFound, "not_found", "unknown incident or organisation")
 		return
 	}
 	if d.Nodes == nil {
@@ -210,34 +210,12 @@ func (b *Board) handleDetail(w http.ResponseWriter, r *http.Request) {
 	if d.Timeline == nil {
 		d.Timeline = []activation.TimelineItem{}
 	}
-	writeJSON(w, http.StatusOK, d)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
-type apiError struct {
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
-
-func writeError(w http.ResponseWriter, status int, code, msg string) {
-	var e apiError
-	e.Error.Code, e.Error.Message = code, msg
-	writeJSON(w, status, e)
+	web.WriteJSON(w, http.StatusOK, d)
 }
 
 func writeUnauthorized(w http.ResponseWriter) {
 	w.Header().Set("WWW-Authenticate", `Bearer realm="kaskade"`)
-	writeError(w, http.StatusUnauthorized, "unauthorized", "log in or send Authorization: Bearer <token>")
+	web.WriteError(w, http.StatusUnauthorized, "unauthorized", "log in or send Authorization: Bearer <token>")
 }
 
 // canAct reports whether a role may change things (declare, respond, stand down).

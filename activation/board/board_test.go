@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/activation/web"
 	"github.com/kaskade-bcm/kaskade/config"
 )
 
@@ -448,7 +449,7 @@ func TestStreamRequiresAuth(t *testing.T) {
 			if s.resp.StatusCode != http.StatusUnauthorized {
 				t.Fatalf("status %d, want 401", s.resp.StatusCode)
 			}
-			var body apiError
+			var body struct{ Error web.ErrorBody }
 			if err := json.NewDecoder(s.resp.Body).Decode(&body); err != nil {
 				t.Fatal(err)
 			}
@@ -813,7 +814,8 @@ func TestDetail(t *testing.T) {
 		t.Error("detail contains an unmasked phone number")
 	}
 	resp, body = get("/api/v1/incidents/K7/organisations/XX", bearerHdr(viewerToken))
-	if resp.StatusCode != http.StatusNotFound || !strings.Contains(string(body), `"code":"not_found"`) {
+	var apiErr struct{ Error web.ErrorBody }
+	if resp.StatusCode != http.StatusNotFound || json.Unmarshal(body, &apiErr) != nil || apiErr.Error.Code != "not_found" {
 		t.Errorf("unknown org: %d %s", resp.StatusCode, body)
 	}
 }

@@ -10,12 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kaskade-bcm/kaskade/internal/e2e"
-
 	"github.com/chromedp/chromedp"
 
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/activation/board/boardtest"
+	"github.com/kaskade-bcm/kaskade/activation/web"
+	"github.com/kaskade-bcm/kaskade/internal/e2e"
 )
 
 // apiCall is one request the page made to the (fake) REST API.
@@ -69,16 +69,16 @@ func (e *browserEnv) fakeAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !e.board.CheckCSRF(r) {
-		writeError(w, http.StatusForbidden, "csrf", "missing or wrong CSRF token")
+		web.WriteError(w, http.StatusForbidden, "csrf", "missing or wrong CSRF token")
 		return
 	}
 	if !canAct(role) {
-		writeError(w, http.StatusForbidden, "forbidden", "viewers may not act")
+		web.WriteError(w, http.StatusForbidden, "forbidden", "viewers may not act")
 		return
 	}
 	var body map[string]any
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_json", err.Error())
+		web.WriteError(w, http.StatusBadRequest, "bad_json", err.Error())
 		return
 	}
 	e.mu.Lock()
@@ -86,17 +86,17 @@ func (e *browserEnv) fakeAPI(w http.ResponseWriter, r *http.Request) {
 	e.mu.Unlock()
 	if r.URL.Path == "/api/v1/incidents" {
 		if body["scenario"] == "power" {
-			writeError(w, http.StatusUnprocessableEntity, "scenario_unavailable", "Szenario Stromausfall hat keine Alarmierungsketten")
+			web.WriteError(w, http.StatusUnprocessableEntity, "scenario_unavailable", "Szenario Stromausfall hat keine Alarmierungsketten")
 			return
 		}
 		inc := simpleIncident("K8", time.Now(), "MI", "MF")
 		inc.Exercise, _ = body["exercise"].(bool)
 		inc.Title, _ = body["title"].(string)
 		e.src.putIncident(inc)
-		writeJSON(w, http.StatusCreated, map[string]any{"incident_id": "K8", "incident": inc})
+		web.WriteJSON(w, http.StatusCreated, map[string]any{"incident_id": "K8", "incident": inc})
 		return
 	}
-	writeJSON(w, http.StatusAccepted, map[string]any{})
+	web.WriteJSON(w, http.StatusAccepted, map[string]any{})
 }
 
 func (e *browserEnv) callsTo(suffix string) []apiCall {

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kaskade-bcm/kaskade/activation/web"
 	"github.com/kaskade-bcm/kaskade/config"
 )
 
@@ -186,7 +187,7 @@ func (b *Board) handleSession(w http.ResponseWriter, r *http.Request) {
 	if p.sess != nil {
 		out.CSRF = p.sess.csrf
 	}
-	writeJSON(w, http.StatusOK, out)
+	web.WriteJSON(w, http.StatusOK, out)
 }
 
 // crossSite reports a browser request from another site (login CSRF).
@@ -244,7 +245,7 @@ func (b *Board) handleLogout(w http.ResponseWriter, r *http.Request) {
 		got = r.PostFormValue("csrf")
 	}
 	if !tokenEqual(got, s.csrf) {
-		writeError(w, http.StatusForbidden, "csrf", "missing or wrong CSRF token")
+		web.WriteError(w, http.StatusForbidden, "csrf", "missing or wrong CSRF token")
 		return
 	}
 	b.sessions.delete(s.id)

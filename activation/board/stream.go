@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/activation/web"
 )
 
 // snapshot is the first event of every stream.
@@ -125,7 +126,7 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 	select {
 	case <-b.closed:
 		w.Header().Set("Retry-After", "2")
-		writeError(w, http.StatusServiceUnavailable, "shutting_down", "the server is shutting down")
+		web.WriteError(w, http.StatusServiceUnavailable, "shutting_down", "the server is shutting down")
 		return
 	default:
 	}

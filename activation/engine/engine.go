@@ -14,6 +14,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/notifiers"
 )
 
 // ErrFenced means another writer appended to the event log: this engine's
@@ -22,7 +23,8 @@ var ErrFenced = errors.New("engine: event log moved under us (another engine is 
 
 // ErrUnavailable wraps failures to reach NATS; HTTP callers answer 503 so
 // that senders (Twilio, browsers) retry instead of losing the input.
-var ErrUnavailable = errors.New("engine: NATS unavailable")
+// It is notifiers.ErrUnavailable, so channel webhooks recognise it.
+var ErrUnavailable = notifiers.ErrUnavailable
 
 // Options configure an Engine.
 type Options struct {

@@ -198,9 +198,7 @@ func (e *Engine) signalProgress(evs []activation.Event) {
 	if e.leader.Load() {
 		nc := e.opts.JS.Conn()
 		for _, r := range readiness {
-			if data, err := json.Marshal(r); err == nil {
-				_ = nc.Publish(e.opts.Layout.ReadinessSubject(r.Incident, r.Org), data)
-			}
+			e.publishReadiness(nc, r)
 		}
 	}
 	e.hub.publish(changes)

@@ -40,8 +40,25 @@ func (l Layout) IntakeBucket() string  { return l.name("INTAKE") }
 func (l Layout) RecentBucket() string  { return l.name("INTAKE_RECENT") }
 func (l Layout) StateBucket() string   { return l.name("STATE") }
 
-// DeclareSubject is where declarations arrive.
+// DeclareSubject is where declarations arrive from Kaskade's own identity.
 func (l Layout) DeclareSubject() string { return l.prefix() + ".incidents.declare" }
+
+// DeclarerSubject is kaskade.incidents.declare.<name>, the only subject a
+// declarer identity may publish on: the intake takes its identity from it.
+func (l Layout) DeclarerSubject(name string) string { return l.DeclareSubject() + "." + Token(name) }
+
+// DeclarersFilter matches every declarer's subject.
+func (l Layout) DeclarersFilter() string { return l.DeclareSubject() + ".*" }
+
+// Declarer returns the declarer named by a declaration subject, or "" for
+// the bare subject of Kaskade's own identity.
+func (l Layout) Declarer(subject string) string {
+	name, _ := strings.CutPrefix(subject, l.DeclareSubject()+".")
+	if name == subject {
+		return ""
+	}
+	return name
+}
 
 // EventSubject is kaskade.events.<incident>.<kind>.
 func (l Layout) EventSubject(incident, kind string) string {
@@ -54,6 +71,9 @@ func (l Layout) EventsFilter() string { return l.prefix() + ".events.>" }
 // NotificationFilter matches the notification requests the dispatcher sends.
 func (l Layout) NotificationFilter() string { return l.prefix() + ".events.*.notification_requested" }
 
+// InputFilter matches every input.
+func (l Layout) InputFilter() string { return l.prefix() + ".input.>" }
+
 // InputSubject is kaskade.input.<incident>.<kind>.
 func (l Layout) InputSubject(incident, kind string) string {
 	return l.prefix() + ".input." + Token(incident) + "." + kind
@@ -63,6 +83,9 @@ func (l Layout) InputSubject(incident, kind string) string {
 func (l Layout) ReadinessSubject(incident, org string) string {
 	return l.prefix() + ".readiness." + Token(incident) + "." + Token(org)
 }
+
+// ReadinessFilter matches the whole readiness feed.
+func (l Layout) ReadinessFilter() string { return l.prefix() + ".readiness.>" }
 
 // Token makes a string safe as one subject token.
 func Token(s string) string {
@@ -103,13 +126,18 @@ func retryForming(ctx context.Context, f func() error) error {
 func (l Layout) ensure(ctx context.Context, js jetstream.JetStream) error {
 	r := max(l.Replicas, 1)
 	streams := []jetstream.StreamConfig{
+		// The record refuses deletes and purges through the API (no identity may
+		// thin it out); the work-queue input stream cannot, JetStream removes
+		// its acknowledged messages.
 		{Name: l.EventsStream(), Subjects: []string{l.EventsFilter()}, Storage: jetstream.FileStorage, Replicas: r,
-			Retention: jetstream.LimitsPolicy, Duplicates: 2 * time.Minute, Description: "Kaskade event log (system of record)"},
-		{Name: l.InputStream(), Subjects: []string{l.prefix() + ".input.>"}, Storage: jetstream.FileStorage, Replicas: r,
+			Retention: jetstream.LimitsPolicy, Duplicates: 2 * time.Minute, DenyDelete: true, DenyPurge: true,
+			Description: "Kaskade event log (system of record)"},
+		{Name: l.InputStream(), Subjects: []string{l.InputFilter()}, Storage: jetstream.FileStorage, Replicas: r,
 			Retention: jetstream.WorkQueuePolicy, Duplicates: 2 * time.Minute, Description: "Kaskade inputs for the engine"},
 		// NoAck: a request on the declare subject must be answered by Kaskade, not by the stream.
-		{Name: l.DeclareStream(), Subjects: []string{l.DeclareSubject()}, Storage: jetstream.FileStorage, Replicas: r,
-			Retention: jetstream.LimitsPolicy, MaxAge: 30 * 24 * time.Hour, NoAck: true, Description: "Kaskade declarations as published"},
+		{Name: l.DeclareStream(), Subjects: []string{l.DeclareSubject(), l.DeclarersFilter()}, Storage: jetstream.FileStorage, Replicas: r,
+			Retention: jetstream.LimitsPolicy, MaxAge: 30 * 24 * time.Hour, NoAck: true, DenyDelete: true, DenyPurge: true,
+			Description: "Kaskade declarations as published"},
 	}
 	for _, sc := range streams {
 		if _, err := js.CreateOrUpdateStream(ctx, sc); err != nil {

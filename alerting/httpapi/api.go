@@ -17,6 +17,7 @@ import (
 
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/activation/engine"
+	"github.com/kaskade-bcm/kaskade/activation/web"
 	"github.com/kaskade-bcm/kaskade/alerting"
 	"github.com/kaskade-bcm/kaskade/config"
 )
@@ -64,28 +65,28 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/incidents/{id}/report", s.report)
 	mux.HandleFunc("GET /api/v1/exercises", s.history)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		web.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
+		web.WriteError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	ready := s.opts.Engine.Ready() && (s.opts.Healthy == nil || s.opts.Healthy())
 	if !ready {
-		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "starting", "engine_ready": s.opts.Engine.Ready()})
+		web.WriteJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "starting", "engine_ready": s.opts.Engine.Ready()})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "leader": s.opts.Engine.Leader()})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"status": "ready", "leader": s.opts.Engine.Leader()})
 }
 
 func (s *Server) listIncidents(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.authenticate(w, r, false); !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"incidents": s.opts.Engine.Incidents()})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"incidents": s.opts.Engine.Incidents()})
 }
 
 func (s *Server) getIncident(w http.ResponseWriter, r *http.Request) {
@@ -94,10 +95,10 @@ func (s *Server) getIncident(w http.ResponseWriter, r *http.Request) {
 	}
 	v, ok := s.opts.Engine.Incident(r.PathValue("id"))
 	if !ok {
-		writeError(w, http.StatusNotFound, "unknown_incident", "no incident "+r.PathValue("id"))
+		web.WriteError(w, http.StatusNotFound, "unknown_incident", "no incident "+r.PathValue("id"))
 		return
 	}
-	writeJSON(w, http.StatusOK, v)
+	web.WriteJSON(w, http.StatusOK, v)
 }
 
 func (s *Server) getReadiness(w http.ResponseWriter, r *http.Request) {
@@ -106,17 +107,17 @@ func (s *Server) getReadiness(w http.ResponseWriter, r *http.Request) {
 	}
 	v, ok := s.opts.Engine.Incident(r.PathValue("id"))
 	if !ok {
-		writeError(w, http.StatusNotFound, "unknown_incident", "no incident "+r.PathValue("id"))
+		web.WriteError(w, http.StatusNotFound, "unknown_incident", "no incident "+r.PathValue("id"))
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"incident": v.ID, "status": v.Status, "exercise": v.Exercise, "organisations": v.Organisations})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"incident": v.ID, "status": v.Status, "exercise": v.Exercise, "organisations": v.Organisations})
 }
 
 func (s *Server) scenarios(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.authenticate(w, r, false); !ok {
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"scenarios": Scenarios(s.opts.Config)})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"scenarios": Scenarios(s.opts.Config)})
 }
 
 // Scenarios lists the configured scenarios for forms.
@@ -158,7 +159,7 @@ func (s *Server) declare(w http.ResponseWriter, r *http.Request) {
 	if res.Duplicate {
 		status = http.StatusOK
 	}
-	writeJSON(w, status, map[string]any{"incident_id": res.IncidentID, "duplicate": res.Duplicate, "incident": v})
+	web.WriteJSON(w, status, map[string]any{"incident_id": res.IncidentID, "duplicate": res.Duplicate, "incident": v})
 }
 
 // ResponseRequest is the body of POST …/responses.
@@ -191,7 +192,7 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request) {
 		problem = fmt.Sprintf("minutes go with delayed only, not with %s", kind)
 	}
 	if problem != "" {
-		writeError(w, http.StatusBadRequest, "invalid_response", problem)
+		web.WriteError(w, http.StatusBadRequest, "invalid_response", problem)
 		return
 	}
 	if !s.known(w, id, req.Person) {
@@ -236,7 +237,7 @@ func personIn(cfg *config.Config, person, org string) bool {
 func (s *Server) known(w http.ResponseWriter, id, person string) bool {
 	v, ok := s.opts.Engine.Incident(id)
 	if !ok {
-		writeError(w, http.StatusNotFound, "unknown_incident", "no incident "+id)
+		web.WriteError(w, http.StatusNotFound, "unknown_incident", "no incident "+id)
 		return false
 	}
 	if person == "" {
@@ -245,7 +246,7 @@ func (s *Server) known(w http.ResponseWriter, id, person string) bool {
 	inIncident := false
 	s.opts.Engine.View(func(c *activation.Core) { _, _, _, inIncident = c.Answer(id, person) })
 	if !inIncident {
-		writeError(w, http.StatusUnprocessableEntity, "unknown_person", fmt.Sprintf("person %q is not part of incident %s", person, v.ID))
+		web.WriteError(w, http.StatusUnprocessableEntity, "unknown_person", fmt.Sprintf("person %q is not part of incident %s", person, v.ID))
 		return false
 	}
 	return true
@@ -286,7 +287,7 @@ func (s *Server) act(a incidentAction) http.HandlerFunc {
 			if a.textual {
 				code = "missing_text"
 			}
-			writeError(w, http.StatusBadRequest, code, a.missing)
+			web.WriteError(w, http.StatusBadRequest, code, a.missing)
 			return
 		}
 		if !s.open(w, id) || a.exerciseOnly && !s.exercise(w, id) {
@@ -333,7 +334,7 @@ func (s *Server) convert() http.HandlerFunc {
 
 func (s *Server) exercise(w http.ResponseWriter, id string) bool {
 	if v, _ := s.opts.Engine.Incident(id); !v.Exercise {
-		writeError(w, http.StatusConflict, "not_an_exercise", "incident "+id+" is not an exercise")
+		web.WriteError(w, http.StatusConflict, "not_an_exercise", "incident "+id+" is not an exercise")
 		return false
 	}
 	return true
@@ -343,10 +344,10 @@ func (s *Server) open(w http.ResponseWriter, id string) bool {
 	v, ok := s.opts.Engine.Incident(id)
 	switch {
 	case !ok:
-		writeError(w, http.StatusNotFound, "unknown_incident", "no incident "+id)
+		web.WriteError(w, http.StatusNotFound, "unknown_incident", "no incident "+id)
 		return false
 	case v.Status != "open":
-		writeError(w, http.StatusConflict, "stood_down", "incident "+id+" has been stood down")
+		web.WriteError(w, http.StatusConflict, "stood_down", "incident "+id+" has been stood down")
 		return false
 	}
 	return true
@@ -355,14 +356,14 @@ func (s *Server) open(w http.ResponseWriter, id string) bool {
 func (s *Server) submitAndReport(w http.ResponseWriter, r *http.Request, in activation.Input, result func() any) {
 	seq, err := s.opts.Engine.Submit(r.Context(), in, "")
 	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "unavailable", "could not record it; try again: "+err.Error())
+		web.WriteError(w, http.StatusServiceUnavailable, "unavailable", "could not record it; try again: "+err.Error())
 		return
 	}
 	if !s.wait(r.Context(), seq) {
-		writeJSON(w, http.StatusAccepted, map[string]any{"status": "accepted", "input": seq})
+		web.WriteJSON(w, http.StatusAccepted, map[string]any{"status": "accepted", "input": seq})
 		return
 	}
-	writeJSON(w, http.StatusOK, result())
+	web.WriteJSON(w, http.StatusOK, result())
 }
 
 // wait gives the engine a moment so the answer shows the outcome; the input
@@ -381,9 +382,9 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			writeError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body larger than %d bytes", s.opts.MaxBody))
+			web.WriteError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body larger than %d bytes", s.opts.MaxBody))
 		} else {
-			writeError(w, http.StatusBadRequest, "bad_body", err.Error())
+			web.WriteError(w, http.StatusBadRequest, "bad_body", err.Error())
 		}
 		return nil, false
 	}
@@ -398,13 +399,13 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		writeError(w, http.StatusBadRequest, alerting.CodeInvalidJSON, "body is not valid JSON: "+err.Error())
+		web.WriteError(w, http.StatusBadRequest, alerting.CodeInvalidJSON, "body is not valid JSON: "+err.Error())
 		return false
 	}
 	// One object only: a second one (two requests pasted together) is not
 	// silently dropped.
 	if _, err := dec.Token(); err != io.EOF {
-		writeError(w, http.StatusBadRequest, alerting.CodeInvalidJSON, "body has trailing data after the JSON object")
+		web.WriteError(w, http.StatusBadRequest, alerting.CodeInvalidJSON, "body has trailing data after the JSON object")
 		return false
 	}
 	return true
@@ -421,24 +422,5 @@ func writeAlertingError(w http.ResponseWriter, err error) {
 	case alerting.CodeUnknownScenario, alerting.CodeUnknownOrganisation:
 		status = http.StatusUnprocessableEntity
 	}
-	writeError(w, status, e.Code, e.Message)
-}
-
-func writeError(w http.ResponseWriter, status int, code, msg string) {
-	writeJSON(w, status, map[string]*alerting.Error{"error": {Code: code, Message: msg}})
-}
-
-func writeJSONTo(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	_ = enc.Encode(v)
+	web.WriteError(w, status, e.Code, e.Message)
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/kaskade-bcm/kaskade/activation/web"
 	"github.com/kaskade-bcm/kaskade/config"
 )
 
@@ -74,26 +75,26 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, write bool
 		if name, role, valid := s.opts.Auth.Authenticate(strings.TrimSpace(tok)); ok && valid {
 			return s.authorize(w, principal{name, role}, write)
 		}
-		writeError(w, http.StatusUnauthorized, "unauthorized", "invalid bearer token")
+		web.WriteError(w, http.StatusUnauthorized, "unauthorized", "invalid bearer token")
 		return principal{}, false
 	}
 	if s.opts.Sessions != nil {
 		if name, role, ok := s.opts.Sessions.SessionRole(r); ok {
 			if write && !s.opts.Sessions.CheckCSRF(r) {
-				writeError(w, http.StatusForbidden, "csrf", "missing or wrong X-CSRF-Token")
+				web.WriteError(w, http.StatusForbidden, "csrf", "missing or wrong X-CSRF-Token")
 				return principal{}, false
 			}
 			return s.authorize(w, principal{name, role}, write)
 		}
 	}
 	w.Header().Set("WWW-Authenticate", `Bearer realm="kaskade"`)
-	writeError(w, http.StatusUnauthorized, "unauthorized", "send Authorization: Bearer <token>")
+	web.WriteError(w, http.StatusUnauthorized, "unauthorized", "send Authorization: Bearer <token>")
 	return principal{}, false
 }
 
 func (s *Server) authorize(w http.ResponseWriter, p principal, write bool) (principal, bool) {
 	if write && !CanAct(p.role) {
-		writeError(w, http.StatusForbidden, "forbidden", "role "+string(p.role)+" may only read")
+		web.WriteError(w, http.StatusForbidden, "forbidden", "role "+string(p.role)+" may only read")
 		return principal{}, false
 	}
 	return p, true

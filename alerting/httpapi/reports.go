@@ -11,6 +11,7 @@ import (
 
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/activation/report"
+	"github.com/kaskade-bcm/kaskade/activation/web"
 	"github.com/kaskade-bcm/kaskade/config"
 )
 
@@ -23,16 +24,16 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	events, err := s.opts.Engine.Events(r.Context(), id)
 	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
+		web.WriteError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
 		return
 	}
 	if len(events) == 0 {
-		writeError(w, http.StatusNotFound, "unknown_incident", "no incident "+id)
+		web.WriteError(w, http.StatusNotFound, "unknown_incident", "no incident "+id)
 		return
 	}
 	rep, err := report.Build(events, report.Options{Names: s.personName, Now: time.Now()})
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "report", err.Error())
+		web.WriteError(w, http.StatusInternalServerError, "report", err.Error())
 		return
 	}
 	s.writeReport(w, r, "bericht-"+id, func(b *bytes.Buffer, format, lang string) error {
@@ -54,7 +55,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 	}
 	events, err := s.opts.Engine.Events(r.Context(), "")
 	if err != nil {
-		writeError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
+		web.WriteError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
 		return
 	}
 	byIncident := map[string][]activation.Event{}
@@ -74,7 +75,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 	h := report.History(reports, HistoryPlans(s.opts.Config), now)
 	s.writeReport(w, r, "uebungen", func(b *bytes.Buffer, format, lang string) error {
 		if format == "json" {
-			return writeJSONTo(b, h)
+			return web.EncodeJSON(b, h)
 		}
 		return report.WriteHistoryHTML(b, h, lang)
 	})
@@ -87,7 +88,7 @@ func knownFormat(w http.ResponseWriter, r *http.Request, formats ...string) bool
 	if format == "" || slices.Contains(formats, format) {
 		return true
 	}
-	writeError(w, http.StatusBadRequest, "invalid_format", fmt.Sprintf("format %q: use %s", format, strings.Join(formats, ", ")))
+	web.WriteError(w, http.StatusBadRequest, "invalid_format", fmt.Sprintf("format %q: use %s", format, strings.Join(formats, ", ")))
 	return false
 }
 
@@ -98,7 +99,7 @@ func (s *Server) writeReport(w http.ResponseWriter, r *http.Request, name string
 	}
 	var b bytes.Buffer
 	if err := write(&b, format, lang); err != nil {
-		writeError(w, http.StatusInternalServerError, "report", err.Error())
+		web.WriteError(w, http.StatusInternalServerError, "report", err.Error())
 		return
 	}
 	switch format {

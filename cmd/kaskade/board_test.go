@@ -14,16 +14,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kaskade-bcm/kaskade/internal/e2e"
-
-	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
-
 	"github.com/chromedp/chromedp"
 
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/activation/board/boardtest"
 	"github.com/kaskade-bcm/kaskade/alerting/httpapi"
+	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
 	"github.com/kaskade-bcm/kaskade/config"
+	"github.com/kaskade-bcm/kaskade/internal/e2e"
 )
 
 const (

@@ -4,19 +4,21 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/kaskade-bcm/kaskade/internal/e2e"
-
-	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
-
 	natsserver "github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nkeys"
 
 	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/cmd/internal/natsd"
+	"github.com/kaskade-bcm/kaskade/cmd/internal/natsd/natstest"
+	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
 	"github.com/kaskade-bcm/kaskade/config"
+	"github.com/kaskade-bcm/kaskade/internal/e2e"
 	"github.com/kaskade-bcm/kaskade/notifiers"
 )
 
@@ -29,9 +31,23 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// startNATSCluster runs three JetStream nodes with routes on loopback.
-func startNATSCluster(t *testing.T) ([]*natsserver.Server, string) {
+// startNATSCluster runs three JetStream nodes with routes on loopback, as
+// in production: TLS on the client port, Kaskade's nkey the only user,
+// routes authorised. It returns how Kaskade connects.
+func startNATSCluster(t *testing.T) ([]*natsserver.Server, natsd.Client) {
 	t.Helper()
+	ca := natstest.NewCA(t)
+	cert, key := ca.Server()
+	kp, err := nkeys.CreateUser()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seed, _ := kp.Seed()
+	pub, _ := kp.PublicKey()
+	seedFile := filepath.Join(t.TempDir(), "kaskade.nk")
+	if err := os.WriteFile(seedFile, seed, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	const n = 3
 	clientPorts, routePorts := make([]int, n), make([]int, n)
 	for i := range n {
@@ -39,17 +55,24 @@ func startNATSCluster(t *testing.T) ([]*natsserver.Server, string) {
 	}
 	var routes []*url.URL
 	for _, p := range routePorts {
-		routes = append(routes, &url.URL{Scheme: "nats", Host: fmt.Sprintf("127.0.0.1:%d", p)})
+		routes = append(routes, &url.URL{Scheme: "nats", User: url.UserPassword("route", "route-secret"), Host: fmt.Sprintf("127.0.0.1:%d", p)})
 	}
 	dir := t.TempDir()
 	servers := make([]*natsserver.Server, n)
 	var urls []string
 	for i := range n {
+		tc, err := natsserver.GenTLSConfig(&natsserver.TLSConfigOpts{CertFile: cert, KeyFile: key})
+		if err != nil {
+			t.Fatal(err)
+		}
 		opts := &natsserver.Options{
 			ServerName: fmt.Sprintf("nats-%d", i), Host: "127.0.0.1", Port: clientPorts[i], JetStream: true,
 			StoreDir: filepath.Join(dir, fmt.Sprint(i)), NoSigs: true, NoLog: true, MaxPayload: 8 << 20,
-			Cluster: natsserver.ClusterOpts{Name: "kaskade-test", Host: "127.0.0.1", Port: routePorts[i]},
-			Routes:  routes,
+			Cluster: natsserver.ClusterOpts{Name: "kaskade-test", Host: "127.0.0.1", Port: routePorts[i],
+				Username: "route", Password: "route-secret"},
+			Routes:    routes,
+			TLSConfig: tc, TLSTimeout: 2,
+			Nkeys: []*natsserver.NkeyUser{{Nkey: pub}},
 		}
 		ns, err := natsserver.NewServer(opts)
 		if err != nil {
@@ -57,7 +80,7 @@ func startNATSCluster(t *testing.T) ([]*natsserver.Server, string) {
 		}
 		go ns.Start()
 		servers[i] = ns
-		urls = append(urls, fmt.Sprintf("nats://127.0.0.1:%d", clientPorts[i]))
+		urls = append(urls, fmt.Sprintf("tls://127.0.0.1:%d", clientPorts[i]))
 	}
 	for _, ns := range servers {
 		if !ns.ReadyForConnections(20 * time.Second) {
@@ -73,7 +96,7 @@ func startNATSCluster(t *testing.T) ([]*natsserver.Server, string) {
 		}
 		return false
 	})
-	return servers, strings.Join(urls, ",")
+	return servers, natsd.Client{URL: strings.Join(urls, ","), NkeyFile: seedFile, CA: ca.File}
 }
 
 func TestClusterFailover(t *testing.T) {
@@ -81,10 +104,10 @@ func TestClusterFailover(t *testing.T) {
 	if testing.Short() {
 		t.Skip("cluster failover test skipped in -short mode")
 	}
-	nodes, urls := startNATSCluster(t)
+	nodes, nc := startNATSCluster(t)
 	rec := &recorder{}
 	start := func(name string) *testServer {
-		s, err := server.Start(t.Context(), server.Options{NATSURL: urls, Replicas: 3, DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0",
+		s, err := server.Start(t.Context(), server.Options{NATSURL: nc.URL, NATSClient: nc, Replicas: 3, DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0",
 			Instance: name, Notifiers: map[string]notifiers.Notifier{config.ChannelSMS: rec, config.ChannelEmail: rec}, Logger: testLogger(t)})
 		if err != nil {
 			t.Fatalf("start %s: %v", name, err)

@@ -7,9 +7,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kaskade-bcm/kaskade/activation/compose"
 	"github.com/kaskade-bcm/kaskade/config"
-	"github.com/kaskade-bcm/kaskade/notifiers/compose"
-	"github.com/kaskade-bcm/kaskade/notifiers/sms"
+	"github.com/kaskade-bcm/kaskade/notifiers/gsm7"
 )
 
 // configCmd implements `kaskade config check [FILE]`: every problem with
@@ -72,8 +72,8 @@ func segmentWarnings(cfg *config.Config) []string {
 			if err := t.Execute(&b, config.SampleData(lang)); err != nil {
 				continue
 			}
-			text := sms.Transliterate(compose.ExercisePrefix(lang) + b.String() + "\n" + compose.AnswerHint(lang, "K7"))
-			enc, segs, units := sms.Segments(text)
+			text := gsm7.Transliterate(compose.ExercisePrefix(lang) + b.String() + "\n" + compose.AnswerHint(lang, "K7"))
+			enc, segs, units := gsm7.Segments(text)
 			line := fmt.Sprintf("scenario %s (%s): alert SMS %d %s units, %d segment(s)", sc.ID, lang, units, enc, segs)
 			if segs > 2 {
 				line = "warning: " + line + " — more than two segments; shorten the template"

@@ -18,12 +18,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kaskade-bcm/kaskade/internal/e2e"
-
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/cmd/internal/natsd"
+	"github.com/kaskade-bcm/kaskade/internal/e2e"
 	"github.com/kaskade-bcm/kaskade/notifiers/twilio/twiliotest"
 )
 
@@ -68,7 +68,8 @@ func TestCrashHarness(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte(crashConfig(people, wait, h.fake.AccountSID(), api.URL)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	h.args = []string{"serve", "--config", cfg, "--data", filepath.Join(dir, "data"), "--http", fmt.Sprintf("127.0.0.1:%d", httpPort),
+	h.dataDir = filepath.Join(dir, "data")
+	h.args = []string{"serve", "--config", cfg, "--data", h.dataDir, "--http", fmt.Sprintf("127.0.0.1:%d", httpPort),
 		"--nats-listen", fmt.Sprintf("127.0.0.1:%d", natsPort), "--public-url", h.base, "--log-format", "json",
 		// Frequent snapshots (every 400 events at the CI size, every 10,000
 		// with 10,000 people: about ten over the run): most restarts restore
@@ -117,6 +118,7 @@ type harness struct {
 	token string
 
 	bin, logPath string
+	dataDir      string
 	args, env    []string
 	cmd          *exec.Cmd
 
@@ -281,7 +283,7 @@ func (h *harness) reply(ctx context.Context, from, body string, kind activation.
 
 // settle waits at least min and until the event log stayed unchanged for quiet.
 func (h *harness) settle(natsPort int, least, quiet time.Duration) {
-	nc, err := nats.Connect(fmt.Sprintf("nats://127.0.0.1:%d", natsPort))
+	nc, err := h.connect(natsPort)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -303,7 +305,7 @@ func (h *harness) settle(natsPort int, least, quiet time.Duration) {
 
 func (h *harness) events(natsPort int) []activation.Event {
 	h.t.Helper()
-	nc, err := nats.Connect(fmt.Sprintf("nats://127.0.0.1:%d", natsPort))
+	nc, err := h.connect(natsPort)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -529,4 +531,14 @@ scenarios:
 	b.WriteString(strings.Join(people50, "\n"))
 	b.WriteString(treesB.String())
 	return b.String()
+}
+
+// connect reaches the child's NATS as Kaskade's own identity (the port
+// refuses anonymous connections).
+func (h *harness) connect(natsPort int) (*nats.Conn, error) {
+	auth, err := nats.NkeyOptionFromSeed(natsd.ServiceSeedFile(h.dataDir))
+	if err != nil {
+		return nil, err
+	}
+	return nats.Connect(fmt.Sprintf("nats://127.0.0.1:%d", natsPort), auth)
 }

@@ -14,12 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kaskade-bcm/kaskade/internal/e2e"
-
-	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
-
 	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
 	"github.com/kaskade-bcm/kaskade/config"
+	"github.com/kaskade-bcm/kaskade/internal/e2e"
 	"github.com/kaskade-bcm/kaskade/notifiers/email/emailtest"
 	"github.com/kaskade-bcm/kaskade/notifiers/twilio/twiliotest"
 )

@@ -9,9 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
-
 	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
 	"github.com/kaskade-bcm/kaskade/config"
 	"github.com/kaskade-bcm/kaskade/notifiers"
 	"github.com/kaskade-bcm/kaskade/notifiers/twilio/twiliotest"

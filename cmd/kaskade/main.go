@@ -36,6 +36,7 @@ Usage:
   kaskade report INCIDENT [--format html|csv|json] [--lang de|en] [-o FILE]
   kaskade history [--format html|json] [-o FILE]
   kaskade config check [FILE]           check a configuration (default: the bundled example)
+  kaskade nats add-user NAME --role declarer|observer | list-users | revoke NAME
   kaskade version
 
 Client commands take --server (default http://127.0.0.1:8080, env KASKADE_SERVER)
@@ -72,6 +73,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = exerciseCmd(ctx, args[1:], stdout)
 	case "config":
 		return configCmd(args[1:], stdout, stderr)
+	case "nats":
+		err = natsCmd(args[1:], stdout)
 	case "version":
 		fmt.Fprintln(stdout, "kaskade", version)
 	case "bench", "dev":

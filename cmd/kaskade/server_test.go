@@ -13,11 +13,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
-
 	"github.com/nats-io/nats.go"
 
 	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
 	"github.com/kaskade-bcm/kaskade/config"
 	"github.com/kaskade-bcm/kaskade/notifiers"
 )
@@ -162,7 +161,7 @@ func primaries(t *testing.T, cfg *config.Config, org string) map[string]string {
 func TestDeclareOverNATSAnswerUntilReady(t *testing.T) {
 	rec := &recorder{}
 	s := startTest(t, t.TempDir(), rec, nil)
-	nc, err := nats.Connect("", nats.InProcessServer(s.EmbeddedNATS()))
+	nc, err := s.Embedded().Connect() // as Kaskade's own identity: nobody else may declare on the bare subject
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,9 +13,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
-
 	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
 	"github.com/kaskade-bcm/kaskade/notifiers/twilio/twiliotest"
 )
 

@@ -1,6 +1,6 @@
 // Package e2e gates the long test suites (crash harness, NATS cluster,
 // browser, mailpit) behind one switch, KASKADE_E2E=1, which .ci/run sets.
-// Test files import it; no command does (checked by TestNotInTheBinaries).
+// Test files import it; no command does (imports_test.go checks the server).
 package e2e
 
 import (

@@ -67,7 +67,7 @@ func New(opts Options) (*Notifier, error) {
 // Notify records the message; the console always "delivers".
 func (n *Notifier) Notify(_ context.Context, m notifiers.Message) (notifiers.Receipt, error) {
 	e := Entry{At: n.opts.Now(), ID: m.ID, Incident: m.Incident, Person: m.Person, Channel: m.Channel,
-		Purpose: m.Purpose, Exercise: m.Exercise, To: Mask(m.To), Subject: m.Subject, Text: m.Text}
+		Purpose: m.Purpose, Exercise: m.Exercise, To: notifiers.Mask(m.To), Subject: m.Subject, Text: m.Text}
 	n.opts.Logger.Info("outbox", "id", m.ID, "channel", m.Channel, "person", m.Person, "to", e.To, "text", firstLine(m.Text))
 	if n.file != nil {
 		line, err := json.Marshal(e)
@@ -97,16 +97,4 @@ func firstLine(s string) string {
 		return s[:i] + " …"
 	}
 	return s
-}
-
-// Mask hides most of a phone number or mailbox: +49151*****234, e***@mi.example.de.
-func Mask(to string) string {
-	if at := strings.LastIndexByte(to, '@'); at > 0 {
-		return to[:1] + "***" + to[at:]
-	}
-	if len(to) <= 6 {
-		return strings.Repeat("*", len(to))
-	}
-	keep := min(6, len(to)-3)
-	return to[:keep] + strings.Repeat("*", len(to)-keep-3) + to[len(to)-3:]
 }

@@ -71,7 +71,7 @@ func (s *Sender) classify(ctx context.Context, log *slog.Logger, msgID string, e
 		switch {
 		case tpe.Code >= 500 && auth:
 			log.Error("email: SMTP authentication failed; check the configured username and password",
-				"code", tpe.Code, "username", MaskAddress(s.o.Username), "host", s.o.Host)
+				"code", tpe.Code, "username", notifiers.MaskAddress(s.o.Username), "host", s.o.Host)
 			return failed(code, "authentication failed: "+tpe.Msg), nil
 		case tpe.Code >= 500:
 			log.Warn("email: rejected by server", "code", tpe.Code, "err", detail)

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/kaskade-bcm/kaskade/notifiers"
 )
 
 // ErrTryLater is returned (wrapped) by a ReplySink that cannot take a reply
@@ -169,7 +171,7 @@ func (s *replySession) Mail(from string, _ *smtp.MailOptions) error {
 func (s *replySession) Rcpt(to string, _ *smtp.RcptOptions) error {
 	tag, ok := s.tagOf(to)
 	if !ok {
-		s.l.log.Info("email: reply rejected, unknown recipient", "rcpt", MaskAddress(to), "remote", s.remote)
+		s.l.log.Info("email: reply rejected, unknown recipient", "rcpt", notifiers.MaskAddress(to), "remote", s.remote)
 		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such recipient"}
 	}
 	if s.tag == "" || !ValidTag(s.tag) {
@@ -184,13 +186,13 @@ func (s *replySession) Data(r io.Reader) error {
 	if err != nil {
 		return err // too large or connection lost; go-smtp answers
 	}
-	log := s.l.log.With("remote", s.remote, "envelope_from", MaskAddress(s.from))
+	log := s.l.log.With("remote", s.remote, "envelope_from", notifiers.MaskAddress(s.from))
 	p, err := s.l.parser.parse(raw)
 	if err != nil {
 		log.Warn("email: reply dropped, cannot parse", "err", err)
 		return nil
 	}
-	log = log.With("from", MaskAddress(p.from), "message_id", p.messageID)
+	log = log.With("from", notifiers.MaskAddress(p.from), "message_id", p.messageID)
 	if s.from == "" || p.auto {
 		log.Info("email: automatic message dropped (bounce, auto-reply or list)")
 		return nil

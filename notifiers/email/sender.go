@@ -36,7 +36,7 @@ func New(opts Options) (*Sender, error) {
 
 // Notify sends m to m.To. See classify for how outcomes map to receipts.
 func (s *Sender) Notify(ctx context.Context, m notifiers.Message) (notifiers.Receipt, error) {
-	log := s.log.With("notification", m.ID, "incident", m.Incident, "to", MaskAddress(m.To))
+	log := s.log.With("notification", m.ID, "incident", m.Incident, "to", notifiers.MaskAddress(m.To))
 	if m.ReplyTag != "" && !ValidTag(m.ReplyTag) {
 		log.Error("email: invalid reply tag")
 		return notifiers.Receipt{State: notifiers.StateFailed, Code: CodeInvalidMessage, Detail: "invalid reply tag"}, nil

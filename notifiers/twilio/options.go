@@ -46,7 +46,7 @@ type Options struct {
 	// By default a transport with Concurrency idle connections per host.
 	HTTPClient *http.Client
 	// Unicode sends text as is (UCS-2 when needed). By default text is
-	// transliterated to GSM-7 with sms.Transliterate.
+	// transliterated to GSM-7 with gsm7.Transliterate.
 	Unicode bool
 	// Logger receives one record per send (default: discard).
 	Logger *slog.Logger

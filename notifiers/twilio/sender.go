@@ -17,7 +17,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/kaskade-bcm/kaskade/notifiers"
-	"github.com/kaskade-bcm/kaskade/notifiers/sms"
+	"github.com/kaskade-bcm/kaskade/notifiers/gsm7"
 )
 
 // Sender sends SMS through Twilio's Create Message API. It is safe for
@@ -124,7 +124,7 @@ func (s *Sender) service(c *call) *api.ApiService {
 func (s *Sender) params(m notifiers.Message) *api.CreateMessageParams {
 	text := m.Text
 	if !s.opts.Unicode {
-		text = sms.Transliterate(text)
+		text = gsm7.Transliterate(text)
 	}
 	p := (&api.CreateMessageParams{}).SetTo(m.To).SetBody(text).SetValidityPeriod(s.validity)
 	if s.opts.MessagingServiceSID != "" {
@@ -230,7 +230,7 @@ func (s *Sender) logResult(ctx context.Context, m notifiers.Message, r notifiers
 	attrs := []slog.Attr{
 		slog.String("notification", m.ID),
 		slog.String("incident", m.Incident),
-		slog.String("to", MaskNumber(m.To)),
+		slog.String("to", notifiers.MaskNumber(m.To)),
 		slog.String("outcome", outcome),
 		slog.Duration("duration", d),
 	}
@@ -253,7 +253,7 @@ func redact(s, number string) string {
 	if number == "" || !strings.Contains(s, number) {
 		return s
 	}
-	return strings.ReplaceAll(s, number, MaskNumber(number))
+	return strings.ReplaceAll(s, number, notifiers.MaskNumber(number))
 }
 
 // gatewayError reports a 502 or 504: an intermediary lost the answer, so

@@ -409,21 +409,6 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	}
 }
 
-func TestMaskNumber(t *testing.T) {
-	tests := map[string]string{
-		"+4915112345234": "+49151*****234",
-		"+15005550001":   "+15005***001",
-		"+4930123":       "+4****23",
-		"":               "",
-		"+1":             "**",
-	}
-	for in, want := range tests {
-		if got := twilio.MaskNumber(in); got != want {
-			t.Errorf("MaskNumber(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // With an HTTPClient of its own (whose Timeout gives every request a
 // context), the caller's context must still reach the request: cancelling
 // it ends a call the server never answers.

@@ -2,13 +2,16 @@ package twilio
 
 import (
 	"context"
-	"errors"
+	"strings"
 	"time"
+
+	"github.com/kaskade-bcm/kaskade/notifiers"
 )
 
 // ErrUnavailable is wrapped by a sink's error when the backend cannot take
-// the webhook now; the handler answers 503 so Twilio retries.
-var ErrUnavailable = errors.New("twilio: backend unavailable")
+// the webhook now; the handler answers 503 so Twilio retries. It is
+// notifiers.ErrUnavailable, the one sentinel of that chain.
+var ErrUnavailable = notifiers.ErrUnavailable
 
 // InboundSMS is an SMS received on one of our numbers.
 type InboundSMS struct {
@@ -52,3 +55,17 @@ type StatusFunc func(ctx context.Context, s StatusCallback) error
 
 // Status calls f.
 func (f StatusFunc) Status(ctx context.Context, s StatusCallback) error { return f(ctx, s) }
+
+// DeliveryState maps a Twilio message status to a delivery state; ok is
+// false for statuses that say nothing new (queued, accepted, sending).
+func DeliveryState(status string) (state notifiers.State, ok bool) {
+	switch strings.ToLower(status) {
+	case "sent":
+		return notifiers.StateSent, true
+	case "delivered", "read":
+		return notifiers.StateDelivered, true
+	case "undelivered", "failed", "canceled":
+		return notifiers.StateFailed, true
+	}
+	return "", false
+}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/twilio/twilio-go/client"
+
+	"github.com/kaskade-bcm/kaskade/notifiers"
 )
 
 // DefaultMaxBody caps a webhook request body.
@@ -164,12 +166,12 @@ func (w *Webhooks) serveSMS(rw http.ResponseWriter, r *http.Request) {
 	}
 	text, err := w.inbound.Inbound(r.Context(), m)
 	if err != nil {
-		w.sinkError(rw, r, err, slog.String("sid", m.MessageSID), slog.String("from", MaskNumber(m.From)))
+		w.sinkError(rw, r, err, slog.String("sid", m.MessageSID), slog.String("from", notifiers.MaskNumber(m.From)))
 		return
 	}
 	if text != "" && !w.guard.allow(m.From, m.Received) {
 		w.log.WarnContext(r.Context(), "twilio reply suppressed by loop guard",
-			slog.String("from", MaskNumber(m.From)), slog.String("sid", m.MessageSID))
+			slog.String("from", notifiers.MaskNumber(m.From)), slog.String("sid", m.MessageSID))
 		text = ""
 	}
 	writeTwiML(rw, text)

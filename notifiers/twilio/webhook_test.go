@@ -330,3 +330,15 @@ func TestEndToEnd(t *testing.T) {
 		})
 	}
 }
+
+func TestDeliveryState(t *testing.T) {
+	for status, want := range map[string]notifiers.State{
+		"queued": "", "accepted": "", "sending": "", "sent": notifiers.StateSent, "Delivered": notifiers.StateDelivered,
+		"read": notifiers.StateDelivered, "undelivered": notifiers.StateFailed, "failed": notifiers.StateFailed, "canceled": notifiers.StateFailed,
+	} {
+		got, ok := twilio.DeliveryState(status)
+		if got != want || ok != (want != "") {
+			t.Errorf("DeliveryState(%q) = %q, %v; want %q", status, got, ok, want)
+		}
+	}
+}

@@ -15,12 +15,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/kaskade-bcm/kaskade/activation/ack"
+	"github.com/kaskade-bcm/kaskade/activation/answer"
+	"github.com/kaskade-bcm/kaskade/activation/answer/ack"
+	"github.com/kaskade-bcm/kaskade/activation/compose"
 	"github.com/kaskade-bcm/kaskade/alerting/httpapi"
-	"github.com/kaskade-bcm/kaskade/alerting/inbound"
 	"github.com/kaskade-bcm/kaskade/config"
 	"github.com/kaskade-bcm/kaskade/notifiers"
-	"github.com/kaskade-bcm/kaskade/notifiers/compose"
 	"github.com/kaskade-bcm/kaskade/notifiers/console"
 )
 
@@ -76,7 +76,7 @@ func (s *Server) channels(ctx context.Context, cfg *config.Config, o Options, re
 		set.notifiers[ch] = n
 	}
 	s.wireBoard(cfg, set, auth, publicURL)
-	acks := ack.NewHandler(ack.HandlerOptions{Signer: signer, Sink: inbound.Ack{Service: s.inbound()}, Logger: s.log.With("component", "ack")})
+	acks := ack.NewHandler(ack.HandlerOptions{Signer: signer, Sink: answer.Ack{Service: s.inbound()}, Logger: s.log.With("component", "ack")})
 	set.routes = append(set.routes, func(mux *http.ServeMux) {
 		mux.Handle("GET /ack/{token}", acks)
 		mux.Handle("POST /ack/{token}", acks)
@@ -117,4 +117,4 @@ func ackSigner(cfg *config.Config, dataDir string) (*ack.Signer, error) {
 	return ack.NewSigner(keys, cfg.Server.AckTTL.D(), nil)
 }
 
-func maskNumber(n string) string { return console.Mask(n) }
+func maskNumber(n string) string { return notifiers.MaskNumber(n) }

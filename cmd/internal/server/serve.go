@@ -25,11 +25,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/kaskade-bcm/kaskade/activation/answer"
 	"github.com/kaskade-bcm/kaskade/activation/board"
 	"github.com/kaskade-bcm/kaskade/activation/engine"
 	"github.com/kaskade-bcm/kaskade/alerting"
 	"github.com/kaskade-bcm/kaskade/alerting/httpapi"
-	"github.com/kaskade-bcm/kaskade/alerting/inbound"
+	"github.com/kaskade-bcm/kaskade/cmd/internal/natsd"
 	"github.com/kaskade-bcm/kaskade/config"
 	"github.com/kaskade-bcm/kaskade/notifiers"
 )
@@ -41,6 +42,10 @@ type Options struct {
 	HTTPAddr   string
 	NATSListen string // host:port, or "off"
 	NATSURL    string // external NATS instead of the embedded server
+	// NATSClient authenticates to NATSURL; NATSServer holds the embedded
+	// server's TLS files.
+	NATSClient natsd.Client
+	NATSServer natsd.Options
 	Replicas   int
 	LogFormat  string
 	Instance   string
@@ -79,11 +84,12 @@ type Server struct {
 	log     *slog.Logger
 
 	ns       *natsserver.Server
+	embedded *natsd.Embedded
 	nc       *nats.Conn
 	http     *http.Server
 	tokenHex string // admin token generated for this data dir ("" when configured)
 
-	inboundSvc *inbound.Service
+	inboundSvc *answer.Service
 	board      *board.Board
 
 	cancel context.CancelFunc
@@ -299,8 +305,8 @@ func (s *Server) Crash() {
 // tokens are configured): the bench and tests call the API with it.
 func (s *Server) AdminToken() string { return s.tokenHex }
 
-// EmbeddedNATS is the embedded NATS server (nil with an external one).
-func (s *Server) EmbeddedNATS() *natsserver.Server { return s.ns }
+// Embedded is the embedded NATS server (nil with an external one).
+func (s *Server) Embedded() *natsd.Embedded { return s.embedded }
 
 // Close stops the server gracefully.
 func (s *Server) Close() error {
@@ -323,56 +329,33 @@ func (s *Server) shutdown() {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	if s.ns != nil {
-		s.ns.Shutdown()
-		s.ns.WaitForShutdown()
+	if s.embedded != nil {
+		s.embedded.Shutdown()
 	}
 	s.log.Info("kaskade stopped")
 }
 
 func (s *Server) connect(o Options) error {
 	copts := []nats.Option{nats.Name("kaskade " + o.Instance), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond)}
+	var err error
 	if o.NATSURL != "" {
-		nc, err := nats.Connect(o.NATSURL, copts...)
-		if err != nil {
-			return fmt.Errorf("nats %s: %w", o.NATSURL, err)
-		}
-		s.nc, s.NATSURL = nc, o.NATSURL
+		c := o.NATSClient
+		c.URL = o.NATSURL
+		s.NATSURL = natsd.Redact(o.NATSURL)
+		s.nc, err = c.Connect(copts...)
 	} else {
-		nopts := &natsserver.Options{
-			ServerName: "kaskade", JetStream: true, StoreDir: filepath.Join(o.DataDir, "jetstream"),
-			NoSigs: true, MaxPayload: 8 << 20, DontListen: o.NATSListen == "off",
+		no := o.NATSServer
+		no.DataDir, no.Listen, no.Logger, no.SIGHUP = o.DataDir, o.NATSListen, s.log.With("component", "nats"), true
+		if s.embedded, err = natsd.Start(no); err == nil {
+			s.ns, s.NATSURL = s.embedded.Server(), s.embedded.ClientURL()
+			s.nc, err = s.embedded.Connect(copts...)
 		}
-		if !nopts.DontListen {
-			host, port, err := net.SplitHostPort(o.NATSListen)
-			if err != nil {
-				return &UsageError{"--nats-listen: " + err.Error()}
-			}
-			nopts.Host = host
-			if nopts.Port, err = strconv.Atoi(port); err != nil {
-				return &UsageError{"--nats-listen port: " + err.Error()}
-			}
-		}
-		ns, err := natsserver.NewServer(nopts)
-		if err != nil {
-			return fmt.Errorf("embedded nats: %w", err)
-		}
-		ns.SetLoggerV2(natsLogger{s.log.With("component", "nats")}, false, false, false)
-		go ns.Start()
-		if !ns.ReadyForConnections(15 * time.Second) {
-			ns.Shutdown()
-			return errors.New("embedded nats did not start (is the port taken? try --nats-listen off)")
-		}
-		s.ns = ns
-		s.NATSURL = "embedded"
-		if !nopts.DontListen {
-			s.NATSURL = ns.ClientURL()
-		}
-		nc, err := nats.Connect("", append(copts, nats.InProcessServer(ns))...)
-		if err != nil {
-			return fmt.Errorf("nats in-process: %w", err)
-		}
-		s.nc = nc
+	}
+	if ue := (natsd.UsageError{}); errors.As(err, &ue) {
+		return &UsageError{ue.Msg}
+	}
+	if err != nil {
+		return err
 	}
 	js, err := jetstream.New(s.nc, jetstream.WithPublishAsyncMaxPending(8192))
 	if err != nil {
@@ -460,12 +443,3 @@ func (d directory) MaskedMobile(id string) string {
 	}
 	return ""
 }
-
-type natsLogger struct{ log *slog.Logger }
-
-func (l natsLogger) Noticef(format string, v ...any) { l.log.Debug(fmt.Sprintf(format, v...)) }
-func (l natsLogger) Warnf(format string, v ...any)   { l.log.Warn(fmt.Sprintf(format, v...)) }
-func (l natsLogger) Fatalf(format string, v ...any)  { l.log.Error(fmt.Sprintf(format, v...)) }
-func (l natsLogger) Errorf(format string, v ...any)  { l.log.Error(fmt.Sprintf(format, v...)) }
-func (l natsLogger) Debugf(format string, v ...any)  {}
-func (l natsLogger) Tracef(format string, v ...any)  {}

@@ -1,7 +1,7 @@
 package server
 
 import (
-	"github.com/kaskade-bcm/kaskade/alerting/simulate"
+	"github.com/kaskade-bcm/kaskade/cmd/internal/simulate"
 )
 
 // simulator builds the simulated responders (serve --simulate).

@@ -6,7 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/kaskade-bcm/kaskade/alerting/inbound"
+	"github.com/kaskade-bcm/kaskade/activation/answer"
 	"github.com/kaskade-bcm/kaskade/config"
 	"github.com/kaskade-bcm/kaskade/notifiers"
 	"github.com/kaskade-bcm/kaskade/notifiers/twilio"
@@ -35,7 +35,7 @@ func (s *Server) wireTwilio(_ context.Context, cfg *config.Config, set *channelS
 	}
 	svc := s.inbound()
 	hooks := twilio.NewWebhooks(twilio.WebhookOptions{PublicURL: publicURL, AuthTokens: tokens,
-		Inbound: inbound.SMS{Service: svc}, Status: inbound.Status{Service: svc}, Logger: s.log.With("component", "webhooks")})
+		Inbound: twilioSinks{svc}, Status: twilioSinks{svc}, Logger: s.log.With("component", "webhooks")})
 	set.routes = append(set.routes, func(mux *http.ServeMux) {
 		mux.Handle("POST /webhooks/twilio/sms", hooks.SMS())
 		mux.Handle("POST /webhooks/twilio/status", hooks.Status())
@@ -44,9 +44,24 @@ func (s *Server) wireTwilio(_ context.Context, cfg *config.Config, set *channelS
 }
 
 // inbound returns the service that attributes answers (one per server).
-func (s *Server) inbound() *inbound.Service {
+func (s *Server) inbound() *answer.Service {
 	if s.inboundSvc == nil {
-		s.inboundSvc = &inbound.Service{Engine: s.Engine, Config: s.Config, Logger: s.log.With("component", "inbound")}
+		s.inboundSvc = &answer.Service{Engine: s.Engine, Config: s.Config, Logger: s.log.With("component", "inbound")}
 	}
 	return s.inboundSvc
+}
+
+// twilioSinks adapts Twilio's webhooks to the answer service.
+type twilioSinks struct{ svc *answer.Service }
+
+func (t twilioSinks) Inbound(ctx context.Context, m twilio.InboundSMS) (string, error) {
+	return t.svc.SMSReply(ctx, m.From, m.Body, m.MessageSID)
+}
+
+func (t twilioSinks) Status(ctx context.Context, cb twilio.StatusCallback) error {
+	state, ok := twilio.DeliveryState(cb.MessageStatus)
+	if !ok {
+		return nil
+	}
+	return t.svc.Delivery(ctx, cb.Notification, state, cb.MessageSID, cb.ErrorCode, "twilio "+cb.MessageStatus)
 }

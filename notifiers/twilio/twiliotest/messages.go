@@ -6,7 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/kaskade-bcm/kaskade/notifiers/sms"
+	"github.com/kaskade-bcm/kaskade/notifiers/gsm7"
 )
 
 // magicFailures are Twilio's test-credential magic "To" numbers.
@@ -75,7 +75,7 @@ func (s *Server) create(w http.ResponseWriter, r *http.Request, account string) 
 		return
 	}
 	now := s.opts.Clock().UTC()
-	_, m.NumSegments, _ = sms.Segments(m.Body)
+	_, m.NumSegments, _ = gsm7.Segments(m.Body)
 	m.SID = newSID("SM")
 	m.Status = "queued"
 	if m.MessagingServiceSID != "" {

@@ -14,10 +14,10 @@ import (
 	"time"
 
 	"github.com/kaskade-bcm/kaskade/activation"
-	"github.com/kaskade-bcm/kaskade/activation/ack"
+	"github.com/kaskade-bcm/kaskade/activation/answer/ack"
 	"github.com/kaskade-bcm/kaskade/config"
 	"github.com/kaskade-bcm/kaskade/notifiers"
-	"github.com/kaskade-bcm/kaskade/notifiers/sms"
+	"github.com/kaskade-bcm/kaskade/notifiers/gsm7"
 )
 
 // Options configure a Composer.
@@ -134,7 +134,7 @@ func (c *Composer) Compose(n activation.Notification, inc activation.Declared) (
 	if n.Purpose == notifiers.PurposeAlert || n.Purpose == notifiers.PurposeConvert {
 		text += "\n" + AnswerHint(lang, inc.ReplyCode)
 	}
-	m.Text = sms.Transliterate(text)
+	m.Text = gsm7.Transliterate(text)
 	return m, nil
 }
 

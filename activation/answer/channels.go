@@ -1,14 +1,13 @@
-package inbound
+package answer
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/kaskade-bcm/kaskade/activation"
-	"github.com/kaskade-bcm/kaskade/activation/ack"
-	"github.com/kaskade-bcm/kaskade/activation/reply"
-	"github.com/kaskade-bcm/kaskade/notifiers/twilio"
+	"github.com/kaskade-bcm/kaskade/activation/answer/ack"
+	"github.com/kaskade-bcm/kaskade/activation/answer/reply"
+	"github.com/kaskade-bcm/kaskade/notifiers"
 )
 
 const maxStoredBody = 1600
@@ -29,52 +28,39 @@ func clip(s string) string {
 	return s
 }
 
-// SMS is the Twilio inbound sink.
-type SMS struct{ *Service }
-
-// Inbound attributes an SMS reply by its sender number.
-func (s SMS) Inbound(ctx context.Context, m twilio.InboundSMS) (string, error) {
-	raw := activation.Inbound{Channel: activation.SourceSMS, From: mask(m.From), Body: clip(m.Body), ProviderID: m.MessageSID}
-	msgID := dedupID("sms-", m.MessageSID) // Twilio retries a webhook with the same SID
-	p, ok := s.Config.PersonByMobile(m.From)
+// SMSReply attributes an SMS reply by its sender number and returns the
+// confirmation to send back ("" for unknown senders). providerID (Twilio's
+// MessageSid) deduplicates a provider's retries.
+func (s *Service) SMSReply(ctx context.Context, from, body, providerID string) (string, error) {
+	raw := activation.Inbound{Channel: activation.SourceSMS, From: mask(from), Body: clip(body), ProviderID: providerID}
+	msgID := dedupID("sms-", providerID)
+	p, ok := s.Config.PersonByMobile(from)
 	if !ok {
 		raw.Outcome = OutcomeUnknownSender
-		s.log().Info("SMS from an unknown sender ignored", "from", mask(m.From))
-		if err := s.store(ctx, "_", raw, nil, msgID); err != nil {
-			return "", fmt.Errorf("%w: %w", twilio.ErrUnavailable, err)
-		}
-		return "", nil
+		s.log().Info("SMS from an unknown sender ignored", "from", mask(from))
+		return "", s.store(ctx, "_", raw, nil, msgID)
 	}
-	text, err := s.Record(ctx, Answer{Person: p, Reply: reply.Parse(m.Body), Raw: raw, MsgID: msgID})
-	if err != nil {
-		return "", fmt.Errorf("%w: %w", twilio.ErrUnavailable, err)
-	}
-	return text, nil
+	return s.Record(ctx, Answer{Person: p, Reply: reply.Parse(body), Raw: raw, MsgID: msgID})
 }
 
-// Status is the Twilio status callback sink.
-type Status struct{ *Service }
-
-// Status turns a delivery receipt into an input; late or repeated receipts
-// are harmless because the core never moves a state backwards.
-func (s Status) Status(ctx context.Context, cb twilio.StatusCallback) error {
-	state, ok := deliveryState(cb.MessageStatus)
-	incident := incidentOf(cb.Notification)
-	if !ok || incident == "" {
+// Delivery turns a provider's delivery receipt into an input; late or
+// repeated receipts are harmless because the core never moves a state
+// backwards. detail says where it came from ("twilio delivered").
+func (s *Service) Delivery(ctx context.Context, notification string, state notifiers.State, providerID, code, detail string) error {
+	incident := incidentOf(notification)
+	if incident == "" {
 		return nil
 	}
 	known := false
-	s.Engine.View(func(c *activation.Core) { _, _, known = c.NotificationInfo(incident, cb.Notification) })
+	s.Engine.View(func(c *activation.Core) { _, _, known = c.NotificationInfo(incident, notification) })
 	if !known {
-		s.log().Info("status callback for an unknown notification ignored", "notification", cb.Notification)
+		s.log().Info("delivery receipt for an unknown notification ignored", "notification", notification)
 		return nil
 	}
-	in := activation.Input{Incident: incident, Delivery: &activation.Delivery{Notification: cb.Notification, State: state,
-		ProviderID: cb.MessageSID, Code: cb.ErrorCode, Detail: "twilio " + cb.MessageStatus}}
-	if _, err := s.submit(ctx, in, "st-"+cb.Notification+"-"+cb.MessageStatus); err != nil {
-		return fmt.Errorf("%w: %w", twilio.ErrUnavailable, err)
-	}
-	return nil
+	in := activation.Input{Incident: incident, Delivery: &activation.Delivery{Notification: notification, State: state,
+		ProviderID: providerID, Code: code, Detail: detail}}
+	_, err := s.submit(ctx, in, "st-"+notification+"-"+string(state)+"-"+detail)
+	return err
 }
 
 // Ack is the one-click acknowledgement sink.
@@ -119,7 +105,7 @@ func (s Ack) Record(ctx context.Context, c ack.Claims, kind string, minutes int)
 		Kind: activation.ResponseKind(kind), Minutes: minutes, Source: activation.SourceWeb}}
 	seq, err := s.submit(ctx, in, "")
 	if err != nil {
-		return st, fmt.Errorf("%w: %w", ack.ErrUnavailable, err)
+		return st, err
 	}
 	wctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()

@@ -3,11 +3,10 @@
 // It attributes each message to a person and an open incident (reply codes
 // keep an exercise and a real incident apart), stores every raw message
 // before interpreting it, and answers in the person's language.
-package inbound
+package answer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -15,13 +14,12 @@ import (
 	"time"
 
 	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/activation/answer/reply"
+	"github.com/kaskade-bcm/kaskade/activation/compose"
 	"github.com/kaskade-bcm/kaskade/activation/engine"
-	"github.com/kaskade-bcm/kaskade/activation/reply"
 	"github.com/kaskade-bcm/kaskade/config"
 	"github.com/kaskade-bcm/kaskade/notifiers"
-	"github.com/kaskade-bcm/kaskade/notifiers/compose"
-	"github.com/kaskade-bcm/kaskade/notifiers/console"
-	"github.com/kaskade-bcm/kaskade/notifiers/sms"
+	"github.com/kaskade-bcm/kaskade/notifiers/gsm7"
 )
 
 // Engine is what the service needs of the engine.
@@ -32,10 +30,6 @@ type Engine interface {
 }
 
 var _ Engine = (*engine.Engine)(nil)
-
-// ErrUnavailable wraps failures to hand an input to the engine; webhook
-// handlers answer 503 so the sender retries.
-var ErrUnavailable = errors.New("inbound: engine unavailable")
 
 // Service attributes inbound messages.
 type Service struct {
@@ -84,7 +78,7 @@ type Answer struct {
 
 // Record stores an answer and returns the confirmation text (language of
 // the person, exercise marking) or an explanation when it could not be
-// attributed. Errors wrap ErrUnavailable.
+// attributed. Errors wrap engine.ErrUnavailable.
 func (s *Service) Record(ctx context.Context, a Answer) (string, error) {
 	lang := a.Person.Language
 	raw := a.Raw
@@ -185,7 +179,7 @@ func (s *Service) submit(ctx context.Context, in activation.Input, msgID string)
 		}
 		select {
 		case <-ctx.Done():
-			return 0, fmt.Errorf("%w: %w", ErrUnavailable, err)
+			return 0, fmt.Errorf("%w: %w", engine.ErrUnavailable, err)
 		case <-time.After(backoff):
 		}
 	}
@@ -219,9 +213,9 @@ func (s *Service) unattributed(lang, why, person string) string {
 			list = append(list, d.ReplyCode+": "+label)
 		}
 		if lang == config.LangEN {
-			return sms.Transliterate(fmt.Sprintf("Several alerts are open. Add the code, e.g. 1 %s. %s", open[0].ReplyCode, strings.Join(list, "; ")))
+			return gsm7.Transliterate(fmt.Sprintf("Several alerts are open. Add the code, e.g. 1 %s. %s", open[0].ReplyCode, strings.Join(list, "; ")))
 		}
-		return sms.Transliterate(fmt.Sprintf("Mehrere Alarmierungen offen. Bitte Code angeben, z.B. 1 %s. %s", open[0].ReplyCode, strings.Join(list, "; ")))
+		return gsm7.Transliterate(fmt.Sprintf("Mehrere Alarmierungen offen. Bitte Code angeben, z.B. 1 %s. %s", open[0].ReplyCode, strings.Join(list, "; ")))
 	}
 	if lang == config.LangEN {
 		return "No open alert for you under that code. Nothing was recorded."
@@ -233,7 +227,7 @@ func (s *Service) hint(lang, code string) string {
 	if code == "" {
 		code = "K…"
 	}
-	return sms.Transliterate(compose.AnswerHint(lang, code))
+	return gsm7.Transliterate(compose.AnswerHint(lang, code))
 }
 
 func (s *Service) text(lang, src string, data config.TemplateData) string {
@@ -245,11 +239,11 @@ func (s *Service) text(lang, src string, data config.TemplateData) string {
 	if err := t.Execute(&b, data); err != nil {
 		return s.hint(lang, data.ReplyCode)
 	}
-	return sms.Transliterate(strings.TrimSpace(b.String()))
+	return gsm7.Transliterate(strings.TrimSpace(b.String()))
 }
 
 // mask hides a sender address for the log and the stored event.
-func mask(s string) string { return console.Mask(s) }
+func mask(s string) string { return notifiers.Mask(s) }
 
 // incidentOf extracts the incident from a notification id ("K7-n12").
 func incidentOf(notification string) string {
@@ -257,18 +251,4 @@ func incidentOf(notification string) string {
 		return notification[:i]
 	}
 	return ""
-}
-
-// deliveryState maps provider states to ours; ok is false for states that
-// say nothing new (queued, accepted, sending).
-func deliveryState(status string) (notifiers.State, bool) {
-	switch strings.ToLower(status) {
-	case "sent":
-		return notifiers.StateSent, true
-	case "delivered", "read":
-		return notifiers.StateDelivered, true
-	case "undelivered", "failed", "canceled":
-		return notifiers.StateFailed, true
-	}
-	return "", false
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/kaskade-bcm/kaskade/notifiers"
 )
 
 // Answer kinds a staff member can give on the page.
@@ -19,8 +21,8 @@ func delayChoices() []int { return []int{15, 30, 45, 60, 90, 120} }
 // Sink errors the handler understands. Wrap them with %w.
 var (
 	// ErrUnavailable means the store cannot be reached right now; the page
-	// asks the person to try again (503).
-	ErrUnavailable = errors.New("ack: temporarily unavailable")
+	// asks the person to try again (503). It is notifiers.ErrUnavailable.
+	ErrUnavailable = notifiers.ErrUnavailable
 	// ErrClosed means the incident was stood down; nothing was recorded.
 	ErrClosed = errors.New("ack: incident is closed")
 )

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/kaskade-bcm/kaskade/activation"
-	"github.com/kaskade-bcm/kaskade/activation/ack"
+	"github.com/kaskade-bcm/kaskade/activation/answer/ack"
 	"github.com/kaskade-bcm/kaskade/config"
 	"github.com/kaskade-bcm/kaskade/notifiers"
 )

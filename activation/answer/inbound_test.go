@@ -1,4 +1,4 @@
-package inbound
+package answer
 
 import (
 	"context"
@@ -9,9 +9,10 @@ import (
 	"time"
 
 	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/activation/engine"
 	"github.com/kaskade-bcm/kaskade/alerting"
 	"github.com/kaskade-bcm/kaskade/config"
-	"github.com/kaskade-bcm/kaskade/notifiers/twilio"
+	"github.com/kaskade-bcm/kaskade/notifiers"
 )
 
 // coreEngine is a fake engine over the real core: inputs are decided at once.
@@ -90,7 +91,7 @@ func TestSMSAttribution(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			svc, eng, _ := setup(t, tc.exercises...)
-			text, err := SMS{svc}.Inbound(context.Background(), twilio.InboundSMS{MessageSID: "SM1", From: tc.from, Body: tc.body})
+			text, err := svc.SMSReply(context.Background(), tc.from, tc.body, "SM1")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -115,9 +116,12 @@ func TestSMSAttribution(t *testing.T) {
 func TestUnavailableEngineMeans503(t *testing.T) {
 	svc, eng, _ := setup(t, true)
 	eng.down = true
-	_, err := SMS{svc}.Inbound(context.Background(), twilio.InboundSMS{MessageSID: "SM2", From: lead, Body: "1"})
-	if !errors.Is(err, twilio.ErrUnavailable) {
-		t.Fatalf("err = %v, want twilio.ErrUnavailable (the webhook answers 503 and Twilio retries)", err)
+	_, err := svc.SMSReply(context.Background(), lead, "1", "SM2")
+	// One chain: the engine's, the channels' and the webhooks' sentinel are the same.
+	for _, target := range []error{engine.ErrUnavailable, notifiers.ErrUnavailable} {
+		if !errors.Is(err, target) {
+			t.Fatalf("err = %v, want it to wrap %v (the webhook answers 503 and Twilio retries)", err, target)
+		}
 	}
 }
 
@@ -134,8 +138,8 @@ func TestStatusCallbacks(t *testing.T) {
 	if id == "" {
 		t.Fatal("no alert for the lead")
 	}
-	for _, st := range []string{"queued", "delivered", "sent", "undelivered"} {
-		if err := (Status{svc}).Status(context.Background(), twilio.StatusCallback{Notification: id, MessageStatus: st}); err != nil {
+	for _, st := range []notifiers.State{notifiers.StateDelivered, notifiers.StateSent, notifiers.StateFailed} {
+		if err := svc.Delivery(context.Background(), id, st, "SM1", "", "test "+string(st)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -144,7 +148,7 @@ func TestStatusCallbacks(t *testing.T) {
 			t.Fatalf("state %s after late callbacks, want delivered", st)
 		}
 	})
-	if err := (Status{svc}).Status(context.Background(), twilio.StatusCallback{Notification: "K9-n1", MessageStatus: "delivered"}); err != nil {
+	if err := svc.Delivery(context.Background(), "K9-n1", notifiers.StateDelivered, "SM1", "", "test"); err != nil {
 		t.Fatalf("unknown notification: %v", err)
 	}
 }

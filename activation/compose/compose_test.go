@@ -6,10 +6,10 @@ import (
 	"time"
 
 	"github.com/kaskade-bcm/kaskade/activation"
-	"github.com/kaskade-bcm/kaskade/activation/ack"
+	"github.com/kaskade-bcm/kaskade/activation/answer/ack"
 	"github.com/kaskade-bcm/kaskade/config"
 	"github.com/kaskade-bcm/kaskade/notifiers"
-	"github.com/kaskade-bcm/kaskade/notifiers/sms"
+	"github.com/kaskade-bcm/kaskade/notifiers/gsm7"
 )
 
 func composer(t *testing.T) (*Composer, *ack.Signer) {
@@ -43,7 +43,7 @@ func TestCompose(t *testing.T) {
 				if !strings.HasPrefix(m.Text, "ÜBUNG ") || !strings.Contains(m.Text, "Antwort: 1=komme, 2 30=komme in 30 Min., 3=nicht verfügbar (K7)") {
 					t.Fatalf("text %q", m.Text)
 				}
-				if !sms.IsGSM7(m.Text) || strings.ContainsAny(m.Text, "„“–") {
+				if !gsm7.IsGSM7(m.Text) || strings.ContainsAny(m.Text, "„“–") {
 					t.Fatalf("not GSM-7: %q", m.Text)
 				}
 				if m.To != "+4915100001016" || m.Language != "de" || !m.Exercise {

@@ -1,0 +1,58 @@
+package engine_test
+
+import (
+	"testing"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kaskade-bcm/kaskade/activation/engine"
+	"github.com/kaskade-bcm/kaskade/activation/engine/enginetest"
+)
+
+// The record refuses deletes and purges, also in a data directory made
+// before it did (Ensure updates the streams).
+func TestTheRecordRefusesDeletesAndPurges(t *testing.T) {
+	_, js := enginetest.JetStream(t)
+	l := engine.Layout{}
+	// As an older Kaskade created them: no denials, declare stream on the bare subject only.
+	for _, sc := range []jetstream.StreamConfig{
+		{Name: l.EventsStream(), Subjects: []string{l.EventsFilter()}},
+		{Name: l.DeclareStream(), Subjects: []string{l.DeclareSubject()}, NoAck: true},
+	} {
+		if _, err := js.CreateStream(t.Context(), sc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Ensure(t.Context(), js); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ stream, subject string }{
+		{l.EventsStream(), l.EventSubject("K1", "declared")},
+		{l.DeclareStream(), l.DeclarerSubject("siem")},
+	} {
+		t.Run(tc.stream, func(t *testing.T) {
+			// A plain publish: the declare stream does not acknowledge.
+			if err := js.Conn().Publish(tc.subject, []byte(`{}`)); err != nil {
+				t.Fatal(err)
+			}
+			s, err := js.Stream(t.Context(), tc.stream)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var seq uint64
+			for seq == 0 {
+				info, err := s.Info(t.Context())
+				if err != nil {
+					t.Fatal(err)
+				}
+				seq = info.State.LastSeq
+			}
+			if err := s.DeleteMsg(t.Context(), seq); err == nil {
+				t.Error("deleted a message")
+			}
+			if err := s.Purge(t.Context()); err == nil {
+				t.Error("purged")
+			}
+		})
+	}
+}
