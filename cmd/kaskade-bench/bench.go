@@ -70,6 +70,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
+	if fs.NArg() > 0 {
+		return usageError{"unknown command or argument: " + strings.Join(fs.Args(), " ") + " (kaskade-bench --help)"}
+	}
 	if *quick {
 		o.Recipients, o.RealRecip, o.FirstRuns = 2_000, 1_000, 10
 		o.ReplyRate, o.ReplyDuration = 200, 5*time.Second
