@@ -86,13 +86,13 @@ func (d *decider) flushReadiness() {
 			continue
 		}
 		for _, org := range slices.Sorted(maps.Keys(d.dirty[id])) {
-			os := inc.orgs[org]
-			state, covered, missing := inc.assess(os, d.now)
-			if state == os.readiness && maps.Equal(covered, os.covered) {
+			o := inc.orgs[org]
+			state, covered, missing := inc.assess(o, d.now)
+			if state == o.readiness && maps.Equal(covered, o.covered) {
 				continue
 			}
 			d.emit(Event{Incident: id, Kind: KindReadiness, Readiness: &ReadinessChange{
-				Org: org, State: state, Previous: os.readiness, Covered: covered, Missing: missing,
+				Org: org, State: state, Previous: o.readiness, Covered: covered, Missing: missing,
 			}})
 		}
 	}

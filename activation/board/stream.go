@@ -48,12 +48,12 @@ func newCoalescer(max int) *coalescer {
 func (c *coalescer) add(ch activation.Change) {
 	c.mu.Lock()
 	switch {
-	case ch.Kind == "readiness" && ch.Readiness != nil:
+	case ch.Kind == activation.ChangeReadiness && ch.Readiness != nil:
 		k := [2]string{ch.IncidentID, ch.Readiness.Org}
 		if old, ok := c.readiness[k]; !ok || old.Seq < ch.Seq {
 			c.readiness[k] = ch
 		}
-	case ch.Kind == "incident" && ch.Incident != nil:
+	case ch.Kind == activation.ChangeIncident && ch.Incident != nil:
 		if old, ok := c.incidents[ch.IncidentID]; !ok || old.Seq < ch.Seq {
 			c.incidents[ch.IncidentID] = ch
 		}

@@ -226,7 +226,7 @@ func (e *Engine) changesFor(evs []activation.Event) ([]activation.Change, []acti
 		}
 		if it, ok := activation.Describe(ev); ok {
 			it := it
-			changes = append(changes, activation.Change{Kind: "timeline", IncidentID: ev.Incident, Timeline: &it})
+			changes = append(changes, activation.Change{Kind: activation.ChangeTimeline, IncidentID: ev.Incident, Timeline: &it})
 		}
 	}
 	var readiness []activation.OrgReadiness
@@ -248,7 +248,7 @@ func (e *Engine) changesFor(evs []activation.Event) ([]activation.Change, []acti
 	for _, k := range keys {
 		if r, ok := e.core.Readiness(k.inc, k.org); ok {
 			r := r
-			changes = append(changes, activation.Change{Kind: "readiness", IncidentID: k.inc, Readiness: &r})
+			changes = append(changes, activation.Change{Kind: activation.ChangeReadiness, IncidentID: k.inc, Readiness: &r})
 			if readinessChanged[k] {
 				readiness = append(readiness, r)
 			}
@@ -317,7 +317,7 @@ func (e *Engine) incidentChange(id string) (activation.Change, bool) {
 	if !ok {
 		return activation.Change{}, false
 	}
-	return activation.Change{Kind: "incident", IncidentID: id, Incident: &v}, true
+	return activation.Change{Kind: activation.ChangeIncident, IncidentID: id, Incident: &v}, true
 }
 
 // publishView is the trailing publication of an incident's view.
@@ -332,6 +332,6 @@ func (e *Engine) publishView(id string) {
 	}
 	e.viewMu.Unlock()
 	if ok {
-		e.hub.publish([]activation.Change{{Kind: "incident", IncidentID: id, Incident: &v}})
+		e.hub.publish([]activation.Change{{Kind: activation.ChangeIncident, IncidentID: id, Incident: &v}})
 	}
 }

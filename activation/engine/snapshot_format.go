@@ -60,40 +60,20 @@ func decodeSnapshot(data []byte) (snapshotHeader, *activation.Core, error) {
 	if !ok {
 		return h, nil, bad
 	}
-	uvarint := func() uint64 {
-		v, n := binary.Uvarint(p)
-		if n <= 0 {
-			ok = false
-			return 0
-		}
-		p = p[n:]
-		return v
-	}
-	varint := func() int64 {
-		v, n := binary.Varint(p)
-		if n <= 0 {
-			ok = false
-			return 0
-		}
-		p = p[n:]
-		return v
-	}
-	h.lastSeq, h.created, h.lastTime = uvarint(), varint(), varint()
-	if !ok || len(p) < len(h.lastSum) {
-		return h, nil, bad
-	}
-	p = p[copy(h.lastSum[:], p):]
-	count := uvarint()
-	if !ok || count > uint64(len(p)) {
+	r := activation.NewVarintReader(p)
+	h.lastSeq, h.created, h.lastTime = r.Uvarint(), r.Varint(), r.Varint()
+	copy(h.lastSum[:], r.Bytes(len(h.lastSum)))
+	count := r.Uvarint()
+	if r.Err() != nil || count > uint64(len(r.Rest())) {
 		return h, nil, bad
 	}
 	for range count {
-		h.aborted = append(h.aborted, uvarint())
+		h.aborted = append(h.aborted, r.Uvarint())
 	}
-	if !ok {
+	if r.Err() != nil {
 		return h, nil, bad
 	}
-	core, err := activation.RestoreSnapshot(p)
+	core, err := activation.RestoreSnapshot(r.Rest())
 	if err != nil {
 		return h, nil, err
 	}
