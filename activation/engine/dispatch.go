@@ -59,18 +59,13 @@ func (e *Engine) Dispatch(ctx context.Context, opts DispatchOptions) error {
 	if err != nil {
 		return fmt.Errorf("engine: dispatch consumer: %w", err)
 	}
-	claims, err := newClaimer(ctx, e.opts.JS, kv)
-	if err != nil {
-		return err
-	}
-	defer claims.close()
 	// Last before the loop that stops it: an early return must not leave a
 	// pull subscription holding requests until their AckWait.
 	it, err := cons.Messages(jetstream.PullMaxMessages(opts.Workers))
 	if err != nil {
 		return fmt.Errorf("engine: dispatch messages: %w", err)
 	}
-	d := &dispatcher{e: e, opts: opts, claims: claims, reports: make(chan reportReq, opts.Workers)}
+	d := &dispatcher{e: e, opts: opts, claims: kv, reports: make(chan reportReq, opts.Workers)}
 	var reporters sync.WaitGroup
 	for range reportWorkers {
 		reporters.Go(d.reportLoop)
@@ -117,7 +112,7 @@ func (e *Engine) Dispatch(ctx context.Context, opts DispatchOptions) error {
 type dispatcher struct {
 	e       *Engine
 	opts    DispatchOptions
-	claims  *claimer
+	claims  jetstream.KeyValue
 	reports chan reportReq
 }
 
@@ -171,7 +166,7 @@ func (d *dispatcher) handle(m jetstream.Msg) {
 		_ = m.NakWithDelay(100 * time.Millisecond)
 		return
 	}
-	if err := d.claims.claim(ctx, n.ID, []byte(d.opts.Instance)); err != nil {
+	if err := claim(ctx, d.claims, n.ID, []byte(d.opts.Instance)); err != nil {
 		if !errors.Is(err, jetstream.ErrKeyExists) {
 			log.Warn("claim failed; will retry", "notification", n.ID, "err", err)
 			_ = m.NakWithDelay(time.Second)
