@@ -7,16 +7,9 @@ import (
 	"github.com/kaskade-bcm/kaskade/notifiers"
 )
 
-// A snapshot is the core's whole state in a compact binary form, so that a
-// restart restores it and replays only the events after it instead of the
-// whole log (half a million events for an activation of 100,000 people).
-// It is a cache of the log, never the record: a snapshot that cannot be
-// read is ignored and the log replayed. The format is private to this
-// package and versioned; a change of the state's shape bumps the version.
-//
-// Version 2 writes the state as the core holds it: people, organisations
-// and strings once each, notifications and tiers as the numbers that
-// refer to them.
+// snapshotVersion numbers the core's private snapshot format: its whole state
+// in compact binary, a cache of the log (one that cannot be read is ignored).
+// A change of the state's shape bumps it.
 const snapshotVersion = 2
 
 var snapshotMagic = []byte("KSNAP")
@@ -37,11 +30,9 @@ func (c *Core) AppendSnapshot(dst []byte) []byte {
 	return out
 }
 
-// SnapshotParts returns the encoded state in pieces whose concatenation is
-// AppendSnapshot(prefix): the first piece extends prefix (a caller's
-// header); the large sections of a large core are encoded side by side
-// into pieces of their own, which the caller writes one after the other
-// instead of copying them together. The core must not change meanwhile.
+// SnapshotParts returns AppendSnapshot(prefix) in pieces: the first extends
+// prefix (a caller's header), large sections get their own, to be written one
+// after the other without copying. The core must not change meanwhile.
 func (c *Core) SnapshotParts(prefix []byte) [][]byte {
 	e := &snapEncoder{w: &snapWriter{buf: prefix}}
 	w := e.w

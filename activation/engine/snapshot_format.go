@@ -21,11 +21,9 @@ func (l Layout) SnapshotBucket() string { return l.name("SNAPSHOTS") }
 
 var engineSnapshotMagic = []byte("KENG2")
 
-// snapshotHeader is what the engine adds to the core's snapshot: where in
-// the log it stands and how to recognise that log again, and the aborted
-// batches. The stream's creation time alone is not enough: `nats stream
-// restore` keeps it, so an older log restored from a backup looks like the
-// same stream; the last event's stream timestamp and digest tell them apart.
+// snapshotHeader precedes the core's snapshot: log position, aborted batches
+// and how to recognise the log. `nats stream restore` keeps a stream's creation
+// time, so the last event's timestamp and digest are compared as well.
 type snapshotHeader struct {
 	lastSeq  uint64
 	created  int64    // the events stream's creation time, UnixNano
