@@ -138,7 +138,7 @@ func (r *VarintReader) Varint() int64 {
 
 // Bytes reads the next n bytes as they are (no copy).
 func (r *VarintReader) Bytes(n int) []byte {
-	if r.err != nil || n > len(r.data)-r.pos {
+	if r.err != nil || n < 0 || n > len(r.data)-r.pos {
 		r.fail("%d bytes missing", n)
 		return nil
 	}
