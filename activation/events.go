@@ -1,8 +1,6 @@
-// Package activation owns call trees, escalation, responses and readiness:
-// a pure, event-sourced core. State changes only by Apply(Event); decisions
-// are made by Handle (inputs) and Tick (time), which return the events they
-// decided and have already applied. The core knows no NATS, network or
-// wall clock: the runner feeds it inputs and the time.
+// Package activation owns call trees, escalation, responses and readiness: a pure,
+// event-sourced core. State changes only by Apply(Event); Handle (inputs) and Tick
+// (time) decide and return the events, applied. It knows no NATS, network or clock.
 package activation
 
 import (

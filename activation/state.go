@@ -28,16 +28,13 @@ func NewCore() *Core {
 	return &Core{incidents: map[string]*incident{}}
 }
 
-// The state is laid out for size: an activation of 100,000 people holds
-// 100,000 of each of its per-person records, so those hold small numbers
-// (indexes into the incident's people, organisations, policies and
-// strings) instead of strings, maps and pointers. Whatever a view or the
-// snapshot shows is derived from them exactly.
+// The state is laid out for size: per-person records (100,000 of each) hold
+// indexes into the incident's people, organisations, policies and strings, not
+// strings, maps and pointers; views and snapshots derive from them exactly.
 
-// sym names a string in an incident's table of distinct strings. Channels,
-// purposes, states, functions and answers repeat across 100,000 records;
-// after a replay each record would otherwise hold its own copy, decoded
-// from its own event.
+// sym names a string in an incident's table of distinct strings: channels,
+// purposes, states, functions and answers repeat across 100,000 records, each
+// of which would otherwise hold its own copy after a replay.
 type sym uint32
 
 type symtab struct {

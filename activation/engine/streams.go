@@ -68,6 +68,11 @@ func (l Layout) EventSubject(incident, kind string) string {
 // EventsFilter matches every event.
 func (l Layout) EventsFilter() string { return l.prefix() + ".events.>" }
 
+// IncidentEventsFilter matches one incident's events.
+func (l Layout) IncidentEventsFilter(incident string) string {
+	return l.prefix() + ".events." + Token(incident) + ".>"
+}
+
 // NotificationFilter matches the notification requests the dispatcher sends.
 func (l Layout) NotificationFilter() string { return l.prefix() + ".events.*.notification_requested" }
 

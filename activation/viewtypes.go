@@ -147,12 +147,21 @@ type Change struct {
 	// Seq increases by one per change within one process; clients use it to
 	// notice gaps and resynchronise.
 	Seq        uint64        `json:"seq"`
-	Kind       string        `json:"kind"` // "incident", "readiness", "timeline"
+	Kind       ChangeKind    `json:"kind"`
 	IncidentID string        `json:"incident_id"`
 	Incident   *IncidentView `json:"incident,omitempty"`
 	Readiness  *OrgReadiness `json:"readiness,omitempty"`
 	Timeline   *TimelineItem `json:"timeline,omitempty"`
 }
+
+// ChangeKind names the part of the read model a Change carries.
+type ChangeKind string
+
+const (
+	ChangeIncident  ChangeKind = "incident"  // Change.Incident: a whole incident view
+	ChangeReadiness ChangeKind = "readiness" // Change.Readiness: one organisation's tile
+	ChangeTimeline  ChangeKind = "timeline"  // Change.Timeline: one timeline line
+)
 
 // ScenarioInfo lists a scenario for the declare form.
 type ScenarioInfo struct {
