@@ -72,3 +72,21 @@ func TestNumberTypesMatchLibrary(t *testing.T) {
 		t.Fatalf("too little variety to mean anything: %d codes, types %v", len(m.prefixes), types)
 	}
 }
+
+// TestNumberTypeImpliesValidity backs normaliseMobile's use of
+// GetNumberType alone: it is UNKNOWN exactly for invalid numbers.
+func TestNumberTypeImpliesValidity(t *testing.T) {
+	for _, raw := range []string{
+		"+4915100001234", "015100001234", "+49 511 1234567", "+4930123", "+15005550006", "+14155552671",
+		"+447700900123", "+441624123456", "+3906123456", "+390612345678", "+80012345678", "+882123456",
+		"+12423570000", "+16845551234", "+9991234", "+4915299000001", "+491515", "0800 1234567", "+7 701 1234567",
+	} {
+		n, err := phonenumbers.Parse(raw, "DE")
+		if err != nil {
+			continue
+		}
+		if valid, typ := phonenumbers.IsValidNumber(n), phonenumbers.GetNumberType(n); valid != (typ != phonenumbers.UNKNOWN) {
+			t.Errorf("%s: valid=%v type=%v", raw, valid, typ)
+		}
+	}
+}
