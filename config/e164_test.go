@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/nyaruka/phonenumbers"
-	"google.golang.org/protobuf/proto"
 )
 
 // TestParseE164MatchesParse: for numbers written as +<digits>, the fast
@@ -43,33 +42,6 @@ func TestParseE164MatchesParse(t *testing.T) {
 		if _, _, ok := m.parseE164(raw); !ok {
 			t.Errorf("%s should take the fast path", raw)
 		}
-	}
-}
-
-// TestNumberTypesMatchLibrary: the precompiled classifier agrees with
-// phonenumbers.GetNumberType for random numbers of every country code,
-// including shared ones (+1, +7) and non-geographical entities (+800, +882).
-func TestNumberTypesMatchLibrary(t *testing.T) {
-	nt := newNumberTypes()
-	m := newMobileNormaliser()
-	rng := rand.New(rand.NewPCG(3, 4))
-	types := map[phonenumbers.PhoneNumberType]int{}
-	for cc := range m.prefixes {
-		for range 40 {
-			var nsn uint64
-			for d := 4 + rng.IntN(10); d > 0; d-- {
-				nsn = nsn*10 + uint64(rng.IntN(10))
-			}
-			n := &phonenumbers.PhoneNumber{CountryCode: proto.Int32(int32(cc)), NationalNumber: proto.Uint64(nsn)}
-			want, got := phonenumbers.GetNumberType(n), nt.numberType(n)
-			if got != want {
-				t.Fatalf("+%d %d: classified %v, the library says %v", cc, nsn, got, want)
-			}
-			types[want]++
-		}
-	}
-	if len(m.prefixes) < 200 || types[phonenumbers.MOBILE] == 0 || types[phonenumbers.FIXED_LINE] == 0 || types[phonenumbers.UNKNOWN] == 0 {
-		t.Fatalf("too little variety to mean anything: %d codes, types %v", len(m.prefixes), types)
 	}
 }
 

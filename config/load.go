@@ -149,6 +149,9 @@ func sortProblems(file string, ps Problems) {
 		if li == 0 || lj == 0 {
 			return li != 0 && lj == 0 // problems without a line go last
 		}
+		if li == lj {
+			return ps[i].Column < ps[j].Column
+		}
 		return li < lj
 	})
 }

@@ -226,13 +226,17 @@ func (r *peopleReader) csvError(err error) {
 		r.problem(Error, 0, 0, "", "%v", err)
 		return
 	}
-	msg := pe.Err.Error()
+	msg, hint := pe.Err.Error(), ""
 	switch {
 	case errors.Is(pe.Err, csv.ErrQuote):
-		msg = `a quoted field has no closing quote (write "" for a quote inside quotes)`
+		msg, hint = "a quoted field has no closing quote", ` (write "" for a quote inside quotes)`
 	case errors.Is(pe.Err, csv.ErrBareQuote):
-		msg = `a quote in an unquoted field (quote the whole field and write "" for the quote)`
+		msg, hint = "a quote in an unquoted field", ` (quote the whole field and write "" for the quote)`
 	}
+	if pe.StartLine != pe.Line {
+		msg += fmt.Sprintf(" in the record that starts on line %d", pe.StartLine)
+	}
+	msg += hint
 	r.problem(Error, pe.Line, pe.Column, "", "%s", msg)
 }
 
