@@ -75,12 +75,9 @@ const (
 // problems say why.
 var errPeopleFile = errors.New("people file unusable")
 
-// readPeopleFile reads the people file at path and returns people with the
-// file's people appended, adding a problem for each record it cannot use;
-// share holds the texts and
-// lists that people in the YAML have already. A problem that makes the
-// whole file unusable (cannot be read, no or a bad header) is reported with
-// errPeopleFile; the caller reports a read error at the people_file key.
+// readPeopleFile appends the people of the file at path to people; share
+// holds the texts and lists the YAML's people have. It reports a bad record
+// as a problem and an unusable file as an error (errPeopleFile: a problem says why).
 func readPeopleFile(path string, people []Person, share sharer, probs *Problems) (*peopleFile, []Person, error) {
 	data, err := readLimited(path)
 	if err != nil {
@@ -91,9 +88,9 @@ func readPeopleFile(path string, people []Person, share sharer, probs *Problems)
 	if !r.header() {
 		return nil, nil, errPeopleFile
 	}
-	// Room for a person a line: growing a slice of 100,000 people step by
-	// step took longer than reading the file.
-	people = r.records(slices.Grow(people, bytes.Count(pf.data, []byte("\n"))))
+	// Room for a person a line (up to a million): growing a slice of
+	// 100,000 people step by step took longer than reading the file.
+	people = r.records(slices.Grow(people, min(bytes.Count(pf.data, []byte("\n")), 1<<20)))
 	if len(people) == pf.first && len(*probs) == r.before {
 		r.problem(Warning, 1, 0, "", "the file lists no people, only the header")
 	}
@@ -102,12 +99,7 @@ func readPeopleFile(path string, people []Person, share sharer, probs *Problems)
 
 // readLimited reads a regular file of at most maxPeopleFile bytes.
 func readLimited(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
+	fi, err := os.Stat(path) // before opening: opening a named pipe would wait for a writer
 	switch {
 	case err != nil:
 		return nil, err
@@ -118,6 +110,11 @@ func readLimited(path string) ([]byte, error) {
 	case fi.Size() > maxPeopleFile:
 		return nil, fmt.Errorf("%s has %d bytes, more than the %d MB a people file may have", path, fi.Size(), maxPeopleFile>>20)
 	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxPeopleFile+1))
 	if err == nil && len(data) > maxPeopleFile {
 		err = fmt.Errorf("%s grew beyond %d MB while being read", path, maxPeopleFile>>20)

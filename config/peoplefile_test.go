@@ -58,7 +58,7 @@ func TestPeopleFileProblems(t *testing.T) {
 		{name: "header only", csv: header,
 			want: []string{"warning: people.csv:1: the file lists no people, only the header"}},
 		{name: "missing file", csv: "<none>",
-			want: []string{"base.yaml:53: people_file: cannot read the people file: open people.csv: no such file or directory"}},
+			want: []string{"base.yaml:53: people_file: cannot read the people file: stat people.csv: no such file or directory"}},
 		{name: "directory", csv: "<dir>",
 			want: []string{"base.yaml:53: people_file: cannot read the people file: people.csv is a directory, not a CSV file"}},
 		{name: "unknown column", csv: "id;name;organisation;mobile;mobil2\n",
