@@ -212,3 +212,21 @@ func BenchmarkLoad100k(b *testing.B) {
 	b.ReportMetric(float64(live)/(1<<20), "live-peak-MB")
 	b.ReportMetric(float64(retained)/(1<<20), "retained-MB")
 }
+
+// BenchmarkPeopleFile100k reads the 100,000 people of BenchmarkLoad100k's
+// people.csv, without validating them.
+func BenchmarkPeopleFile100k(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "people.csv")
+	if err := os.WriteFile(path, benchCSV(1000, 100), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		var probs Problems
+		d := newDecoder(path, nil, &probs)
+		_, people, err := readPeopleFile(path, nil, d, &probs)
+		if err != nil || len(probs) > 0 || len(people) != 100_000 {
+			b.Fatalf("err=%v, %d people\n%s", err, len(people), probs)
+		}
+	}
+}
