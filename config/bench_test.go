@@ -179,20 +179,24 @@ func liveHeap(t testing.TB, path string, data []byte) (peak uint64, stages []str
 // including the input and garbage not yet collected), live-peak-MB (the most
 // the load keeps reachable at once, including its input; measured in an
 // extra, untimed load that collects garbage after each stage) and
-// retained-MB (what the *Config and the Problems keep alive after the load).
+// retained-MB (what the *Config and the Problems keep alive after the load)
+// and cpu-ms/op (CPU time of the process, garbage collection included).
 func BenchmarkLoad100k(b *testing.B) {
 	path, data := benchFiles(b, 1000, 100)
 	live, stages := liveHeap(b, path, data)
 	b.Logf("live heap after each stage: %s", strings.Join(stages, ", "))
 	var peak, retained uint64
+	var cpu time.Duration
 	b.ReportAllocs()
 	for b.Loop() {
 		b.StopTimer()
 		runtime.GC()
 		h := startHeapPeak()
+		c0 := cpuTime()
 		b.StartTimer()
 		cfg, probs, err := LoadBytes(path, data, benchEnv)
 		b.StopTimer()
+		cpu += cpuTime() - c0
 		peak = max(peak, h.Stop())
 		if err != nil || probs.Err() != nil {
 			b.Fatalf("err=%v %v", err, probs.Err())
@@ -211,6 +215,7 @@ func BenchmarkLoad100k(b *testing.B) {
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 	b.ReportMetric(float64(live)/(1<<20), "live-peak-MB")
 	b.ReportMetric(float64(retained)/(1<<20), "retained-MB")
+	b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
 }
 
 // BenchmarkPeopleFile100k reads the 100,000 people of BenchmarkLoad100k's
