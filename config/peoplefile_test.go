@@ -1,6 +1,8 @@
 package config
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -202,4 +204,32 @@ func TestYAMLAliases(t *testing.T) {
 	if p, _ := cfg.Person("b"); !slices.Equal(p.Functions, []string{"lead"}) {
 		t.Errorf("functions of b = %v, want [lead]", p.Functions)
 	}
+}
+
+// FuzzPeopleFile: no input makes reading a people file or locating a
+// problem in it panic, and every position found lies in the file.
+func FuzzPeopleFile(f *testing.F) {
+	f.Add([]byte(header + "e,\"Erika\nE\",MI,+4915100001005\n"))
+	f.Add([]byte("\ufeffid;name;organisation;email;functions\r\n\r\ne;E;MI;e@x.example;a|b\r\n;;;;\r\n"))
+	f.Add([]byte("id,name,organisation,mobile\n\re,E,MI,1\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), "people.csv")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var probs Problems
+		pf, people, err := readPeopleFile(path, nil, newDecoder(path, nil, &probs), &probs)
+		if err != nil {
+			return
+		}
+		lines := bytes.Count(data, []byte("\n")) + 1
+		for i := range people {
+			for _, c := range append(slices.Clone(csvColumns), "") {
+				line, _, _, ok := pf.locate(fmt.Sprintf("people[%d].%s", i, c))
+				if !ok || line < 1 || line > lines {
+					t.Fatalf("people[%d].%s located at line %d (ok=%v) in a file of %d lines", i, c, line, ok, lines)
+				}
+			}
+		}
+	})
 }
