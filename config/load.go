@@ -24,7 +24,8 @@ func Load(path string) (*Config, Problems, error) {
 }
 
 // LoadBytes decodes, completes and validates a configuration. name is used
-// in problem messages and as the base for relative {file: …} secrets; env
+// in problem messages and as the base for relative {file: …} secrets and
+// people_file; env
 // looks up {env: …} secrets (nil means an empty environment).
 //
 // All problems are collected and returned sorted by line. The *Config is
