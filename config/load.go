@@ -25,10 +25,11 @@ func Load(path string) (*Config, Problems, error) {
 
 // LoadBytes decodes, completes and validates a configuration. name is used
 // in problem messages and as the base for relative {file: …} secrets and
-// people_file; env
-// looks up {env: …} secrets (nil means an empty environment).
+// people_file; env looks up {env: …} secrets (nil means an empty
+// environment).
 //
-// All problems are collected and returned sorted by line. The *Config is
+// All problems are collected and returned sorted by file (the YAML first)
+// and line. The *Config is
 // nil whenever Problems.Err() is non-nil, so an invalid file can never be
 // used by accident. The error result is reserved for I/O failures; LoadBytes
 // itself never returns one.
