@@ -1,14 +1,21 @@
 package deploy_test
 
 import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nkeys"
 )
 
@@ -103,7 +110,7 @@ func (c natsConfig) load(t *testing.T, tlsDir string) *server.Options {
 	dir := t.TempDir()
 	conf := c.conf
 	for old, repl := range map[string]string{
-		`"/etc/nats/tls/`: `"` + tlsDir + "/",
+		`"/etc/nats/tls/`:  `"` + tlsDir + "/",
 		"store_dir: /data": "store_dir: " + `"` + filepath.Join(dir, "store") + `"`,
 	} {
 		if !strings.Contains(conf, old) {
@@ -224,4 +231,191 @@ func permString(p *server.Permissions) string {
 		return "allow " + strings.Join(s.Allow, ",") + " deny " + strings.Join(s.Deny, ",")
 	}
 	return "publish: " + side(p.Publish) + "; subscribe: " + side(p.Subscribe)
+}
+
+// startNode starts one node from the shipped configuration on loopback
+// (random client port, no routes, no monitoring listener).
+func startNode(t *testing.T, opts *server.Options) string {
+	t.Helper()
+	opts.Host, opts.Port, opts.HTTPPort = "127.0.0.1", server.RANDOM_PORT, 0
+	opts.Cluster, opts.Routes = server.ClusterOpts{}, nil
+	opts.NoSigs, opts.NoLog = true, true
+	ns, err := server.NewServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("nats-server did not start from the shipped configuration")
+	}
+	return fmt.Sprintf("tls://localhost:%d", ns.Addr().(*net.TCPAddr).Port)
+}
+
+// client connects with the dev CA; its asynchronous errors (permission
+// violations) arrive on the returned channel.
+func client(t *testing.T, url, ca string, opts ...nats.Option) (*nats.Conn, chan error, error) {
+	t.Helper()
+	errs := make(chan error, 16)
+	all := append([]nats.Option{nats.RootCAs(ca), nats.NoReconnect(),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { errs <- err })}, opts...)
+	nc, err := nats.Connect(url, all...)
+	if err == nil {
+		t.Cleanup(nc.Close)
+	}
+	return nc, errs, err
+}
+
+func nkeyOpt(t *testing.T, id identity) nats.Option {
+	t.Helper()
+	o, err := nats.NkeyOptionFromSeed(id.seedFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+// TestNATSConfigServes starts a node from deploy/nats and tries, as each
+// identity, what issue 14's attacker tried: only what the role allows works.
+func TestNATSConfigServes(t *testing.T) {
+	tlsDir := devCerts(t)
+	ids := identities(t)
+	ca := filepath.Join(tlsDir, "ca.pem")
+	url := startNode(t, shippedConfigs(t)[0].load(t, tlsDir))
+
+	refused := []struct {
+		name string
+		url  string
+		opts []nats.Option
+	}{
+		{"anonymous", url, nil},
+		{"unknown nkey", url, []nats.Option{nkeyOpt(t, ids["stranger"])}},
+	}
+	for _, c := range refused {
+		if _, _, err := client(t, c.url, ca, c.opts...); !errors.Is(err, nats.ErrAuthorization) {
+			t.Errorf("%s: %v, want an authorization violation", c.name, err)
+		}
+	}
+	checkGreeting(t, strings.TrimPrefix(url, "tls://"))
+
+	svc, _, err := client(t, url, ca, nkeyOpt(t, ids["service"]))
+	if err != nil {
+		t.Fatalf("service: %v", err)
+	}
+	js, err := jetstream.New(svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "KASKADE_EVENTS", Subjects: []string{"kaskade.events.>"},
+		DenyDelete: true, DenyPurge: true}); err != nil {
+		t.Fatalf("service: JetStream in account KASKADE: %v", err)
+	}
+	if _, err := js.Publish(ctx, "kaskade.events.K1.declared", []byte(`{"v":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Subscribe("kaskade.incidents.declare.*", func(m *nats.Msg) { _ = m.Respond([]byte(`{"incident_id":"K2"}`)) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Flush(); err != nil {
+		t.Fatal(err)
+	}
+
+	decl, declErrs, err := client(t, url, ca, nkeyOpt(t, ids["declarer"]))
+	if err != nil {
+		t.Fatalf("declarer: %v", err)
+	}
+	if m, err := decl.Request("kaskade.incidents.declare.lagezentrum", []byte(`{}`), 5*time.Second); err != nil || !strings.Contains(string(m.Data), "K2") {
+		t.Errorf("declarer: request on its own subject: %v", err)
+	}
+	obs, obsErrs, err := client(t, url, ca, nkeyOpt(t, ids["observer"]))
+	if err != nil {
+		t.Fatalf("observer: %v", err)
+	}
+	feed, err := obs.SubscribeSync("kaskade.readiness.>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := obs.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Publish("kaskade.readiness.K1.MI", []byte(`{"state":"forming"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := feed.NextMsg(5 * time.Second); err != nil {
+		t.Errorf("observer: readiness feed: %v", err)
+	}
+
+	pub := func(nc *nats.Conn, subject string) func() error {
+		return func() error { return nc.Publish(subject, []byte(`{"v":1}`)) }
+	}
+	sub := func(nc *nats.Conn, subject string) func() error {
+		return func() error { _, err := nc.SubscribeSync(subject); return err }
+	}
+	denied := []struct {
+		who    string
+		nc     *nats.Conn
+		errs   chan error
+		action func() error
+		what   string
+	}{
+		{"declarer", decl, declErrs, pub(decl, "kaskade.input.K1.response"), "kaskade.input.K1.response"},
+		{"declarer", decl, declErrs, pub(decl, "kaskade.input.K1.stand_down"), "kaskade.input.K1.stand_down"},
+		{"declarer", decl, declErrs, pub(decl, "kaskade.events.K2.x"), "kaskade.events.K2.x"},
+		{"declarer", decl, declErrs, pub(decl, "kaskade.incidents.declare"), "kaskade.incidents.declare"},
+		{"declarer", decl, declErrs, pub(decl, "kaskade.incidents.declare.other"), "kaskade.incidents.declare.other"},
+		{"declarer", decl, declErrs, pub(decl, "$JS.API.STREAM.DELETE.KASKADE_EVENTS"), "$JS.API.STREAM.DELETE.KASKADE_EVENTS"},
+		{"declarer", decl, declErrs, sub(decl, ">"), ">"},
+		{"declarer", decl, declErrs, sub(decl, "kaskade.events.>"), "kaskade.events.>"},
+		{"declarer", decl, declErrs, sub(decl, "_KASKADE_INBOX.>"), "_KASKADE_INBOX.>"},
+		{"observer", obs, obsErrs, pub(obs, "kaskade.readiness.K1.MI"), "kaskade.readiness.K1.MI"},
+		{"observer", obs, obsErrs, pub(obs, "kaskade.incidents.declare.lagezentrum"), "kaskade.incidents.declare.lagezentrum"},
+		{"observer", obs, obsErrs, sub(obs, "kaskade.events.>"), "kaskade.events.>"},
+		{"observer", obs, obsErrs, sub(obs, "_INBOX.>"), "_INBOX.>"},
+	}
+	for _, d := range denied {
+		if err := d.action(); err != nil {
+			t.Fatalf("%s %s: %v", d.who, d.what, err)
+		}
+		_ = d.nc.Flush()
+		select {
+		case err := <-d.errs:
+			if !errors.Is(err, nats.ErrPermissionViolation) || !strings.Contains(err.Error(), d.what) {
+				t.Errorf("%s %s: %v, want a permissions violation for it", d.who, d.what, err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Errorf("%s %s: allowed", d.who, d.what)
+		}
+	}
+
+	info, err := js.Stream(ctx, "KASKADE_EVENTS")
+	if err != nil {
+		t.Fatalf("the event stream is gone: %v", err)
+	}
+	if n := info.CachedInfo().State.Msgs; n != 1 {
+		t.Errorf("event stream holds %d messages, want the service's 1", n)
+	}
+	if err := info.Purge(ctx); err == nil {
+		t.Error("the service could purge the event stream (DenyPurge)")
+	}
+}
+
+// checkGreeting reads the server's INFO in plain text: before anything else
+// a client must start TLS and authenticate.
+func checkGreeting(t *testing.T, addr string) {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"tls_required":true`, `"auth_required":true`} {
+		if !strings.Contains(line, want) {
+			t.Errorf("server greeting %q lacks %s", line, want)
+		}
+	}
 }
