@@ -2,6 +2,8 @@ package deploy_test
 
 import (
 	"bufio"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -416,6 +418,76 @@ func checkGreeting(t *testing.T, addr string) {
 	for _, want := range []string{`"tls_required":true`, `"auth_required":true`} {
 		if !strings.Contains(line, want) {
 			t.Errorf("server greeting %q lacks %s", line, want)
+		}
+	}
+}
+
+// TestNATSRouteAuthorisation: the route port of a node started from
+// deploy/nats takes only TLS peers whose certificate names a route host;
+// Kaskade's client certificate, signed by the same CA, is no route.
+func TestNATSRouteAuthorisation(t *testing.T) {
+	tlsDir := devCerts(t)
+	identities(t)
+	// The shipped cluster block, on loopback, its routes naming localhost as
+	// the certificate does (nothing listens on port 1: no peer is needed).
+	opts := shippedConfigs(t)[0].load(t, tlsDir)
+	opts.JetStream = false
+	opts.Host, opts.Port, opts.HTTPPort, opts.NoSigs, opts.NoLog = "127.0.0.1", server.RANDOM_PORT, 0, true, true
+	opts.Cluster.Host, opts.Cluster.Port = "127.0.0.1", server.RANDOM_PORT
+	opts.Routes = server.RoutesFromStr("nats://localhost:1")
+	ns, err := server.NewServer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("node did not start")
+	}
+	addr := ns.ClusterAddr().String()
+	for _, c := range []struct {
+		cert string
+		want string
+	}{
+		{"server", "PONG"},
+		{"client", "Authorization Violation"},
+	} {
+		if got := routeHandshake(t, addr, tlsDir, c.cert); !strings.Contains(got, c.want) {
+			t.Errorf("route with the %s certificate: %q, want %q", c.cert, got, c.want)
+		}
+	}
+}
+
+// routeHandshake connects to a route port with the named certificate, says
+// CONNECT and PING as a route would, and returns the answer line.
+func routeHandshake(t *testing.T, addr, tlsDir, cert string) string {
+	t.Helper()
+	pair, err := tls.LoadX509KeyPair(filepath.Join(tlsDir, cert+".pem"), filepath.Join(tlsDir, cert+"-key.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	caPEM, err := os.ReadFile(filepath.Join(tlsDir, "ca.pem"))
+	if err != nil || !pool.AppendCertsFromPEM(caPEM) {
+		t.Fatalf("ca.pem: %v", err)
+	}
+	conn, err := tls.Dial("tcp", addr, &tls.Config{Certificates: []tls.Certificate{pair}, RootCAs: pool, ServerName: "localhost"})
+	if err != nil {
+		return "handshake: " + err.Error()
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	r := bufio.NewReader(conn)
+	if _, err := fmt.Fprintf(conn, "CONNECT {\"verbose\":false,\"pedantic\":false,\"tls_required\":true,\"name\":\"NPEER\",\"cluster\":\"kaskade\",\"headers\":true}\r\nPING\r\n"); err != nil {
+		return "write: " + err.Error()
+	}
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			return "read: " + err.Error()
+		}
+		if strings.HasPrefix(line, "PONG") || strings.HasPrefix(line, "-ERR") {
+			return line
 		}
 	}
 }
