@@ -100,7 +100,8 @@ func TestListenerLimitsSendersOfUnknownTags(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	metrics := NewListenerMetrics(reg)
 	clk := &clock{t: time.Date(2026, 12, 3, 3, 12, 0, 0, time.UTC)}
-	addr := serveListener(t, ListenerOptions{Sink: sink, Metrics: metrics, Now: clk.now, RejectLimit: 5, RejectWindow: time.Hour})
+	addr := serveListener(t, ListenerOptions{Sink: sink, Metrics: metrics, Now: clk.now, RejectLimit: 5, RejectWindow: time.Hour,
+		AuthServID: "mx.lage.example.de"})
 	c, err := smtp.Dial(addr)
 	if err != nil {
 		t.Fatal(err)
@@ -133,6 +134,11 @@ func TestListenerLimitsSendersOfUnknownTags(t *testing.T) {
 	// Another sender is not affected; the limited one may try again after the window.
 	if err := transaction(c, "silke@mi.example.de", "kaskade+K1-n1@lage.example.de", "From: silke@mi.example.de\r\n\r\n1\r\n"); err != nil {
 		t.Fatalf("another sender: %v", err)
+	}
+	// Forgeries in her name do not lock out the person's authenticated mail.
+	if err := transaction(c, "uwe.boehm@mi.example.de", "kaskade+K1-n1@lage.example.de",
+		"Authentication-Results: mx.lage.example.de; dmarc=pass header.from=mi.example.de\r\nFrom: uwe.boehm@mi.example.de\r\n\r\n1\r\n"); err != nil || sink.n() != 7 {
+		t.Fatalf("authenticated mail of a limited sender: %v, sink saw %d", err, sink.n())
 	}
 	clk.add(time.Hour)
 	if err := transaction(c, "uwe.boehm@mi.example.de", "kaskade+K1-n1@lage.example.de", "From: uwe.boehm@mi.example.de\r\n\r\n1\r\n"); err != nil {

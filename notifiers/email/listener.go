@@ -1,6 +1,7 @@
 package email
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -211,9 +212,6 @@ func (s *replySession) Mail(from string, _ *smtp.MailOptions) error {
 		s.l.o.Metrics.reject(RejectTLSRequired)
 		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Must issue a STARTTLS command first"}
 	}
-	if s.l.limit.limited(from) {
-		return s.rateLimited(from)
-	}
 	s.from = from
 	return nil
 }
@@ -258,56 +256,62 @@ func (s *replySession) Data(r io.Reader) error {
 		return nil
 	}
 	log = log.With("from", notifiers.MaskAddress(p.from), "message_id", p.messageID)
-	if s.l.limit.limited(s.from, p.from) {
-		return s.rateLimited(p.from)
-	}
 	if s.from == "" || p.auto {
 		s.l.o.Metrics.reject(RejectAutomatic)
 		log.Info("email: automatic message dropped (bounce, auto-reply or list)")
 		return nil
 	}
-	tag := s.tag
-	if !ValidTag(tag) {
-		tag = ""
-		for _, id := range p.references {
-			if t := tagFromMessageID(id, s.l.o.MessageIDDomain); t != "" {
-				tag = t
-				break
-			}
-		}
-	}
-	if tag == "" {
-		s.drop(log, RejectNoTag, p.from)
-		return nil
-	}
-	from := p.from
-	if from == "" {
-		from = s.from
-	}
+	from := cmp.Or(p.from, s.from)
 	verdict, auth := authCheck(p.authResults, s.l.o.AuthServID, domainPart(from))
 	log = log.With("auth", verdict)
-	if verdict == AuthFail || s.l.o.RequireAuthPass && verdict != AuthPass {
+	// An authenticated sender is never limited: forgeries in its name
+	// must not lock the person out.
+	if verdict != AuthPass && s.l.limit.limited(s.from, from) {
+		return s.rateLimited(from)
+	}
+	tag := s.replyTag(p)
+	switch {
+	case tag == "":
+		s.drop(log, RejectNoTag, from)
+		return nil
+	case verdict == AuthFail || s.l.o.RequireAuthPass && verdict != AuthPass:
 		s.drop(log, RejectAuthFailed, from)
 		return nil
 	}
+	return s.deliver(log, EmailReply{Tag: tag, From: from, Subject: p.subject, FirstLine: p.firstLine, MessageID: p.messageID, Auth: auth})
+}
+
+// replyTag is the recipient's tag, or the one in In-Reply-To/References.
+func (s *replySession) replyTag(p parsedReply) string {
+	if ValidTag(s.tag) {
+		return s.tag
+	}
+	for _, id := range p.references {
+		if t := tagFromMessageID(id, s.l.o.MessageIDDomain); t != "" {
+			return t
+		}
+	}
+	return ""
+}
+
+// deliver hands a reply to the sink and maps its answer to SMTP.
+func (s *replySession) deliver(log *slog.Logger, reply EmailReply) error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.l.o.SinkTimeout)
 	defer cancel()
-	err = s.l.o.Sink.EmailReply(ctx, EmailReply{
-		Tag: tag, From: from, Subject: p.subject, FirstLine: p.firstLine, MessageID: p.messageID, Auth: auth,
-	})
+	err := s.l.o.Sink.EmailReply(ctx, reply)
 	var rej Rejection
 	switch {
 	case errors.As(err, &rej):
-		s.drop(log, rejectReason(rej), from)
+		s.drop(log, rejectReason(rej), reply.From)
 		return nil
 	case errors.Is(err, ErrTryLater):
-		log.Warn("email: reply deferred, sink unavailable", "tag", tag, "err", err)
+		log.Warn("email: reply deferred, sink unavailable", "tag", reply.Tag, "err", err)
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Try again later"}
 	case err != nil:
-		log.Info("email: reply dropped by sink", "tag", tag, "err", err)
+		log.Info("email: reply dropped by sink", "tag", reply.Tag, "err", err)
 		return nil
 	}
-	log.Info("email: reply received", "tag", tag)
+	log.Info("email: reply received", "tag", reply.Tag)
 	return nil
 }
 
