@@ -367,3 +367,19 @@ func TestSenderLimitIsBounded(t *testing.T) {
 		t.Fatal("still limited after the window")
 	}
 }
+
+// A reply without Message-ID gets one from its content, so a byte-for-byte
+// replay is recognised by the sink.
+func TestListenerMessageIDFallback(t *testing.T) {
+	sink := &fakeReplySink{}
+	addr := serveListener(t, ListenerOptions{Sink: sink})
+	for _, raw := range []string{"From: a@mi.example.de\n\n1\n", "From: a@mi.example.de\n\n1\n", "From: a@mi.example.de\n\n3\n"} {
+		if err := send(t, addr, "a@mi.example.de", "kaskade+K7-n1@lage.example.de", raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := sink.got()
+	if len(got) != 3 || got[0].MessageID == "" || got[0].MessageID != got[1].MessageID || got[1].MessageID == got[2].MessageID {
+		t.Fatalf("message ids %+v", got)
+	}
+}

@@ -3,7 +3,9 @@ package email
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -32,7 +34,8 @@ type EmailReply struct {
 	Subject string
 	// FirstLine is the first line the person wrote, quotes stripped.
 	FirstLine string
-	// MessageID is the reply's own Message-ID, for deduplication.
+	// MessageID is the reply's own Message-ID, for deduplication; without
+	// one, <sha256-…@kaskade.invalid> of the whole message.
 	MessageID string
 	// Auth is the verdict and results of the receiving server's
 	// Authentication-Results ("" when no AuthServID is configured), to record.
@@ -278,7 +281,17 @@ func (s *replySession) Data(r io.Reader) error {
 		s.drop(log, RejectAuthFailed, from)
 		return nil
 	}
-	return s.deliver(log, EmailReply{Tag: tag, From: from, Subject: p.subject, FirstLine: p.firstLine, MessageID: p.messageID, Auth: auth})
+	return s.deliver(log, EmailReply{Tag: tag, From: from, Subject: p.subject, FirstLine: p.firstLine, MessageID: messageID(p, raw), Auth: auth})
+}
+
+// messageID is the reply's Message-ID or, without one, a hash of the
+// message, so that replaying it byte for byte is still recognised.
+func messageID(p parsedReply, raw []byte) string {
+	if p.messageID != "" {
+		return p.messageID
+	}
+	sum := sha256.Sum256(raw)
+	return "<sha256-" + hex.EncodeToString(sum[:16]) + "@kaskade.invalid>"
 }
 
 // replyTag is the recipient's tag, or the one in In-Reply-To/References.
