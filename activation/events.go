@@ -218,6 +218,8 @@ type Inbound struct {
 	Body       string `json:"body"`
 	ProviderID string `json:"provider_id,omitempty"`
 	Outcome    string `json:"outcome"` // recorded, ambiguous, unknown_sender, invalid, closed, stop, start, help
+	// Auth is what the receiving mail server found (SPF, DKIM, DMARC), for email.
+	Auth string `json:"auth,omitempty"`
 }
 
 // Input is something from outside the core that may lead to decisions.

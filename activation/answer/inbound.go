@@ -10,10 +10,12 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 
 	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/activation/answer/ack"
 	"github.com/kaskade-bcm/kaskade/activation/answer/reply"
 	"github.com/kaskade-bcm/kaskade/activation/compose"
 	"github.com/kaskade-bcm/kaskade/activation/engine"
@@ -43,6 +45,12 @@ type Service struct {
 	// RetryFor bounds how long a failing submission is retried before the
 	// caller is told to come back (default 12 s, within Twilio's 15 s).
 	RetryFor time.Duration
+	// Seen makes replays of SMS and email answers harmless (seen.go); nil
+	// takes the engine's bucket. ReplyTags verifies email reply tags (the
+	// ack link signer); nil refuses every email answer.
+	Seen      Seen
+	ReplyTags *ack.Signer
+	seenMu    sync.Mutex
 }
 
 // Outcomes of inbound messages, stored with the raw message.

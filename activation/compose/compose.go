@@ -82,7 +82,7 @@ func (c *Composer) Compose(n activation.Notification, inc activation.Declared) (
 		lang = cfg.Defaults.Language
 	}
 	m := notifiers.Message{ID: n.ID, Incident: inc.ID, Person: p.ID, Channel: n.Channel, Purpose: n.Purpose,
-		Exercise: inc.Exercise, Language: lang, ReplyTag: n.ID}
+		Exercise: inc.Exercise, Language: lang, ReplyTag: c.replyTag(n.ID, p.ID)}
 	switch n.Channel {
 	case config.ChannelEmail:
 		m.To = p.Email

@@ -40,6 +40,14 @@ func (l Layout) IntakeBucket() string  { return l.name("INTAKE") }
 func (l Layout) RecentBucket() string  { return l.name("INTAKE_RECENT") }
 func (l Layout) StateBucket() string   { return l.name("STATE") }
 
+// InboundSeenBucket remembers provider ids of inbound messages (Twilio
+// MessageSid, email Message-ID) so a replay is recorded once.
+func (l Layout) InboundSeenBucket() string { return l.name("INBOUND_SEEN") }
+
+// InboundSeenTTL is how long an inbound provider id is remembered: beyond
+// the 48 hours a replay must be refused for.
+const InboundSeenTTL = 72 * time.Hour
+
 // DeclareSubject is where declarations arrive from Kaskade's own identity.
 func (l Layout) DeclareSubject() string { return l.prefix() + ".incidents.declare" }
 
@@ -154,6 +162,8 @@ func (l Layout) ensure(ctx context.Context, js jetstream.JetStream) error {
 		{Bucket: l.IntakeBucket(), Replicas: r, Storage: jetstream.FileStorage, Description: "declaration client ids → incident ids"},
 		{Bucket: l.RecentBucket(), Replicas: r, Storage: jetstream.FileStorage, TTL: time.Hour, Description: "recent declarations without client id"},
 		{Bucket: l.StateBucket(), Replicas: r, Storage: jetstream.FileStorage, Description: "counters and leases"},
+		{Bucket: l.InboundSeenBucket(), Replicas: r, Storage: jetstream.FileStorage, TTL: InboundSeenTTL,
+			Description: "inbound provider ids already recorded (replay protection)"},
 	}
 	for _, kc := range buckets {
 		if _, err := js.CreateOrUpdateKeyValue(ctx, kc); err != nil {
