@@ -20,6 +20,7 @@ type Metrics struct {
 	rejected      *prometheus.CounterVec
 	snapSeconds   prometheus.Histogram
 	snapBytes     prometheus.Gauge
+	quarantined   *prometheus.CounterVec
 }
 
 // NewMetrics registers the engine metrics on reg (no global registry).
@@ -47,9 +48,14 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: []float64{.001, .005, .02, .05, .1, .2, .5, 1, 2}}),
 		snapBytes: prometheus.NewGauge(prometheus.GaugeOpts{Name: "kaskade_snapshot_bytes",
 			Help: "Size of the newest snapshot taken."}),
+		quarantined: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kaskade_quarantined_messages_total",
+			Help: "Undecodable messages and events of unknown kind skipped, by stream (events, input, declare)."}, []string{"stream"}),
 	}
 	reg.MustRegister(m.declarations, m.notifications, m.outcomes, m.responses, m.escalations, m.transitions, m.timeToReady, m.rejected,
-		m.snapSeconds, m.snapBytes)
+		m.snapSeconds, m.snapBytes, m.quarantined)
+	for _, s := range []string{QuarantineEvents, QuarantineInput, QuarantineDeclare} {
+		m.quarantined.WithLabelValues(s) // present at 0, so an alert rule sees the first increase
+	}
 	return m
 }
 
@@ -57,6 +63,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 func (m *Metrics) Outcome(channel, state string) {
 	if m != nil {
 		m.outcomes.WithLabelValues(channel, state).Inc()
+	}
+}
+
+// Quarantined counts a message skipped on stream (events, input, declare).
+func (m *Metrics) Quarantined(stream string) {
+	if m != nil {
+		m.quarantined.WithLabelValues(stream).Inc()
 	}
 }
 

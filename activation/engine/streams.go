@@ -104,7 +104,8 @@ func (l Layout) ensure(ctx context.Context, js jetstream.JetStream) error {
 	r := max(l.Replicas, 1)
 	streams := []jetstream.StreamConfig{
 		{Name: l.EventsStream(), Subjects: []string{l.EventsFilter()}, Storage: jetstream.FileStorage, Replicas: r,
-			Retention: jetstream.LimitsPolicy, Duplicates: 2 * time.Minute, Description: "Kaskade event log (system of record)"},
+			Retention: jetstream.LimitsPolicy, Duplicates: 2 * time.Minute, Description: "Kaskade event log (system of record)",
+			AllowAtomicPublish: true},
 		{Name: l.InputStream(), Subjects: []string{l.prefix() + ".input.>"}, Storage: jetstream.FileStorage, Replicas: r,
 			Retention: jetstream.WorkQueuePolicy, Duplicates: 2 * time.Minute, Description: "Kaskade inputs for the engine"},
 		// NoAck: a request on the declare subject must be answered by Kaskade, not by the stream.
