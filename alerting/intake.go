@@ -25,6 +25,8 @@ type Options struct {
 	JS     jetstream.JetStream
 	Layout engine.Layout
 	Logger *slog.Logger
+	// Metrics counts quarantined declarations (nil: not counted).
+	Metrics *engine.Metrics
 }
 
 // Intake turns declarations into incidents exactly once.
@@ -282,7 +284,12 @@ func (i *Intake) ServeNATS(ctx context.Context) error {
 			}
 			return fmt.Errorf("alerting: declare stream: %w", err)
 		}
-		res, err := i.handleRaw(ctx, m.Data())
+		d, err := Parse(m.Data())
+		if err != nil {
+			i.quarantine(m)
+			continue
+		}
+		res, err := i.Declare(ctx, d, "nats", m.Data())
 		var e *Error
 		switch {
 		case err == nil:
@@ -298,6 +305,18 @@ func (i *Intake) ServeNATS(ctx context.Context) error {
 			_ = m.Ack()
 		}
 	}
+}
+
+// quarantine terminates an undecodable declaration from the stream: logged
+// once with its sequence (not its content), counted, never retried.
+func (i *Intake) quarantine(m jetstream.Msg) {
+	var seq uint64
+	if meta, err := m.Metadata(); err == nil {
+		seq = meta.Sequence.Stream
+	}
+	i.opts.Metrics.Quarantined(engine.QuarantineDeclare)
+	i.log.Error("message quarantined: skipped, never applied", "stream", engine.QuarantineDeclare, "seq", seq, "err", "declaration is not valid JSON")
+	_ = m.Term()
 }
 
 func (i *Intake) handleRaw(ctx context.Context, data []byte) (Result, error) {
