@@ -119,6 +119,8 @@ func (e *Engine) Run(ctx context.Context) error {
 	e.running = ctx
 	for {
 		err := e.runOnce(ctx)
+		// The core may hold a decision the log refused: no reads from it until rebuilt.
+		e.ready.Store(false)
 		e.leader.Store(false)
 		if ctx.Err() != nil {
 			return nil

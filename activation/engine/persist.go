@@ -100,19 +100,28 @@ func (e *Engine) appendAtomic(ctx context.Context, evs []activation.Event) error
 		}
 	}
 	msg.Header.Set(batchCommitHeader, "1")
-	reply, err := nc.RequestMsgWithContext(ctx, msg)
+	// An unanswered commit fails the decision; if it landed after all, the
+	// rebuild finds it in the log and its inputs are skipped when redelivered.
+	cctx, cancel := context.WithTimeout(ctx, commitTimeout)
+	defer cancel()
+	reply, err := nc.RequestMsgWithContext(cctx, msg)
 	if err != nil {
 		return fmt.Errorf("engine: append (commit of %d events): %w", len(evs), err)
 	}
-	return batchAckError(reply.Data, e.lastSeq+uint64(len(evs)))
+	return batchAckError(reply.Data, id, len(evs), e.lastSeq+uint64(len(evs)))
 }
 
-// batchAckError checks the commit's acknowledgement: the batch's last
-// event must sit at want.
-func batchAckError(data []byte, want uint64) error {
+// commitTimeout bounds the wait for a batch's commit acknowledgement.
+const commitTimeout = 10 * time.Second
+
+// batchAckError checks the commit's acknowledgement: the server stored
+// the batch (id, size) with its last event at want.
+func batchAckError(data []byte, id string, size int, want uint64) error {
 	var ack struct {
 		jetstream.PubAck
-		Error *jetstream.APIError `json:"error"`
+		BatchID   string              `json:"batch"`
+		BatchSize int                 `json:"count"`
+		Error     *jetstream.APIError `json:"error"`
 	}
 	if err := json.Unmarshal(data, &ack); err != nil {
 		return fmt.Errorf("engine: append: undecodable acknowledgement: %w", err)
@@ -122,6 +131,10 @@ func batchAckError(data []byte, want uint64) error {
 			return ErrFenced
 		}
 		return fmt.Errorf("engine: append: %w", ack.Error)
+	}
+	if ack.BatchID != id || ack.BatchSize != size {
+		// A server without atomic batches stores the messages one by one.
+		return fmt.Errorf("engine: append: the server did not commit an atomic batch (nats-server 2.12 or newer and allow_atomic on %s needed)", ack.Stream)
 	}
 	if ack.Sequence != want {
 		// Cannot happen with an atomic commit; if it does, the state is not the log's.
