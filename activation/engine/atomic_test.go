@@ -359,3 +359,32 @@ func TestPoisonIsQuarantined(t *testing.T) {
 		})
 	}
 }
+
+// TestFollowerQuarantinesPoison: a follower skips a garbage event and
+// keeps applying the leader's decisions after it.
+func TestFollowerQuarantinesPoison(t *testing.T) {
+	js := embeddedJS(t)
+	never := electorFunc(func(ctx context.Context) (context.Context, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	})
+	follower := runEngine(t, js, never, nil)
+	eventually(t, 10*time.Second, "follower ready", follower.Ready)
+	leader := runEngine(t, js, nil, nil)
+	eventually(t, 10*time.Second, "leader leads", leading(leader))
+	submit(t, leader, declareInput("K1", 5))
+	if _, err := js.Publish(context.Background(), Layout{}.EventSubject("K2", "x"), []byte("\x00garbage")); err != nil {
+		t.Fatal(err)
+	}
+	submit(t, leader, respond("K1", "p0")) // fenced once by the garbage, then decided
+	eventually(t, 10*time.Second, "the follower applies the answer after the garbage", func() bool {
+		v, ok := follower.Incident("K1")
+		return ok && v.Counts.Responses == 1
+	})
+	if !follower.Ready() || follower.restarts.Load() != 0 {
+		t.Fatalf("follower ready %v, restarts %d", follower.Ready(), follower.restarts.Load())
+	}
+	if got := quarantined(follower, QuarantineEvents); got != 1 {
+		t.Fatalf("follower quarantined %v, want 1", got)
+	}
+}
