@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kaskade-bcm/kaskade/notifiers"
 )
@@ -238,11 +239,15 @@ func (d *decider) cascade(inc *incident, os *orgState, node int) {
 }
 
 func (d *decider) respond(inc *incident, r Response) error {
+	r.Remark = clipRemark(r.Remark)
 	switch r.Kind {
 	case Available, Unavailable:
-		r.Minutes = 0
+		r.Minutes, r.ETAUnknown = 0, false
 	case Delayed:
-		if r.Minutes < 1 || r.Minutes > 24*60 {
+		if r.ETAUnknown && r.Minutes != 0 {
+			return fmt.Errorf("%w: a delay without ETA has no minutes, got %d", ErrInvalid, r.Minutes)
+		}
+		if !r.ETAUnknown && (r.Minutes < 1 || r.Minutes > 24*60) {
 			return fmt.Errorf("%w: delay must be 1 to 1440 minutes, got %d", ErrInvalid, r.Minutes)
 		}
 	default:
@@ -382,4 +387,16 @@ func (c *Core) Tick(now time.Time) []Event {
 	}
 	d.flushReadiness()
 	return d.out
+}
+
+// clipRemark bounds a remark to MaxRemark bytes without cutting a character.
+func clipRemark(s string) string {
+	if len(s) <= MaxRemark {
+		return s
+	}
+	n := MaxRemark
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

@@ -16,8 +16,8 @@ import (
 //
 // Version 2 writes the state as the core holds it: people, organisations
 // and strings once each, notifications and tiers as the numbers that
-// refer to them.
-const snapshotVersion = 2
+// refer to them. Version 3 adds a person's remark.
+const snapshotVersion = 3
 
 var snapshotMagic = []byte("KSNAP")
 
@@ -215,7 +215,7 @@ func (r *snapReader) countOf(size int) int {
 // Fewest bytes one element of these takes in a snapshot (every field is at
 // least one byte).
 const (
-	minPersonBytes = 9  // id length, answer, minutes, time, refs, two flags, channel, state
+	minPersonBytes = 10 // id length, answer, minutes, time, refs, two flags, channel, state, remark
 	minNoteBytes   = 10 // ten fields
 	minNodeBytes   = 6  // parent, function, policy, highest, exhausted, tiers
 	minTierBytes   = 5  // person, time, next, two flags
@@ -571,6 +571,7 @@ func (inc *incident) encodePeople(w *snapWriter) {
 		w.bool(ps.reached)
 		w.uint(uint64(ps.channel))
 		w.uint(uint64(ps.bestState))
+		w.uint(uint64(ps.remark))
 	}
 }
 
@@ -603,6 +604,7 @@ func (inc *incident) decodePeople(r *snapReader, n int) {
 		}
 		ps.notified, ps.reached = r.bool(), r.bool()
 		ps.channel, ps.bestState = r.sym(inc), r.sym(inc)
+		ps.remark = r.sym(inc)
 	}
 	if r.err == nil && len(ids) > 0 {
 		r.fail("person ids do not add up")

@@ -161,10 +161,11 @@ type personState struct {
 	answeredAt time.Time
 	ref        nodeRef // first place in the incident's plans
 	nrefs      int32   // places; with more than one, all are in inc.moreRefs
-	minutes    int32
-	answer     sym // a ResponseKind (its source and actor are in the log only: nothing here reads them)
-	channel    sym // channel of the best alert notification so far
-	bestState  sym // a notifiers.State
+	minutes    int32   // a delay; 0 with Delayed: ETA unknown
+	remark     sym     // what the person wrote after the answer
+	answer     sym     // a ResponseKind (its source and actor are in the log only: nothing here reads them)
+	channel    sym     // channel of the best alert notification so far
+	bestState  sym     // a notifiers.State
 	notified   bool
 	reached    bool // some notification was not failed
 }
@@ -594,6 +595,7 @@ func (inc *incident) applyResponse(at time.Time, r Response) {
 	ps := &inc.people[inc.person(r.Person)]
 	ps.answer = inc.syms.intern(string(r.Kind))
 	ps.minutes = i32(r.Minutes)
+	ps.remark = inc.syms.intern(r.Remark)
 	ps.answeredAt = at
 	inc.counts.Responses++
 }

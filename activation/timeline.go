@@ -67,6 +67,9 @@ func responseDE(r Response) string {
 	case Available:
 		return "komme"
 	case Delayed:
+		if r.ETAUnknown || r.Minutes == 0 {
+			return "komme später (ETA unbekannt)"
+		}
 		return fmt.Sprintf("komme in %d Min.", r.Minutes)
 	case Unavailable:
 		return "nicht verfügbar"

@@ -129,7 +129,11 @@ type PersonView struct {
 	Answer       ResponseKind `json:"answer,omitempty"`
 	AnsweredAt   *time.Time   `json:"answered_at,omitempty"`
 	ETA          *time.Time   `json:"eta,omitempty"`
-	MobileMasked string       `json:"mobile,omitempty"`
+	// ETAUnknown: delayed without minutes ("2"); ETA is then nil.
+	ETAUnknown bool `json:"eta_unknown,omitempty"`
+	// Remark is what the person wrote after the answer.
+	Remark       string `json:"remark,omitempty"`
+	MobileMasked string `json:"mobile,omitempty"`
 }
 
 // TimelineItem is one event of the incident in words.

@@ -84,7 +84,7 @@ func (c *Core) Answer(id, person string) (kind ResponseKind, eta time.Time, at t
 		return "", time.Time{}, time.Time{}, false
 	}
 	kind = inc.answer(ps)
-	if kind == Delayed {
+	if kind == Delayed && ps.minutes > 0 {
 		eta = ps.answeredAt.Add(time.Duration(ps.minutes) * time.Minute)
 	}
 	return kind, eta, ps.answeredAt, true
@@ -173,6 +173,9 @@ func (inc *incident) readinessView(os *orgState) OrgReadiness {
 		case Delayed:
 			r.Coming++
 			eta := ps.answeredAt.Add(time.Duration(ps.minutes) * time.Minute)
+			if ps.minutes == 0 {
+				continue // ETA unknown
+			}
 			if r.LatestETA == nil || eta.After(*r.LatestETA) {
 				r.LatestETA = &eta
 			}
@@ -242,10 +245,12 @@ func (inc *incident) personView(os *orgState, ti int32, tier int, dir Directory)
 		v.Answer = answer
 		t := ps.answeredAt
 		v.AnsweredAt = &t
-		if answer == Delayed {
+		if answer == Delayed && ps.minutes > 0 {
 			eta := ps.answeredAt.Add(time.Duration(ps.minutes) * time.Minute)
 			v.ETA = &eta
 		}
+		v.ETAUnknown = answer == Delayed && ps.minutes == 0
+		v.Remark = inc.syms.str(ps.remark)
 	}
 	return v
 }
