@@ -294,6 +294,9 @@ func (inc *incident) encode(e *snapEncoder) {
 		w.str(it.Org)
 		w.str(it.Person)
 		w.str(it.Summary)
+		w.str(it.SummaryEN)
+		w.str(it.Function)
+		w.bool(it.Wide)
 	}
 	w.time(inc.convertedAt)
 	w.str(inc.conversion.By)
@@ -353,7 +356,8 @@ func decodeIncident(r *snapReader) *incident {
 		// Room for the cap: the timeline keeps growing after the restore.
 		inc.timeline = make([]TimelineItem, n, max(n, min(2*n, timelineCap)))
 		for i := range inc.timeline {
-			inc.timeline[i] = TimelineItem{At: r.time(), Kind: r.str(), Org: r.str(), Person: r.str(), Summary: r.str()}
+			inc.timeline[i] = TimelineItem{At: r.time(), Kind: r.str(), Org: r.str(), Person: r.str(), Summary: r.str(),
+				SummaryEN: r.str(), Function: r.str(), Wide: r.bool()}
 		}
 	}
 	inc.convertedAt = r.time()

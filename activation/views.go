@@ -159,6 +159,9 @@ func (inc *incident) readinessView(os *orgState) OrgReadiness {
 		t := os.readyAt
 		r.ReadyAt = &t
 	}
+	if inc.closed {
+		r.State, r.Reached = StoodDown, os.readiness
+	}
 	r.People = len(os.members)
 	for _, p := range os.members {
 		ps := &inc.people[p]
@@ -168,10 +171,12 @@ func (inc *incident) readinessView(os *orgState) OrgReadiness {
 		switch inc.answer(ps) {
 		case Available:
 			r.Available++
+			r.Coming++
 		case Unavailable:
 			r.Unavailable++
 		case Delayed:
 			r.Coming++
+			r.Delayed++
 			eta := ps.answeredAt.Add(time.Duration(ps.minutes) * time.Minute)
 			if ps.minutes == 0 {
 				continue // ETA unknown
