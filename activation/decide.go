@@ -171,12 +171,16 @@ func (d *decider) advanceTier(inc *incident, os *orgState, node, tier int) {
 	}
 	steps := inc.policies[ns.policy].steps
 	failed := os.failed[ti]
+	blocked := func(ch string) bool { return failed[ch] || ch == ChannelSMS && d.c.stopped[person.id] }
 	for fits(int(ts.next), len(steps)) {
 		step := steps[ts.next]
 		due := ts.alertedAt.Add(step.After)
 		switch {
-		case failed[step.Channel]:
-			ts.next++ // that channel failed permanently for this person
+		case blocked(step.Channel):
+			// That channel failed permanently for this person, or the person
+			// sent STOP: the next step goes at once.
+			ts.next++
+			ts.hurry = true
 			continue
 		case step.If == "not_delivered" && ts.delivered:
 			ts.next++
@@ -193,14 +197,17 @@ func (d *decider) advanceTier(inc *incident, os *orgState, node, tier int) {
 	}
 	// No step left. If every channel of the policy failed, the next deputy
 	// takes over at once; otherwise the tier's wait decides.
-	if ts.hurry && int(ns.highest) == tier && allFailed(steps, failed) {
+	if int(ns.highest) == tier && allBlocked(steps, blocked) {
 		d.escalate(inc, os, node, "failed")
 	}
 }
 
-func allFailed(steps []Step, failed map[string]bool) bool {
+// ChannelSMS is the channel a STOP blocks.
+const ChannelSMS = "sms"
+
+func allBlocked(steps []Step, blocked func(string) bool) bool {
 	for _, s := range steps {
-		if !failed[s.Channel] {
+		if !blocked(s.Channel) {
 			return false
 		}
 	}

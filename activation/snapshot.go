@@ -1,6 +1,8 @@
 package activation
 
 import (
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -16,7 +18,8 @@ import (
 //
 // Version 2 writes the state as the core holds it: people, organisations
 // and strings once each, notifications and tiers as the numbers that
-// refer to them. Version 3 adds a person's remark.
+// refer to them. Version 3 adds a person's remark, the people who sent
+// STOP, and the staff a person's answer binds them to.
 const snapshotVersion = 3
 
 var snapshotMagic = []byte("KSNAP")
@@ -51,6 +54,10 @@ func (c *Core) SnapshotParts(prefix []byte) [][]byte {
 	w.uint(uint64(len(c.inputs.above)))
 	for seq := range c.inputs.above {
 		w.uint(seq)
+	}
+	w.uint(uint64(len(c.stopped)))
+	for _, p := range slices.Sorted(maps.Keys(c.stopped)) {
+		w.str(p)
 	}
 	timers := func(w *snapWriter) {
 		w.uint(uint64(len(c.timers)))
@@ -126,6 +133,9 @@ func RestoreSnapshot(data []byte) (*Core, error) {
 		for range n {
 			c.inputs.above[r.uint()] = struct{}{}
 		}
+	}
+	for range r.count() {
+		c.optOut(r.str(), true)
 	}
 	for range r.count() {
 		id := r.str()

@@ -21,7 +21,30 @@ type Core struct {
 	orgs []*orgState
 	// inputs are the input sequences applied (replayed from events).
 	inputs inputSet
+	// stopped holds the people who sent STOP and not START since: no SMS
+	// goes to them (the carrier would refuse it).
+	stopped map[string]bool
 }
+
+// Inbound outcomes the core acts on.
+const (
+	OutcomeStop  = "stop"
+	OutcomeStart = "start"
+)
+
+func (c *Core) optOut(person string, stop bool) {
+	if !stop {
+		delete(c.stopped, person)
+		return
+	}
+	if c.stopped == nil {
+		c.stopped = map[string]bool{}
+	}
+	c.stopped[person] = true
+}
+
+// SMSStopped reports whether a person sent STOP (and not START since).
+func (c *Core) SMSStopped(person string) bool { return c.stopped[person] }
 
 // NewCore returns an empty core.
 func NewCore() *Core {
@@ -358,6 +381,9 @@ func (c *Core) Apply(e Event) {
 	if e.Kind == KindDeclared {
 		c.applyDeclared(e)
 		return
+	}
+	if in := e.Inbound; e.Kind == KindInbound && in.Person != "" && (in.Outcome == OutcomeStop || in.Outcome == OutcomeStart) {
+		c.optOut(in.Person, in.Outcome == OutcomeStop)
 	}
 	inc := c.incidents[e.Incident]
 	if inc == nil {

@@ -139,6 +139,8 @@ type PersonView struct {
 	ETA          *time.Time   `json:"eta,omitempty"`
 	// ETAUnknown: delayed without minutes ("2"); ETA is then nil.
 	ETAUnknown bool `json:"eta_unknown,omitempty"`
+	// SMSStopped: the person sent STOP; no SMS until START.
+	SMSStopped bool `json:"sms_stopped,omitempty"`
 	// Remark is what the person wrote after the answer.
 	Remark       string `json:"remark,omitempty"`
 	MobileMasked string `json:"mobile,omitempty"`

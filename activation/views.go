@@ -214,7 +214,9 @@ func (c *Core) Detail(id, org string, dir Directory) (OrgDetail, bool) {
 		}
 		lo, hi := os.span(i)
 		for ti := lo; ti < hi; ti++ {
-			nv.Tiers = append(nv.Tiers, inc.personView(os, ti, int(ti-lo), dir))
+			pv := inc.personView(os, ti, int(ti-lo), dir)
+			pv.SMSStopped = c.stopped[pv.Person]
+			nv.Tiers = append(nv.Tiers, pv)
 		}
 		d.Nodes = append(d.Nodes, nv)
 	}
