@@ -166,7 +166,7 @@ func (d *decider) advanceTier(inc *incident, os *orgState, node, tier int) {
 	ti, _ := os.tier(node, tier)
 	ts := &os.tiers[ti]
 	person := &inc.people[os.people[ti]]
-	if ts.alertedAt.IsZero() || inc.closed || person.answer != 0 || inc.acknowledged(os, node) {
+	if ts.alertedAt.IsZero() || inc.closed || person.answer != 0 || inc.satisfied(os, node) {
 		return
 	}
 	steps := inc.policies[ns.policy].steps
@@ -223,7 +223,7 @@ func (d *decider) notify(inc *incident, n Notification) {
 // cascades to its children so the rest of the tree is never lost.
 func (d *decider) escalate(inc *incident, os *orgState, node int, reason string) {
 	ns := &os.nodes[node]
-	if ns.exhausted || inc.acknowledged(os, node) {
+	if ns.exhausted || inc.satisfied(os, node) {
 		return
 	}
 	next := int(ns.highest) + 1
@@ -283,6 +283,13 @@ func (d *decider) respond(inc *incident, r Response) error {
 		d.touch(inc.decl.ID, os.id)
 		now := inc.acknowledged(os, node)
 		switch {
+		case now && !inc.satisfied(os, node) && positive(r.Kind) && os.nodes[node].highest >= 0 &&
+			os.nodePeople(node)[os.nodes[node].highest] == person:
+			// The function still lacks people: the node's next deputy too.
+			if !before[i] {
+				d.cascade(inc, os, node)
+			}
+			d.escalate(inc, os, node, "more_needed")
 		case now && !before[i]:
 			d.cascade(inc, os, node)
 		case !now && r.Kind == Unavailable:

@@ -372,6 +372,38 @@ func (inc *incident) acknowledged(org *orgState, n int) bool {
 	return false
 }
 
+// satisfied reports whether node n needs nobody more: someone is coming
+// and its function has its required number, counting one more for every
+// other node of the function that may still bring someone. Until then the
+// node goes on alerting its deputies (required: {x: 2} with one node for x).
+func (inc *incident) satisfied(org *orgState, n int) bool {
+	if !inc.acknowledged(org, n) {
+		return false
+	}
+	f := org.nodes[n].function
+	need := org.required[inc.syms.str(f)]
+	if need <= 1 {
+		return true
+	}
+	have := 0
+	for i := range org.nodes {
+		if org.nodes[i].function != f {
+			continue
+		}
+		coming := 0
+		for _, p := range org.nodePeople(i) {
+			if positive(inc.answer(&inc.people[p])) {
+				coming++
+			}
+		}
+		if i != n && coming == 0 && !org.nodes[i].exhausted {
+			coming = 1 // may still bring someone
+		}
+		have += coming
+	}
+	return have >= need
+}
+
 // Apply folds one event into the state. It never fails: an event that does
 // not fit (unknown incident) is ignored, because the log is the truth.
 func (c *Core) Apply(e Event) {
