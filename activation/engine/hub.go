@@ -35,6 +35,15 @@ func (h *hub) subscribe() (<-chan activation.Change, func()) {
 	}
 }
 
+// KindResync is the change that tells live readers the engine rebuilt its
+// state from the log: what they show may be stale, so they reload it.
+const KindResync = "resync"
+
+// resync tells every live reader to reload its state.
+func (h *hub) resync() {
+	h.publish([]activation.Change{{Kind: KindResync}})
+}
+
 func (h *hub) publish(changes []activation.Change) {
 	if len(changes) == 0 {
 		return
