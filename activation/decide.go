@@ -4,6 +4,8 @@ import (
 	"container/heap"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -154,9 +156,13 @@ func (d *decider) alertTier(inc *incident, os *orgState, node, tier int, reason 
 	}})
 	d.advanceTier(inc, os, node, tier)
 	d.touch(inc.decl.ID, os.id)
-	if inc.answer(&inc.people[person]) == Unavailable {
+	switch ps := &inc.people[person]; {
+	case inc.answer(ps) == Unavailable:
 		// Said no already (for another node): no message, and no wait for nothing.
 		d.escalate(inc, os, node, "unavailable")
+	case inc.boundElsewhere(ps, os):
+		// Coming, but to the staff whose alert came first.
+		d.escalate(inc, os, node, "bound_elsewhere")
 	}
 }
 
@@ -269,6 +275,7 @@ func (d *decider) respond(inc *incident, r Response) error {
 	if len(refs) == 0 {
 		return fmt.Errorf("%w: %s", ErrUnknownPerson, r.Person)
 	}
+	r.Org = inc.bindTo(person, refs, r)
 	// Which nodes were acknowledged before this answer?
 	before := make([]bool, len(refs))
 	for i, ref := range refs {
@@ -292,11 +299,16 @@ func (d *decider) respond(inc *incident, r Response) error {
 			d.escalate(inc, os, node, "more_needed")
 		case now && !before[i]:
 			d.cascade(inc, os, node)
-		case !now && r.Kind == Unavailable:
-			// The current tier said no (or a covering person dropped out): next deputy at once.
+		case !now && (r.Kind == Unavailable || inc.boundElsewhere(&inc.people[person], os)):
+			// The current tier said no or is bound to another staff (or a
+			// covering person dropped out): next deputy at once.
 			ns := &os.nodes[node]
+			reason := "unavailable"
+			if r.Kind != Unavailable {
+				reason = "bound_elsewhere"
+			}
 			if ns.highest >= 0 && (os.nodePeople(node)[ns.highest] == person || before[i]) {
-				d.escalate(inc, os, node, "unavailable")
+				d.escalate(inc, os, node, reason)
 			}
 		}
 	}
@@ -413,4 +425,39 @@ func clipRemark(s string) string {
 		n--
 	}
 	return s[:n]
+}
+
+// bindTo returns the staff a positive answer of a person in several staffs
+// covers: the one the answer names, else the one whose alert reached the
+// person first (else the first in the plan). "" when the person stands in
+// one staff only or the answer is no, which counts everywhere.
+func (inc *incident) bindTo(person int32, refs []nodeRef, r Response) string {
+	if !positive(r.Kind) {
+		return ""
+	}
+	orgs := make([]*orgState, 0, len(refs))
+	for _, ref := range refs {
+		if os := inc.orgList[ref.org]; !slices.Contains(orgs, os) {
+			orgs = append(orgs, os)
+		}
+	}
+	if len(orgs) < 2 {
+		return ""
+	}
+	for _, os := range orgs {
+		if strings.EqualFold(os.id, r.Org) {
+			return os.id
+		}
+	}
+	best, first := orgs[0], time.Time{}
+	for _, ref := range refs {
+		os := inc.orgList[ref.org]
+		lo, hi := os.span(int(ref.node))
+		for ti := lo; ti < hi; ti++ {
+			if at := os.tiers[ti].alertedAt; os.people[ti] == person && !at.IsZero() && (first.IsZero() || at.Before(first)) {
+				best, first = os, at
+			}
+		}
+	}
+	return best.id
 }

@@ -225,7 +225,7 @@ func (r *snapReader) countOf(size int) int {
 // Fewest bytes one element of these takes in a snapshot (every field is at
 // least one byte).
 const (
-	minPersonBytes = 10 // id length, answer, minutes, time, refs, two flags, channel, state, remark
+	minPersonBytes = 11 // id length, answer, minutes, time, refs, two flags, channel, state, remark, bound
 	minNoteBytes   = 10 // ten fields
 	minNodeBytes   = 6  // parent, function, policy, highest, exhausted, tiers
 	minTierBytes   = 5  // person, time, next, two flags
@@ -586,6 +586,7 @@ func (inc *incident) encodePeople(w *snapWriter) {
 		w.uint(uint64(ps.channel))
 		w.uint(uint64(ps.bestState))
 		w.uint(uint64(ps.remark))
+		w.uint(uint64(ps.bound))
 	}
 }
 
@@ -619,6 +620,11 @@ func (inc *incident) decodePeople(r *snapReader, n int) {
 		ps.notified, ps.reached = r.bool(), r.bool()
 		ps.channel, ps.bestState = r.sym(inc), r.sym(inc)
 		ps.remark = r.sym(inc)
+		if b := r.uint(); b <= uint64(len(inc.orgList)) {
+			ps.bound = int32(b)
+		} else {
+			r.fail("person bound to organisation %d of %d", b, len(inc.orgList))
+		}
 	}
 	if r.err == nil && len(ids) > 0 {
 		r.fail("person ids do not add up")

@@ -186,6 +186,7 @@ type personState struct {
 	nrefs      int32   // places; with more than one, all are in inc.moreRefs
 	minutes    int32   // a delay; 0 with Delayed: ETA unknown
 	remark     sym     // what the person wrote after the answer
+	bound      int32   // 1 + index in orgList of the staff a positive answer binds to; 0: every staff
 	answer     sym     // a ResponseKind (its source and actor are in the log only: nothing here reads them)
 	channel    sym     // channel of the best alert notification so far
 	bestState  sym     // a notifiers.State
@@ -212,6 +213,17 @@ func fits(v, n int) bool { return v >= 0 && v < n }
 
 // positive reports whether an answer means the person is coming.
 func positive(k ResponseKind) bool { return k == Available || k == Delayed }
+
+// comingTo reports whether a person is coming to an organisation's staff:
+// a positive answer that is not bound to another staff of the incident.
+func (inc *incident) comingTo(ps *personState, org *orgState) bool {
+	return positive(inc.answer(ps)) && (ps.bound == 0 || ps.bound == org.idx+1)
+}
+
+// boundElsewhere reports whether a person's yes binds them to another staff.
+func (inc *incident) boundElsewhere(ps *personState, org *orgState) bool {
+	return positive(inc.answer(ps)) && ps.bound != 0 && ps.bound != org.idx+1
+}
 
 func (inc *incident) answer(ps *personState) ResponseKind {
 	return ResponseKind(inc.syms.str(ps.answer))
@@ -365,7 +377,7 @@ func (inc *incident) notification(i int32, id string) Notification {
 // acknowledged reports whether someone alerted (or answering) for the node is coming.
 func (inc *incident) acknowledged(org *orgState, n int) bool {
 	for _, p := range org.nodePeople(n) {
-		if positive(inc.answer(&inc.people[p])) {
+		if inc.comingTo(&inc.people[p], org) {
 			return true
 		}
 	}
@@ -392,7 +404,7 @@ func (inc *incident) satisfied(org *orgState, n int) bool {
 		}
 		coming := 0
 		for _, p := range org.nodePeople(i) {
-			if positive(inc.answer(&inc.people[p])) {
+			if inc.comingTo(&inc.people[p], org) {
 				coming++
 			}
 		}
@@ -654,6 +666,10 @@ func (inc *incident) applyResponse(at time.Time, r Response) {
 	ps.answer = inc.syms.intern(string(r.Kind))
 	ps.minutes = i32(r.Minutes)
 	ps.remark = inc.syms.intern(r.Remark)
+	ps.bound = 0
+	if org := inc.orgs[r.Org]; org != nil && r.Org != "" {
+		ps.bound = org.idx + 1
+	}
 	ps.answeredAt = at
 	inc.counts.Responses++
 }

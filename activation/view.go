@@ -139,6 +139,9 @@ type PersonView struct {
 	ETA          *time.Time   `json:"eta,omitempty"`
 	// ETAUnknown: delayed without minutes ("2"); ETA is then nil.
 	ETAUnknown bool `json:"eta_unknown,omitempty"`
+	// BoundTo names the other staff a person's yes binds them to (one
+	// person in two staffs of an incident); here they count as not coming.
+	BoundTo string `json:"bound_to,omitempty"`
 	// SMSStopped: the person sent STOP; no SMS until START.
 	SMSStopped bool `json:"sms_stopped,omitempty"`
 	// Remark is what the person wrote after the answer.

@@ -168,6 +168,9 @@ func (inc *incident) readinessView(os *orgState) OrgReadiness {
 		if ps.notified {
 			r.Notified++
 		}
+		if inc.boundElsewhere(ps, os) {
+			continue
+		}
 		switch inc.answer(ps) {
 		case Available:
 			r.Available++
@@ -258,6 +261,9 @@ func (inc *incident) personView(os *orgState, ti int32, tier int, dir Directory)
 		}
 		v.ETAUnknown = answer == Delayed && ps.minutes == 0
 		v.Remark = inc.syms.str(ps.remark)
+		if inc.boundElsewhere(ps, os) {
+			v.BoundTo = inc.orgList[ps.bound-1].id
+		}
 	}
 	return v
 }

@@ -73,3 +73,13 @@ func TestExerciseRepliesMarked(t *testing.T) {
 		t.Fatalf("reply in a real incident is marked as an exercise: %q", text)
 	}
 }
+
+// TestStaffNamed (issue 16.7): "1 MF" names the staff the answer covers.
+func TestStaffNamed(t *testing.T) {
+	svc, _, _ := setup(t)
+	for remark, want := range map[string]string{"MF": "MF", "mf, bin gleich da": "MF", "bin gleich da": "", "": ""} {
+		if got := svc.staffNamed(remark); got != want {
+			t.Errorf("staffNamed(%q) = %q, want %q", remark, got, want)
+		}
+	}
+}

@@ -115,7 +115,7 @@ func (s *Service) Record(ctx context.Context, a Answer) (string, error) {
 	}
 	raw.Outcome = OutcomeRecorded
 	resp := &activation.Response{Person: a.Person.ID, Kind: activation.ResponseKind(a.Reply.Kind), Minutes: a.Reply.Minutes,
-		ETAUnknown: a.Reply.NoETA, Remark: a.Reply.Remark, Source: raw.Channel}
+		ETAUnknown: a.Reply.NoETA, Remark: a.Reply.Remark, Org: s.staffNamed(a.Reply.Remark), Source: raw.Channel}
 	if err := s.store(ctx, decl.ID, raw, resp, a.MsgID); err != nil {
 		return "", err
 	}
@@ -230,6 +230,22 @@ func (s *Service) exercisePrefix(lang string, a Answer) string {
 		return ""
 	}
 	return compose.ExercisePrefix(lang)
+}
+
+// staffNamed returns the organisation a remark starts with ("1 MF"): a
+// person in two staffs of an incident names the one the answer covers.
+func (s *Service) staffNamed(remark string) string {
+	w, _, _ := strings.Cut(strings.TrimSpace(remark), " ")
+	w = strings.TrimRight(w, ",.;:!")
+	if w == "" {
+		return ""
+	}
+	for _, id := range []string{w, strings.ToUpper(w)} {
+		if o, ok := s.Config.Organisation(id); ok {
+			return o.ID
+		}
+	}
+	return ""
 }
 
 // askMinutes confirms a delayed answer without minutes and asks for them.

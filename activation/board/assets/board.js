@@ -44,7 +44,7 @@
       'state.ready': 'Arbeitsfähig', 'state.degraded': 'Beeinträchtigt', 'state.at_risk': 'Gefährdet',
       'state.stood_down': 'Beendet', 'tile.reached': 'Erreicht: {s}',
       'tile.split': '{a} sofort · {d} später', 'person.etaunknown': 'Eintreffzeit unbekannt',
-      'person.smsstopped': 'SMS abbestellt (STOP)', 'tl.wide': 'ganze Lage',
+      'person.smsstopped': 'SMS abbestellt (STOP)', 'person.bound': 'kommt zum Stab {o}, hier nicht', 'tl.wide': 'ganze Lage',
       'tile.functions': 'Funktionen', 'tile.missing': 'Fehlt', 'tile.allcovered': 'Alle Funktionen besetzt',
       'tile.coming': '{n} unterwegs', 'tile.eta': 'späteste Eintreffzeit {t}', 'tile.nocoming': 'Niemand unterwegs',
       'tile.elapsed': 'Seit Alarmierung', 'tile.target': 'Ziel', 'tile.remaining': 'noch {d}',
@@ -122,7 +122,7 @@
       'tile.functions': 'Functions', 'tile.missing': 'Missing', 'tile.allcovered': 'All functions covered',
       'state.stood_down': 'Stood down', 'tile.reached': 'Reached: {s}',
       'tile.split': '{a} now · {d} later', 'person.etaunknown': 'ETA unknown',
-      'person.smsstopped': 'SMS opted out (STOP)', 'tl.wide': 'whole incident',
+      'person.smsstopped': 'SMS opted out (STOP)', 'person.bound': 'coming to staff {o}, not here', 'tl.wide': 'whole incident',
       'tile.coming': '{n} on the way', 'tile.eta': 'latest arrival {t}', 'tile.nocoming': 'Nobody on the way',
       'tile.elapsed': 'Since alert', 'tile.target': 'Target', 'tile.remaining': '{d} left',
       'tile.over': 'Target exceeded +{d}', 'tile.readyafter': 'operational after {d}',
@@ -724,6 +724,7 @@
       bits.push('<span>' + esc(t('person.alerted', { t: p.alerted_at ? hm(p.alerted_at) : '' })) + '</span>');
       if (p.notification_state) bits.push('<span class="notif notif-' + esc(p.notification_state) + '">' + esc(t('notif.' + p.notification_state)) + '</span>');
     }
+    if (p.bound_to) bits.push('<span class="failed">' + icon('warn') + esc(t('person.bound', { o: p.bound_to })) + '</span>');
     if (p.sms_stopped) bits.push('<span class="failed">' + icon('warn') + esc(t('person.smsstopped')) + '</span>');
     if (p.failed_channels && p.failed_channels.length) {
       bits.push('<span class="failed">' + icon('warn') + esc(t('person.failed', { c: p.failed_channels.map((c) => t('chan.' + c)).join(', ') })) + '</span>');
