@@ -154,8 +154,13 @@ func decide(words []string) match {
 		m.used += lead
 		return m
 	}
-	for _, ph := range phrases {
-		if hasPrefix(w, ph.words) {
+	for _, typo := range []bool{false, true} {
+		// Typos that double or drop a repeated letter ("jaaa", "kome",
+		// "neeein") are read when nothing matches as written.
+		for _, ph := range phrases {
+			if typo && !hasPrefix(squashAll(w), squashAll(ph.words)) || !typo && !hasPrefix(w, ph.words) {
+				continue
+			}
 			m := match{kind: ph.kind, used: lead + len(ph.words), reason: ph.reason}
 			if ph.kind == Delayed {
 				m.noETA = true
@@ -164,6 +169,23 @@ func decide(words []string) match {
 		}
 	}
 	return match{kind: Unknown, why: ReasonNotUnderstood}
+}
+
+// squashAll collapses runs of one letter in each word ("kommme" → "kome").
+func squashAll(words []string) []string {
+	out := make([]string, len(words))
+	for i, w := range words {
+		var b strings.Builder
+		var last rune
+		for _, r := range w {
+			if r != last || unicode.IsDigit(r) {
+				b.WriteRune(r)
+			}
+			last = r
+		}
+		out[i] = b.String()
+	}
+	return out
 }
 
 // delayed reads "<prefix> <n> [unit]"; an out-of-range ETA is an Unknown match.
