@@ -177,12 +177,11 @@ func (d *decider) advanceTier(inc *incident, os *orgState, node, tier int) {
 	}
 	steps := inc.policies[ns.policy].steps
 	failed := os.failed[ti]
-	blocked := func(ch string) bool { return failed[ch] || ch == ChannelSMS && d.c.stopped[person.id] }
 	for fits(int(ts.next), len(steps)) {
 		step := steps[ts.next]
 		due := ts.alertedAt.Add(step.After)
 		switch {
-		case blocked(step.Channel):
+		case d.blocked(failed, person.id, step.Channel):
 			// That channel failed permanently for this person, or the person
 			// sent STOP: the next step goes at once.
 			ts.next++
@@ -203,7 +202,7 @@ func (d *decider) advanceTier(inc *incident, os *orgState, node, tier int) {
 	}
 	// No step left. If every channel of the policy failed, the next deputy
 	// takes over at once; otherwise the tier's wait decides.
-	if int(ns.highest) == tier && allBlocked(steps, blocked) {
+	if int(ns.highest) == tier && d.allBlocked(steps, failed, person.id) {
 		d.escalate(inc, os, node, "failed")
 	}
 }
@@ -211,9 +210,15 @@ func (d *decider) advanceTier(inc *incident, os *orgState, node, tier int) {
 // ChannelSMS is the channel a STOP blocks.
 const ChannelSMS = "sms"
 
-func allBlocked(steps []Step, blocked func(string) bool) bool {
+// blocked reports whether a channel cannot reach a person: it failed for
+// good, or it is SMS and the person sent STOP.
+func (d *decider) blocked(failed map[string]bool, person, ch string) bool {
+	return failed[ch] || ch == ChannelSMS && d.c.stopped[person]
+}
+
+func (d *decider) allBlocked(steps []Step, failed map[string]bool, person string) bool {
 	for _, s := range steps {
-		if !blocked(s.Channel) {
+		if !d.blocked(failed, person, s.Channel) {
 			return false
 		}
 	}
@@ -432,7 +437,7 @@ func clipRemark(s string) string {
 // person first (else the first in the plan). "" when the person stands in
 // one staff only or the answer is no, which counts everywhere.
 func (inc *incident) bindTo(person int32, refs []nodeRef, r Response) string {
-	if !positive(r.Kind) {
+	if !positive(r.Kind) || len(refs) < 2 {
 		return ""
 	}
 	orgs := make([]*orgState, 0, len(refs))
