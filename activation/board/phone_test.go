@@ -95,3 +95,21 @@ func TestBrowserPersonRowRemark(t *testing.T) {
 		}
 	}
 }
+
+// TestBrowserStoodDownTile (issue 16.11): after the stand-down a tile shows
+// the final state and the readiness reached, not "Stab bildet sich".
+func TestBrowserStoodDownTile(t *testing.T) {
+	b := boardtest.StartBrowser(t)
+	inc := simpleIncident("K1", time.Now().Add(-time.Hour), "MI")
+	at := time.Now()
+	inc.Status, inc.StoodDownAt = "stood_down", &at
+	inc.Organisations[0].State, inc.Organisations[0].Reached = activation.StoodDown, activation.Forming
+	e := newBrowserEnv(t, time.Now, inc)
+	must(t, b.Login(e.srv.URL, "/", viewerToken))
+	mustWait(t, b, "tile MI stood down", tileState("MI")+` === 'stood_down'`, 10*time.Second)
+	badge, err := boardtest.Eval[string](b, `document.querySelector('[data-org="MI"] .badge').textContent`)
+	must(t, err)
+	if !strings.Contains(badge, "Beendet") || !strings.Contains(badge, "Erreicht: Stab bildet sich") {
+		t.Errorf("badge %q, want Beendet with the readiness reached", badge)
+	}
+}

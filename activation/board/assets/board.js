@@ -340,7 +340,7 @@
   function exerciseChip() { return '<span class="ex-chip">' + esc(t('exercise.banner')) + '</span>'; }
   function readyCount(inc) {
     const orgs = inc.organisations || [];
-    return [orgs.filter((o) => o.state === 'ready').length, orgs.length];
+    return [orgs.filter((o) => o.state === 'ready' || o.state === 'stood_down' && o.reached === 'ready').length, orgs.length];
   }
 
   function renderTabs() {
@@ -493,7 +493,7 @@
       cEl.innerHTML = icon('people') + '<span>' + esc(t('tile.coming', { n: o.coming })) + '</span>' +
         '<span class="split">' + esc(t('tile.split', { a: o.available || 0, d: o.delayed || 0 })) + '</span>' +
         (o.latest_eta ? '<span class="eta">' + esc(t('tile.eta', { t: hm(o.latest_eta) })) + '</span>' : '');
-    } else { cEl.innerHTML = state === 'not_activated' || state === 'ready' ? '' : '<span class="muted">' + esc(t('tile.nocoming')) + '</span>'; }
+    } else { cEl.innerHTML = state === 'not_activated' || state === 'ready' || state === 'stood_down' ? '' : '<span class="muted">' + esc(t('tile.nocoming')) + '</span>'; }
     q('.time-label').textContent = t('tile.elapsed');
     q('.time-target').textContent = o.target_seconds ? t('tile.target') + ' ' + dur(o.target_seconds * 1000) : '';
     q('.answers').textContent = t('tile.answers', { a: o.available || 0, u: o.unavailable || 0, n: o.notified || 0, p: o.people || 0 });
