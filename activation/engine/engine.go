@@ -155,6 +155,7 @@ func (e *Engine) runOnce(ctx context.Context) error {
 		return err
 	}
 	e.ready.Store(true)
+	e.hub.resync() // open boards reload: what they showed may be stale
 	e.log.Info("event log replayed", "events", e.lastSeq, "took", time.Since(start).Round(time.Millisecond))
 	e.signalProgress(nil)
 	leadCtx := ctx
