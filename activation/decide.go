@@ -4,7 +4,10 @@ import (
 	"container/heap"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kaskade-bcm/kaskade/notifiers"
 )
@@ -134,10 +137,10 @@ func (d *decider) declare(in Input) error {
 		p := in.Plans[i]
 		d.emit(Event{Incident: decl.ID, Kind: KindActivationStarted, Activation: &p})
 		inc := d.c.incidents[decl.ID]
-		os := inc.orgs[p.Org]
+		org := inc.orgs[p.Org]
 		for n, pn := range p.Nodes {
 			if pn.Parent < 0 {
-				d.alertTier(inc, os, n, 0, "start")
+				d.alertTier(inc, org, n, 0, "start")
 			}
 		}
 		d.touch(decl.ID, p.Org)
@@ -146,36 +149,43 @@ func (d *decider) declare(in Input) error {
 }
 
 // alertTier alerts one tier of a node and sends its immediate steps.
-func (d *decider) alertTier(inc *incident, os *orgState, node, tier int, reason string) {
-	person := os.nodePeople(node)[tier]
+func (d *decider) alertTier(inc *incident, org *orgState, node, tier int, reason string) {
+	person := org.nodePeople(node)[tier]
 	d.emit(Event{Incident: inc.decl.ID, Kind: KindTierAlerted, Tier: &TierAlerted{
-		NodeRef: NodeRef{Org: os.id, Node: node}, Tier: tier, Person: inc.people[person].id, Reason: reason,
+		NodeRef: NodeRef{Org: org.id, Node: node}, Tier: tier, Person: inc.people[person].id, Reason: reason,
 	}})
-	d.advanceTier(inc, os, node, tier)
-	d.touch(inc.decl.ID, os.id)
-	if inc.answer(&inc.people[person]) == Unavailable {
+	d.advanceTier(inc, org, node, tier)
+	d.touch(inc.decl.ID, org.id)
+	switch ps := &inc.people[person]; {
+	case inc.answer(ps) == Unavailable:
 		// Said no already (for another node): no message, and no wait for nothing.
-		d.escalate(inc, os, node, "unavailable")
+		d.escalate(inc, org, node, "unavailable")
+	case inc.boundElsewhere(ps, org):
+		// Coming, but to the staff whose alert came first.
+		d.escalate(inc, org, node, "bound_elsewhere")
 	}
 }
 
 // advanceTier sends every policy step of a tier that is due now.
-func (d *decider) advanceTier(inc *incident, os *orgState, node, tier int) {
-	ns := &os.nodes[node]
-	ti, _ := os.tier(node, tier)
-	ts := &os.tiers[ti]
-	person := &inc.people[os.people[ti]]
-	if ts.alertedAt.IsZero() || inc.closed || person.answer != 0 || inc.acknowledged(os, node) {
+func (d *decider) advanceTier(inc *incident, org *orgState, node, tier int) {
+	ns := &org.nodes[node]
+	ti, _ := org.tier(node, tier)
+	ts := &org.tiers[ti]
+	person := &inc.people[org.people[ti]]
+	if ts.alertedAt.IsZero() || inc.closed || person.answer != 0 || inc.satisfied(org, node) {
 		return
 	}
 	steps := inc.policies[ns.policy].steps
-	failed := os.failed[ti]
+	failed := org.failed[ti]
 	for fits(int(ts.next), len(steps)) {
 		step := steps[ts.next]
 		due := ts.alertedAt.Add(step.After)
 		switch {
-		case failed[step.Channel]:
-			ts.next++ // that channel failed permanently for this person
+		case d.blocked(failed, person.id, step.Channel):
+			// That channel failed permanently for this person, or the person
+			// sent STOP: the next step goes at once.
+			ts.next++
+			ts.hurry = true
 			continue
 		case step.If == "not_delivered" && ts.delivered:
 			ts.next++
@@ -183,23 +193,32 @@ func (d *decider) advanceTier(inc *incident, os *orgState, node, tier int) {
 		case due.After(d.now) && !ts.hurry:
 			// Not yet; a timer for it exists (pushed when the previous step was sent)
 			// unless steps were skipped here, so push one to be sure.
-			d.c.timers.push(newTimer(due, os, ti, timerStep))
+			d.c.timers.push(newTimer(due, org, ti, timerStep))
 			return
 		}
 		d.notify(inc, Notification{Person: person.id, Channel: step.Channel, Purpose: notifiers.PurposeAlert,
-			Org: os.id, Function: inc.syms.str(ns.function), Node: node, Tier: tier, Step: int(ts.next)})
+			Org: org.id, Function: inc.syms.str(ns.function), Node: node, Tier: tier, Step: int(ts.next)})
 		return
 	}
 	// No step left. If every channel of the policy failed, the next deputy
 	// takes over at once; otherwise the tier's wait decides.
-	if ts.hurry && int(ns.highest) == tier && allFailed(steps, failed) {
-		d.escalate(inc, os, node, "failed")
+	if int(ns.highest) == tier && d.allBlocked(steps, failed, person.id) {
+		d.escalate(inc, org, node, "failed")
 	}
 }
 
-func allFailed(steps []Step, failed map[string]bool) bool {
+// ChannelSMS is the channel a STOP blocks.
+const ChannelSMS = "sms"
+
+// blocked reports whether a channel cannot reach a person: it failed for
+// good, or it is SMS and the person sent STOP.
+func (d *decider) blocked(failed map[string]bool, person, ch string) bool {
+	return failed[ch] || ch == ChannelSMS && d.c.stopped[person]
+}
+
+func (d *decider) allBlocked(steps []Step, failed map[string]bool, person string) bool {
 	for _, s := range steps {
-		if !failed[s.Channel] {
+		if !d.blocked(failed, person, s.Channel) {
 			return false
 		}
 	}
@@ -213,36 +232,40 @@ func (d *decider) notify(inc *incident, n Notification) {
 
 // escalate alerts the node's next tier, or marks the node exhausted and
 // cascades to its children so the rest of the tree is never lost.
-func (d *decider) escalate(inc *incident, os *orgState, node int, reason string) {
-	ns := &os.nodes[node]
-	if ns.exhausted || inc.acknowledged(os, node) {
+func (d *decider) escalate(inc *incident, org *orgState, node int, reason string) {
+	ns := &org.nodes[node]
+	if ns.exhausted || inc.satisfied(org, node) {
 		return
 	}
 	next := int(ns.highest) + 1
-	if next < len(os.nodePeople(node)) {
-		d.alertTier(inc, os, node, next, reason)
+	if next < len(org.nodePeople(node)) {
+		d.alertTier(inc, org, node, next, reason)
 		return
 	}
-	d.emit(Event{Incident: inc.decl.ID, Kind: KindNodeExhausted, Exhausted: &NodeRef{Org: os.id, Node: node}})
-	d.cascade(inc, os, node)
-	d.touch(inc.decl.ID, os.id)
+	d.emit(Event{Incident: inc.decl.ID, Kind: KindNodeExhausted, Exhausted: &NodeRef{Org: org.id, Node: node}})
+	d.cascade(inc, org, node)
+	d.touch(inc.decl.ID, org.id)
 }
 
 // cascade alerts the children of a node that have not started yet.
-func (d *decider) cascade(inc *incident, os *orgState, node int) {
-	for child := os.nodes[node].child; child >= 0; child = os.nodes[child].sibling {
-		if os.nodes[child].highest < 0 {
-			d.alertTier(inc, os, int(child), 0, "cascade")
+func (d *decider) cascade(inc *incident, org *orgState, node int) {
+	for child := org.nodes[node].child; child >= 0; child = org.nodes[child].sibling {
+		if org.nodes[child].highest < 0 {
+			d.alertTier(inc, org, int(child), 0, "cascade")
 		}
 	}
 }
 
 func (d *decider) respond(inc *incident, r Response) error {
+	r.Remark = clipRemark(r.Remark)
 	switch r.Kind {
 	case Available, Unavailable:
-		r.Minutes = 0
+		r.Minutes, r.ETAUnknown = 0, false
 	case Delayed:
-		if r.Minutes < 1 || r.Minutes > 24*60 {
+		if r.ETAUnknown && r.Minutes != 0 {
+			return fmt.Errorf("%w: a delay without ETA has no minutes, got %d", ErrInvalid, r.Minutes)
+		}
+		if !r.ETAUnknown && (r.Minutes < 1 || r.Minutes > 24*60) {
 			return fmt.Errorf("%w: delay must be 1 to 1440 minutes, got %d", ErrInvalid, r.Minutes)
 		}
 	default:
@@ -257,6 +280,7 @@ func (d *decider) respond(inc *incident, r Response) error {
 	if len(refs) == 0 {
 		return fmt.Errorf("%w: %s", ErrUnknownPerson, r.Person)
 	}
+	r.Org = inc.bindTo(person, refs, r)
 	// Which nodes were acknowledged before this answer?
 	before := make([]bool, len(refs))
 	for i, ref := range refs {
@@ -267,17 +291,29 @@ func (d *decider) respond(inc *incident, r Response) error {
 		return nil // recorded for the report, but nothing is escalated any more
 	}
 	for i, ref := range refs {
-		os, node := inc.orgList[ref.org], int(ref.node)
-		d.touch(inc.decl.ID, os.id)
-		now := inc.acknowledged(os, node)
+		org, node := inc.orgList[ref.org], int(ref.node)
+		d.touch(inc.decl.ID, org.id)
+		now := inc.acknowledged(org, node)
 		switch {
+		case now && !inc.satisfied(org, node) && positive(r.Kind) && org.nodes[node].highest >= 0 &&
+			org.nodePeople(node)[org.nodes[node].highest] == person:
+			// The function still lacks people: the node's next deputy too.
+			if !before[i] {
+				d.cascade(inc, org, node)
+			}
+			d.escalate(inc, org, node, "more_needed")
 		case now && !before[i]:
-			d.cascade(inc, os, node)
-		case !now && r.Kind == Unavailable:
-			// The current tier said no (or a covering person dropped out): next deputy at once.
-			ns := &os.nodes[node]
-			if ns.highest >= 0 && (os.nodePeople(node)[ns.highest] == person || before[i]) {
-				d.escalate(inc, os, node, "unavailable")
+			d.cascade(inc, org, node)
+		case !now && (r.Kind == Unavailable || inc.boundElsewhere(&inc.people[person], org)):
+			// The current tier said no or is bound to another staff (or a
+			// covering person dropped out): next deputy at once.
+			ns := &org.nodes[node]
+			reason := "unavailable"
+			if r.Kind != Unavailable {
+				reason = "bound_elsewhere"
+			}
+			if ns.highest >= 0 && (org.nodePeople(node)[ns.highest] == person || before[i]) {
+				d.escalate(inc, org, node, reason)
 			}
 		}
 	}
@@ -295,9 +331,9 @@ func (d *decider) deliver(inc *incident, dl Delivery) error {
 	d.emit(Event{Incident: inc.decl.ID, Kind: KindDelivery, Delivery: &dl})
 	ns := &inc.notes[i]
 	if dl.State == notifiers.StateFailed && inc.syms.str(ns.purpose) == string(notifiers.PurposeAlert) && !inc.closed {
-		if os := inc.orgs[inc.syms.str(ns.org)]; os != nil {
-			if _, ok := os.tier(int(ns.node), int(ns.tier)); ok {
-				d.advanceTier(inc, os, int(ns.node), int(ns.tier))
+		if org := inc.orgs[inc.syms.str(ns.org)]; org != nil {
+			if _, ok := org.tier(int(ns.node), int(ns.tier)); ok {
+				d.advanceTier(inc, org, int(ns.node), int(ns.tier))
 			}
 		}
 	}
@@ -338,8 +374,8 @@ func (d *decider) convert(inc *incident, c Conversion) error {
 	}
 	d.emit(Event{Incident: inc.decl.ID, Kind: KindConverted, Converted: &c})
 	d.broadcast(inc, notifiers.PurposeConvert, c.Reason, false)
-	for _, os := range inc.orgList {
-		d.touch(inc.decl.ID, os.id)
+	for _, org := range inc.orgList {
+		d.touch(inc.decl.ID, org.id)
 	}
 	return nil
 }
@@ -347,13 +383,13 @@ func (d *decider) convert(inc *incident, c Conversion) error {
 // broadcast sends a text to everyone notified so far (reachedOnly: only
 // people some message reached), over the channel that worked best.
 func (d *decider) broadcast(inc *incident, purpose notifiers.Purpose, text string, reachedOnly bool) {
-	for _, os := range inc.orgList {
-		for _, p := range os.members {
+	for _, org := range inc.orgList {
+		for _, p := range org.members {
 			ps := &inc.people[p]
 			if !ps.notified || (reachedOnly && !ps.reached && inc.state(ps.bestState) != notifiers.StateUnknown) {
 				continue
 			}
-			d.notify(inc, Notification{Person: ps.id, Channel: inc.syms.str(ps.channel), Purpose: purpose, Org: os.id, Text: text})
+			d.notify(inc, Notification{Person: ps.id, Channel: inc.syms.str(ps.channel), Purpose: purpose, Org: org.id, Text: text})
 		}
 	}
 }
@@ -363,23 +399,70 @@ func (c *Core) Tick(now time.Time) []Event {
 	d := &decider{c: c, now: now}
 	for len(c.timers) > 0 && c.timers[0].at <= nanos(now) {
 		t := heap.Pop(&c.timers).(timer)
-		os := c.orgs[t.org]
-		inc := os.inc
+		org := c.orgs[t.org]
+		inc := org.inc
 		if inc.closed {
 			continue
 		}
 		switch t.kind() {
 		case timerStep:
-			node, tier := os.nodeOf(t.tier())
-			d.advanceTier(inc, os, node, tier)
+			node, tier := org.nodeOf(t.tier())
+			d.advanceTier(inc, org, node, tier)
 		case timerWait:
-			if node, tier := os.nodeOf(t.tier()); int(os.nodes[node].highest) == tier {
-				d.escalate(inc, os, node, "timeout")
+			if node, tier := org.nodeOf(t.tier()); int(org.nodes[node].highest) == tier {
+				d.escalate(inc, org, node, "timeout")
 			}
 		case timerDeadline:
-			d.touch(inc.decl.ID, os.id)
+			d.touch(inc.decl.ID, org.id)
 		}
 	}
 	d.flushReadiness()
 	return d.out
+}
+
+// clipRemark bounds a remark to MaxRemark bytes without cutting a character.
+func clipRemark(s string) string {
+	if len(s) <= MaxRemark {
+		return s
+	}
+	n := MaxRemark
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// bindTo returns the staff a positive answer of a person in several staffs
+// covers: the one the answer names, else the one whose alert reached the
+// person first (else the first in the plan). "" when the person stands in
+// one staff only or the answer is no, which counts everywhere.
+func (inc *incident) bindTo(person int32, refs []nodeRef, r Response) string {
+	if !positive(r.Kind) || len(refs) < 2 {
+		return ""
+	}
+	orgs := make([]*orgState, 0, len(refs))
+	for _, ref := range refs {
+		if org := inc.orgList[ref.org]; !slices.Contains(orgs, org) {
+			orgs = append(orgs, org)
+		}
+	}
+	if len(orgs) < 2 {
+		return ""
+	}
+	for _, org := range orgs {
+		if strings.EqualFold(org.id, r.Org) {
+			return org.id
+		}
+	}
+	best, first := orgs[0], time.Time{}
+	for _, ref := range refs {
+		org := inc.orgList[ref.org]
+		lo, hi := org.span(int(ref.node))
+		for ti := lo; ti < hi; ti++ {
+			if at := org.tiers[ti].alertedAt; org.people[ti] == person && !at.IsZero() && (first.IsZero() || at.Before(first)) {
+				best, first = org, at
+			}
+		}
+	}
+	return best.id
 }

@@ -1,8 +1,6 @@
-// Package activation owns call trees, escalation, responses and readiness:
-// a pure, event-sourced core. State changes only by Apply(Event); decisions
-// are made by Handle (inputs) and Tick (time), which return the events they
-// decided and have already applied. The core knows no NATS, network or
-// wall clock: the runner feeds it inputs and the time.
+// Package activation owns call trees, escalation, responses and readiness: a pure,
+// event-sourced core. State changes only by Apply(Event); Handle (inputs) and Tick
+// (time) decide and return the events, applied. It knows no NATS, network or clock.
 package activation
 
 import (
@@ -189,7 +187,17 @@ type Response struct {
 	Source  string       `json:"source"`
 	// Actor is who recorded it on the person's behalf (API/CLI), empty when the person answered.
 	Actor string `json:"actor,omitempty"`
+	// ETAUnknown marks a delayed answer without minutes ("2"); Minutes is then 0.
+	ETAUnknown bool `json:"eta_unknown,omitempty"`
+	// Remark is what the person wrote after the answer ("3 krank"), at most MaxRemark bytes.
+	Remark string `json:"remark,omitempty"`
+	// Org is the staff a positive answer binds a person to who stands in
+	// several staffs of the incident (set by the core; "" binds to all).
+	Org string `json:"org,omitempty"`
 }
+
+// MaxRemark bounds a response's remark in bytes.
+const MaxRemark = 200
 
 // ReadinessChange is an organisation's new readiness.
 type ReadinessChange struct {
@@ -220,6 +228,8 @@ type Inbound struct {
 	Body       string `json:"body"`
 	ProviderID string `json:"provider_id,omitempty"`
 	Outcome    string `json:"outcome"` // recorded, ambiguous, unknown_sender, invalid, closed, stop, start, help
+	// Auth is what the receiving mail server found (SPF, DKIM, DMARC), for email.
+	Auth string `json:"auth,omitempty"`
 }
 
 // Input is something from outside the core that may lead to decisions.

@@ -1,10 +1,8 @@
 package activation
 
-// inputSet records which input sequences the state reflects. Inputs are
-// not always decided in sequence order: after a crash, inputs that were in
-// flight come back while newer ones may already be decided. A highest-seen
-// mark would then skip — and lose — the redelivered ones, so the set keeps
-// every sequence above its contiguous low-water mark.
+// inputSet records which input sequences the state reflects. Redelivered
+// inputs may be older than ones already decided (after a crash), so it keeps
+// every sequence above its contiguous low-water mark, not a highest-seen mark.
 type inputSet struct {
 	low   uint64              // every sequence ≤ low is applied
 	above map[uint64]struct{} // applied sequences > low

@@ -1,13 +1,8 @@
 package activation
 
-// personTable finds a person's index in an incident's people by id. It is
-// an open-addressing hash table of those indexes: 4 bytes a slot at most
-// three quarters full, where a map[string]int32 costs about 34 bytes an
-// entry — 3 MB of a 100,000-person activation.
-//
-// The layout depends only on the ids in index order (the hash is fixed
-// and growing re-inserts in index order), so a restored core's table is
-// the replayed one's.
+// personTable finds a person's index by id: an open-addressing table of
+// indexes, far smaller than a map at 100,000 people. Its layout depends only on
+// the ids in index order, so a restored core's table is the replayed one's.
 type personTable struct {
 	slots []int32 // index+1 of the person whose id hashes there; 0 is free
 	n     int

@@ -6,14 +6,9 @@ import (
 	"time"
 )
 
-// assess computes an organisation's readiness at now.
-//
-// ready: every required function has at least its minimum of people who
-// answered "available". degraded: it was ready and lost that. at_risk: not
-// ready and the target has passed, or some short function can no longer
-// reach its minimum before the deadline (no open node left for it and the
-// delayed responders arrive too late). forming: someone is coming.
-// alerting: nobody is coming yet.
+// assess computes an organisation's readiness at now: ready (each required function has its
+// minimum of available people), degraded (was ready, lost it), at_risk (target passed, or a short
+// function cannot reach its minimum in time), forming (someone is coming), else alerting.
 func (inc *incident) assess(org *orgState, now time.Time) (ReadinessState, map[string]int, []string) {
 	covered := make(map[string]int, len(org.required))
 	possible := make(map[string]int, len(org.required))
@@ -23,7 +18,7 @@ func (inc *incident) assess(org *orgState, now time.Time) (ReadinessState, map[s
 		function := inc.syms.str(org.nodes[i].function)
 		if _, req := org.required[function]; !req {
 			for _, p := range org.nodePeople(i) {
-				if positive(inc.answer(&inc.people[p])) {
+				if inc.comingTo(&inc.people[p], org) {
 					anyPositive = true
 				}
 			}
@@ -33,6 +28,9 @@ func (inc *incident) assess(org *orgState, now time.Time) (ReadinessState, map[s
 		nodeAck, unanswered := false, false
 		for _, p := range org.nodePeople(i) {
 			ps := &inc.people[p]
+			if inc.boundElsewhere(ps, org) {
+				continue // coming, but to another staff
+			}
 			switch inc.answer(ps) {
 			case Available:
 				covered[function]++
@@ -86,13 +84,13 @@ func (d *decider) flushReadiness() {
 			continue
 		}
 		for _, org := range slices.Sorted(maps.Keys(d.dirty[id])) {
-			os := inc.orgs[org]
-			state, covered, missing := inc.assess(os, d.now)
-			if state == os.readiness && maps.Equal(covered, os.covered) {
+			o := inc.orgs[org]
+			state, covered, missing := inc.assess(o, d.now)
+			if state == o.readiness && maps.Equal(covered, o.covered) {
 				continue
 			}
 			d.emit(Event{Incident: id, Kind: KindReadiness, Readiness: &ReadinessChange{
-				Org: org, State: state, Previous: os.readiness, Covered: covered, Missing: missing,
+				Org: org, State: state, Previous: o.readiness, Covered: covered, Missing: missing,
 			}})
 		}
 	}

@@ -1,23 +1,18 @@
 package activation
 
 import (
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/kaskade-bcm/kaskade/notifiers"
 )
 
-// A snapshot is the core's whole state in a compact binary form, so that a
-// restart restores it and replays only the events after it instead of the
-// whole log (half a million events for an activation of 100,000 people).
-// It is a cache of the log, never the record: a snapshot that cannot be
-// read is ignored and the log replayed. The format is private to this
-// package and versioned; a change of the state's shape bumps the version.
-//
-// Version 2 writes the state as the core holds it: people, organisations
-// and strings once each, notifications and tiers as the numbers that
-// refer to them.
-const snapshotVersion = 2
+// snapshotVersion numbers the core's private snapshot format: its whole state
+// in compact binary, a cache of the log (one that cannot be read is ignored).
+// A change of the state's shape bumps it.
+const snapshotVersion = 3 // 3: remarks, STOP senders, answer bindings
 
 var snapshotMagic = []byte("KSNAP")
 
@@ -37,11 +32,9 @@ func (c *Core) AppendSnapshot(dst []byte) []byte {
 	return out
 }
 
-// SnapshotParts returns the encoded state in pieces whose concatenation is
-// AppendSnapshot(prefix): the first piece extends prefix (a caller's
-// header); the large sections of a large core are encoded side by side
-// into pieces of their own, which the caller writes one after the other
-// instead of copying them together. The core must not change meanwhile.
+// SnapshotParts returns AppendSnapshot(prefix) in pieces: the first extends
+// prefix (a caller's header), large sections get their own, to be written one
+// after the other without copying. The core must not change meanwhile.
 func (c *Core) SnapshotParts(prefix []byte) [][]byte {
 	e := &snapEncoder{w: &snapWriter{buf: prefix}}
 	w := e.w
@@ -51,6 +44,10 @@ func (c *Core) SnapshotParts(prefix []byte) [][]byte {
 	w.uint(uint64(len(c.inputs.above)))
 	for seq := range c.inputs.above {
 		w.uint(seq)
+	}
+	w.uint(uint64(len(c.stopped)))
+	for _, p := range slices.Sorted(maps.Keys(c.stopped)) {
+		w.str(p)
 	}
 	timers := func(w *snapWriter) {
 		w.uint(uint64(len(c.timers)))
@@ -115,17 +112,20 @@ func RestoreSnapshot(data []byte) (*Core, error) {
 	if len(data) < len(snapshotMagic) || string(data[:len(snapshotMagic)]) != string(snapshotMagic) {
 		return nil, ErrSnapshot
 	}
-	r := &snapReader{data: data, pos: len(snapshotMagic)}
-	if v := r.uint(); v != snapshotVersion && r.err == nil {
+	r := &snapReader{VarintReader{data: data, pos: len(snapshotMagic)}}
+	if v := r.Uvarint(); v != snapshotVersion && r.err == nil {
 		r.fail("version %d, this build reads %d", v, snapshotVersion)
 	}
 	c := NewCore()
-	c.inputs.low = r.uint()
+	c.inputs.low = r.Uvarint()
 	if n := r.count(); n > 0 {
 		c.inputs.above = make(map[uint64]struct{}, n)
 		for range n {
-			c.inputs.above[r.uint()] = struct{}{}
+			c.inputs.above[r.Uvarint()] = struct{}{}
 		}
+	}
+	for range r.count() {
+		c.optOut(r.str(), true)
 	}
 	for range r.count() {
 		id := r.str()
@@ -170,13 +170,13 @@ func RestoreSnapshot(data []byte) (*Core, error) {
 		c.timers = make(timerHeap, n)
 		for i := range c.timers {
 			t := &c.timers[i]
-			t.at = r.int64()
+			t.at = r.Varint()
 			slot := r.index(len(c.orgs))
 			if r.err != nil {
 				return nil, r.err
 			}
 			org := c.orgs[slot]
-			t.org, t.ref = uint32(org.slot), uint32(r.uint())
+			t.org, t.ref = uint32(org.slot), uint32(r.Uvarint())
 			switch k := t.kind(); {
 			case k > timerDeadline,
 				k == timerDeadline && t.tier() != 0,
@@ -204,7 +204,7 @@ func (r *snapReader) count() int { return r.countOf(1) }
 // so that a damaged count cannot make a restore allocate far more than
 // the snapshot could describe.
 func (r *snapReader) countOf(size int) int {
-	n := r.uint()
+	n := r.Uvarint()
 	if n > uint64((len(r.data)-r.pos)/size) {
 		r.fail("count %d exceeds the data", n)
 		return 0
@@ -215,7 +215,7 @@ func (r *snapReader) countOf(size int) int {
 // Fewest bytes one element of these takes in a snapshot (every field is at
 // least one byte).
 const (
-	minPersonBytes = 9  // id length, answer, minutes, time, refs, two flags, channel, state
+	minPersonBytes = 11 // id length, answer, minutes, time, refs, two flags, channel, state, remark, bound
 	minNoteBytes   = 10 // ten fields
 	minNodeBytes   = 6  // parent, function, policy, highest, exhausted, tiers
 	minTierBytes   = 5  // person, time, next, two flags
@@ -225,7 +225,7 @@ const (
 // index reads an index into something of n elements; a bad one reads as 0
 // (the first failure sticks, so the snapshot is refused).
 func (r *snapReader) index(n int) int32 {
-	v := r.uint()
+	v := r.Uvarint()
 	if v >= uint64(n) {
 		r.fail("index %d of %d", v, n)
 		return 0
@@ -294,6 +294,9 @@ func (inc *incident) encode(e *snapEncoder) {
 		w.str(it.Org)
 		w.str(it.Person)
 		w.str(it.Summary)
+		w.str(it.SummaryEN)
+		w.str(it.Function)
+		w.bool(it.Wide)
 	}
 	w.time(inc.convertedAt)
 	w.str(inc.conversion.By)
@@ -315,11 +318,11 @@ func decodeIncident(r *snapReader) *incident {
 		inc.policies = make([]policy, n)
 		for i := range inc.policies {
 			p := &inc.policies[i]
-			p.wait = time.Duration(r.int64())
+			p.wait = time.Duration(r.Varint())
 			if m, isNil := r.length(); !isNil {
 				p.steps = make([]Step, m)
 				for j := range p.steps {
-					p.steps[j] = Step{Channel: r.str(), After: time.Duration(r.int64()), If: r.str()}
+					p.steps[j] = Step{Channel: r.str(), After: time.Duration(r.Varint()), If: r.str()}
 				}
 			}
 		}
@@ -353,7 +356,8 @@ func decodeIncident(r *snapReader) *incident {
 		// Room for the cap: the timeline keeps growing after the restore.
 		inc.timeline = make([]TimelineItem, n, max(n, min(2*n, timelineCap)))
 		for i := range inc.timeline {
-			inc.timeline[i] = TimelineItem{At: r.time(), Kind: r.str(), Org: r.str(), Person: r.str(), Summary: r.str()}
+			inc.timeline[i] = TimelineItem{At: r.time(), Kind: r.str(), Org: r.str(), Person: r.str(), Summary: r.str(),
+				SummaryEN: r.str(), Function: r.str(), Wide: r.bool()}
 		}
 	}
 	inc.convertedAt = r.time()
@@ -439,7 +443,7 @@ func (inc *incident) encodeOrgs(w *snapWriter) {
 
 func (inc *incident) decodeOrg(r *snapReader, people int) *orgState {
 	org := &orgState{inc: inc, idx: int32(len(inc.orgList)), slot: -1, id: r.str(), name: Names{DE: r.str(), EN: r.str()}, tree: r.str(),
-		required: r.intMap(), target: time.Duration(r.int64()), startedAt: r.time()}
+		required: r.intMap(), target: time.Duration(r.Varint()), startedAt: r.time()}
 	total := r.countOf(minTierBytes)
 	org.people, org.tiers = make([]int32, 0, total), make([]tierState, 0, total)
 	org.nodes = make([]nodeState, r.countOf(minNodeBytes))
@@ -539,7 +543,7 @@ func encodeNotification(w *snapWriter, n Notification) {
 func decodeNotification(r *snapReader) Notification {
 	n := Notification{ID: r.str(), Person: r.str(), Channel: r.str(), Purpose: notifiers.Purpose(r.str()),
 		Org: r.str(), Function: r.str(), Text: r.str()}
-	n.Node, n.Tier, n.Step = int(r.int64()), int(r.int64()), int(r.int64())
+	n.Node, n.Tier, n.Step = int(r.Varint()), int(r.Varint()), int(r.Varint())
 	return n
 }
 
@@ -571,6 +575,8 @@ func (inc *incident) encodePeople(w *snapWriter) {
 		w.bool(ps.reached)
 		w.uint(uint64(ps.channel))
 		w.uint(uint64(ps.bestState))
+		w.uint(uint64(ps.remark))
+		w.uint(uint64(ps.bound))
 	}
 }
 
@@ -581,7 +587,7 @@ func (inc *incident) decodePeople(r *snapReader, n int) {
 	}
 	for i := range inc.people {
 		ps := &inc.people[i]
-		size := r.uint()
+		size := r.Uvarint()
 		if r.err != nil || size > uint64(len(ids)) {
 			r.fail("person id too long")
 			return
@@ -603,6 +609,12 @@ func (inc *incident) decodePeople(r *snapReader, n int) {
 		}
 		ps.notified, ps.reached = r.bool(), r.bool()
 		ps.channel, ps.bestState = r.sym(inc), r.sym(inc)
+		ps.remark = r.sym(inc)
+		if b := r.Uvarint(); b <= uint64(len(inc.orgList)) {
+			ps.bound = int32(b)
+		} else {
+			r.fail("person bound to organisation %d of %d", b, len(inc.orgList))
+		}
 	}
 	if r.err == nil && len(ids) > 0 {
 		r.fail("person ids do not add up")

@@ -84,21 +84,32 @@ func (w *snapWriter) intMap(m map[string]int) {
 	}
 }
 
-// snapReader reads what snapWriter wrote. The first failure sticks; every
-// later read returns zero values, so decoders check err once at the end.
-type snapReader struct {
+// VarintReader reads the varints of a snapshot, the core's and the
+// engine's header alike. The first failure sticks: later reads return zero
+// values, so decoders check Err once at the end.
+type VarintReader struct {
 	data []byte
 	pos  int
 	err  error
 }
 
-func (r *snapReader) fail(format string, args ...any) {
+// NewVarintReader reads data from its start.
+func NewVarintReader(data []byte) *VarintReader { return &VarintReader{data: data} }
+
+// Err is the first failure, matching ErrSnapshot, or nil.
+func (r *VarintReader) Err() error { return r.err }
+
+// Rest returns the bytes not read yet.
+func (r *VarintReader) Rest() []byte { return r.data[r.pos:] }
+
+func (r *VarintReader) fail(format string, args ...any) {
 	if r.err == nil {
 		r.err = fmt.Errorf("%w: %s at byte %d", ErrSnapshot, fmt.Sprintf(format, args...), r.pos)
 	}
 }
 
-func (r *snapReader) uint() uint64 {
+// Uvarint reads an unsigned varint.
+func (r *VarintReader) Uvarint() uint64 {
 	if r.err != nil {
 		return 0
 	}
@@ -111,7 +122,8 @@ func (r *snapReader) uint() uint64 {
 	return v
 }
 
-func (r *snapReader) int64() int64 {
+// Varint reads a signed varint.
+func (r *VarintReader) Varint() int64 {
 	if r.err != nil {
 		return 0
 	}
@@ -124,8 +136,23 @@ func (r *snapReader) int64() int64 {
 	return v
 }
 
+// Bytes reads the next n bytes as they are (no copy).
+func (r *VarintReader) Bytes(n int) []byte {
+	if r.err != nil || n < 0 || n > len(r.data)-r.pos {
+		r.fail("%d bytes missing", n)
+		return nil
+	}
+	r.pos += n
+	return r.data[r.pos-n : r.pos]
+}
+
+// snapReader reads what snapWriter wrote.
+type snapReader struct {
+	VarintReader
+}
+
 func (r *snapReader) int() int {
-	v := r.int64()
+	v := r.Varint()
 	if v > math.MaxInt32 || v < math.MinInt32 {
 		r.fail("number out of range")
 		return 0
@@ -146,7 +173,7 @@ func (r *snapReader) bool() bool {
 }
 
 func (r *snapReader) str() string {
-	n := r.uint()
+	n := r.Uvarint()
 	if r.err != nil || n > uint64(len(r.data)-r.pos) {
 		r.fail("string too long")
 		return ""
@@ -177,7 +204,7 @@ func (r *snapReader) time() time.Time {
 		r.fail("bad time kind %d", kind)
 		return time.Time{}
 	}
-	sec, nsec := r.int64(), r.uint()
+	sec, nsec := r.Varint(), r.Uvarint()
 	if nsec >= 1e9 {
 		r.fail("bad time")
 		return time.Time{}
@@ -196,7 +223,7 @@ func (r *snapReader) time() time.Time {
 // count is bounded by the bytes left, so a corrupt length cannot make a
 // decoder allocate gigabytes.
 func (r *snapReader) length() (int, bool) {
-	v := r.uint()
+	v := r.Uvarint()
 	if r.err != nil || v == 0 {
 		return 0, true
 	}

@@ -363,7 +363,7 @@ func TestSnapshotCountsBoundedByElementSize(t *testing.T) {
 		{count: 1 << 40, size: 72},
 	} {
 		data := binary.AppendUvarint(nil, uint64(tc.count))
-		r := &snapReader{data: append(data, make([]byte, 100)...)}
+		r := &snapReader{VarintReader{data: append(data, make([]byte, 100)...)}}
 		got := r.countOf(tc.size)
 		if ok := r.err == nil; ok != tc.ok || ok && got != tc.count || !ok && got != 0 {
 			t.Errorf("count %d of %d-byte elements in 100 bytes: got %d, err %v", tc.count, tc.size, got, r.err)

@@ -14,11 +14,9 @@ const (
 	timerDeadline                  // an organisation's readiness target
 )
 
-// timer is a due-time index entry. Entries are derived from events, so a
-// replay rebuilds them; a stale entry is harmless because Tick re-checks
-// the state before deciding anything. There are two or three per person
-// alerted, so an entry is 16 bytes: the due time in Unix nanoseconds (its
-// zone never shows), the organisation and the tier.
+// timer is a due-time index entry derived from events (a replay rebuilds it;
+// Tick re-checks the state, so a stale one is harmless): the due time in Unix
+// nanoseconds, organisation and tier in 16 bytes, as there are 2–3 per person.
 type timer struct {
 	at  int64
 	org uint32 // in Core.orgs

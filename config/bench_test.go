@@ -3,25 +3,25 @@ package config
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/metrics"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-
-	"go.yaml.in/yaml/v3"
 )
 
 // benchYAML generates a configuration in the shape `kaskade bench` writes
 // (cmd/kaskade/bench_config.go, copied here because config must not import
-// cmd/kaskade): orgs organisations of perOrg people, one flow-style line per
-// person, one call tree per organisation whose nodes have no deputies (so
-// every node draws the BSI "no deputy" warning), plus the organisation TT.
+// cmd/kaskade): orgs organisations of perOrg people, whose people are in
+// people.csv (benchCSV) beside it, one call tree per organisation whose
+// nodes have no deputies (so every node draws the BSI "no deputy"
+// warning), plus the organisation TT with its one person in the YAML.
 func benchYAML(orgs, perOrg int) []byte {
 	var w bytes.Buffer
-	w.Grow(orgs * perOrg * 160)
-	org := func(o int) string { return fmt.Sprintf("O%04d", o) }
+	w.Grow(orgs * perOrg * 40)
 	fmt.Fprintf(&w, `version: 1
 server:
   public_url: https://kaskade.example
@@ -43,20 +43,14 @@ organisations:
 `)
 	for o := range orgs {
 		fmt.Fprintf(&w, "  - {id: %s, name: {de: Org %d, en: Org %d}, call_tree: t%d, readiness: {required: {staff: %d}, target: 2h}}\n",
-			org(o), o, o, o, perOrg)
+			benchOrg(o), o, o, o, perOrg)
 	}
 	fmt.Fprintf(&w, "  - {id: TT, name: {de: Erstalarm, en: First alert}, call_tree: tt, readiness: {required: {staff: 1}, target: 2h}}\n")
-	fmt.Fprintf(&w, "people:\n")
-	for o := range orgs {
-		for p := range perOrg {
-			i := o*perOrg + p
-			fmt.Fprintf(&w, "  - {id: p%06d, name: Person p%06d, organisation: %s, mobile: \"+49151%08d\", functions: [staff]}\n", i, i, org(o), i)
-		}
-	}
+	fmt.Fprintf(&w, "people_file: people.csv\npeople:\n")
 	fmt.Fprintf(&w, "  - {id: tt1, name: Erste Person, organisation: TT, mobile: \"+4915299000001\", functions: [staff]}\n")
 	fmt.Fprintf(&w, "call_trees:\n")
 	for o := range orgs {
-		fmt.Fprintf(&w, "  - id: t%d\n    organisation: %s\n    policy: sms-only\n    nodes:\n", o, org(o))
+		fmt.Fprintf(&w, "  - id: t%d\n    organisation: %s\n    policy: sms-only\n    nodes:\n", o, benchOrg(o))
 		for p := range perOrg {
 			fmt.Fprintf(&w, "      - {function: staff, person: p%06d}\n", o*perOrg+p)
 		}
@@ -67,7 +61,7 @@ organisations:
 		if o > 0 {
 			w.WriteString(", ")
 		}
-		w.WriteString(org(o))
+		w.WriteString(benchOrg(o))
 	}
 	w.WriteString(`]
     templates:
@@ -75,6 +69,39 @@ organisations:
       en: {sms: "{{.SeverityName}} {{.Organisation}}: {{.Title}}. Convene the staff.", email_subject: "{{.Title}}", email_body: "{{.Title}}"}
 `)
 	return w.Bytes()
+}
+
+func benchOrg(o int) string { return fmt.Sprintf("O%04d", o) }
+
+// benchCSV generates the people.csv of benchYAML: a spreadsheet export
+// with a BOM, ; as separator and CRLF line ends.
+func benchCSV(orgs, perOrg int) []byte {
+	var w bytes.Buffer
+	w.Grow(orgs * perOrg * 60)
+	w.WriteString("\ufeffid;name;organisation;mobile;functions\r\n")
+	for o := range orgs {
+		for p := range perOrg {
+			i := o*perOrg + p
+			fmt.Fprintf(&w, "p%06d;Person p%06d;%s;+49151%08d;staff\r\n", i, i, benchOrg(o), i)
+		}
+	}
+	return w.Bytes()
+}
+
+// benchFiles writes benchYAML and its people.csv into a new directory and
+// returns the configuration's path and text.
+func benchFiles(tb testing.TB, orgs, perOrg int) (string, []byte) {
+	tb.Helper()
+	dir := tb.TempDir()
+	data := benchYAML(orgs, perOrg)
+	path := filepath.Join(dir, "bench.yaml")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "people.csv"), benchCSV(orgs, perOrg), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return path, data
 }
 
 func benchEnv(name string) string {
@@ -128,7 +155,7 @@ func (h *heapPeak) Stop() uint64 {
 // liveHeap loads data once, collecting garbage after each stage of
 // LoadBytes, and returns the most it kept alive at once, including data
 // itself, with the live bytes after each stage.
-func liveHeap(t testing.TB, data []byte) (peak uint64, stages []string) {
+func liveHeap(t testing.TB, path string, data []byte) (peak uint64, stages []string) {
 	var ms runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&ms)
@@ -140,32 +167,36 @@ func liveHeap(t testing.TB, data []byte) (peak uint64, stages []string) {
 		peak = max(peak, live)
 		stages = append(stages, fmt.Sprintf("%s %.1f MB", stage, float64(live)/(1<<20)))
 	}
-	if _, probs, err := loadBytes("bench.yaml", data, benchEnv, loadStage); err != nil || probs.Err() != nil {
+	if _, probs, err := loadBytes(path, data, benchEnv, loadStage); err != nil || probs.Err() != nil {
 		t.Fatalf("err=%v %v", err, probs.Err())
 	}
 	return peak, stages
 }
 
-// BenchmarkLoad100k loads a generated 100,000-person configuration. Besides
+// BenchmarkLoad100k loads a generated configuration with 100,000 people in
+// its people file (the file is read in every load). Besides
 // time and allocations it reports peak-heap-MB (heap objects during the load,
 // including the input and garbage not yet collected), live-peak-MB (the most
 // the load keeps reachable at once, including its input; measured in an
 // extra, untimed load that collects garbage after each stage) and
-// retained-MB (what the *Config and the Problems keep alive after the load).
+// retained-MB (what the *Config and the Problems keep alive after the load)
+// and cpu-ms/op (CPU time of the process, garbage collection included).
 func BenchmarkLoad100k(b *testing.B) {
-	data := benchYAML(1000, 100)
-	b.SetBytes(int64(len(data)))
-	live, stages := liveHeap(b, data)
+	path, data := benchFiles(b, 1000, 100)
+	live, stages := liveHeap(b, path, data)
 	b.Logf("live heap after each stage: %s", strings.Join(stages, ", "))
 	var peak, retained uint64
+	var cpu time.Duration
 	b.ReportAllocs()
 	for b.Loop() {
 		b.StopTimer()
 		runtime.GC()
 		h := startHeapPeak()
+		c0 := cpuTime()
 		b.StartTimer()
-		cfg, probs, err := LoadBytes("bench.yaml", data, benchEnv)
+		cfg, probs, err := LoadBytes(path, data, benchEnv)
 		b.StopTimer()
+		cpu += cpuTime() - c0
 		peak = max(peak, h.Stop())
 		if err != nil || probs.Err() != nil {
 			b.Fatalf("err=%v %v", err, probs.Err())
@@ -184,18 +215,23 @@ func BenchmarkLoad100k(b *testing.B) {
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 	b.ReportMetric(float64(live)/(1<<20), "live-peak-MB")
 	b.ReportMetric(float64(retained)/(1<<20), "retained-MB")
+	b.ReportMetric(float64(cpu.Milliseconds())/float64(b.N), "cpu-ms/op")
 }
 
-// BenchmarkParse100k is the floor set by yaml.v3: parsing the same file into
-// a yaml.Node tree, which LoadBytes starts with.
-func BenchmarkParse100k(b *testing.B) {
-	data := benchYAML(1000, 100)
-	b.SetBytes(int64(len(data)))
+// BenchmarkPeopleFile100k reads the 100,000 people of BenchmarkLoad100k's
+// people.csv, without validating them.
+func BenchmarkPeopleFile100k(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "people.csv")
+	if err := os.WriteFile(path, benchCSV(1000, 100), 0o600); err != nil {
+		b.Fatal(err)
+	}
 	b.ReportAllocs()
 	for b.Loop() {
-		var n yaml.Node
-		if err := yaml.Unmarshal(data, &n); err != nil {
-			b.Fatal(err)
+		var probs Problems
+		d := newDecoder(path, nil, &probs)
+		_, people, err := readPeopleFile(path, nil, d, &probs)
+		if err != nil || len(probs) > 0 || len(people) != 100_000 {
+			b.Fatalf("err=%v, %d people\n%s", err, len(people), probs)
 		}
 	}
 }

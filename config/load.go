@@ -24,10 +24,12 @@ func Load(path string) (*Config, Problems, error) {
 }
 
 // LoadBytes decodes, completes and validates a configuration. name is used
-// in problem messages and as the base for relative {file: …} secrets; env
-// looks up {env: …} secrets (nil means an empty environment).
+// in problem messages and as the base for relative {file: …} secrets and
+// people_file; env looks up {env: …} secrets (nil means an empty
+// environment).
 //
-// All problems are collected and returned sorted by line. The *Config is
+// All problems are collected and returned sorted by file (the YAML first)
+// and line. The *Config is
 // nil whenever Problems.Err() is non-nil, so an invalid file can never be
 // used by accident. The error result is reserved for I/O failures; LoadBytes
 // itself never returns one.
@@ -42,31 +44,39 @@ func loadBytes(name string, data []byte, env func(string) string, loadStage func
 		env = func(string) string { return "" }
 	}
 	var probs Problems
-	doc, ok := parseFast(data)
-	if !ok {
-		var root yaml.Node
-		if err := yaml.Unmarshal(data, &root); err != nil {
-			return nil, append(probs, syntaxProblem(name, err)), nil
-		}
-		y := &root
-		if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
-			y = root.Content[0]
-		}
-		if root.Kind == 0 || (y.Kind == yaml.ScalarNode && y.ShortTag() == "!!null") {
-			return nil, append(probs, Problem{File: name, Line: 1, Severity: Error, Message: "file is empty"}), nil
-		}
-		doc = treeFromYAML(y)
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, append(probs, syntaxProblem(name, err)), nil
 	}
+	y := &root
+	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
+		y = root.Content[0]
+	}
+	if root.Kind == 0 || (y.Kind == yaml.ScalarNode && y.ShortTag() == "!!null") {
+		return nil, append(probs, Problem{File: name, Line: 1, Severity: Error, Message: "file is empty"}), nil
+	}
+	doc := treeFromYAML(y)
 	loadStage("parsed")
 	cfg := &Config{Path: name}
 	d := newDecoder(name, env, &probs)
 	d.t = doc
 	d.decode(nil, doc.root, reflect.ValueOf(cfg).Elem())
+	lineOf := lineFinder(name, doc)
+	var people *peopleFile
+	if cfg.PeopleFile != "" {
+		var ok bool
+		if people, ok = loadPeopleFile(name, cfg, lineOf, d, &probs); !ok {
+			// Without its people every call tree would be reported.
+			sortProblems(name, probs)
+			return nil, probs, nil
+		}
+	}
 	loadStage("decoded")
-	probs = append(probs, cfg.finish(name, lineFinder(name, doc))...)
+	probs = append(probs, cfg.finish(name, lineOf, people)...)
 	loadStage("validated")
-	runtime.KeepAlive(doc) // the tree is alive until validation ends
-	sortProblems(probs)
+	runtime.KeepAlive(doc)    // the tree is alive until validation ends
+	runtime.KeepAlive(people) // and so is the people file
+	sortProblems(name, probs)
 	if probs.Err() != nil {
 		return nil, probs, nil
 	}
@@ -106,14 +116,14 @@ func lineFinder(name string, doc *tree) func(string) int {
 // does this already; Validate is for configurations built in Go (tests,
 // generated set-ups). Problems name c.Path and carry no line numbers.
 func (c *Config) Validate() Problems {
-	probs := c.finish(c.Path, nil)
-	sortProblems(probs)
+	probs := c.finish(c.Path, nil, nil)
+	sortProblems(c.Path, probs)
 	return probs
 }
 
 // finish completes and validates c; lineOf finds the line of a YAML path
-// (nil when there is no file).
-func (c *Config) finish(file string, lineOf func(string) int) Problems {
+// (nil when there is no file), people where the people file's people are.
+func (c *Config) finish(file string, lineOf func(string) int, people *peopleFile) Problems {
 	var probs Problems
 	for i := range c.CallTrees {
 		if t := &c.CallTrees[i]; t.Nodes == nil && t.flat != nil {
@@ -122,7 +132,7 @@ func (c *Config) finish(file string, lineOf func(string) int) Problems {
 		c.CallTrees[i].flat = nil
 	}
 	c.applyDefaults()
-	v := &validator{c: c, file: file, lineOf: lineOf, probs: &probs}
+	v := &validator{c: c, file: file, lineOf: lineOf, peopleFile: people, probs: &probs}
 	v.validate()
 	if probs.Err() == nil {
 		c.compactTrees()
@@ -130,11 +140,19 @@ func (c *Config) finish(file string, lineOf func(string) int) Problems {
 	return probs
 }
 
-func sortProblems(ps Problems) {
+// sortProblems puts the problems of the configuration file first, then
+// those of the people file, each by line.
+func sortProblems(file string, ps Problems) {
 	sort.SliceStable(ps, func(i, j int) bool {
+		if fi, fj := ps[i].File == file, ps[j].File == file; fi != fj {
+			return fi
+		}
 		li, lj := ps[i].Line, ps[j].Line
 		if li == 0 || lj == 0 {
 			return li != 0 && lj == 0 // problems without a line go last
+		}
+		if li == lj {
+			return ps[i].Column < ps[j].Column
 		}
 		return li < lj
 	})

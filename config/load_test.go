@@ -286,3 +286,26 @@ func TestLoadMissingFile(t *testing.T) {
 		t.Fatal("want an I/O error")
 	}
 }
+
+func TestFoldedDeputyWarnings(t *testing.T) {
+	path, data := benchFiles(t, 2, 5)
+	_, probs, err := LoadBytes(path, data, benchEnv)
+	if err != nil || probs.Err() != nil {
+		t.Fatalf("err=%v\n%s", err, probs)
+	}
+	var got []string
+	for _, p := range probs.Warnings() {
+		if strings.Contains(p.Message, "has no deputy") {
+			got = append(got, fmt.Sprintf("%d %s: %s", p.Line, p.Path, p.Message))
+		}
+	}
+	want := []string{
+		// Line 30 holds the first node of the first tree.
+		`30 call_trees[0].nodes[0].deputies: required function "staff" has no deputy at 5 nodes of call tree "t0" (people "p000000", "p000001", "p000002" and 2 more); BSI 200-4 asks for at least one deputy per role`,
+		`39 call_trees[1].nodes[0].deputies: required function "staff" has no deputy at 5 nodes of call tree "t1" (people "p000005", "p000006", "p000007" and 2 more); BSI 200-4 asks for at least one deputy per role`,
+		`48 call_trees[2].nodes[0].deputies: required function "staff" has no deputy (person "tt1"); BSI 200-4 asks for at least one deputy per role`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

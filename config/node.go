@@ -12,7 +12,7 @@ import (
 // a load needs: 16 bytes a node, plus the text of the scalars (a yaml.Node
 // with its child slice is about 170 bytes).
 type tree struct {
-	text   string    // holds every scalar's value; parseFast stores each key once
+	text   string    // holds every scalar's value
 	blocks [][]tnode // nodes, blockSize each; never moved once written
 	root   *tnode
 }
@@ -138,8 +138,8 @@ func (t *tree) deref(n *tnode) *tnode {
 	return n
 }
 
-// treeFromYAML converts a yaml.v3 tree (the general path, used when
-// parseFast declines a file). Aliases point at their converted anchor.
+// treeFromYAML converts a yaml.v3 tree. Aliases point at their converted
+// anchor.
 func treeFromYAML(y *yaml.Node) *tree {
 	t := &tree{}
 	var text strings.Builder
@@ -148,7 +148,9 @@ func treeFromYAML(y *yaml.Node) *tree {
 	// converts y's children into consecutive new slots.
 	var conv func(i uint32, y *yaml.Node)
 	conv = func(i uint32, y *yaml.Node) {
-		seen[y] = i
+		if y.Anchor != "" {
+			seen[y] = i // only anchors are the target of an alias
+		}
 		n := tnode{line: int32(y.Line)}
 		switch y.Kind {
 		case yaml.ScalarNode:

@@ -24,18 +24,21 @@ func (s Severity) String() string {
 }
 
 // Problem is one finding about a configuration file. Path is the YAML path
-// with 0-based sequence indexes, e.g. "people[3].mobile".
+// with 0-based sequence indexes, e.g. "people[3].mobile"; in a people file
+// (File is the CSV file) it is the column name, e.g. "mobile".
 type Problem struct {
 	File     string
 	Line     int
+	Column   int // 1-based byte index in the line; set in people files only
 	Path     string
 	Severity Severity
 	Message  string
 }
 
-// String formats the problem as "file:line: path: message", the form
-// editors and grep understand; warnings are prefixed with "warning: ".
-// A missing line (0) or path is left out rather than printed empty.
+// String formats the problem as "file:line: path: message" (or
+// "file:line:column: …"), the form editors and grep understand; warnings
+// are prefixed with "warning: ". A missing line, column (0) or path is left
+// out rather than printed empty.
 func (p Problem) String() string {
 	var b strings.Builder
 	if p.Severity == Warning {
@@ -44,6 +47,9 @@ func (p Problem) String() string {
 	b.WriteString(p.File)
 	if p.Line > 0 {
 		fmt.Fprintf(&b, ":%d", p.Line)
+		if p.Column > 0 {
+			fmt.Fprintf(&b, ":%d", p.Column)
+		}
 	}
 	b.WriteString(": ")
 	if p.Path != "" {

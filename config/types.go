@@ -14,17 +14,21 @@ type Config struct {
 	// Path is the file the configuration came from ("<embedded>/…" for the example).
 	Path string `yaml:"-"`
 
-	Version       int                `yaml:"version"`
-	Defaults      Defaults           `yaml:"defaults"`
-	Server        Server             `yaml:"server"`
-	Channels      Channels           `yaml:"channels"`
-	Tokens        []APIToken         `yaml:"tokens"`
-	Functions     []Function         `yaml:"functions"`
-	Organisations []Organisation     `yaml:"organisations"`
-	People        []Person           `yaml:"people"`
-	Policies      []EscalationPolicy `yaml:"policies"`
-	CallTrees     []CallTree         `yaml:"call_trees"`
-	Scenarios     []Scenario         `yaml:"scenarios"`
+	Version       int            `yaml:"version"`
+	Defaults      Defaults       `yaml:"defaults"`
+	Server        Server         `yaml:"server"`
+	Channels      Channels       `yaml:"channels"`
+	Tokens        []APIToken     `yaml:"tokens"`
+	Functions     []Function     `yaml:"functions"`
+	Organisations []Organisation `yaml:"organisations"`
+	People        []Person       `yaml:"people"`
+	// PeopleFile names a CSV file of more people, relative to the
+	// configuration file's directory (see peopleFile for its columns).
+	// Load appends them to People; Validate does not read the file.
+	PeopleFile string             `yaml:"people_file"`
+	Policies   []EscalationPolicy `yaml:"policies"`
+	CallTrees  []CallTree         `yaml:"call_trees"`
+	Scenarios  []Scenario         `yaml:"scenarios"`
 	// Templates are the texts for messages that are not scenario alerts
 	// (situation updates, stand-down, reply confirmations), per language
 	// ("de", "en"). Anything left out falls back to German and then to the

@@ -18,16 +18,40 @@ type validator struct {
 	file string
 	// lineOf finds the line of a path or its nearest ancestor; nil for
 	// configurations built in Go.
-	lineOf func(string) int
-	probs  *Problems
+	lineOf     func(string) int
+	peopleFile *peopleFile // where the people from a people file are; nil without one
+	probs      *Problems
 }
 
 func (v *validator) add(sev Severity, path, format string, args ...any) {
-	*v.probs = append(*v.probs, Problem{File: v.file, Line: v.line(path), Path: path, Severity: sev, Message: fmt.Sprintf(format, args...)})
+	p := Problem{File: v.file, Path: path, Severity: sev, Message: fmt.Sprintf(format, args...)}
+	if line, col, column, ok := v.peopleFile.locate(path); ok {
+		p.File, p.Line, p.Column, p.Path = v.peopleFile.name, line, col, column
+	} else {
+		p.Line = v.line(path)
+	}
+	*v.probs = append(*v.probs, p)
 }
 
 func (v *validator) errorf(path, format string, args ...any) { v.add(Error, path, format, args...) }
 func (v *validator) warnf(path, format string, args ...any)  { v.add(Warning, path, format, args...) }
+
+// at says where path is for a message about another entry at other: "line
+// 12", or "people.csv:12" when the two are in different files.
+func (v *validator) at(path, other string) string {
+	line, _, _, inPeople := v.peopleFile.locate(path)
+	_, _, _, otherInPeople := v.peopleFile.locate(other)
+	switch {
+	case !inPeople:
+		line = v.line(path)
+		if otherInPeople {
+			return fmt.Sprintf("%s:%d", v.file, line)
+		}
+	case !otherInPeople:
+		return fmt.Sprintf("%s:%d", v.peopleFile.name, line)
+	}
+	return fmt.Sprintf("line %d", line)
+}
 
 // line finds the line of path, or of its nearest ancestor that is in the
 // file (a missing key is reported at the entry that lacks it).
@@ -71,7 +95,7 @@ func (v *validator) checkID(s *ids, path, id string) {
 		v.errorf(path, "%s id %q may only contain letters, digits, _ and - (ids are used in NATS subjects and URLs)", s.kind, id)
 	}
 	if first, dup := s.seen[id]; dup {
-		v.errorf(path, "duplicate %s id %q (first at line %d)", s.kind, id, v.line(first))
+		v.errorf(path, "duplicate %s id %q (first at %s)", s.kind, id, v.at(first, path))
 		return
 	}
 	s.seen[id] = path

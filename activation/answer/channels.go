@@ -30,8 +30,19 @@ func clip(s string) string {
 
 // SMSReply attributes an SMS reply by its sender number and returns the
 // confirmation to send back ("" for unknown senders). providerID (Twilio's
-// MessageSid) deduplicates a provider's retries.
+// MessageSid) deduplicates a provider's retries and replays: a MessageSid
+// seen before (72 h) gets the first answer again and records nothing.
 func (s *Service) SMSReply(ctx context.Context, from, body, providerID string) (string, error) {
+	text, replay, err := s.once(ctx, seenKey("sms", providerID), func() (string, error) {
+		return s.smsReply(ctx, from, body, providerID)
+	})
+	if replay {
+		s.log().Info("SMS replay ignored: MessageSid already recorded", "from", mask(from))
+	}
+	return text, err
+}
+
+func (s *Service) smsReply(ctx context.Context, from, body, providerID string) (string, error) {
 	raw := activation.Inbound{Channel: activation.SourceSMS, From: mask(from), Body: clip(body), ProviderID: providerID}
 	msgID := dedupID("sms-", providerID)
 	p, ok := s.Config.PersonByMobile(from)
@@ -113,20 +124,7 @@ func (s Ack) Record(ctx context.Context, c ack.Claims, kind string, minutes int)
 	return s.Current(ctx, c)
 }
 
-// EmailAnswer attributes an email reply: the tag (the notification id)
-// names the incident and person; the sender must be that person.
+// EmailAnswer attributes an email reply; see EmailInbound.
 func (s *Service) EmailAnswer(ctx context.Context, tag, from, firstLine, messageID string) error {
-	incident := incidentOf(tag)
-	var n activation.Notification
-	known := false
-	s.Engine.View(func(c *activation.Core) { n, _, known = c.NotificationInfo(incident, tag) })
-	raw := activation.Inbound{Channel: activation.SourceEmail, From: mask(from), Body: clip(firstLine), ProviderID: messageID}
-	p, ok := s.Config.PersonByEmail(from)
-	if !known || !ok || p.ID != n.Person {
-		raw.Outcome = OutcomeUnknownSender
-		s.log().Info("email reply not matched to its notification; dropped", "from", mask(from), "tag", tag)
-		return s.store(ctx, "_", raw, nil, dedupID("mail-", messageID))
-	}
-	_, err := s.Record(ctx, Answer{Person: p, Reply: reply.Parse(firstLine), Raw: raw, MsgID: dedupID("mail-", messageID), Incident: incident})
-	return err
+	return s.EmailInbound(ctx, EmailIn{Tag: tag, From: from, FirstLine: firstLine, MessageID: messageID})
 }

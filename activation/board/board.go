@@ -14,15 +14,15 @@
 //
 //	event: snapshot   {"incidents":[IncidentView…],"scenarios":[ScenarioInfo…],"now":"…"}
 //	event: change     activation.Change, id = Seq, in Seq order
-//	: heartbeat       every 15 s, followed by event: ping {"now":"…"}
+//	: heartbeat       every DefaultHeartbeat, followed by event: ping {"now":"…"}
 //
 // Every connection starts with a snapshot, also a reconnect with
 // Last-Event-ID: changes are never replayed. Changes are coalesced per
 // client: an isolated change goes out at once; within a burst at most one
-// batch per coalescing window (20 ms), holding only the latest readiness per (incident, org) and
-// the latest view per incident (timeline items are all kept). When the
-// source drops the subscription, or too many timeline items pile up, the
-// response ends and the browser reconnects and resynchronises.
+// batch per [DefaultCoalesceWindow], holding only the latest readiness per
+// (incident, org) and the latest view per incident (timeline items are all
+// kept). When the source drops the subscription, or too many timeline items
+// pile up, the response ends and the browser reconnects and resynchronises.
 //
 // Streams do not end by themselves: call [Board.Close] on shutdown, for
 // example with http.Server.RegisterOnShutdown(board.Close).
@@ -73,9 +73,9 @@ type Options struct {
 // Defaults for the stream and sessions.
 const (
 	DefaultHeartbeat = 15 * time.Second
-	// DefaultCoalesceWindow bounds a burst to 200 batches a second per client
-	// (the page renders at most once per frame anyway) while keeping a
-	// reply's way to the wall screen well under the 25 ms target.
+	// DefaultCoalesceWindow is the least time between two batches to one
+	// stream client: it bounds a burst's writes while keeping a reply's way
+	// to the wall screen well under the 25 ms target.
 	DefaultCoalesceWindow = 5 * time.Millisecond
 	DefaultSessionTTL     = 12 * time.Hour
 	DefaultSessionIdle    = 4 * time.Hour

@@ -300,7 +300,7 @@ func TestStreamCoalescesReadinessPerOrganisation(t *testing.T) {
 			t.Fatalf("seq %d after %d", ch.Seq, prev)
 		}
 		prev = ch.Seq
-		if ch.Kind != "readiness" || ch.Readiness == nil {
+		if ch.Kind != activation.ChangeReadiness || ch.Readiness == nil {
 			t.Fatalf("unexpected change %+v", ch)
 		}
 		switch ch.Readiness.Org {
@@ -326,13 +326,13 @@ func TestStreamCoalescesReadinessPerOrganisation(t *testing.T) {
 func TestCoalescerKeepsLatestPerKeyInSeqOrder(t *testing.T) {
 	c := newCoalescer(3)
 	r := func(seq uint64, inc, org string, avail int) activation.Change {
-		return activation.Change{Seq: seq, Kind: "readiness", IncidentID: inc, Readiness: &activation.OrgReadiness{Incident: inc, Org: org, Available: avail}}
+		return activation.Change{Seq: seq, Kind: activation.ChangeReadiness, IncidentID: inc, Readiness: &activation.OrgReadiness{Incident: inc, Org: org, Available: avail}}
 	}
 	tl := func(seq uint64) activation.Change {
-		return activation.Change{Seq: seq, Kind: "timeline", IncidentID: "K1", Timeline: &activation.TimelineItem{Summary: itoa(seq)}}
+		return activation.Change{Seq: seq, Kind: activation.ChangeTimeline, IncidentID: "K1", Timeline: &activation.TimelineItem{Summary: itoa(seq)}}
 	}
 	inc := func(seq uint64, id string) activation.Change {
-		return activation.Change{Seq: seq, Kind: "incident", IncidentID: id, Incident: &activation.IncidentView{ID: id}}
+		return activation.Change{Seq: seq, Kind: activation.ChangeIncident, IncidentID: id, Incident: &activation.IncidentView{ID: id}}
 	}
 	for _, ch := range []activation.Change{
 		r(1, "K1", "MI", 1), tl(2), r(3, "K1", "MF", 1), inc(4, "K1"), r(5, "K1", "MI", 2),

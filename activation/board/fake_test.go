@@ -134,7 +134,7 @@ func (f *fakeSource) setReadiness(r activation.OrgReadiness) activation.Change {
 		}
 	}
 	rc := r
-	return f.publishLocked(activation.Change{Kind: "readiness", IncidentID: r.Incident, Readiness: &rc})
+	return f.publishLocked(activation.Change{Kind: activation.ChangeReadiness, IncidentID: r.Incident, Readiness: &rc})
 }
 
 // readiness returns the current readiness of one organisation.
@@ -166,7 +166,7 @@ func (f *fakeSource) setState(incident, org string, state activation.ReadinessSt
 func (f *fakeSource) timeline(incident string, item activation.TimelineItem) activation.Change {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.publishLocked(activation.Change{Kind: "timeline", IncidentID: incident, Timeline: &item})
+	return f.publishLocked(activation.Change{Kind: activation.ChangeTimeline, IncidentID: incident, Timeline: &item})
 }
 
 func (f *fakeSource) putIncident(inc activation.IncidentView) activation.Change {
@@ -179,7 +179,7 @@ func (f *fakeSource) putIncident(inc activation.IncidentView) activation.Change 
 		f.incidents[i] = inc
 	}
 	c := inc
-	return f.publishLocked(activation.Change{Kind: "incident", IncidentID: inc.ID, Incident: &c})
+	return f.publishLocked(activation.Change{Kind: activation.ChangeIncident, IncidentID: inc.ID, Incident: &c})
 }
 
 // fakeAuth maps tokens to users.

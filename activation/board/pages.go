@@ -172,37 +172,3 @@ func (b *Board) render(w http.ResponseWriter, status int, name string, data any)
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }
-
-var loginText = map[string]map[string]string{
-	"de": {
-		"title":    "Anmeldung – Kaskade Lagebild",
-		"heading":  "Anmeldung zum Lagebild",
-		"intro":    "Melden Sie sich mit Ihrem API-Token an (dasselbe Token wie für die REST-API).",
-		"token":    "API-Token",
-		"submit":   "Anmelden",
-		"other":    "English",
-		"subtitle": "Alarmierung und Arbeitsfähigkeit der Krisenstäbe",
-	},
-	"en": {
-		"title":    "Sign in – Kaskade situation board",
-		"heading":  "Sign in to the situation board",
-		"intro":    "Sign in with your API token (the same token the REST API accepts).",
-		"token":    "API token",
-		"submit":   "Sign in",
-		"other":    "Deutsch",
-		"subtitle": "Alerting and readiness of the crisis staffs",
-	},
-}
-
-var messages = map[string]map[string]string{
-	"de": {
-		"login.invalid": "Das Token ist ungültig. Bitte prüfen Sie die Eingabe.",
-		"login.toomany": "Zu viele Fehlversuche. Bitte warten Sie eine Minute.",
-	},
-	"en": {
-		"login.invalid": "The token is not valid. Please check it.",
-		"login.toomany": "Too many failed attempts. Please wait a minute.",
-	},
-}
-
-func msg(lang, key string) string { return messages[lang][key] }

@@ -209,7 +209,7 @@ func (b *Board) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	ip := clientIP(r)
 	if !b.limiter.allow(ip) {
-		b.renderLogin(w, http.StatusTooManyRequests, lang, next, msg(lang, "login.toomany"))
+		b.renderLogin(w, http.StatusTooManyRequests, lang, next, loginText[lang]["toomany"])
 		return
 	}
 	token := r.PostFormValue("token")
@@ -220,7 +220,7 @@ func (b *Board) handleLogin(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		b.limiter.fail(ip)
 		b.log.Warn("board login failed", "remote", ip)
-		b.renderLogin(w, http.StatusUnauthorized, lang, next, msg(lang, "login.invalid"))
+		b.renderLogin(w, http.StatusUnauthorized, lang, next, loginText[lang]["invalid"])
 		return
 	}
 	// A new session id on every login (no fixation); drop the old one.

@@ -22,10 +22,9 @@ type snapshot struct {
 	Now time.Time `json:"now"`
 }
 
-// coalescer buffers changes between two writes to one stream client. Within
-// one batch it keeps only the latest readiness per (incident, org) and the
-// latest incident view per incident; timeline items and unknown kinds are all
-// kept. take returns the batch in Seq order.
+// coalescer buffers changes between two writes to one stream client: the
+// latest readiness per (incident, org) and view per incident, every timeline
+// item and unknown kind. take returns the batch in Seq order.
 type coalescer struct {
 	mu        sync.Mutex
 	readiness map[[2]string]activation.Change
@@ -49,12 +48,12 @@ func newCoalescer(max int) *coalescer {
 func (c *coalescer) add(ch activation.Change) {
 	c.mu.Lock()
 	switch {
-	case ch.Kind == "readiness" && ch.Readiness != nil:
+	case ch.Kind == activation.ChangeReadiness && ch.Readiness != nil:
 		k := [2]string{ch.IncidentID, ch.Readiness.Org}
 		if old, ok := c.readiness[k]; !ok || old.Seq < ch.Seq {
 			c.readiness[k] = ch
 		}
-	case ch.Kind == "incident" && ch.Incident != nil:
+	case ch.Kind == activation.ChangeIncident && ch.Incident != nil:
 		if old, ok := c.incidents[ch.IncidentID]; !ok || old.Seq < ch.Seq {
 			c.incidents[ch.IncidentID] = ch
 		}
@@ -111,12 +110,9 @@ func (c *coalescer) take() (batch []activation.Change, end bool) {
 	return batch, c.closed || c.overflow
 }
 
-// handleStream serves GET /api/v1/stream as Server-Sent Events.
-//
-// Every connection, including a reconnect with Last-Event-ID, starts with a
-// full snapshot. Then change events follow in Seq order, coalesced per
-// window. When the source drops the subscription the response ends, so the
-// browser reconnects and resynchronises.
+// handleStream serves GET /api/v1/stream as Server-Sent Events: a full
+// snapshot on every connection (reconnects too), then coalesced changes in Seq
+// order. It ends when the source drops the subscription; the browser resyncs.
 func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 	p, ok := b.authenticate(r)
 	if !ok {

@@ -58,7 +58,7 @@ func TestCompose(t *testing.T) {
 			}},
 		{"email with ack links", activation.Notification{ID: "K7-n3", Person: "mi-uwe-boehm", Channel: "email", Purpose: notifiers.PurposeAlert, Org: "MI", Function: "lead"}, true,
 			func(t *testing.T, m notifiers.Message) {
-				if !strings.HasPrefix(m.Subject, "ÜBUNG ") || m.To != "uwe.boehm@mi.niedersachsen.example" || m.ReplyTag != "K7-n3" {
+				if !strings.HasPrefix(m.Subject, "ÜBUNG ") || m.To != "uwe.boehm@mi.niedersachsen.example" || !strings.HasPrefix(m.ReplyTag, "K7-n3-") {
 					t.Fatalf("email %q to %q tag %q", m.Subject, m.To, m.ReplyTag)
 				}
 				i := strings.Index(m.Text, "https://kaskade.example.de/ack/")

@@ -11,74 +11,53 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-func claimsBucket(t *testing.T) (jetstream.JetStream, jetstream.KeyValue) {
+func claimsBucket(t *testing.T) jetstream.KeyValue {
 	t.Helper()
 	js := embeddedJS(t)
 	kv, err := js.CreateOrUpdateKeyValue(context.Background(), jetstream.KeyValueConfig{Bucket: "CLAIMS", Storage: jetstream.FileStorage})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return js, kv
+	return kv
 }
 
 func TestClaimIsCreateOnly(t *testing.T) {
-	js, kv := claimsBucket(t)
+	kv := claimsBucket(t)
 	ctx := context.Background()
-	c, err := newClaimer(ctx, js, kv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.close()
-	if c.prefix == "" {
-		t.Fatal("plain bucket: expected the direct publish path")
-	}
-	if err := c.claim(ctx, "K7-n1", []byte("a")); err != nil {
+	if err := claim(ctx, kv, "K7-n1", []byte("a")); err != nil {
 		t.Fatalf("first claim: %v", err)
 	}
 	e, err := kv.Get(ctx, "K7-n1")
 	if err != nil || string(e.Value()) != "a" {
 		t.Fatalf("stored claim %v, %v", e, err)
 	}
-	if err := c.claim(ctx, "K7-n1", []byte("b")); !errors.Is(err, jetstream.ErrKeyExists) {
+	if err := claim(ctx, kv, "K7-n1", []byte("b")); !errors.Is(err, jetstream.ErrKeyExists) {
 		t.Fatalf("second claim: %v, want ErrKeyExists", err)
 	}
 	if e, _ := kv.Get(ctx, "K7-n1"); e == nil || string(e.Value()) != "a" || e.Revision() != 1 {
 		t.Fatalf("claim overwritten: %v", e)
 	}
-	// A claim made with KeyValue.Create is as binding as our own.
-	if _, err := kv.Create(ctx, "K7-n2", []byte("other")); err != nil {
+	// A deleted key may be claimed again.
+	if err := kv.Delete(ctx, "K7-n1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.claim(ctx, "K7-n2", []byte("a")); !errors.Is(err, jetstream.ErrKeyExists) {
-		t.Fatalf("claim of a key created elsewhere: %v, want ErrKeyExists", err)
-	}
-	// A deleted key may be claimed again, as with Create.
-	if err := kv.Delete(ctx, "K7-n2"); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.claim(ctx, "K7-n2", []byte("a")); err != nil {
+	if err := claim(ctx, kv, "K7-n1", []byte("c")); err != nil {
 		t.Fatalf("claim after delete: %v", err)
 	}
-	// Keys that are no plain subject token never reach the wire unchecked.
 	for _, key := range []string{"a b", "a.*", "a.>", ".a", ""} {
-		if err := c.claim(ctx, key, []byte("a")); err == nil {
+		if err := claim(ctx, kv, key, []byte("a")); err == nil {
 			t.Fatalf("claim of invalid key %q succeeded", key)
 		}
 	}
 }
 
 func TestClaimConcurrentSingleWinner(t *testing.T) {
-	js, kv := claimsBucket(t)
+	kv := claimsBucket(t)
 	ctx := context.Background()
-	c, err := newClaimer(ctx, js, kv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.close()
 	const n = 16
 	errs := make(chan error, n)
 	for range n {
-		go func() { errs <- c.claim(ctx, "K9-n1", []byte("x")) }()
+		go func() { errs <- claim(ctx, kv, "K9-n1", []byte("x")) }()
 	}
 	won := 0
 	for range n {
@@ -95,18 +74,11 @@ func TestClaimConcurrentSingleWinner(t *testing.T) {
 }
 
 func TestClaimCancelled(t *testing.T) {
-	js, kv := claimsBucket(t)
-	c, err := newClaimer(context.Background(), js, kv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.close()
+	kv := claimsBucket(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	// Either the publish went through before the context was looked at, or
-	// the caller hears that the outcome is unknown; never a silent success
-	// without the key.
-	err = c.claim(ctx, "K8-n1", []byte("a"))
+	// Never a silent success without the key.
+	err := claim(ctx, kv, "K8-n1", []byte("a"))
 	_, getErr := kv.Get(context.Background(), "K8-n1")
 	if err == nil && getErr != nil {
 		t.Fatalf("claim reported success but the key is missing: %v", getErr)

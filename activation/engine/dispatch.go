@@ -33,10 +33,9 @@ type DispatchOptions struct {
 	SendTimeout time.Duration
 }
 
-// Dispatch sends requested notifications until ctx ends, then finishes the
-// sends in flight. Every attempt is claimed with a create-only key before the
-// provider is called: a redelivered request whose claim exists was in flight
-// during a crash and is reported as unknown, never sent twice.
+// Dispatch sends requested notifications until ctx ends, then finishes those
+// in flight. Each attempt is claimed create-only before the provider is called:
+// a redelivered request already claimed is reported unknown, never sent twice.
 func (e *Engine) Dispatch(ctx context.Context, opts DispatchOptions) error {
 	if opts.Workers <= 0 {
 		opts.Workers = 256
@@ -59,18 +58,13 @@ func (e *Engine) Dispatch(ctx context.Context, opts DispatchOptions) error {
 	if err != nil {
 		return fmt.Errorf("engine: dispatch consumer: %w", err)
 	}
-	claims, err := newClaimer(ctx, e.opts.JS, kv)
-	if err != nil {
-		return err
-	}
-	defer claims.close()
 	// Last before the loop that stops it: an early return must not leave a
 	// pull subscription holding requests until their AckWait.
 	it, err := cons.Messages(jetstream.PullMaxMessages(opts.Workers))
 	if err != nil {
 		return fmt.Errorf("engine: dispatch messages: %w", err)
 	}
-	d := &dispatcher{e: e, opts: opts, claims: claims, reports: make(chan reportReq, opts.Workers)}
+	d := &dispatcher{e: e, opts: opts, claims: kv, reports: make(chan reportReq, opts.Workers)}
 	var reporters sync.WaitGroup
 	for range reportWorkers {
 		reporters.Go(d.reportLoop)
@@ -117,7 +111,7 @@ func (e *Engine) Dispatch(ctx context.Context, opts DispatchOptions) error {
 type dispatcher struct {
 	e       *Engine
 	opts    DispatchOptions
-	claims  *claimer
+	claims  jetstream.KeyValue
 	reports chan reportReq
 }
 
@@ -171,7 +165,7 @@ func (d *dispatcher) handle(m jetstream.Msg) {
 		_ = m.NakWithDelay(100 * time.Millisecond)
 		return
 	}
-	if err := d.claims.claim(ctx, n.ID, []byte(d.opts.Instance)); err != nil {
+	if err := claim(ctx, d.claims, n.ID, []byte(d.opts.Instance)); err != nil {
 		if !errors.Is(err, jetstream.ErrKeyExists) {
 			log.Warn("claim failed; will retry", "notification", n.ID, "err", err)
 			_ = m.NakWithDelay(time.Second)
@@ -210,6 +204,12 @@ func (d *dispatcher) send(ctx context.Context, n activation.Notification, decl a
 	if err != nil {
 		return notifiers.Receipt{State: notifiers.StateFailed, Code: "compose", Detail: err.Error()}
 	}
+	if msg.To == "" {
+		// No address for this channel: a permanent failure of the step at
+		// once, so the next channel or deputy takes over.
+		return notifiers.Receipt{State: notifiers.StateFailed, Code: notifiers.CodeNoAddress,
+			Detail: fmt.Sprintf("%v: %s", notifiers.ErrNoAddress, n.Channel)}
+	}
 	r, err := notifier.Notify(ctx, msg)
 	if err != nil {
 		// Not a receipt: the call ended without an answer we can trust.
@@ -218,11 +218,9 @@ func (d *dispatcher) send(ctx context.Context, n activation.Notification, decl a
 	return r
 }
 
-// Delivery reports are appended to the input stream in batches: one
-// message carries every report that queued up while the previous one was
-// being stored (natural batching, no timer), so a fan-out costs one input
-// message per batch instead of one per notification. A worker still waits
-// until its report is stored before it acknowledges the request.
+// Delivery reports that queue up while the previous batch is stored go out as
+// one input message (no timer), not one per notification. A worker still
+// acknowledges its request only once its report is stored.
 const (
 	reportWorkers  = 2
 	maxReportBatch = 256

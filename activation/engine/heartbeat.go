@@ -7,12 +7,9 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// heartbeats keeps the requests in progress alive with one goroutine and
-// one ticker for all workers, instead of a goroutine and a ticker per
-// request (measured at 1–1.5 % of a fan-out's CPU). Each worker owns a
-// slot; every tick sends InProgress for each request held in a slot. A
-// request picked up just before a tick gets an early sign of life, which
-// is harmless; none waits longer than one interval.
+// heartbeats keeps held requests alive with one goroutine and ticker for all
+// workers, not one per request: each worker owns a slot, and every tick sends
+// InProgress for each request held. None waits longer than one interval.
 type heartbeats struct {
 	slots []hbSlot
 	stop  chan struct{}

@@ -20,7 +20,7 @@ func (e *Engine) Events(ctx context.Context, incident string) ([]activation.Even
 	}
 	filter := e.opts.Layout.EventsFilter()
 	if incident != "" {
-		filter = e.opts.Layout.prefix() + ".events." + Token(incident) + ".>"
+		filter = e.opts.Layout.IncidentEventsFilter(incident)
 	}
 	info, err := stream.Info(ctx, jetstream.WithSubjectFilter(filter))
 	if err != nil {

@@ -14,16 +14,9 @@ import (
 	"github.com/kaskade-bcm/kaskade/activation"
 )
 
-// Snapshots bound the work of a restart. The leader stores the core's state
-// in an object store now and then; a starting engine restores the newest
-// one and replays only the events after it. A snapshot is a cache of the
-// log, never the record: one that is missing, unreadable or does not match
-// the log is ignored (and deleted) and the whole log replayed.
-//
-// The leader writes one when it has appended SnapshotEvery events since the
-// last, or SnapshotIdle events and has been idle for a second, and when the
-// process stops cleanly. Encoding stops decisions for about 100 ms at
-// 100,000 people, which is why it waits for a quiet moment when it can.
+// Snapshots are a cache of the log, never the record: a start restores the newest
+// that matches the log and replays the rest (else the whole log). The leader writes
+// one every SnapshotEvery events, after SnapshotIdle ones when idle, and at a clean stop.
 
 // snapshotter decides when the leader takes a snapshot. The engine
 // goroutine owns every field but the atomics, which uploads update.
@@ -59,10 +52,9 @@ func (e *Engine) snapshotStore(ctx context.Context) (jetstream.ObjectStore, erro
 // errSnapshotUnfit means a snapshot does not belong to the log as it is.
 var errSnapshotUnfit = errors.New("engine: snapshot does not fit the event log")
 
-// restoreSnapshot loads the newest snapshot into the engine if it fits the
-// events stream; it reports whether it did. Failures only cost a full
-// replay; a snapshot that does not fit is deleted, so that it cannot fit by
-// accident once the log has grown past it.
+// restoreSnapshot loads the newest snapshot if it fits the events stream and
+// reports whether it did; failures only cost a full replay. A misfit is
+// deleted, so it cannot fit by accident once the log has grown past it.
 func (e *Engine) restoreSnapshot(ctx context.Context) bool {
 	if e.opts.SnapshotEvery < 0 {
 		return false
@@ -186,10 +178,9 @@ func (e *Engine) finalSnapshot(ctx context.Context, stopping bool) {
 	e.storeSnapshot(ctx, data, e.lastSeq)
 }
 
-// encodeSnapshotNow encodes the engine's position and the core, in parts
-// whose concatenation is the snapshot (a large incident's sections are
-// encoded side by side; joining them would copy megabytes for nothing).
-// Decisions wait meanwhile: the caller is the deciding goroutine.
+// encodeSnapshotNow encodes the engine's position and the core in parts whose
+// concatenation is the snapshot (joining them would copy megabytes). Decisions
+// wait meanwhile: the caller is the deciding goroutine.
 func (e *Engine) encodeSnapshotNow(ctx context.Context) (net.Buffers, error) {
 	stream, err := e.opts.JS.Stream(ctx, e.opts.Layout.EventsStream())
 	if err != nil {

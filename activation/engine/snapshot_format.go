@@ -21,11 +21,9 @@ func (l Layout) SnapshotBucket() string { return l.name("SNAPSHOTS") }
 
 var engineSnapshotMagic = []byte("KENG2")
 
-// snapshotHeader is what the engine adds to the core's snapshot: where in
-// the log it stands and how to recognise that log again, and the aborted
-// batches. The stream's creation time alone is not enough: `nats stream
-// restore` keeps it, so an older log restored from a backup looks like the
-// same stream; the last event's stream timestamp and digest tell them apart.
+// snapshotHeader precedes the core's snapshot: log position, aborted batches
+// and how to recognise the log. `nats stream restore` keeps a stream's creation
+// time, so the last event's timestamp and digest are compared as well.
 type snapshotHeader struct {
 	lastSeq  uint64
 	created  int64    // the events stream's creation time, UnixNano
@@ -60,40 +58,20 @@ func decodeSnapshot(data []byte) (snapshotHeader, *activation.Core, error) {
 	if !ok {
 		return h, nil, bad
 	}
-	uvarint := func() uint64 {
-		v, n := binary.Uvarint(p)
-		if n <= 0 {
-			ok = false
-			return 0
-		}
-		p = p[n:]
-		return v
-	}
-	varint := func() int64 {
-		v, n := binary.Varint(p)
-		if n <= 0 {
-			ok = false
-			return 0
-		}
-		p = p[n:]
-		return v
-	}
-	h.lastSeq, h.created, h.lastTime = uvarint(), varint(), varint()
-	if !ok || len(p) < len(h.lastSum) {
-		return h, nil, bad
-	}
-	p = p[copy(h.lastSum[:], p):]
-	count := uvarint()
-	if !ok || count > uint64(len(p)) {
+	r := activation.NewVarintReader(p)
+	h.lastSeq, h.created, h.lastTime = r.Uvarint(), r.Varint(), r.Varint()
+	copy(h.lastSum[:], r.Bytes(len(h.lastSum)))
+	count := r.Uvarint()
+	if r.Err() != nil || count > uint64(len(r.Rest())) {
 		return h, nil, bad
 	}
 	for range count {
-		h.aborted = append(h.aborted, uvarint())
+		h.aborted = append(h.aborted, r.Uvarint())
 	}
-	if !ok {
+	if r.Err() != nil {
 		return h, nil, bad
 	}
-	core, err := activation.RestoreSnapshot(p)
+	core, err := activation.RestoreSnapshot(r.Rest())
 	if err != nil {
 		return h, nil, err
 	}

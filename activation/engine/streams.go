@@ -40,6 +40,14 @@ func (l Layout) IntakeBucket() string  { return l.name("INTAKE") }
 func (l Layout) RecentBucket() string  { return l.name("INTAKE_RECENT") }
 func (l Layout) StateBucket() string   { return l.name("STATE") }
 
+// InboundSeenBucket remembers provider ids of inbound messages (Twilio
+// MessageSid, email Message-ID) so a replay is recorded once.
+func (l Layout) InboundSeenBucket() string { return l.name("INBOUND_SEEN") }
+
+// InboundSeenTTL is how long an inbound provider id is remembered: beyond
+// the 48 hours a replay must be refused for.
+const InboundSeenTTL = 72 * time.Hour
+
 // DeclareSubject is where declarations arrive from Kaskade's own identity.
 func (l Layout) DeclareSubject() string { return l.prefix() + ".incidents.declare" }
 
@@ -67,6 +75,11 @@ func (l Layout) EventSubject(incident, kind string) string {
 
 // EventsFilter matches every event.
 func (l Layout) EventsFilter() string { return l.prefix() + ".events.>" }
+
+// IncidentEventsFilter matches one incident's events.
+func (l Layout) IncidentEventsFilter(incident string) string {
+	return l.prefix() + ".events." + Token(incident) + ".>"
+}
 
 // NotificationFilter matches the notification requests the dispatcher sends.
 func (l Layout) NotificationFilter() string { return l.prefix() + ".events.*.notification_requested" }
@@ -131,7 +144,7 @@ func (l Layout) ensure(ctx context.Context, js jetstream.JetStream) error {
 		// its acknowledged messages.
 		{Name: l.EventsStream(), Subjects: []string{l.EventsFilter()}, Storage: jetstream.FileStorage, Replicas: r,
 			Retention: jetstream.LimitsPolicy, Duplicates: 2 * time.Minute, DenyDelete: true, DenyPurge: true,
-			Description: "Kaskade event log (system of record)"},
+			AllowAtomicPublish: true, Description: "Kaskade event log (system of record)"},
 		{Name: l.InputStream(), Subjects: []string{l.InputFilter()}, Storage: jetstream.FileStorage, Replicas: r,
 			Retention: jetstream.WorkQueuePolicy, Duplicates: 2 * time.Minute, Description: "Kaskade inputs for the engine"},
 		// NoAck: a request on the declare subject must be answered by Kaskade, not by the stream.
@@ -149,6 +162,8 @@ func (l Layout) ensure(ctx context.Context, js jetstream.JetStream) error {
 		{Bucket: l.IntakeBucket(), Replicas: r, Storage: jetstream.FileStorage, Description: "declaration client ids → incident ids"},
 		{Bucket: l.RecentBucket(), Replicas: r, Storage: jetstream.FileStorage, TTL: time.Hour, Description: "recent declarations without client id"},
 		{Bucket: l.StateBucket(), Replicas: r, Storage: jetstream.FileStorage, Description: "counters and leases"},
+		{Bucket: l.InboundSeenBucket(), Replicas: r, Storage: jetstream.FileStorage, TTL: InboundSeenTTL,
+			Description: "inbound provider ids already recorded (replay protection)"},
 	}
 	for _, kc := range buckets {
 		if _, err := js.CreateOrUpdateKeyValue(ctx, kc); err != nil {

@@ -188,7 +188,7 @@ func TestSMSEndToEnd(t *testing.T) {
 		t.Fatalf("delayed reply: %d %s", code, twiml)
 	}
 	r, _ := e.Engine.Incident("K1")
-	if org := r.Organisations[0]; org.State != activation.Forming || org.Coming != 1 || org.Covered["lead"] != 1 {
+	if org := r.Organisations[0]; org.State != activation.Forming || org.Coming != 2 || org.Delayed != 1 || org.Covered["lead"] != 1 {
 		t.Fatalf("readiness = %+v", org)
 	}
 	code, twiml = e.reply("+4915100001004", "1 K1")

@@ -1,8 +1,11 @@
 package email
 
 import (
+	"cmp"
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -31,12 +34,25 @@ type EmailReply struct {
 	Subject string
 	// FirstLine is the first line the person wrote, quotes stripped.
 	FirstLine string
-	// MessageID is the reply's own Message-ID, for deduplication.
+	// MessageID is the reply's own Message-ID, for deduplication; without
+	// one, <sha256-…@kaskade.invalid> of the whole message.
 	MessageID string
+	// Auth is the verdict and results of the receiving server's
+	// Authentication-Results ("" when no AuthServID is configured), to record.
+	Auth string
 }
 
-// ReplySink receives replies. An error wrapping ErrTryLater makes the
-// listener answer 451; any other error is logged and the message dropped.
+// Rejection is an error a ReplySink returns (wrapped) to refuse a reply
+// (an unknown or forged tag, a sender who is not the tag's person): the
+// listener drops it, counts it by RejectReason and strikes its sender.
+type Rejection interface {
+	error
+	RejectReason() string
+}
+
+// ReplySink receives replies. A Rejection is counted against the sender;
+// an error wrapping ErrTryLater makes the listener answer 451; any other
+// error is logged and the message dropped.
 type ReplySink interface {
 	EmailReply(ctx context.Context, r EmailReply) error
 }
@@ -58,8 +74,24 @@ type ListenerOptions struct {
 	// MessageIDDomain is the host of Kaskade's Message-IDs (the From
 	// domain of the Sender), for the In-Reply-To fallback; default Domain.
 	MessageIDDomain string
-	// TLSConfig, when set, offers STARTTLS.
+	// TLSConfig, when set, offers STARTTLS (ListenerTLS loads one).
 	TLSConfig *tls.Config
+	// RequireTLS refuses MAIL before STARTTLS; it needs TLSConfig.
+	RequireTLS bool
+	// AuthServID is the authserv-id of the receiving mail server whose
+	// Authentication-Results are trusted (RFC 8601); "" trusts none.
+	AuthServID string
+	// RequireAuthPass drops replies without a trusted passing result;
+	// without it only a failing result (DMARC or SPF fail) drops a reply.
+	RequireAuthPass bool
+	// RejectLimit rejected replies per sender address and RejectWindow
+	// (default 5 per hour) make the listener refuse that sender (450).
+	RejectLimit  int
+	RejectWindow time.Duration
+	// Metrics counts rejections; nil counts nothing.
+	Metrics *ListenerMetrics
+	// Now is the clock of the sender limit (default time.Now).
+	Now func() time.Time
 }
 
 // Listener is an SMTP server that accepts replies to tagged addresses.
@@ -68,6 +100,7 @@ type Listener struct {
 	log    *slog.Logger
 	srv    *smtp.Server
 	parser *replyParser
+	limit  *senderLimit
 }
 
 // NewListener checks opts and returns a Listener; call Serve or ListenAndServe.
@@ -96,9 +129,22 @@ func NewListener(opts ListenerOptions) (*Listener, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	l := &Listener{o: opts, log: opts.Logger, parser: newReplyParser()}
+	if opts.RequireTLS && opts.TLSConfig == nil {
+		return nil, errors.New("email: listener requires TLS but has no certificate")
+	}
+	if opts.RejectLimit <= 0 {
+		opts.RejectLimit = 5
+	}
+	if opts.RejectWindow <= 0 {
+		opts.RejectWindow = time.Hour
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	l := &Listener{o: opts, log: opts.Logger, parser: newReplyParser(),
+		limit: newSenderLimit(opts.RejectLimit, opts.RejectWindow, opts.Now)}
 	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		return &replySession{l: l, remote: c.Conn().RemoteAddr().String()}, nil
+		return &replySession{l: l, conn: c, remote: c.Conn().RemoteAddr().String()}, nil
 	}))
 	srv.Domain = opts.Domain
 	srv.MaxMessageBytes = opts.MaxMessageBytes
@@ -145,6 +191,7 @@ func (p slogPrinter) Println(v ...any) { p.log.Warn("email: smtp server", "msg",
 // replySession is one SMTP transaction on the listener.
 type replySession struct {
 	l      *Listener
+	conn   *smtp.Conn
 	remote string
 	from   string
 	tag    string
@@ -164,8 +211,26 @@ func (s *replySession) tagOf(rcpt string) (string, bool) {
 }
 
 func (s *replySession) Mail(from string, _ *smtp.MailOptions) error {
+	if _, ok := s.conn.TLSConnectionState(); s.l.o.RequireTLS && !ok {
+		s.l.o.Metrics.reject(RejectTLSRequired)
+		return &smtp.SMTPError{Code: 530, EnhancedCode: smtp.EnhancedCode{5, 7, 0}, Message: "Must issue a STARTTLS command first"}
+	}
 	s.from = from
 	return nil
+}
+
+// rateLimited refuses a sender that collected too many rejections.
+func (s *replySession) rateLimited(from string) error {
+	s.l.o.Metrics.reject(RejectRateLimited)
+	s.l.log.Info("email: sender refused, too many rejected replies", "from", notifiers.MaskAddress(from), "remote", s.remote)
+	return &smtp.SMTPError{Code: 450, EnhancedCode: smtp.EnhancedCode{4, 7, 1}, Message: "Too many rejected replies, try later"}
+}
+
+// drop counts a rejected reply and strikes its senders.
+func (s *replySession) drop(log *slog.Logger, reason, headerFrom string) {
+	s.l.o.Metrics.reject(reason)
+	s.l.limit.strike(s.from, headerFrom)
+	log.Info("email: reply dropped", "reason", reason)
 }
 
 func (s *replySession) Rcpt(to string, _ *smtp.RcptOptions) error {
@@ -189,46 +254,77 @@ func (s *replySession) Data(r io.Reader) error {
 	log := s.l.log.With("remote", s.remote, "envelope_from", notifiers.MaskAddress(s.from))
 	p, err := s.l.parser.parse(raw)
 	if err != nil {
+		s.l.o.Metrics.reject(RejectUnparsable)
 		log.Warn("email: reply dropped, cannot parse", "err", err)
 		return nil
 	}
 	log = log.With("from", notifiers.MaskAddress(p.from), "message_id", p.messageID)
 	if s.from == "" || p.auto {
+		s.l.o.Metrics.reject(RejectAutomatic)
 		log.Info("email: automatic message dropped (bounce, auto-reply or list)")
 		return nil
 	}
-	tag := s.tag
-	if !ValidTag(tag) {
-		tag = ""
-		for _, id := range p.references {
-			if t := tagFromMessageID(id, s.l.o.MessageIDDomain); t != "" {
-				tag = t
-				break
-			}
+	from := cmp.Or(p.from, s.from)
+	verdict, auth := authCheck(p.authResults, s.l.o.AuthServID, domainPart(from))
+	log = log.With("auth", verdict)
+	// An authenticated sender is never limited: forgeries in its name
+	// must not lock the person out.
+	if verdict != AuthPass && s.l.limit.limited(s.from, from) {
+		return s.rateLimited(from)
+	}
+	tag := s.replyTag(p)
+	switch {
+	case tag == "":
+		s.drop(log, RejectNoTag, from)
+		return nil
+	case verdict == AuthFail || s.l.o.RequireAuthPass && verdict != AuthPass:
+		s.drop(log, RejectAuthFailed, from)
+		return nil
+	}
+	return s.deliver(log, EmailReply{Tag: tag, From: from, Subject: p.subject, FirstLine: p.firstLine, MessageID: messageID(p, raw), Auth: auth})
+}
+
+// messageID is the reply's Message-ID or, without one, a hash of the
+// message, so that replaying it byte for byte is still recognised.
+func messageID(p parsedReply, raw []byte) string {
+	if p.messageID != "" {
+		return p.messageID
+	}
+	sum := sha256.Sum256(raw)
+	return "<sha256-" + hex.EncodeToString(sum[:16]) + "@kaskade.invalid>"
+}
+
+// replyTag is the recipient's tag, or the one in In-Reply-To/References.
+func (s *replySession) replyTag(p parsedReply) string {
+	if ValidTag(s.tag) {
+		return s.tag
+	}
+	for _, id := range p.references {
+		if t := tagFromMessageID(id, s.l.o.MessageIDDomain); t != "" {
+			return t
 		}
 	}
-	if tag == "" {
-		log.Info("email: reply dropped, no tag")
-		return nil
-	}
-	from := p.from
-	if from == "" {
-		from = s.from
-	}
+	return ""
+}
+
+// deliver hands a reply to the sink and maps its answer to SMTP.
+func (s *replySession) deliver(log *slog.Logger, reply EmailReply) error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.l.o.SinkTimeout)
 	defer cancel()
-	err = s.l.o.Sink.EmailReply(ctx, EmailReply{
-		Tag: tag, From: from, Subject: p.subject, FirstLine: p.firstLine, MessageID: p.messageID,
-	})
+	err := s.l.o.Sink.EmailReply(ctx, reply)
+	var rej Rejection
 	switch {
+	case errors.As(err, &rej):
+		s.drop(log, rejectReason(rej), reply.From)
+		return nil
 	case errors.Is(err, ErrTryLater):
-		log.Warn("email: reply deferred, sink unavailable", "tag", tag, "err", err)
+		log.Warn("email: reply deferred, sink unavailable", "tag", reply.Tag, "err", err)
 		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Try again later"}
 	case err != nil:
-		log.Info("email: reply dropped by sink", "tag", tag, "err", err)
+		log.Info("email: reply dropped by sink", "tag", reply.Tag, "err", err)
 		return nil
 	}
-	log.Info("email: reply received", "tag", tag)
+	log.Info("email: reply received", "tag", reply.Tag)
 	return nil
 }
 
@@ -237,3 +333,12 @@ func (s *replySession) Reset() {
 }
 
 func (s *replySession) Logout() error { return nil }
+
+// rejectReason bounds the metric label to the known reasons.
+func rejectReason(r Rejection) string {
+	switch reason := r.RejectReason(); reason {
+	case RejectUnknownTag, RejectMismatch:
+		return reason
+	}
+	return RejectUnknownTag
+}

@@ -14,6 +14,7 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/htmlindex"
@@ -31,8 +32,10 @@ type parsedReply struct {
 	subject    string
 	messageID  string
 	references []string // In-Reply-To first, then References
-	firstLine  string
-	auto       bool // auto-reply, bulk or list mail: never an answer
+	// authResults are the Authentication-Results headers, topmost first.
+	authResults []string
+	firstLine   string
+	auto        bool // auto-reply, bulk or list mail: never an answer
 }
 
 // replyParser holds what parsing needs besides the message.
@@ -78,6 +81,7 @@ func (p *replyParser) parse(raw []byte) (parsedReply, error) {
 	r.messageID = strings.TrimSpace(h.Get("Message-Id"))
 	r.references = append(msgIDs(h.Get("In-Reply-To")), msgIDs(h.Get("References"))...)
 	r.auto = isAutomatic(h)
+	r.authResults = h["Authentication-Results"]
 
 	text, err := p.bodyText(h, msg.Body, 0)
 	if err != nil {
@@ -239,12 +243,21 @@ func firstLine(text string) string {
 		if endOfReply(line, next) {
 			return ""
 		}
+		line = strings.Map(noControl, line)
 		if len(line) > maxFirstLine {
 			line = truncateUTF8(line, maxFirstLine)
 		}
 		return line
 	}
 	return ""
+}
+
+// noControl replaces control characters (a lone CR, NUL, ESC) by spaces.
+func noControl(r rune) rune {
+	if unicode.IsControl(r) {
+		return ' '
+	}
+	return r
 }
 
 func endOfReply(line, next string) bool {

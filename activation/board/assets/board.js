@@ -42,6 +42,9 @@
       'incident.updates': 'Letzte Lagemeldung',
       'state.not_activated': 'Nicht alarmiert', 'state.alerting': 'Alarmierung läuft', 'state.forming': 'Stab bildet sich',
       'state.ready': 'Arbeitsfähig', 'state.degraded': 'Beeinträchtigt', 'state.at_risk': 'Gefährdet',
+      'state.stood_down': 'Beendet', 'tile.reached': 'Erreicht: {s}',
+      'tile.split': '{a} sofort · {d} später', 'person.etaunknown': 'Eintreffzeit unbekannt',
+      'person.smsstopped': 'SMS abbestellt (STOP)', 'person.bound': 'kommt zum Stab {o}, hier nicht', 'tl.wide': 'ganze Lage',
       'tile.functions': 'Funktionen', 'tile.missing': 'Fehlt', 'tile.allcovered': 'Alle Funktionen besetzt',
       'tile.coming': '{n} unterwegs', 'tile.eta': 'späteste Eintreffzeit {t}', 'tile.nocoming': 'Niemand unterwegs',
       'tile.elapsed': 'Seit Alarmierung', 'tile.target': 'Ziel', 'tile.remaining': 'noch {d}',
@@ -117,6 +120,9 @@
       'state.not_activated': 'Not alerted', 'state.alerting': 'Alerting', 'state.forming': 'Staff forming',
       'state.ready': 'Operational', 'state.degraded': 'Degraded', 'state.at_risk': 'At risk',
       'tile.functions': 'Functions', 'tile.missing': 'Missing', 'tile.allcovered': 'All functions covered',
+      'state.stood_down': 'Stood down', 'tile.reached': 'Reached: {s}',
+      'tile.split': '{a} now · {d} later', 'person.etaunknown': 'ETA unknown',
+      'person.smsstopped': 'SMS opted out (STOP)', 'person.bound': 'coming to staff {o}, not here', 'tl.wide': 'whole incident',
       'tile.coming': '{n} on the way', 'tile.eta': 'latest arrival {t}', 'tile.nocoming': 'Nobody on the way',
       'tile.elapsed': 'Since alert', 'tile.target': 'Target', 'tile.remaining': '{d} left',
       'tile.over': 'Target exceeded +{d}', 'tile.readyafter': 'operational after {d}',
@@ -171,7 +177,7 @@
     S4: ['S4 Versorgung', 'S4 Logistics'], S5: ['S5 Presse- und Medienarbeit', 'S5 Media'], S6: ['S6 IuK', 'S6 IT and comms'],
   };
 
-  const STATES = ['not_activated', 'alerting', 'forming', 'ready', 'degraded', 'at_risk'];
+  const STATES = ['not_activated', 'alerting', 'forming', 'ready', 'degraded', 'at_risk', 'stood_down'];
 
   // Inline icons (stroke based, 24×24), so no font or network is needed.
   const ICON = {
@@ -181,6 +187,7 @@
     at_risk: '<path d="M12 3 2 20h20z"/><path d="M12 10v4M12 17v.5"/>',
     degraded: '<path d="M12 4v14M6 12l6 6 6-6"/>',
     not_activated: '<circle cx="12" cy="12" r="8"/><path d="M8 12h8"/>',
+    stood_down: '<path d="M5 12h14"/><path d="M5 6h14M5 18h14"/>',
     clock: '<circle cx="12" cy="12" r="9"/><path d="M12 7v5l3 2"/>',
     people: '<circle cx="9" cy="8" r="3"/><path d="M3 20c0-3.3 2.7-6 6-6s6 2.7 6 6"/>',
     warn: '<path d="M12 3 2 20h20z"/><path d="M12 10v4M12 17v.5"/>',
@@ -272,6 +279,13 @@
   }
 
   function applyChange(ch) {
+    if (ch.kind === 'resync') {
+      // The engine rebuilt its state: what is shown may be stale. Reconnect
+      // for a fresh snapshot; until it arrives the tiles are marked stale.
+      setConn('lost');
+      connect();
+      return;
+    }
     if (ch.kind === 'incident' && ch.incident) {
       const known = S.incidents.has(ch.incident.id);
       S.incidents.set(ch.incident.id, ch.incident);
@@ -326,7 +340,7 @@
   function exerciseChip() { return '<span class="ex-chip">' + esc(t('exercise.banner')) + '</span>'; }
   function readyCount(inc) {
     const orgs = inc.organisations || [];
-    return [orgs.filter((o) => o.state === 'ready').length, orgs.length];
+    return [orgs.filter((o) => o.state === 'ready' || o.state === 'stood_down' && o.reached === 'ready').length, orgs.length];
   }
 
   function renderTabs() {
@@ -452,7 +466,8 @@
     const btn = q('.tile-btn');
     btn.textContent = o.org;
     btn.setAttribute('aria-label', t('tile.open', { org: names(o.name) || o.org }) + ' – ' + t('state.' + state));
-    q('.badge').innerHTML = icon(state) + '<span>' + esc(t('state.' + state)) + '</span>';
+    q('.badge').innerHTML = icon(state) + '<span>' + esc(t('state.' + state)) + '</span>' +
+      (state === 'stood_down' && o.reached ? '<span class="reached">' + esc(t('tile.reached', { s: t('state.' + o.reached) })) + '</span>' : '');
     const nm = names(o.name);
     q('.tile-name').textContent = nm;
     q('.tile-name').title = nm;
@@ -476,8 +491,9 @@
     const cEl = q('.coming');
     if (o.coming > 0) {
       cEl.innerHTML = icon('people') + '<span>' + esc(t('tile.coming', { n: o.coming })) + '</span>' +
+        '<span class="split">' + esc(t('tile.split', { a: o.available || 0, d: o.delayed || 0 })) + '</span>' +
         (o.latest_eta ? '<span class="eta">' + esc(t('tile.eta', { t: hm(o.latest_eta) })) + '</span>' : '');
-    } else { cEl.innerHTML = state === 'not_activated' || state === 'ready' ? '' : '<span class="muted">' + esc(t('tile.nocoming')) + '</span>'; }
+    } else { cEl.innerHTML = state === 'not_activated' || state === 'ready' || state === 'stood_down' ? '' : '<span class="muted">' + esc(t('tile.nocoming')) + '</span>'; }
     q('.time-label').textContent = t('tile.elapsed');
     q('.time-target').textContent = o.target_seconds ? t('tile.target') + ' ' + dur(o.target_seconds * 1000) : '';
     q('.answers').textContent = t('tile.answers', { a: o.available || 0, u: o.unavailable || 0, n: o.notified || 0, p: o.people || 0 });
@@ -695,7 +711,9 @@
     const items = (d.data.timeline || []).slice().sort((a, b) => ms(b.at) - ms(a.at));
     tl.innerHTML = items.length ? items.map((it) =>
       '<li class="tl-item tl-' + esc(it.kind) + '"><time datetime="' + esc(it.at) + '">' + esc(hms(it.at)) + '</time>' +
-      (it.org ? '<span class="tl-org">' + esc(it.org) + '</span>' : '') + '<span class="tl-text">' + esc(it.summary) + '</span></li>').join('')
+      (it.org ? '<span class="tl-org">' + esc(it.org) + '</span>' : '') +
+      (it.incident_wide ? '<span class="tl-org tl-wide">' + esc(t('tl.wide')) + '</span>' : '') +
+      '<span class="tl-text">' + esc(S.lang === 'en' && it.summary_en ? it.summary_en : it.summary) + '</span></li>').join('')
       : '<li class="muted">' + esc(t('detail.notimeline')) + '</li>';
   }
 
@@ -706,6 +724,8 @@
       bits.push('<span>' + esc(t('person.alerted', { t: p.alerted_at ? hm(p.alerted_at) : '' })) + '</span>');
       if (p.notification_state) bits.push('<span class="notif notif-' + esc(p.notification_state) + '">' + esc(t('notif.' + p.notification_state)) + '</span>');
     }
+    if (p.bound_to) bits.push('<span class="failed">' + icon('warn') + esc(t('person.bound', { o: p.bound_to })) + '</span>');
+    if (p.sms_stopped) bits.push('<span class="failed">' + icon('warn') + esc(t('person.smsstopped')) + '</span>');
     if (p.failed_channels && p.failed_channels.length) {
       bits.push('<span class="failed">' + icon('warn') + esc(t('person.failed', { c: p.failed_channels.map((c) => t('chan.' + c)).join(', ') })) + '</span>');
     }
@@ -713,7 +733,9 @@
     if (p.answer) {
       ans = '<span class="answer answer-' + esc(p.answer) + '">' + icon(p.answer === 'available' ? 'ready' : p.answer === 'delayed' ? 'clock' : 'not_activated') +
         esc(t('answer.' + p.answer)) + (p.answered_at ? ' · ' + esc(hm(p.answered_at)) : '') + '</span>' +
-        (p.eta ? '<span class="eta">' + esc(t('person.eta', { t: hm(p.eta) })) + '</span>' : '');
+        (p.eta ? '<span class="eta">' + esc(t('person.eta', { t: hm(p.eta) })) + '</span>' : '') +
+        (p.eta_unknown ? '<span class="eta">' + esc(t('person.etaunknown')) + '</span>' : '') +
+        (p.remark ? '<span class="remark">„' + esc(p.remark) + '“</span>' : '');
     } else if (p.alerted) ans = '<span class="answer answer-none">' + esc(t('person.noanswer')) + '</span>';
     else ans = '';
     return '<div class="person' + (p.deputy ? ' deputy' : '') + '" data-person="' + esc(p.person) + '"><div class="person-info">' +

@@ -1,8 +1,6 @@
-// Package boardtest starts a headless Chromium for browser tests of the
-// board, in this package and in end-to-end tests elsewhere.
-//
-// Tests skip (never pass silently) when no browser is installed. Set
-// KASKADE_CHROMIUM to the browser binary, or install Debian's chromium.
+// Package boardtest starts a headless Chromium for browser tests of the board,
+// here and in end-to-end tests elsewhere. Tests skip (never pass silently)
+// without one: set KASKADE_CHROMIUM to its binary, or install Debian's chromium.
 package boardtest
 
 import (
@@ -51,10 +49,9 @@ type Options struct {
 	AllowConsoleErrors bool
 }
 
-// StartBrowser starts a headless Chromium with a fresh profile and returns
-// its tab. It skips the test when no browser is found. At cleanup it closes
-// the browser, and it fails the test when the page threw an exception or
-// logged an error (such as a CSP violation), unless AllowConsoleErrors is set.
+// StartBrowser starts a headless Chromium with a fresh profile and returns its
+// tab, or skips the test without one. At cleanup it fails the test on a page
+// exception or console error (e.g. CSP), unless AllowConsoleErrors is set.
 func StartBrowser(t testing.TB, opts ...Options) *Browser {
 	t.Helper()
 	var o Options

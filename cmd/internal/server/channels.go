@@ -54,7 +54,8 @@ func (s *Server) channels(ctx context.Context, cfg *config.Config, o Options, re
 		publicURL = "http://" + o.HTTPAddr
 	}
 	set.signer, set.publicURL = signer, publicURL
-	set.composer = compose.New(compose.Options{Config: cfg, Signer: signer, PublicURL: publicURL})
+	set.composer = compose.New(compose.Options{Config: cfg, Signer: signer, PublicURL: publicURL,
+		EmailReplies: cfg.Channels.Email != nil && cfg.Channels.Email.Listener != nil})
 
 	if !cfg.Channels.Console.Disabled {
 		out, err := console.New(console.Options{OutboxPath: filepath.Join(o.DataDir, "outbox.jsonl"), Logger: s.log.With("component", "outbox")})

@@ -84,7 +84,7 @@ func (c *Core) Answer(id, person string) (kind ResponseKind, eta time.Time, at t
 		return "", time.Time{}, time.Time{}, false
 	}
 	kind = inc.answer(ps)
-	if kind == Delayed {
+	if kind == Delayed && ps.minutes > 0 {
 		eta = ps.answeredAt.Add(time.Duration(ps.minutes) * time.Minute)
 	}
 	return kind, eta, ps.answeredAt, true
@@ -131,48 +131,59 @@ func (inc *incident) view() IncidentView {
 		v.StoodDownAt = &t
 		v.StoodDownBy = inc.standDown.By
 	}
-	for _, os := range inc.orgList {
-		v.Organisations = append(v.Organisations, inc.readinessView(os))
+	for _, org := range inc.orgList {
+		v.Organisations = append(v.Organisations, inc.readinessView(org))
 	}
 	return v
 }
 
-func (inc *incident) readinessView(os *orgState) OrgReadiness {
+func (inc *incident) readinessView(org *orgState) OrgReadiness {
 	r := OrgReadiness{
-		Incident: inc.decl.ID, Org: os.id, Name: os.name, State: os.readiness,
-		ActivatedAt: os.startedAt, Deadline: os.startedAt.Add(os.target),
-		TargetSeconds: int64(os.target / time.Second), ChangedAt: os.changedAt,
-		Required: maps.Clone(os.required), Covered: maps.Clone(os.covered), Missing: os.missing,
+		Incident: inc.decl.ID, Org: org.id, Name: org.name, State: org.readiness,
+		ActivatedAt: org.startedAt, Deadline: org.startedAt.Add(org.target),
+		TargetSeconds: int64(org.target / time.Second), ChangedAt: org.changedAt,
+		Required: maps.Clone(org.required), Covered: maps.Clone(org.covered), Missing: org.missing,
 	}
 	if r.Covered == nil {
 		r.Covered = map[string]int{}
 	}
-	if r.Missing == nil && os.readiness != Ready {
-		for f := range os.required {
-			if r.Covered[f] < os.required[f] {
+	if r.Missing == nil && org.readiness != Ready {
+		for f := range org.required {
+			if r.Covered[f] < org.required[f] {
 				r.Missing = append(r.Missing, f)
 			}
 		}
 		sort.Strings(r.Missing)
 	}
-	if !os.readyAt.IsZero() {
-		t := os.readyAt
+	if !org.readyAt.IsZero() {
+		t := org.readyAt
 		r.ReadyAt = &t
 	}
-	r.People = len(os.members)
-	for _, p := range os.members {
+	if inc.closed {
+		r.State, r.Reached = StoodDown, org.readiness
+	}
+	r.People = len(org.members)
+	for _, p := range org.members {
 		ps := &inc.people[p]
 		if ps.notified {
 			r.Notified++
 		}
+		if inc.boundElsewhere(ps, org) {
+			continue
+		}
 		switch inc.answer(ps) {
 		case Available:
 			r.Available++
+			r.Coming++
 		case Unavailable:
 			r.Unavailable++
 		case Delayed:
 			r.Coming++
+			r.Delayed++
 			eta := ps.answeredAt.Add(time.Duration(ps.minutes) * time.Minute)
+			if ps.minutes == 0 {
+				continue // ETA unknown
+			}
 			if r.LatestETA == nil || eta.After(*r.LatestETA) {
 				r.LatestETA = &eta
 			}
@@ -187,26 +198,28 @@ func (c *Core) Detail(id, org string, dir Directory) (OrgDetail, bool) {
 	if inc == nil || inc.orgs[org] == nil {
 		return OrgDetail{}, false
 	}
-	os := inc.orgs[org]
-	d := OrgDetail{Readiness: inc.readinessView(os)}
-	depth := make([]int, len(os.nodes))
-	for i := range os.nodes {
-		ns := &os.nodes[i]
+	o := inc.orgs[org]
+	d := OrgDetail{Readiness: inc.readinessView(o)}
+	depth := make([]int, len(o.nodes))
+	for i := range o.nodes {
+		ns := &o.nodes[i]
 		if fits(int(ns.parent), len(depth)) {
 			depth[i] = depth[ns.parent] + 1
 		}
 		nv := NodeView{Index: i, Parent: int(ns.parent), Depth: depth[i], Function: inc.syms.str(ns.function), State: "waiting"}
 		switch {
-		case inc.acknowledged(os, i):
+		case inc.acknowledged(o, i):
 			nv.State = "acknowledged"
 		case ns.exhausted:
 			nv.State = "exhausted"
 		case ns.highest >= 0:
 			nv.State = "alerting"
 		}
-		lo, hi := os.span(i)
+		lo, hi := o.span(i)
 		for ti := lo; ti < hi; ti++ {
-			nv.Tiers = append(nv.Tiers, inc.personView(os, ti, int(ti-lo), dir))
+			pv := inc.personView(o, ti, int(ti-lo), dir)
+			pv.SMSStopped = c.stopped[pv.Person]
+			nv.Tiers = append(nv.Tiers, pv)
 		}
 		d.Nodes = append(d.Nodes, nv)
 	}
@@ -214,9 +227,9 @@ func (c *Core) Detail(id, org string, dir Directory) (OrgDetail, bool) {
 	return d, true
 }
 
-func (inc *incident) personView(os *orgState, ti int32, tier int, dir Directory) PersonView {
-	ps := &inc.people[os.people[ti]]
-	ts := os.tiers[ti]
+func (inc *incident) personView(org *orgState, ti int32, tier int, dir Directory) PersonView {
+	ps := &inc.people[org.people[ti]]
+	ts := org.tiers[ti]
 	p := ps.id
 	v := PersonView{Person: p, Deputy: tier > 0, Alerted: !ts.alertedAt.IsZero()}
 	if dir != nil {
@@ -226,7 +239,7 @@ func (inc *incident) personView(os *orgState, ti int32, tier int, dir Directory)
 		t := ts.alertedAt
 		v.AlertedAt = &t
 	}
-	for ch := range os.failed[ti] {
+	for ch := range org.failed[ti] {
 		v.FailedChans = append(v.FailedChans, ch)
 	}
 	sort.Strings(v.FailedChans)
@@ -242,9 +255,14 @@ func (inc *incident) personView(os *orgState, ti int32, tier int, dir Directory)
 		v.Answer = answer
 		t := ps.answeredAt
 		v.AnsweredAt = &t
-		if answer == Delayed {
+		if answer == Delayed && ps.minutes > 0 {
 			eta := ps.answeredAt.Add(time.Duration(ps.minutes) * time.Minute)
 			v.ETA = &eta
+		}
+		v.ETAUnknown = answer == Delayed && ps.minutes == 0
+		v.Remark = inc.syms.str(ps.remark)
+		if inc.boundElsewhere(ps, org) {
+			v.BoundTo = inc.orgList[ps.bound-1].id
 		}
 	}
 	return v

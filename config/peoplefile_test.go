@@ -1,0 +1,235 @@
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// loadWithPeople writes base (with people_file: people.csv and yamlEdit
+// applied) and files into a new directory and loads it. Problems are
+// returned as strings with the directory left out.
+func loadWithPeople(t *testing.T, yamlEdit func(string) string, files map[string]string) (*Config, []string) {
+	t.Helper()
+	dir := t.TempDir()
+	src := base + "people_file: people.csv\n"
+	if yamlEdit != nil {
+		src = yamlEdit(src)
+	}
+	for name, content := range files {
+		if content == "<dir>" {
+			if err := os.Mkdir(filepath.Join(dir, name), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(dir, "base.yaml")
+	cfg, probs, err := LoadBytes(path, []byte(src), testEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range probs {
+		got = append(got, strings.ReplaceAll(p.String(), dir+string(filepath.Separator), ""))
+	}
+	return cfg, got
+}
+
+const header = "id,name,organisation,mobile\n"
+
+func TestPeopleFileProblems(t *testing.T) {
+	long := strings.Repeat("x", maxFieldLength+1)
+	tests := []struct {
+		name     string
+		yamlEdit func(string) string
+		csv      string // people.csv; "<none>" for no file, "<dir>" for a directory
+		want     []string
+	}{
+		{name: "empty file", csv: "",
+			want: []string{"people.csv:1: the file is empty; its first line must name the columns (id, name, organisation, mobile, email, language, functions)"}},
+		{name: "only a BOM and blank lines", csv: "\ufeff\r\n\n",
+			want: []string{"people.csv:1: the file is empty; its first line must name the columns (id, name, organisation, mobile, email, language, functions)"}},
+		{name: "header only", csv: header,
+			want: []string{"warning: people.csv:1: the file lists no people, only the header"}},
+		{name: "missing file", csv: "<none>",
+			want: []string{"base.yaml:53: people_file: cannot read the people file: stat people.csv: no such file or directory"}},
+		{name: "directory", csv: "<dir>",
+			want: []string{"base.yaml:53: people_file: cannot read the people file: people.csv is a directory, not a CSV file"}},
+		{name: "unknown column", csv: "id;name;organisation;mobile;mobil2\n",
+			want: []string{`people.csv:1:29: mobil2: unknown column "mobil2" (did you mean "mobile"?)`}},
+		{name: "unknown column far from any", csv: "id,name,organisation,mobile,Telefax\n",
+			want: []string{`people.csv:1:29: Telefax: unknown column "Telefax" (known: id, name, organisation, mobile, email, language, functions)`}},
+		{name: "column without a name", csv: "id,name,organisation,mobile,\n",
+			want: []string{"people.csv:1:29: column 5 has no name"}},
+		{name: "repeated column", csv: "id,name,organisation,mobile,id\n",
+			want: []string{`people.csv:1:29: id: column "id" appears twice`}},
+		{name: "missing required columns", csv: "id,mobile\n",
+			want: []string{
+				`people.csv:1:1: column "name" is missing (required: id, name, organisation, and mobile or email)`,
+				`people.csv:1:1: column "organisation" is missing (required: id, name, organisation, and mobile or email)`,
+			}},
+		{name: "neither mobile nor email column", csv: "id,name,organisation\n",
+			want: []string{"people.csv:1:1: the file has neither a mobile nor an email column; nobody could be alerted"}},
+		{name: "too few fields", csv: header + "e,Erika E,MI\nf,Frank F,MI,+4915100001006\n",
+			want: []string{`people.csv:2:1: this line has 3 fields, the header 4 (is a field with the separator ',' not quoted?)`}},
+		{name: "unclosed quote", csv: header + "e,\"Erika E,MI,+4915100001005\n",
+			want: []string{`people.csv:2:30: a quoted field has no closing quote (write "" for a quote inside quotes)`}},
+		{name: "unclosed quote over lines", csv: header + "e,\"Erika E,MI,+4915100001005\nf,Frank F,MI,+4915100001006\n",
+			want: []string{`people.csv:3:29: a quoted field has no closing quote in the record that starts on line 2 (write "" for a quote inside quotes)`}},
+		{name: "quote in an unquoted field", csv: header + "e,Erika \"E\",MI,+4915100001005\n",
+			want: []string{`people.csv:2:9: a quote in an unquoted field (quote the whole field and write "" for the quote)`}},
+		{name: "invalid UTF-8", csv: header + "e,Er\xffika E,MI,+4915100001005\n",
+			want: []string{"people.csv:2:5: name: invalid UTF-8 (save the file as UTF-8)"}},
+		{name: "invalid UTF-8 on the second line of a quoted field", csv: header + "e,\"Erika\nE\xff\",MI,+4915100001005\n",
+			want: []string{"people.csv:3:2: name: invalid UTF-8 (save the file as UTF-8)"}},
+		{name: "invalid UTF-8 in the header", csv: "id,name,organisation,m\xf6bile\n",
+			want: []string{"people.csv:1:23: column 4: invalid UTF-8 (save the file as UTF-8)"}},
+		{name: "huge field", csv: header + "e," + long + ",MI,+4915100001005\n",
+			want: []string{"people.csv:2:3: name: 1001 bytes; a field may have at most 1000"}},
+		{name: "a megabyte on one line", csv: header + "e,E,MI,+4915100001005" + strings.Repeat(" ", 1<<20) + "\n",
+			want: []string{"people.csv:2:8: mobile: 1048590 bytes; a field may have at most 1000"}},
+		{name: "quoted newline counts lines", csv: header + "e,\"Erika\nE\",MI,+4915100001005\nf,Frank F,MI,0511 1234567\n",
+			want: []string{`people.csv:4:14: mobile: "0511 1234567" is a landline, not a mobile number`}},
+		{name: "field after a quoted line break", csv: header + "e,\"Erika\nE\",MI,0511 1234567\n",
+			want: []string{`people.csv:3:7: mobile: "0511 1234567" is a landline, not a mobile number`}},
+		{name: "duplicate id across YAML and CSV", csv: header + "a,Anna Again,MI,+4915100001099\n",
+			want: []string{`people.csv:2:1: id: duplicate person id "a" (first at base.yaml:15)`}},
+		{name: "duplicate id within the CSV", csv: header + "e,Erika E,MI,+4915100001005\n\ne,Erika F,MI,+4915100001006\n",
+			want: []string{`people.csv:4:1: id: duplicate person id "e" (first at line 2)`}},
+		{name: "YAML person after the CSV's is still named by line", yamlEdit: func(s string) string {
+			return strings.Replace(s, "  - id: b\n", "  - id: e\n", 1)
+		}, csv: header + "e,Erika E,MI,+4915100001005\n",
+			want: []string{
+				`base.yaml:42: call_trees[0].nodes[0].deputies[0]: unknown person "b"`,
+				`people.csv:2:1: id: duplicate person id "e" (first at base.yaml:20)`,
+			}},
+		{name: "mobile of a YAML person", csv: header + "e,Erika E,MI,+4915100001001\n",
+			want: []string{`people.csv:2:14: mobile: +4915100001001 is also the mobile of a; replies could not be told apart`}},
+		{name: "neither mobile nor email", csv: "id,name,organisation,mobile,email\ne,Erika E,MI,,\n",
+			want: []string{`people.csv:2: person "e" has neither mobile nor email and cannot be alerted`}},
+		{name: "unknown organisation and function", csv: "id,name,organisation,mobile,functions\ne,Erika E,MK,+4915100001005,lead|boss\n",
+			want: []string{
+				`people.csv:2:11: organisation: unknown organisation "MK"`,
+				`people.csv:2:29: functions: unknown function "boss"`,
+			}},
+		{name: "empty function id", csv: "id,name,organisation,mobile,functions\ne,Erika E,MI,+4915100001005,lead||it\n",
+			want: []string{`people.csv:2:29: functions: empty function id in "lead||it" (separate function ids with |)`}},
+		{name: "bad language and email", csv: "id;name;organisation;email;language\ne;Erika E;MI;erika;fr\n",
+			want: []string{
+				`people.csv:2:14: email: "erika" is not an email address`,
+				`people.csv:2:20: language: language must be de or en, got "fr"`,
+			}},
+		{name: "bad id", csv: header + "e f,Erika E,MI,+4915100001005\n",
+			want: []string{`people.csv:2:1: id: person id "e f" may only contain letters, digits, _ and - (ids are used in NATS subjects and URLs)`}},
+		{name: "YAML problems come first", yamlEdit: func(s string) string {
+			return strings.Replace(s, "name: Anna A", "name: ''", 1)
+		}, csv: header + "e,,MI,+4915100001005\n",
+			want: []string{"base.yaml:16: people[0].name: name is required", "people.csv:2:3: name: name is required"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			files := map[string]string{}
+			if tc.csv != "<none>" {
+				files["people.csv"] = tc.csv
+			}
+			_, got := loadWithPeople(t, tc.yamlEdit, files)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}
+
+// TestPeopleFileExport loads a spreadsheet export: BOM, ;, CRLF, quoted
+// fields holding the separator and a line break, an empty row.
+func TestPeopleFileExport(t *testing.T) {
+	export, err := os.ReadFile("testdata/people-export.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, probs := loadWithPeople(t, nil, map[string]string{"people.csv": string(export)})
+	if len(probs) != 0 || cfg == nil {
+		t.Fatalf("problems:\n%s", strings.Join(probs, "\n"))
+	}
+	want := []Person{
+		{ID: "e", Name: "Müller; Erika", Organisation: "MI", Mobile: "+4915100001005", Email: "erika.mueller@mi.niedersachsen.example", Language: "de", Functions: []string{"lead", "it"}},
+		{ID: "f", Name: "François\nDupont", Organisation: "MI", Mobile: "+4915100001006", Language: "en", Functions: []string{"personnel"}},
+		{ID: "g", Name: "Grete G", Organisation: "MI", Email: "grete.g@mi.niedersachsen.example", Language: "de"},
+	}
+	got := cfg.People[4:]
+	if len(got) != len(want) {
+		t.Fatalf("%d people from the file, want %d: %+v", len(got), len(want), got)
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		if g.ID != w.ID || g.Name != w.Name || g.Organisation != w.Organisation || g.Mobile != w.Mobile ||
+			g.Email != w.Email || g.Language != w.Language || !slices.Equal(g.Functions, w.Functions) {
+			t.Errorf("person %d:\n got %+v\nwant %+v", i, g, w)
+		}
+	}
+	if p, ok := cfg.Person("f"); !ok || p.Name != want[1].Name {
+		t.Errorf("Person(f) = %+v, %v", p, ok)
+	}
+}
+
+// TestPeopleFileSpaces: spaces around fields and function ids are not part
+// of them, as in YAML.
+func TestPeopleFileSpaces(t *testing.T) {
+	cfg, probs := loadWithPeople(t, nil, map[string]string{"people.csv": " id , name , organisation , mobile , functions \n e , Erika E , MI , +4915100001005 , lead | it \n"})
+	if len(probs) != 0 || cfg == nil {
+		t.Fatalf("problems:\n%s", strings.Join(probs, "\n"))
+	}
+	p := cfg.People[4]
+	if p.ID != "e" || p.Name != "Erika E" || p.Mobile != "+4915100001005" || !slices.Equal(p.Functions, []string{"lead", "it"}) {
+		t.Errorf("got %+v", p)
+	}
+}
+
+// TestYAMLAliases: anchors and aliases still reach the decoder.
+func TestYAMLAliases(t *testing.T) {
+	src := strings.Replace(base, "functions: [lead]", "functions: &lead [lead]", 1)
+	src = strings.Replace(src, "functions: [lead]", "functions: *lead", 1)
+	cfg, probs, err := LoadBytes("aliases.yaml", []byte(src), testEnv)
+	if err != nil || probs.Err() != nil {
+		t.Fatalf("err=%v\n%s", err, probs)
+	}
+	if p, _ := cfg.Person("b"); !slices.Equal(p.Functions, []string{"lead"}) {
+		t.Errorf("functions of b = %v, want [lead]", p.Functions)
+	}
+}
+
+// FuzzPeopleFile: no input makes reading a people file or locating a
+// problem in it panic, and every position found lies in the file.
+func FuzzPeopleFile(f *testing.F) {
+	f.Add([]byte(header + "e,\"Erika\nE\",MI,+4915100001005\n"))
+	f.Add([]byte("\ufeffid;name;organisation;email;functions\r\n\r\ne;E;MI;e@x.example;a|b\r\n;;;;\r\n"))
+	f.Add([]byte("id,name,organisation,mobile\n\re,E,MI,1\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), "people.csv")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		var probs Problems
+		pf, people, err := readPeopleFile(path, nil, newDecoder(path, nil, &probs), &probs)
+		if err != nil {
+			return
+		}
+		lines := bytes.Count(data, []byte("\n")) + 1
+		for i := range people {
+			for _, c := range append(slices.Clone(csvColumns), "") {
+				line, _, _, ok := pf.locate(fmt.Sprintf("people[%d].%s", i, c))
+				if !ok || line < 1 || line > lines {
+					t.Fatalf("people[%d].%s located at line %d (ok=%v) in a file of %d lines", i, c, line, ok, lines)
+				}
+			}
+		}
+	})
+}
