@@ -15,7 +15,6 @@ import (
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/activation/board/boardtest"
 	"github.com/kaskade-bcm/kaskade/activation/web"
-	"github.com/kaskade-bcm/kaskade/internal/e2e"
 )
 
 // apiCall is one request the page made to the (fake) REST API.
@@ -136,7 +135,6 @@ func tileState(org string) string {
 }
 
 func TestBrowserLiveUpdatesAndReconnect(t *testing.T) {
-	e2e.Long(t)
 	b := boardtest.StartBrowser(t)
 	e := newBrowserEnv(t, time.Now, simpleIncident("K1", time.Now().Add(-3*time.Minute), "MI", "MF"))
 	must(t, b.Login(e.srv.URL, "/", viewerToken))
@@ -177,7 +175,6 @@ func TestBrowserLiveUpdatesAndReconnect(t *testing.T) {
 }
 
 func TestBrowserViewerSeesNoActions(t *testing.T) {
-	e2e.Long(t)
 	b := boardtest.StartBrowser(t)
 	inc, details := exampleExercise(time.Now())
 	e := newBrowserEnv(t, time.Now, inc)
@@ -208,7 +205,6 @@ func TestBrowserViewerSeesNoActions(t *testing.T) {
 }
 
 func TestBrowserDrillDownAndRespond(t *testing.T) {
-	e2e.Long(t)
 	b := boardtest.StartBrowser(t)
 	inc, details := exampleExercise(time.Now())
 	e := newBrowserEnv(t, time.Now, inc)
@@ -255,7 +251,6 @@ func TestBrowserDrillDownAndRespond(t *testing.T) {
 }
 
 func TestBrowserDeclareAndErrors(t *testing.T) {
-	e2e.Long(t)
 	b := boardtest.StartBrowser(t)
 	e := newBrowserEnv(t, time.Now)
 	must(t, b.Login(e.srv.URL, "/", dutyToken))
@@ -302,7 +297,6 @@ func TestBrowserDeclareAndErrors(t *testing.T) {
 }
 
 func TestBrowserEnglishAndWallMode(t *testing.T) {
-	e2e.Long(t)
 	b := boardtest.StartBrowser(t)
 	inc, _ := exampleExercise(time.Now())
 	e := newBrowserEnv(t, time.Now, inc)

@@ -21,7 +21,6 @@ import (
 	"github.com/kaskade-bcm/kaskade/alerting/httpapi"
 	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
 	"github.com/kaskade-bcm/kaskade/config"
-	"github.com/kaskade-bcm/kaskade/internal/e2e"
 )
 
 const (
@@ -102,7 +101,6 @@ func wait(t *testing.T, b *boardtest.Browser, what, expr string, d time.Duration
 }
 
 func TestBoardInBrowserAgainstRealServer(t *testing.T) {
-	e2e.Long(t)
 	b := boardtest.StartBrowser(t)
 	s, err := server.Start(t.Context(), server.Options{ConfigPath: configWithTokens(t), DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0",
 		NATSListen: "off", Instance: "board-test", Logger: testLogger(t)})
