@@ -109,9 +109,10 @@ func (s *Server) writeReport(w http.ResponseWriter, r *http.Request, name string
 	case "json":
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	default:
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		web.SecureHTML(w.Header(), web.DocumentCSP)
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	_, _ = w.Write(b.Bytes())
 }
 
