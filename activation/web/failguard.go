@@ -17,7 +17,8 @@ type FailGuardOptions struct {
 	Logger  *slog.Logger
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
-	// Burst failures per address, then one more every Every (defaults 10, 6 s).
+	// Burst failures per address, then one more every Every (defaults 10,
+	// 6 s); a negative Burst never limits.
 	Burst int
 	Every time.Duration
 	// Registerer registers kaskade_http_auth_failures_total (nil: not registered).
@@ -41,7 +42,7 @@ type FailGuard struct {
 
 // NewFailGuard returns a FailGuard.
 func NewFailGuard(o FailGuardOptions) *FailGuard {
-	if o.Burst <= 0 {
+	if o.Burst == 0 {
 		o.Burst = 10
 	}
 	if o.Every <= 0 {

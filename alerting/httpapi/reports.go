@@ -2,11 +2,13 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kaskade-bcm/kaskade/activation"
@@ -22,7 +24,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	events, err := s.opts.Engine.Events(r.Context(), id)
+	events, err := s.opts.Events(r.Context(), id)
 	if err != nil {
 		web.WriteError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
 		return
@@ -53,16 +55,52 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.authenticate(w, r, false); !ok || !knownFormat(w, r, "html", "json") {
 		return
 	}
-	events, err := s.opts.Engine.Events(r.Context(), "")
+	h, err := s.hist.get(r.Context(), s.opts.Now(), s.opts.HistoryTTL, s.buildHistory)
 	if err != nil {
 		web.WriteError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
 		return
+	}
+	s.writeReport(w, r, "uebungen", func(b *bytes.Buffer, format, lang string) error {
+		if format == "json" {
+			return web.EncodeJSON(b, h)
+		}
+		return report.WriteHistoryHTML(b, h, lang)
+	})
+}
+
+// historyCache keeps the exercise history for a while: building it reads
+// the whole log. Requests that arrive during a build wait for it, so
+// parallel requests cost one read.
+type historyCache struct {
+	mu sync.Mutex
+	at time.Time
+	h  report.HistoryView
+	ok bool
+}
+
+func (c *historyCache) get(ctx context.Context, now time.Time, ttl time.Duration, build func(context.Context, time.Time) (report.HistoryView, error)) (report.HistoryView, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ok && now.Sub(c.at) < ttl {
+		return c.h, nil
+	}
+	h, err := build(ctx, now)
+	if err != nil {
+		return h, err
+	}
+	c.h, c.at, c.ok = h, now, true
+	return h, nil
+}
+
+func (s *Server) buildHistory(ctx context.Context, now time.Time) (report.HistoryView, error) {
+	events, err := s.opts.Events(ctx, "")
+	if err != nil {
+		return report.HistoryView{}, err
 	}
 	byIncident := map[string][]activation.Event{}
 	for _, e := range events {
 		byIncident[e.Incident] = append(byIncident[e.Incident], e)
 	}
-	now := time.Now()
 	var reports []*report.Report
 	for id, evs := range byIncident {
 		if id == "_" {
@@ -72,13 +110,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 			reports = append(reports, rep)
 		}
 	}
-	h := report.History(reports, HistoryPlans(s.opts.Config), now)
-	s.writeReport(w, r, "uebungen", func(b *bytes.Buffer, format, lang string) error {
-		if format == "json" {
-			return web.EncodeJSON(b, h)
-		}
-		return report.WriteHistoryHTML(b, h, lang)
-	})
+	return report.History(reports, HistoryPlans(s.opts.Config), now), nil
 }
 
 // knownFormat refuses a ?format= the endpoint does not serve (none means
