@@ -26,7 +26,7 @@ func newLimiters(o Options) limiters {
 	return limiters{
 		real:     web.NewBuckets(l.Real.Burst, l.Real.Every, o.Now),
 		exercise: web.NewBuckets(l.Exercise.Burst, l.Exercise.Every, o.Now),
-		fails:    web.NewFailGuard(web.FailGuardOptions{Surface: "api", Logger: o.Logger, Now: o.Now, Registerer: o.Registerer,
+		fails: web.NewFailGuard(web.FailGuardOptions{Surface: "api", Logger: o.Logger, Now: o.Now, Registerer: o.Registerer,
 			Burst: o.WrongTokens.Burst, Every: o.WrongTokens.Every}),
 	}
 }
