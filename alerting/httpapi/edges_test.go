@@ -250,3 +250,29 @@ func counter(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	}
 	return total
 }
+
+// The forms' live counter asks the server what the SMS will take.
+func TestSMSSizeForTheFormCounter(t *testing.T) {
+	s := startAPI(t)
+	real := s.declare(`{"scenario":"cyberangriff","organisations":["MI"],"reason":"echt"}`)
+	cases := []struct {
+		name, body string
+		fits       bool
+	}{
+		{"short alert", `{"scenario":"cyberangriff","title":"Cyberangriff","exercise":true}`, true},
+		{"long title", `{"scenario":"cyberangriff","title":"` + strings.Repeat("x", 600) + `"}`, false},
+		{"short update", `{"purpose":"update","incident":"` + real + `","text":"Stab um 4 Uhr"}`, true},
+		{"long stand-down", `{"purpose":"stand_down","incident":"` + real + `","text":"` + strings.Repeat("x", 900) + `"}`, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var out httpapi.SMSSize
+			r := s.do("POST", "/api/v1/texts/sms", viewerToken, tc.body)
+			mustJSON(t, r, &out)
+			if r.Status != 200 || out.Fits != tc.fits || out.Budget != 3 || out.Segments < 1 || out.MaxChars != 1600 {
+				t.Fatalf("%d %s", r.Status, r.Body)
+			}
+		})
+	}
+	wantError(t, s.do("POST", "/api/v1/texts/sms", viewerToken, `{"scenario":"meteorit"}`), 422, "unknown_scenario")
+}
