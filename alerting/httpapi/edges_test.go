@@ -220,6 +220,14 @@ func TestExerciseHistoryDoesNotRereadTheLogPerRequest(t *testing.T) {
 	if n := reads.Load(); n != 2 {
 		t.Fatalf("after the cache time the log was read %d times in all, want 2", n)
 	}
+	// A stand-down shows at once.
+	if r := s.do("POST", "/api/v1/incidents/K1/stand-down", dutyToken, `{"reason":"Übung beendet"}`); r.Status != 200 {
+		t.Fatalf("stand-down: %d %s", r.Status, r.Body)
+	}
+	s.do("GET", "/api/v1/exercises?format=json", viewerToken, "")
+	if n := reads.Load(); n != 3 {
+		t.Fatalf("after a stand-down the log was read %d times in all, want 3", n)
+	}
 }
 
 type syncBuffer struct {

@@ -55,7 +55,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.authenticate(w, r, false); !ok || !knownFormat(w, r, "html", "json") {
 		return
 	}
-	h, err := s.hist.get(r.Context(), s.opts.Now(), s.opts.HistoryTTL, s.buildHistory)
+	h, err := s.hist.get(r.Context(), s.historyKey(), s.opts.Now(), s.opts.HistoryTTL, s.buildHistory)
 	if err != nil {
 		web.WriteError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
 		return
@@ -69,27 +69,47 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 }
 
 // historyCache keeps the exercise history for a while: building it reads
-// the whole log. Requests that arrive during a build wait for it, so
-// parallel requests cost one read.
+// the whole log. A new or stood-down incident (key) rebuilds it at once;
+// requests that arrive during a build wait for it, so parallel requests
+// cost one read.
 type historyCache struct {
-	mu sync.Mutex
-	at time.Time
-	h  report.HistoryView
-	ok bool
+	mu  sync.Mutex
+	at  time.Time
+	key string
+	h   report.HistoryView
+	ok  bool
 }
 
-func (c *historyCache) get(ctx context.Context, now time.Time, ttl time.Duration, build func(context.Context, time.Time) (report.HistoryView, error)) (report.HistoryView, error) {
+func (c *historyCache) get(ctx context.Context, key string, now time.Time, ttl time.Duration, build func(context.Context, time.Time) (report.HistoryView, error)) (report.HistoryView, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.ok && now.Sub(c.at) < ttl {
+	if c.ok && key == c.key && now.Sub(c.at) < ttl {
 		return c.h, nil
 	}
 	h, err := build(ctx, now)
 	if err != nil {
 		return h, err
 	}
-	c.h, c.at, c.ok = h, now, true
+	c.h, c.at, c.key, c.ok = h, now, key, true
 	return h, nil
+}
+
+// historyKey changes when an incident is declared, stood down or converted.
+func (s *Server) historyKey() string {
+	if s.opts.Engine == nil {
+		return ""
+	}
+	var n, closed, converted int
+	for _, v := range s.opts.Engine.Incidents() {
+		n++
+		if v.Status != "open" {
+			closed++
+		}
+		if v.ConvertedAt != nil {
+			converted++
+		}
+	}
+	return fmt.Sprint(n, "/", closed, "/", converted)
 }
 
 func (s *Server) buildHistory(ctx context.Context, now time.Time) (report.HistoryView, error) {
