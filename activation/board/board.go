@@ -17,7 +17,10 @@
 //	: heartbeat       every 15 s, followed by event: ping {"now":"…"}
 //
 // Every connection starts with a snapshot, also a reconnect with
-// Last-Event-ID: changes are never replayed. Changes are coalesced per
+// Last-Event-ID: changes are never replayed. The snapshot holds the open
+// incidents and the most recently closed ones (?history=1: all). Streams
+// share one subscription to the Source and are capped per token and in all
+// (429 with Retry-After). Changes are coalesced per
 // client: an isolated change goes out at once; within a burst at most one
 // batch per coalescing window (20 ms), holding only the latest readiness per (incident, org) and
 // the latest view per incident (timeline items are all kept). When the
