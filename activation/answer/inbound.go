@@ -1,5 +1,6 @@
-// Package inbound turns what staff send back — SMS replies, delivery
-// receipts, one-click acknowledgements, email replies — into engine inputs.
+// Package answer owns staff answering: it turns what staff send back — SMS
+// replies, delivery receipts, one-click acknowledgements, email replies —
+// into engine inputs.
 // It attributes each message to a person and an open incident (reply codes
 // keep an exercise and a real incident apart), stores every raw message
 // before interpreting it, and answers in the person's language.

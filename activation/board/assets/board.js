@@ -70,6 +70,8 @@
       'declare.submit': 'Übungsalarm auslösen', 'declare.submit.real': 'ECHTALARM auslösen',
       'declare.noscenarios': 'Keine Szenarien konfiguriert.',
       'declare.done': 'Lage {id} ausgerufen – Alarmierung läuft.',
+      'sms.count': 'SMS: {n} von höchstens {max} Teilen ({chars} Zeichen)',
+      'sms.over': 'Zu lang: {n} SMS-Teile ({chars} Zeichen), erlaubt sind {max}. Bitte kürzen.',
       'update.title': 'Lagemeldung senden', 'update.hint': 'Die Lagemeldung geht an alle bisher erreichten Personen dieser Lage.',
       'update.text': 'Text', 'update.submit': 'Senden', 'update.done': 'Lagemeldung gesendet.',
       'standdown.title': 'Entwarnung geben', 'standdown.hint': 'Die Entwarnung beendet die Lage und wird an alle erreichten Personen gesendet.',
@@ -147,6 +149,8 @@
       'declare.submit': 'Start exercise alert', 'declare.submit.real': 'Start REAL alert',
       'declare.noscenarios': 'No scenarios configured.',
       'declare.done': 'Incident {id} declared – alerting started.',
+      'sms.count': 'SMS: {n} of at most {max} parts ({chars} characters)',
+      'sms.over': 'Too long: {n} SMS parts ({chars} characters), {max} allowed. Please shorten.',
       'update.title': 'Send situation update', 'update.hint': 'The update goes to everyone reached in this incident so far.',
       'update.text': 'Text', 'update.submit': 'Send', 'update.done': 'Situation update sent.',
       'standdown.title': 'Stand down', 'standdown.hint': 'Standing down ends the incident and notifies everyone reached.',
@@ -833,6 +837,24 @@
     $('btn-declare').addEventListener('click', openDeclare);
     $('declare-scenario').addEventListener('change', fillScenario);
     $('declare-exercise').addEventListener('change', updateDeclareMode);
+    // Live SMS counter: the server composes the alert and counts its parts.
+    let smsTimer = null;
+    function smsCount() {
+      clearTimeout(smsTimer);
+      smsTimer = setTimeout(async () => {
+        const el = $('declare-sms');
+        try {
+          const r = await api('POST', '/api/v1/texts/sms', { scenario: $('declare-scenario').value,
+            title: $('declare-title-input').value.trim(), message: $('declare-message').value.trim(),
+            exercise: $('declare-exercise').checked || $('declare-drill').checked });
+          el.textContent = t(r.fits ? 'sms.count' : 'sms.over', { n: r.segments, max: r.budget, chars: r.chars });
+          el.classList.toggle('sms-over', !r.fits);
+        } catch (_) { el.textContent = ''; }
+      }, 250);
+    }
+    $('btn-declare').addEventListener('click', smsCount);
+    ['declare-scenario', 'declare-title-input', 'declare-message', 'declare-exercise', 'declare-drill']
+      .forEach((id) => { $(id).addEventListener('input', smsCount); $(id).addEventListener('change', smsCount); });
     $('declare-form').addEventListener('submit', (e) => {
       e.preventDefault();
       const scenario = $('declare-scenario').value;
