@@ -54,6 +54,7 @@ func (s *Server) channels(ctx context.Context, cfg *config.Config, o Options, re
 		publicURL = "http://" + o.HTTPAddr
 	}
 	set.signer, set.publicURL = signer, publicURL
+	s.inbound().ReplyTags = signer // email reply tags are signed with the ack keys
 	set.composer = compose.New(compose.Options{Config: cfg, Signer: signer, PublicURL: publicURL,
 		EmailReplies: cfg.Channels.Email != nil && cfg.Channels.Email.Listener != nil})
 
@@ -70,13 +71,13 @@ func (s *Server) channels(ctx context.Context, cfg *config.Config, o Options, re
 	if err := s.wireTwilio(ctx, cfg, set, reg, publicURL); err != nil {
 		return nil, err
 	}
-	if err := s.wireEmail(cfg, set); err != nil {
+	if err := s.wireEmail(cfg, set, reg); err != nil {
 		return nil, err
 	}
 	for ch, n := range o.Notifiers {
 		set.notifiers[ch] = n
 	}
-	s.wireBoard(cfg, set, auth, publicURL)
+	s.wireBoard(cfg, set, auth, publicURL, reg)
 	acks := ack.NewHandler(ack.HandlerOptions{Signer: signer, Sink: answer.Ack{Service: s.inbound()}, Logger: s.log.With("component", "ack")})
 	set.routes = append(set.routes, func(mux *http.ServeMux) {
 		mux.Handle("GET /ack/{token}", acks)

@@ -168,7 +168,7 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 	}
 	s.Engine = engine.New(engine.Options{Layout: s.Layout, JS: s.JS, Logger: log.With("component", "engine"),
 		Metrics: metrics, Directory: directory{cfg}, Elector: elector, Now: o.Now, SnapshotEvery: o.SnapshotEvery, SnapshotIdle: o.SnapshotIdle})
-	intake, err := alerting.New(ctx, alerting.Options{Config: cfg, JS: s.JS, Layout: s.Layout, Logger: log.With("component", "intake")})
+	intake, err := alerting.New(ctx, alerting.Options{Config: cfg, JS: s.JS, Layout: s.Layout, Logger: log.With("component", "intake"), Metrics: metrics})
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +186,7 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 
 	mux := http.NewServeMux()
 	api := httpapi.New(httpapi.Options{Config: cfg, Intake: intake, Engine: s.Engine, Auth: auth,
-		Sessions: channels.sessions, Logger: log.With("component", "api"), Healthy: s.nc.IsConnected})
+		Sessions: channels.sessions, Logger: log.With("component", "api"), Healthy: s.nc.IsConnected, Registerer: reg})
 	api.Register(mux)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	channels.register(mux)
