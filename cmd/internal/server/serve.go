@@ -110,8 +110,8 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 		o.Instance = host + "-" + strconv.Itoa(os.Getpid())
 	}
 	log := o.Logger
-	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data directory: %w", err)
+	if err := privateDir(o.DataDir, log); err != nil {
+		return nil, err
 	}
 	// The configuration loads while the embedded NATS starts and recovers
 	// its streams (it does not need it). The engine starts after: its
@@ -192,7 +192,7 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 	channels.register(mux)
 	s.URL = "http://" + ln.Addr().String()
 	s.http = &http.Server{Handler: untilReplayed(s.Engine, mux), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: MaxHeaderBytes, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	s.http.RegisterOnShutdown(s.board.Close) // live streams end so shutdown can finish
 
 	s.goRun("engine", func() error { return s.Engine.Run(ctx) })
