@@ -138,54 +138,120 @@ type requestEvent struct {
 func (d *dispatcher) handle(m jetstream.Msg) {
 	ctx, cancel := context.WithTimeout(context.Background(), d.opts.SendTimeout)
 	defer cancel()
-	log := d.e.log
 	var ev requestEvent
 	if err := json.Unmarshal(m.Data(), &ev); err != nil || ev.Notification == nil {
-		log.Error("undecodable notification request dropped", "subject", m.Subject(), "err", err)
+		d.e.log.Error("undecodable notification request dropped", "subject", m.Subject(), "err", err)
 		_ = m.Term()
 		return
 	}
-	n := *ev.Notification
 	if d.e.aborted(ev.Batch) {
 		// Part of a decision a crash interrupted: never decided, never sent.
 		_ = m.Ack()
 		return
 	}
-	var decl activation.Declared
-	var state notifiers.State
-	var stored activation.Notification
-	var known, found bool
-	d.e.View(func(c *activation.Core) {
-		decl, known = c.Declaration(ev.Incident)
-		stored, state, found = c.NotificationInfo(ev.Incident, n.ID)
-	})
-	if !known || !found || !sameRequest(stored, n) {
+	r, ok := d.lookup(ev)
+	if !ok {
 		// This instance's projection lags the log (or the request belongs to
 		// an unfinished decision): try again shortly.
 		_ = m.NakWithDelay(100 * time.Millisecond)
 		return
 	}
-	if err := claim(ctx, d.claims, n.ID, []byte(d.opts.Instance)); err != nil {
-		if !errors.Is(err, jetstream.ErrKeyExists) {
-			log.Warn("claim failed; will retry", "notification", n.ID, "err", err)
+	if r.stopped() {
+		d.cancel(ctx, m, r)
+		return
+	}
+	notifier := d.opts.Notifiers[r.n.Channel]
+	if g, ok := notifier.(notifiers.Gate); ok {
+		// Wait for the provider's rate and concurrency before claiming, so
+		// only a send truly under way can end unknown.
+		release, err := g.Acquire(ctx)
+		if err != nil {
 			_ = m.NakWithDelay(time.Second)
 			return
 		}
-		// Claimed before: a send was in flight when a dispatcher died, or
-		// its report was lost. Its outcome is unknown unless reported.
-		if state == notifiers.StatePending || state == notifiers.StateSending || state == "" {
-			d.report(ctx, ev.Incident, activation.Delivery{Notification: n.ID, State: notifiers.StateUnknown,
-				Detail: "claimed before a restart; outcome unknown, not resent"})
+		defer release()
+		ctx = notifiers.Admit(ctx)
+		if r, ok = d.lookup(ev); ok && r.stopped() { // stood down while waiting
+			d.cancel(ctx, m, r)
+			return
 		}
-		_ = m.Ack()
+	}
+	if !d.claim(ctx, m, r, d.opts.Instance) {
 		return
 	}
-	receipt := d.send(ctx, n, decl)
-	d.e.opts.Metrics.Outcome(n.Channel, string(receipt.State))
-	d.report(ctx, ev.Incident, activation.Delivery{Notification: n.ID, State: receipt.State,
+	receipt := d.send(ctx, notifier, r.n, r.decl)
+	d.e.opts.Metrics.Outcome(r.n.Channel, string(receipt.State))
+	d.report(ctx, r.incident, activation.Delivery{Notification: r.n.ID, State: receipt.State,
 		ProviderID: receipt.ProviderID, Code: receipt.Code, Detail: receipt.Detail})
 	_ = m.Ack()
 }
+
+// request is a notification request with what the projection knows of it.
+type request struct {
+	incident string
+	n        activation.Notification
+	decl     activation.Declared
+	state    notifiers.State
+	closed   bool
+}
+
+// stopped reports whether a stand-down stops this request: an alert (or the
+// real alert of a conversion) of an incident that is over is never sent.
+func (r request) stopped() bool {
+	return r.closed && (r.n.Purpose == notifiers.PurposeAlert || r.n.Purpose == notifiers.PurposeConvert)
+}
+
+// lookup reads the request's incident and state from the projection; false
+// when the projection does not (yet) hold this request.
+func (d *dispatcher) lookup(ev requestEvent) (request, bool) {
+	r := request{incident: ev.Incident}
+	var stored activation.Notification
+	var known, found bool
+	d.e.View(func(c *activation.Core) {
+		r.decl, known = c.Declaration(ev.Incident)
+		stored, r.state, found = c.NotificationInfo(ev.Incident, ev.Notification.ID)
+		r.closed = c.Closed(ev.Incident)
+	})
+	r.n = *ev.Notification
+	return r, known && found && sameRequest(stored, r.n)
+}
+
+// claim takes the attempt create-only; false when the request is finished
+// (claimed before, reported) or to be retried.
+func (d *dispatcher) claim(ctx context.Context, m jetstream.Msg, r request, value string) bool {
+	err := claim(ctx, d.claims, r.n.ID, []byte(value))
+	if err == nil {
+		return true
+	}
+	if !errors.Is(err, jetstream.ErrKeyExists) {
+		d.e.log.Warn("claim failed; will retry", "notification", r.n.ID, "err", err)
+		_ = m.NakWithDelay(time.Second)
+		return false
+	}
+	// Claimed before: a send was in flight when a dispatcher died, or
+	// its report was lost. Its outcome is unknown unless reported.
+	if r.state == notifiers.StatePending || r.state == notifiers.StateSending || r.state == "" {
+		d.report(ctx, r.incident, activation.Delivery{Notification: r.n.ID, State: notifiers.StateUnknown,
+			Detail: "claimed before a restart; outcome unknown, not resent"})
+	}
+	_ = m.Ack()
+	return false
+}
+
+// cancel drops a request its incident's stand-down stopped: the claim makes
+// sure no other dispatcher sends it, the failed report records why.
+func (d *dispatcher) cancel(ctx context.Context, m jetstream.Msg, r request) {
+	if !d.claim(ctx, m, r, "stood_down "+d.opts.Instance) {
+		return
+	}
+	d.e.opts.Metrics.Outcome(r.n.Channel, CodeStoodDown)
+	d.report(ctx, r.incident, activation.Delivery{Notification: r.n.ID, State: notifiers.StateFailed,
+		Code: CodeStoodDown, Detail: "incident stood down before sending"})
+	_ = m.Ack()
+}
+
+// CodeStoodDown is the delivery code of an alert a stand-down stopped.
+const CodeStoodDown = "stood_down"
 
 // sameRequest reports whether a request read from the log is the one the
 // projection holds under its id (ids are reused after an interrupted decision).
@@ -194,8 +260,7 @@ func sameRequest(a, b activation.Notification) bool {
 		a.Org == b.Org && a.Node == b.Node && a.Tier == b.Tier
 }
 
-func (d *dispatcher) send(ctx context.Context, n activation.Notification, decl activation.Declared) notifiers.Receipt {
-	notifier := d.opts.Notifiers[n.Channel]
+func (d *dispatcher) send(ctx context.Context, notifier notifiers.Notifier, n activation.Notification, decl activation.Declared) notifiers.Receipt {
 	if notifier == nil {
 		return notifiers.Receipt{State: notifiers.StateFailed, Code: "no_channel",
 			Detail: fmt.Sprintf("%v: %s", notifiers.ErrNoChannel, n.Channel)}
