@@ -31,6 +31,10 @@ type DispatchOptions struct {
 	Instance string
 	// SendTimeout bounds one send including retries (default 2 minutes).
 	SendTimeout time.Duration
+	// ReconcileAfter is how old the claim of an attempt with an unknown
+	// outcome must be before the provider is asked about it: the claimant's
+	// provider call has ended by then (default 15 s).
+	ReconcileAfter time.Duration
 }
 
 // Dispatch sends requested notifications until ctx ends, then finishes those
@@ -42,6 +46,9 @@ func (e *Engine) Dispatch(ctx context.Context, opts DispatchOptions) error {
 	}
 	if opts.SendTimeout <= 0 {
 		opts.SendTimeout = 2 * time.Minute
+	}
+	if opts.ReconcileAfter <= 0 {
+		opts.ReconcileAfter = 15 * time.Second
 	}
 	kv, err := e.opts.JS.KeyValue(ctx, e.opts.Layout.ClaimsBucket())
 	if err != nil {
@@ -176,9 +183,13 @@ func (d *dispatcher) handle(m jetstream.Msg) {
 			return
 		}
 	}
-	if !d.claim(ctx, m, r, d.opts.Instance) {
+	if !d.claim(ctx, m, r, notifier, d.opts.Instance) {
 		return
 	}
+	d.sendAndReport(ctx, m, notifier, r)
+}
+
+func (d *dispatcher) sendAndReport(ctx context.Context, m jetstream.Msg, notifier notifiers.Notifier, r request) {
 	receipt := d.send(ctx, notifier, r.n, r.decl)
 	d.e.opts.Metrics.Outcome(r.n.Channel, string(receipt.State))
 	d.report(ctx, r.incident, activation.Delivery{Notification: r.n.ID, State: receipt.State,
@@ -217,8 +228,8 @@ func (d *dispatcher) lookup(ev requestEvent) (request, bool) {
 }
 
 // claim takes the attempt create-only; false when the request is finished
-// (claimed before, reported) or to be retried.
-func (d *dispatcher) claim(ctx context.Context, m jetstream.Msg, r request, value string) bool {
+// (claimed before and now reconciled or reported) or to be retried.
+func (d *dispatcher) claim(ctx context.Context, m jetstream.Msg, r request, notifier notifiers.Notifier, value string) bool {
 	err := claim(ctx, d.claims, r.n.ID, []byte(value))
 	if err == nil {
 		return true
@@ -228,20 +239,20 @@ func (d *dispatcher) claim(ctx context.Context, m jetstream.Msg, r request, valu
 		_ = m.NakWithDelay(time.Second)
 		return false
 	}
-	// Claimed before: a send was in flight when a dispatcher died, or
-	// its report was lost. Its outcome is unknown unless reported.
-	if r.state == notifiers.StatePending || r.state == notifiers.StateSending || r.state == "" {
-		d.report(ctx, r.incident, activation.Delivery{Notification: r.n.ID, State: notifiers.StateUnknown,
-			Detail: "claimed before a restart; outcome unknown, not resent"})
+	if r.state != notifiers.StatePending && r.state != notifiers.StateSending && r.state != "" {
+		_ = m.Ack() // reported before; a redelivery
+		return false
 	}
-	_ = m.Ack()
+	// Claimed before: a send was in flight when a dispatcher died, or
+	// its report was lost.
+	d.reconcile(ctx, m, r, notifier)
 	return false
 }
 
 // cancel drops a request its incident's stand-down stopped: the claim makes
 // sure no other dispatcher sends it, the failed report records why.
 func (d *dispatcher) cancel(ctx context.Context, m jetstream.Msg, r request) {
-	if !d.claim(ctx, m, r, "stood_down "+d.opts.Instance) {
+	if !d.claim(ctx, m, r, d.opts.Notifiers[r.n.Channel], claimCancelled+d.opts.Instance) {
 		return
 	}
 	d.e.opts.Metrics.Outcome(r.n.Channel, CodeStoodDown)

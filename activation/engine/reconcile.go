@@ -1,0 +1,83 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/notifiers"
+)
+
+// claimCancelled prefixes the claim of an attempt a stand-down stopped.
+const claimCancelled = "stood_down "
+
+// clockSlack widens the provider lookup for clocks of NATS and provider
+// that disagree.
+const clockSlack = time.Minute
+
+// reconcile settles an attempt claimed before whose outcome was never
+// reported: a cancelled one is reported again; otherwise the provider is
+// asked (when the channel can tell) and the attempt is recorded as sent, or
+// sent now under a second create-only claim, so it is sent at most once
+// more and only when the provider has none. Channels that cannot tell
+// report it unknown, covered by the next escalation step.
+func (d *dispatcher) reconcile(ctx context.Context, m jetstream.Msg, r request, notifier notifiers.Notifier) {
+	entry, err := d.claims.Get(ctx, r.n.ID)
+	if err != nil {
+		_ = m.NakWithDelay(time.Second)
+		return
+	}
+	if strings.HasPrefix(string(entry.Value()), claimCancelled) {
+		d.finish(ctx, m, r, activation.Delivery{State: notifiers.StateFailed, Code: CodeStoodDown, Detail: "incident stood down before sending"})
+		return
+	}
+	rec, ok := notifier.(notifiers.Reconciler)
+	if !ok {
+		d.finish(ctx, m, r, activation.Delivery{State: notifiers.StateUnknown, Detail: "claimed before a restart; outcome unknown, not resent"})
+		return
+	}
+	if age := time.Since(entry.Created()); age < d.opts.ReconcileAfter {
+		_ = m.NakWithDelay(d.opts.ReconcileAfter - age) // the claimant's call may still be under way
+		return
+	}
+	msg, err := d.opts.Composer.Compose(r.n, r.decl)
+	if err != nil {
+		d.finish(ctx, m, r, activation.Delivery{State: notifiers.StateUnknown, Detail: "claimed before a restart; cannot compose to look it up"})
+		return
+	}
+	rcpt, found, err := rec.Lookup(ctx, msg, entry.Created().Add(-clockSlack))
+	switch {
+	case err != nil:
+		d.e.log.Warn("provider lookup failed; will retry", "notification", r.n.ID, "err", err)
+		_ = m.NakWithDelay(5 * time.Second)
+		return
+	case found:
+		d.e.opts.Metrics.Outcome(r.n.Channel, "reconciled")
+		d.finish(ctx, m, r, activation.Delivery{State: rcpt.State, ProviderID: rcpt.ProviderID, Code: rcpt.Code, Detail: rcpt.Detail})
+		return
+	case r.stopped():
+		d.finish(ctx, m, r, activation.Delivery{State: notifiers.StateFailed, Code: CodeStoodDown, Detail: "not at the provider; incident stood down"})
+		return
+	}
+	if err := claim(ctx, d.claims, r.n.ID+".resend", []byte(d.opts.Instance)); err != nil {
+		if !errors.Is(err, jetstream.ErrKeyExists) {
+			_ = m.NakWithDelay(time.Second)
+			return
+		}
+		d.finish(ctx, m, r, activation.Delivery{State: notifiers.StateUnknown, Detail: "resent after a restart, outcome unknown again"})
+		return
+	}
+	d.e.opts.Metrics.Outcome(r.n.Channel, "resent")
+	d.sendAndReport(ctx, m, notifier, r)
+}
+
+// finish reports dl for the request and acknowledges it.
+func (d *dispatcher) finish(ctx context.Context, m jetstream.Msg, r request, dl activation.Delivery) {
+	dl.Notification = r.n.ID
+	d.report(ctx, r.incident, dl)
+	_ = m.Ack()
+}

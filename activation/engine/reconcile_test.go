@@ -1,0 +1,85 @@
+package engine
+
+import (
+	"context"
+	"testing"
+
+	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/notifiers"
+)
+
+// An attempt claimed by a dispatcher that died is looked up at the fake
+// Twilio: recorded as sent when it is there, sent now when it is not, never
+// both; one a stand-down stopped is not sent.
+func TestUnknownAttemptsAreReconciled(t *testing.T) {
+	tests := []struct {
+		name         string
+		acceptedOnce bool // the dead dispatcher's request reached Twilio
+		stoodDown    bool
+		wantMessages int
+		wantState    notifiers.State
+	}{
+		{"accepted before the crash", true, false, 1, notifiers.StateSent},
+		{"never sent", false, false, 1, notifiers.StateSent},
+		{"never sent, stood down since", false, true, 0, notifiers.StateFailed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			js := embeddedJS(t)
+			e, _ := startEngine(t, js, -1)
+			fake := startSMSFake(t)
+			sms := fake.sender(t, 0, 4)
+			submit(t, e, smsIncident("X1", 1, false))
+			var n activation.Notification
+			var decl activation.Declared
+			e.View(func(c *activation.Core) {
+				n, _, _ = c.NotificationInfo("X1", "X1-n1")
+				decl, _ = c.Declaration("X1")
+			})
+			kv, err := js.KeyValue(context.Background(), (Layout{}).ClaimsBucket())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := kv.Create(context.Background(), n.ID, []byte("dead")); err != nil {
+				t.Fatal(err)
+			}
+			var sid string
+			if tt.acceptedOnce {
+				m, _ := testComposer{}.Compose(n, decl)
+				r, err := sms.Notify(context.Background(), m)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sid = r.ProviderID
+			}
+			if tt.stoodDown {
+				submit(t, e, activation.Input{Incident: "X1", StandDown: &activation.StandDown{By: "lagedienst", Reason: "Ende"}})
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				_ = e.Dispatch(ctx, DispatchOptions{Notifiers: map[string]notifiers.Notifier{"sms": sms}, Composer: testComposer{},
+					Workers: 4, Instance: "survivor", ReconcileAfter: 1})
+			}()
+			t.Cleanup(func() {
+				cancel()
+				<-done
+			})
+			var st notifiers.State
+			waitFor(t, "the attempt settled", func() bool {
+				e.View(func(c *activation.Core) { _, st, _ = c.NotificationInfo("X1", n.ID) })
+				return st != notifiers.StatePending
+			})
+			if st != tt.wantState {
+				t.Errorf("state = %s, want %s", st, tt.wantState)
+			}
+			if got := len(fake.accepted()); got != tt.wantMessages {
+				t.Errorf("fake accepted %d messages, want %d", got, tt.wantMessages)
+			}
+			if tt.acceptedOnce && fake.accepted()[0].SID != sid {
+				t.Errorf("message %s is not the one accepted before the crash", fake.accepted()[0].SID)
+			}
+		})
+	}
+}
