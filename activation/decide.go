@@ -208,7 +208,27 @@ func allFailed(steps []Step, failed map[string]bool) bool {
 
 func (d *decider) notify(inc *incident, n Notification) {
 	n.ID = noteID(inc.decl.ID, len(inc.notes)+1)
+	n.Class = inc.class(n)
 	d.emit(Event{Incident: inc.decl.ID, Kind: KindNotification, Notification: &n})
+}
+
+// class is a request's dispatch priority (see ClassFirst).
+func (inc *incident) class(n Notification) string {
+	switch {
+	case inc.decl.Exercise:
+		return ClassExercise
+	case n.Purpose == notifiers.PurposeConvert:
+		return ClassAlert
+	case n.Purpose != notifiers.PurposeAlert:
+		return ClassInfo
+	}
+	if org := inc.orgs[n.Org]; org != nil && fits(n.Node, len(org.nodes)) {
+		ns := &org.nodes[n.Node]
+		if ns.parent < 0 || org.required[inc.syms.str(ns.function)] > 0 {
+			return ClassFirst
+		}
+	}
+	return ClassAlert
 }
 
 // escalate alerts the node's next tier, or marks the node exhausted and

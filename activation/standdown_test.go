@@ -44,3 +44,32 @@ func TestLateReachedGetStandDownOnce(t *testing.T) {
 		})
 	}
 }
+
+// Requests carry their dispatch class: the first tier and required
+// functions first, other real alerts next, real information after them,
+// exercises last.
+func TestNotificationClasses(t *testing.T) {
+	for _, exercise := range []bool{false, true} {
+		h := &harness{t: t, c: NewCore(), now: t0}
+		p := testPlan()
+		p.Nodes = append(p.Nodes, PlanNode{Parent: 0, Function: "protocol", People: []string{"prot1"}, Wait: p.Nodes[0].Wait, Steps: p.Nodes[0].Steps})
+		h.input(Input{Incident: "K1", Declare: &Declared{ID: "K1", ReplyCode: "K1", Scenario: "s", Title: "T", Severity: "crisis",
+			Exercise: exercise, DeclaredBy: "lagedienst", Reason: "Test"}, Plans: []Plan{p}})
+		h.respond("lead1", Available, 0)
+		h.input(Input{Incident: "K1", Update: &SituationUpdate{Text: "Lage", By: "lagedienst"}})
+		want := map[string]string{"lead1/alert": ClassFirst, "it1/alert": ClassFirst, "prot1/alert": ClassAlert,
+			"lead1/update": ClassInfo, "it1/update": ClassInfo, "prot1/update": ClassInfo}
+		got := map[string]string{}
+		for _, n := range notes(h.events) {
+			got[n.Person+"/"+string(n.Purpose)] = n.Class
+		}
+		for k, w := range want {
+			if exercise {
+				w = ClassExercise
+			}
+			if got[k] != w {
+				t.Errorf("exercise %v: %s class %q, want %q (all %v)", exercise, k, got[k], w, got)
+			}
+		}
+	}
+}

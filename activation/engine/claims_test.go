@@ -97,10 +97,10 @@ func (m *pingMsg) InProgress() error {
 }
 
 func TestHeartbeatsKeepHeldRequestsAlive(t *testing.T) {
-	h := startHeartbeats(2, time.Millisecond)
+	h := startHeartbeats(time.Millisecond)
 	m := &pingMsg{pings: make(chan struct{}, 1)}
-	h.hold(1, m)
+	h.hold(m)
 	<-m.pings // blocks (and the test times out) if no heartbeat comes
-	h.hold(1, nil)
+	h.drop(m)
 	h.close()
 }

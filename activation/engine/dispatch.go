@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kaskade-bcm/kaskade/activation"
@@ -38,8 +39,11 @@ type DispatchOptions struct {
 }
 
 // Dispatch sends requested notifications until ctx ends, then finishes those
-// in flight. Each attempt is claimed create-only before the provider is called:
-// a redelivered request already claimed is reported unknown, never sent twice.
+// in flight. Requests are pulled from one durable consumer per priority
+// class and wait per channel; each provider slot (notifiers.Gate) goes to
+// the highest class waiting. Each attempt is claimed create-only only once
+// its slot is held: a redelivered request already claimed is reconciled
+// with the provider or reported unknown, never sent twice.
 func (e *Engine) Dispatch(ctx context.Context, opts DispatchOptions) error {
 	if opts.Workers <= 0 {
 		opts.Workers = 256
@@ -54,24 +58,12 @@ func (e *Engine) Dispatch(ctx context.Context, opts DispatchOptions) error {
 	if err != nil {
 		return fmt.Errorf("engine: claims bucket: %w", err)
 	}
-	cons, err := e.opts.JS.CreateOrUpdateConsumer(ctx, e.opts.Layout.EventsStream(), jetstream.ConsumerConfig{
-		Durable: "dispatch", FilterSubject: e.opts.Layout.NotificationFilter(),
-		// A short AckWait hands the requests of a crashed dispatcher to the
-		// next one within seconds; sends in progress keep theirs with
-		// InProgress heartbeats.
-		AckPolicy: jetstream.AckExplicitPolicy, AckWait: dispatchAckWait,
-		MaxAckPending: 2 * opts.Workers, MaxDeliver: -1,
-	})
+	sources, err := e.dispatchConsumers(ctx, opts.Workers)
 	if err != nil {
-		return fmt.Errorf("engine: dispatch consumer: %w", err)
+		return err
 	}
-	// Last before the loop that stops it: an early return must not leave a
-	// pull subscription holding requests until their AckWait.
-	it, err := cons.Messages(jetstream.PullMaxMessages(opts.Workers))
-	if err != nil {
-		return fmt.Errorf("engine: dispatch messages: %w", err)
-	}
-	d := &dispatcher{e: e, opts: opts, claims: kv, reports: make(chan reportReq, opts.Workers)}
+	d := &dispatcher{e: e, opts: opts, claims: kv, reports: make(chan reportReq, opts.Workers),
+		sched: newScheduler(len(activation.Classes), opts.Workers), slots: make(chan struct{}, opts.Workers)}
 	var reporters sync.WaitGroup
 	for range reportWorkers {
 		reporters.Go(d.reportLoop)
@@ -80,46 +72,208 @@ func (e *Engine) Dispatch(ctx context.Context, opts DispatchOptions) error {
 		close(d.reports)
 		reporters.Wait()
 	}()
-	work := make(chan jetstream.Msg)
-	hb := startHeartbeats(opts.Workers, dispatchAckWait/3)
-	defer hb.close() // after the drain below: sends in flight keep their requests
-	var wg sync.WaitGroup
-	for i := range opts.Workers {
-		wg.Go(func() {
-			for m := range work {
-				hb.hold(i, m)
-				d.handle(m)
-				hb.hold(i, nil)
+	d.hb = startHeartbeats(dispatchAckWait / 3)
+	defer d.hb.close() // after the drain below: sends in flight keep their requests
+
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	defer d.sched.stopOn(runCtx)()
+	errc := make(chan error, len(sources))
+	var loops sync.WaitGroup
+	for _, src := range sources {
+		loops.Go(func() {
+			if err := d.pull(runCtx, src); err != nil {
+				errc <- err
+				stop()
 			}
 		})
 	}
-	stopCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	go func() {
-		<-stopCtx.Done()
-		it.Stop()
-	}()
-	var runErr error
-	for {
-		m, err := it.Next()
-		if err != nil {
-			if ctx.Err() == nil {
-				runErr = fmt.Errorf("engine: dispatch: %w", err)
-			}
-			break
-		}
-		work <- m
+	for channel, n := range opts.Notifiers {
+		loops.Go(func() { d.pump(runCtx, channel, n) })
 	}
-	close(work)
-	wg.Wait() // drain: sends in flight finish and report
-	return runErr
+	<-runCtx.Done()
+	d.sched.stop()
+	loops.Wait()
+	d.inflight.Wait() // drain: sends in flight finish and report
+	for _, q := range d.sched.drain() {
+		_ = q.m.Nak() // straight to another dispatcher
+		d.hb.drop(q.m)
+	}
+	select {
+	case err := <-errc:
+		if ctx.Err() == nil {
+			return err
+		}
+	default:
+	}
+	return nil
+}
+
+// source is the durable consumer of one priority class.
+type source struct {
+	cons  jetstream.Consumer
+	class int
+	name  string
+}
+
+// dispatchConsumers creates one durable pull consumer per class, plus the
+// one of requests written before classes ("dispatch", dispatched as the
+// highest class; it keeps its position in the log).
+func (e *Engine) dispatchConsumers(ctx context.Context, workers int) ([]source, error) {
+	l := e.opts.Layout
+	cfgs := []jetstream.ConsumerConfig{{Durable: "dispatch", FilterSubject: l.LegacyNotificationFilter()}}
+	for _, c := range activation.Classes {
+		cfgs = append(cfgs, jetstream.ConsumerConfig{Durable: "dispatch-" + c, FilterSubject: l.NotificationClassFilter(c)})
+	}
+	out := make([]source, 0, len(cfgs))
+	for i, cfg := range cfgs {
+		// A short AckWait hands the requests of a crashed dispatcher to the
+		// next one within seconds; requests held keep theirs with
+		// InProgress heartbeats.
+		cfg.AckPolicy, cfg.AckWait, cfg.MaxAckPending, cfg.MaxDeliver = jetstream.AckExplicitPolicy, dispatchAckWait, 4*workers, -1
+		cons, err := e.opts.JS.CreateOrUpdateConsumer(ctx, l.EventsStream(), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("engine: dispatch consumer %s: %w", cfg.Durable, err)
+		}
+		out = append(out, source{cons: cons, class: max(i-1, 0), name: cfg.Durable})
+	}
+	return out, nil
+}
+
+// pull moves one class's requests into the scheduler, as many as it has
+// room for, so that requests held here are always kept alive.
+func (d *dispatcher) pull(ctx context.Context, src source) error {
+	failures := 0
+	for {
+		room := d.sched.room(src.class)
+		if room == 0 || ctx.Err() != nil {
+			return nil
+		}
+		batch, err := src.cons.Fetch(room, jetstream.FetchMaxWait(time.Second))
+		if err == nil {
+			for m := range batch.Messages() {
+				d.accept(ctx, src.class, m)
+			}
+			err = batch.Error()
+		}
+		if err == nil || errors.Is(err, nats.ErrTimeout) {
+			failures = 0
+			continue
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if failures++; failures > 20 {
+			return fmt.Errorf("engine: dispatch %s: %w", src.name, err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Duration(failures) * 100 * time.Millisecond):
+		}
+	}
+}
+
+// accept checks a request as it arrives and queues it for its channel;
+// requests that need no provider slot are settled at once.
+func (d *dispatcher) accept(ctx context.Context, class int, m jetstream.Msg) {
+	var ev requestEvent
+	if err := json.Unmarshal(m.Data(), &ev); err != nil || ev.Notification == nil {
+		d.e.log.Error("undecodable notification request dropped", "subject", m.Subject(), "err", err)
+		_ = m.Term()
+		return
+	}
+	if d.e.aborted(ev.Batch) {
+		// Part of a decision a crash interrupted: never decided, never sent.
+		_ = m.Ack()
+		return
+	}
+	r, ok := d.lookup(ev)
+	if !ok {
+		// This instance's projection lags the log (or the request belongs to
+		// an unfinished decision): try again shortly.
+		_ = m.NakWithDelay(100 * time.Millisecond)
+		return
+	}
+	notifier := d.opts.Notifiers[r.n.Channel]
+	switch {
+	case notifier == nil:
+		d.background(ctx, m, func(ctx context.Context) {
+			d.finish(ctx, m, r, activation.Delivery{State: notifiers.StateFailed, Code: "no_channel",
+				Detail: fmt.Sprintf("%v: %s", notifiers.ErrNoChannel, r.n.Channel)})
+		})
+	case r.stopped():
+		d.background(ctx, m, func(ctx context.Context) { d.cancel(ctx, m, r) })
+	default:
+		d.hb.hold(m)
+		d.sched.push(r.n.Channel, queued{m: m, ev: ev, class: class})
+	}
+}
+
+// background settles a request in a worker slot of its own.
+func (d *dispatcher) background(ctx context.Context, m jetstream.Msg, f func(ctx context.Context)) {
+	select {
+	case d.slots <- struct{}{}:
+	case <-ctx.Done():
+		_ = m.Nak()
+		return
+	}
+	d.hb.hold(m)
+	d.inflight.Go(func() {
+		defer func() { <-d.slots }()
+		defer d.hb.drop(m)
+		sctx, cancel := context.WithTimeout(context.Background(), d.opts.SendTimeout)
+		defer cancel()
+		f(sctx)
+	})
+}
+
+// pump hands one channel's provider slots to its waiting requests, highest
+// class first: it takes a worker slot and the channel's Gate slot, then the
+// request that is first at that moment.
+func (d *dispatcher) pump(ctx context.Context, channel string, notifier notifiers.Notifier) {
+	gate, gated := notifier.(notifiers.Gate)
+	for d.sched.wait(channel) {
+		select {
+		case d.slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		release := func() {}
+		if gated {
+			var err error
+			if release, err = gate.Acquire(ctx); err != nil {
+				<-d.slots
+				if ctx.Err() != nil {
+					return
+				}
+				d.e.log.Warn("no send slot", "channel", channel, "err", err)
+				continue
+			}
+		}
+		q, ok := d.sched.take(channel)
+		if !ok {
+			release()
+			<-d.slots
+			continue
+		}
+		d.inflight.Go(func() {
+			defer func() { <-d.slots }()
+			defer release()
+			defer d.hb.drop(q.m)
+			d.handle(q, notifier, gated)
+		})
+	}
 }
 
 type dispatcher struct {
-	e       *Engine
-	opts    DispatchOptions
-	claims  jetstream.KeyValue
-	reports chan reportReq
+	e        *Engine
+	opts     DispatchOptions
+	claims   jetstream.KeyValue
+	reports  chan reportReq
+	sched    *scheduler
+	hb       *heartbeats
+	slots    chan struct{} // bounds requests being settled at once (Workers)
+	inflight sync.WaitGroup
 }
 
 // reportReq is one delivery report waiting to be appended as input.
@@ -141,52 +295,24 @@ type requestEvent struct {
 	Notification *activation.Notification `json:"notification,omitempty"`
 }
 
-// handle works on one request; the caller keeps it alive with heartbeats.
-func (d *dispatcher) handle(m jetstream.Msg) {
+// handle settles one request that holds a provider slot (gated) or a
+// worker slot: it checks the projection again (a stand-down may have come
+// while it waited), claims the attempt and sends it.
+func (d *dispatcher) handle(q queued, notifier notifiers.Notifier, gated bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), d.opts.SendTimeout)
 	defer cancel()
-	var ev requestEvent
-	if err := json.Unmarshal(m.Data(), &ev); err != nil || ev.Notification == nil {
-		d.e.log.Error("undecodable notification request dropped", "subject", m.Subject(), "err", err)
-		_ = m.Term()
-		return
-	}
-	if d.e.aborted(ev.Batch) {
-		// Part of a decision a crash interrupted: never decided, never sent.
-		_ = m.Ack()
-		return
-	}
-	r, ok := d.lookup(ev)
-	if !ok {
-		// This instance's projection lags the log (or the request belongs to
-		// an unfinished decision): try again shortly.
-		_ = m.NakWithDelay(100 * time.Millisecond)
-		return
-	}
-	if r.stopped() {
-		d.cancel(ctx, m, r)
-		return
-	}
-	notifier := d.opts.Notifiers[r.n.Channel]
-	if g, ok := notifier.(notifiers.Gate); ok {
-		// Wait for the provider's rate and concurrency before claiming, so
-		// only a send truly under way can end unknown.
-		release, err := g.Acquire(ctx)
-		if err != nil {
-			_ = m.NakWithDelay(time.Second)
-			return
-		}
-		defer release()
+	if gated {
 		ctx = notifiers.Admit(ctx)
-		if r, ok = d.lookup(ev); ok && r.stopped() { // stood down while waiting
-			d.cancel(ctx, m, r)
-			return
-		}
 	}
-	if !d.claim(ctx, m, r, notifier, d.opts.Instance) {
-		return
+	r, ok := d.lookup(q.ev)
+	switch {
+	case !ok:
+		_ = q.m.NakWithDelay(100 * time.Millisecond)
+	case r.stopped():
+		d.cancel(ctx, q.m, r)
+	case d.claim(ctx, q.m, r, notifier, d.opts.Instance):
+		d.sendAndReport(ctx, q.m, notifier, r)
 	}
-	d.sendAndReport(ctx, m, notifier, r)
 }
 
 func (d *dispatcher) sendAndReport(ctx context.Context, m jetstream.Msg, notifier notifiers.Notifier, r request) {

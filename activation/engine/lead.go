@@ -191,7 +191,7 @@ func (e *Engine) persist(ctx context.Context, evs []activation.Event) error {
 			if err != nil {
 				return fmt.Errorf("engine: encode %s: %w", ev.Kind, err)
 			}
-			msg := nats.NewMsg(e.opts.Layout.EventSubject(ev.Incident, ev.Kind))
+			msg := nats.NewMsg(e.opts.Layout.EventSubjectOf(ev))
 			msg.Data = data
 			f, err := e.opts.JS.PublishMsgAsync(msg, jetstream.WithExpectLastSequence(e.lastSeq+uint64(i)))
 			if err != nil {
