@@ -161,10 +161,11 @@ func Admission(ctx context.Context) (admitted, first bool) {
 }
 
 // Reconciler is implemented by a Notifier that can look up at the provider
-// whether a message was accepted since a time (an attempt whose outcome is
-// unknown after a crash): found reports the provider's receipt.
+// whether m was accepted in [from, until) (until zero: open) — an attempt
+// whose outcome is unknown after a crash: found reports the receipt of the
+// earliest such message.
 type Reconciler interface {
-	Lookup(ctx context.Context, m Message, since time.Time) (r Receipt, found bool, err error)
+	Lookup(ctx context.Context, m Message, from, until time.Time) (r Receipt, found bool, err error)
 }
 
 // Wrap returns outer extended by the optional interfaces (Gate, Reconciler)

@@ -149,14 +149,8 @@ func (d *dispatcher) pull(ctx context.Context, src source) error {
 		if room == 0 || ctx.Err() != nil {
 			return nil
 		}
-		batch, err := src.cons.Fetch(room, jetstream.FetchMaxWait(time.Second))
-		if err == nil {
-			for m := range batch.Messages() {
-				d.accept(ctx, src.class, m)
-			}
-			err = batch.Error()
-		}
-		if err == nil || errors.Is(err, nats.ErrTimeout) {
+		err := d.fetch(ctx, src, room)
+		if err == nil || errors.Is(err, nats.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
 			failures = 0
 			continue
 		}
@@ -171,6 +165,20 @@ func (d *dispatcher) pull(ctx context.Context, src source) error {
 		case <-time.After(time.Duration(failures) * 100 * time.Millisecond):
 		}
 	}
+}
+
+// fetch takes up to room requests as they arrive, for a few seconds.
+func (d *dispatcher) fetch(ctx context.Context, src source, room int) error {
+	fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	batch, err := src.cons.Fetch(room, jetstream.FetchContext(fctx))
+	if err != nil {
+		return err
+	}
+	for m := range batch.Messages() {
+		d.accept(ctx, src.class, m)
+	}
+	return batch.Error()
 }
 
 // accept checks a request as it arrives and queues it for its channel;

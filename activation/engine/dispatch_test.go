@@ -75,12 +75,17 @@ func (f *smsFake) sender(t *testing.T, rate float64, concurrency int) notifiers.
 // startDispatch runs the dispatcher until the test ends.
 func startDispatch(t *testing.T, e *Engine, sms notifiers.Notifier, workers int) {
 	t.Helper()
+	startDispatchWith(t, e, DispatchOptions{Notifiers: map[string]notifiers.Notifier{"sms": sms}, Composer: testComposer{},
+		Workers: workers, Instance: "test"})
+}
+
+func startDispatchWith(t *testing.T, e *Engine, opts DispatchOptions) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = e.Dispatch(ctx, DispatchOptions{Notifiers: map[string]notifiers.Notifier{"sms": sms}, Composer: testComposer{},
-			Workers: workers, Instance: "test"})
+		_ = e.Dispatch(ctx, opts)
 	}()
 	t.Cleanup(func() {
 		cancel()

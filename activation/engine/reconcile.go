@@ -15,16 +15,14 @@ import (
 // claimCancelled prefixes the claim of an attempt a stand-down stopped.
 const claimCancelled = "stood_down "
 
-// clockSlack widens the provider lookup for clocks of NATS and provider
-// that disagree.
-const clockSlack = time.Minute
-
 // reconcile settles an attempt claimed before whose outcome was never
 // reported: a cancelled one is reported again; otherwise the provider is
-// asked (when the channel can tell) and the attempt is recorded as sent, or
-// sent now under a second create-only claim, so it is sent at most once
-// more and only when the provider has none. Channels that cannot tell
-// report it unknown, covered by the next escalation step.
+// asked (when the channel can tell) for a message with its text created
+// between its claim and the next attempt's claim to the same person (the
+// call follows the claim at once; NATS and provider clocks are assumed
+// within a second). Found: recorded as sent. Not found: sent now under a
+// second create-only claim. Channels that cannot tell report it unknown,
+// covered by the next escalation step.
 func (d *dispatcher) reconcile(ctx context.Context, m jetstream.Msg, r request, notifier notifiers.Notifier) {
 	entry, err := d.claims.Get(ctx, r.n.ID)
 	if err != nil {
@@ -49,7 +47,12 @@ func (d *dispatcher) reconcile(ctx context.Context, m jetstream.Msg, r request, 
 		d.finish(ctx, m, r, activation.Delivery{State: notifiers.StateUnknown, Detail: "claimed before a restart; cannot compose to look it up"})
 		return
 	}
-	rcpt, found, err := rec.Lookup(ctx, msg, entry.Created().Add(-clockSlack))
+	until, err := d.nextClaim(ctx, r, entry.Created())
+	if err != nil {
+		_ = m.NakWithDelay(time.Second)
+		return
+	}
+	rcpt, found, err := rec.Lookup(ctx, msg, entry.Created(), until)
 	switch {
 	case err != nil:
 		d.e.log.Warn("provider lookup failed; will retry", "notification", r.n.ID, "err", err)
@@ -73,6 +76,31 @@ func (d *dispatcher) reconcile(ctx context.Context, m jetstream.Msg, r request, 
 	}
 	d.e.opts.Metrics.Outcome(r.n.Channel, "resent")
 	d.sendAndReport(ctx, m, notifier, r)
+}
+
+// nextClaim returns when the next attempt to the same person over the same
+// channel was claimed after at (zero when none was): its message, not this
+// attempt's, is the one created after that (a repeat has the same text).
+func (d *dispatcher) nextClaim(ctx context.Context, r request, at time.Time) (time.Time, error) {
+	var ids []string
+	d.e.View(func(c *activation.Core) { ids = c.Attempts(r.incident, r.n.Person, r.n.Channel) })
+	var next time.Time
+	for _, id := range ids {
+		if id == r.n.ID {
+			continue
+		}
+		e, err := d.claims.Get(ctx, id)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			continue
+		}
+		if err != nil {
+			return time.Time{}, err
+		}
+		if c := e.Created(); c.After(at) && (next.IsZero() || c.Before(next)) {
+			next = c
+		}
+	}
+	return next, nil
 }
 
 // finish reports dl for the request and acknowledges it.

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/notifiers"
@@ -81,5 +82,55 @@ func TestUnknownAttemptsAreReconciled(t *testing.T) {
 				t.Errorf("message %s is not the one accepted before the crash", fake.accepted()[0].SID)
 			}
 		})
+	}
+}
+
+// A repeat with the same text, claimed after an attempt that died before
+// its call, is not taken for that attempt's message: the first is sent
+// now, the repeat recorded as sent.
+func TestReconcileTellsARepeatFromTheAttempt(t *testing.T) {
+	js := embeddedJS(t)
+	e, _ := startEngine(t, js, -1)
+	fake := startSMSFake(t)
+	sms := fake.sender(t, 0, 4)
+	in := smsIncident("X1", 1, false)
+	in.Plans[0].Nodes[0].Steps = []activation.Step{{Channel: "sms"}, {Channel: "sms"}}
+	submit(t, e, in)
+	waitFor(t, "the repeat requested", func() bool {
+		v, _ := e.Incident("X1")
+		return v.Counts.Requested == 2
+	})
+	kv, err := js.KeyValue(context.Background(), (Layout{}).ClaimsBucket())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first, repeat activation.Notification
+	var decl activation.Declared
+	e.View(func(c *activation.Core) {
+		first, _, _ = c.NotificationInfo("X1", "X1-n1")
+		repeat, _, _ = c.NotificationInfo("X1", "X1-n2")
+		decl, _ = c.Declaration("X1")
+	})
+	if _, err := kv.Create(context.Background(), first.ID, []byte("dead")); err != nil {
+		t.Fatal(err)
+	}
+	// Provider dates have whole seconds: the repeat is claimed in a later one.
+	time.Sleep(1100 * time.Millisecond)
+	if _, err := kv.Create(context.Background(), repeat.ID, []byte("dead")); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := testComposer{}.Compose(repeat, decl)
+	if _, err := sms.Notify(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	startDispatchWith(t, e, DispatchOptions{Notifiers: map[string]notifiers.Notifier{"sms": sms}, Composer: testComposer{},
+		Workers: 4, Instance: "survivor", ReconcileAfter: 1})
+	waitFor(t, "both attempts settled", func() bool { return settled(e, "X1") })
+	if got := len(fake.accepted()); got != 2 {
+		t.Fatalf("fake accepted %d messages, want the repeat and the first sent now", got)
+	}
+	v := view(t, e, "X1")
+	if v.Counts.Sent != 2 {
+		t.Fatalf("counts %+v, want both sent", v.Counts)
 	}
 }

@@ -199,11 +199,11 @@ func lookups(t *testing.T, f *twiliotest.Server, apiURL string, s *twilio.Sender
 	t.Helper()
 	ctx := context.Background()
 	since := time.Now().Add(-time.Minute)
-	r, found, err := s.Lookup(ctx, msg("n1", "+4915100000001", "ÜBUNG: Stab MI, bitte mit 1, 2 <Minuten> oder 3 antworten. 5 €"), since)
+	r, found, err := s.Lookup(ctx, msg("n1", "+4915100000001", "ÜBUNG: Stab MI, bitte mit 1, 2 <Minuten> oder 3 antworten. 5 €"), since, time.Time{})
 	if err != nil || !found || r.ProviderID != sid || r.State != notifiers.StateDelivered {
 		t.Fatalf("lookup of a sent message = %+v, %v, %v; want delivered %s", r, found, err, sid)
 	}
-	if r, found, err := s.Lookup(ctx, msg("n9", "+4915100000009", "Alarm"), since); err != nil || found {
+	if r, found, err := s.Lookup(ctx, msg("n9", "+4915100000009", "Alarm"), since, time.Time{}); err != nil || found {
 		t.Fatalf("lookup of a message never sent = %+v, %v, %v", r, found, err)
 	}
 	uri := "/2010-04-01/Accounts/" + f.AccountSID() + "/Messages.json?PageSize=2"

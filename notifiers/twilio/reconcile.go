@@ -16,31 +16,48 @@ var _ notifiers.Reconciler = (*Sender)(nil)
 // few messages in the window of one attempt.
 const lookupLimit = 50
 
-// Lookup finds a message to m.To with m's text accepted since since (an
-// attempt whose outcome was unknown after a crash): first among those sent
-// (To and DateSent> filters), then among the newest to m.To, which include
-// those still queued (they have no DateSent yet). found is false when
-// Twilio has none; err when it could not be asked.
-func (s *Sender) Lookup(ctx context.Context, m notifiers.Message, since time.Time) (notifiers.Receipt, bool, error) {
+// Lookup finds the earliest message to m.To with m's text created in
+// [from, until) (until zero: open; both compared in whole seconds, as
+// Twilio dates are): first among those sent (To and DateSent> filters), then
+// among the newest to m.To, which include those still queued (without
+// DateSent). found is false when Twilio has none; err when it could not be
+// asked.
+func (s *Sender) Lookup(ctx context.Context, m notifiers.Message, from, until time.Time) (notifiers.Receipt, bool, error) {
 	if m.To == "" {
 		return notifiers.Receipt{}, false, nil
 	}
-	body := *s.params(m).Body
-	since = since.UTC().Truncate(time.Second)
-	sent := (&api.ListMessageParams{}).SetTo(m.To).SetDateSentAfter(since).SetPageSize(lookupLimit).SetLimit(lookupLimit)
+	w := window{body: *s.params(m).Body, from: from.UTC().Truncate(time.Second)}
+	if !until.IsZero() {
+		w.until = until.UTC().Truncate(time.Second)
+	}
+	sent := (&api.ListMessageParams{}).SetTo(m.To).SetDateSentAfter(w.from).SetPageSize(lookupLimit).SetLimit(lookupLimit)
 	newest := (&api.ListMessageParams{}).SetTo(m.To).SetPageSize(lookupLimit).SetLimit(lookupLimit)
+	var best *api.ApiV2010Message
+	var bestAt time.Time
 	for _, p := range []*api.ListMessageParams{sent, newest} {
 		msgs, err := s.list(ctx, p)
 		if err != nil {
 			return notifiers.Receipt{}, false, err
 		}
-		for _, msg := range msgs {
-			if r, ok := matchSent(msg, body, since); ok {
-				return r, true, nil
+		for i := range msgs {
+			if at, ok := w.holds(msgs[i]); ok && (best == nil || at.Before(bestAt)) {
+				best, bestAt = &msgs[i], at
 			}
 		}
+		if best != nil {
+			break
+		}
 	}
-	return notifiers.Receipt{}, false, nil
+	if best == nil {
+		return notifiers.Receipt{}, false, nil
+	}
+	r := notifiers.Receipt{State: notifiers.StateSent, ProviderID: *best.Sid, Detail: "found at Twilio after an unknown outcome"}
+	if best.Status != nil {
+		if st, ok := DeliveryState(*best.Status); ok {
+			r.State = st
+		}
+	}
+	return r, true, nil
 }
 
 func (s *Sender) list(ctx context.Context, p *api.ListMessageParams) ([]api.ApiV2010Message, error) {
@@ -54,22 +71,20 @@ func (s *Sender) list(ctx context.Context, p *api.ListMessageParams) ([]api.ApiV
 	return msgs, nil
 }
 
-// matchSent reports whether msg is the attempt's message: same text,
-// created at or after since (a message to the same number before it is
-// another attempt's).
-func matchSent(msg api.ApiV2010Message, body string, since time.Time) (notifiers.Receipt, bool) {
-	if msg.Sid == nil || msg.Body == nil || *msg.Body != body || msg.DateCreated == nil {
-		return notifiers.Receipt{}, false
+// window is what an attempt's message looks like: its text, created from
+// its claim on and before the claim of the next attempt to the same person.
+type window struct {
+	body        string
+	from, until time.Time
+}
+
+func (w window) holds(msg api.ApiV2010Message) (time.Time, bool) {
+	if msg.Sid == nil || msg.Body == nil || *msg.Body != w.body || msg.DateCreated == nil {
+		return time.Time{}, false
 	}
 	created, err := time.Parse(time.RFC1123Z, *msg.DateCreated)
-	if err != nil || created.Before(since) {
-		return notifiers.Receipt{}, false
+	if err != nil || created.Before(w.from) || (!w.until.IsZero() && !created.Before(w.until)) {
+		return time.Time{}, false
 	}
-	r := notifiers.Receipt{State: notifiers.StateSent, ProviderID: *msg.Sid, Detail: "found at Twilio after an unknown outcome"}
-	if msg.Status != nil {
-		if st, ok := DeliveryState(*msg.Status); ok {
-			r.State = st
-		}
-	}
-	return r, true
+	return created, true
 }
