@@ -59,6 +59,7 @@ func (d *dispatcher) reconcile(ctx context.Context, m jetstream.Msg, r request, 
 		_ = m.NakWithDelay(5 * time.Second)
 		return
 	case found:
+		d.e.log.Info("unknown attempt found at the provider", "notification", r.n.ID, "provider_id", rcpt.ProviderID)
 		d.e.opts.Metrics.Outcome(r.n.Channel, "reconciled")
 		d.finish(ctx, m, r, activation.Delivery{State: rcpt.State, ProviderID: rcpt.ProviderID, Code: rcpt.Code, Detail: rcpt.Detail})
 		return
@@ -74,6 +75,7 @@ func (d *dispatcher) reconcile(ctx context.Context, m jetstream.Msg, r request, 
 		d.finish(ctx, m, r, activation.Delivery{State: notifiers.StateUnknown, Detail: "resent after a restart, outcome unknown again"})
 		return
 	}
+	d.e.log.Info("unknown attempt not at the provider; sending it now", "notification", r.n.ID)
 	d.e.opts.Metrics.Outcome(r.n.Channel, "resent")
 	d.sendAndReport(ctx, m, notifier, r)
 }

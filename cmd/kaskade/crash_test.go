@@ -424,8 +424,10 @@ func (h *harness) verify(events []activation.Event, wait time.Duration) {
 	for _, id := range fa.neverSent {
 		t.Errorf("first alert %s never reached the fake: a person left without a first alert", id)
 	}
-	t.Logf("first alerts: requested %d, still unknown %d, never sent %d, reconciled as found at the fake %d",
-		fa.requested, fa.unknown, len(fa.neverSent), fa.reconciled)
+	serveLog, _ := os.ReadFile(h.logPath)
+	t.Logf("first alerts: requested %d, still unknown %d, never sent %d; unknown attempts reconciled: found at the fake %d, "+
+		"sent after the lookup %d", fa.requested, fa.unknown, len(fa.neverSent), fa.reconciled,
+		strings.Count(string(serveLog), `"msg":"unknown attempt not at the provider; sending it now"`))
 	dups := 0
 	for _, n := range perAttempt {
 		dups += n - 1
@@ -443,7 +445,6 @@ func (h *harness) verify(events []activation.Event, wait time.Duration) {
 	if len(h.acked) == 0 || nodes == 0 {
 		t.Fatal("the harness exercised nothing")
 	}
-	serveLog, _ := os.ReadFile(h.logPath)
 	restored := strings.Count(string(serveLog), `"msg":"snapshot restored"`)
 	var replays []time.Duration
 	for line := range strings.Lines(string(serveLog)) {
