@@ -488,7 +488,7 @@ func (d *dispatcher) submitReports(batch []reportReq) {
 		if err == nil {
 			return
 		}
-		if ctx.Err() != nil || attempt == 20 {
+		if ctx.Err() != nil || attempt == 20 || errors.Is(err, nats.ErrConnectionClosed) {
 			for _, r := range batch {
 				d.e.log.Error("delivery report lost; the escalation timer covers it", "notification", r.in.Delivery.Notification, "err", err)
 			}

@@ -36,6 +36,7 @@ type smsFake struct {
 	url string
 	mu  sync.Mutex
 	got []twiliotest.Message
+	at  []time.Time // when each arrived
 }
 
 func startSMSFake(t *testing.T) *smsFake {
@@ -44,6 +45,7 @@ func startSMSFake(t *testing.T) *smsFake {
 	f.Server = twiliotest.NewServer(twiliotest.Options{OnMessage: func(m twiliotest.Message) {
 		f.mu.Lock()
 		f.got = append(f.got, m)
+		f.at = append(f.at, time.Now())
 		f.mu.Unlock()
 	}})
 	hs := httptest.NewServer(f.Server)
@@ -53,6 +55,18 @@ func startSMSFake(t *testing.T) *smsFake {
 	})
 	f.url = hs.URL
 	return f
+}
+
+// firstAfter returns how long after t the first message arrived.
+func (f *smsFake) firstAfter(t time.Time) (time.Duration, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, at := range f.at {
+		if at.After(t) {
+			return at.Sub(t), true
+		}
+	}
+	return 0, false
 }
 
 // accepted returns the messages accepted so far.
