@@ -319,12 +319,21 @@ func (d *dispatcher) handle(q queued, notifier notifiers.Notifier, gated bool) {
 	case r.stopped():
 		d.cancel(ctx, q.m, r)
 	case d.claim(ctx, q.m, r, notifier, d.opts.Instance):
-		d.sendAndReport(ctx, q.m, notifier, r)
+		d.sendAndReport(ctx, q.m, notifier, r, true)
 	}
 }
 
-func (d *dispatcher) sendAndReport(ctx context.Context, m jetstream.Msg, notifier notifiers.Notifier, r request) {
+// sendAndReport sends a claimed attempt and reports its outcome. An unknown
+// outcome of a channel that can be asked (lookup) is not reported: the
+// request comes back after ReconcileAfter and is reconciled like one whose
+// dispatcher died.
+func (d *dispatcher) sendAndReport(ctx context.Context, m jetstream.Msg, notifier notifiers.Notifier, r request, lookup bool) {
 	receipt := d.send(ctx, notifier, r.n, r.decl)
+	if _, ok := notifier.(notifiers.Reconciler); ok && lookup && receipt.State == notifiers.StateUnknown {
+		d.e.log.Info("outcome unknown; the provider will be asked", "notification", r.n.ID, "code", receipt.Code)
+		_ = m.NakWithDelay(d.opts.ReconcileAfter)
+		return
+	}
 	d.e.opts.Metrics.Outcome(r.n.Channel, string(receipt.State))
 	d.report(ctx, r.incident, activation.Delivery{Notification: r.n.ID, State: receipt.State,
 		ProviderID: receipt.ProviderID, Code: receipt.Code, Detail: receipt.Detail})

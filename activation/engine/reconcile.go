@@ -77,7 +77,7 @@ func (d *dispatcher) reconcile(ctx context.Context, m jetstream.Msg, r request, 
 	}
 	d.e.log.Info("unknown attempt not at the provider; sending it now", "notification", r.n.ID)
 	d.e.opts.Metrics.Outcome(r.n.Channel, "resent")
-	d.sendAndReport(ctx, m, notifier, r)
+	d.sendAndReport(ctx, m, notifier, r, false)
 }
 
 // nextClaim returns when the next attempt to the same person over the same

@@ -134,3 +134,23 @@ func TestReconcileTellsARepeatFromTheAttempt(t *testing.T) {
 		t.Fatalf("counts %+v, want both sent", v.Counts)
 	}
 }
+
+// A send whose answer was lost (a gateway error: Twilio may or may not have
+// the message) is looked up later instead of staying unknown: sent now when
+// Twilio has none.
+func TestUnknownOutcomeIsLookedUp(t *testing.T) {
+	js := embeddedJS(t)
+	e, _ := startEngine(t, js, -1)
+	fake := startSMSFake(t)
+	fake.ServerErrorNext(1, 502) // refused, but it looks like a lost answer
+	startDispatchWith(t, e, DispatchOptions{Notifiers: map[string]notifiers.Notifier{"sms": fake.sender(t, 0, 2)},
+		Composer: testComposer{}, Workers: 4, Instance: "test", ReconcileAfter: time.Millisecond})
+	submit(t, e, smsIncident("X1", 1, false))
+	waitFor(t, "the attempt settled", func() bool { return settled(e, "X1") })
+	if c := view(t, e, "X1").Counts; c.Sent != 1 || c.Unknown != 0 {
+		t.Fatalf("counts %+v, want sent after the lookup", c)
+	}
+	if got := len(fake.accepted()); got != 1 {
+		t.Fatalf("fake accepted %d, want 1", got)
+	}
+}
