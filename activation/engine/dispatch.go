@@ -258,7 +258,7 @@ func (d *dispatcher) pump(ctx context.Context, channel string, notifier notifier
 				continue
 			}
 		}
-		q, ok := d.sched.take(channel)
+		q, ok := d.takeLive(channel)
 		if !ok {
 			release()
 			<-d.slots
@@ -269,6 +269,27 @@ func (d *dispatcher) pump(ctx context.Context, channel string, notifier notifier
 			defer release()
 			defer d.hb.drop(q.m)
 			d.handle(q, notifier, gated)
+		})
+	}
+}
+
+// takeLive takes the next request for channel, settling on the way those a
+// stand-down stopped while they waited: they must not use up the slot.
+func (d *dispatcher) takeLive(channel string) (queued, bool) {
+	for {
+		q, ok := d.sched.take(channel)
+		if !ok {
+			return q, false
+		}
+		r, known := d.lookup(q.ev)
+		if !known || !r.stopped() {
+			return q, true
+		}
+		d.inflight.Go(func() { // at most the requests held: no slot needed
+			defer d.hb.drop(q.m)
+			ctx, cancel := context.WithTimeout(context.Background(), d.opts.SendTimeout)
+			defer cancel()
+			d.cancel(ctx, q.m, r)
 		})
 	}
 }
