@@ -2,8 +2,11 @@ package opsmetrics_test
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -174,10 +177,122 @@ func TestPromtool(t *testing.T) {
 	if err != nil {
 		t.Skip("promtool not installed")
 	}
-	for _, args := range [][]string{{"check", "rules", rulesFile}, {"test", "rules", rulesTestFile}} {
+	exprs := filepath.Join(t.TempDir(), "dashboard-rules.yaml")
+	if err := os.WriteFile(exprs, dashboardAsRules(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"check", "rules", rulesFile}, {"test", "rules", rulesTestFile}, {"check", "rules", exprs}} {
 		out, err := exec.Command(promtool, args...).CombinedOutput()
 		if err != nil {
 			t.Errorf("promtool %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+}
+
+// dashboardAsRules turns the dashboard's queries into recording rules, so
+// that promtool parses them (Grafana's range variables become 5m).
+func dashboardAsRules(t *testing.T) []byte {
+	t.Helper()
+	data, err := os.ReadFile(dashboardFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct{ Panels []dashPanel }
+	if err := json.Unmarshal(data, &dash); err != nil {
+		t.Fatal(err)
+	}
+	type rule struct {
+		Record string `yaml:"record"`
+		Expr   string `yaml:"expr"`
+	}
+	var rules []rule
+	vars := strings.NewReplacer("$__rate_interval", "5m", "$__range", "5m", "$__interval", "1m")
+	for _, p := range dash.Panels {
+		for _, q := range p.Targets {
+			rules = append(rules, rule{Record: fmt.Sprintf("dashboard:panel%d_%s", p.ID, q.RefID), Expr: vars.Replace(q.Expr)})
+		}
+	}
+	out, err := yaml.Marshal(map[string]any{"groups": []any{map[string]any{"name": "dashboard", "rules": rules}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+type dashPanel struct {
+	ID          int         `json:"id"`
+	Type        string      `json:"type"`
+	Title       string      `json:"title"`
+	Description string      `json:"description"`
+	Panels      []dashPanel `json:"panels"`
+	Datasource  *struct {
+		UID string `json:"uid"`
+	} `json:"datasource"`
+	Targets []struct {
+		Expr  string `json:"expr"`
+		RefID string `json:"refId"`
+	} `json:"targets"`
+	GridPos struct{ H, W, X, Y int } `json:"gridPos"`
+}
+
+func TestDashboardNamesRegisteredMetrics(t *testing.T) {
+	data, err := os.ReadFile(dashboardFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		UID    string      `json:"uid"`
+		Title  string      `json:"title"`
+		Panels []dashPanel `json:"panels"`
+	}
+	if err := json.Unmarshal(data, &dash); err != nil {
+		t.Fatal(err)
+	}
+	if dash.UID == "" || dash.Title == "" {
+		t.Fatal("the dashboard needs a uid and a title")
+	}
+	names := registered(t)
+	ids := map[int]bool{}
+	used := map[string]bool{}
+	var walk func([]dashPanel)
+	walk = func(ps []dashPanel) {
+		for _, p := range ps {
+			if ids[p.ID] {
+				t.Errorf("panel id %d twice", p.ID)
+			}
+			ids[p.ID] = true
+			walk(p.Panels)
+			if p.Type == "row" {
+				continue
+			}
+			if p.Title == "" || p.Description == "" || len(p.Targets) == 0 {
+				t.Errorf("panel %d %q: needs a title, a description and a query", p.ID, p.Title)
+			}
+			if p.GridPos.W <= 0 || p.GridPos.H <= 0 || p.GridPos.X+p.GridPos.W > 24 {
+				t.Errorf("panel %q: grid position %+v", p.Title, p.GridPos)
+			}
+			if p.Datasource == nil || p.Datasource.UID != "${datasource}" {
+				t.Errorf("panel %q: use the datasource variable", p.Title)
+			}
+			for _, q := range p.Targets {
+				if unknown := unknownMetrics(q.Expr, names); len(unknown) > 0 {
+					t.Errorf("panel %q: names metrics Kaskade does not register: %v", p.Title, unknown)
+				}
+				if strings.Count(q.Expr, "(") != strings.Count(q.Expr, ")") || strings.Count(q.Expr, "{") != strings.Count(q.Expr, "}") {
+					t.Errorf("panel %q: unbalanced expression %s", p.Title, q.Expr)
+				}
+				for _, n := range metricName.FindAllString(q.Expr, -1) {
+					used[n] = true
+				}
+			}
+		}
+	}
+	walk(dash.Panels)
+	// What issue 20 asks the dashboard to show.
+	for _, m := range []string{opsmetrics.IncidentsOpen, opsmetrics.OrgReadiness, "kaskade_notifications_total",
+		opsmetrics.InputOldest, opsmetrics.DispatchBacklog, "kaskade_declarations_total"} {
+		if !used[m] {
+			t.Errorf("no panel shows %s", m)
 		}
 	}
 }
