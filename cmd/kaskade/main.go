@@ -34,6 +34,7 @@ Usage:
   kaskade history [--format html|json] [-o FILE]
   kaskade config check [FILE]           check a configuration (default: the bundled example)
   kaskade nats add-user NAME --role declarer|observer | list-users | revoke NAME
+  kaskade backup --out DIR [--data DIR] | backup verify DIR | restore --from DIR --data DIR
   kaskade dev fake-twilio [flags]       run the fake Twilio API for development
   kaskade bench [--quick] [flags]       measure the performance targets on loopback
   kaskade version
@@ -74,6 +75,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return configCmd(args[1:], stdout, stderr)
 	case "nats":
 		err = natsCmd(args[1:], stdout)
+	case "backup", "restore":
+		err = backupCmd(ctx, args, stdout)
 	case "dev":
 		err = devCmd(ctx, args[1:], stdout, stderr)
 	case "bench":
