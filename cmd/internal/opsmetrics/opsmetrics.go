@@ -32,6 +32,7 @@ type Options struct {
 	Layout    engine.Layout
 	// Certificates are PEM files by name (the flag, e.g. nats-tls-cert);
 	// Credentials are NATS credentials files (JWT) by name (nats-creds).
+	// Entries with an empty path (a flag not given) are left out.
 	Certificates map[string]string
 	Credentials  map[string]string
 	// Timeout bounds the JetStream queries of one scrape (default 2 s).
@@ -41,18 +42,18 @@ type Options struct {
 
 // The metric names, for rules and dashboards.
 const (
-	EngineLeader       = "kaskade_engine_leader"
-	EngineReady        = "kaskade_engine_ready"
-	NATSConnected      = "kaskade_nats_connected"
-	InputBacklog       = "kaskade_engine_input_backlog"
-	InputOldest        = "kaskade_engine_input_oldest_seconds"
-	DispatchBacklog    = "kaskade_dispatch_backlog"
-	IncidentsOpen      = "kaskade_incidents_open"
-	OrgReadiness       = "kaskade_organisation_readiness"
-	CertificateExpiry  = "kaskade_certificate_expiry_timestamp_seconds"
-	CredentialsExpiry  = "kaskade_nats_credentials_expiry_timestamp_seconds"
-	dispatchConsumer   = "dispatch"
-	defaultQueryTimout = 2 * time.Second
+	EngineLeader        = "kaskade_engine_leader"
+	EngineReady         = "kaskade_engine_ready"
+	NATSConnected       = "kaskade_nats_connected"
+	InputBacklog        = "kaskade_engine_input_backlog"
+	InputOldest         = "kaskade_engine_input_oldest_seconds"
+	DispatchBacklog     = "kaskade_dispatch_backlog"
+	IncidentsOpen       = "kaskade_incidents_open"
+	OrgReadiness        = "kaskade_organisation_readiness"
+	CertificateExpiry   = "kaskade_certificate_expiry_timestamp_seconds"
+	CredentialsExpiry   = "kaskade_nats_credentials_expiry_timestamp_seconds"
+	dispatchConsumer    = "dispatch"
+	defaultQueryTimeout = 2 * time.Second
 )
 
 var (
@@ -75,12 +76,24 @@ var (
 // Register adds the gauges to reg.
 func Register(reg prometheus.Registerer, opts Options) error {
 	if opts.Timeout <= 0 {
-		opts.Timeout = defaultQueryTimout
+		opts.Timeout = defaultQueryTimeout
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	opts.Certificates, opts.Credentials = given(opts.Certificates), given(opts.Credentials)
 	return reg.Register(collector{opts})
+}
+
+// given drops the names without a file.
+func given(files map[string]string) map[string]string {
+	out := make(map[string]string, len(files))
+	for name, path := range files {
+		if path != "" {
+			out[name] = path
+		}
+	}
+	return out
 }
 
 type collector struct{ opts Options }

@@ -119,7 +119,7 @@ func TestExpiryOfCertificatesAndCredentials(t *testing.T) {
 	reg := prometheus.NewPedanticRegistry()
 	err := opsmetrics.Register(reg, opsmetrics.Options{
 		Certificates: map[string]string{"nats-tls-cert": cert, "nats-cert": garbage, "nats-ca": filepath.Join(dir, "missing.crt")},
-		Credentials:  map[string]string{"nats-creds": creds, "other-creds": forever},
+		Credentials:  map[string]string{"nats-creds": creds, "other-creds": forever, "not-given": ""},
 	})
 	if err != nil {
 		t.Fatal(err)
