@@ -123,6 +123,10 @@ func readStream(ctx context.Context, s jetstream.Stream, f func(*Message) error)
 	if info.State.Msgs == 0 {
 		return last, nil
 	}
+	if info.Config.Retention == jetstream.WorkQueuePolicy {
+		// A work queue admits no second reader; its few waiting messages are fetched one by one.
+		return last, getEach(ctx, s, info.State.FirstSeq, last, f)
+	}
 	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy})
 	if err != nil {
 		return 0, fmt.Errorf("backup: reader: %w", err)
@@ -161,4 +165,29 @@ func readStream(ctx context.Context, s jetstream.Stream, f func(*Message) error)
 			return last, nil
 		}
 	}
+}
+
+// getEach calls f for every message from first to last by direct gets.
+func getEach(ctx context.Context, s jetstream.Stream, first, last uint64, f func(*Message) error) error {
+	for seq := first; seq <= last; {
+		m, err := s.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(">"))
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("backup: get %d: %w", seq, err)
+		}
+		if m.Sequence > last {
+			return nil
+		}
+		msg := &Message{Seq: m.Sequence, Subject: m.Subject, Time: m.Time.UTC(), Data: m.Data}
+		if len(m.Header) > 0 {
+			msg.Headers = map[string][]string(m.Header)
+		}
+		if err := f(msg); err != nil {
+			return err
+		}
+		seq = m.Sequence + 1
+	}
+	return nil
 }
