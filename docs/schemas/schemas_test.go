@@ -144,6 +144,11 @@ func TestSchemasMatchARealActivation(t *testing.T) {
 		t.Fatal(err)
 	}
 	go func() { _ = intake.ServeNATS(ctx) }()
+	// The declare stream swallows requests nobody answers yet: probe until the intake does.
+	waitFor(t, ctx, func() bool {
+		_, err := nc.Request(layout.DeclareSubject(), []byte(`{"scenario":`), 100*time.Millisecond)
+		return err == nil
+	})
 	feed := make(chan *nats.Msg, 1024)
 	sub, err := nc.ChanSubscribe(layout.ReadinessFilter(), feed)
 	if err != nil {
@@ -160,22 +165,8 @@ func TestSchemasMatchARealActivation(t *testing.T) {
 	request(t, ctx, nc, layout, replySchema, `{"scenario":`, false, false)
 	waitFor(t, ctx, func() bool { _, ok := eng.Incident(id); return ok })
 
-	persons := alerted(t, ctx, js, layout, id)
-	inputs := []activation.Input{
-		{Incident: id, Inbound: &activation.Inbound{Channel: "sms", From: "+49151****0001", Body: "hallo", Outcome: "unknown_sender"}},
-		{Incident: id, Response: &activation.Response{Person: "niemand", Kind: activation.Available, Source: activation.SourceAPI, Actor: "test"}},
-		{Incident: id, Update: &activation.SituationUpdate{Text: "Lage stabil", By: "Lagedienst"}},
-		{Incident: id, Convert: &activation.Conversion{By: "Lagedienst", Reason: "Ernstfall"}},
-	}
-	for i, p := range persons {
-		r := &activation.Response{Person: p, Kind: activation.Available, Source: activation.SourceSMS}
-		if i%3 == 1 {
-			r = &activation.Response{Person: p, Kind: activation.Delayed, Minutes: 20, Source: activation.SourceAPI, Actor: "Lagedienst"}
-		}
-		inputs = append(inputs, activation.Input{Incident: id, Response: r})
-	}
-	inputs = append(inputs, activation.Input{Incident: id, StandDown: &activation.StandDown{By: "Lagedienst", Reason: "Ende"}})
-	for _, in := range inputs {
+	submit := func(in activation.Input) {
+		t.Helper()
 		seq, err := eng.Submit(ctx, in, "")
 		if err != nil {
 			t.Fatal(err)
@@ -184,6 +175,36 @@ func TestSchemasMatchARealActivation(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	for _, in := range []activation.Input{
+		{Incident: id, Inbound: &activation.Inbound{Channel: "sms", From: "+49151****0001", Body: "hallo", Outcome: "unknown_sender"}},
+		{Incident: id, Response: &activation.Response{Person: "niemand", Kind: activation.Available, Source: activation.SourceAPI, Actor: "test"}},
+		{Incident: id, Update: &activation.SituationUpdate{Text: "Lage stabil", By: "Lagedienst"}},
+		{Incident: id, Convert: &activation.Conversion{By: "Lagedienst", Reason: "Ernstfall"}},
+	} {
+		submit(in)
+	}
+	// Everyone alerted answers, the cascade alerts the next tier, until nobody new is alerted.
+	answered := map[string]bool{}
+	for {
+		var fresh []string
+		for _, p := range alerted(t, ctx, js, layout, id) {
+			if !answered[p] {
+				answered[p] = true
+				fresh = append(fresh, p)
+			}
+		}
+		if len(fresh) == 0 {
+			break
+		}
+		for i, p := range fresh {
+			r := &activation.Response{Person: p, Kind: activation.Available, Source: activation.SourceSMS}
+			if i%4 == 1 {
+				r = &activation.Response{Person: p, Kind: activation.Delayed, Minutes: 20, Source: activation.SourceAPI, Actor: "Lagedienst"}
+			}
+			submit(activation.Input{Incident: id, Response: r})
+		}
+	}
+	submit(activation.Input{Incident: id, StandDown: &activation.StandDown{By: "Lagedienst", Reason: "Ende"}})
 
 	eventSchema := compile(t, "event.schema.json")
 	kinds := map[string]int{}
