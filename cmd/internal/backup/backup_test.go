@@ -51,12 +51,9 @@ func runEngine(t *testing.T, ctx context.Context, js jetstream.JetStream, dispat
 	go func() { _ = eng.Run(ctx); done <- struct{}{} }()
 	if dispatch {
 		n++
-		ok := notifiers.NotifierFunc(func(_ context.Context, m notifiers.Message) (notifiers.Receipt, error) {
-			return notifiers.Receipt{State: notifiers.StateDelivered, ProviderID: "fake-" + m.ID}, nil
-		})
 		go func() {
 			_ = eng.Dispatch(ctx, engine.DispatchOptions{Composer: composer{}, Instance: "test",
-				Notifiers: map[string]notifiers.Notifier{"sms": ok, "email": ok, "console": ok}})
+				Notifiers: map[string]notifiers.Notifier{"sms": delivered, "email": delivered, "console": delivered}})
 			done <- struct{}{}
 		}()
 	}
@@ -74,6 +71,11 @@ func runEngine(t *testing.T, ctx context.Context, js jetstream.JetStream, dispat
 	waitFor(t, ctx, eng.Leader)
 	return eng, stop
 }
+
+// delivered is a channel that accepts everything.
+var delivered = notifiers.NotifierFunc(func(_ context.Context, m notifiers.Message) (notifiers.Receipt, error) {
+	return notifiers.Receipt{State: notifiers.StateDelivered, ProviderID: "fake-" + m.ID}, nil
+})
 
 type composer struct{}
 
@@ -102,6 +104,8 @@ func TestBackupOfARunningActivationRestoresTheSameViews(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := views(t, eng)
+	before, _ := eng.Incident("K1")
+	wantDelivered := before.Counts.Delivered
 	stop()
 	for _, s := range m.Streams {
 		t.Logf("%-28s %4d messages, seq %d..%d, %d keys, %d objects, %d consumers", s.Name, s.Messages, s.FirstSeq, s.LastSeq, s.Keys, s.Objects, len(s.Consumers))
@@ -125,15 +129,48 @@ func TestBackupOfARunningActivationRestoresTheSameViews(t *testing.T) {
 	if _, err := backup.Restore(ctx, backup.Options{JS: dst, Layout: layout, Dir: dir, DataDir: dstData}); err != nil {
 		t.Fatal(err)
 	}
+	// Every durable consumer is back where it had acknowledged (the intake's
+	// would otherwise declare the published declaration again).
+	floors := 0
+	for _, s := range m.Streams {
+		for _, c := range s.Consumers {
+			cons, err := dst.Consumer(ctx, s.Name, c.Config.Durable)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ci, err := cons.Info(ctx)
+			if err != nil || ci.AckFloor.Stream != c.AckFloor && s.Config.Retention != jetstream.WorkQueuePolicy {
+				t.Errorf("restored consumer %s of %s acknowledged up to %d (%v), backed up at %d", c.Config.Durable, s.Name, ci.AckFloor.Stream, err, c.AckFloor)
+			}
+			if c.AckFloor > 0 && s.Config.Retention != jetstream.WorkQueuePolicy {
+				floors++
+			}
+		}
+	}
+	if floors < 2 {
+		t.Errorf("only %d consumers with an ack floor backed up (dispatch and intake expected)", floors)
+	}
 	restored, _ := runEngine(t, ctx, dst, false)
 	waitFor(t, ctx, restored.Ready)
 	if got := views(t, restored); got != want {
 		t.Errorf("restored views differ:\n got %s\nwant %s", got, want)
 	}
+	// The engine takes over the restored consumers: its dispatcher sends the
+	// update's messages below.
+	go func() {
+		err := restored.Dispatch(ctx, engine.DispatchOptions{Composer: composer{}, Instance: "restored",
+			Notifiers: map[string]notifiers.Notifier{"sms": delivered, "email": delivered, "console": delivered}})
+		if err != nil && ctx.Err() == nil {
+			t.Errorf("dispatch on the restored JetStream: %v", err)
+		}
+	}()
 	info := streamInfo(t, ctx, dst, layout.EventsStream())
 	if info.State.Msgs != events.Messages || info.State.LastSeq != events.LastSeq || !info.Config.DenyDelete {
 		t.Errorf("restored events: %d messages up to %d (deny delete %v); backed up %d up to %d",
 			info.State.Msgs, info.State.LastSeq, info.Config.DenyDelete, events.Messages, events.LastSeq)
+	}
+	if declare := streamInfo(t, ctx, dst, layout.DeclareStream()); !declare.Config.NoAck || !declare.Config.DenyPurge {
+		t.Errorf("restored declare stream: no-ack %v, deny purge %v", declare.Config.NoAck, declare.Config.DenyPurge)
 	}
 	users, err := natsd.ListUsers(dstData)
 	if err != nil || len(users) != 1 || users[0].Name != "lagezentrum" {
@@ -143,7 +180,10 @@ func TestBackupOfARunningActivationRestoresTheSameViews(t *testing.T) {
 	if _, err := restored.Submit(ctx, activation.Input{Incident: "K1", Update: &activation.SituationUpdate{Text: "nach der Wiederherstellung", By: "test"}}, ""); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, ctx, func() bool { return streamInfo(t, ctx, dst, layout.EventsStream()).State.LastSeq > events.LastSeq })
+	waitFor(t, ctx, func() bool {
+		v, ok := restored.Incident("K1")
+		return ok && v.Counts.Delivered > wantDelivered
+	})
 
 	// A second restore into the same JetStream is refused.
 	if _, err := backup.Restore(ctx, backup.Options{JS: dst, Layout: layout, Dir: dir}); err == nil {
@@ -228,6 +268,16 @@ func activate(t *testing.T, ctx context.Context, js jetstream.JetStream, l engin
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A plain publish on the declare subject: the intake's consumer declares it.
+	serveCtx, stopServing := context.WithCancel(ctx)
+	served := make(chan struct{})
+	go func() { _ = intake.ServeNATS(serveCtx); close(served) }()
+	defer func() { stopServing(); <-served }()
+	// The declare stream does not acknowledge (requests are answered by the intake).
+	if err := js.Conn().Publish(l.DeclareSubject(), []byte(`{"scenario":"cyberangriff","organisations":["MW"],"exercise":true,"declared_by":"SIEM","reason":"Veröffentlicht"}`)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, ctx, func() bool { return len(eng.Incidents()) == 1 })
 	for _, d := range []alerting.Declaration{
 		{ID: "backup-test-real", Scenario: "cyberangriff", Organisations: []string{"MI", "MF"}, DeclaredBy: "Lagedienst", Reason: "Test"},
 		{Scenario: "cyberangriff", Organisations: []string{"MK"}, Exercise: true, DeclaredBy: "Lagedienst", Reason: "Übung"},

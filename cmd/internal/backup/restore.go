@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -69,7 +70,8 @@ func restoreStream(ctx context.Context, o Options, s Stream) error {
 	cfg := s.Config
 	// While restoring, gaps are filled and the fillers removed again.
 	work := cfg
-	work.DenyDelete, work.DenyPurge = false, false
+	// No-ack streams (the declare stream) acknowledge while restoring, so each sequence is checked.
+	work.DenyDelete, work.DenyPurge, work.NoAck = false, false, false
 	work.FirstSeq = max(s.FirstSeq, 1)
 	if s.Messages == 0 {
 		work.FirstSeq = s.LastSeq + 1
@@ -93,18 +95,65 @@ func restoreStream(ctx context.Context, o Options, s Stream) error {
 		return fmt.Errorf("backup: configure stream %s: %w", s.Name, err)
 	}
 	for _, c := range s.Consumers {
-		cc := c.Config
-		if c.AckFloor > 0 && cfg.Retention != jetstream.WorkQueuePolicy {
-			// Everything up to the floor was acknowledged; the rest is delivered
-			// again, as after a crash (claims keep sends at most once). A work
-			// queue holds only unacknowledged messages anyway.
-			cc.DeliverPolicy, cc.OptStartSeq, cc.OptStartTime = jetstream.DeliverByStartSequencePolicy, c.AckFloor+1, nil
-		}
-		if _, err := o.JS.CreateConsumer(ctx, s.Name, cc); err != nil {
-			return fmt.Errorf("backup: consumer %s of %s: %w", cc.Durable, s.Name, err)
+		if err := restoreConsumer(ctx, o.JS, cfg, c); err != nil {
+			return fmt.Errorf("backup: consumer %s of %s: %w", c.Config.Durable, s.Name, err)
 		}
 	}
 	return nil
+}
+
+// restoreConsumer recreates a durable consumer with its configuration
+// unchanged (Kaskade updates it at start, and a deliver policy cannot be
+// changed), then acknowledges what it had acknowledged: a pull consumer is
+// fetched and acked up to its ack floor. The rest is delivered again, as
+// after a crash (claims keep sends at most once); the intake's consumer
+// never sees an old declaration twice. A work queue holds only what was
+// not acknowledged, so its consumer starts as it is.
+func restoreConsumer(ctx context.Context, js jetstream.JetStream, stream jetstream.StreamConfig, c Consumer) error {
+	cons, err := js.CreateConsumer(ctx, stream.Name, c.Config)
+	if err != nil {
+		return err
+	}
+	if c.AckFloor == 0 || stream.Retention == jetstream.WorkQueuePolicy || c.Config.DeliverSubject != "" ||
+		c.Config.AckPolicy == jetstream.AckNonePolicy {
+		return nil
+	}
+	for {
+		info, err := cons.Info(ctx)
+		if err != nil {
+			return err
+		}
+		if info.AckFloor.Stream >= c.AckFloor || info.NumPending == 0 && info.NumAckPending == 0 {
+			return nil
+		}
+		batch, err := cons.Fetch(256, jetstream.FetchMaxWait(time.Second))
+		if err != nil {
+			return err
+		}
+		beyond := false // delivered in order: past the floor, all before it is acked
+		for m := range batch.Messages() {
+			meta, err := m.Metadata()
+			if err != nil {
+				return err
+			}
+			if meta.Sequence.Stream > c.AckFloor {
+				beyond = true
+				if err := m.Nak(); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := m.DoubleAck(ctx); err != nil {
+				return err
+			}
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, nats.ErrTimeout) {
+			return err
+		}
+		if beyond {
+			return nil
+		}
+	}
 }
 
 // publisher appends a stream's messages at their sequences.
