@@ -31,6 +31,7 @@ import (
 	"github.com/kaskade-bcm/kaskade/alerting"
 	"github.com/kaskade-bcm/kaskade/alerting/httpapi"
 	"github.com/kaskade-bcm/kaskade/cmd/internal/natsd"
+	"github.com/kaskade-bcm/kaskade/cmd/internal/opsmetrics"
 	"github.com/kaskade-bcm/kaskade/config"
 	"github.com/kaskade-bcm/kaskade/notifiers"
 )
@@ -168,6 +169,11 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 	}
 	s.Engine = engine.New(engine.Options{Layout: s.Layout, JS: s.JS, Logger: log.With("component", "engine"),
 		Metrics: metrics, Directory: directory{cfg}, Elector: elector, Now: o.Now, SnapshotEvery: o.SnapshotEvery, SnapshotIdle: o.SnapshotIdle})
+	if err := opsmetrics.Register(reg, opsmetrics.Options{Engine: s.Engine, Connected: s.nc.IsConnected, JS: s.JS, Layout: s.Layout,
+		Certificates: map[string]string{"nats-tls-cert": o.NATSServer.TLSCert, "nats-cert": o.NATSClient.Cert, "nats-ca": o.NATSClient.CA},
+		Credentials:  map[string]string{"nats-creds": o.NATSClient.Creds}}); err != nil {
+		return nil, err
+	}
 	intake, err := alerting.New(ctx, alerting.Options{Config: cfg, JS: s.JS, Layout: s.Layout, Logger: log.With("component", "intake"), Metrics: metrics})
 	if err != nil {
 		return nil, err
