@@ -223,6 +223,12 @@ func (d *decoder) decode(p *path, n *tnode, v reflect.Value) {
 			d.errorf(n, p, "%v", err)
 			return
 		}
+		if dur == 0 && p != nil && p.key == "wait" {
+			// Zero is how the schema says "not set": refuse it rather than
+			// silently waiting the default.
+			d.errorf(n, p, "wait %s is not allowed: %s", d.t.value(n), zeroWaitHint(p))
+			return
+		}
 		v.Set(reflect.ValueOf(dur))
 		return
 	case t == d.secType:

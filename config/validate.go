@@ -141,6 +141,20 @@ func (v *validator) defaults() {
 			v.errorf("defaults.policy", "unknown policy %q", d.Policy)
 		}
 	}
+	v.wait("defaults.wait", d.Wait)
+}
+
+// wait checks a wait before deputies that is set (0 means not set here;
+// a written 0 was refused by the decoder).
+func (v *validator) wait(path string, w Duration) {
+	switch {
+	case w < 0:
+		v.errorf(path, "wait must be positive")
+	case w > 0 && w.D() < MinWait:
+		v.errorf(path, "wait must be at least %s (the escalation timers count in seconds), got %s", MinWait, w)
+	case w > 0 && w.D() < shortWait:
+		v.warnf(path, "wait %s is shorter than %s: deputies are alerted before the primary can read and answer", w, shortWait)
+	}
 }
 
 func (v *validator) httpURL(path, raw string) {
@@ -418,8 +432,6 @@ func (v *validator) policies() {
 			}
 			last = max(last, st.After)
 		}
-		if pol.Wait <= 0 {
-			v.errorf(p+".wait", "wait must be positive")
-		}
+		v.wait(p+".wait", pol.Wait)
 	}
 }
