@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -40,6 +41,10 @@ type decoder struct {
 	texts map[string]string        // the copy of each text
 	lists map[string]reflect.Value // the slice of each list, by its texts joined with NUL
 	key   []byte                   // scratch for a key of lists
+
+	// open are the mappings and lists being decoded, outermost first: an
+	// alias to one of them would recurse for ever.
+	open []*tnode
 
 	// Set for a lineFinder walk: only nodes whose path leads to target
 	// are visited, their lines recorded in lines, and nothing is resolved.
@@ -202,7 +207,18 @@ func (d *decoder) kindName(n *tnode) string {
 
 // decode fills v (which must be settable) from n. p is n's YAML path.
 func (d *decoder) decode(p *path, n *tnode, v reflect.Value) {
-	n = d.t.deref(n)
+	if n.kind == aliasNode {
+		target := d.t.deref(n)
+		if slices.Contains(d.open, target) {
+			d.errorf(n, p, "this alias refers to a node that contains it (a recursive alias); write the entries out instead")
+			return
+		}
+		n = target
+	}
+	if n.kind == mappingNode || n.kind == sequenceNode {
+		d.open = append(d.open, n)
+		defer func() { d.open = d.open[:len(d.open)-1] }()
+	}
 	if d.lines != nil {
 		d.record(p, n.line, true)
 		if n.kind == scalarNode && v.Type() != d.secType {
