@@ -1,8 +1,10 @@
 package config
 
 import (
+	"encoding"
 	"encoding/binary"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -31,6 +33,8 @@ type decoder struct {
 	durType reflect.Type
 	secType reflect.Type
 	fields  map[reflect.Type]structFields // yamlFields per type, computed once
+	// textTypes says per struct type whether it is read by UnmarshalText.
+	textTypes map[reflect.Type]bool
 
 	// A large file repeats a few texts many times: the ids by which
 	// people and nodes refer to organisations, functions and policies, and
@@ -54,15 +58,16 @@ type decoder struct {
 
 func newDecoder(file string, env func(string) string, probs *Problems) *decoder {
 	return &decoder{
-		file:    file,
-		dir:     filepath.Dir(file),
-		env:     env,
-		probs:   probs,
-		durType: reflect.TypeFor[Duration](),
-		secType: reflect.TypeFor[Secret](),
-		fields:  map[reflect.Type]structFields{},
-		texts:   map[string]string{},
-		lists:   map[string]reflect.Value{},
+		file:      file,
+		dir:       filepath.Dir(file),
+		env:       env,
+		probs:     probs,
+		durType:   reflect.TypeFor[Duration](),
+		secType:   reflect.TypeFor[Secret](),
+		fields:    map[reflect.Type]structFields{},
+		textTypes: map[reflect.Type]bool{},
+		texts:     map[string]string{},
+		lists:     map[string]reflect.Value{},
 	}
 }
 
@@ -263,6 +268,10 @@ func (d *decoder) decode(p *path, n *tnode, v reflect.Value) {
 		d.decode(p, n, e.Elem())
 		v.Set(e)
 	case reflect.Struct:
+		if d.isText(v.Type()) {
+			d.decodeText(p, n, v)
+			return
+		}
 		d.decodeStruct(p, n, v)
 	case reflect.Slice:
 		if n.kind != sequenceNode {
@@ -316,6 +325,32 @@ func (d *decoder) decode(p *path, n *tnode, v reflect.Value) {
 	default:
 		// Only reachable if a field of an unsupported kind is added to the schema.
 		d.errorf(n, p, "internal: cannot decode into %s", v.Type())
+	}
+}
+
+// isText reports whether struct type t is written as one scalar that its
+// UnmarshalText reads (Rate, netip.Prefix).
+func (d *decoder) isText(t reflect.Type) bool {
+	is, ok := d.textTypes[t]
+	if !ok {
+		is = reflect.PointerTo(t).Implements(reflect.TypeFor[encoding.TextUnmarshaler]())
+		d.textTypes[t] = is
+	}
+	return is
+}
+
+func (d *decoder) decodeText(p *path, n *tnode, v reflect.Value) {
+	if n.kind != scalarNode {
+		d.errorf(n, p, "expected a single value, got %s", d.kindName(n))
+		return
+	}
+	err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(d.t.value(n)))
+	switch {
+	case err == nil:
+	case v.Type() == reflect.TypeFor[netip.Prefix]():
+		d.errorf(n, p, "expected a CIDR such as 10.0.0.0/8 or 2001:db8::/32, got %s", d.kindName(n))
+	default:
+		d.errorf(n, p, "%v", err)
 	}
 }
 

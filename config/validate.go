@@ -112,6 +112,7 @@ func (v *validator) validate() {
 
 	v.defaults()
 	v.server()
+	v.nats()
 	v.channels()
 	v.tokens()
 	v.functions()
@@ -169,6 +170,14 @@ func (v *validator) server() {
 		v.httpURL("server.public_url", u)
 	} else if v.c.Channels.Twilio != nil {
 		v.warnf("server.public_url", "public_url is not set; Twilio cannot deliver replies and status callbacks")
+	}
+	for i, p := range v.c.Server.TrustedProxies {
+		if p != p.Masked() {
+			v.errorf(fmt.Sprintf("server.trusted_proxies[%d]", i), "%s has bits set after the prefix; write %s", p, p.Masked())
+		}
+	}
+	if b := v.c.Server.SMSSegmentBudget; b < 1 || b > MaxSMSSegments {
+		v.errorf("server.sms_segment_budget", "must be between 1 and %d, got %d", MaxSMSSegments, b)
 	}
 }
 
