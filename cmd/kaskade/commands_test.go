@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -79,4 +81,30 @@ func TestDeclareShowsTheSegmentsOfTheActualText(t *testing.T) {
 		!strings.Contains(out.String(), "Budget von 1") {
 		t.Fatalf("no segment count of the actual text:\n%s", out.String())
 	}
+}
+
+// The README's command-line section names every flag of the client
+// commands and the forms of status.
+func TestStatusAndDeclareFlagsAreInTheREADME(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	start := strings.Index(readme, "\n## Command line")
+	end := strings.Index(readme[start+1:], "\n## ")
+	section := readme[start : start+1+end]
+	for _, want := range []string{"kaskade status [INCIDENT [ORG]]", "kaskade status K1 MI", "--server URL", "--token TOKEN",
+		"the token itself", "--data DIR", "--config FILE"} {
+		if !strings.Contains(section, want) {
+			t.Errorf("README's command-line section lacks %q", want)
+		}
+	}
+	fs := flag.NewFlagSet("declare", flag.ContinueOnError)
+	clientFlags(fs)
+	fs.VisitAll(func(f *flag.Flag) {
+		if !strings.Contains(section, "--"+f.Name) {
+			t.Errorf("client flag --%s is not in the README", f.Name)
+		}
+	})
 }
