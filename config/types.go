@@ -68,7 +68,7 @@ type Server struct {
 	// MaxSMSChars whatever the budget.
 	SMSSegmentBudget int `yaml:"sms_segment_budget"`
 	// DeclarationRate bounds declarations per source, real incidents and
-	// exercises apart (default 10/1m and 5/1m).
+	// exercises apart (default 10/1h and 60/1h): COUNT at once, refilled evenly over PERIOD.
 	DeclarationRate DeclarationRates `yaml:"declaration_rate"`
 }
 

@@ -27,7 +27,7 @@ const usage = `kaskade — Alarmierung und Aktivierung von Krisenstäben
 Usage:
   kaskade serve [flags]                 run the server (embedded NATS by default)
   kaskade declare --scenario ID --reason TEXT [--exercise] [flags]
-  kaskade status [INCIDENT]             incidents, or readiness per ministry
+  kaskade status [INCIDENT [ORG]]       incidents, readiness per ministry, or one call tree
   kaskade respond --incident ID --person ID available|delayed MINUTES|unavailable
   kaskade update --incident ID TEXT     send a situation update (Lagemeldung)
   kaskade stand-down --incident ID --reason TEXT
