@@ -1,0 +1,173 @@
+package twilio
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/kaskade-bcm/kaskade/notifiers"
+)
+
+// VoiceAnswerSink records a keypad answer to the call of a notification
+// and returns the text to say back. digits are in the SMS reply grammar:
+// "1", "3", "2 20" (2, then minutes), "2" (no minutes given).
+type VoiceAnswerSink interface {
+	VoiceAnswer(ctx context.Context, notification, digits, callSID string) (string, error)
+}
+
+// DeliverySink takes a call's delivery state (answer.Service.Delivery).
+type DeliverySink interface {
+	Delivery(ctx context.Context, notification string, state notifiers.State, providerID, code, detail string) error
+}
+
+// VoiceWebhookOptions configure the voice handlers.
+type VoiceWebhookOptions struct {
+	Answers  VoiceAnswerSink
+	Delivery DeliverySink
+	// Scripts is shared with the Voice notifier for "0 = repeat".
+	Scripts *Scripts
+}
+
+// VoiceWebhooks serves the Gather action and the call status callback,
+// checked and bounded exactly like the SMS webhooks they share.
+type VoiceWebhooks struct {
+	w      *Webhooks
+	opts   VoiceWebhookOptions
+	public string
+}
+
+// Voice returns the voice handlers, verified with w's tokens and limits.
+func (w *Webhooks) Voice(opts VoiceWebhookOptions) *VoiceWebhooks {
+	if opts.Scripts == nil {
+		opts.Scripts = NewScripts(0)
+	}
+	return &VoiceWebhooks{w: w, opts: opts, public: w.base}
+}
+
+// Gather handles POST VoiceGatherPath?n=<notification>&l=<lang>[&k=2].
+func (v *VoiceWebhooks) Gather() http.Handler { return http.HandlerFunc(v.serveGather) }
+
+// Status handles POST VoiceStatusPath?n=<notification>.
+func (v *VoiceWebhooks) Status() http.Handler { return http.HandlerFunc(v.serveStatus) }
+
+func (v *VoiceWebhooks) serveGather(rw http.ResponseWriter, r *http.Request) {
+	form, ok := v.w.form(rw, r)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	id, lang, stage := q.Get("n"), q.Get("l"), q.Get("k")
+	digits, sid := strings.TrimSpace(form.Get("Digits")), form.Get("CallSid")
+	if id == "" || sid == "" {
+		http.Error(rw, "missing notification or CallSid", http.StatusBadRequest)
+		return
+	}
+	t := textsFor(lang)
+	var answer string
+	switch {
+	case stage == "2" && digits == "":
+		answer = "2"
+	case stage == "2" && isDigits(digits):
+		answer = "2 " + strings.TrimLeft(digits, "0")
+		if answer == "2 " {
+			answer = "2"
+		}
+	case stage == "2":
+		writeVoice(rw, menuTwiML(v.public, id, lang, t.invalid))
+		return
+	case digits == "2":
+		writeVoice(rw, minutesTwiML(v.public, id, lang))
+		return
+	case digits == "0":
+		if s, ok := v.opts.Scripts.Get(id); ok {
+			writeVoice(rw, s)
+		} else {
+			writeVoice(rw, menuTwiML(v.public, id, lang, ""))
+		}
+		return
+	case digits == "1" || digits == "3":
+		answer = digits
+	default:
+		writeVoice(rw, menuTwiML(v.public, id, lang, t.invalid))
+		return
+	}
+	if v.opts.Answers == nil {
+		v.w.unavailable(rw, r, "no voice answer sink configured")
+		return
+	}
+	text, err := v.opts.Answers.VoiceAnswer(r.Context(), id, answer, sid)
+	if err != nil {
+		v.w.sinkError(rw, r, err, slog.String("sid", sid), slog.String("notification", id))
+		return
+	}
+	writeVoice(rw, sayTwiML(lang, text))
+}
+
+func (v *VoiceWebhooks) serveStatus(rw http.ResponseWriter, r *http.Request) {
+	form, ok := v.w.form(rw, r)
+	if !ok {
+		return
+	}
+	sid, status, by := form.Get("CallSid"), form.Get("CallStatus"), form.Get("AnsweredBy")
+	if sid == "" || status == "" {
+		http.Error(rw, "missing CallSid or CallStatus", http.StatusBadRequest)
+		return
+	}
+	state, code, ok := CallDelivery(status, by)
+	if !ok {
+		rw.WriteHeader(http.StatusNoContent)
+		return
+	}
+	if code == "" {
+		code = form.Get("ErrorCode")
+	}
+	if v.opts.Delivery == nil {
+		v.w.unavailable(rw, r, "no voice status sink configured")
+		return
+	}
+	detail := "twilio call " + status
+	if by != "" {
+		detail += " " + by
+	}
+	if err := v.opts.Delivery.Delivery(r.Context(), r.URL.Query().Get("n"), state, sid, code, detail); err != nil {
+		v.w.sinkError(rw, r, err, slog.String("sid", sid))
+		return
+	}
+	rw.WriteHeader(http.StatusNoContent)
+}
+
+// CallDelivery maps a call status (and AnsweredBy of answering-machine
+// detection) to a delivery state: ringing is sent, a human answer is
+// delivered; busy, no-answer, failed and canceled fail with the status as
+// code, and a machine or fax fails with code "machine" (not reached).
+func CallDelivery(status, answeredBy string) (notifiers.State, string, bool) {
+	machine := strings.HasPrefix(answeredBy, "machine") || answeredBy == "fax"
+	switch status {
+	case "ringing":
+		return notifiers.StateSent, "", true
+	case "in-progress", "answered", "completed":
+		if machine {
+			return notifiers.StateFailed, "machine", true
+		}
+		return notifiers.StateDelivered, "", true
+	case "busy", "no-answer", "failed", "canceled":
+		return notifiers.StateFailed, status, true
+	}
+	return "", "", false
+}
+
+func isDigits(s string) bool {
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != "" && len(s) <= 4
+}
+
+func writeVoice(rw http.ResponseWriter, twiml string) {
+	rw.Header().Set("Content-Type", "text/xml; charset=utf-8")
+	rw.WriteHeader(http.StatusOK)
+	_, _ = rw.Write([]byte(twiml))
+}
