@@ -180,6 +180,7 @@ type Person struct {
 	Name         string `yaml:"name"`
 	Organisation string `yaml:"organisation"`
 	Mobile       string `yaml:"mobile"`   // normalised to E.164 at load
+	Phone        string `yaml:"phone"`    // landline for voice only; E.164 after load
 	Email        string `yaml:"email"`    // bare address after load
 	Language     string `yaml:"language"` // defaults.language unless set
 	// Functions is shared by people with the same list after load: read

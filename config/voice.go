@@ -1,0 +1,65 @@
+package config
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/nyaruka/phonenumbers"
+)
+
+// ChannelVoice calls the person (Twilio Programmable Voice).
+const ChannelVoice = "voice"
+
+// VoiceNumber is the number a voice step calls: the landline phone when
+// set, else the mobile.
+func (p *Person) VoiceNumber() string {
+	if p.Phone != "" {
+		return p.Phone
+	}
+	return p.Mobile
+}
+
+// stepChannels are the channels an escalation step may name.
+var stepChannels = []string{ChannelSMS, ChannelEmail, ChannelConsole, ChannelVoice}
+
+// phones validates and normalises every person's phone (any valid number
+// type: a landline is fine for calls). Called from people().
+func (v *validator) phones() {
+	seen := map[string]string{}
+	for i := range v.c.People {
+		pe := &v.c.People[i]
+		if pe.Phone == "" {
+			continue
+		}
+		path := fmt.Sprintf("people[%d].phone", i)
+		e164, err := normalisePhone(pe.Phone, v.c.Defaults.Region)
+		if err != nil {
+			v.errorf(path, "%v", err)
+			continue
+		}
+		if first, dup := seen[e164]; dup {
+			v.warnf(path, "%s is also the phone of %s; calls in could not be told apart", e164, first)
+		} else {
+			seen[e164] = pe.ID
+		}
+		pe.Phone = e164
+	}
+}
+
+// normalisePhone returns raw as E.164 if it is a valid number of any type.
+func normalisePhone(raw, region string) (string, error) {
+	n, err := phonenumbers.Parse(raw, region)
+	if err != nil {
+		return "", fmt.Errorf("%q is not a phone number: %w", raw, err)
+	}
+	e164 := phonenumbers.Format(n, phonenumbers.E164)
+	if isTwilioTestNumber(e164) || phonenumbers.IsValidNumber(n) {
+		return e164, nil
+	}
+	return "", fmt.Errorf("%q is not a valid phone number", raw)
+}
+
+// voiceReaches reports whether pol calls and pe has a number to call.
+func voiceReaches(pol *EscalationPolicy, pe *Person) bool {
+	return pe.VoiceNumber() != "" && slices.ContainsFunc(pol.Steps, func(s EscalationStep) bool { return s.Channel == ChannelVoice })
+}
