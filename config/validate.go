@@ -108,6 +108,7 @@ func (v *validator) validate() {
 	}
 	v.people() // normalises mobiles and emails, which the index needs
 	v.phones() // voice.go
+	v.voiceFrom()
 	packPeople(c.People)
 	c.idx = buildIndex(c)
 

@@ -63,3 +63,34 @@ func normalisePhone(raw, region string) (string, error) {
 func voiceReaches(pol *EscalationPolicy, pe *Person) bool {
 	return pe.VoiceNumber() != "" && slices.ContainsFunc(pol.Steps, func(s EscalationStep) bool { return s.Channel == ChannelVoice })
 }
+
+// voiceFrom checks channels.twilio.voice_from: an E.164 number.
+func (v *validator) voiceFrom() {
+	if t := v.c.Channels.Twilio; t != nil && t.VoiceFrom != "" && !isE164(t.VoiceFrom) {
+		v.errorf("channels.twilio.voice_from", "must be an E.164 number (+4951…), got %q", t.VoiceFrom)
+	}
+}
+
+// CallerID is the number voice calls come from: voice_from, else from
+// when it is a number; "" when voice is not possible.
+func (t *TwilioChannel) CallerID() string {
+	if t.VoiceFrom != "" {
+		return t.VoiceFrom
+	}
+	if isE164(t.From) {
+		return t.From
+	}
+	return ""
+}
+
+func isE164(s string) bool {
+	if len(s) < 8 || len(s) > 16 || s[0] != '+' || s[1] == '0' {
+		return false
+	}
+	for _, c := range s[1:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}

@@ -70,6 +70,9 @@ func (s *server) channels(ctx context.Context, cfg *config.Config, o serveOption
 	if err := s.wireTwilio(ctx, cfg, set, reg, publicURL); err != nil {
 		return nil, err
 	}
+	if err := s.wireVoice(cfg, set, reg, publicURL); err != nil { // wire_voice.go
+		return nil, err
+	}
 	if err := s.wireEmail(cfg, set); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kaskade-bcm/kaskade/config"
+	"github.com/kaskade-bcm/kaskade/notifiers"
+	"github.com/kaskade-bcm/kaskade/notifiers/twilio"
+)
+
+// wireVoice adds the voice notifier and its signed webhooks when Twilio is
+// configured with a number to call from (voice_from, or from).
+func (s *server) wireVoice(cfg *config.Config, set *channelSet, _ prometheus.Registerer, publicURL string) error {
+	tc := cfg.Channels.Twilio
+	if tc == nil || tc.CallerID() == "" {
+		return nil
+	}
+	scripts := twilio.NewScripts(0)
+	voice, err := twilio.NewVoice(twilio.Options{
+		AccountSID: tc.AccountSID, AuthToken: tc.AuthToken.Value(), From: tc.CallerID(), APIURL: tc.APIURL,
+		RatePerSecond: tc.RatePerSecond, Concurrency: tc.Concurrency, Timeout: tc.Timeout.D(),
+		Logger: s.log.With("component", "twilio-voice"),
+	}, twilio.VoiceOptions{PublicURL: publicURL, Scripts: scripts})
+	if err != nil {
+		return err
+	}
+	set.notifiers[config.ChannelVoice] = notifiers.Retry(voice, notifiers.RetryOptions{})
+	tokens := []string{tc.AuthToken.Value()}
+	if tc.AuthTokenSecondary.IsSet() {
+		tokens = append(tokens, tc.AuthTokenSecondary.Value())
+	}
+	svc := s.inbound()
+	hooks := twilio.NewWebhooks(twilio.WebhookOptions{PublicURL: publicURL, AuthTokens: tokens, Logger: s.log.With("component", "webhooks")}).
+		Voice(twilio.VoiceWebhookOptions{Answers: svc, Delivery: svc, Scripts: scripts})
+	set.routes = append(set.routes, func(mux *http.ServeMux) {
+		mux.Handle("POST "+twilio.VoiceGatherPath, hooks.Gather())
+		mux.Handle("POST "+twilio.VoiceStatusPath, hooks.Status())
+	})
+	return nil
+}
