@@ -81,7 +81,7 @@ type TwilioChannel struct {
 	AuthTokenSecondary  Secret   `yaml:"auth_token_secondary"` // accepted on inbound webhooks during rotation
 	From                string   `yaml:"from"`
 	MessagingServiceSID string   `yaml:"messaging_service_sid"`
-	VoiceFrom           string   `yaml:"voice_from"` // number calls come from; default from when it is a number
+	VoiceFrom           string   `yaml:"voice_from"`      // number calls come from; default from when it is a number
 	APIURL              string   `yaml:"api_url"`         // default https://api.twilio.com
 	ValidityPeriod      Duration `yaml:"validity_period"` // default 15m
 	RatePerSecond       float64  `yaml:"rate_per_second"` // 0 = unlimited
