@@ -94,3 +94,17 @@ func isE164(s string) bool {
 	}
 	return true
 }
+
+// PersonByNumber finds a caller: by mobile (indexed), else by phone (a
+// scan; calls in are rare).
+func (c *Config) PersonByNumber(e164 string) (*Person, bool) {
+	if p, ok := c.PersonByMobile(e164); ok {
+		return p, true
+	}
+	for i := range c.People {
+		if e164 != "" && c.People[i].Phone == e164 {
+			return &c.People[i], true
+		}
+	}
+	return nil, false
+}

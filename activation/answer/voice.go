@@ -38,3 +38,37 @@ func (s *Service) VoiceAnswer(ctx context.Context, notification, digits, callSID
 
 // voiceNumber is the number a call to p goes to.
 func voiceNumber(p *config.Person) string { return p.VoiceNumber() }
+
+// Caller is a calling number as Kaskade knows it.
+type Caller struct {
+	Known    bool
+	Language string
+	Open     []activation.Declared // the person's open incidents
+}
+
+// Caller identifies a calling number by mobile or phone and lists the
+// person's open alerts; an unknown number is Known false.
+func (s *Service) Caller(_ context.Context, from string) (Caller, error) {
+	p, ok := s.Config.PersonByNumber(from)
+	if !ok {
+		return Caller{}, nil
+	}
+	c := Caller{Known: true, Language: p.Language}
+	s.Engine.View(func(core *activation.Core) { c.Open = core.OpenIncidentsOf(p.ID) })
+	return c, nil
+}
+
+// CallerAnswer records a keypad answer of a caller to incident (source
+// voice, same rules as SMS) and returns the text to say back.
+func (s *Service) CallerAnswer(ctx context.Context, from, incident, digits, callSID string) (string, error) {
+	p, ok := s.Config.PersonByNumber(from)
+	if !ok {
+		return "", nil
+	}
+	text, _, err := s.once(ctx, seenKey("voice", callSID, incident, digits), func() (string, error) {
+		raw := activation.Inbound{Channel: activation.SourceVoice, From: mask(from), Body: clip(digits), ProviderID: callSID}
+		return s.Record(ctx, Answer{Person: p, Reply: reply.Parse(digits), Raw: raw,
+			MsgID: dedupID("voice-", seenKey("vi", callSID, incident, digits)), Incident: incident})
+	})
+	return text, err
+}

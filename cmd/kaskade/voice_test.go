@@ -211,3 +211,53 @@ func TestVoiceForgedWebhook(t *testing.T) {
 		t.Fatalf("a forged webhook changed lead1: %+v", p)
 	}
 }
+
+func TestVoiceCallIn(t *testing.T) {
+	e := startVoice(t, nil)
+	e.declare(true)
+	e.callTo(leadPhone)
+	hook := e.URL + twilio.VoiceCallerPath
+
+	// An unknown number is rejected and hears nothing.
+	c, err := e.fake.CallIn(context.Background(), hook, "+4915199999999", "+15005550006")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Said) != 0 || c.Status != "busy" {
+		t.Fatalf("unknown caller: %+v", c)
+	}
+
+	// The lead calls in from the mobile: one open alert, answered with 1.
+	c, err = e.fake.CallIn(context.Background(), hook, leadMobile, "+15005550006")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Waiting || !strings.Contains(strings.Join(c.Said, " "), "Alarmierung K 1: Cyberangriff") || !strings.HasPrefix(c.Said[0], "Übung") {
+		t.Fatalf("the lead heard %q", c.Said)
+	}
+	said, err := e.fake.Press(context.Background(), c.SID, "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(said, " "), "Danke") || e.personState("lead1").Answer != activation.Available {
+		t.Fatalf("said %q, lead1 %+v", said, e.personState("lead1"))
+	}
+
+	// With a second open alert the caller keys the code, then answers it.
+	e.declare(false)
+	c, err = e.fake.CallIn(context.Background(), hook, leadPhone, "+15005550006")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(c.Said, " "), "mehrere") {
+		t.Fatalf("with two alerts the lead heard %q", c.Said)
+	}
+	if _, err := e.fake.Press(context.Background(), c.SID, "2#3"); err != nil {
+		t.Fatal(err)
+	}
+	var kind activation.ResponseKind
+	e.Engine.View(func(core *activation.Core) { kind, _, _, _ = core.Answer("K2", "lead1") })
+	if kind != activation.Unavailable || e.personState("lead1").Answer != activation.Available {
+		t.Fatalf("K2 answer %q, K1 answer %q", kind, e.personState("lead1").Answer)
+	}
+}

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/kaskade-bcm/kaskade/activation/answer"
 	"github.com/kaskade-bcm/kaskade/config"
 	"github.com/kaskade-bcm/kaskade/notifiers"
 	"github.com/kaskade-bcm/kaskade/notifiers/twilio"
@@ -33,10 +35,23 @@ func (s *server) wireVoice(cfg *config.Config, set *channelSet, _ prometheus.Reg
 	}
 	svc := s.inbound()
 	hooks := twilio.NewWebhooks(twilio.WebhookOptions{PublicURL: publicURL, AuthTokens: tokens, Logger: s.log.With("component", "webhooks")}).
-		Voice(twilio.VoiceWebhookOptions{Answers: svc, Delivery: svc, Scripts: scripts})
+		Voice(twilio.VoiceWebhookOptions{Answers: svc, Delivery: svc, Scripts: scripts, Callers: callers{svc}})
 	set.routes = append(set.routes, func(mux *http.ServeMux) {
 		mux.Handle("POST "+twilio.VoiceGatherPath, hooks.Gather())
 		mux.Handle("POST "+twilio.VoiceStatusPath, hooks.Status())
+		mux.Handle("POST "+twilio.VoiceCallerPath, hooks.Caller())
 	})
 	return nil
+}
+
+// callers adapts the answer service to calls in.
+type callers struct{ *answer.Service }
+
+func (c callers) Caller(ctx context.Context, from string) (twilio.Caller, error) {
+	in, err := c.Service.Caller(ctx, from)
+	out := twilio.Caller{Known: in.Known, Language: in.Language}
+	for _, d := range in.Open {
+		out.Open = append(out.Open, twilio.OpenAlert{Incident: d.ID, Code: d.ReplyCode, Title: d.Title, Exercise: d.Exercise})
+	}
+	return out, err
 }

@@ -125,20 +125,20 @@ func AlertTwiML(public string, m notifiers.Message) string {
 	return w.String()
 }
 
-// minutesTwiML asks for the minutes of a "2".
-func minutesTwiML(public, id, lang string) string {
+// minutesTwiML asks for the minutes of a "2"; action is the stage-2 URL.
+func minutesTwiML(action, lang string) string {
 	w := newTwiML(lang)
-	w.gather(GatherURL(public, id, lang, "2"), "finishOnKey", "#", "numDigits", "4", "timeout", "10", "actionOnEmptyResult", "true")
+	w.gather(action, "finishOnKey", "#", "numDigits", "4", "timeout", "10", "actionOnEmptyResult", "true")
 	w.say(w.t.minutes)
 	w.end("Gather")
 	return w.String()
 }
 
-// menuTwiML says prefix and offers the menu again.
-func menuTwiML(public, id, lang, prefix string) string {
+// menuTwiML says prefix and offers the menu again; action takes the key.
+func menuTwiML(action, lang, prefix string) string {
 	w := newTwiML(lang)
 	w.say(prefix)
-	w.gather(GatherURL(public, id, lang, ""), "numDigits", "1", "timeout", "8")
+	w.gather(action, "numDigits", "1", "timeout", "8")
 	w.say(w.t.menu)
 	w.end("Gather")
 	w.say(w.t.bye)

@@ -27,6 +27,8 @@ type VoiceWebhookOptions struct {
 	Delivery DeliverySink
 	// Scripts is shared with the Voice notifier for "0 = repeat".
 	Scripts *Scripts
+	// Callers takes calls in (voice_caller.go); nil refuses them.
+	Callers CallerSink
 }
 
 // VoiceWebhooks serves the Gather action and the call status callback,
@@ -57,51 +59,67 @@ func (v *VoiceWebhooks) serveGather(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	id, lang, stage := q.Get("n"), q.Get("l"), q.Get("k")
-	digits, sid := strings.TrimSpace(form.Get("Digits")), form.Get("CallSid")
+	id, lang := q.Get("n"), q.Get("l")
+	sid := form.Get("CallSid")
 	if id == "" || sid == "" {
 		http.Error(rw, "missing notification or CallSid", http.StatusBadRequest)
 		return
 	}
-	t := textsFor(lang)
+	k := keypad{lang: lang,
+		action: func(stage string) string { return GatherURL(v.public, id, lang, stage) },
+		repeat: func() (string, bool) { return v.opts.Scripts.Get(id) },
+		record: func(ctx context.Context, answer string) (string, error) {
+			if v.opts.Answers == nil {
+				return "", ErrUnavailable
+			}
+			return v.opts.Answers.VoiceAnswer(ctx, id, answer, sid)
+		}}
+	v.keys(rw, r, k, q.Get("k"), strings.TrimSpace(form.Get("Digits")), slog.String("notification", id), slog.String("sid", sid))
+}
+
+// keypad is one menu: where keys go, what "0" repeats, how an answer is recorded.
+type keypad struct {
+	lang   string
+	action func(stage string) string
+	repeat func() (string, bool)
+	record func(ctx context.Context, answer string) (string, error)
+}
+
+// keys answers the keys of a menu: 1 and 3 are recorded, 2 asks for the
+// minutes (stage "2"), 0 repeats, anything else offers the menu again.
+func (v *VoiceWebhooks) keys(rw http.ResponseWriter, r *http.Request, k keypad, stage, digits string, attrs ...any) {
+	t := textsFor(k.lang)
 	var answer string
 	switch {
-	case stage == "2" && digits == "":
+	case stage == "2" && (digits == "" || strings.Trim(digits, "0") == ""):
 		answer = "2"
 	case stage == "2" && isDigits(digits):
 		answer = "2 " + strings.TrimLeft(digits, "0")
-		if answer == "2 " {
-			answer = "2"
-		}
 	case stage == "2":
-		writeVoice(rw, menuTwiML(v.public, id, lang, t.invalid))
+		writeVoice(rw, menuTwiML(k.action(""), k.lang, t.invalid))
 		return
 	case digits == "2":
-		writeVoice(rw, minutesTwiML(v.public, id, lang))
+		writeVoice(rw, minutesTwiML(k.action("2"), k.lang))
 		return
 	case digits == "0":
-		if s, ok := v.opts.Scripts.Get(id); ok {
+		if s, ok := k.repeat(); ok {
 			writeVoice(rw, s)
 		} else {
-			writeVoice(rw, menuTwiML(v.public, id, lang, ""))
+			writeVoice(rw, menuTwiML(k.action(""), k.lang, ""))
 		}
 		return
 	case digits == "1" || digits == "3":
 		answer = digits
 	default:
-		writeVoice(rw, menuTwiML(v.public, id, lang, t.invalid))
+		writeVoice(rw, menuTwiML(k.action(""), k.lang, t.invalid))
 		return
 	}
-	if v.opts.Answers == nil {
-		v.w.unavailable(rw, r, "no voice answer sink configured")
-		return
-	}
-	text, err := v.opts.Answers.VoiceAnswer(r.Context(), id, answer, sid)
+	text, err := k.record(r.Context(), answer)
 	if err != nil {
-		v.w.sinkError(rw, r, err, slog.String("sid", sid), slog.String("notification", id))
+		v.w.sinkError(rw, r, err, attrs...)
 		return
 	}
-	writeVoice(rw, sayTwiML(lang, text))
+	writeVoice(rw, sayTwiML(k.lang, text))
 }
 
 func (v *VoiceWebhooks) serveStatus(rw http.ResponseWriter, r *http.Request) {

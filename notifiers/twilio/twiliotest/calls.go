@@ -28,6 +28,7 @@ type Call struct {
 	Events           []string // StatusCallbackEvent values
 	Status           string   // queued, ringing, in-progress, completed, busy, no-answer, failed, canceled
 	AnsweredBy       string   // human, machine_start, … when MachineDetection was asked for
+	Direction        string   // outbound-api, or inbound for CallIn
 	// Said are the <Say> texts played, in order; Waiting is true while a
 	// <Gather> waits for keys (see Press).
 	Said    []string
@@ -311,7 +312,7 @@ func absolute(c Call, action string) (string, error) {
 func (s *Server) callForm(c Call, status string) url.Values {
 	f := url.Values{
 		"AccountSid": {c.AccountSID}, "ApiVersion": {"2010-04-01"}, "CallSid": {c.SID}, "CallStatus": {status},
-		"Direction": {"outbound-api"}, "From": {c.From}, "To": {c.To}, "Called": {c.To}, "Caller": {c.From},
+		"Direction": {cmpOr(c.Direction, "outbound-api")}, "From": {c.From}, "To": {c.To}, "Called": {c.To}, "Caller": {c.From},
 	}
 	if c.AnsweredBy != "" {
 		f.Set("AnsweredBy", c.AnsweredBy)
