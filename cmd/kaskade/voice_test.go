@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -64,26 +65,49 @@ const leadPhone, leadMobile = "+495111200", "+4915100001001"
 
 func startVoice(t *testing.T, outcome *twiliotest.CallOutcome) *smsEnv {
 	t.Helper()
+	s, fake, api := startVoiceServer(t, voiceConfig, func(f *twiliotest.Server) {
+		if outcome != nil {
+			f.SetCallOutcome(leadPhone, *outcome)
+		}
+	}, nil)
+	return &smsEnv{testServer: &testServer{server: s, t: t, token: s.tokenHex}, fake: fake, twilioAPI: api}
+}
+
+// startVoiceServer runs kaskade with config cfg against a fake Twilio;
+// wrap, when set, sees every request to the fake first.
+func startVoiceServer(tb testing.TB, cfg string, setup func(*twiliotest.Server), wrap func(http.Handler) http.Handler) (*server, *twiliotest.Server, *httptest.Server) {
+	tb.Helper()
 	fake := twiliotest.NewServer(twiliotest.Options{})
-	if outcome != nil {
-		fake.SetCallOutcome(leadPhone, *outcome)
+	if setup != nil {
+		setup(fake)
 	}
-	api := httptest.NewServer(fake)
-	t.Cleanup(func() { api.Close(); fake.Close() })
-	ln := listenLocal(t)
-	public := "http://" + ln.Addr().String()
-	path := filepath.Join(t.TempDir(), "kaskade.yaml")
-	if err := os.WriteFile(path, fmt.Appendf(nil, voiceConfig, public, fake.AccountSID(), api.URL), 0o600); err != nil {
-		t.Fatal(err)
+	var h http.Handler = fake
+	if wrap != nil {
+		h = wrap(fake)
 	}
-	t.Setenv("KASKADE_TEST_TWILIO_TOKEN", fake.AuthToken())
-	s, err := startServer(t.Context(), serveOptions{ConfigPath: path, DataDir: t.TempDir(), Listener: ln, NATSListen: "off", Instance: "voice-test"})
+	api := httptest.NewServer(h)
+	tb.Cleanup(func() { api.Close(); fake.Close() })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	ts := &testServer{server: s, t: t, token: s.tokenHex}
-	waitFor(t, "engine", func() bool { return s.Engine.Leader() })
-	return &smsEnv{testServer: ts, fake: fake, twilioAPI: api}
+	public := "http://" + ln.Addr().String()
+	path := filepath.Join(tb.TempDir(), "kaskade.yaml")
+	if err := os.WriteFile(path, fmt.Appendf(nil, cfg, public, fake.AccountSID(), api.URL), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Setenv("KASKADE_TEST_TWILIO_TOKEN", fake.AuthToken())
+	s, err := startServer(tb.Context(), serveOptions{ConfigPath: path, DataDir: tb.TempDir(), Listener: ln, NATSListen: "off", Instance: "voice-test"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for i := 0; !s.Engine.Leader(); i++ {
+		if i > 1000 {
+			tb.Fatal("engine not leader")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return s, fake, api
 }
 
 func (e *smsEnv) declare(exercise bool) {

@@ -217,3 +217,11 @@ func TestCallDelivery(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkAlertTwiML is the voice-specific work of a call before the request.
+func BenchmarkAlertTwiML(b *testing.B) {
+	m := notifiers.Message{ID: "K1-n1", Text: "Notfall MI: Cyberangriff auf das Landesnetz. Stab bilden.", Purpose: notifiers.PurposeAlert, Language: "de", Exercise: true}
+	for b.Loop() {
+		_ = twilio.AlertTwiML("https://kaskade.example.de", m)
+	}
+}
