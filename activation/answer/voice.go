@@ -2,6 +2,7 @@ package answer
 
 import (
 	"context"
+	"strings"
 
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/activation/answer/reply"
@@ -71,4 +72,60 @@ func (s *Service) CallerAnswer(ctx context.Context, from, incident, digits, call
 			MsgID: dedupID("voice-", seenKey("vi", callSID, incident, digits)), Incident: incident})
 	})
 	return text, err
+}
+
+// Outcomes of conference events, stored as inbound voice events.
+const (
+	OutcomeConferenceJoin  = "conference_join"
+	OutcomeConferenceLeave = "conference_leave"
+)
+
+// Room returns the staff conference of the incident and organisation
+// that the person with number may join: only a person alerted in the open
+// incident (by this notification, kind "n"; or caller ID, kind "i") who
+// answered yes.
+func (s *Service) Room(_ context.Context, number, kind, ref string) (string, bool, error) {
+	p, ok := s.Config.PersonByNumber(number)
+	if !ok {
+		return "", false, nil
+	}
+	incident, org := ref, p.Organisation
+	if kind == "n" {
+		incident = incidentOf(ref)
+	}
+	allowed := false
+	s.Engine.View(func(c *activation.Core) {
+		if kind == "n" {
+			n, _, known := c.NotificationInfo(incident, ref)
+			if !known || n.Person != p.ID {
+				return
+			}
+			org = n.Org
+		}
+		answer, _, _, in := c.Answer(incident, p.ID)
+		allowed = in && !c.Closed(incident) && (answer == activation.Available || answer == activation.Delayed)
+	})
+	if !allowed || incident == "" {
+		return "", false, nil
+	}
+	return ConferenceRoom(incident, org), true, nil
+}
+
+// ConferenceRoom names the staff conference of an incident and organisation.
+func ConferenceRoom(incident, org string) string { return "kaskade-" + incident + "-" + org }
+
+// Participant records that the person with number joined or left a staff
+// conference (an inbound voice event of the incident).
+func (s *Service) Participant(ctx context.Context, room, number, callSID string, joined bool) error {
+	rest, ok := strings.CutPrefix(room, "kaskade-")
+	i := strings.Index(rest, "-") // incident ids are K<n>; organisation ids may hold "-"
+	p, known := s.Config.PersonByNumber(number)
+	if !ok || i <= 0 || !known {
+		return nil
+	}
+	raw := activation.Inbound{Channel: activation.SourceVoice, From: mask(number), Person: p.ID, ProviderID: callSID, Outcome: OutcomeConferenceLeave}
+	if joined {
+		raw.Outcome = OutcomeConferenceJoin
+	}
+	return s.store(ctx, rest[:i], raw, nil, dedupID("conf-", callSID+"-"+raw.Outcome))
 }

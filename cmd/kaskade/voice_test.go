@@ -285,3 +285,53 @@ func TestVoiceCallIn(t *testing.T) {
 		t.Fatalf("K2 answer %q, K1 answer %q", kind, e.personState("lead1").Answer)
 	}
 }
+
+func TestVoiceConference(t *testing.T) {
+	cfg := strings.Replace(voiceConfig, "    api_url: %s\n", "    api_url: %s\n    conference: true\n", 1)
+	s, fake, api := startVoiceServer(t, cfg, nil, nil)
+	e := &smsEnv{testServer: &testServer{server: s, t: t, token: s.tokenHex}, fake: fake, twilioAPI: api}
+	e.declare(false)
+	c := e.callTo(leadPhone)
+	waitFor(t, "the call waits for keys", func() bool { c, _ = e.fake.Call(c.SID); return c.Waiting })
+
+	// Another person cannot join through the lead's notification.
+	form := url.Values{"CallSid": {"CA1"}, "Digits": {"9"}, "To": {"+4915100001002"}, "From": {"+15005550006"}, "Direction": {"outbound-api"}}
+	target := e.URL + twilio.VoiceConferencePath + "?l=de&n=K1-n1"
+	req, _ := http.NewRequest("POST", target, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", twiliotest.Signature(fake.AuthToken(), target, form))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || strings.Contains(string(b), "<Conference") || !strings.Contains(string(b), "nicht beitreten") {
+		t.Fatalf("a stranger's join: %d %s", resp.StatusCode, b)
+	}
+
+	// Nor can the lead before a yes: in the alert menu 9 is no key.
+	said, err := e.fake.Press(context.Background(), c.SID, "9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ = e.fake.Call(c.SID); c.Conference != "" || !strings.Contains(strings.Join(said, " "), "kenne ich nicht") {
+		t.Fatalf("9 before a yes: conference %q, said %q", c.Conference, said)
+	}
+	said, err = e.fake.Press(context.Background(), c.SID, "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(said, " "), "Drücken Sie die 9") {
+		t.Fatalf("no conference offer after a yes: %q", said)
+	}
+	if _, err := e.fake.Press(context.Background(), c.SID, "9"); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ = e.fake.Call(c.SID); c.Conference != "kaskade-K1-MI" {
+		t.Fatalf("conference %q, said %q", c.Conference, c.Said)
+	}
+	if err := e.fake.Hangup(context.Background(), c.SID); err != nil {
+		t.Fatal(err)
+	}
+}

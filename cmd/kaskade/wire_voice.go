@@ -35,11 +35,13 @@ func (s *server) wireVoice(cfg *config.Config, set *channelSet, _ prometheus.Reg
 	}
 	svc := s.inbound()
 	hooks := twilio.NewWebhooks(twilio.WebhookOptions{PublicURL: publicURL, AuthTokens: tokens, Logger: s.log.With("component", "webhooks")}).
-		Voice(twilio.VoiceWebhookOptions{Answers: svc, Delivery: svc, Scripts: scripts, Callers: callers{svc}})
+		Voice(twilio.VoiceWebhookOptions{Answers: svc, Delivery: svc, Scripts: scripts, Callers: callers{svc}, Conferences: conferences(tc, svc)})
 	set.routes = append(set.routes, func(mux *http.ServeMux) {
 		mux.Handle("POST "+twilio.VoiceGatherPath, hooks.Gather())
 		mux.Handle("POST "+twilio.VoiceStatusPath, hooks.Status())
 		mux.Handle("POST "+twilio.VoiceCallerPath, hooks.Caller())
+		mux.Handle("POST "+twilio.VoiceConferencePath, hooks.Conference())
+		mux.Handle("POST "+twilio.VoiceConferenceEventsPath, hooks.ConferenceEvents())
 	})
 	return nil
 }
@@ -54,4 +56,12 @@ func (c callers) Caller(ctx context.Context, from string) (twilio.Caller, error)
 		out.Open = append(out.Open, twilio.OpenAlert{Incident: d.ID, Code: d.ReplyCode, Title: d.Title, Exercise: d.Exercise})
 	}
 	return out, err
+}
+
+// conferences enables the staff conference line when configured.
+func conferences(tc *config.TwilioChannel, svc *answer.Service) twilio.ConferenceSink {
+	if !tc.Conference {
+		return nil
+	}
+	return svc
 }

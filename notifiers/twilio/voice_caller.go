@@ -81,7 +81,7 @@ func (v *VoiceWebhooks) serveCaller(rw http.ResponseWriter, r *http.Request) {
 			writeVoice(rw, sayTwiML(c.Language, callerTextsFor(c.Language).none))
 			return
 		}
-		k := keypad{lang: c.Language,
+		k := keypad{lang: c.Language, kind: "i", ref: inc,
 			action: func(stage string) string { return v.callerURL(inc, c.Language, stage) },
 			repeat: func() (string, bool) { return v.alertMenu(a, c.Language), true },
 			record: func(ctx context.Context, answer string) (string, error) {

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/kaskade-bcm/kaskade/notifiers"
 )
@@ -29,14 +30,17 @@ type VoiceWebhookOptions struct {
 	Scripts *Scripts
 	// Callers takes calls in (voice_caller.go); nil refuses them.
 	Callers CallerSink
+	// Conferences enables the staff conference line (voice_conference.go).
+	Conferences ConferenceSink
 }
 
 // VoiceWebhooks serves the Gather action and the call status callback,
 // checked and bounded exactly like the SMS webhooks they share.
 type VoiceWebhooks struct {
-	w      *Webhooks
-	opts   VoiceWebhookOptions
-	public string
+	w       *Webhooks
+	opts    VoiceWebhookOptions
+	public  string
+	members *Scripts // conference CallSid → number
 }
 
 // Voice returns the voice handlers, verified with w's tokens and limits.
@@ -44,7 +48,7 @@ func (w *Webhooks) Voice(opts VoiceWebhookOptions) *VoiceWebhooks {
 	if opts.Scripts == nil {
 		opts.Scripts = NewScripts(0)
 	}
-	return &VoiceWebhooks{w: w, opts: opts, public: w.base}
+	return &VoiceWebhooks{w: w, opts: opts, public: w.base, members: NewScripts(12 * time.Hour)}
 }
 
 // Gather handles POST VoiceGatherPath?n=<notification>&l=<lang>[&k=2].
@@ -65,7 +69,7 @@ func (v *VoiceWebhooks) serveGather(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, "missing notification or CallSid", http.StatusBadRequest)
 		return
 	}
-	k := keypad{lang: lang,
+	k := keypad{lang: lang, kind: "n", ref: id,
 		action: func(stage string) string { return GatherURL(v.public, id, lang, stage) },
 		repeat: func() (string, bool) { return v.opts.Scripts.Get(id) },
 		record: func(ctx context.Context, answer string) (string, error) {
@@ -79,10 +83,12 @@ func (v *VoiceWebhooks) serveGather(rw http.ResponseWriter, r *http.Request) {
 
 // keypad is one menu: where keys go, what "0" repeats, how an answer is recorded.
 type keypad struct {
-	lang   string
-	action func(stage string) string
-	repeat func() (string, bool)
-	record func(ctx context.Context, answer string) (string, error)
+	lang string
+	// kind ("n" or "i") and ref name the alert for the conference offer.
+	kind, ref string
+	action    func(stage string) string
+	repeat    func() (string, bool)
+	record    func(ctx context.Context, answer string) (string, error)
 }
 
 // keys answers the keys of a menu: 1 and 3 are recorded, 2 asks for the
@@ -119,7 +125,7 @@ func (v *VoiceWebhooks) keys(rw http.ResponseWriter, r *http.Request, k keypad, 
 		v.w.sinkError(rw, r, err, attrs...)
 		return
 	}
-	writeVoice(rw, sayTwiML(k.lang, text))
+	writeVoice(rw, v.confirmTwiML(k.lang, answer, text, k.kind, k.ref))
 }
 
 func (v *VoiceWebhooks) serveStatus(rw http.ResponseWriter, r *http.Request) {

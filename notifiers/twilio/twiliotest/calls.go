@@ -33,8 +33,10 @@ type Call struct {
 	// <Gather> waits for keys (see Press).
 	Said    []string
 	Waiting bool
-	Created time.Time
-	Updated time.Time
+	// Conference is the room a <Dial><Conference> joined ("" for none).
+	Conference string
+	Created    time.Time
+	Updated    time.Time
 }
 
 // CallOutcome is how the callee side of a call behaves.
@@ -54,6 +56,7 @@ type calls struct {
 	bySID    map[string]*liveCall
 	order    []string
 	outcomes map[string]CallOutcome
+	rooms    map[string]string // conference → its statusCallback
 	wg       sync.WaitGroup
 }
 
@@ -63,6 +66,7 @@ type liveCall struct {
 	gather *twimlVerb // the <Gather> waiting for keys
 	rest   []twimlVerb
 	seq    int
+	confCB string // the conference's statusCallback, until the join is posted
 }
 
 func newCalls() *calls {
@@ -182,7 +186,7 @@ func (s *Server) runCall(sid string, out CallOutcome) {
 		s.callStatus(ctx, sid, "completed", "failed", by)
 		return
 	}
-	if s.play(sid, doc, strings.HasPrefix(by, "machine") || by == "fax") {
+	if s.playJoin(ctx, sid, doc, strings.HasPrefix(by, "machine") || by == "fax") {
 		s.callStatus(ctx, sid, "completed", "completed", by)
 	}
 }
@@ -221,6 +225,13 @@ func (s *Server) play(sid string, verbs []twimlVerb, machine bool) (ended bool) 
 			return false
 		case "Hangup", "Reject":
 			return true
+		case "Dial":
+			for _, in := range v.Children {
+				if in.XMLName.Local == "Conference" {
+					c.Conference, c.confCB = strings.TrimSpace(in.Text), in.attr("statusCallback")
+					return false
+				}
+			}
 		}
 	}
 	return true
@@ -260,7 +271,7 @@ func (s *Server) Press(ctx context.Context, sid, keys string) ([]string, error) 
 		if err != nil {
 			return nil, err
 		}
-		if s.play(sid, doc, false) {
+		if s.playJoin(ctx, sid, doc, false) {
 			s.callStatus(ctx, sid, "completed", "completed", c.AnsweredBy)
 			break
 		}

@@ -22,7 +22,7 @@ func (s *Server) CallIn(ctx context.Context, webhookURL, from, to string) (Call,
 		return Call{}, fmt.Errorf("twiliotest: incoming call: %w", err)
 	}
 	rejected := len(doc) > 0 && doc[0].XMLName.Local == "Reject"
-	if s.play(c.SID, doc, false) {
+	if s.playJoin(ctx, c.SID, doc, false) {
 		status := "completed"
 		if rejected {
 			status = "busy"
