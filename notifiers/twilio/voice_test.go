@@ -225,3 +225,22 @@ func BenchmarkAlertTwiML(b *testing.B) {
 		_ = twilio.AlertTwiML("https://kaskade.example.de", m)
 	}
 }
+
+func TestAlertTwiMLFitsTwilioLimit(t *testing.T) {
+	tests := []struct {
+		name    string
+		text    string
+		repeats bool
+	}{
+		{"short alert is said twice", "Notfall MI: Stab bilden.", true},
+		{"long alert is said once", strings.Repeat("Lange Lagebeschreibung. ", 80), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := twilio.AlertTwiML("https://kaskade.example.de", notifiers.Message{ID: "K1-n1", Text: tt.text, Purpose: notifiers.PurposeAlert, Language: "en"})
+			if len(s) > 4000 || strings.Contains(s, "Once more.") != tt.repeats || !strings.Contains(s, "Press 1") {
+				t.Fatalf("%d characters, repeats %v: %s", len(s), strings.Contains(s, "Once more."), s[:200])
+			}
+		})
+	}
+}

@@ -96,6 +96,17 @@ func GatherURL(public, id, lang, stage string) string {
 // a callee who presses nothing (an answering machine) hears how to
 // answer by SMS. Other purposes are said twice without a menu.
 func AlertTwiML(public string, m notifiers.Message) string {
+	if s := alertTwiML(public, m, true); len(s) <= maxTwiML {
+		return s
+	}
+	// Twilio refuses inline TwiML above 4,000 characters: say it once.
+	return alertTwiML(public, m, false)
+}
+
+// maxTwiML is Twilio's limit for the Twiml parameter of Create Call.
+const maxTwiML = 4000
+
+func alertTwiML(public string, m notifiers.Message, repeat bool) string {
 	w := newTwiML(m.Language)
 	intro := ""
 	if m.Exercise {
@@ -113,11 +124,13 @@ func AlertTwiML(public string, m notifiers.Message) string {
 	w.say(intro)
 	w.say(m.Text)
 	w.say(w.t.menu)
-	w.b.WriteString(`<Pause length="1"/>`)
-	w.say(w.t.again)
-	w.say(intro)
-	w.say(m.Text)
-	w.say(w.t.menu)
+	if repeat {
+		w.b.WriteString(`<Pause length="1"/>`)
+		w.say(w.t.again)
+		w.say(intro)
+		w.say(m.Text)
+		w.say(w.t.menu)
+	}
 	w.end("Gather")
 	w.say(intro)
 	w.say(w.t.machine)
