@@ -137,7 +137,7 @@ func (c *Composer) Compose(n activation.Notification, inc activation.Declared) (
 	}
 	if n.Channel == config.ChannelVoice {
 		// The call script says the exercise and the keypad menu itself.
-		m.Text = voiceText(text)
+		m.Text = voiceText(n.Purpose, lang, text)
 		return m, nil
 	}
 	text = prefix + strings.TrimSpace(text)

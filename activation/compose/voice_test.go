@@ -33,4 +33,9 @@ func TestComposeVoice(t *testing.T) {
 			}
 		})
 	}
+	m, err := c.Compose(activation.Notification{ID: "K7-n2", Person: "mi-uwe-boehm", Channel: config.ChannelVoice,
+		Purpose: notifiers.PurposeConvert, Org: "MI", Function: "lead"}, incident(false))
+	if err != nil || !strings.HasPrefix(m.Text, "ECHTFALL, KEINE ÜBUNG MEHR: ") {
+		t.Fatalf("converted alert by voice: %q, %v", m.Text, err)
+	}
 }
