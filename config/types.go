@@ -131,6 +131,8 @@ type TwilioChannel struct {
 	AuthTokenSecondary  Secret   `yaml:"auth_token_secondary"` // accepted on inbound webhooks during rotation
 	From                string   `yaml:"from"`
 	MessagingServiceSID string   `yaml:"messaging_service_sid"`
+	VoiceFrom           string   `yaml:"voice_from"`      // number calls come from; default from when it is a number
+	Conference          bool     `yaml:"conference"`      // staff conference line: "press 9" after a yes on a call
 	APIURL              string   `yaml:"api_url"`         // default https://api.twilio.com
 	ValidityPeriod      Duration `yaml:"validity_period"` // default 15m
 	RatePerSecond       float64  `yaml:"rate_per_second"` // 0 = unlimited
@@ -240,6 +242,7 @@ type Person struct {
 	Name         string `yaml:"name"`
 	Organisation string `yaml:"organisation"`
 	Mobile       string `yaml:"mobile"`   // normalised to E.164 at load
+	Phone        string `yaml:"phone"`    // landline for voice only; E.164 after load
 	Email        string `yaml:"email"`    // bare address after load
 	Language     string `yaml:"language"` // defaults.language unless set
 	// Functions is shared by people with the same list after load: read
