@@ -212,8 +212,9 @@ type Organisation struct {
 	Kind string    `yaml:"kind"` // ministry (default), municipality, agency
 	// CallTree names the tree activated for this organisation; empty means
 	// the first tree whose organisation is this one (see Config.TreeFor).
-	CallTree  string    `yaml:"call_tree"`
-	Readiness Readiness `yaml:"readiness"`
+	CallTree  string           `yaml:"call_tree"`
+	Readiness Readiness        `yaml:"readiness"`
+	Card      OrganisationCard `yaml:"card"` // emergency card extras (config/card.go)
 }
 
 // Readiness is an organisation's rule for "Stab arbeitsfähig".

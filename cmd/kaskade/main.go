@@ -35,6 +35,7 @@ Usage:
   kaskade exercise abort|convert --incident ID [--reason TEXT]
   kaskade report INCIDENT [--format html|csv|json] [--lang de|en] [-o FILE]
   kaskade history [--format html|json] [-o FILE]
+  kaskade card ORG [--lang de|en] [--size a6|a4] [-o FILE]   print the emergency card
   kaskade config check [FILE]           check a configuration (default: the bundled example)
   kaskade nats add-user NAME --role declarer|observer | list-users | revoke NAME
   kaskade backup --out DIR [--data DIR] | backup verify DIR | restore --from DIR --data DIR
@@ -72,6 +73,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = drillCmd(ctx, args[1:], stdout)
 	case "exercise":
 		err = exerciseCmd(ctx, args[1:], stdout)
+	case "card":
+		err = cardCmd(args[1:], stdout)
 	case "config":
 		return configCmd(args[1:], stdout, stderr)
 	case "nats":
