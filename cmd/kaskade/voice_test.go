@@ -102,6 +102,7 @@ func startVoiceServer(tb testing.TB, cfg string, setup func(*twiliotest.Server),
 	if err != nil {
 		tb.Fatal(err)
 	}
+	tb.Cleanup(func() { _ = s.Close() }) // before its data directory is removed
 	for i := 0; !s.Engine.Leader(); i++ {
 		if i > 1000 {
 			tb.Fatal("engine not leader")
