@@ -18,6 +18,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 
 	"github.com/kaskade-bcm/kaskade/alerting/httpapi"
+	"github.com/kaskade-bcm/kaskade/notifiers/twilio"
 )
 
 // routeSources are the files whose mux.Handle/HandleFunc calls make up the
@@ -77,11 +78,13 @@ func registeredRoutes(t *testing.T) map[string]string {
 					return true
 				}
 				sel, ok := call.Fun.(*ast.SelectorExpr)
-				lit, isLit := call.Args[0].(*ast.BasicLit)
-				if !ok || !isLit || lit.Kind != token.STRING || (sel.Sel.Name != "Handle" && sel.Sel.Name != "HandleFunc") {
+				if !ok || (sel.Sel.Name != "Handle" && sel.Sel.Name != "HandleFunc") {
 					return true
 				}
-				pattern, _ := strconv.Unquote(lit.Value)
+				pattern, lit := routePattern(t, call.Args[0])
+				if lit == nil {
+					return true
+				}
 				method, path, ok := strings.Cut(pattern, " ")
 				if ok && strings.ToUpper(method) == method {
 					routes[method+" "+docPath(path)] = fset.Position(lit.Pos()).String()
@@ -91,6 +94,38 @@ func registeredRoutes(t *testing.T) map[string]string {
 		}
 	}
 	return routes
+}
+
+// routePattern reads a pattern written as a literal, or as "METHOD " plus a
+// path constant of the twilio package (the voice webhooks).
+func routePattern(t *testing.T, e ast.Expr) (string, *ast.BasicLit) {
+	switch x := e.(type) {
+	case *ast.BasicLit:
+		if x.Kind == token.STRING {
+			p, _ := strconv.Unquote(x.Value)
+			return p, x
+		}
+	case *ast.BinaryExpr:
+		lit, ok := x.X.(*ast.BasicLit)
+		sel, isSel := x.Y.(*ast.SelectorExpr)
+		if !ok || !isSel || x.Op != token.ADD {
+			return "", nil
+		}
+		method, _ := strconv.Unquote(lit.Value)
+		path, known := twilioPaths[sel.Sel.Name]
+		if !known {
+			t.Errorf("route %s%s: unknown path constant, add it to twilioPaths", method, sel.Sel.Name)
+			return "", nil
+		}
+		return method + path, lit
+	}
+	return "", nil
+}
+
+// twilioPaths are the path constants routes are registered with.
+var twilioPaths = map[string]string{
+	"VoiceGatherPath": twilio.VoiceGatherPath, "VoiceStatusPath": twilio.VoiceStatusPath, "VoiceCallerPath": twilio.VoiceCallerPath,
+	"VoiceConferencePath": twilio.VoiceConferencePath, "VoiceConferenceEventsPath": twilio.VoiceConferenceEventsPath,
 }
 
 // docPath turns a ServeMux pattern into an OpenAPI path.
