@@ -2,6 +2,8 @@ package config
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -9,6 +11,7 @@ import (
 
 func (v *validator) callTrees() {
 	s := v.newIDs("call tree")
+	staffs := map[string][2]string{} // person → organisation and path of the first tree naming them
 	for i := range v.c.CallTrees {
 		t := &v.c.CallTrees[i]
 		p := fmt.Sprintf("call_trees[%d]", i)
@@ -28,6 +31,23 @@ func (v *validator) callTrees() {
 		}
 		seen := map[string]string{} // person → path, a person may appear once per tree
 		v.nodes(t, p+".nodes", t.Nodes, seen)
+		v.inTwoStaffs(staffs, t, seen)
+	}
+}
+
+// inTwoStaffs warns about people in the call trees of two organisations:
+// in an incident that alerts both, one answer covers one staff only.
+func (v *validator) inTwoStaffs(staffs map[string][2]string, t *CallTree, seen map[string]string) {
+	for _, person := range slices.Sorted(maps.Keys(seen)) {
+		first, ok := staffs[person]
+		if !ok {
+			staffs[person] = [2]string{t.Organisation, seen[person]}
+			continue
+		}
+		if first[0] != t.Organisation {
+			v.warnf(seen[person], "%s is also in the staff of %s (%s): when both are alerted, a yes covers the staff whose alert came first "+
+				"and the other moves to the next deputy; a reply may name the staff (1 %s)", person, first[0], first[1], t.Organisation)
+		}
 	}
 }
 
