@@ -115,8 +115,11 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if o.PrioRecip < o.PerOrg || o.PrioRate <= 0 || o.PrioRuns <= 0 {
 		return usageError{"--priority-recipients must be at least --per-org, --priority-rate and --priority-runs positive"}
 	}
-	if o.BoardIncidents < 1 || o.BoardStreams < 1 || o.BoardReplies < 1 || o.BoardRate <= 0 {
+	if o.BoardIncidents < 1 || o.BoardStreams < 1 || o.BoardReplies < 1 || o.BoardRate <= 0 || o.BoardBurst < 0 {
 		return usageError{"--board-incidents, --board-streams, --board-replies and --board-reply-rate must be positive"}
+	}
+	if o.BoardReplies > o.BoardIncidents || o.BoardBurst > o.BoardIncidents {
+		return usageError{"--board-replies and --board-burst must not exceed --board-incidents (one reply per incident and set)"}
 	}
 	if o.Dir == "" {
 		d, err := os.MkdirTemp("", "kaskade-bench-")

@@ -72,7 +72,8 @@ func (b *bench) priority(ctx context.Context) error {
 	b.record(fmt.Sprintf("real incident amid a %d-person exercise (%s, %.0f/s): first SMS p50 / p99 / max", n, b.o.RealLatency, b.o.PrioRate),
 		fmt.Sprintf("%s / %s / %s", ms(pct(lat, 50)), ms(pct(lat, 99)), ms(lat[len(lat)-1])), fmt.Sprintf("p99 < 1 s (%d runs)", len(lat)),
 		ptr(pct(lat, 99) < time.Second))
-	b.printf("  (exercise SMS accepted meanwhile: %d of %d; %d still queued when it was stood down)\n", exDone, n, int64(n)-exDone)
+	b.printf("  (exercise SMS accepted meanwhile: %d of %d; %d still queued when it was stood down; load average %s)\n",
+		exDone, n, int64(n)-exDone, loadAvg())
 	return nil
 }
 

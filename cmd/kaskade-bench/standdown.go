@@ -106,6 +106,7 @@ func (b *bench) standdown(ctx context.Context) error {
 	}
 	b.record("  … stand-down SMS: reached / told / reached not told / told not reached",
 		fmt.Sprintf("%d / %d / %d / %d", nReached, nTold, missed, extra), "exactly the reached", ptr(missed == 0 && extra == 0 && twice == 0))
-	b.printf("  (stand-down call took %s; %d alerts had arrived when it returned)\n", answered.Sub(called).Round(time.Millisecond), before)
+	b.printf("  (stand-down call took %s; %d alerts had arrived when it returned; load average %s)\n",
+		answered.Sub(called).Round(time.Millisecond), before, loadAvg())
 	return nil
 }
