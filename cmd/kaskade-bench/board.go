@@ -40,6 +40,7 @@ type boardRun struct {
 type boardStream struct {
 	seen   [2][]atomic.Int64
 	closed atomic.Bool
+	bytes  atomic.Int64 // read so far
 }
 
 // board opens BoardStreams board streams on a log of BoardIncidents
@@ -117,11 +118,13 @@ func (b *bench) board(ctx context.Context) error {
 	open := procStatus("self", "VmRSS")
 	r.set.Store(1)
 	prof := b.profile("board")
+	read0 := r.streams[0].bytes.Load()
 	all, err := r.replies(ctx, 1, 1)
 	prof()
 	if err != nil {
 		return err
 	}
+	perReply := float64(r.streams[0].bytes.Load()-read0) / float64(o.BoardReplies)
 	if err := r.burst(ctx); err != nil {
 		return err
 	}
@@ -147,8 +150,8 @@ func (b *bench) board(ctx context.Context) error {
 	b.record(fmt.Sprintf("board: … %d viewers, the first viewer's stream, p50 / p99 / max", o.BoardStreams), line3(all.probe), "", nil)
 	b.record("board: changes missing on a stream / streams closed by the server", fmt.Sprintf("%d / %d", one.missing+all.missing, closed),
 		"0", ptr(one.missing+all.missing == 0 && closed == 0))
-	b.printf("  (board: %d streams opened in %s; reply webhooks p99 %s with one viewer, %s with all; load average %s)\n",
-		o.BoardStreams, opened.Round(time.Millisecond), ms(pct(one.webhook, 99)), ms(pct(all.webhook, 99)), loadAvg())
+	b.printf("  (board: %d streams opened in %s; reply webhooks p99 %s with one viewer, %s with all;\n   %.0f bytes per reply and stream; load average %s)\n",
+		o.BoardStreams, opened.Round(time.Millisecond), ms(pct(one.webhook, 99)), ms(pct(all.webhook, 99)), perReply, loadAvg())
 	return nil
 }
 
@@ -238,6 +241,7 @@ func (r *boardRun) read(br *bufio.Reader, st *boardStream, ready chan struct{}) 
 	long := false // inside a line longer than the buffer
 	for {
 		line, err := br.ReadSlice('\n')
+		st.bytes.Add(int64(len(line)))
 		if errors.Is(err, bufio.ErrBufferFull) {
 			if !long {
 				long = true
