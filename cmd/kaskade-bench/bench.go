@@ -63,7 +63,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("kaskade-bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o benchOptions
-	quick := fs.Bool("quick", false, "small sizes for a CI smoke run (< 60 s)")
+	quick := fs.Bool("quick", false, "small sizes for a CI smoke run (< 60 s on a quiet machine)")
 	fs.IntVar(&o.Recipients, "recipients", 100_000, "fan-out recipients (all in the first wave)")
 	fs.IntVar(&o.PerOrg, "per-org", 100, "people per organisation")
 	fs.IntVar(&o.Concurrency, "concurrency", 50, "Twilio sender concurrency for the fan-out (and the bare loops)")
@@ -99,7 +99,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		o.Recipients, o.RealRecip, o.FirstRuns = 2_000, 1_000, 10
 		o.ReplyRate, o.ReplyDuration = 200, 5*time.Second
 		o.PrioRecip, o.PrioRuns, o.PrioGap, o.StandDownAfter = 2_000, 5, 300*time.Millisecond, 2*time.Second
-		o.BoardStreams, o.BoardIncidents, o.BoardReplies, o.BoardRate, o.BoardBurst = 200, 200, 50, 50, 200
+		o.BoardStreams, o.BoardIncidents, o.BoardReplies, o.BoardRate, o.BoardBurst = 200, 200, 50, 20, 200
 	}
 	switch o.MemoryLimit {
 	case "off":
