@@ -243,20 +243,19 @@ func (r *boardRun) read(br *bufio.Reader, st *boardStream, ready chan struct{}) 
 		line, err := br.ReadSlice('\n')
 		st.bytes.Add(int64(len(line)))
 		if errors.Is(err, bufio.ErrBufferFull) {
-			if !long {
-				long = true
-				if event == "snapshot" && ready != nil {
-					close(ready)
-					ready = nil
-				}
-			}
+			long = true
 			continue
 		}
 		if err != nil {
 			return
 		}
 		if long {
+			// The end of a long line: the snapshot is the only one expected.
 			long = false
+			if event == "snapshot" && ready != nil {
+				close(ready)
+				ready = nil
+			}
 			continue
 		}
 		switch {
