@@ -39,6 +39,18 @@ type benchOptions struct {
 	Callbacks     bool
 	MemoryLimit   string // GOMEMLIMIT of an extra restart ("" = none)
 	Kaskade       string // the server binary the restart phase runs ("" = build it)
+
+	PrioRecip      int           // exercise size of the priority and stand-down phases
+	PrioRate       float64       // Twilio rate_per_second of those phases
+	PrioRuns       int           // real incidents declared amid the exercise
+	PrioGap        time.Duration // pause between two of them
+	StandDownAfter time.Duration // declaration → stand-down of the stand-down phase
+
+	BoardStreams   int     // concurrent board streams
+	BoardIncidents int     // incidents (one organisation each) in the log
+	BoardReplies   int     // replies timed per viewer count
+	BoardRate      float64 // replies per second while timing
+	BoardBurst     int     // replies of the burst before the last RSS reading
 }
 
 func (o benchOptions) phase(name string) bool {
@@ -51,7 +63,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("kaskade-bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o benchOptions
-	quick := fs.Bool("quick", false, "small sizes for a CI smoke run (< 60 s)")
+	quick := fs.Bool("quick", false, "small sizes for a CI smoke run (< 60 s on a quiet machine)")
 	fs.IntVar(&o.Recipients, "recipients", 100_000, "fan-out recipients (all in the first wave)")
 	fs.IntVar(&o.PerOrg, "per-org", 100, "people per organisation")
 	fs.IntVar(&o.Concurrency, "concurrency", 50, "Twilio sender concurrency for the fan-out (and the bare loops)")
@@ -65,7 +77,17 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.ProfileDir, "profile-dir", "", "write CPU and heap profiles of the hot phases here")
 	fs.StringVar(&o.MemoryLimit, "restart-memory-limit", "auto", "also restart with this GOMEMLIMIT (auto: 2 KiB per recipient less 32 MiB for the mapped binary and a margin; off: don't)")
 	fs.StringVar(&o.Kaskade, "kaskade", "", "kaskade binary for the restart phase (default: go build ./cmd/kaskade into --dir)")
-	fs.StringVar(&o.Phases, "phases", "all", "comma-separated: baseline,fanout,first,replies,restart,realistic")
+	fs.IntVar(&o.PrioRecip, "priority-recipients", 10_000, "exercise size of the priority and standdown phases")
+	fs.Float64Var(&o.PrioRate, "priority-rate", 50, "Twilio rate_per_second of the priority and standdown phases")
+	fs.IntVar(&o.PrioRuns, "priority-runs", 20, "real incidents declared amid the exercise")
+	fs.DurationVar(&o.PrioGap, "priority-gap", 1500*time.Millisecond, "pause after each real incident's SMS")
+	fs.DurationVar(&o.StandDownAfter, "standdown-after", 3*time.Second, "declaration → stand-down in the standdown phase")
+	fs.IntVar(&o.BoardStreams, "board-streams", 1000, "concurrent board streams")
+	fs.IntVar(&o.BoardIncidents, "board-incidents", 1000, "incidents in the log of the board phase (one organisation each)")
+	fs.IntVar(&o.BoardReplies, "board-replies", 300, "replies timed with one viewer and again with all streams")
+	fs.Float64Var(&o.BoardRate, "board-reply-rate", 20, "replies per second while timing the board")
+	fs.IntVar(&o.BoardBurst, "board-burst", 1000, "replies of the burst before the last RSS reading")
+	fs.StringVar(&o.Phases, "phases", "all", "comma-separated: baseline,fanout,first,replies,restart,realistic,board,priority,standdown")
 	fs.BoolVar(&o.Callbacks, "callbacks", false, "let the fake post status callbacks to Kaskade during the run (default: swallowed, counted)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
@@ -76,6 +98,8 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *quick {
 		o.Recipients, o.RealRecip, o.FirstRuns = 2_000, 1_000, 10
 		o.ReplyRate, o.ReplyDuration = 200, 5*time.Second
+		o.PrioRecip, o.PrioRuns, o.PrioGap, o.StandDownAfter = 2_000, 5, 300*time.Millisecond, 2*time.Second
+		o.BoardStreams, o.BoardIncidents, o.BoardReplies, o.BoardRate, o.BoardBurst = 200, 200, 50, 20, 200
 	}
 	switch o.MemoryLimit {
 	case "off":
@@ -87,6 +111,15 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if o.PerOrg <= 0 || o.Recipients < o.PerOrg {
 		return usageError{"--recipients must be at least --per-org"}
+	}
+	if o.PrioRecip < o.PerOrg || o.PrioRate <= 0 || o.PrioRuns <= 0 {
+		return usageError{"--priority-recipients must be at least --per-org, --priority-rate and --priority-runs positive"}
+	}
+	if o.BoardIncidents < 1 || o.BoardStreams < 1 || o.BoardReplies < 1 || o.BoardRate <= 0 || o.BoardBurst < 0 {
+		return usageError{"--board-incidents, --board-streams, --board-replies and --board-reply-rate must be positive"}
+	}
+	if o.BoardReplies > o.BoardIncidents || o.BoardBurst > o.BoardIncidents {
+		return usageError{"--board-replies and --board-burst must not exceed --board-incidents (one reply per incident and set)"}
 	}
 	if o.Dir == "" {
 		d, err := os.MkdirTemp("", "kaskade-bench-")
@@ -242,6 +275,21 @@ func (b *bench) run(ctx context.Context) error {
 	}
 	if b.o.phase("realistic") {
 		if err := b.realistic(ctx); err != nil {
+			return err
+		}
+	}
+	if b.o.phase("board") {
+		if err := b.board(ctx); err != nil {
+			return err
+		}
+	}
+	if b.o.phase("priority") {
+		if err := b.priority(ctx); err != nil {
+			return err
+		}
+	}
+	if b.o.phase("standdown") {
+		if err := b.standdown(ctx); err != nil {
 			return err
 		}
 	}

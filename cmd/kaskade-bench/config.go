@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"fmt"
 	"os"
 )
@@ -16,6 +17,16 @@ type benchConfig struct {
 	AccountSID   string
 	APIURL       string
 	Concurrency  int
+	// RatePerSecond is the Twilio sender's rate (0: unlimited).
+	RatePerSecond float64
+	// Tokens are configured API tokens; without any the server generates
+	// an admin token (Server.AdminToken).
+	Tokens []benchToken
+}
+
+// benchToken is an API token of the generated configuration.
+type benchToken struct {
+	Name, Role, Secret string
 }
 
 const (
@@ -49,6 +60,7 @@ channels:
     from: "%s"
     api_url: %s
     concurrency: %d
+    rate_per_second: %g
 functions:
   - {id: staff, name: {de: Stab, en: Staff}}
 policies:
@@ -56,7 +68,7 @@ policies:
     wait: 30m
     steps: [{channel: sms, after: 0s}]
 organisations:
-`, c.PublicURL, c.AccountSID, benchTokenEnv, benchFrom, c.APIURL, c.Concurrency)
+`, c.PublicURL, c.AccountSID, benchTokenEnv, benchFrom, c.APIURL, c.Concurrency, c.RatePerSecond)
 	for o := range c.Orgs {
 		// Every answer "1" raises the covered count, so each reply changes readiness.
 		fmt.Fprintf(w, "  - {id: %s, name: {de: Org %d, en: Org %d}, call_tree: t%d, readiness: {required: {staff: %d}, target: 2h}}\n",
@@ -103,6 +115,12 @@ organisations:
       de: {sms: "{{.SeverityName}} {{.Organisation}}: {{.Title}}.", email_subject: "{{.Title}}", email_body: "{{.Title}}"}
       en: {sms: "{{.SeverityName}} {{.Organisation}}: {{.Title}}.", email_subject: "{{.Title}}", email_body: "{{.Title}}"}
 `)
+	if len(c.Tokens) > 0 {
+		fmt.Fprintf(w, "tokens:\n")
+		for _, t := range c.Tokens {
+			fmt.Fprintf(w, "  - {name: %s, role: %s, sha256: \"%x\"}\n", t.Name, t.Role, sha256.Sum256([]byte(t.Secret)))
+		}
+	}
 	if err := w.Flush(); err != nil {
 		f.Close()
 		return err

@@ -19,6 +19,9 @@ func TestCommandLine(t *testing.T) {
 		{"unknown command", []string{"bogus"}, 2, "unknown command or argument: bogus"},
 		{"bad flag", []string{"--recipients", "many"}, 2, "invalid value"},
 		{"too few recipients", []string{"--recipients", "10", "--per-org", "100"}, 2, "--recipients must be at least --per-org"},
+		{"no priority rate", []string{"--priority-rate", "0"}, 2, "--priority-rate and --priority-runs positive"},
+		{"no board streams", []string{"--board-streams", "0"}, 2, "must be positive"},
+		{"more board replies than incidents", []string{"--board-incidents", "10", "--board-replies", "11"}, 2, "must not exceed --board-incidents"},
 		{"fake-twilio bad flag", []string{"fake-twilio", "--latency", "soon"}, 2, "invalid value"},
 		{"load-replies without a target", []string{"load-replies"}, 2, "load-replies needs --url"},
 	} {

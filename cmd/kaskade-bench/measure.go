@@ -95,3 +95,12 @@ func (b *bench) profile(name string) (stop func()) {
 		}
 	}
 }
+
+// loadAvg is the machine's 1-minute load average (/proc/loadavg), or "?".
+func loadAvg() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(data)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
+}
