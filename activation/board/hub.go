@@ -48,10 +48,14 @@ func (h *hub) leave(co *coalescer) {
 
 func (h *hub) run(changes <-chan activation.Change, sub *subscription) {
 	for ch := range changes {
+		e, err := encode(ch) // once, not once per stream
+		if err != nil {
+			continue
+		}
 		h.mu.Lock()
 		if h.cur == sub {
 			for co := range h.subs {
-				co.add(ch)
+				co.addEncoded(e)
 			}
 		}
 		h.mu.Unlock()

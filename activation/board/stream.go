@@ -27,9 +27,9 @@ type snapshot struct {
 // item and unknown kind. take returns the batch in Seq order.
 type coalescer struct {
 	mu        sync.Mutex
-	readiness map[[2]string]activation.Change
-	incidents map[string]activation.Change
-	others    []activation.Change
+	readiness map[[2]string]encoded
+	incidents map[string]encoded
+	others    []encoded
 	max       int  // bound on others
 	overflow  bool // more than max others: the client must resync
 	closed    bool // the subscription ended
@@ -38,14 +38,32 @@ type coalescer struct {
 
 func newCoalescer(max int) *coalescer {
 	return &coalescer{
-		readiness: make(map[[2]string]activation.Change),
-		incidents: make(map[string]activation.Change),
+		readiness: make(map[[2]string]encoded),
+		incidents: make(map[string]encoded),
 		max:       max,
 		kick:      make(chan struct{}, 1),
 	}
 }
 
+// encoded is a change with its JSON, encoded once by the hub for every stream.
+type encoded struct {
+	activation.Change
+	data []byte
+}
+
+func encode(ch activation.Change) (encoded, error) {
+	data, err := json.Marshal(ch)
+	return encoded{ch, data}, err
+}
+
+// add takes a change (tests); the hub hands in encoded ones with addEncoded.
 func (c *coalescer) add(ch activation.Change) {
+	if e, err := encode(ch); err == nil {
+		c.addEncoded(e)
+	}
+}
+
+func (c *coalescer) addEncoded(ch encoded) {
 	c.mu.Lock()
 	switch {
 	case ch.Kind == activation.ChangeReadiness && ch.Readiness != nil:
@@ -84,10 +102,10 @@ func (c *coalescer) signal() {
 
 // take empties the buffer. It reports whether the subscription has ended or
 // overflowed, after which the stream must end once the batch is written.
-func (c *coalescer) take() (batch []activation.Change, end bool) {
+func (c *coalescer) take() (batch []encoded, end bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	batch = make([]activation.Change, 0, len(c.readiness)+len(c.incidents)+len(c.others))
+	batch = make([]encoded, 0, len(c.readiness)+len(c.incidents)+len(c.others))
 	for k, ch := range c.readiness {
 		batch = append(batch, ch)
 		delete(c.readiness, k)
@@ -98,7 +116,7 @@ func (c *coalescer) take() (batch []activation.Change, end bool) {
 	}
 	batch = append(batch, c.others...)
 	c.others = c.others[:0]
-	slices.SortStableFunc(batch, func(a, b activation.Change) int {
+	slices.SortStableFunc(batch, func(a, b encoded) int {
 		switch {
 		case a.Seq < b.Seq:
 			return -1
@@ -215,8 +233,7 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 				if ch.Seq > lastID {
 					lastID = ch.Seq
 				}
-				if err := writeEvent(bw, "change", strconv.FormatUint(ch.Seq, 10), ch); err != nil {
-					b.log.Error("board stream change", "err", err)
+				if err := writeData(bw, "change", strconv.FormatUint(ch.Seq, 10), ch.data); err != nil {
 					return
 				}
 			}
@@ -304,11 +321,16 @@ func writeEvent(w *bufio.Writer, event, id string, v any) error {
 	if err != nil {
 		return err
 	}
+	return writeData(w, event, id, data)
+}
+
+// writeData writes one SSE event of already encoded JSON.
+func writeData(w *bufio.Writer, event, id string, data []byte) error {
 	if id != "" {
 		w.WriteString("id: " + id + "\n")
 	}
 	w.WriteString("event: " + event + "\ndata: ")
 	w.Write(data)
-	_, err = w.WriteString("\n\n")
+	_, err := w.WriteString("\n\n")
 	return err
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/cmd/internal/natsd"
+	"github.com/kaskade-bcm/kaskade/cmd/internal/natsd/natstest"
 	"github.com/kaskade-bcm/kaskade/internal/e2e"
 	"github.com/kaskade-bcm/kaskade/notifiers"
 	"github.com/kaskade-bcm/kaskade/notifiers/twilio/twiliotest"
@@ -77,6 +78,10 @@ func TestCrashHarness(t *testing.T) {
 		// one and replay a tail, and the kills also hit snapshots being
 		// taken and stored.
 		"--snapshot-every", strconv.Itoa(max(400, people))}
+	// The embedded NATS serves TLS, as in production: authentication and TLS on.
+	h.ca = natstest.NewCA(t)
+	cert, key := h.ca.Server()
+	h.args = append(h.args, "--nats-tls-cert", cert, "--nats-tls-key", key)
 	h.bin, h.env = bin, append(os.Environ(), "KASKADE_TEST_TWILIO_TOKEN="+h.fake.AuthToken())
 	h.logPath = filepath.Join(dir, "serve.log")
 	h.start()
@@ -115,6 +120,7 @@ type harness struct {
 	rng   *rand.Rand
 	rngMu sync.Mutex
 	fake  *twiliotest.Server
+	ca    *natstest.CA // the embedded NATS serves TLS with its certificate
 	base  string
 	token string
 
@@ -585,5 +591,5 @@ func (h *harness) connect(natsPort int) (*nats.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nats.Connect(fmt.Sprintf("nats://127.0.0.1:%d", natsPort), auth)
+	return nats.Connect(fmt.Sprintf("tls://127.0.0.1:%d", natsPort), auth, nats.RootCAs(h.ca.File))
 }
