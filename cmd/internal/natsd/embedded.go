@@ -33,7 +33,11 @@ type Options struct {
 	// (default 2 s); with SIGHUP a hang-up signal reloads it at once.
 	ReloadEvery time.Duration
 	SIGHUP      bool
-	Logger      *slog.Logger
+	// StoreCipher encrypts the JetStream store: chacha (default), aes or
+	// none. The key is StoreKey ($KASKADE_STORE_KEY), read from StoreKeyFile,
+	// or generated into <data>/nats/store.key.
+	StoreCipher, StoreKey, StoreKeyFile string
+	Logger                              *slog.Logger
 }
 
 // UsageError is a mistake in the options (a flag to fix).
@@ -80,6 +84,9 @@ func Start(o Options) (*Embedded, error) {
 		}
 	}
 	if err := tlsOptions(base, o); err != nil {
+		return nil, err
+	}
+	if err := storeEncryption(base, o); err != nil {
 		return nil, err
 	}
 	e := &Embedded{opts: o, base: base, service: service, log: o.Logger, stop: make(chan struct{}), done: make(chan struct{})}
