@@ -142,7 +142,7 @@ func generatedKey(dataDir string, encrypted bool) (string, error) {
 	raw := make([]byte, 32)
 	rand.Read(raw)
 	key := base64.RawStdEncoding.EncodeToString(raw)
-	if err := writeNew(path, []byte(key+"\n")); err != nil {
+	if err := writeAtomic(path, []byte(key+"\n")); err != nil {
 		return "", fmt.Errorf("natsd: store key: %w", err)
 	}
 	return key, nil
@@ -164,7 +164,7 @@ func verifyStoreKey(dataDir string, check *storeCheck, key, cipher string) error
 			dataDir, storeCheckFile(dataDir))}
 	}
 	data, _ := json.Marshal(storeCheck{Cipher: cipher, Check: sum})
-	if err := writeNew(storeCheckFile(dataDir), append(data, '\n')); err != nil {
+	if err := writeAtomic(storeCheckFile(dataDir), append(data, '\n')); err != nil {
 		return fmt.Errorf("natsd: store check: %w", err)
 	}
 	return nil
@@ -212,4 +212,27 @@ func logStoreKey(log *slog.Logger, dataDir, cipher, source string) {
 		return
 	}
 	log.Info("JetStream store encrypted", "cipher", cipher, "key", source)
+}
+
+// writeAtomic creates path (mode 0600) whole or not at all: a kill during
+// the first start must not leave an empty key or check behind.
+func writeAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	os.Remove(tmp)
+	if err := writeNew(tmp, data); err != nil {
+		return err
+	}
+	if err := syncFile(tmp); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func syncFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return f.Sync()
 }
