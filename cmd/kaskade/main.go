@@ -32,6 +32,7 @@ Usage:
   kaskade exercise abort|convert --incident ID [--reason TEXT]
   kaskade report INCIDENT [--format html|csv|json] [--lang de|en] [-o FILE]
   kaskade history [--format html|json] [-o FILE]
+  kaskade person export ID [-o FILE]   what Kaskade holds about a person, as JSON (admin)
   kaskade config check [FILE]           check a configuration (default: the bundled example)
   kaskade nats add-user NAME --role declarer|observer | list-users | revoke NAME
   kaskade dev fake-twilio [flags]       run the fake Twilio API for development
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = reportCmd(ctx, args[1:], stdout)
 	case "history":
 		err = historyCmd(ctx, args[1:], stdout)
+	case "person":
+		err = personCmd(ctx, args[1:], stdout)
 	case "drill":
 		err = drillCmd(ctx, args[1:], stdout)
 	case "exercise":
