@@ -1,5 +1,5 @@
 # Convenience entries; the README documents each. CI runs .ci/run.
-.PHONY: run test ci crash crash-full bench
+.PHONY: run test test-all ci crash crash-full bench
 
 run:
 	go run ./cmd/kaskade serve
@@ -7,16 +7,20 @@ run:
 test:
 	go test -race ./...
 
+# Every suite, as CI runs it (crash harness, cluster, browser, mailpit).
+test-all:
+	KASKADE_E2E=1 go test -race ./...
+
 ci:
 	bash .ci/run
 
 # The kill -9 harness at CI size (400 people, 20 kills).
 crash:
-	go test -run TestCrashHarness -v -count=1 ./cmd/kaskade
+	KASKADE_E2E=1 go test -run TestCrashHarness -v -count=1 ./cmd/kaskade
 
 # The full harness: 10,000 people, 30 kills.
 crash-full:
-	KASKADE_CRASH_PEOPLE=10000 KASKADE_CRASH_KILLS=30 go test -run TestCrashHarness -v -count=1 -timeout 30m ./cmd/kaskade
+	KASKADE_E2E=1 KASKADE_CRASH_PEOPLE=10000 KASKADE_CRASH_KILLS=30 go test -run TestCrashHarness -v -count=1 -timeout 30m ./cmd/kaskade
 
 bench:
-	go run ./cmd/kaskade bench
+	go run ./cmd/kaskade-bench

@@ -250,7 +250,7 @@ func TestAtRiskAfterTargetAndByETA(t *testing.T) {
 		t.Fatalf("ETA before deadline: %s, want forming", got)
 	}
 	r, _ := h3.c.Readiness("K1", "MI")
-	if r.Coming != 1 || r.LatestETA == nil || !r.LatestETA.Equal(t0.Add(20*time.Minute)) {
+	if r.Coming != 2 || r.Delayed != 1 || r.LatestETA == nil || !r.LatestETA.Equal(t0.Add(20*time.Minute)) {
 		t.Fatalf("coming=%d eta=%v", r.Coming, r.LatestETA)
 	}
 }

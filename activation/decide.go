@@ -4,7 +4,10 @@ import (
 	"container/heap"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/kaskade-bcm/kaskade/notifiers"
 )
@@ -153,9 +156,13 @@ func (d *decider) alertTier(inc *incident, org *orgState, node, tier int, reason
 	}})
 	d.advanceTier(inc, org, node, tier)
 	d.touch(inc.decl.ID, org.id)
-	if inc.answer(&inc.people[person]) == Unavailable {
+	switch ps := &inc.people[person]; {
+	case inc.answer(ps) == Unavailable:
 		// Said no already (for another node): no message, and no wait for nothing.
 		d.escalate(inc, org, node, "unavailable")
+	case inc.boundElsewhere(ps, org):
+		// Coming, but to the staff whose alert came first.
+		d.escalate(inc, org, node, "bound_elsewhere")
 	}
 }
 
@@ -165,7 +172,7 @@ func (d *decider) advanceTier(inc *incident, org *orgState, node, tier int) {
 	ti, _ := org.tier(node, tier)
 	ts := &org.tiers[ti]
 	person := &inc.people[org.people[ti]]
-	if ts.alertedAt.IsZero() || inc.closed || person.answer != 0 || inc.acknowledged(org, node) {
+	if ts.alertedAt.IsZero() || inc.closed || person.answer != 0 || inc.satisfied(org, node) {
 		return
 	}
 	steps := inc.policies[ns.policy].steps
@@ -174,8 +181,11 @@ func (d *decider) advanceTier(inc *incident, org *orgState, node, tier int) {
 		step := steps[ts.next]
 		due := ts.alertedAt.Add(step.After)
 		switch {
-		case failed[step.Channel]:
-			ts.next++ // that channel failed permanently for this person
+		case d.blocked(failed, person.id, step.Channel):
+			// That channel failed permanently for this person, or the person
+			// sent STOP: the next step goes at once.
+			ts.next++
+			ts.hurry = true
 			continue
 		case step.If == "not_delivered" && ts.delivered:
 			ts.next++
@@ -192,14 +202,23 @@ func (d *decider) advanceTier(inc *incident, org *orgState, node, tier int) {
 	}
 	// No step left. If every channel of the policy failed, the next deputy
 	// takes over at once; otherwise the tier's wait decides.
-	if ts.hurry && int(ns.highest) == tier && allFailed(steps, failed) {
+	if int(ns.highest) == tier && d.allBlocked(steps, failed, person.id) {
 		d.escalate(inc, org, node, "failed")
 	}
 }
 
-func allFailed(steps []Step, failed map[string]bool) bool {
+// ChannelSMS is the channel a STOP blocks.
+const ChannelSMS = "sms"
+
+// blocked reports whether a channel cannot reach a person: it failed for
+// good, or it is SMS and the person sent STOP.
+func (d *decider) blocked(failed map[string]bool, person, ch string) bool {
+	return failed[ch] || ch == ChannelSMS && d.c.stopped[person]
+}
+
+func (d *decider) allBlocked(steps []Step, failed map[string]bool, person string) bool {
 	for _, s := range steps {
-		if !failed[s.Channel] {
+		if !d.blocked(failed, person, s.Channel) {
 			return false
 		}
 	}
@@ -215,7 +234,7 @@ func (d *decider) notify(inc *incident, n Notification) {
 // cascades to its children so the rest of the tree is never lost.
 func (d *decider) escalate(inc *incident, org *orgState, node int, reason string) {
 	ns := &org.nodes[node]
-	if ns.exhausted || inc.acknowledged(org, node) {
+	if ns.exhausted || inc.satisfied(org, node) {
 		return
 	}
 	next := int(ns.highest) + 1
@@ -238,11 +257,15 @@ func (d *decider) cascade(inc *incident, org *orgState, node int) {
 }
 
 func (d *decider) respond(inc *incident, r Response) error {
+	r.Remark = clipRemark(r.Remark)
 	switch r.Kind {
 	case Available, Unavailable:
-		r.Minutes = 0
+		r.Minutes, r.ETAUnknown = 0, false
 	case Delayed:
-		if r.Minutes < 1 || r.Minutes > 24*60 {
+		if r.ETAUnknown && r.Minutes != 0 {
+			return fmt.Errorf("%w: a delay without ETA has no minutes, got %d", ErrInvalid, r.Minutes)
+		}
+		if !r.ETAUnknown && (r.Minutes < 1 || r.Minutes > 24*60) {
 			return fmt.Errorf("%w: delay must be 1 to 1440 minutes, got %d", ErrInvalid, r.Minutes)
 		}
 	default:
@@ -257,6 +280,7 @@ func (d *decider) respond(inc *incident, r Response) error {
 	if len(refs) == 0 {
 		return fmt.Errorf("%w: %s", ErrUnknownPerson, r.Person)
 	}
+	r.Org = inc.bindTo(person, refs, r)
 	// Which nodes were acknowledged before this answer?
 	before := make([]bool, len(refs))
 	for i, ref := range refs {
@@ -271,13 +295,25 @@ func (d *decider) respond(inc *incident, r Response) error {
 		d.touch(inc.decl.ID, org.id)
 		now := inc.acknowledged(org, node)
 		switch {
+		case now && !inc.satisfied(org, node) && positive(r.Kind) && org.nodes[node].highest >= 0 &&
+			org.nodePeople(node)[org.nodes[node].highest] == person:
+			// The function still lacks people: the node's next deputy too.
+			if !before[i] {
+				d.cascade(inc, org, node)
+			}
+			d.escalate(inc, org, node, "more_needed")
 		case now && !before[i]:
 			d.cascade(inc, org, node)
-		case !now && r.Kind == Unavailable:
-			// The current tier said no (or a covering person dropped out): next deputy at once.
+		case !now && (r.Kind == Unavailable || inc.boundElsewhere(&inc.people[person], org)):
+			// The current tier said no or is bound to another staff (or a
+			// covering person dropped out): next deputy at once.
 			ns := &org.nodes[node]
+			reason := "unavailable"
+			if r.Kind != Unavailable {
+				reason = "bound_elsewhere"
+			}
 			if ns.highest >= 0 && (org.nodePeople(node)[ns.highest] == person || before[i]) {
-				d.escalate(inc, org, node, "unavailable")
+				d.escalate(inc, org, node, reason)
 			}
 		}
 	}
@@ -382,4 +418,51 @@ func (c *Core) Tick(now time.Time) []Event {
 	}
 	d.flushReadiness()
 	return d.out
+}
+
+// clipRemark bounds a remark to MaxRemark bytes without cutting a character.
+func clipRemark(s string) string {
+	if len(s) <= MaxRemark {
+		return s
+	}
+	n := MaxRemark
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// bindTo returns the staff a positive answer of a person in several staffs
+// covers: the one the answer names, else the one whose alert reached the
+// person first (else the first in the plan). "" when the person stands in
+// one staff only or the answer is no, which counts everywhere.
+func (inc *incident) bindTo(person int32, refs []nodeRef, r Response) string {
+	if !positive(r.Kind) || len(refs) < 2 {
+		return ""
+	}
+	orgs := make([]*orgState, 0, len(refs))
+	for _, ref := range refs {
+		if org := inc.orgList[ref.org]; !slices.Contains(orgs, org) {
+			orgs = append(orgs, org)
+		}
+	}
+	if len(orgs) < 2 {
+		return ""
+	}
+	for _, org := range orgs {
+		if strings.EqualFold(org.id, r.Org) {
+			return org.id
+		}
+	}
+	best, first := orgs[0], time.Time{}
+	for _, ref := range refs {
+		org := inc.orgList[ref.org]
+		lo, hi := org.span(int(ref.node))
+		for ti := lo; ti < hi; ti++ {
+			if at := org.tiers[ti].alertedAt; org.people[ti] == person && !at.IsZero() && (first.IsZero() || at.Before(first)) {
+				best, first = org, at
+			}
+		}
+	}
+	return best.id
 }

@@ -187,7 +187,17 @@ type Response struct {
 	Source  string       `json:"source"`
 	// Actor is who recorded it on the person's behalf (API/CLI), empty when the person answered.
 	Actor string `json:"actor,omitempty"`
+	// ETAUnknown marks a delayed answer without minutes ("2"); Minutes is then 0.
+	ETAUnknown bool `json:"eta_unknown,omitempty"`
+	// Remark is what the person wrote after the answer ("3 krank"), at most MaxRemark bytes.
+	Remark string `json:"remark,omitempty"`
+	// Org is the staff a positive answer binds a person to who stands in
+	// several staffs of the incident (set by the core; "" binds to all).
+	Org string `json:"org,omitempty"`
 }
+
+// MaxRemark bounds a response's remark in bytes.
+const MaxRemark = 200
 
 // ReadinessChange is an organisation's new readiness.
 type ReadinessChange struct {

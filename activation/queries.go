@@ -84,7 +84,7 @@ func (c *Core) Answer(id, person string) (kind ResponseKind, eta time.Time, at t
 		return "", time.Time{}, time.Time{}, false
 	}
 	kind = inc.answer(ps)
-	if kind == Delayed {
+	if kind == Delayed && ps.minutes > 0 {
 		eta = ps.answeredAt.Add(time.Duration(ps.minutes) * time.Minute)
 	}
 	return kind, eta, ps.answeredAt, true
@@ -159,20 +159,31 @@ func (inc *incident) readinessView(org *orgState) OrgReadiness {
 		t := org.readyAt
 		r.ReadyAt = &t
 	}
+	if inc.closed {
+		r.State, r.Reached = StoodDown, org.readiness
+	}
 	r.People = len(org.members)
 	for _, p := range org.members {
 		ps := &inc.people[p]
 		if ps.notified {
 			r.Notified++
 		}
+		if inc.boundElsewhere(ps, org) {
+			continue
+		}
 		switch inc.answer(ps) {
 		case Available:
 			r.Available++
+			r.Coming++
 		case Unavailable:
 			r.Unavailable++
 		case Delayed:
 			r.Coming++
+			r.Delayed++
 			eta := ps.answeredAt.Add(time.Duration(ps.minutes) * time.Minute)
+			if ps.minutes == 0 {
+				continue // ETA unknown
+			}
 			if r.LatestETA == nil || eta.After(*r.LatestETA) {
 				r.LatestETA = &eta
 			}
@@ -206,7 +217,9 @@ func (c *Core) Detail(id, org string, dir Directory) (OrgDetail, bool) {
 		}
 		lo, hi := o.span(i)
 		for ti := lo; ti < hi; ti++ {
-			nv.Tiers = append(nv.Tiers, inc.personView(o, ti, int(ti-lo), dir))
+			pv := inc.personView(o, ti, int(ti-lo), dir)
+			pv.SMSStopped = c.stopped[pv.Person]
+			nv.Tiers = append(nv.Tiers, pv)
 		}
 		d.Nodes = append(d.Nodes, nv)
 	}
@@ -242,9 +255,14 @@ func (inc *incident) personView(org *orgState, ti int32, tier int, dir Directory
 		v.Answer = answer
 		t := ps.answeredAt
 		v.AnsweredAt = &t
-		if answer == Delayed {
+		if answer == Delayed && ps.minutes > 0 {
 			eta := ps.answeredAt.Add(time.Duration(ps.minutes) * time.Minute)
 			v.ETA = &eta
+		}
+		v.ETAUnknown = answer == Delayed && ps.minutes == 0
+		v.Remark = inc.syms.str(ps.remark)
+		if inc.boundElsewhere(ps, org) {
+			v.BoundTo = inc.orgList[ps.bound-1].id
 		}
 	}
 	return v

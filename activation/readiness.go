@@ -18,7 +18,7 @@ func (inc *incident) assess(org *orgState, now time.Time) (ReadinessState, map[s
 		function := inc.syms.str(org.nodes[i].function)
 		if _, req := org.required[function]; !req {
 			for _, p := range org.nodePeople(i) {
-				if positive(inc.answer(&inc.people[p])) {
+				if inc.comingTo(&inc.people[p], org) {
 					anyPositive = true
 				}
 			}
@@ -28,6 +28,9 @@ func (inc *incident) assess(org *orgState, now time.Time) (ReadinessState, map[s
 		nodeAck, unanswered := false, false
 		for _, p := range org.nodePeople(i) {
 			ps := &inc.people[p]
+			if inc.boundElsewhere(ps, org) {
+				continue // coming, but to another staff
+			}
 			switch inc.answer(ps) {
 			case Available:
 				covered[function]++

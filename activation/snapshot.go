@@ -1,6 +1,8 @@
 package activation
 
 import (
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -10,7 +12,7 @@ import (
 // snapshotVersion numbers the core's private snapshot format: its whole state
 // in compact binary, a cache of the log (one that cannot be read is ignored).
 // A change of the state's shape bumps it.
-const snapshotVersion = 2
+const snapshotVersion = 3 // 3: remarks, STOP senders, answer bindings
 
 var snapshotMagic = []byte("KSNAP")
 
@@ -42,6 +44,10 @@ func (c *Core) SnapshotParts(prefix []byte) [][]byte {
 	w.uint(uint64(len(c.inputs.above)))
 	for seq := range c.inputs.above {
 		w.uint(seq)
+	}
+	w.uint(uint64(len(c.stopped)))
+	for _, p := range slices.Sorted(maps.Keys(c.stopped)) {
+		w.str(p)
 	}
 	timers := func(w *snapWriter) {
 		w.uint(uint64(len(c.timers)))
@@ -117,6 +123,9 @@ func RestoreSnapshot(data []byte) (*Core, error) {
 		for range n {
 			c.inputs.above[r.Uvarint()] = struct{}{}
 		}
+	}
+	for range r.count() {
+		c.optOut(r.str(), true)
 	}
 	for range r.count() {
 		id := r.str()
@@ -206,7 +215,7 @@ func (r *snapReader) countOf(size int) int {
 // Fewest bytes one element of these takes in a snapshot (every field is at
 // least one byte).
 const (
-	minPersonBytes = 9  // id length, answer, minutes, time, refs, two flags, channel, state
+	minPersonBytes = 11 // id length, answer, minutes, time, refs, two flags, channel, state, remark, bound
 	minNoteBytes   = 10 // ten fields
 	minNodeBytes   = 6  // parent, function, policy, highest, exhausted, tiers
 	minTierBytes   = 5  // person, time, next, two flags
@@ -285,6 +294,9 @@ func (inc *incident) encode(e *snapEncoder) {
 		w.str(it.Org)
 		w.str(it.Person)
 		w.str(it.Summary)
+		w.str(it.SummaryEN)
+		w.str(it.Function)
+		w.bool(it.Wide)
 	}
 	w.time(inc.convertedAt)
 	w.str(inc.conversion.By)
@@ -344,7 +356,8 @@ func decodeIncident(r *snapReader) *incident {
 		// Room for the cap: the timeline keeps growing after the restore.
 		inc.timeline = make([]TimelineItem, n, max(n, min(2*n, timelineCap)))
 		for i := range inc.timeline {
-			inc.timeline[i] = TimelineItem{At: r.time(), Kind: r.str(), Org: r.str(), Person: r.str(), Summary: r.str()}
+			inc.timeline[i] = TimelineItem{At: r.time(), Kind: r.str(), Org: r.str(), Person: r.str(), Summary: r.str(),
+				SummaryEN: r.str(), Function: r.str(), Wide: r.bool()}
 		}
 	}
 	inc.convertedAt = r.time()
@@ -562,6 +575,8 @@ func (inc *incident) encodePeople(w *snapWriter) {
 		w.bool(ps.reached)
 		w.uint(uint64(ps.channel))
 		w.uint(uint64(ps.bestState))
+		w.uint(uint64(ps.remark))
+		w.uint(uint64(ps.bound))
 	}
 }
 
@@ -594,6 +609,12 @@ func (inc *incident) decodePeople(r *snapReader, n int) {
 		}
 		ps.notified, ps.reached = r.bool(), r.bool()
 		ps.channel, ps.bestState = r.sym(inc), r.sym(inc)
+		ps.remark = r.sym(inc)
+		if b := r.Uvarint(); b <= uint64(len(inc.orgList)) {
+			ps.bound = int32(b)
+		} else {
+			r.fail("person bound to organisation %d of %d", b, len(inc.orgList))
+		}
 	}
 	if r.err == nil && len(ids) > 0 {
 		r.fail("person ids do not add up")

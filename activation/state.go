@@ -21,7 +21,30 @@ type Core struct {
 	orgs []*orgState
 	// inputs are the input sequences applied (replayed from events).
 	inputs inputSet
+	// stopped holds the people who sent STOP and not START since: no SMS
+	// goes to them (the carrier would refuse it).
+	stopped map[string]bool
 }
+
+// Inbound outcomes the core acts on.
+const (
+	OutcomeStop  = "stop"
+	OutcomeStart = "start"
+)
+
+func (c *Core) optOut(person string, stop bool) {
+	if !stop {
+		delete(c.stopped, person)
+		return
+	}
+	if c.stopped == nil {
+		c.stopped = map[string]bool{}
+	}
+	c.stopped[person] = true
+}
+
+// SMSStopped reports whether a person sent STOP (and not START since).
+func (c *Core) SMSStopped(person string) bool { return c.stopped[person] }
 
 // NewCore returns an empty core.
 func NewCore() *Core {
@@ -158,10 +181,12 @@ type personState struct {
 	answeredAt time.Time
 	ref        nodeRef // first place in the incident's plans
 	nrefs      int32   // places; with more than one, all are in inc.moreRefs
-	minutes    int32
-	answer     sym // a ResponseKind (its source and actor are in the log only: nothing here reads them)
-	channel    sym // channel of the best alert notification so far
-	bestState  sym // a notifiers.State
+	minutes    int32   // a delay; 0 with Delayed: ETA unknown
+	remark     sym     // what the person wrote after the answer
+	bound      int32   // 1 + index in orgList of the staff a positive answer binds to; 0: every staff
+	answer     sym     // a ResponseKind (its source and actor are in the log only: nothing here reads them)
+	channel    sym     // channel of the best alert notification so far
+	bestState  sym     // a notifiers.State
 	notified   bool
 	reached    bool // some notification was not failed
 }
@@ -185,6 +210,17 @@ func fits(v, n int) bool { return v >= 0 && v < n }
 
 // positive reports whether an answer means the person is coming.
 func positive(k ResponseKind) bool { return k == Available || k == Delayed }
+
+// comingTo reports whether a person is coming to an organisation's staff:
+// a positive answer that is not bound to another staff of the incident.
+func (inc *incident) comingTo(ps *personState, org *orgState) bool {
+	return positive(inc.answer(ps)) && (ps.bound == 0 || ps.bound == org.idx+1)
+}
+
+// boundElsewhere reports whether a person's yes binds them to another staff.
+func (inc *incident) boundElsewhere(ps *personState, org *orgState) bool {
+	return positive(inc.answer(ps)) && ps.bound != 0 && ps.bound != org.idx+1
+}
 
 func (inc *incident) answer(ps *personState) ResponseKind {
 	return ResponseKind(inc.syms.str(ps.answer))
@@ -338,11 +374,43 @@ func (inc *incident) notification(i int32, id string) Notification {
 // acknowledged reports whether someone alerted (or answering) for the node is coming.
 func (inc *incident) acknowledged(org *orgState, n int) bool {
 	for _, p := range org.nodePeople(n) {
-		if positive(inc.answer(&inc.people[p])) {
+		if inc.comingTo(&inc.people[p], org) {
 			return true
 		}
 	}
 	return false
+}
+
+// satisfied reports whether node n needs nobody more: someone is coming
+// and its function has its required number, counting one more for every
+// other node of the function that may still bring someone. Until then the
+// node goes on alerting its deputies (required: {x: 2} with one node for x).
+func (inc *incident) satisfied(org *orgState, n int) bool {
+	if !inc.acknowledged(org, n) {
+		return false
+	}
+	f := org.nodes[n].function
+	need := org.required[inc.syms.str(f)]
+	if need <= 1 {
+		return true
+	}
+	have := 0
+	for i := range org.nodes {
+		if org.nodes[i].function != f {
+			continue
+		}
+		coming := 0
+		for _, p := range org.nodePeople(i) {
+			if inc.comingTo(&inc.people[p], org) {
+				coming++
+			}
+		}
+		if i != n && coming == 0 && !org.nodes[i].exhausted {
+			coming = 1 // may still bring someone
+		}
+		have += coming
+	}
+	return have >= need
 }
 
 // Apply folds one event into the state. It never fails: an event that does
@@ -354,6 +422,9 @@ func (c *Core) Apply(e Event) {
 	if e.Kind == KindDeclared {
 		c.applyDeclared(e)
 		return
+	}
+	if in := e.Inbound; e.Kind == KindInbound && in.Person != "" && (in.Outcome == OutcomeStop || in.Outcome == OutcomeStart) {
+		c.optOut(in.Person, in.Outcome == OutcomeStop)
 	}
 	inc := c.incidents[e.Incident]
 	if inc == nil {
@@ -591,6 +662,11 @@ func (inc *incident) applyResponse(at time.Time, r Response) {
 	ps := &inc.people[inc.person(r.Person)]
 	ps.answer = inc.syms.intern(string(r.Kind))
 	ps.minutes = i32(r.Minutes)
+	ps.remark = inc.syms.intern(r.Remark)
+	ps.bound = 0
+	if org := inc.orgs[r.Org]; org != nil && r.Org != "" {
+		ps.bound = org.idx + 1
+	}
 	ps.answeredAt = at
 	inc.counts.Responses++
 }

@@ -14,6 +14,9 @@ const (
 	Ready        ReadinessState = "ready"
 	Degraded     ReadinessState = "degraded"
 	AtRisk       ReadinessState = "at_risk"
+	// StoodDown is the final state after the stand-down; OrgReadiness.Reached
+	// keeps the readiness reached by then.
+	StoodDown ReadinessState = "stood_down"
 )
 
 // Response kinds (Rückmeldung).
@@ -59,10 +62,13 @@ type Names struct {
 
 // OrgReadiness is one organisation's readiness within an incident (a board tile).
 type OrgReadiness struct {
-	Incident    string         `json:"incident"`
-	Org         string         `json:"org"`
-	Name        Names          `json:"name"`
-	State       ReadinessState `json:"state"`
+	Incident string         `json:"incident"`
+	Org      string         `json:"org"`
+	Name     Names          `json:"name"`
+	State    ReadinessState `json:"state"`
+	// Reached is the readiness reached when the incident was stood down
+	// (State is then stood_down).
+	Reached     ReadinessState `json:"reached,omitempty"`
 	ActivatedAt time.Time      `json:"activated_at"`
 	// Deadline is ActivatedAt plus the readiness target.
 	Deadline      time.Time      `json:"deadline"`
@@ -73,8 +79,10 @@ type OrgReadiness struct {
 	Covered       map[string]int `json:"covered"`
 	// Missing lists required functions not yet covered, sorted.
 	Missing []string `json:"missing"`
-	// Coming counts delayed responders; LatestETA is the latest of their arrival times.
+	// Coming counts everyone coming: Available (now) plus Delayed (later).
+	// LatestETA is the latest arrival time of the delayed with an ETA.
 	Coming      int        `json:"coming"`
+	Delayed     int        `json:"delayed"`
 	LatestETA   *time.Time `json:"latest_eta,omitempty"`
 	Available   int        `json:"available"`
 	Unavailable int        `json:"unavailable"`
@@ -129,16 +137,31 @@ type PersonView struct {
 	Answer       ResponseKind `json:"answer,omitempty"`
 	AnsweredAt   *time.Time   `json:"answered_at,omitempty"`
 	ETA          *time.Time   `json:"eta,omitempty"`
-	MobileMasked string       `json:"mobile,omitempty"`
+	// ETAUnknown: delayed without minutes ("2"); ETA is then nil.
+	ETAUnknown bool `json:"eta_unknown,omitempty"`
+	// BoundTo names the other staff a person's yes binds them to (one
+	// person in two staffs of an incident); here they count as not coming.
+	BoundTo string `json:"bound_to,omitempty"`
+	// SMSStopped: the person sent STOP; no SMS until START.
+	SMSStopped bool `json:"sms_stopped,omitempty"`
+	// Remark is what the person wrote after the answer.
+	Remark       string `json:"remark,omitempty"`
+	MobileMasked string `json:"mobile,omitempty"`
 }
 
 // TimelineItem is one event of the incident in words.
 type TimelineItem struct {
-	At      time.Time `json:"at"`
-	Kind    string    `json:"kind"`
-	Org     string    `json:"org,omitempty"`
-	Person  string    `json:"person,omitempty"`
-	Summary string    `json:"summary"`
+	At     time.Time `json:"at"`
+	Kind   string    `json:"kind"`
+	Org    string    `json:"org,omitempty"`
+	Person string    `json:"person,omitempty"`
+	// Function names the function(s) of the person or node concerned.
+	Function string `json:"function,omitempty"`
+	// Wide marks an incident-wide item (declaration, update, stand-down).
+	Wide    bool   `json:"incident_wide,omitempty"`
+	Summary string `json:"summary"`
+	// SummaryEN is Summary in English.
+	SummaryEN string `json:"summary_en,omitempty"`
 }
 
 // Change is one update of the read model, as streamed to the board. Exactly
@@ -161,6 +184,7 @@ const (
 	ChangeIncident  ChangeKind = "incident"  // Change.Incident: a whole incident view
 	ChangeReadiness ChangeKind = "readiness" // Change.Readiness: one organisation's tile
 	ChangeTimeline  ChangeKind = "timeline"  // Change.Timeline: one timeline line
+	ChangeResync    ChangeKind = "resync"    // the engine rebuilt its state: readers reload
 )
 
 // ScenarioInfo lists a scenario for the declare form.

@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/config"
@@ -53,6 +55,8 @@ const (
 	CodeInvalidSeverity     = "invalid_severity"
 	CodeInvalidID           = "invalid_id"
 	CodeTooLong             = "too_long"
+	CodeInvalidText         = "invalid_text"
+	CodeRateLimited         = "rate_limited"
 	CodeInvalidDrill        = "invalid_drill"
 	CodeUnavailable         = "unavailable"
 	CodeInternal            = "internal"
@@ -92,6 +96,10 @@ const maxText = 4000
 // in a field name never silently drops the exercise flag.
 func Parse(data []byte) (Declaration, error) {
 	var d Declaration
+	if !utf8.Valid(data) {
+		// encoding/json would turn invalid bytes into U+FFFD silently.
+		return d, errorf(CodeInvalidText, "declaration is not valid UTF-8")
+	}
 	dec := json.NewDecoder(strings.NewReader(string(data)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&d); err != nil {
@@ -103,6 +111,28 @@ func Parse(data []byte) (Declaration, error) {
 		return d, errorf(CodeInvalidJSON, "declaration has trailing data")
 	}
 	return d, nil
+}
+
+// CheckText refuses invalid UTF-8 and control characters (C0, DEL, C1):
+// they garble SMS and terminals and hide text. Multiline texts may hold
+// line breaks ("\n" or "\r\n"); a title or name may not.
+func CheckText(field, s string, multiline bool) error {
+	if !utf8.ValidString(s) {
+		return errorf(CodeInvalidText, "%s is not valid UTF-8", field)
+	}
+	for i, r := range s {
+		switch {
+		case multiline && r == '\n':
+		case multiline && r == '\r' && strings.HasPrefix(s[i:], "\r\n"):
+		case unicode.IsControl(r):
+			what := "a control character"
+			if r == '\n' || r == '\r' {
+				what = "a line break"
+			}
+			return errorf(CodeInvalidText, "%s contains %s (U+%04X) at byte %d; remove it", field, what, r, i)
+		}
+	}
+	return nil
 }
 
 // Resolved is a validated declaration with its plans.
@@ -127,9 +157,15 @@ func Resolve(cfg *config.Config, d Declaration) (Resolved, error) {
 	if strings.TrimSpace(d.DeclaredBy) == "" {
 		return Resolved{}, errorf(CodeMissingDeclaredBy, "declared_by is required: who takes this decision?")
 	}
-	for name, v := range map[string]string{"title": d.Title, "reason": d.Reason, "message": d.Message, "declared_by": d.DeclaredBy} {
-		if len(v) > maxText {
-			return Resolved{}, errorf(CodeTooLong, "%s is longer than %d bytes", name, maxText)
+	for _, f := range []struct {
+		name, v   string
+		multiline bool
+	}{{"title", d.Title, false}, {"reason", d.Reason, true}, {"message", d.Message, true}, {"declared_by", d.DeclaredBy, false}} {
+		if len(f.v) > maxText {
+			return Resolved{}, errorf(CodeTooLong, "%s is longer than %d bytes", f.name, maxText)
+		}
+		if err := CheckText(f.name, f.v, f.multiline); err != nil {
+			return Resolved{}, err
 		}
 	}
 	severity := d.Severity

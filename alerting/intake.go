@@ -26,6 +26,8 @@ type Options struct {
 	JS     jetstream.JetStream
 	Layout engine.Layout
 	Logger *slog.Logger
+	// Metrics counts quarantined declarations (nil: not counted).
+	Metrics *engine.Metrics
 }
 
 // Intake turns declarations into incidents exactly once.
@@ -293,6 +295,10 @@ func (i *Intake) ServeNATS(ctx context.Context) error {
 			}
 			return fmt.Errorf("alerting: declare stream: %w", err)
 		}
+		if _, err := Parse(m.Data()); err != nil {
+			i.quarantine(m, err)
+			continue
+		}
 		res, err := i.handleRaw(ctx, m.Subject(), m.Data())
 		var e *Error
 		switch {
@@ -309,6 +315,18 @@ func (i *Intake) ServeNATS(ctx context.Context) error {
 			_ = m.Ack()
 		}
 	}
+}
+
+// quarantine terminates an undecodable declaration from the stream: logged
+// once with its sequence and error code (not its content), counted, never retried.
+func (i *Intake) quarantine(m jetstream.Msg, err error) {
+	var seq uint64
+	if meta, merr := m.Metadata(); merr == nil {
+		seq = meta.Sequence.Stream
+	}
+	i.opts.Metrics.Quarantined(engine.QuarantineDeclare)
+	i.log.Error("message quarantined: skipped, never applied", "stream", engine.QuarantineDeclare, "seq", seq, "code", AsError(err).Code)
+	_ = m.Term()
 }
 
 // handleRaw declares what arrived on subject. A declarer's identity comes

@@ -234,3 +234,34 @@ func TestValidateInGo(t *testing.T) {
 		t.Errorf("want a no-call-tree warning without line: %s", probs)
 	}
 }
+
+func TestEmailListenerOptions(t *testing.T) {
+	head := base + "channels:\n  email:\n    host: smtp.niedersachsen.example\n    from: kaskade@niedersachsen.example\n    listener:\n      addr: 127.0.0.1:2525\n      domain: lage.example\n"
+	for _, tc := range []struct{ name, extra, wantErr string }{
+		{"all set", "      tls_cert_file: c.pem\n      tls_key_file: k.pem\n      require_tls: true\n      authserv_id: mx.lage.example\n      require_auth_pass: true\n      reject_limit: 3\n      reject_window: 30m\n", ""},
+		{"cert without key", "      tls_cert_file: c.pem\n", "tls_cert_file and tls_key_file go together"},
+		{"require tls without cert", "      require_tls: true\n", "require_tls: needs tls_cert_file"},
+		{"auth pass without authserv", "      require_auth_pass: true\n", "require_auth_pass: needs authserv_id"},
+		{"negative limit", "      reject_limit: -1\n", "must not be negative"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, probs, err := LoadBytes("l.yaml", []byte(head+tc.extra), testEnv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.wantErr == "" {
+				if probs.Err() != nil {
+					t.Fatal(probs)
+				}
+				l := cfg.Channels.Email.Listener
+				if l.AuthServID != "mx.lage.example" || l.RejectLimit != 3 || l.RejectWindow.D() != 30*time.Minute || !l.RequireTLS {
+					t.Errorf("listener %+v", l)
+				}
+				return
+			}
+			if probs.Err() == nil || !strings.Contains(probs.String(), tc.wantErr) {
+				t.Fatalf("problems %q, want %q", probs, tc.wantErr)
+			}
+		})
+	}
+}

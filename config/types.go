@@ -105,6 +105,16 @@ type EmailChannel struct {
 type EmailListener struct {
 	Addr   string `yaml:"addr"`
 	Domain string `yaml:"domain"`
+	// TLSCertFile and TLSKeyFile offer STARTTLS; RequireTLS refuses mail before it.
+	TLSCertFile string `yaml:"tls_cert_file"`
+	TLSKeyFile  string `yaml:"tls_key_file"`
+	RequireTLS  bool   `yaml:"require_tls"`
+	// AuthServID is the receiving mail server whose Authentication-Results are trusted.
+	AuthServID      string `yaml:"authserv_id"`
+	RequireAuthPass bool   `yaml:"require_auth_pass"`
+	// RejectLimit rejected replies per sender within RejectWindow (default 5 per 1h) earn a 450.
+	RejectLimit  int      `yaml:"reject_limit"`
+	RejectWindow Duration `yaml:"reject_window"`
 }
 
 // Role is an API token's permission level.

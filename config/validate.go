@@ -243,6 +243,18 @@ func (v *validator) channels() {
 			if l.Domain == "" {
 				v.errorf(p+".listener.domain", "is required")
 			}
+			if (l.TLSCertFile == "") != (l.TLSKeyFile == "") {
+				v.errorf(p+".listener.tls_cert_file", "tls_cert_file and tls_key_file go together")
+			}
+			if l.RequireTLS && l.TLSCertFile == "" {
+				v.errorf(p+".listener.require_tls", "needs tls_cert_file and tls_key_file (STARTTLS)")
+			}
+			if l.RequireAuthPass && l.AuthServID == "" {
+				v.errorf(p+".listener.require_auth_pass", "needs authserv_id: whose Authentication-Results to trust")
+			}
+			if l.RejectLimit < 0 || l.RejectWindow < 0 {
+				v.errorf(p+".listener.reject_limit", "reject_limit and reject_window must not be negative")
+			}
 		}
 	}
 }

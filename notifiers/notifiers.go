@@ -126,5 +126,12 @@ func (e *TemporaryError) Error() string {
 
 func (e *TemporaryError) Unwrap() error { return e.Err }
 
+// ErrNoAddress: the person has no address for the channel (no mobile, no
+// email). The step fails for good at once; CodeNoAddress is its receipt code.
+var ErrNoAddress = errors.New("notifiers: no address for this channel")
+
+// CodeNoAddress is the receipt code of a send to a person without an address.
+const CodeNoAddress = "no_address"
+
 // ErrNoChannel is returned when a message names a channel nobody serves.
 var ErrNoChannel = errors.New("notifiers: no notifier for channel")

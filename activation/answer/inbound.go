@@ -1,5 +1,6 @@
-// Package inbound turns what staff send back — SMS replies, delivery
-// receipts, one-click acknowledgements, email replies — into engine inputs.
+// Package answer owns staff answering: it turns what staff send back — SMS
+// replies, delivery receipts, one-click acknowledgements, email replies —
+// into engine inputs.
 // It attributes each message to a person and an open incident (reply codes
 // keep an exercise and a real incident apart), stores every raw message
 // before interpreting it, and answers in the person's language.
@@ -98,16 +99,20 @@ func (s *Service) Record(ctx context.Context, a Answer) (string, error) {
 			return "", err
 		}
 		if a.Reply.Kind == reply.Stop {
-			s.log().Warn("person opted out of SMS (STOP); alerts to this number will fail until START", "person", a.Person.ID)
+			s.log().Warn("person opted out of SMS (STOP); no SMS to this person until START", "person", a.Person.ID)
 			return "", nil // the carrier confirms STOP itself
 		}
-		return s.hint(lang, ""), nil
+		return s.exercisePrefix(lang, a) + s.hint(lang, ""), nil
 	case reply.Unknown:
 		raw.Outcome = OutcomeInvalid
 		if err := s.store(ctx, "_", raw, nil, a.MsgID); err != nil {
 			return "", err
 		}
-		return s.text(lang, s.Config.System(lang).Replies.Unknown, config.TemplateData{Person: a.Person.Name}), nil
+		text := s.text(lang, s.Config.System(lang).Replies.Unknown, config.TemplateData{Person: a.Person.Name})
+		if a.Reply.Reason == reply.ReasonContradiction {
+			text = contradiction(lang)
+		}
+		return s.exercisePrefix(lang, a) + text, nil
 	}
 	decl, why := s.pick(a)
 	if why != "" {
@@ -115,10 +120,11 @@ func (s *Service) Record(ctx context.Context, a Answer) (string, error) {
 		if err := s.store(ctx, "_", raw, nil, a.MsgID); err != nil {
 			return "", err
 		}
-		return s.unattributed(lang, why, a.Person.ID), nil
+		return s.exercisePrefix(lang, a) + s.unattributed(lang, why, a.Person.ID), nil
 	}
 	raw.Outcome = OutcomeRecorded
-	resp := &activation.Response{Person: a.Person.ID, Kind: activation.ResponseKind(a.Reply.Kind), Minutes: a.Reply.Minutes, Source: raw.Channel}
+	resp := &activation.Response{Person: a.Person.ID, Kind: activation.ResponseKind(a.Reply.Kind), Minutes: a.Reply.Minutes,
+		ETAUnknown: a.Reply.NoETA, Remark: a.Reply.Remark, Org: s.staffNamed(a.Reply.Remark), Source: raw.Channel}
 	if err := s.store(ctx, decl.ID, raw, resp, a.MsgID); err != nil {
 		return "", err
 	}
@@ -202,10 +208,69 @@ func (s *Service) confirm(lang string, decl activation.Declared, p *config.Perso
 		data.Message = fmt.Sprint(r.Minutes)
 	}
 	text := s.text(lang, src, data)
+	if r.Kind == reply.Delayed && r.NoETA {
+		text = askMinutes(lang, p.Name, decl.ReplyCode)
+	}
 	if decl.Exercise {
 		text = compose.ExercisePrefix(lang) + text
 	}
 	return text
+}
+
+// exercisePrefix marks every reply to an exercise: when the answer names
+// an exercise by its code, or (no code, or one that matches nothing) every
+// open incident of the person is one.
+func (s *Service) exercisePrefix(lang string, a Answer) string {
+	var open []activation.Declared
+	s.Engine.View(func(c *activation.Core) { open = c.OpenIncidentsOf(a.Person.ID) })
+	want := a.Incident
+	if want == "" {
+		want = a.Reply.Code
+	}
+	exercise := len(open) > 0
+	for _, d := range open {
+		if want != "" && (strings.EqualFold(d.ReplyCode, want) || d.ID == want) {
+			exercise = d.Exercise
+			break
+		}
+		exercise = exercise && d.Exercise
+	}
+	if !exercise {
+		return ""
+	}
+	return compose.ExercisePrefix(lang)
+}
+
+// staffNamed returns the organisation a remark starts with ("1 MF"): a
+// person in two staffs of an incident names the one the answer covers.
+func (s *Service) staffNamed(remark string) string {
+	w, _, _ := strings.Cut(strings.TrimSpace(remark), " ")
+	w = strings.TrimRight(w, ",.;:!")
+	if w == "" {
+		return ""
+	}
+	for _, id := range []string{w, strings.ToUpper(w)} {
+		if o, ok := s.Config.Organisation(id); ok {
+			return o.ID
+		}
+	}
+	return ""
+}
+
+// askMinutes confirms a delayed answer without minutes and asks for them.
+func askMinutes(lang, name, code string) string {
+	if lang == config.LangEN {
+		return gsm7.Transliterate(fmt.Sprintf("Thank you, %s: you are coming later (ETA unknown). When? Reply e.g. 2 30 %s for 30 min.", name, code))
+	}
+	return gsm7.Transliterate(fmt.Sprintf("Danke, %s: Sie kommen später (ETA unbekannt). Wann? Antworten Sie z.B. 2 30 %s für 30 Min.", name, code))
+}
+
+// contradiction asks again when an answer says yes and no at once.
+func contradiction(lang string) string {
+	if lang == config.LangEN {
+		return "Your answer says yes and no. Nothing was recorded. Please answer 1 = coming, 2 30 = coming in 30 min, 3 = not available."
+	}
+	return gsm7.Transliterate("Ihre Antwort ist widersprüchlich (ja und nein). Nichts wurde gespeichert. Bitte antworten Sie 1 = komme, 2 30 = komme in 30 Min, 3 = nicht verfügbar.")
 }
 
 func (s *Service) unattributed(lang, why, person string) string {

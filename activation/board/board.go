@@ -17,7 +17,10 @@
 //	: heartbeat       every DefaultHeartbeat, followed by event: ping {"now":"…"}
 //
 // Every connection starts with a snapshot, also a reconnect with
-// Last-Event-ID: changes are never replayed. Changes are coalesced per
+// Last-Event-ID: changes are never replayed. The snapshot holds the open
+// incidents and the most recently closed ones (?history=1: all). Streams
+// share one subscription to the Source and are capped per token and in all
+// (429 with Retry-After). Changes are coalesced per
 // client: an isolated change goes out at once; within a burst at most one
 // batch per [DefaultCoalesceWindow], holding only the latest readiness per
 // (incident, org) and the latest view per incident (timeline items are all
@@ -29,11 +32,15 @@
 package board
 
 import (
+	"cmp"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/activation/web"
@@ -68,6 +75,19 @@ type Options struct {
 	Now func() time.Time
 	// SecureCookies marks the session cookie Secure (set it behind HTTPS).
 	SecureCookies bool
+
+	// TrustedProxies may set X-Forwarded-For (for login limits and logs);
+	// without any the header is ignored.
+	TrustedProxies []netip.Prefix
+	// Registerer gets kaskade_http_auth_failures_total (nil: not registered).
+	Registerer prometheus.Registerer
+	// MaxStreams caps open streams in all (default DefaultMaxStreams) and
+	// MaxStreamsPerToken per token (default DefaultMaxStreamsPerToken);
+	// beyond them a stream is refused with 429 and Retry-After.
+	MaxStreams, MaxStreamsPerToken int
+	// RecentClosed is how many stood-down incidents, newest first, the
+	// snapshot carries beside the open ones (default DefaultRecentClosed).
+	RecentClosed int
 }
 
 // Defaults for the stream and sessions.
@@ -79,6 +99,11 @@ const (
 	DefaultCoalesceWindow = 5 * time.Millisecond
 	DefaultSessionTTL     = 12 * time.Hour
 	DefaultSessionIdle    = 4 * time.Hour
+	// DefaultMaxStreams is sized for the 1,000-stream target (bench).
+	DefaultMaxStreams         = 1000
+	DefaultMaxStreamsPerToken = 100
+	// DefaultRecentClosed: the page shows the last four closed incidents.
+	DefaultRecentClosed = 8
 )
 
 // Board serves the live board. Create it with New.
@@ -90,7 +115,10 @@ type Board struct {
 	secure bool
 
 	sessions *sessionStore
-	limiter  *loginLimiter
+	fails    *web.FailGuard // wrong tokens per client address (login and bearer)
+	trusted  []netip.Prefix
+
+	maxStreams, maxPerToken, recentClosed int
 
 	// Tunables, changed only by tests before serving.
 	heartbeat   time.Duration
@@ -101,6 +129,9 @@ type Board struct {
 
 	streamsMu sync.Mutex
 	streams   int
+	perToken  map[string]int // open streams per token
+
+	hub *hub // one subscription to the source for all streams
 
 	closeOnce sync.Once
 	closed    chan struct{} // closed by Close: streams end
@@ -119,7 +150,7 @@ func New(opts Options) *Board {
 		secure:      opts.SecureCookies,
 		heartbeat:   DefaultHeartbeat,
 		coalesce:    DefaultCoalesceWindow,
-		maxPending:  5000,
+		maxPending:  1024,
 		writeWait:   30 * time.Second,
 		streamRetry: time.Second,
 		closed:      make(chan struct{}),
@@ -131,7 +162,14 @@ func New(opts Options) *Board {
 		b.now = time.Now
 	}
 	b.sessions = newSessionStore(b.now, DefaultSessionTTL, DefaultSessionIdle)
-	b.limiter = newLoginLimiter(b.now)
+	b.fails = web.NewFailGuard(web.FailGuardOptions{Surface: "board", Logger: b.log, Now: b.now,
+		Burst: loginBurst, Every: loginWindow / loginBurst, Registerer: opts.Registerer})
+	b.trusted = opts.TrustedProxies
+	b.maxStreams = cmp.Or(opts.MaxStreams, DefaultMaxStreams)
+	b.maxPerToken = cmp.Or(opts.MaxStreamsPerToken, DefaultMaxStreamsPerToken)
+	b.recentClosed = cmp.Or(opts.RecentClosed, DefaultRecentClosed)
+	b.perToken = map[string]int{}
+	b.hub = newHub(opts.Source)
 	return b
 }
 
@@ -162,27 +200,44 @@ func (b *Board) Close() {
 	b.closeOnce.Do(func() { close(b.closed) })
 }
 
+// openStreams returns the number of open streams.
+func (b *Board) openStreams() int {
+	b.streamsMu.Lock()
+	defer b.streamsMu.Unlock()
+	return b.streams
+}
+
 // principal is an authenticated caller.
 type principal struct {
-	name string
-	role config.Role
-	sess *session // nil for Bearer
+	name  string
+	role  config.Role
+	token string   // the API token, the key of per-token caps
+	sess  *session // nil for Bearer
 }
 
 // authenticate accepts a session cookie or an Authorization: Bearer token.
-func (b *Board) authenticate(r *http.Request) (principal, bool) {
+// Without a caller it has answered 401, or 429 when the address has sent
+// too many wrong tokens.
+func (b *Board) authenticate(w http.ResponseWriter, r *http.Request) (principal, bool) {
 	if tok, ok := bearer(r); ok {
 		name, role, ok := b.auth.Authenticate(tok)
 		if !ok {
+			if limited, retry := b.fails.Fail(r.Context(), web.ClientAddr(r, b.trusted), "bearer"); limited {
+				w.Header().Set("Retry-After", web.RetryAfter(retry))
+				web.WriteError(w, http.StatusTooManyRequests, "rate_limited", "too many wrong tokens from this address; wait and check the token")
+				return principal{}, false
+			}
+			writeUnauthorized(w)
 			return principal{}, false
 		}
-		return principal{name: name, role: role}, true
+		return principal{name: name, role: role, token: tok}, true
 	}
 	s, ok := b.sessionFor(r)
 	if !ok {
+		writeUnauthorized(w)
 		return principal{}, false
 	}
-	return principal{name: s.name, role: s.role, sess: s}, true
+	return principal{name: s.name, role: s.role, token: s.token, sess: s}, true
 }
 
 func bearer(r *http.Request) (string, bool) {
@@ -195,8 +250,7 @@ func bearer(r *http.Request) (string, bool) {
 }
 
 func (b *Board) handleDetail(w http.ResponseWriter, r *http.Request) {
-	if _, ok := b.authenticate(r); !ok {
-		writeUnauthorized(w)
+	if _, ok := b.authenticate(w, r); !ok {
 		return
 	}
 	d, ok := b.src.Detail(r.PathValue("id"), r.PathValue("org"))

@@ -43,8 +43,18 @@ type env struct {
 
 func newEnv(t *testing.T, secure bool) *env {
 	t.Helper()
+	return newEnvWith(t, func(o *Options) { o.SecureCookies = secure })
+}
+
+// newEnvWith is newEnv with the board's options changed by mod.
+func newEnvWith(t *testing.T, mod func(*Options)) *env {
+	t.Helper()
 	e := &env{t: t, src: newFakeSource(simpleIncident("K1", t0, "MI", "MF")), auth: newFakeAuth(), clk: &clock{t: t0.Add(5 * time.Minute)}}
-	e.board = New(Options{Source: e.src, Auth: e.auth, Now: e.clk.Now, SecureCookies: secure})
+	o := Options{Source: e.src, Auth: e.auth, Now: e.clk.Now}
+	if mod != nil {
+		mod(&o)
+	}
+	e.board = New(o)
 	mux := http.NewServeMux()
 	e.board.Register(mux)
 	e.srv = httptest.NewServer(mux)
@@ -105,8 +115,19 @@ type stream struct {
 // openStream connects to /api/v1/stream; hdr adds headers (auth, Last-Event-ID).
 func (e *env) openStream(c *http.Client, hdr map[string]string) *stream {
 	e.t.Helper()
+	return e.openStreamWith(c, "/api/v1/stream", hdr)
+}
+
+// openStreamPath opens the stream at path (with a query) with the default client.
+func (e *env) openStreamPath(path string, hdr map[string]string) *stream {
+	e.t.Helper()
+	return e.openStreamWith(nil, path, hdr)
+}
+
+func (e *env) openStreamWith(c *http.Client, path string, hdr map[string]string) *stream {
+	e.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "GET", e.srv.URL+"/api/v1/stream", nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", e.srv.URL+path, nil)
 	for k, v := range hdr {
 		req.Header.Set(k, v)
 	}

@@ -13,6 +13,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/kaskade-bcm/kaskade/activation/web"
 )
 
 //go:embed assets templates
@@ -78,15 +80,7 @@ func serveAsset(w http.ResponseWriter, r *http.Request) {
 const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; font-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
-func pageHeaders(w http.ResponseWriter) {
-	h := w.Header()
-	h.Set("Content-Type", "text/html; charset=utf-8")
-	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", csp)
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "no-referrer")
-}
+func pageHeaders(w http.ResponseWriter) { web.SecureHTML(w.Header(), csp) }
 
 // langOf returns "en" for ?lang=en and "de" otherwise.
 func langOf(r *http.Request) string {

@@ -15,7 +15,7 @@ import (
 // exercise (eleven ministries in mixed states) when KASKADE_SCREENSHOT names
 // the output file, for docs/board.png:
 //
-//	KASKADE_SCREENSHOT=$PWD/docs/board.png go test -run TestScreenshot ./activation/board/
+//	KASKADE_E2E=1 KASKADE_SCREENSHOT=$PWD/docs/board.png go test -run TestScreenshot ./activation/board/
 //
 // Beside it, it writes NAME-detail.png (the drill-down), NAME-en.png (English)
 // and NAME-wall.png (wall mode at 3840×2160).

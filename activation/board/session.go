@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
-	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -19,8 +18,13 @@ const CookieName = "kaskade_session"
 // CSRFHeader carries the session's CSRF token on state-changing requests.
 const CSRFHeader = "X-CSRF-Token"
 
-// maxSessions bounds the in-memory store; the oldest session is evicted beyond it.
-const maxSessions = 10000
+// maxSessions bounds the in-memory store; maxSessionsPerToken bounds one
+// token's share of it, so a flood of logins with one token only ever
+// evicts that token's own oldest sessions.
+const (
+	maxSessions         = 10000
+	maxSessionsPerToken = 200
+)
 
 type session struct {
 	id      string
@@ -33,15 +37,26 @@ type session struct {
 }
 
 type sessionStore struct {
-	mu   sync.Mutex
-	now  func() time.Time
-	ttl  time.Duration // absolute lifetime
-	idle time.Duration // lifetime without use
-	m    map[string]*session
+	mu      sync.Mutex
+	now     func() time.Time
+	ttl     time.Duration // absolute lifetime
+	idle    time.Duration // lifetime without use
+	m       map[string]*session
+	byToken map[string]map[string]*session // token → id → session
+
+	max, perToken int // caps, changed only by tests
 }
 
 func newSessionStore(now func() time.Time, ttl, idle time.Duration) *sessionStore {
-	return &sessionStore{now: now, ttl: ttl, idle: idle, m: make(map[string]*session)}
+	return &sessionStore{now: now, ttl: ttl, idle: idle, m: make(map[string]*session),
+		byToken: make(map[string]map[string]*session), max: maxSessions, perToken: maxSessionsPerToken}
+}
+
+// count returns the sessions of token.
+func (st *sessionStore) count(token string) int {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return len(st.byToken[token])
 }
 
 func randomToken() string {
@@ -55,24 +70,57 @@ func (st *sessionStore) create(name string, role config.Role, token string) *ses
 	s := &session{id: randomToken(), csrf: randomToken(), name: name, role: role, token: token, created: now, seen: now}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.sweepLocked(now)
-	if len(st.m) >= maxSessions {
-		var oldest *session
-		for _, o := range st.m {
-			if oldest == nil || o.seen.Before(oldest.seen) {
-				oldest = o
+	if len(st.m) >= st.max || len(st.byToken[token]) >= st.perToken {
+		st.sweepLocked(now)
+	}
+	// A token at its cap gives up its own least recently used session; at
+	// the global cap the token holding the most sessions does.
+	if len(st.byToken[token]) >= st.perToken {
+		st.removeLocked(oldest(st.byToken[token]))
+	} else if len(st.m) >= st.max {
+		var largest map[string]*session
+		for _, ss := range st.byToken {
+			if len(ss) > len(largest) {
+				largest = ss
 			}
 		}
-		delete(st.m, oldest.id)
+		st.removeLocked(oldest(largest))
 	}
 	st.m[s.id] = s
+	if st.byToken[token] == nil {
+		st.byToken[token] = make(map[string]*session)
+	}
+	st.byToken[token][s.id] = s
 	return s
 }
 
+func oldest(ss map[string]*session) *session {
+	var o *session
+	for _, s := range ss {
+		if o == nil || s.seen.Before(o.seen) {
+			o = s
+		}
+	}
+	return o
+}
+
+func (st *sessionStore) removeLocked(s *session) {
+	if s == nil {
+		return
+	}
+	delete(st.m, s.id)
+	if ss := st.byToken[s.token]; ss != nil {
+		delete(ss, s.id)
+		if len(ss) == 0 {
+			delete(st.byToken, s.token)
+		}
+	}
+}
+
 func (st *sessionStore) sweepLocked(now time.Time) {
-	for id, s := range st.m {
+	for _, s := range st.m {
 		if st.expired(s, now) {
-			delete(st.m, id)
+			st.removeLocked(s)
 		}
 	}
 }
@@ -94,7 +142,7 @@ func (st *sessionStore) get(id string) (*session, bool) {
 		return nil, false
 	}
 	if st.expired(s, now) {
-		delete(st.m, id)
+		st.removeLocked(s)
 		return nil, false
 	}
 	s.seen = now
@@ -104,7 +152,7 @@ func (st *sessionStore) get(id string) (*session, bool) {
 
 func (st *sessionStore) delete(id string) {
 	st.mu.Lock()
-	delete(st.m, id)
+	st.removeLocked(st.m[id])
 	st.mu.Unlock()
 }
 
@@ -173,9 +221,8 @@ func (b *Board) clearSessionCookie(w http.ResponseWriter) {
 
 // handleSession: GET /api/v1/session → {name, role, csrf, can_act}.
 func (b *Board) handleSession(w http.ResponseWriter, r *http.Request) {
-	p, ok := b.authenticate(r)
+	p, ok := b.authenticate(w, r)
 	if !ok {
-		writeUnauthorized(w)
 		return
 	}
 	out := struct {
@@ -207,19 +254,19 @@ func (b *Board) handleLogin(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cross-site login refused", http.StatusForbidden)
 		return
 	}
-	ip := clientIP(r)
-	if !b.limiter.allow(ip) {
-		b.renderLogin(w, http.StatusTooManyRequests, lang, next, loginText[lang]["toomany"])
-		return
-	}
+	ip := web.ClientAddr(r, b.trusted)
 	token := r.PostFormValue("token")
 	name, role, ok := "", config.Role(""), false
 	if token != "" {
 		name, role, ok = b.auth.Authenticate(token)
 	}
+	// The right token always logs in: the lockout only answers wrong ones.
 	if !ok {
-		b.limiter.fail(ip)
-		b.log.Warn("board login failed", "remote", ip)
+		if limited, retry := b.fails.Fail(r.Context(), ip, "login"); limited {
+			w.Header().Set("Retry-After", web.RetryAfter(retry))
+			b.renderLogin(w, http.StatusTooManyRequests, lang, next, loginText[lang]["toomany"])
+			return
+		}
 		b.renderLogin(w, http.StatusUnauthorized, lang, next, loginText[lang]["invalid"])
 		return
 	}
@@ -271,60 +318,9 @@ func safeNext(next string) string {
 	return next
 }
 
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
-// loginLimiter slows down token guessing: at most loginBurst failures per
-// address within loginWindow.
-type loginLimiter struct {
-	mu  sync.Mutex
-	now func() time.Time
-	m   map[string][]time.Time
-}
-
+// Failed tokens per address: loginBurst at once, then one per
+// loginWindow/loginBurst (the login page says "wait a minute").
 const (
 	loginBurst  = 10
 	loginWindow = time.Minute
 )
-
-func newLoginLimiter(now func() time.Time) *loginLimiter {
-	return &loginLimiter{now: now, m: make(map[string][]time.Time)}
-}
-
-func (l *loginLimiter) recent(ip string, now time.Time) []time.Time {
-	ts := l.m[ip]
-	i := 0
-	for i < len(ts) && now.Sub(ts[i]) >= loginWindow {
-		i++
-	}
-	ts = ts[i:]
-	if len(ts) == 0 {
-		delete(l.m, ip)
-	} else {
-		l.m[ip] = ts
-	}
-	return ts
-}
-
-func (l *loginLimiter) allow(ip string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.recent(ip, l.now())) < loginBurst
-}
-
-func (l *loginLimiter) fail(ip string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	if len(l.m) > 10000 { // bound memory under a distributed attack
-		for k := range l.m {
-			l.recent(k, now)
-		}
-	}
-	l.m[ip] = append(l.recent(ip, now), now)
-}

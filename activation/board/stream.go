@@ -114,9 +114,8 @@ func (c *coalescer) take() (batch []activation.Change, end bool) {
 // snapshot on every connection (reconnects too), then coalesced changes in Seq
 // order. It ends when the source drops the subscription; the browser resyncs.
 func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
-	p, ok := b.authenticate(r)
+	p, ok := b.authenticate(w, r)
 	if !ok {
-		writeUnauthorized(w)
 		return
 	}
 	select {
@@ -126,18 +125,23 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 		return
 	default:
 	}
+	n, release, ok := b.acquireStream(p.token)
+	if !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(streamRetryAfter))
+		web.WriteError(w, http.StatusTooManyRequests, "too_many_streams",
+			"too many open board streams for this token or in all; close other board windows or try again later")
+		return
+	}
+	defer release()
 	rc := http.NewResponseController(w)
 	ctx := r.Context()
 
-	// Subscribe before the snapshot, so nothing falls between them. A change
+	// Join before the snapshot, so nothing falls between them. A change
 	// that the snapshot already contains is applied twice, which is harmless:
 	// readiness and incident changes carry whole values.
-	changes, cancel := b.src.Subscribe()
-	defer cancel()
-	snap := snapshot{Incidents: b.src.Incidents(), Scenarios: b.src.Scenarios(), Now: b.now().UTC()}
-	if snap.Incidents == nil {
-		snap.Incidents = []activation.IncidentView{}
-	}
+	co := newCoalescer(b.maxPending)
+	defer b.hub.join(co)()
+	snap := snapshot{Incidents: b.snapshotIncidents(r.URL.Query().Get("history") == "1"), Scenarios: b.src.Scenarios(), Now: b.now().UTC()}
 	if snap.Scenarios == nil {
 		snap.Scenarios = []activation.ScenarioInfo{}
 	}
@@ -148,19 +152,9 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)
-
-	b.streamsMu.Lock()
-	b.streams++
-	n := b.streams
-	b.streamsMu.Unlock()
-	defer func() {
-		b.streamsMu.Lock()
-		b.streams--
-		b.streamsMu.Unlock()
-	}()
 	b.log.Debug("board stream open", "name", p.name, "last_event_id", r.Header.Get("Last-Event-ID"), "streams", n)
 
-	bw := bufio.NewWriterSize(w, 32<<10)
+	bw := bufio.NewWriterSize(w, streamBuffer)
 	var lastID uint64
 	flush := func() error {
 		_ = rc.SetWriteDeadline(time.Now().Add(b.writeWait))
@@ -179,29 +173,10 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 		b.log.Error("board stream snapshot", "err", err)
 		return
 	}
+	snap = snapshot{} // the incidents are garbage now, not for the stream's lifetime
 	if err := flush(); err != nil {
 		return
 	}
-
-	// Reader: drain the subscription into the coalescer, so a slow client
-	// never holds up the source.
-	co := newCoalescer(b.maxPending)
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		for {
-			select {
-			case ch, ok := <-changes:
-				if !ok {
-					co.close()
-					return
-				}
-				co.add(ch)
-			case <-done:
-				return
-			}
-		}
-	}()
 
 	hb := time.NewTicker(b.heartbeat)
 	defer hb.Stop()
@@ -257,6 +232,69 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+}
+
+// streamBuffer is each stream's write buffer; larger writes (the snapshot)
+// go through unbuffered.
+const streamBuffer = 4 << 10
+
+// streamRetryAfter is the Retry-After of a refused stream, in seconds.
+const streamRetryAfter = 30
+
+// acquireStream counts a stream against the global and the per-token cap.
+func (b *Board) acquireStream(token string) (open int, release func(), ok bool) {
+	b.streamsMu.Lock()
+	defer b.streamsMu.Unlock()
+	if b.streams >= b.maxStreams || b.perToken[token] >= b.maxPerToken {
+		return b.streams, nil, false
+	}
+	b.streams++
+	b.perToken[token]++
+	return b.streams, func() {
+		b.streamsMu.Lock()
+		defer b.streamsMu.Unlock()
+		b.streams--
+		if b.perToken[token]--; b.perToken[token] <= 0 {
+			delete(b.perToken, token)
+		}
+	}, true
+}
+
+// snapshotIncidents returns the open incidents and the recentClosed most
+// recently stood-down ones, in the source's order; history asks for all.
+func (b *Board) snapshotIncidents(history bool) []activation.IncidentView {
+	all := b.src.Incidents()
+	if all == nil {
+		all = []activation.IncidentView{}
+	}
+	if history {
+		return all
+	}
+	var closed []*activation.IncidentView
+	for i := range all {
+		if all[i].Status != "open" {
+			closed = append(closed, &all[i])
+		}
+	}
+	slices.SortStableFunc(closed, func(x, y *activation.IncidentView) int { return stoodDown(y).Compare(stoodDown(x)) })
+	keep := map[string]bool{}
+	for _, inc := range closed[:min(len(closed), b.recentClosed)] {
+		keep[inc.ID] = true
+	}
+	out := make([]activation.IncidentView, 0, len(all)-len(closed)+len(keep))
+	for _, inc := range all {
+		if inc.Status == "open" || keep[inc.ID] {
+			out = append(out, inc)
+		}
+	}
+	return out
+}
+
+func stoodDown(inc *activation.IncidentView) time.Time {
+	if inc.StoodDownAt == nil {
+		return inc.DeclaredAt
+	}
+	return *inc.StoodDownAt
 }
 
 // writeEvent writes one SSE event. JSON never contains a raw newline, so the

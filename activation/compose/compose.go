@@ -27,6 +27,9 @@ type Options struct {
 	Signer *ack.Signer
 	// PublicURL is the base of ack links (e.g. https://kaskade.example.de).
 	PublicURL string
+	// EmailReplies is true when a reply listener reads answers to alert
+	// emails; only then does an email offer "reply to this email".
+	EmailReplies bool
 }
 
 // Composer renders messages; it is safe for concurrent use.
@@ -204,14 +207,15 @@ func (c *Composer) email(n activation.Notification, inc activation.Declared, lan
 			fmt.Fprintf(&plain, "  %s: %s\n", labels[i], links[i])
 		}
 	}
-	if n.Purpose == notifiers.PurposeAlert {
+	replies := n.Purpose == notifiers.PurposeAlert && c.opts.EmailReplies
+	if replies {
 		plain.WriteString("\n" + replyHint + "\n")
 	}
 	var h bytes.Buffer
 	_ = htmlBody.Execute(&h, map[string]any{
 		"Exercise": prefix != "", "ExerciseNote": exerciseNote(en), "Prefix": strings.TrimSpace(prefix),
 		"Paragraphs": strings.Split(strings.TrimSpace(body), "\n\n"), "Intro": intro, "Links": links, "Labels": labels,
-		"ReplyHint": replyHint, "Alert": n.Purpose == notifiers.PurposeAlert, "Lang": lang,
+		"ReplyHint": replyHint, "Alert": replies, "Lang": lang,
 	})
 	return plain.String(), h.String()
 }

@@ -13,9 +13,10 @@ import (
 	"github.com/kaskade-bcm/kaskade/activation"
 )
 
-// A decision (one batch of inputs, or one tick) appends many events. If the
-// process dies half-way through, the log holds a prefix of the decision
-// while its inputs were never acknowledged. Applying that prefix would mark
+// A decision (one batch of inputs, or one tick) appends many events, as
+// atomic batches of at most atomicBatchMax (persist.go). If the process dies
+// between two of them, the log holds a prefix of the decision while its
+// inputs were never acknowledged. Applying that prefix would mark
 // the inputs as done and lose the rest (a cascade, an escalation). So every
 // event carries its batch (the stream sequence of the batch's first event)
 // and the last one is marked Done: readers apply a batch only when it is
@@ -48,7 +49,7 @@ func (a *assembler) forgetAborted() {
 }
 
 // add takes the next event of the log and returns the events that may now
-// be applied.
+// be applied. Quarantined messages never reach it (quarantine.go).
 func (a *assembler) add(ev activation.Event) []activation.Event {
 	if ev.Kind == activation.KindBatchAborted {
 		a.mu.Lock()

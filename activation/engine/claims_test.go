@@ -3,7 +3,9 @@ package engine
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -83,24 +85,40 @@ func TestClaimCancelled(t *testing.T) {
 	}
 }
 
-type pingMsg struct {
+// countMsg counts the heartbeats (InProgress) it gets.
+type countMsg struct {
 	jetstream.Msg
-	pings chan struct{}
+	pings atomic.Int64
 }
 
-func (m *pingMsg) InProgress() error {
-	select {
-	case m.pings <- struct{}{}:
-	default:
-	}
+func (m *countMsg) InProgress() error {
+	m.pings.Add(1)
 	return nil
 }
 
+// TestHeartbeatsKeepHeldRequestsAlive: every tick sends one heartbeat per
+// held message, none to idle workers or after release (fake time).
 func TestHeartbeatsKeepHeldRequestsAlive(t *testing.T) {
-	h := startHeartbeats(2, time.Millisecond)
-	m := &pingMsg{pings: make(chan struct{}, 1)}
-	h.hold(1, m)
-	<-m.pings // blocks (and the test times out) if no heartbeat comes
-	h.hold(1, nil)
-	h.close()
+	synctest.Test(t, func(t *testing.T) {
+		const every = time.Second
+		h := startHeartbeats(3, every)
+		defer h.close()
+		held, released := &countMsg{}, &countMsg{}
+		h.hold(0, held)
+		h.hold(1, released) // worker 2 stays idle
+		time.Sleep(every + every/2)
+		synctest.Wait()
+		h.hold(1, nil)
+		time.Sleep(2 * every) // two more ticks
+		synctest.Wait()
+		for _, tc := range []struct {
+			name string
+			m    *countMsg
+			want int64
+		}{{"held for three ticks", held, 3}, {"released after one tick", released, 1}} {
+			if got := tc.m.pings.Load(); got != tc.want {
+				t.Errorf("%s: %d heartbeats, want %d", tc.name, got, tc.want)
+			}
+		}
+	})
 }

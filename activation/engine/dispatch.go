@@ -204,6 +204,12 @@ func (d *dispatcher) send(ctx context.Context, n activation.Notification, decl a
 	if err != nil {
 		return notifiers.Receipt{State: notifiers.StateFailed, Code: "compose", Detail: err.Error()}
 	}
+	if msg.To == "" {
+		// No address for this channel: a permanent failure of the step at
+		// once, so the next channel or deputy takes over.
+		return notifiers.Receipt{State: notifiers.StateFailed, Code: notifiers.CodeNoAddress,
+			Detail: fmt.Sprintf("%v: %s", notifiers.ErrNoAddress, n.Channel)}
+	}
 	r, err := notifier.Notify(ctx, msg)
 	if err != nil {
 		// Not a receipt: the call ended without an answer we can trust.

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -79,6 +78,13 @@ type Engine struct {
 	// unpersisted is set while the core holds decided events that are not
 	// yet in the log (engine goroutine only): no snapshot then.
 	unpersisted bool
+	// deciding holds the inputs the core has decided whose events are not
+	// yet in the log (under mu): no caller hears of them before.
+	deciding map[uint64]struct{}
+	// batchMax overrides atomicBatchMax (tests); hooks act mid-decision (tests).
+	batchMax int
+	hooks    persistHooks
+	quar     quarantine
 }
 
 // New returns an engine; call Run to start it.
@@ -115,7 +121,10 @@ func (e *Engine) Run(ctx context.Context) error {
 	e.running = ctx
 	for {
 		err := e.runOnce(ctx)
+		// The core may hold a decision the log refused: no reads from it until rebuilt.
+		e.ready.Store(false)
 		e.leader.Store(false)
+		e.opts.Metrics.Leading(false)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -134,7 +143,7 @@ func (e *Engine) runOnce(ctx context.Context) error {
 	// and the API answer 503 instead of acting on an empty projection.
 	e.ready.Store(false)
 	e.mu.Lock()
-	e.core, e.lastSeq = activation.NewCore(), 0
+	e.core, e.lastSeq, e.deciding = activation.NewCore(), 0, nil
 	e.mu.Unlock()
 	e.asm.reset()
 	e.asm.forgetAborted()
@@ -146,6 +155,7 @@ func (e *Engine) runOnce(ctx context.Context) error {
 		return err
 	}
 	e.ready.Store(true)
+	e.hub.resync() // open boards reload: what they showed may be stale
 	e.log.Info("event log replayed", "events", e.lastSeq, "took", time.Since(start).Round(time.Millisecond))
 	e.signalProgress(nil)
 	leadCtx := ctx
@@ -165,6 +175,7 @@ func (e *Engine) runOnce(ctx context.Context) error {
 		return err
 	}
 	e.leader.Store(true)
+	e.opts.Metrics.Leading(true)
 	e.log.Info("engine leading")
 	return e.lead(leadCtx)
 }
@@ -227,8 +238,12 @@ func (e *Engine) catchUp(ctx context.Context) error {
 			return c.err
 		}
 		for i, ev := range c.evs {
-			batch = append(batch, e.asm.add(ev)...)
 			e.lastSeq = c.seqs[i]
+			if c.errs[i] != nil {
+				e.quarantine(QuarantineEvents, c.seqs[i], c.errs[i])
+				continue
+			}
+			batch = append(batch, e.asm.add(ev)...)
 			if len(batch) >= 1024 {
 				flush()
 			}
@@ -306,11 +321,12 @@ func (e *Engine) follow(ctx context.Context) (context.Context, error) {
 		if err != nil {
 			return nil, fmt.Errorf("engine: follow metadata: %w", err)
 		}
-		var ev activation.Event
-		if err := json.Unmarshal(m.Data(), &ev); err != nil {
-			return nil, fmt.Errorf("engine: event %d undecodable: %w", meta.Sequence.Stream, err)
-		}
 		e.lastSeq = meta.Sequence.Stream
+		ev, err := decodeEvent(m.Data())
+		if err != nil {
+			e.quarantine(QuarantineEvents, meta.Sequence.Stream, err)
+			continue
+		}
 		batch = append(batch, e.asm.add(ev)...)
 		if len(batch) >= 256 {
 			flush()
@@ -329,8 +345,9 @@ type decodeChunk struct {
 	data [][]byte
 	seqs []uint64
 	evs  []activation.Event
-	last bool  // nothing was pending after the chunk's last event
-	err  error // a read or decode error; the replay stops at this chunk
+	errs []error // per event: why it is quarantined (nil: applicable)
+	last bool    // nothing was pending after the chunk's last event
+	err  error   // a read or decode error; the replay stops at this chunk
 	done chan struct{}
 }
 
@@ -343,14 +360,10 @@ func readChunks(ctx context.Context, it jetstream.MessagesContext, cons jetstrea
 	for range replayDecoders {
 		go func() {
 			for c := range jobs {
-				c.evs = make([]activation.Event, len(c.data))
+				c.evs, c.errs = make([]activation.Event, len(c.data)), make([]error, len(c.data))
 				for i, data := range c.data {
-					if err := json.Unmarshal(data, &c.evs[i]); err != nil {
-						// A corrupt event cannot be skipped silently: it is part of the record.
-						c.evs = c.evs[:i]
-						c.err = fmt.Errorf("engine: event %d undecodable: %w", c.seqs[i], err)
-						break
-					}
+					// A broken event is quarantined by the applier, never a reason to stop.
+					c.evs[i], c.errs[i] = decodeEvent(data)
 				}
 				c.data = nil
 				close(c.done)

@@ -35,6 +35,11 @@ func (h *hub) subscribe() (<-chan activation.Change, func()) {
 	}
 }
 
+// resync tells every live reader to reload its state.
+func (h *hub) resync() {
+	h.publish([]activation.Change{{Kind: activation.ChangeResync}})
+}
+
 func (h *hub) publish(changes []activation.Change) {
 	if len(changes) == 0 {
 		return

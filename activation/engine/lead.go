@@ -2,12 +2,10 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kaskade-bcm/kaskade/activation"
@@ -134,7 +132,8 @@ func (e *Engine) decide(ctx context.Context, batch []jetstream.Msg) error {
 		}
 		ins, err := decodeInputs(m)
 		if err != nil {
-			e.log.Warn("undecodable input recorded as rejected", "seq", seq, "subject", m.Subject(), "err", err)
+			// Recorded as rejected (its sequence stays accounted for), acknowledged below.
+			e.quarantine(QuarantineInput, seq, fmt.Errorf("undecodable input (%T)", err))
 			ins = []activation.Input{{Incident: "_"}}
 		}
 		for _, in := range ins {
@@ -145,11 +144,18 @@ func (e *Engine) decide(ctx context.Context, batch []jetstream.Msg) error {
 			}
 			out = append(out, evs...)
 		}
+		if e.deciding == nil {
+			e.deciding = map[uint64]struct{}{}
+		}
+		e.deciding[seq] = struct{}{}
 	}
 	e.mu.Unlock()
 	if err := e.persist(ctx, out); err != nil {
 		return err
 	}
+	e.mu.Lock()
+	clear(e.deciding)
+	e.mu.Unlock()
 	e.unpersisted = false
 	for _, m := range batch {
 		if err := m.Ack(); err != nil {
@@ -173,50 +179,6 @@ func (e *Engine) tick(ctx context.Context) error {
 		return nil
 	}
 	e.signalProgress(out)
-	return nil
-}
-
-// persistWindow bounds the async publishes awaited at once.
-const persistWindow = 2048
-
-// persist appends events to the log, each expecting the previous sequence,
-// so a second writer is detected instead of interleaved.
-func (e *Engine) persist(ctx context.Context, evs []activation.Event) error {
-	markBatch(evs, e.lastSeq+1)
-	for len(evs) > 0 {
-		n := min(len(evs), persistWindow)
-		futures := make([]jetstream.PubAckFuture, 0, n)
-		for i, ev := range evs[:n] {
-			data, err := json.Marshal(ev)
-			if err != nil {
-				return fmt.Errorf("engine: encode %s: %w", ev.Kind, err)
-			}
-			msg := nats.NewMsg(e.opts.Layout.EventSubject(ev.Incident, ev.Kind))
-			msg.Data = data
-			f, err := e.opts.JS.PublishMsgAsync(msg, jetstream.WithExpectLastSequence(e.lastSeq+uint64(i)))
-			if err != nil {
-				return fmt.Errorf("engine: append: %w", err)
-			}
-			futures = append(futures, f)
-		}
-		for _, f := range futures {
-			select {
-			case <-f.Ok():
-			case err := <-f.Err():
-				var apiErr *jetstream.APIError
-				if errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence {
-					return ErrFenced
-				}
-				return fmt.Errorf("engine: append: %w", err)
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		}
-		e.lastSeq += uint64(n)
-		e.snap.lastWrite = time.Now()
-		e.opts.Metrics.events(evs[:n], e.incidentInfo)
-		evs = evs[n:]
-	}
 	return nil
 }
 

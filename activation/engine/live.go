@@ -50,7 +50,7 @@ func (e *Engine) changesFor(evs []activation.Event) ([]activation.Change, []acti
 		if ev.Kind == activation.KindReadiness {
 			readinessChanged[key{ev.Incident, ev.Readiness.Org}] = true
 		}
-		if it, ok := activation.Describe(ev); ok {
+		if it, ok := e.core.Describe(ev); ok {
 			it := it
 			changes = append(changes, activation.Change{Kind: activation.ChangeTimeline, IncidentID: ev.Incident, Timeline: &it})
 		}

@@ -20,6 +20,8 @@ type Metrics struct {
 	rejected      *prometheus.CounterVec
 	snapSeconds   prometheus.Histogram
 	snapBytes     prometheus.Gauge
+	quarantined   *prometheus.CounterVec
+	leader        prometheus.Gauge
 }
 
 // NewMetrics registers the engine metrics on reg (no global registry).
@@ -47,9 +49,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: []float64{.001, .005, .02, .05, .1, .2, .5, 1, 2}}),
 		snapBytes: prometheus.NewGauge(prometheus.GaugeOpts{Name: "kaskade_snapshot_bytes",
 			Help: "Size of the newest snapshot taken."}),
+		quarantined: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kaskade_quarantined_messages_total",
+			Help: "Undecodable messages and events of unknown kind skipped, by stream (events, input, declare)."}, []string{"stream"}),
+		leader: prometheus.NewGauge(prometheus.GaugeOpts{Name: "kaskade_engine_leader",
+			Help: "1 while this instance leads the engine (decides and writes the log), else 0."}),
 	}
 	reg.MustRegister(m.declarations, m.notifications, m.outcomes, m.responses, m.escalations, m.transitions, m.timeToReady, m.rejected,
-		m.snapSeconds, m.snapBytes)
+		m.snapSeconds, m.snapBytes, m.quarantined, m.leader)
+	for _, s := range []string{QuarantineEvents, QuarantineInput, QuarantineDeclare} {
+		m.quarantined.WithLabelValues(s) // present at 0, so an alert rule sees the first increase
+	}
 	return m
 }
 
@@ -57,6 +66,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 func (m *Metrics) Outcome(channel, state string) {
 	if m != nil {
 		m.outcomes.WithLabelValues(channel, state).Inc()
+	}
+}
+
+// Quarantined counts a message skipped on stream (events, input, declare).
+func (m *Metrics) Quarantined(stream string) {
+	if m != nil {
+		m.quarantined.WithLabelValues(stream).Inc()
 	}
 }
 
@@ -107,4 +123,16 @@ func (m *Metrics) events(evs []activation.Event, info incidentInfo) {
 			m.rejected.WithLabelValues(e.Rejected.Input).Inc()
 		}
 	}
+}
+
+// Leading records whether this instance leads.
+func (m *Metrics) Leading(on bool) {
+	if m == nil {
+		return
+	}
+	v := 0.0
+	if on {
+		v = 1
+	}
+	m.leader.Set(v)
 }

@@ -144,7 +144,7 @@ func (l Layout) ensure(ctx context.Context, js jetstream.JetStream) error {
 		// its acknowledged messages.
 		{Name: l.EventsStream(), Subjects: []string{l.EventsFilter()}, Storage: jetstream.FileStorage, Replicas: r,
 			Retention: jetstream.LimitsPolicy, Duplicates: 2 * time.Minute, DenyDelete: true, DenyPurge: true,
-			Description: "Kaskade event log (system of record)"},
+			AllowAtomicPublish: true, Description: "Kaskade event log (system of record)"},
 		{Name: l.InputStream(), Subjects: []string{l.InputFilter()}, Storage: jetstream.FileStorage, Replicas: r,
 			Retention: jetstream.WorkQueuePolicy, Duplicates: 2 * time.Minute, Description: "Kaskade inputs for the engine"},
 		// NoAck: a request on the declare subject must be answered by Kaskade, not by the stream.

@@ -139,7 +139,7 @@ func inputData(m jetstream.Msg) ([]byte, error) {
 func (e *Engine) WaitInput(ctx context.Context, seq uint64) error {
 	for {
 		e.mu.RLock()
-		done, ch := e.core.InputApplied(seq), e.progress
+		done, ch := e.inputPersisted(seq), e.progress
 		e.mu.RUnlock()
 		if done {
 			return nil

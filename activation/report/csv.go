@@ -16,7 +16,7 @@ func csvHeader() []string {
 		"incident", "exercise", "org", "function", "node", "tier", "person", "name",
 		"alerted", "alerted_at", "alert_reason", "reached", "notifications",
 		"answer", "answer_minutes", "first_answer_at", "response_seconds", "eta",
-		"covered_as_deputy", "answers_after_stand_down",
+		"covered_as_deputy", "answers_after_stand_down", "remark",
 	}
 }
 
@@ -67,7 +67,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 			r.Incident, strconv.FormatBool(r.Exercise), e.Org, e.Function, strconv.Itoa(e.Node), strconv.Itoa(e.Tier), e.Person, e.Name,
 			strconv.FormatBool(e.Alerted), ts(e.AlertedAt), e.AlertReason, strconv.FormatBool(e.Reached), strings.Join(notes, " | "),
 			string(e.Answer), minutes, ts(e.FirstAnswerAt), resp, ts(e.ETA),
-			strconv.FormatBool(e.CoveredAsDeputy), strconv.Itoa(late),
+			strconv.FormatBool(e.CoveredAsDeputy), strconv.Itoa(late), e.AnswerRemark,
 		}
 		if err := cw.Write(row); err != nil {
 			return err

@@ -240,7 +240,7 @@ func sortedKeys(m map[string]bool) []string {
 
 func answerOf(a answerLog, names func(string) string) Answer {
 	return Answer{Person: a.r.Person, Name: nameOf(names, a.r.Person), At: a.at, Kind: a.r.Kind, Minutes: a.r.Minutes,
-		Source: a.r.Source, Actor: a.r.Actor, AfterStandDown: a.late}
+		Source: a.r.Source, Actor: a.r.Actor, Remark: a.r.Remark, AfterStandDown: a.late}
 }
 
 func nameOf(names func(string) string, id string) string {
@@ -422,8 +422,8 @@ func (st *logState) timeline(ans map[string]personAnswers, alertsOf map[[2]strin
 				}
 				pa := ans[p]
 				if pa.latest != nil {
-					e.Answer, e.AnswerMinutes = pa.latest.r.Kind, pa.latest.r.Minutes
-					if pa.latest.r.Kind == activation.Delayed {
+					e.Answer, e.AnswerMinutes, e.AnswerRemark = pa.latest.r.Kind, pa.latest.r.Minutes, pa.latest.r.Remark
+					if pa.latest.r.Kind == activation.Delayed && pa.latest.r.Minutes > 0 {
 						e.ETA = timePtr(pa.latest.at.Add(time.Duration(pa.latest.r.Minutes) * time.Minute))
 					}
 				}

@@ -390,10 +390,16 @@ func (p *reportPage) timelineTables(r *Report, l labels, loc *time.Location) {
 		answer := txt(l.NotYet)
 		if e.Answer != "" {
 			answer = txt(l.kind(e.Answer, e.AnswerMinutes))
+			if e.AnswerRemark != "" {
+				answer = txt(l.kind(e.Answer, e.AnswerMinutes) + " – „" + e.AnswerRemark + "“")
+			}
 			if len(e.Answers) > 1 {
 				var all []string
 				for _, a := range e.Answers {
 					s := a.At.In(loc).Format("15:04:05") + " " + l.kind(a.Kind, a.Minutes)
+					if a.Remark != "" {
+						s += " – „" + a.Remark + "“"
+					}
 					if a.AfterStandDown {
 						s += " (" + l.AfterStandDown + ")"
 					}

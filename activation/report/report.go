@@ -206,6 +206,8 @@ type Answer struct {
 	Minutes int                     `json:"minutes,omitempty"`
 	Source  string                  `json:"source"`
 	Actor   string                  `json:"actor,omitempty"`
+	// Remark is what the person wrote after the answer ("3 krank").
+	Remark string `json:"remark,omitempty"`
 	// AfterStandDown marks answers that count toward no figure.
 	AfterStandDown bool `json:"after_stand_down,omitempty"`
 }
@@ -244,6 +246,8 @@ type PersonEntry struct {
 	// Answer is the latest answer before the stand-down (the state).
 	Answer        activation.ResponseKind `json:"answer,omitempty"`
 	AnswerMinutes int                     `json:"answer_minutes,omitempty"`
+	// AnswerRemark is the remark of that answer.
+	AnswerRemark string `json:"answer_remark,omitempty"`
 	// FirstAnswerAt is the first answer before the stand-down (the response time).
 	FirstAnswerAt *time.Time `json:"first_answer_at,omitempty"`
 	ResponseTime  *Span      `json:"response_time,omitempty"`

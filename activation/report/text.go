@@ -133,6 +133,10 @@ func (l labels) kind(k activation.ResponseKind, minutes int) string {
 		return fmt.Sprintf("delayed, %d min", minutes)
 	case k == activation.Delayed && minutes > 0:
 		return fmt.Sprintf("komme in %d Min.", minutes)
+	case k == activation.Delayed && l.Lang == "en":
+		return "delayed, ETA unknown"
+	case k == activation.Delayed:
+		return "komme später, ETA unbekannt"
 	}
 	m := map[string][2]string{
 		string(activation.Available):   {"komme", "available"},

@@ -12,14 +12,20 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/activation/compose"
 	"github.com/kaskade-bcm/kaskade/activation/engine"
 	"github.com/kaskade-bcm/kaskade/activation/web"
 	"github.com/kaskade-bcm/kaskade/alerting"
 	"github.com/kaskade-bcm/kaskade/config"
+	"github.com/kaskade-bcm/kaskade/notifiers"
 )
 
 // Options configure the API server.
@@ -34,10 +40,56 @@ type Options struct {
 	MaxBody int64
 	// Healthy reports whether NATS is connected (for /readyz).
 	Healthy func() bool
+
+	// Now is the clock of rate limits and the history cache (time.Now when nil).
+	Now func() time.Time
+	// SMSSegments is the budget of SMS segments a composed text may take
+	// (default 3); whatever it says, no SMS goes above 1,600 characters.
+	SMSSegments int
+	// DeclareLimits bound declarations per token (zero fields: DefaultDeclareLimits).
+	DeclareLimits DeclareLimits
+	// WrongTokens limits wrong bearer tokens per client address (zero: 10,
+	// then one every 6 s; then 429). A right token is never limited.
+	WrongTokens Rate
+	// TrustedProxies may set X-Forwarded-For; without any the header is ignored.
+	TrustedProxies []netip.Prefix
+	// Registerer gets kaskade_http_auth_failures_total (nil: not registered).
+	Registerer prometheus.Registerer
+	// HistoryTTL is how long the exercise history is reused (default DefaultHistoryTTL).
+	HistoryTTL time.Duration
+	// Events reads the event log (default Engine.Events).
+	Events func(ctx context.Context, incident string) ([]activation.Event, error)
 }
 
+// Rate is a token bucket: Burst at once, then one more every Every.
+// A negative Burst means unlimited.
+type Rate struct {
+	Burst int
+	Every time.Duration
+}
+
+// DeclareLimits bound declarations per token, real incidents and exercises apart.
+type DeclareLimits struct {
+	Real, Exercise Rate
+}
+
+// DefaultDeclareLimits: ten real incidents at once, then one every six
+// minutes; sixty exercises, then one a minute.
+var DefaultDeclareLimits = DeclareLimits{
+	Real:     Rate{Burst: 10, Every: 6 * time.Minute},
+	Exercise: Rate{Burst: 60, Every: time.Minute},
+}
+
+// DefaultHistoryTTL is how long one read of the log serves the exercise history.
+const DefaultHistoryTTL = 30 * time.Second
+
 // Server is the API's http.Handler set.
-type Server struct{ opts Options }
+type Server struct {
+	opts     Options
+	composer *compose.Composer // measures SMS against the segment budget
+	lim      limiters
+	hist     historyCache
+}
 
 // New returns the API server.
 func New(opts Options) *Server {
@@ -47,7 +99,19 @@ func New(opts Options) *Server {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Server{opts: opts}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.SMSSegments <= 0 {
+		opts.SMSSegments = DefaultSMSSegments
+	}
+	if opts.HistoryTTL <= 0 {
+		opts.HistoryTTL = DefaultHistoryTTL
+	}
+	if opts.Events == nil && opts.Engine != nil {
+		opts.Events = opts.Engine.Events
+	}
+	return &Server{opts: opts, composer: compose.New(compose.Options{Config: opts.Config}), lim: newLimiters(opts)}
 }
 
 // Register adds the API routes to mux.
@@ -64,6 +128,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/scenarios", s.scenarios)
 	mux.HandleFunc("GET /api/v1/incidents/{id}/report", s.report)
 	mux.HandleFunc("GET /api/v1/exercises", s.history)
+	mux.HandleFunc("POST /api/v1/texts/sms", s.smsSize)
 	mux.HandleFunc("GET /api/v1/people/{id}/export", s.personExport)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		web.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -149,10 +214,21 @@ func (s *Server) declare(w http.ResponseWriter, r *http.Request) {
 	if d.DeclaredBy == "" {
 		d.DeclaredBy = p.name
 	}
+	resolved, err := alerting.Resolve(s.opts.Config, d)
+	if err != nil {
+		writeAlertingError(w, err)
+		return
+	}
+	if !s.fits(w, notifiers.PurposeAlert, resolved.Declared, "", "title or message") || !s.declareAllowed(w, p.name, d.Exercise) {
+		return
+	}
 	res, err := s.opts.Intake.Declare(r.Context(), d, "api", nil)
 	if err != nil {
 		writeAlertingError(w, err)
 		return
+	}
+	if !res.Duplicate {
+		s.declared(p.name, d.Exercise)
 	}
 	s.wait(r.Context(), res.InputSeq)
 	v, _ := s.opts.Engine.Incident(res.IncidentID)
@@ -264,6 +340,8 @@ type TextRequest struct {
 type incidentAction struct {
 	// missing is the error when the text is required and empty ("" = optional).
 	missing string
+	// purpose is the SMS the text goes into, measured against the budget ("" = none).
+	purpose notifiers.Purpose
 	// textual says the text is a message (missing_text), not a reason (missing_reason).
 	textual bool
 	// exerciseOnly refuses real incidents.
@@ -291,32 +369,50 @@ func (s *Server) act(a incidentAction) http.HandlerFunc {
 			web.WriteError(w, http.StatusBadRequest, code, a.missing)
 			return
 		}
+		if err := alerting.CheckText("text", req.Text, true); err != nil {
+			writeAlertingError(w, err)
+			return
+		}
+		if err := alerting.CheckText("reason", req.Reason, true); err != nil {
+			writeAlertingError(w, err)
+			return
+		}
 		if !s.open(w, id) || a.exerciseOnly && !s.exercise(w, id) {
 			return
 		}
 		in := a.input(p.name, text)
 		in.Incident = id
+		if a.purpose != "" {
+			v, _ := s.opts.Engine.Incident(id)
+			sent := text
+			if in.StandDown != nil {
+				sent = in.StandDown.Reason
+			}
+			if !s.fits(w, a.purpose, declaredOf(v), sent, "text") {
+				return
+			}
+		}
 		s.submitAndReport(w, r, in, func() any { v, _ := s.opts.Engine.Incident(id); return v })
 	}
 }
 
 // update sends a situation update to everyone notified so far.
 func (s *Server) update() http.HandlerFunc {
-	return s.act(incidentAction{missing: "a situation update needs text", textual: true, input: func(by, text string) activation.Input {
+	return s.act(incidentAction{missing: "a situation update needs text", textual: true, purpose: notifiers.PurposeUpdate, input: func(by, text string) activation.Input {
 		return activation.Input{Update: &activation.SituationUpdate{Text: text, By: by}}
 	}})
 }
 
 // standDown stops all escalation and informs everyone reached.
 func (s *Server) standDown() http.HandlerFunc {
-	return s.act(incidentAction{missing: "a stand-down needs a reason", input: func(by, text string) activation.Input {
+	return s.act(incidentAction{missing: "a stand-down needs a reason", purpose: notifiers.PurposeStandDown, input: func(by, text string) activation.Input {
 		return activation.Input{StandDown: &activation.StandDown{By: by, Reason: text}}
 	}})
 }
 
 // abort ends a running exercise in one action: everyone reached is told.
 func (s *Server) abort() http.HandlerFunc {
-	return s.act(incidentAction{exerciseOnly: true, input: func(by, text string) activation.Input {
+	return s.act(incidentAction{exerciseOnly: true, purpose: notifiers.PurposeStandDown, input: func(by, text string) activation.Input {
 		reason := "Übung abgebrochen"
 		if text != "" {
 			reason += ": " + text
@@ -389,6 +485,11 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool)
 		}
 		return nil, false
 	}
+	if !utf8.Valid(body) {
+		// encoding/json would turn invalid bytes into U+FFFD silently.
+		web.WriteError(w, http.StatusBadRequest, alerting.CodeInvalidText, "body is not valid UTF-8")
+		return nil, false
+	}
 	return body, true
 }
 
@@ -422,6 +523,8 @@ func writeAlertingError(w http.ResponseWriter, err error) {
 		status = http.StatusInternalServerError
 	case alerting.CodeUnknownScenario, alerting.CodeUnknownOrganisation:
 		status = http.StatusUnprocessableEntity
+	case alerting.CodeRateLimited:
+		status = http.StatusTooManyRequests
 	}
 	web.WriteError(w, status, e.Code, e.Message)
 }

@@ -232,7 +232,7 @@ func TestRespondOnBehalf(t *testing.T) {
 	r = s.do("POST", path, adminToken, `{"person":"mi-uwe-boehm","kind":"available"}`)
 	mustJSON(t, r, &a)
 	if r.Status != 200 || a.Answer != "available" || a.ETA != nil || a.RecordedBy != "admin" ||
-		len(a.Readiness) != 1 || a.Readiness[0].Available != 1 || a.Readiness[0].Coming != 0 {
+		len(a.Readiness) != 1 || a.Readiness[0].Available != 1 || a.Readiness[0].Coming != 1 || a.Readiness[0].Delayed != 0 {
 		t.Fatalf("available: %d %s", r.Status, r.Body)
 	}
 	a = answer{}

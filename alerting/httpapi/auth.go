@@ -75,7 +75,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, write bool
 		if name, role, valid := s.opts.Auth.Authenticate(strings.TrimSpace(tok)); ok && valid {
 			return s.authorize(w, principal{name, role}, write)
 		}
-		web.WriteError(w, http.StatusUnauthorized, "unauthorized", "invalid bearer token")
+		s.wrongToken(w, r)
 		return principal{}, false
 	}
 	if s.opts.Sessions != nil {

@@ -68,6 +68,12 @@ type apiServer struct {
 // (no listener), a running engine and the intake.
 func startAPI(t *testing.T) *apiServer {
 	t.Helper()
+	return startAPIWith(t, nil)
+}
+
+// startAPIWith is startAPI with options changed by mod before the server starts.
+func startAPIWith(t *testing.T, mod func(*httpapi.Options)) *apiServer {
+	t.Helper()
 	name, data := config.Example()
 	cfg, _, err := config.LoadBytes(name, data, func(string) string { return "" })
 	if err != nil {
@@ -96,8 +102,12 @@ func startAPI(t *testing.T) *apiServer {
 		httpapi.Token{Name: "admin", Role: config.RoleAdmin, SHA256: httpapi.HashToken(adminToken)},
 	)
 	mux := http.NewServeMux()
-	httpapi.New(httpapi.Options{Config: cfg, Intake: intake, Engine: eng, Auth: auth, Sessions: fakeSessions{},
-		Healthy: nc.IsConnected}).Register(mux)
+	opts := httpapi.Options{Config: cfg, Intake: intake, Engine: eng, Auth: auth, Sessions: fakeSessions{},
+		Healthy: nc.IsConnected}
+	if mod != nil {
+		mod(&opts)
+	}
+	httpapi.New(opts).Register(mux)
 	hs := httptest.NewServer(mux)
 	t.Cleanup(hs.Close)
 	// Waiting for the engine to take the lead is start-up, not an assertion.

@@ -2,11 +2,13 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kaskade-bcm/kaskade/activation"
@@ -22,7 +24,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	events, err := s.opts.Engine.Events(r.Context(), id)
+	events, err := s.opts.Events(r.Context(), id)
 	if err != nil {
 		web.WriteError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
 		return
@@ -53,16 +55,72 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.authenticate(w, r, false); !ok || !knownFormat(w, r, "html", "json") {
 		return
 	}
-	events, err := s.opts.Engine.Events(r.Context(), "")
+	h, err := s.hist.get(r.Context(), s.historyKey(), s.opts.Now(), s.opts.HistoryTTL, s.buildHistory)
 	if err != nil {
 		web.WriteError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
 		return
+	}
+	s.writeReport(w, r, "uebungen", func(b *bytes.Buffer, format, lang string) error {
+		if format == "json" {
+			return web.EncodeJSON(b, h)
+		}
+		return report.WriteHistoryHTML(b, h, lang)
+	})
+}
+
+// historyCache keeps the exercise history for a while: building it reads
+// the whole log. A new or stood-down incident (key) rebuilds it at once;
+// requests that arrive during a build wait for it, so parallel requests
+// cost one read.
+type historyCache struct {
+	mu  sync.Mutex
+	at  time.Time
+	key string
+	h   report.HistoryView
+	ok  bool
+}
+
+func (c *historyCache) get(ctx context.Context, key string, now time.Time, ttl time.Duration, build func(context.Context, time.Time) (report.HistoryView, error)) (report.HistoryView, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ok && key == c.key && now.Sub(c.at) < ttl {
+		return c.h, nil
+	}
+	h, err := build(ctx, now)
+	if err != nil {
+		return h, err
+	}
+	c.h, c.at, c.key, c.ok = h, now, key, true
+	return h, nil
+}
+
+// historyKey changes when an incident is declared, stood down or converted.
+func (s *Server) historyKey() string {
+	if s.opts.Engine == nil {
+		return ""
+	}
+	var n, closed, converted int
+	for _, v := range s.opts.Engine.Incidents() {
+		n++
+		if v.Status != "open" {
+			closed++
+		}
+		if v.ConvertedAt != nil {
+			converted++
+		}
+	}
+	return fmt.Sprint(n, "/", closed, "/", converted)
+}
+
+func (s *Server) buildHistory(ctx context.Context, now time.Time) (report.HistoryView, error) {
+	events, err := s.opts.Events(ctx, "")
+	if err != nil {
+		return report.HistoryView{}, err
 	}
 	byIncident := map[string][]activation.Event{}
 	for _, e := range events {
 		byIncident[e.Incident] = append(byIncident[e.Incident], e)
 	}
-	now := time.Now()
 	var reports []*report.Report
 	for id, evs := range byIncident {
 		if id == "_" {
@@ -72,13 +130,7 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 			reports = append(reports, rep)
 		}
 	}
-	h := report.History(reports, HistoryPlans(s.opts.Config), now)
-	s.writeReport(w, r, "uebungen", func(b *bytes.Buffer, format, lang string) error {
-		if format == "json" {
-			return web.EncodeJSON(b, h)
-		}
-		return report.WriteHistoryHTML(b, h, lang)
-	})
+	return report.History(reports, HistoryPlans(s.opts.Config), now), nil
 }
 
 // knownFormat refuses a ?format= the endpoint does not serve (none means
@@ -109,9 +161,10 @@ func (s *Server) writeReport(w http.ResponseWriter, r *http.Request, name string
 	case "json":
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	default:
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		web.SecureHTML(w.Header(), web.DocumentCSP)
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	_, _ = w.Write(b.Bytes())
 }
 

@@ -96,3 +96,24 @@ func TestReports(t *testing.T) {
 	wantError(t, s.do("GET", "/api/v1/incidents/K99/report", viewerToken, ""), 404, "unknown_incident")
 	wantError(t, s.do("GET", "/api/v1/incidents/K99/report?format=json", viewerToken, ""), 404, "unknown_incident")
 }
+
+// Finding 7 of issue 15: report and history HTML carried no CSP, no
+// X-Frame-Options and no nosniff.
+func TestReportHTMLSecurityHeaders(t *testing.T) {
+	s := startAPI(t)
+	id := s.declare(`{"scenario":"cyberangriff","organisations":["MI"],"exercise":true,"reason":"Übung"}`)
+	for _, path := range []string{"/api/v1/incidents/" + id + "/report", "/api/v1/exercises"} {
+		r := s.do("GET", path, viewerToken, "")
+		if r.Status != 200 {
+			t.Fatalf("%s: %d %s", path, r.Status, r.Body)
+		}
+		for k, want := range map[string]string{"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"} {
+			if got := r.Header.Get(k); got != want {
+				t.Errorf("%s: %s = %q, want %q", path, k, got, want)
+			}
+		}
+		if csp := r.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || !strings.Contains(csp, "frame-ancestors 'none'") {
+			t.Errorf("%s: Content-Security-Policy %q", path, csp)
+		}
+	}
+}

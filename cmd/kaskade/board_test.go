@@ -19,6 +19,7 @@ import (
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/activation/board/boardtest"
 	"github.com/kaskade-bcm/kaskade/alerting/httpapi"
+	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
 	"github.com/kaskade-bcm/kaskade/config"
 )
 
@@ -101,13 +102,13 @@ func wait(t *testing.T, b *boardtest.Browser, what, expr string, d time.Duration
 
 func TestBoardInBrowserAgainstRealServer(t *testing.T) {
 	b := boardtest.StartBrowser(t)
-	s, err := startServer(t.Context(), serveOptions{ConfigPath: configWithTokens(t), DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0",
+	s, err := server.Start(t.Context(), server.Options{ConfigPath: configWithTokens(t), DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0",
 		NATSListen: "off", Instance: "board-test", Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "engine", s.Engine.Leader)
-	api := &testServer{server: s, t: t, token: dutyToken}
+	api := &testServer{Server: s, t: t, token: dutyToken}
 	proxy := newCutProxy(s.URL)
 	front := httptest.NewServer(proxy)
 	defer func() {
@@ -178,7 +179,7 @@ func TestBoardInBrowserAgainstRealServer(t *testing.T) {
 	if n, _ := boardtest.Eval[int](b, `document.querySelectorAll('#actions, [data-action]').length`); n != 0 {
 		t.Fatalf("viewer sees %d action controls", n)
 	}
-	viewer := &testServer{server: s, t: t, token: viewerToken}
+	viewer := &testServer{Server: s, t: t, token: viewerToken}
 	var out map[string]any
 	if code := viewer.api("POST", "/api/v1/incidents/K1/stand-down", map[string]any{"reason": "x"}, &out); code != http.StatusForbidden {
 		t.Fatalf("viewer stand-down: %d, want 403", code)

@@ -16,7 +16,9 @@ import (
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/cmd/internal/natsd"
 	"github.com/kaskade-bcm/kaskade/cmd/internal/natsd/natstest"
+	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
 	"github.com/kaskade-bcm/kaskade/config"
+	"github.com/kaskade-bcm/kaskade/internal/e2e"
 	"github.com/kaskade-bcm/kaskade/notifiers"
 )
 
@@ -98,19 +100,20 @@ func startNATSCluster(t *testing.T) ([]*natsserver.Server, natsd.Client) {
 }
 
 func TestClusterFailover(t *testing.T) {
+	e2e.Long(t)
 	if testing.Short() {
 		t.Skip("cluster failover test skipped in -short mode")
 	}
 	nodes, nc := startNATSCluster(t)
 	rec := &recorder{}
 	start := func(name string) *testServer {
-		s, err := startServer(t.Context(), serveOptions{NATSURL: nc.URL, NATSClient: nc, Replicas: 3, DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0",
+		s, err := server.Start(t.Context(), server.Options{NATSURL: nc.URL, NATSClient: nc, Replicas: 3, DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0",
 			Instance: name, Notifiers: map[string]notifiers.Notifier{config.ChannelSMS: rec, config.ChannelEmail: rec}, Logger: testLogger(t)})
 		if err != nil {
 			t.Fatalf("start %s: %v", name, err)
 		}
 		waitFor(t, name+" ready", s.Engine.Ready)
-		return &testServer{server: s, t: t, token: s.tokenHex}
+		return &testServer{Server: s, t: t, token: s.AdminToken()}
 	}
 	a, b := start("kaskade-a"), start("kaskade-b")
 	waitFor(t, "one leader", func() bool { return a.Engine.Leader() != b.Engine.Leader() })
@@ -134,7 +137,7 @@ func TestClusterFailover(t *testing.T) {
 	// Kill a NATS node and the leading instance at once.
 	nodes[0].Shutdown()
 	killed := time.Now()
-	leader.crash()
+	leader.Crash()
 	waitFor(t, "survivor takes over", survivor.Engine.Leader)
 	takeover := time.Since(killed)
 	t.Logf("take-over after killing the leader and a NATS node: %v", takeover.Round(time.Millisecond))

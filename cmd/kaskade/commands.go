@@ -70,6 +70,7 @@ var stateDE = map[activation.ReadinessState]string{
 	activation.Ready:        "ARBEITSFÄHIG",
 	activation.Degraded:     "beeinträchtigt",
 	activation.AtRisk:       "GEFÄHRDET",
+	activation.StoodDown:    "beendet",
 }
 
 func statusCmd(ctx context.Context, args []string, stdout io.Writer) error {
@@ -96,7 +97,7 @@ func statusCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		for _, v := range list.Incidents {
 			ready := 0
 			for _, o := range v.Organisations {
-				if o.State == activation.Ready {
+				if o.State == activation.Ready || o.State == activation.StoodDown && o.Reached == activation.Ready {
 					ready++
 				}
 			}
@@ -114,8 +115,16 @@ func statusCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(tw, "%s %s – %s (%s), ausgerufen %s von %s: %s\n\n", v.ID, v.Scenario, v.Title, v.Severity,
 		v.DeclaredAt.In(berlin).Format("02.01.2006 15:04"), v.DeclaredBy, v.Reason)
-	fmt.Fprintln(tw, "RESSORT\tSTATUS\tFUNKTIONEN\tFEHLT\tKOMMEN\tLETZTE ETA\tZIEL")
-	for _, o := range v.Organisations {
+	writeOrgStatus(tw, v.Organisations, berlin)
+	return nil
+}
+
+// writeOrgStatus prints one line per organisation. KOMMEN counts everyone
+// coming: SOFORT (available) and SPÄTER (delayed); a stood-down
+// organisation shows the readiness it reached.
+func writeOrgStatus(tw io.Writer, orgs []activation.OrgReadiness, berlin *time.Location) {
+	fmt.Fprintln(tw, "RESSORT\tSTATUS\tFUNKTIONEN\tFEHLT\tKOMMEN\tSOFORT\tSPÄTER\tLETZTE ETA\tZIEL")
+	for _, o := range orgs {
 		req, cov := 0, 0
 		for f, n := range o.Required {
 			req += n
@@ -125,10 +134,13 @@ func statusCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		if o.LatestETA != nil {
 			eta = o.LatestETA.In(berlin).Format("15:04")
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\t%d\t%s\t%s\n", o.Org, stateDE[o.State], cov, req, dash(strings.Join(o.Missing, ",")),
-			o.Coming, eta, o.Deadline.In(berlin).Format("15:04"))
+		state := stateDE[o.State]
+		if o.State == activation.StoodDown {
+			state = "beendet, erreicht: " + stateDE[o.Reached]
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\t%d\t%d\t%d\t%s\t%s\n", o.Org, state, cov, req, dash(strings.Join(o.Missing, ",")),
+			o.Coming, o.Available, o.Delayed, eta, o.Deadline.In(berlin).Format("15:04"))
 	}
-	return nil
 }
 
 func yesNo(b bool) string {

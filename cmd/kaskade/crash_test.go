@@ -23,6 +23,7 @@ import (
 
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/cmd/internal/natsd"
+	"github.com/kaskade-bcm/kaskade/internal/e2e"
 	"github.com/kaskade-bcm/kaskade/notifiers/twilio/twiliotest"
 )
 
@@ -33,8 +34,10 @@ import (
 // lost, none early), and that duplicate SMS stay within the sends in flight
 // at the kills. KASKADE_CRASH_PEOPLE (default 400) and KASKADE_CRASH_KILLS
 // (default 20) size it; KASKADE_CRASH_DIR keeps its directory (serve.log);
+// KASKADE_CRASH_SEED replays the kill timing of a logged run;
 // `make crash-full` runs the 10,000-person version.
 func TestCrashHarness(t *testing.T) {
+	e2e.Long(t)
 	if testing.Short() {
 		t.Skip("crash harness skipped in -short mode")
 	}
@@ -54,7 +57,8 @@ func TestCrashHarness(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	h := &harness{t: t, rng: rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))}
+	seed := crashSeed(t)
+	h := &harness{t: t, rng: rand.New(rand.NewPCG(1, seed))}
 	h.fake = twiliotest.NewServer(twiliotest.Options{CallbackWorkers: 4, OnMessage: h.onMessage, Latency: 40 * time.Millisecond})
 	api := httptest.NewServer(h.fake)
 	defer api.Close()
@@ -99,7 +103,7 @@ func TestCrashHarness(t *testing.T) {
 	h.settle(natsPort, 5*wait, max(2*wait, 15*time.Second))
 	cancel()
 	repliers.Wait()
-	time.Sleep(time.Second)
+	h.settle(natsPort, 0, time.Second) // the last acknowledged replies' events
 
 	events := h.events(natsPort)
 	h.verify(events, wait)
@@ -130,6 +134,21 @@ func (h *harness) intn(n int) int {
 	h.rngMu.Lock()
 	defer h.rngMu.Unlock()
 	return h.rng.IntN(n)
+}
+
+// crashSeed is KASKADE_CRASH_SEED or a new random seed; it is logged so a
+// failure's kill and reply timing can be replayed.
+func crashSeed(t *testing.T) uint64 {
+	seed := uint64(time.Now().UnixNano())
+	if v := os.Getenv("KASKADE_CRASH_SEED"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			t.Fatalf("KASKADE_CRASH_SEED=%q: %v", v, err)
+		}
+		seed = n
+	}
+	t.Logf("crash harness seed %d (replay: KASKADE_CRASH_SEED=%d KASKADE_E2E=1 go test -run TestCrashHarness ./cmd/kaskade)", seed, seed)
+	return seed
 }
 
 func envInt(name string, def int) int {

@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
 	"github.com/kaskade-bcm/kaskade/config"
+	"github.com/kaskade-bcm/kaskade/internal/e2e"
 	"github.com/kaskade-bcm/kaskade/notifiers/email/emailtest"
 	"github.com/kaskade-bcm/kaskade/notifiers/twilio/twiliotest"
 )
@@ -37,6 +39,7 @@ func exampleWithChannels(t *testing.T, channels string) string {
 
 // mailpit returns the API and SMTP addresses of the mailpit started by .ci/run.
 func mailpit(t *testing.T) (api, smtpAddr string) {
+	e2e.Long(t)
 	api, smtpAddr = os.Getenv("KASKADE_MAILPIT_API"), os.Getenv("KASKADE_MAILPIT_SMTP")
 	if api == "" || smtpAddr == "" {
 		if os.Getenv("CI") != "" {
@@ -90,13 +93,13 @@ func TestEmailThroughMailpitAndAckLink(t *testing.T) {
 	// No SMS channel at all: the SMS step fails at once and email takes over.
 	cfgPath := exampleWithChannels(t, fmt.Sprintf("channels:\n  console: {disabled: true}\n  email:\n    host: %s\n    port: %s\n"+
 		"    tls: none\n    from: \"Kaskade Lagedienst <kaskade@lage.niedersachsen.example>\"\n    reply_to: kaskade@lage.niedersachsen.example\n", host, port))
-	s, err := startServer(t.Context(), serveOptions{ConfigPath: cfgPath, DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", NATSListen: "off",
+	s, err := server.Start(t.Context(), server.Options{ConfigPath: cfgPath, DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0", NATSListen: "off",
 		Instance: "mail-test", Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "engine", s.Engine.Leader)
-	ts := &testServer{server: s, t: t, token: s.tokenHex}
+	ts := &testServer{Server: s, t: t, token: s.AdminToken()}
 	title := fmt.Sprintf("Stromausfall Test %d", time.Now().UnixNano())
 	var out map[string]any
 	if code := ts.api("POST", "/api/v1/incidents", map[string]any{"scenario": "stromausfall", "title": title, "organisations": []string{"MK"},
@@ -154,7 +157,7 @@ func TestEmailThroughMailpitAndAckLink(t *testing.T) {
 	}
 }
 
-func answerOf(s *server, incident, person string) (activation.ResponseKind, time.Time, time.Time, bool) {
+func answerOf(s *server.Server, incident, person string) (activation.ResponseKind, time.Time, time.Time, bool) {
 	var (
 		k       activation.ResponseKind
 		eta, at time.Time
@@ -211,13 +214,13 @@ func TestUndeliveredSMSFallsBackToEmailAndEmailReplyCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("KASKADE_TEST_TWILIO_TOKEN", fake.AuthToken())
-	s, err := startServer(t.Context(), serveOptions{ConfigPath: path, DataDir: t.TempDir(), Listener: ln, NATSListen: "off",
+	s, err := server.Start(t.Context(), server.Options{ConfigPath: path, DataDir: t.TempDir(), Listener: ln, NATSListen: "off",
 		Instance: "fallback-test", Logger: testLogger(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "engine", s.Engine.Leader)
-	ts := &testServer{server: s, t: t, token: s.tokenHex}
+	ts := &testServer{Server: s, t: t, token: s.AdminToken()}
 	var out map[string]any
 	if code := ts.api("POST", "/api/v1/incidents", map[string]any{"scenario": "cyberangriff", "reason": "Test", "exercise": true}, &out); code != 201 {
 		t.Fatalf("declare: %d", code)
@@ -249,7 +252,7 @@ func TestUndeliveredSMSFallsBackToEmailAndEmailReplyCounts(t *testing.T) {
 	if err := smtp.SendMail(listenAddr, nil, "mallory@evil.example", []string{"kaskade+" + string(tag[1]) + "@lage.example"}, []byte(forged)); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond)
+	inputsApplied(t, s) // the listener hands a reply on before it answers SMTP
 	if k, _, _, _ := answerOf(s, "K1", "lead1"); k != activation.Delayed {
 		t.Fatalf("a forged reply changed the answer to %q", k)
 	}

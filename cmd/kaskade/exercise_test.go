@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
 	"github.com/kaskade-bcm/kaskade/config"
 	"github.com/kaskade-bcm/kaskade/notifiers"
 	"github.com/kaskade-bcm/kaskade/notifiers/twilio/twiliotest"
@@ -38,7 +39,7 @@ func TestExerciseAndRealIncidentStayApart(t *testing.T) {
 	if code != 200 || !strings.Contains(twiml, "Mehrere Alarmierungen offen") || !strings.Contains(twiml, "K1: UBUNG") && !strings.Contains(twiml, "K1: ÜBUNG") {
 		t.Fatalf("ambiguous reply: %d %s", code, twiml)
 	}
-	if k, _, _, _ := answerOf(e.server, "K1", "lead1"); k != "" {
+	if k, _, _, _ := answerOf(e.Server, "K1", "lead1"); k != "" {
 		t.Fatal("ambiguous reply recorded in the exercise")
 	}
 	// With the code it goes to the real incident only, confirmed without ÜBUNG.
@@ -46,8 +47,8 @@ func TestExerciseAndRealIncidentStayApart(t *testing.T) {
 	if code != 200 || strings.Contains(twiml, "ÜBUNG") || !strings.Contains(twiml, "Danke") {
 		t.Fatalf("reply to K2: %d %s", code, twiml)
 	}
-	k1, _, _, _ := answerOf(e.server, "K1", "lead1")
-	k2, _, _, _ := answerOf(e.server, "K2", "lead1")
+	k1, _, _, _ := answerOf(e.Server, "K1", "lead1")
+	k2, _, _, _ := answerOf(e.Server, "K2", "lead1")
 	if k1 != "" || k2 != activation.Available {
 		t.Fatalf("answers: exercise %q, real %q", k1, k2)
 	}
@@ -159,7 +160,7 @@ func (s *testServer) get(t *testing.T, path string) string {
 // Simulated responders answer exercises through the signed SMS webhook and
 // never answer a real incident.
 func TestSimulatedRespondersUseTheRealWebhooks(t *testing.T) {
-	e := startSMS(t, twiliotest.Options{}, func(o *serveOptions) {
+	e := startSMS(t, twiliotest.Options{}, func(o *server.Options) {
 		o.Simulate, o.SimulateMix, o.SimulateDelay = true, "available=100", "5ms-20ms"
 	})
 	var out map[string]any
@@ -189,7 +190,7 @@ func TestSimulatedRespondersUseTheRealWebhooks(t *testing.T) {
 	}
 	waitFor(t, "real alert sent", func() bool { return len(e.messagesTo("+4915100001001")) == 2 })
 	time.Sleep(200 * time.Millisecond) // far beyond the simulated delay
-	if k, _, _, _ := answerOf(e.server, "K2", "lead1"); k != "" {
+	if k, _, _, _ := answerOf(e.Server, "K2", "lead1"); k != "" {
 		t.Fatalf("the simulation answered a real incident: %q", k)
 	}
 }

@@ -5,12 +5,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
 	_ "time/tzdata" // Europe/Berlin everywhere, also on minimal hosts
+
+	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
 )
 
 func main() {
@@ -35,8 +38,6 @@ Usage:
   kaskade person export ID [-o FILE]   what Kaskade holds about a person, as JSON (admin)
   kaskade config check [FILE]           check a configuration (default: the bundled example)
   kaskade nats add-user NAME --role declarer|observer | list-users | revoke NAME
-  kaskade dev fake-twilio [flags]       run the fake Twilio API for development
-  kaskade bench [--quick] [flags]       measure the performance targets on loopback
   kaskade version
 
 Client commands take --server (default http://127.0.0.1:8080, env KASKADE_SERVER)
@@ -77,12 +78,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return configCmd(args[1:], stdout, stderr)
 	case "nats":
 		err = natsCmd(args[1:], stdout)
-	case "dev":
-		err = devCmd(ctx, args[1:], stdout, stderr)
-	case "bench":
-		err = benchCmd(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "kaskade", version)
+	case "bench", "dev":
+		fmt.Fprintf(stderr, "kaskade: %q is its own command now: go run ./cmd/kaskade-bench --help\n", args[0])
+		return 2
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
@@ -106,6 +106,7 @@ type usageError struct{ msg string }
 func (e usageError) Error() string { return e.msg }
 
 func isUsage(err error) bool {
+	var bad *server.UsageError
 	_, ok := err.(usageError)
-	return ok
+	return ok || errors.As(err, &bad)
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	natsserver "github.com/nats-io/nats-server/v2/server"
+
+	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
 )
 
 // lockedBuffer collects log lines from several goroutines.
@@ -52,7 +54,7 @@ func TestThePasswordOfTheNATSURLNeverAppearsInLogsOrErrors(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var logs lockedBuffer
-			s, err := startServer(t.Context(), serveOptions{NATSURL: tc.url, Replicas: 1, DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0",
+			s, err := server.Start(t.Context(), server.Options{NATSURL: tc.url, Replicas: 1, DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0",
 				Instance: "redact", Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
 			if (err == nil) != tc.ok {
 				t.Fatalf("start: %v", err)

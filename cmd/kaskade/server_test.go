@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go"
 
 	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
 	"github.com/kaskade-bcm/kaskade/config"
 	"github.com/kaskade-bcm/kaskade/notifiers"
 )
@@ -63,7 +64,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 }
 
 type testServer struct {
-	*server
+	*server.Server
 	t     *testing.T
 	token string
 }
@@ -74,12 +75,12 @@ func startTest(t *testing.T, dataDir string, rec *recorder, now func() time.Time
 	if rec != nil {
 		ns[config.ChannelSMS], ns[config.ChannelEmail] = rec, rec
 	}
-	s, err := startServer(t.Context(), serveOptions{DataDir: dataDir, HTTPAddr: "127.0.0.1:0", NATSListen: "off",
+	s, err := server.Start(t.Context(), server.Options{DataDir: dataDir, HTTPAddr: "127.0.0.1:0", NATSListen: "off",
 		Notifiers: ns, Now: now, Instance: "test"})
 	if err != nil {
 		t.Fatalf("start: %v", err)
 	}
-	ts := &testServer{server: s, t: t, token: s.tokenHex}
+	ts := &testServer{Server: s, t: t, token: s.AdminToken()}
 	waitFor(t, "engine ready", func() bool { return s.Engine.Ready() && s.Engine.Leader() })
 	return ts
 }
@@ -92,6 +93,26 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// inputsApplied waits until the engine has applied every input submitted so
+// far: after it, an input that a synchronous call (a webhook, an SMTP
+// transaction) submitted has had its effect, or never will.
+func inputsApplied(t *testing.T, s *server.Server) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	stream, err := s.JS.Stream(ctx, s.Layout.InputStream())
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := stream.Info(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Engine.WaitInput(ctx, info.State.LastSeq); err != nil {
+		t.Fatalf("inputs up to %d not applied: %v", info.State.LastSeq, err)
 	}
 }
 
@@ -140,7 +161,7 @@ func primaries(t *testing.T, cfg *config.Config, org string) map[string]string {
 func TestDeclareOverNATSAnswerUntilReady(t *testing.T) {
 	rec := &recorder{}
 	s := startTest(t, t.TempDir(), rec, nil)
-	nc, err := s.embedded.Connect() // as Kaskade's own identity: nobody else may declare on the bare subject
+	nc, err := s.Embedded().Connect() // as Kaskade's own identity: nobody else may declare on the bare subject
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
 	"github.com/kaskade-bcm/kaskade/notifiers/twilio/twiliotest"
 )
 
@@ -71,7 +72,7 @@ type smsEnv struct {
 	twilioAPI *httptest.Server
 }
 
-func startSMS(t *testing.T, fakeOpts twiliotest.Options, mods ...func(*serveOptions)) *smsEnv {
+func startSMS(t *testing.T, fakeOpts twiliotest.Options, mods ...func(*server.Options)) *smsEnv {
 	t.Helper()
 	fake := twiliotest.NewServer(fakeOpts)
 	api := httptest.NewServer(fake)
@@ -86,15 +87,15 @@ func startSMS(t *testing.T, fakeOpts twiliotest.Options, mods ...func(*serveOpti
 		t.Fatal(err)
 	}
 	t.Setenv("KASKADE_TEST_TWILIO_TOKEN", fake.AuthToken())
-	o := serveOptions{ConfigPath: path, DataDir: t.TempDir(), Listener: ln, NATSListen: "off", Instance: "sms-test"}
+	o := server.Options{ConfigPath: path, DataDir: t.TempDir(), Listener: ln, NATSListen: "off", Instance: "sms-test"}
 	for _, m := range mods {
 		m(&o)
 	}
-	s, err := startServer(t.Context(), o)
+	s, err := server.Start(t.Context(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := &testServer{server: s, t: t, token: s.tokenHex}
+	ts := &testServer{Server: s, t: t, token: s.AdminToken()}
 	waitFor(t, "engine", func() bool { return s.Engine.Leader() })
 	return &smsEnv{testServer: ts, fake: fake, twilioAPI: api}
 }
@@ -187,7 +188,7 @@ func TestSMSEndToEnd(t *testing.T) {
 		t.Fatalf("delayed reply: %d %s", code, twiml)
 	}
 	r, _ := e.Engine.Incident("K1")
-	if org := r.Organisations[0]; org.State != activation.Forming || org.Coming != 1 || org.Covered["lead"] != 1 {
+	if org := r.Organisations[0]; org.State != activation.Forming || org.Coming != 2 || org.Delayed != 1 || org.Covered["lead"] != 1 {
 		t.Fatalf("readiness = %+v", org)
 	}
 	code, twiml = e.reply("+4915100001004", "1 K1")

@@ -81,8 +81,13 @@ func New(opts Options) (*Notifier, error) {
 	return n, nil
 }
 
-// Notify records the message; the console always "delivers".
+// Notify records the message; the console "delivers" every message that
+// has an address. Without one the send fails for good, as a real channel's would.
 func (n *Notifier) Notify(_ context.Context, m notifiers.Message) (notifiers.Receipt, error) {
+	if m.To == "" {
+		n.opts.Logger.Info("outbox: no address; not delivered", "id", m.ID, "channel", m.Channel, "person", m.Person)
+		return notifiers.Receipt{State: notifiers.StateFailed, Code: notifiers.CodeNoAddress, Detail: notifiers.ErrNoAddress.Error()}, nil
+	}
 	e := Entry{At: n.opts.Now(), ID: m.ID, Incident: m.Incident, Person: m.Person, Channel: m.Channel,
 		Purpose: m.Purpose, Exercise: m.Exercise, To: notifiers.Mask(m.To), Subject: redact(m.Subject, n.opts.MaxText), Text: redact(m.Text, n.opts.MaxText)}
 	n.opts.Logger.Info("outbox", "id", m.ID, "channel", m.Channel, "person", m.Person, "to", e.To, "text", firstLine(e.Text))

@@ -44,3 +44,17 @@ func TestNotifyAppendsMaskedOutboxLine(t *testing.T) {
 		t.Fatalf("number not masked: %q", lines[0].To)
 	}
 }
+
+// TestNoAddressFails (issue 16.4): a message without an address is a
+// permanent failure, never "delivered", so the next channel or deputy
+// takes over at once.
+func TestNoAddressFails(t *testing.T) {
+	n, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := n.Notify(context.Background(), notifiers.Message{ID: "K1-n1", Channel: "sms", Text: "Alarm"})
+	if err != nil || r.State != notifiers.StateFailed || r.Code != notifiers.CodeNoAddress {
+		t.Fatalf("send to an empty number: %+v %v, want failed %s", r, err, notifiers.CodeNoAddress)
+	}
+}

@@ -1,7 +1,9 @@
 package twilio
 
 import (
+	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,8 +16,14 @@ import (
 	"github.com/kaskade-bcm/kaskade/notifiers"
 )
 
-// DefaultMaxBody caps a webhook request body.
+// DefaultMaxBody caps a webhook request body; MaxBody may lower it, never raise it.
 const DefaultMaxBody = 64 << 10
+
+// MaxFormParams caps the parameters of a webhook form (Twilio sends about 20).
+const MaxFormParams = 100
+
+// errTooManyParams refuses a form beyond MaxFormParams.
+var errTooManyParams = errors.New("too many form parameters")
 
 // Loop guard: at most loopReplies informational replies to one number per
 // loopWindow, so two automats cannot ping-pong through us.
@@ -35,7 +43,7 @@ type WebhookOptions struct {
 	Inbound    InboundSink
 	Status     StatusSink
 	Logger     *slog.Logger
-	// MaxBody caps the request body (default 64 KiB; larger → 413).
+	// MaxBody caps the request body (default and upper bound 64 KiB; larger → 413).
 	MaxBody int64
 	// Clock is the time source (default time.Now).
 	Clock func() time.Time
@@ -67,7 +75,7 @@ func NewWebhooks(opts WebhookOptions) *Webhooks {
 		w.log = slog.New(slog.DiscardHandler)
 	}
 	w.log = w.log.With("channel", "twilio")
-	if w.maxBody <= 0 {
+	if w.maxBody <= 0 || w.maxBody > DefaultMaxBody {
 		w.maxBody = DefaultMaxBody
 	}
 	if w.clock == nil {
@@ -115,18 +123,39 @@ func (w *Webhooks) form(rw http.ResponseWriter, r *http.Request) (url.Values, bo
 		http.Error(rw, "cannot read request body", http.StatusBadRequest)
 		return nil, false
 	}
+	// Bounded before the signature: the HMAC parses and sorts every parameter.
+	form, err := decodeForm(body)
+	switch {
+	case errors.Is(err, errTooManyParams):
+		http.Error(rw, "too many form parameters", http.StatusRequestEntityTooLarge)
+		return nil, false
+	case err != nil:
+		http.Error(rw, "malformed form body", http.StatusBadRequest)
+		return nil, false
+	}
 	if !w.verify(r, body) {
 		w.log.WarnContext(r.Context(), "twilio webhook signature rejected",
 			slog.String("path", r.URL.Path), slog.String("remote", r.RemoteAddr))
 		http.Error(rw, "forbidden", http.StatusForbidden)
 		return nil, false
 	}
+	return form, true
+}
+
+// decodeForm parses a webhook body of at most DefaultMaxBody bytes and
+// MaxFormParams parameters; the count comes first, so a huge form costs one scan.
+func decodeForm(body []byte) (url.Values, error) {
+	if len(body) > DefaultMaxBody {
+		return nil, errTooManyParams
+	}
+	if bytes.Count(body, []byte("&"))+1 > MaxFormParams {
+		return nil, errTooManyParams
+	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
-		http.Error(rw, "malformed form body", http.StatusBadRequest)
-		return nil, false
+		return nil, fmt.Errorf("twilio webhook form: %w", err)
 	}
-	return form, true
+	return form, nil
 }
 
 // verify checks X-Twilio-Signature against every configured token.

@@ -61,6 +61,7 @@ button{width:100%;font:inherit;font-weight:600;padding:.9rem;border:0;border-rad
 .pre{outline:.25rem solid #111;outline-offset:.15rem}
 .later{display:grid;grid-template-columns:auto 1fr;gap:.5rem;align-items:center}
 select{font:inherit;padding:.8rem;border-radius:.5rem}
+.later-group{display:grid;gap:.5rem;margin:0;padding:.6rem;border:2px solid #b45309;border-radius:.5rem}
 </style>
 </head>
 <body>
@@ -73,11 +74,13 @@ select{font:inherit;padding:.8rem;border-radius:.5rem}
 {{with .Form}}<form method="post" action="{{.Action}}">
 <p>{{$.T.Prompt}}</p>
 <button type="submit" name="answer" value="available" class="available{{if eq .Preselect "available"}} pre{{end}}">{{$.T.Available}}</button>
+<fieldset class="later-group">
+<button type="submit" name="answer" value="delayed" class="delayed{{if eq .Preselect "delayed"}} pre{{end}}">{{$.T.Delayed}}</button>
 <div class="later">
 <label for="minutes">{{$.T.MinutesLabel}}</label>
 <select id="minutes" name="minutes">{{range .Minutes}}<option value="{{.Value}}"{{if .Selected}} selected{{end}}>{{.Value}} {{$.T.MinutesUnit}}</option>{{end}}</select>
 </div>
-<button type="submit" name="answer" value="delayed" class="delayed{{if eq .Preselect "delayed"}} pre{{end}}">{{$.T.Delayed}}</button>
+</fieldset>
 <button type="submit" name="answer" value="unavailable" class="unavailable{{if eq .Preselect "unavailable"}} pre{{end}}">{{$.T.Unavailable}}</button>
 </form>{{end}}
 </main>

@@ -1,20 +1,24 @@
 // Package reply owns the SMS reply grammar of Kaskade: how a staff member's
-// short answer ("1", "2 30", "3", "nein", "1 K7", "STOP") is understood, and
-// how the answer line is found in an email reply. It is pure: no I/O, no
+// short answer ("1", "2 30", "3 krank", "nein", "1 K7", "STOP") is understood,
+// and how the answer line is found in an email reply. It is pure: no I/O, no
 // clock, no knowledge of incidents beyond the reply-code syntax.
 //
-// Grammar (case-insensitive; quotes, extra spaces and trailing punctuation
-// are ignored; only the first non-empty line counts):
+// Grammar (case-insensitive; quotes, spaces and punctuation separate words;
+// only the first non-empty line counts). The leading code or keyword
+// decides; the words after it are kept as the remark:
 //
-//	available    1 | ja | j | komme | ich komme | yes | y
-//	delayed      2 <n> [min] | komme [in] <n> [min] | später <n> [min]
-//	             (<n> minutes 1..1440; "h"/"std" multiplies by 60; "2 30min" works)
-//	unavailable  3 | nein | no | n | nicht verfügbar | komme nicht | kann nicht
+//	available    1 | ja | komme | komme gleich | yes | 👍 | unterwegs …
+//	delayed      2 <n> [min|h] | komme [in] <n> | später <n> | in <n> min | <n> min
+//	             2 | später | komme später  (no minutes: ETA unknown, asked for)
+//	unavailable  3 | nein | nee | no | 👎 | nicht verfügbar | kann nicht | krank | urlaub …
 //	stop         STOP | STOPP | STOPALL | UNSUBSCRIBE | CANCEL | END | QUIT
 //	start        START | UNSTOP
 //	help         HELP | HILFE | INFO
 //
-// An answer may carry one incident reply code K<digits> anywhere ("1 K7",
-// "K7 1", "2 30 K12"); it is returned upper-case. Anything else is Unknown
-// with a German Reason suitable for a help reply.
+// Words that give a reason ("bin krank", "unterwegs") are kept whole as the
+// remark. A yes with a no word after it ("1 nein", "ja kann nicht", "komme
+// morgen") or a no with a yes ("3 komme") is never guessed: it is Unknown
+// with ReasonContradiction. An answer may carry one incident reply code
+// K<digits> anywhere ("1 K7", "K7 1", "2 30 K12"); it is returned upper-case.
+// testdata/corpus.tsv holds the replies this is tested with.
 package reply

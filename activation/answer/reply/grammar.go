@@ -4,29 +4,65 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
+
+// token is one word of a reply: its folded form and where it stands in the line.
+type token struct {
+	w          string // lower-case, umlauts folded; a code upper-case
+	start, end int    // byte offsets in the line
+	code       bool   // an incident reply code K<digits>
+}
+
+// thumbs are read as words: 👍 is a yes, 👎 a no.
+var thumbs = map[rune]string{'👍': "ja", '👎': "nein"}
 
 // tokenize lower-cases line, folds umlauts (ä → ae, ß → ss), treats every
 // rune that is neither letter nor digit (spaces, quotes, punctuation) as a
-// separator, splits letter/digit runs ("30min" → "30", "min") and pulls out
-// reply codes (k7). It returns the words, the first code upper-cased, and
-// how many codes it saw.
-func tokenize(line string) (words []string, code string, codes int) {
-	fields := strings.FieldsFunc(strings.ToLower(line), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	})
-	for _, f := range fields {
-		f = fold(f)
-		if isCode(strings.ToUpper(f)) {
-			codes++
-			if code == "" {
-				code = strings.ToUpper(f)
+// separator and splits letter/digit runs ("30min" → "30", "min").
+func tokenize(line string) []token {
+	var out []token
+	start := -1
+	flush := func(end int) {
+		if start >= 0 {
+			out = appendRuns(out, line, start, end)
+			start = -1
+		}
+	}
+	for i, r := range line {
+		if w, ok := thumbs[r]; ok {
+			flush(i)
+			out = append(out, token{w: w, start: i, end: i + utf8.RuneLen(r)})
+			continue
+		}
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if start < 0 {
+				start = i
 			}
 			continue
 		}
-		words = appendRuns(words, f)
+		flush(i)
 	}
-	return words, code, codes
+	flush(len(line))
+	return out
+}
+
+// appendRuns splits line[start:end] where letters and digits meet and
+// appends the parts; a part that is a reply code is marked as one.
+func appendRuns(out []token, line string, start, end int) []token {
+	if w := strings.ToUpper(line[start:end]); isCode(w) {
+		return append(out, token{w: w, start: start, end: end, code: true})
+	}
+	from, digit := start, false
+	for i, r := range line[start:end] {
+		d := unicode.IsDigit(r)
+		if i > 0 && d != digit {
+			out = append(out, token{w: fold(strings.ToLower(line[from : start+i])), start: from, end: start + i})
+			from = start + i
+		}
+		digit = d
+	}
+	return append(out, token{w: fold(strings.ToLower(line[from:end])), start: from, end: end})
 }
 
 // fold replaces German umlauts and ß by their two-letter spelling so that
@@ -38,112 +74,178 @@ func fold(s string) string {
 	return strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss").Replace(s)
 }
 
-// appendRuns splits f where letters and digits meet and appends the parts.
-func appendRuns(words []string, f string) []string {
-	start, digit := 0, false
-	for i, r := range f {
-		d := unicode.IsDigit(r)
-		if i > start && d != digit {
-			words = append(words, f[start:i])
-			start = i
-		}
-		digit = d
-	}
-	return append(words, f[start:])
+// phrase is a fixed answer in words. Reason phrases ("krank", "unterwegs")
+// say more than their kind, so the whole answer is kept as the remark.
+type phrase struct {
+	words  []string
+	kind   Kind
+	reason bool
 }
 
-// answer reads the words of an alert answer (codes removed).
-func answer(words []string) (Kind, int, string) {
-	words = dropFillers(words)
-	if len(words) == 0 {
-		return Unknown, 0, ReasonNotUnderstood
+func p(kind Kind, reason bool, s ...string) []phrase {
+	out := make([]phrase, len(s))
+	for i, w := range s {
+		out[i] = phrase{words: strings.Fields(w), kind: kind, reason: reason}
 	}
-	if k := simple(words); k != Unknown {
-		return k, 0, ""
+	return out
+}
+
+// phrases are the fixed answers, found longest first.
+var phrases = longestFirst(
+	p(Available, false, "1", "ja", "j", "jo", "jap", "jep", "jawohl", "klar", "yes", "y", "yep", "yeah", "yup",
+		"komme", "komm", "komme sofort", "komme gleich", "komm gleich", "komme jetzt", "coming", "i am coming", "im coming",
+		"i m coming", "will come"),
+	p(Available, true, "unterwegs", "auf dem weg", "gleich da", "on my way", "omw", "en route", "on the way"),
+	p(Delayed, false, "2", "spaeter", "komme spaeter", "komm spaeter", "later", "coming later", "late", "running late",
+		"verspaetet", "verspaete mich", "verspaetung"),
+	p(Unavailable, false, "3", "nein", "n", "no", "nee", "ne", "noe", "nope", "nicht verfuegbar", "nicht erreichbar",
+		"nicht moeglich", "nicht da", "komme nicht", "komm nicht", "kann nicht", "geht nicht", "leider nicht",
+		"leider nein", "not available", "unavailable", "not coming", "cannot", "can not", "can t", "cant", "no way"),
+	p(Unavailable, true, "krank", "sick", "urlaub", "im urlaub", "verhindert", "abwesend", "im ausland",
+		"on leave", "on holiday", "on vacation", "ill"),
+)
+
+func longestFirst(groups ...[]phrase) []phrase {
+	var all []phrase
+	for _, g := range groups {
+		all = append(all, g...)
 	}
-	// "1 komme", "3 nein": a digit confirmed by the same answer in words.
-	if len(words) > 1 && (words[0] == "1" || words[0] == "3") {
-		if k := simple(words[:1]); k == simple(words[1:]) {
-			return k, 0, ""
+	// A stable insertion sort by length: few phrases, built once.
+	for i := 1; i < len(all); i++ {
+		for j := i; j > 0 && len(all[j].words) > len(all[j-1].words); j-- {
+			all[j], all[j-1] = all[j-1], all[j]
 		}
 	}
-	for _, prefix := range delayPrefixes() {
-		rest, ok := cutPrefix(words, prefix)
+	return all
+}
+
+// delayPrefixes introduce an ETA ("2 30", "komme in 20 min"), longest first.
+var delayPrefixes = [][]string{
+	{"komme", "spaeter", "in"}, {"komme", "spaeter"}, {"komm", "spaeter"}, {"coming", "in"},
+	{"komme", "in"}, {"komm", "in"}, {"spaeter", "in"}, {"2", "in"}, {"da", "in"}, {"later", "in"},
+	{"komme"}, {"komm"}, {"spaeter"}, {"later"}, {"in"}, {"2"}, {},
+}
+
+// leadFillers are greetings and pronouns skipped before the deciding words.
+var leadFillers = map[string]bool{"ich": true, "bin": true, "hallo": true, "hi": true, "moin": true,
+	"hey": true, "servus": true, "also": true, "i": true, "am": true, "m": true}
+
+// approx words may stand before the minutes ("2 ca 30").
+var approx = map[string]bool{"ca": true, "circa": true, "etwa": true, "ungefaehr": true, "about": true, "approx": true}
+
+// match is the deciding part of an answer: its kind, minutes, how many words it used and whether it is a reason.
+type match struct {
+	kind    Kind
+	minutes int
+	noETA   bool
+	used    int
+	reason  bool
+	why     string // set when the answer is Unknown
+}
+
+// decide reads the leading words of an answer (codes removed).
+func decide(words []string) match {
+	lead := 0
+	for lead < len(words)-1 && leadFillers[words[lead]] {
+		lead++
+	}
+	w := words[lead:]
+	if m, ok := delayed(w); ok {
+		m.used += lead
+		return m
+	}
+	for _, typo := range []bool{false, true} {
+		// Typos that double or drop a repeated letter ("jaaa", "kome",
+		// "neeein") are read when nothing matches as written.
+		for _, ph := range phrases {
+			if typo && !hasPrefix(squashAll(w), squashAll(ph.words)) || !typo && !hasPrefix(w, ph.words) {
+				continue
+			}
+			m := match{kind: ph.kind, used: lead + len(ph.words), reason: ph.reason}
+			if ph.kind == Delayed {
+				m.noETA = true
+			}
+			return m
+		}
+	}
+	return match{kind: Unknown, why: ReasonNotUnderstood}
+}
+
+// squashAll collapses runs of one letter in each word ("kommme" → "kome").
+func squashAll(words []string) []string {
+	out := make([]string, len(words))
+	for i, w := range words {
+		var b strings.Builder
+		var last rune
+		for _, r := range w {
+			if r != last || unicode.IsDigit(r) {
+				b.WriteRune(r)
+			}
+			last = r
+		}
+		out[i] = b.String()
+	}
+	return out
+}
+
+// delayed reads "<prefix> <n> [unit]"; an out-of-range ETA is an Unknown match.
+func delayed(w []string) (match, bool) {
+	for _, prefix := range delayPrefixes {
+		if !hasPrefix(w, prefix) {
+			continue
+		}
+		rest := w[len(prefix):]
+		skip := 0
+		if len(rest) > 1 && approx[rest[0]] {
+			skip = 1
+		}
+		n, used, reason, ok := eta(rest[skip:], len(prefix) > 0)
 		if !ok {
 			continue
 		}
-		if len(rest) == 0 {
-			return Unknown, 0, ReasonMissingETA
+		if reason != "" {
+			return match{kind: Unknown, why: reason}, true
 		}
-		if m, reason, ok := eta(rest); ok {
-			if reason != "" {
-				return Unknown, 0, reason
-			}
-			return Delayed, m, ""
-		}
+		return match{kind: Delayed, minutes: n, used: len(prefix) + skip + used}, true
 	}
-	return Unknown, 0, ReasonNotUnderstood
+	return match{}, false
 }
 
-// simple matches the fixed available/unavailable phrases.
-func simple(words []string) Kind {
-	switch strings.Join(words, " ") {
-	case "1", "ja", "j", "komme", "yes", "y", "komme sofort", "komme gleich":
-		return Available
-	case "3", "nein", "no", "n", "nicht verfuegbar", "komme nicht", "kann nicht",
-		"nicht erreichbar":
-		return Unavailable
+// eta reads "<n> [unit]" at the start of rest. A bare number needs a unit
+// ("20 min"); after "2", "komme" and the like it need not have one.
+func eta(rest []string, unitOptional bool) (minutes, used int, reason string, ok bool) {
+	if len(rest) == 0 || !allDigits(rest[0]) {
+		return 0, 0, "", false
 	}
-	return Unknown
-}
-
-// delayPrefixes introduce an ETA, longest first.
-func delayPrefixes() [][]string {
-	return [][]string{
-		{"komme", "spaeter", "in"},
-		{"komme", "spaeter"},
-		{"komme", "in"},
-		{"spaeter", "in"},
-		{"2", "in"},
-		{"komme"},
-		{"spaeter"},
-		{"2"},
-	}
-}
-
-func cutPrefix(words, prefix []string) ([]string, bool) {
-	if len(words) < len(prefix) {
-		return nil, false
-	}
-	for i, p := range prefix {
-		if words[i] != p {
-			return nil, false
-		}
-	}
-	return words[len(prefix):], true
-}
-
-// eta reads "<n> [unit]". ok is false when rest is not of that shape;
-// reason is set when it is but the value is out of range.
-func eta(rest []string) (minutes int, reason string, ok bool) {
-	if len(rest) > 2 || !allDigits(rest[0]) {
-		return 0, "", false
-	}
-	factor := 1
-	if len(rest) == 2 {
+	factor, used := 1, 1
+	if len(rest) > 1 {
 		switch rest[1] {
-		case "min", "mins", "minute", "minuten", "m":
-		case "h", "std", "stunde", "stunden":
-			factor = 60
-		default:
-			return 0, "", false
+		case "min", "mins", "minute", "minuten", "minutes", "m", "mn":
+			used = 2
+		case "h", "std", "stunde", "stunden", "hour", "hours", "hr", "hrs":
+			factor, used = 60, 2
 		}
+	}
+	if used == 1 && !unitOptional {
+		return 0, 0, "", false
 	}
 	n, err := strconv.Atoi(rest[0])
 	if err != nil || len(rest[0]) > 5 || n*factor < MinMinutes || n*factor > MaxMinutes {
-		return 0, ReasonETARange, true
+		return 0, used, ReasonETARange, true
 	}
-	return n * factor, "", true
+	return n * factor, used, "", true
+}
+
+func hasPrefix(words, prefix []string) bool {
+	if len(words) < len(prefix) {
+		return false
+	}
+	for i, p := range prefix {
+		if words[i] != p {
+			return false
+		}
+	}
+	return true
 }
 
 func allDigits(s string) bool {
@@ -155,15 +257,48 @@ func allDigits(s string) bool {
 	return s != ""
 }
 
-// dropFillers removes polite words that do not change the answer.
-func dropFillers(words []string) []string {
-	out := words[:0:0]
-	for _, w := range words {
-		switch w {
-		case "ich", "bin", "danke", "gruss", "gruesse", "lg", "vg", "mfg":
+// negative words contradict a yes; positive words contradict a no.
+var (
+	negative = map[string]bool{"nicht": true, "not": true, "morgen": true, "tomorrow": true, "nie": true, "never": true}
+	positive = map[string]bool{"komme": true, "komm": true, "coming": true, "unterwegs": true}
+)
+
+// contradicts reports whether the words after the deciding ones say the
+// opposite: a yes with a no word ("1 nein", "ja kann nicht") or a no with
+// a yes ("3 komme", "nein 1"). Such answers are never guessed.
+func contradicts(kind Kind, rest []string) bool {
+	for i := 0; i < len(rest); i++ {
+		other, n := phraseAt(rest[i:], i == 0)
+		if n > 0 {
+			i += n - 1
+		} else if kind == Unavailable && positive[rest[i]] || kind != Unavailable && negative[rest[i]] {
+			return true
+		}
+		if other == Unknown {
 			continue
 		}
-		out = append(out, w)
+		if (kind == Unavailable) != (other == Unavailable) {
+			return true
+		}
+		if i == 0 && allDigits(rest[0]) && other != kind {
+			return true // "1 2": two codes
+		}
 	}
-	return out
+	return false
+}
+
+// phraseAt finds the longest phrase at the start of w. Single letters
+// ("j", "n") and, unless first, bare digits are not read: inside a remark
+// they are parts of other words or numbers.
+func phraseAt(w []string, first bool) (Kind, int) {
+	for _, ph := range phrases {
+		if len(ph.words) == 1 && (utf8.RuneCountInString(ph.words[0]) == 1 && !allDigits(ph.words[0]) ||
+			allDigits(ph.words[0]) && !first) {
+			continue
+		}
+		if hasPrefix(w, ph.words) {
+			return ph.kind, len(ph.words)
+		}
+	}
+	return Unknown, 0
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Kind is what a reply means.
@@ -45,8 +47,12 @@ const (
 type Reply struct {
 	Kind Kind
 	// Minutes is the announced delay for Delayed (MinMinutes..MaxMinutes),
-	// otherwise 0.
+	// otherwise 0; 0 with NoETA for a delayed answer without minutes ("2").
 	Minutes int
+	NoETA   bool
+	// Remark is what the person wrote after the deciding words (or the
+	// whole answer when it gives a reason: "bin krank"), at most MaxRemark bytes.
+	Remark string
 	// Code is the incident reply code ("K7"), upper-case, or "".
 	Code string
 	// Raw is the text as received.
@@ -62,11 +68,19 @@ func (r Reply) Valid() bool {
 	if !r.Kind.Valid() {
 		return false
 	}
-	if r.Kind == Delayed {
+	switch {
+	case r.Kind == Delayed && r.NoETA:
+		if r.Minutes != 0 {
+			return false
+		}
+	case r.Kind == Delayed:
 		if r.Minutes < MinMinutes || r.Minutes > MaxMinutes {
 			return false
 		}
-	} else if r.Minutes != 0 {
+	case r.Minutes != 0 || r.NoETA:
+		return false
+	}
+	if len(r.Remark) > MaxRemark || r.Remark != "" && !r.Kind.IsResponse() {
 		return false
 	}
 	if r.Code != "" && (!isCode(r.Code) || !r.Kind.IsResponse()) {
@@ -78,7 +92,7 @@ func (r Reply) Valid() bool {
 // String renders r for logs.
 func (r Reply) String() string {
 	s := string(r.Kind)
-	if r.Kind == Delayed {
+	if r.Kind == Delayed && !r.NoETA {
 		s += " " + strconv.Itoa(r.Minutes) + "min"
 	}
 	if r.Code != "" {
@@ -110,13 +124,28 @@ const (
 	ReasonMissingETA    = "Minuten fehlen, z. B. „2 30“ für „komme in 30 Minuten“"
 	ReasonETARange      = "Minuten außerhalb 1–1440"
 	ReasonTwoCodes      = "mehr als ein Ereignis-Code"
+	ReasonContradiction = "Antwort widersprüchlich"
 )
 
+// MaxRemark bounds a stored remark in bytes (an SMS holds at most 1,600).
+const MaxRemark = 200
+
 // Parse understands the first line of an SMS reply. It never fails: a text
-// it cannot read is Unknown with a Reason.
+// it cannot read is Unknown with a Reason. The leading code or keyword
+// decides; the words after it are the remark.
 func Parse(text string) Reply {
 	r := Reply{Raw: text}
-	words, code, codes := tokenize(firstSMSLine(text))
+	line := firstSMSLine(text)
+	toks := tokenize(line)
+	var words []token
+	code, codes := "", 0
+	for _, t := range toks {
+		if !t.code {
+			words = append(words, t)
+		} else if codes++; code == "" {
+			code = t.w
+		}
+	}
 	if codes > 1 {
 		return unknown(r, ReasonTwoCodes)
 	}
@@ -127,21 +156,68 @@ func Parse(text string) Reply {
 		return unknown(r, ReasonEmpty)
 	}
 	if code == "" && len(words) == 1 {
-		if k, ok := keyword(words[0]); ok {
+		if k, ok := keyword(words[0].w); ok {
 			r.Kind = k
 			return r
 		}
 	}
-	kind, minutes, reason := answer(words)
-	if kind == Unknown {
-		return unknown(r, reason)
+	ws := make([]string, len(words))
+	for i, t := range words {
+		ws[i] = t.w
 	}
-	r.Kind, r.Minutes, r.Code = kind, minutes, code
+	m := decide(ws)
+	if m.kind == Unknown {
+		return unknown(r, m.why)
+	}
+	if contradicts(m.kind, ws[m.used:]) {
+		return unknown(r, ReasonContradiction)
+	}
+	r.Kind, r.Minutes, r.NoETA, r.Code = m.kind, m.minutes, m.noETA, code
+	if m.reason {
+		r.Remark = remark(line, toks, words[0].start)
+	} else {
+		r.Remark = remark(line, toks, words[m.used-1].end)
+	}
 	return r
 }
 
+// remark returns line from byte from, without reply codes standing before
+// its first word, separators around it, and beyond MaxRemark bytes.
+func remark(line string, toks []token, from int) string {
+	for _, t := range toks {
+		if t.start < from {
+			continue
+		}
+		if !t.code {
+			break
+		}
+		from = t.end
+	}
+	s := strings.TrimFunc(line[from:], func(r rune) bool { return filler(r) || strings.ContainsRune(",.;:!?-–—/", r) })
+	if strings.IndexFunc(s, func(r rune) bool { return !filler(r) && !unicode.IsPunct(r) }) < 0 {
+		return ""
+	}
+	return Clip(s, MaxRemark)
+}
+
+// filler is a space or an emoji modifier (skin tone, variation selector).
+func filler(r rune) bool {
+	return unicode.IsSpace(r) || unicode.Is(unicode.Sk, r) || r == '\ufe0f'
+}
+
+// Clip shortens s to at most n bytes without cutting a character.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
 func unknown(r Reply, reason string) Reply {
-	r.Kind, r.Minutes, r.Code, r.Reason = Unknown, 0, "", reason
+	r.Kind, r.Minutes, r.NoETA, r.Code, r.Remark, r.Reason = Unknown, 0, false, "", "", reason
 	return r
 }
 

@@ -42,6 +42,9 @@
       'incident.updates': 'Letzte Lagemeldung',
       'state.not_activated': 'Nicht alarmiert', 'state.alerting': 'Alarmierung läuft', 'state.forming': 'Stab bildet sich',
       'state.ready': 'Arbeitsfähig', 'state.degraded': 'Beeinträchtigt', 'state.at_risk': 'Gefährdet',
+      'state.stood_down': 'Beendet', 'tile.reached': 'Erreicht: {s}',
+      'tile.split': '{a} sofort · {d} später', 'person.etaunknown': 'Eintreffzeit unbekannt',
+      'person.smsstopped': 'SMS abbestellt (STOP)', 'person.bound': 'kommt zum Stab {o}, hier nicht', 'tl.wide': 'ganze Lage',
       'tile.functions': 'Funktionen', 'tile.missing': 'Fehlt', 'tile.allcovered': 'Alle Funktionen besetzt',
       'tile.coming': '{n} unterwegs', 'tile.eta': 'späteste Eintreffzeit {t}', 'tile.nocoming': 'Niemand unterwegs',
       'tile.elapsed': 'Seit Alarmierung', 'tile.target': 'Ziel', 'tile.remaining': 'noch {d}',
@@ -67,6 +70,8 @@
       'declare.submit': 'Übungsalarm auslösen', 'declare.submit.real': 'ECHTALARM auslösen',
       'declare.noscenarios': 'Keine Szenarien konfiguriert.',
       'declare.done': 'Lage {id} ausgerufen – Alarmierung läuft.',
+      'sms.count': 'SMS: {n} von höchstens {max} Teilen ({chars} Zeichen)',
+      'sms.over': 'Zu lang: {n} SMS-Teile ({chars} Zeichen), erlaubt sind {max}. Bitte kürzen.',
       'update.title': 'Lagemeldung senden', 'update.hint': 'Die Lagemeldung geht an alle bisher erreichten Personen dieser Lage.',
       'update.text': 'Text', 'update.submit': 'Senden', 'update.done': 'Lagemeldung gesendet.',
       'standdown.title': 'Entwarnung geben', 'standdown.hint': 'Die Entwarnung beendet die Lage und wird an alle erreichten Personen gesendet.',
@@ -117,6 +122,9 @@
       'state.not_activated': 'Not alerted', 'state.alerting': 'Alerting', 'state.forming': 'Staff forming',
       'state.ready': 'Operational', 'state.degraded': 'Degraded', 'state.at_risk': 'At risk',
       'tile.functions': 'Functions', 'tile.missing': 'Missing', 'tile.allcovered': 'All functions covered',
+      'state.stood_down': 'Stood down', 'tile.reached': 'Reached: {s}',
+      'tile.split': '{a} now · {d} later', 'person.etaunknown': 'ETA unknown',
+      'person.smsstopped': 'SMS opted out (STOP)', 'person.bound': 'coming to staff {o}, not here', 'tl.wide': 'whole incident',
       'tile.coming': '{n} on the way', 'tile.eta': 'latest arrival {t}', 'tile.nocoming': 'Nobody on the way',
       'tile.elapsed': 'Since alert', 'tile.target': 'Target', 'tile.remaining': '{d} left',
       'tile.over': 'Target exceeded +{d}', 'tile.readyafter': 'operational after {d}',
@@ -141,6 +149,8 @@
       'declare.submit': 'Start exercise alert', 'declare.submit.real': 'Start REAL alert',
       'declare.noscenarios': 'No scenarios configured.',
       'declare.done': 'Incident {id} declared – alerting started.',
+      'sms.count': 'SMS: {n} of at most {max} parts ({chars} characters)',
+      'sms.over': 'Too long: {n} SMS parts ({chars} characters), {max} allowed. Please shorten.',
       'update.title': 'Send situation update', 'update.hint': 'The update goes to everyone reached in this incident so far.',
       'update.text': 'Text', 'update.submit': 'Send', 'update.done': 'Situation update sent.',
       'standdown.title': 'Stand down', 'standdown.hint': 'Standing down ends the incident and notifies everyone reached.',
@@ -171,7 +181,7 @@
     S4: ['S4 Versorgung', 'S4 Logistics'], S5: ['S5 Presse- und Medienarbeit', 'S5 Media'], S6: ['S6 IuK', 'S6 IT and comms'],
   };
 
-  const STATES = ['not_activated', 'alerting', 'forming', 'ready', 'degraded', 'at_risk'];
+  const STATES = ['not_activated', 'alerting', 'forming', 'ready', 'degraded', 'at_risk', 'stood_down'];
 
   // Inline icons (stroke based, 24×24), so no font or network is needed.
   const ICON = {
@@ -181,6 +191,7 @@
     at_risk: '<path d="M12 3 2 20h20z"/><path d="M12 10v4M12 17v.5"/>',
     degraded: '<path d="M12 4v14M6 12l6 6 6-6"/>',
     not_activated: '<circle cx="12" cy="12" r="8"/><path d="M8 12h8"/>',
+    stood_down: '<path d="M5 12h14"/><path d="M5 6h14M5 18h14"/>',
     clock: '<circle cx="12" cy="12" r="9"/><path d="M12 7v5l3 2"/>',
     people: '<circle cx="9" cy="8" r="3"/><path d="M3 20c0-3.3 2.7-6 6-6s6 2.7 6 6"/>',
     warn: '<path d="M12 3 2 20h20z"/><path d="M12 10v4M12 17v.5"/>',
@@ -272,6 +283,13 @@
   }
 
   function applyChange(ch) {
+    if (ch.kind === 'resync') {
+      // The engine rebuilt its state: what is shown may be stale. Reconnect
+      // for a fresh snapshot; until it arrives the tiles are marked stale.
+      setConn('lost');
+      connect();
+      return;
+    }
     if (ch.kind === 'incident' && ch.incident) {
       const known = S.incidents.has(ch.incident.id);
       S.incidents.set(ch.incident.id, ch.incident);
@@ -326,7 +344,7 @@
   function exerciseChip() { return '<span class="ex-chip">' + esc(t('exercise.banner')) + '</span>'; }
   function readyCount(inc) {
     const orgs = inc.organisations || [];
-    return [orgs.filter((o) => o.state === 'ready').length, orgs.length];
+    return [orgs.filter((o) => o.state === 'ready' || o.state === 'stood_down' && o.reached === 'ready').length, orgs.length];
   }
 
   function renderTabs() {
@@ -452,7 +470,8 @@
     const btn = q('.tile-btn');
     btn.textContent = o.org;
     btn.setAttribute('aria-label', t('tile.open', { org: names(o.name) || o.org }) + ' – ' + t('state.' + state));
-    q('.badge').innerHTML = icon(state) + '<span>' + esc(t('state.' + state)) + '</span>';
+    q('.badge').innerHTML = icon(state) + '<span>' + esc(t('state.' + state)) + '</span>' +
+      (state === 'stood_down' && o.reached ? '<span class="reached">' + esc(t('tile.reached', { s: t('state.' + o.reached) })) + '</span>' : '');
     const nm = names(o.name);
     q('.tile-name').textContent = nm;
     q('.tile-name').title = nm;
@@ -476,8 +495,9 @@
     const cEl = q('.coming');
     if (o.coming > 0) {
       cEl.innerHTML = icon('people') + '<span>' + esc(t('tile.coming', { n: o.coming })) + '</span>' +
+        '<span class="split">' + esc(t('tile.split', { a: o.available || 0, d: o.delayed || 0 })) + '</span>' +
         (o.latest_eta ? '<span class="eta">' + esc(t('tile.eta', { t: hm(o.latest_eta) })) + '</span>' : '');
-    } else { cEl.innerHTML = state === 'not_activated' || state === 'ready' ? '' : '<span class="muted">' + esc(t('tile.nocoming')) + '</span>'; }
+    } else { cEl.innerHTML = state === 'not_activated' || state === 'ready' || state === 'stood_down' ? '' : '<span class="muted">' + esc(t('tile.nocoming')) + '</span>'; }
     q('.time-label').textContent = t('tile.elapsed');
     q('.time-target').textContent = o.target_seconds ? t('tile.target') + ' ' + dur(o.target_seconds * 1000) : '';
     q('.answers').textContent = t('tile.answers', { a: o.available || 0, u: o.unavailable || 0, n: o.notified || 0, p: o.people || 0 });
@@ -695,7 +715,9 @@
     const items = (d.data.timeline || []).slice().sort((a, b) => ms(b.at) - ms(a.at));
     tl.innerHTML = items.length ? items.map((it) =>
       '<li class="tl-item tl-' + esc(it.kind) + '"><time datetime="' + esc(it.at) + '">' + esc(hms(it.at)) + '</time>' +
-      (it.org ? '<span class="tl-org">' + esc(it.org) + '</span>' : '') + '<span class="tl-text">' + esc(it.summary) + '</span></li>').join('')
+      (it.org ? '<span class="tl-org">' + esc(it.org) + '</span>' : '') +
+      (it.incident_wide ? '<span class="tl-org tl-wide">' + esc(t('tl.wide')) + '</span>' : '') +
+      '<span class="tl-text">' + esc(S.lang === 'en' && it.summary_en ? it.summary_en : it.summary) + '</span></li>').join('')
       : '<li class="muted">' + esc(t('detail.notimeline')) + '</li>';
   }
 
@@ -706,6 +728,8 @@
       bits.push('<span>' + esc(t('person.alerted', { t: p.alerted_at ? hm(p.alerted_at) : '' })) + '</span>');
       if (p.notification_state) bits.push('<span class="notif notif-' + esc(p.notification_state) + '">' + esc(t('notif.' + p.notification_state)) + '</span>');
     }
+    if (p.bound_to) bits.push('<span class="failed">' + icon('warn') + esc(t('person.bound', { o: p.bound_to })) + '</span>');
+    if (p.sms_stopped) bits.push('<span class="failed">' + icon('warn') + esc(t('person.smsstopped')) + '</span>');
     if (p.failed_channels && p.failed_channels.length) {
       bits.push('<span class="failed">' + icon('warn') + esc(t('person.failed', { c: p.failed_channels.map((c) => t('chan.' + c)).join(', ') })) + '</span>');
     }
@@ -713,7 +737,9 @@
     if (p.answer) {
       ans = '<span class="answer answer-' + esc(p.answer) + '">' + icon(p.answer === 'available' ? 'ready' : p.answer === 'delayed' ? 'clock' : 'not_activated') +
         esc(t('answer.' + p.answer)) + (p.answered_at ? ' · ' + esc(hm(p.answered_at)) : '') + '</span>' +
-        (p.eta ? '<span class="eta">' + esc(t('person.eta', { t: hm(p.eta) })) + '</span>' : '');
+        (p.eta ? '<span class="eta">' + esc(t('person.eta', { t: hm(p.eta) })) + '</span>' : '') +
+        (p.eta_unknown ? '<span class="eta">' + esc(t('person.etaunknown')) + '</span>' : '') +
+        (p.remark ? '<span class="remark">„' + esc(p.remark) + '“</span>' : '');
     } else if (p.alerted) ans = '<span class="answer answer-none">' + esc(t('person.noanswer')) + '</span>';
     else ans = '';
     return '<div class="person' + (p.deputy ? ' deputy' : '') + '" data-person="' + esc(p.person) + '"><div class="person-info">' +
@@ -811,6 +837,24 @@
     $('btn-declare').addEventListener('click', openDeclare);
     $('declare-scenario').addEventListener('change', fillScenario);
     $('declare-exercise').addEventListener('change', updateDeclareMode);
+    // Live SMS counter: the server composes the alert and counts its parts.
+    let smsTimer = null;
+    function smsCount() {
+      clearTimeout(smsTimer);
+      smsTimer = setTimeout(async () => {
+        const el = $('declare-sms');
+        try {
+          const r = await api('POST', '/api/v1/texts/sms', { scenario: $('declare-scenario').value,
+            title: $('declare-title-input').value.trim(), message: $('declare-message').value.trim(),
+            exercise: $('declare-exercise').checked || $('declare-drill').checked });
+          el.textContent = t(r.fits ? 'sms.count' : 'sms.over', { n: r.segments, max: r.budget, chars: r.chars });
+          el.classList.toggle('sms-over', !r.fits);
+        } catch (_) { el.textContent = ''; }
+      }, 250);
+    }
+    $('btn-declare').addEventListener('click', smsCount);
+    ['declare-scenario', 'declare-title-input', 'declare-message', 'declare-exercise', 'declare-drill']
+      .forEach((id) => { $(id).addEventListener('input', smsCount); $(id).addEventListener('change', smsCount); });
     $('declare-form').addEventListener('submit', (e) => {
       e.preventDefault();
       const scenario = $('declare-scenario').value;

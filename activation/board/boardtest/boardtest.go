@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/kaskade-bcm/kaskade/internal/e2e"
 )
 
 // FindChromium returns the browser binary: $KASKADE_CHROMIUM, or chromium,
@@ -54,6 +56,7 @@ type Options struct {
 // exception or console error (e.g. CSP), unless AllowConsoleErrors is set.
 func StartBrowser(t testing.TB, opts ...Options) *Browser {
 	t.Helper()
+	e2e.Long(t)
 	var o Options
 	if len(opts) > 0 {
 		o = opts[0]

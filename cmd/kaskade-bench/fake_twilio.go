@@ -11,12 +11,9 @@ import (
 	"github.com/kaskade-bcm/kaskade/notifiers/twilio/twiliotest"
 )
 
-// devCmd holds development helpers: `kaskade dev fake-twilio` runs the
-// protocol-faithful fake Twilio API on loopback.
-func devCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "fake-twilio" {
-		return usageError{"usage: kaskade dev fake-twilio [--addr 127.0.0.1:8089] [--latency 0s] [--concurrency-limit 0]"}
-	}
+// fakeTwilioCmd is `kaskade-bench fake-twilio`: the protocol-faithful fake
+// Twilio API on loopback, for development.
+func fakeTwilioCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("fake-twilio", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8089", "listen address")
@@ -24,7 +21,7 @@ func devCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	token := fs.String("auth-token", twiliotest.DefaultAuthToken, "auth token the fake accepts and signs callbacks with")
 	latency := fs.Duration("latency", 0, "delay every API answer")
 	limit := fs.Int("concurrency-limit", 0, "answer 429/20429 above this many requests in flight (0: unlimited)")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
 	fmt.Fprintf(stdout, "fake Twilio on http://%s (account %s); set channels.twilio.api_url to it\n", *addr, *sid)

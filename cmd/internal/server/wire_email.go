@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"net"
 
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kaskade-bcm/kaskade/activation/answer"
 	"github.com/kaskade-bcm/kaskade/config"
 	"github.com/kaskade-bcm/kaskade/notifiers"
 	"github.com/kaskade-bcm/kaskade/notifiers/email"
@@ -13,7 +16,7 @@ import (
 
 // wireEmail adds the SMTP notifier (with the retry stage) and, when
 // configured, the listener for replies by email.
-func (s *server) wireEmail(cfg *config.Config, set *channelSet) error {
+func (s *Server) wireEmail(cfg *config.Config, set *channelSet, reg prometheus.Registerer) error {
 	ec := cfg.Channels.Email
 	if ec == nil {
 		return nil
@@ -28,9 +31,19 @@ func (s *server) wireEmail(cfg *config.Config, set *channelSet) error {
 	if ec.Listener == nil {
 		return nil
 	}
-	svc := s.inbound()
-	l, err := email.NewListener(email.ListenerOptions{Addr: ec.Listener.Addr, Domain: ec.Listener.Domain,
-		Sink: emailReplies{svc: svc}, Logger: s.log.With("component", "email-listener")})
+	lc := ec.Listener
+	lo := email.ListenerOptions{Addr: lc.Addr, Domain: lc.Domain, Sink: emailReplies{svc: s.inbound()},
+		Logger: s.log.With("component", "email-listener"), RequireTLS: lc.RequireTLS, AuthServID: lc.AuthServID,
+		RequireAuthPass: lc.RequireAuthPass, RejectLimit: lc.RejectLimit, RejectWindow: lc.RejectWindow.D(),
+		Metrics: email.NewListenerMetrics(reg)}
+	if lc.TLSCertFile != "" {
+		tc, err := email.ListenerTLS(lc.TLSCertFile, lc.TLSKeyFile)
+		if err != nil {
+			return fmt.Errorf("email listener: %w", err)
+		}
+		lo.TLSConfig = tc
+	}
+	l, err := email.NewListener(lo)
 	if err != nil {
 		return fmt.Errorf("email listener: %w", err)
 	}
@@ -51,17 +64,16 @@ func (s *server) wireEmail(cfg *config.Config, set *channelSet) error {
 	return nil
 }
 
-// emailReplies hands email replies to the inbound service; when NATS is
-// away the sending server is asked to try later.
-type emailReplies struct {
-	svc interface {
-		EmailAnswer(ctx context.Context, tag, from, firstLine, messageID string) error
-	}
-}
+// emailReplies hands email replies to the answer service: a rejection
+// (forged or unknown tag) passes through, anything else asks the sending
+// server to try later.
+type emailReplies struct{ svc *answer.Service }
 
 func (e emailReplies) EmailReply(ctx context.Context, r email.EmailReply) error {
-	if err := e.svc.EmailAnswer(ctx, r.Tag, r.From, r.FirstLine, r.MessageID); err != nil {
+	err := e.svc.EmailInbound(ctx, answer.EmailIn{Tag: r.Tag, From: r.From, FirstLine: r.FirstLine, MessageID: r.MessageID, Auth: r.Auth})
+	var rej *answer.Rejected
+	if err != nil && !errors.As(err, &rej) {
 		return errors.Join(email.ErrTryLater, err)
 	}
-	return nil
+	return err
 }

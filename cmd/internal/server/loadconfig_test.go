@@ -1,11 +1,11 @@
-package main
+package server
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,12 +14,9 @@ import (
 )
 
 func TestStartLogsABoundedNumberOfConfigWarnings(t *testing.T) {
-	t.Setenv(benchTokenEnv, "abc123")
 	path := filepath.Join(t.TempDir(), "k.yaml")
 	// Thirty organisations whose call trees lack deputies: a warning each.
-	bc := benchConfig{Orgs: 30, PerOrg: 1, PublicURL: "http://127.0.0.1:1", AccountSID: "AC" + strings.Repeat("0", 32),
-		APIURL: "http://127.0.0.1:2", Concurrency: 1}
-	if err := bc.write(path); err != nil {
+	if err := os.WriteFile(path, []byte(noDeputies(30)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	_, probs, err := config.Load(path)
@@ -43,33 +40,6 @@ func TestStartLogsABoundedNumberOfConfigWarnings(t *testing.T) {
 	}
 }
 
-// TestConfigCheckOutputIsStable: the segment report lists each scenario's
-// languages in order, so two runs print the same (map order must not leak).
-func TestConfigCheckOutputIsStable(t *testing.T) {
-	cfg, _, err := config.LoadExample()
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := segmentWarnings(cfg)
-	if len(first) < 2 {
-		t.Fatalf("the example should report segments for several templates, got %v", first)
-	}
-	for range 20 {
-		if again := segmentWarnings(cfg); !slices.Equal(first, again) {
-			t.Fatalf("segment report changed between runs:\n%v\n%v", first, again)
-		}
-	}
-	for i := 1; i < len(first); i++ {
-		prev, cur := first[i-1], first[i]
-		// Within one scenario, "(de)" comes before "(en)".
-		prevScenario, _, _ := strings.Cut(prev, " (")
-		curScenario, _, _ := strings.Cut(cur, " (")
-		if prevScenario == curScenario && strings.Contains(prev, "(en)") && strings.Contains(cur, "(de)") {
-			t.Fatalf("languages out of order: %q before %q", prev, cur)
-		}
-	}
-}
-
 // TestStartRefusesABadConfiguration: the configuration loads while NATS
 // starts; a bad one still stops the start with its problems and leaves the
 // data directory usable (NATS was shut down).
@@ -80,12 +50,12 @@ func TestStartRefusesABadConfiguration(t *testing.T) {
 		t.Fatal(err)
 	}
 	data := filepath.Join(dir, "data")
-	_, err := startServer(t.Context(), serveOptions{ConfigPath: path, DataDir: data, HTTPAddr: "127.0.0.1:0", NATSListen: "off"})
+	_, err := Start(t.Context(), Options{ConfigPath: path, DataDir: data, HTTPAddr: "127.0.0.1:0", NATSListen: "off"})
 	if err == nil || !strings.Contains(err.Error(), "unknown_key") {
 		t.Fatalf("start with a bad configuration: %v; want its problem named", err)
 	}
 	// The same data directory starts with a good configuration.
-	s, err := startServer(t.Context(), serveOptions{DataDir: data, HTTPAddr: "127.0.0.1:0", NATSListen: "off"})
+	s, err := Start(t.Context(), Options{DataDir: data, HTTPAddr: "127.0.0.1:0", NATSListen: "off"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,4 +71,38 @@ func TestStartRefusesABadConfiguration(t *testing.T) {
 	if info.State.Msgs != 0 {
 		t.Fatalf("%d events in the log after a refused start", info.State.Msgs)
 	}
+}
+
+// noDeputies is a configuration of n organisations with one person each and
+// no deputy in their call trees.
+func noDeputies(n int) string {
+	var b strings.Builder
+	b.WriteString(`version: 1
+functions:
+  - {id: staff, name: {de: Stab, en: Staff}}
+policies:
+  - {id: sms-only, wait: 30m, steps: [{channel: sms, after: 0s}]}
+organisations:
+`)
+	for o := range n {
+		fmt.Fprintf(&b, "  - {id: O%d, name: {de: Org %d, en: Org %d}, call_tree: t%d, readiness: {required: {staff: 1}, target: 2h}}\n", o, o, o, o)
+	}
+	b.WriteString("people:\n")
+	for o := range n {
+		fmt.Fprintf(&b, "  - {id: p%d, name: Person %d, organisation: O%d, mobile: \"+49151%08d\", functions: [staff]}\n", o, o, o, o)
+	}
+	b.WriteString("call_trees:\n")
+	for o := range n {
+		fmt.Fprintf(&b, "  - {id: t%d, organisation: O%d, policy: sms-only, nodes: [{function: staff, person: p%d}]}\n", o, o, o)
+	}
+	b.WriteString(`scenarios:
+  - id: s
+    name: {de: Lage, en: Situation}
+    severity: crisis
+    organisations: [O0]
+    templates:
+      de: {sms: "{{.Title}}", email_subject: "{{.Title}}", email_body: "{{.Title}}"}
+      en: {sms: "{{.Title}}", email_subject: "{{.Title}}", email_body: "{{.Title}}"}
+`)
+	return b.String()
 }

@@ -6,7 +6,7 @@ import (
 	"os"
 )
 
-// benchConfig describes a generated configuration for `kaskade bench`:
+// benchConfig describes a generated configuration for `kaskade-bench`:
 // orgs organisations of perOrg people each, every person a root node of
 // their organisation's call tree (so the first wave reaches everyone), and
 // one extra organisation "TT" with a single person for time-to-first-SMS.

@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"cmp"
@@ -43,7 +43,7 @@ func (c *channelSet) register(mux *http.ServeMux) {
 	}
 }
 
-func (s *server) channels(ctx context.Context, cfg *config.Config, o serveOptions, reg prometheus.Registerer, auth *httpapi.Auth) (*channelSet, error) {
+func (s *Server) channels(ctx context.Context, cfg *config.Config, o Options, reg prometheus.Registerer, auth *httpapi.Auth) (*channelSet, error) {
 	set := &channelSet{notifiers: map[string]notifiers.Notifier{}}
 	signer, err := ackSigner(cfg, o.DataDir)
 	if err != nil {
@@ -54,7 +54,9 @@ func (s *server) channels(ctx context.Context, cfg *config.Config, o serveOption
 		publicURL = "http://" + o.HTTPAddr
 	}
 	set.signer, set.publicURL = signer, publicURL
-	set.composer = compose.New(compose.Options{Config: cfg, Signer: signer, PublicURL: publicURL})
+	s.inbound().ReplyTags = signer // email reply tags are signed with the ack keys
+	set.composer = compose.New(compose.Options{Config: cfg, Signer: signer, PublicURL: publicURL,
+		EmailReplies: cfg.Channels.Email != nil && cfg.Channels.Email.Listener != nil})
 
 	if !cfg.Channels.Console.Disabled {
 		out, err := console.New(console.Options{OutboxPath: filepath.Join(o.DataDir, "outbox.jsonl"), Logger: s.log.With("component", "outbox")})
@@ -69,13 +71,13 @@ func (s *server) channels(ctx context.Context, cfg *config.Config, o serveOption
 	if err := s.wireTwilio(ctx, cfg, set, reg, publicURL); err != nil {
 		return nil, err
 	}
-	if err := s.wireEmail(cfg, set); err != nil {
+	if err := s.wireEmail(cfg, set, reg); err != nil {
 		return nil, err
 	}
 	for ch, n := range o.Notifiers {
 		set.notifiers[ch] = n
 	}
-	s.wireBoard(cfg, set, auth, publicURL)
+	s.wireBoard(cfg, set, auth, publicURL, reg)
 	acks := ack.NewHandler(ack.HandlerOptions{Signer: signer, Sink: answer.Ack{Service: s.inbound()}, Logger: s.log.With("component", "ack")})
 	set.routes = append(set.routes, func(mux *http.ServeMux) {
 		mux.Handle("GET /ack/{token}", acks)

@@ -1,4 +1,4 @@
-package main
+package server
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 
 // wireTwilio adds the SMS notifier (with the retry stage) and the signed
 // webhooks when a Twilio account is configured.
-func (s *server) wireTwilio(_ context.Context, cfg *config.Config, set *channelSet, reg prometheus.Registerer, publicURL string) error {
+func (s *Server) wireTwilio(_ context.Context, cfg *config.Config, set *channelSet, reg prometheus.Registerer, publicURL string) error {
 	tc := cfg.Channels.Twilio
 	if tc == nil {
 		return nil
@@ -44,7 +44,7 @@ func (s *server) wireTwilio(_ context.Context, cfg *config.Config, set *channelS
 }
 
 // inbound returns the service that attributes answers (one per server).
-func (s *server) inbound() *answer.Service {
+func (s *Server) inbound() *answer.Service {
 	if s.inboundSvc == nil {
 		s.inboundSvc = &answer.Service{Engine: s.Engine, Config: s.Config, Logger: s.log.With("component", "inbound")}
 	}

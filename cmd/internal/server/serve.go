@@ -1,13 +1,13 @@
-package main
+// Package server wires Kaskade's concrete providers, engine, intake and HTTP
+// into one running instance: `kaskade serve` and `kaskade-bench` start it.
+package server
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	natsserver "github.com/nats-io/nats-server/v2/server"
@@ -36,8 +35,8 @@ import (
 	"github.com/kaskade-bcm/kaskade/notifiers"
 )
 
-// serveOptions are the serve flags; tests fill them directly.
-type serveOptions struct {
+// Options are the serve flags; the bench and tests fill them directly.
+type Options struct {
 	ConfigPath string
 	DataDir    string
 	HTTPAddr   string
@@ -69,65 +68,13 @@ type serveOptions struct {
 	Listener net.Listener
 }
 
-func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var o serveOptions
-	fs.StringVar(&o.ConfigPath, "config", "", "configuration file (default: the bundled Lower Saxony example)")
-	fs.StringVar(&o.DataDir, "data", "./kaskade-data", "data directory (JetStream storage, outbox, admin token)")
-	fs.StringVar(&o.HTTPAddr, "http", "127.0.0.1:8080", "HTTP listen address")
-	fs.StringVar(&o.NATSListen, "nats-listen", "127.0.0.1:4222", "embedded NATS client address, or off")
-	fs.StringVar(&o.NATSURL, "nats-url", "", "use this external NATS (cluster) instead of the embedded server")
-	o.NATSClient.RegisterFlags(fs)
-	o.NATSServer.RegisterTLSFlags(fs)
-	o.NATSServer.RegisterStoreFlags(fs)
-	fs.IntVar(&o.SnapshotEvery, "snapshot-every", 0, "events between engine snapshots, which bound a restart's replay (default 50000; -1: none)")
-	fs.IntVar(&o.Replicas, "replicas", 0, "JetStream replicas for streams and buckets (default 1 embedded, 3 with --nats-url)")
-	fs.StringVar(&o.LogFormat, "log-format", "text", "log format: text or json")
-	fs.StringVar(&o.Instance, "instance", "", "instance name (default: host name and pid)")
-	fs.StringVar(&o.PublicURL, "public-url", "", "externally reachable base URL for webhooks and ack links (overrides server.public_url)")
-	fs.BoolVar(&o.Simulate, "simulate", false, "simulated responders answer exercise alerts through the real webhooks (exercises only)")
-	fs.StringVar(&o.SimulateMix, "simulate-mix", "available=70,delayed=15,unavailable=10,silent=5", "share of simulated answers")
-	fs.StringVar(&o.SimulateDelay, "simulate-delay", "20s-3m", "simulated answer delay, MIN-MAX")
-	debugAddr := fs.String("debug-addr", "", "serve the Go profiler (/debug/pprof/) on this separate address, e.g. 127.0.0.1:6060 (default: off)")
-	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
-	}
-	if fs.NArg() > 0 {
-		return usageError{"serve takes no arguments: " + strings.Join(fs.Args(), " ")}
-	}
-	switch o.LogFormat {
-	case "text":
-		o.Logger = slog.New(slog.NewTextHandler(stderr, nil))
-	case "json":
-		o.Logger = slog.New(slog.NewJSONHandler(stderr, nil))
-	default:
-		return usageError{"--log-format must be text or json"}
-	}
-	if *debugAddr != "" {
-		_, stop, err := startDebug(*debugAddr, o.Logger)
-		if err != nil {
-			return err
-		}
-		defer stop()
-	}
-	var started atomic.Pointer[server]
-	stopStarting := collectHarderWhileStarting(ctx, o.Logger, func() bool {
-		s := started.Load()
-		return s != nil && s.Engine.Ready()
-	})
-	defer stopStarting()
-	s, err := startServer(ctx, o)
-	if err != nil {
-		return err
-	}
-	started.Store(s)
-	fmt.Fprintf(stdout, "Kaskade läuft: %s  (Board, API, Webhooks)\n", s.URL)
-	return s.Wait()
-}
+// UsageError is a bad option: the command line exits with status 2.
+type UsageError struct{ Msg string }
 
-// server is one running Kaskade instance.
-type server struct {
+func (e *UsageError) Error() string { return e.Msg }
+
+// Server is one running Kaskade instance.
+type Server struct {
 	URL     string
 	NATSURL string
 	Config  *config.Config
@@ -152,7 +99,9 @@ type server struct {
 	done   chan struct{}
 }
 
-func startServer(parent context.Context, o serveOptions) (_ *server, err error) {
+// Start starts one instance and returns once it serves; the engine replays
+// the event log in the background (Engine.Ready). ctx ends it, as Close does.
+func Start(parent context.Context, o Options) (_ *Server, err error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -177,7 +126,7 @@ func startServer(parent context.Context, o serveOptions) (_ *server, err error) 
 		cfgLoaded <- loaded{cfg, err}
 	}()
 	ctx, cancel := context.WithCancel(parent)
-	s := &server{log: log, cancel: cancel, done: make(chan struct{})}
+	s := &Server{log: log, cancel: cancel, done: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			cancel()
@@ -219,7 +168,7 @@ func startServer(parent context.Context, o serveOptions) (_ *server, err error) 
 	}
 	s.Engine = engine.New(engine.Options{Layout: s.Layout, JS: s.JS, Logger: log.With("component", "engine"),
 		Metrics: metrics, Directory: directory{cfg}, Elector: elector, Now: o.Now, SnapshotEvery: o.SnapshotEvery, SnapshotIdle: o.SnapshotIdle})
-	intake, err := alerting.New(ctx, alerting.Options{Config: cfg, JS: s.JS, Layout: s.Layout, Logger: log.With("component", "intake")})
+	intake, err := alerting.New(ctx, alerting.Options{Config: cfg, JS: s.JS, Layout: s.Layout, Logger: log.With("component", "intake"), Metrics: metrics})
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +186,7 @@ func startServer(parent context.Context, o serveOptions) (_ *server, err error) 
 
 	mux := http.NewServeMux()
 	api := httpapi.New(httpapi.Options{Config: cfg, Intake: intake, Engine: s.Engine, Auth: auth,
-		Sessions: channels.sessions, Logger: log.With("component", "api"), Healthy: s.nc.IsConnected})
+		Sessions: channels.sessions, Logger: log.With("component", "api"), Healthy: s.nc.IsConnected, Registerer: reg})
 	api.Register(mux)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	channels.register(mux)
@@ -319,7 +268,7 @@ func retryLoop(ctx context.Context, log *slog.Logger, name string, f func(contex
 	}
 }
 
-func (s *server) goRun(name string, f func() error) {
+func (s *Server) goRun(name string, f func() error) {
 	s.wg.Go(func() {
 		if err := f(); err != nil {
 			s.log.Error(name+" failed", "err", err)
@@ -334,17 +283,17 @@ func (s *server) goRun(name string, f func() error) {
 }
 
 // Wait blocks until the server has shut down and returns the first failure.
-func (s *server) Wait() error {
+func (s *Server) Wait() error {
 	<-s.done
 	s.errMu.Lock()
 	defer s.errMu.Unlock()
 	return s.err
 }
 
-// crash stops the server the way kill -9 would as far as NATS can tell:
+// Crash stops the server the way kill -9 would as far as NATS can tell:
 // the connection drops without draining and the engine lease is not
 // released, so a survivor must wait for it to expire (tests).
-func (s *server) crash() {
+func (s *Server) Crash() {
 	if s.nc != nil {
 		s.nc.Close()
 	}
@@ -352,15 +301,22 @@ func (s *server) crash() {
 	<-s.done
 }
 
+// AdminToken is the admin token generated for this data directory ("" when
+// tokens are configured): the bench and tests call the API with it.
+func (s *Server) AdminToken() string { return s.tokenHex }
+
+// Embedded is the embedded NATS server (nil with an external one).
+func (s *Server) Embedded() *natsd.Embedded { return s.embedded }
+
 // Close stops the server gracefully.
-func (s *server) Close() error {
+func (s *Server) Close() error {
 	s.cancel()
 	return s.Wait()
 }
 
 // shutdown drains HTTP (webhooks in flight finish), lets the dispatcher
 // finish its sends, then closes NATS.
-func (s *server) shutdown() {
+func (s *Server) shutdown() {
 	if s.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		_ = s.http.Shutdown(ctx)
@@ -379,7 +335,7 @@ func (s *server) shutdown() {
 	s.log.Info("kaskade stopped")
 }
 
-func (s *server) connect(o serveOptions) error {
+func (s *Server) connect(o Options) error {
 	copts := []nats.Option{nats.Name("kaskade " + o.Instance), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond)}
 	var err error
 	if o.NATSURL != "" {
@@ -396,7 +352,7 @@ func (s *server) connect(o serveOptions) error {
 		}
 	}
 	if ue := (natsd.UsageError{}); errors.As(err, &ue) {
-		return usageError{ue.Msg}
+		return &UsageError{ue.Msg}
 	}
 	if err != nil {
 		return err
@@ -411,7 +367,7 @@ func (s *server) connect(o serveOptions) error {
 
 // adminToken makes sure someone can log in: without configured tokens it
 // creates (once) an admin token in <data>/admin.token, mode 0600.
-func (s *server) adminToken(cfg *config.Config, dataDir string) (*httpapi.Auth, error) {
+func (s *Server) adminToken(cfg *config.Config, dataDir string) (*httpapi.Auth, error) {
 	if len(cfg.Tokens) > 0 {
 		return httpapi.NewAuth(cfg), nil
 	}

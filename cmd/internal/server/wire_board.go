@@ -1,8 +1,10 @@
-package main
+package server
 
 import (
 	"net/http"
 	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/activation/board"
@@ -20,9 +22,9 @@ type boardSource struct {
 func (b boardSource) Scenarios() []activation.ScenarioInfo { return httpapi.Scenarios(b.cfg) }
 
 // wireBoard adds the situation centre's board, its login and live stream.
-func (s *server) wireBoard(cfg *config.Config, set *channelSet, auth *httpapi.Auth, publicURL string) {
+func (s *Server) wireBoard(cfg *config.Config, set *channelSet, auth *httpapi.Auth, publicURL string, reg prometheus.Registerer) {
 	b := board.New(board.Options{Source: boardSource{Engine: s.Engine, cfg: cfg}, Auth: auth,
-		Logger: s.log.With("component", "board"), SecureCookies: strings.HasPrefix(publicURL, "https://")})
+		Logger: s.log.With("component", "board"), SecureCookies: strings.HasPrefix(publicURL, "https://"), Registerer: reg})
 	set.sessions = b
 	s.board = b
 	set.routes = append(set.routes, func(mux *http.ServeMux) { b.Register(mux) })

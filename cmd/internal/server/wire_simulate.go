@@ -1,18 +1,18 @@
-package main
+package server
 
 import (
 	"github.com/kaskade-bcm/kaskade/cmd/internal/simulate"
 )
 
 // simulator builds the simulated responders (serve --simulate).
-func (s *server) simulator(o serveOptions, set *channelSet) (*simulate.Simulator, error) {
+func (s *Server) simulator(o Options, set *channelSet) (*simulate.Simulator, error) {
 	mix, err := simulate.ParseMix(o.SimulateMix)
 	if err != nil {
-		return nil, usageError{err.Error()}
+		return nil, &UsageError{err.Error()}
 	}
 	lo, hi, err := simulate.ParseDelay(o.SimulateDelay)
 	if err != nil {
-		return nil, usageError{err.Error()}
+		return nil, &UsageError{err.Error()}
 	}
 	token := ""
 	if tc := s.Config.Channels.Twilio; tc != nil {

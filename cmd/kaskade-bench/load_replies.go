@@ -17,14 +17,14 @@ import (
 	"github.com/kaskade-bcm/kaskade/notifiers/twilio/twiliotest"
 )
 
-// loadRepliesCmd is `kaskade bench load-replies`: an open-loop generator of
+// loadRepliesCmd is `kaskade-bench load-replies`: an open-loop generator of
 // signed inbound SMS (as Twilio posts them) against a running server. It
 // reads one sender number per line from --numbers, sends "1" from each at
 // --rate per second for at most --duration, and writes one line per reply
 // to --out: number, start and end (Unix nanoseconds), HTTP status (0 on a
 // transport error).
 func loadRepliesCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("bench load-replies", flag.ContinueOnError)
+	fs := flag.NewFlagSet("load-replies", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	url := fs.String("url", "", "SMS webhook URL (http://127.0.0.1:PORT/webhooks/twilio/sms)")
 	numbers := fs.String("numbers", "", "file with one sender number per line")
@@ -40,7 +40,7 @@ func loadRepliesCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 		return usageError{err.Error()}
 	}
 	if *url == "" || *numbers == "" || *out == "" || *rate <= 0 {
-		return usageError{"bench load-replies needs --url, --numbers, --out and a positive --rate"}
+		return usageError{"load-replies needs --url, --numbers, --out and a positive --rate"}
 	}
 	data, err := os.ReadFile(*numbers)
 	if err != nil {

@@ -1,0 +1,85 @@
+package answer
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/kaskade-bcm/kaskade/activation"
+)
+
+// TestAnswersWithWords: the leading code decides, the rest is stored as the
+// remark; "2" alone is delayed with ETA unknown and the confirmation asks
+// for the minutes; a contradiction records nothing and asks.
+func TestAnswersWithWords(t *testing.T) {
+	cases := []struct {
+		body, reply string
+		kind        activation.ResponseKind
+		remark      string
+		etaUnknown  bool
+	}{
+		{"3 bin krank", "Danke", activation.Unavailable, "bin krank", false},
+		{"1, bringe Laptop mit", "Sie kommen", activation.Available, "bringe Laptop mit", false},
+		{"2 30 Stau auf der A7", "30 Min", activation.Delayed, "Stau auf der A7", false},
+		{"2", "Wann?", activation.Delayed, "", true},
+		{"1 nein", "widerspr", "", "", false},
+		{"ja kann nicht", "widerspr", "", "", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.body, func(t *testing.T) {
+			svc, eng, _ := setup(t, false)
+			text, err := svc.SMSReply(context.Background(), lead, tc.body, "SM1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(text, tc.reply) {
+				t.Fatalf("reply %q, want it to contain %q", text, tc.reply)
+			}
+			var pv activation.PersonView
+			eng.View(func(c *activation.Core) {
+				d, _ := c.Detail("K1", "MI", nil)
+				for _, n := range d.Nodes {
+					for _, p := range n.Tiers {
+						if p.Person == "mi-uwe-boehm" {
+							pv = p
+						}
+					}
+				}
+			})
+			if pv.Answer != tc.kind || pv.Remark != tc.remark || pv.ETAUnknown != tc.etaUnknown {
+				t.Fatalf("person row %+v, want answer %q remark %q eta unknown %v", pv, tc.kind, tc.remark, tc.etaUnknown)
+			}
+		})
+	}
+}
+
+// TestExerciseRepliesMarked: every reply about an exercise starts with
+// ÜBUNG, also "not understood", hints and unattributed answers.
+func TestExerciseRepliesMarked(t *testing.T) {
+	for _, body := range []string{"1", "vielleicht", "HILFE", "1 nein", "1 K9", "2"} {
+		t.Run(body, func(t *testing.T) {
+			svc, _, _ := setup(t, true)
+			text, err := svc.SMSReply(context.Background(), lead, body, "SM1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.HasPrefix(text, "ÜBUNG") {
+				t.Fatalf("reply to %q in an exercise is %q, want it to start with ÜBUNG", body, text)
+			}
+		})
+	}
+	svc, _, _ := setup(t, false)
+	if text, _ := svc.SMSReply(context.Background(), lead, "vielleicht", "SM1"); strings.HasPrefix(text, "ÜBUNG") {
+		t.Fatalf("reply in a real incident is marked as an exercise: %q", text)
+	}
+}
+
+// TestStaffNamed (issue 16.7): "1 MF" names the staff the answer covers.
+func TestStaffNamed(t *testing.T) {
+	svc, _, _ := setup(t)
+	for remark, want := range map[string]string{"MF": "MF", "mf, bin gleich da": "MF", "bin gleich da": "", "": ""} {
+		if got := svc.staffNamed(remark); got != want {
+			t.Errorf("staffNamed(%q) = %q, want %q", remark, got, want)
+		}
+	}
+}

@@ -1,0 +1,70 @@
+package board
+
+import (
+	"sync"
+
+	"github.com/kaskade-bcm/kaskade/activation"
+)
+
+// hub fans the source's changes out to the streams' coalescers over one
+// subscription, so a stream costs its coalescer and its writer, not a
+// buffered subscription of its own. It subscribes with the first stream
+// and lets go after the last; when the source drops it, every stream ends
+// and resynchronises.
+type hub struct {
+	src  Source
+	mu   sync.Mutex
+	subs map[*coalescer]struct{}
+	cur  *subscription // nil: not subscribed
+}
+
+type subscription struct{ cancel func() }
+
+func newHub(src Source) *hub { return &hub{src: src, subs: map[*coalescer]struct{}{}} }
+
+// join delivers every change from now on to co until leave is called.
+func (h *hub) join(co *coalescer) (leave func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.cur == nil {
+		changes, cancel := h.src.Subscribe()
+		sub := &subscription{cancel: cancel}
+		h.cur = sub
+		go h.run(changes, sub)
+	}
+	h.subs[co] = struct{}{}
+	return func() { h.leave(co) }
+}
+
+func (h *hub) leave(co *coalescer) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.subs, co)
+	if len(h.subs) == 0 && h.cur != nil {
+		h.cur.cancel()
+		h.cur = nil
+	}
+}
+
+func (h *hub) run(changes <-chan activation.Change, sub *subscription) {
+	for ch := range changes {
+		h.mu.Lock()
+		if h.cur == sub {
+			for co := range h.subs {
+				co.add(ch)
+			}
+		}
+		h.mu.Unlock()
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.cur != sub {
+		return // cancelled by leave
+	}
+	// Dropped by the source: every stream ends and resynchronises.
+	for co := range h.subs {
+		co.close()
+	}
+	clear(h.subs)
+	h.cur = nil
+}

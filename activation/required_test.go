@@ -1,0 +1,38 @@
+package activation
+
+import (
+	"testing"
+	"time"
+)
+
+// TestRequiredTwoFromOneNode (issue 16.8): required {it: 2} with one node
+// for it: after the primary's yes the node's deputy is alerted, and the
+// organisation becomes ready with the deputy's yes; a silent deputy is
+// followed by the next after the wait.
+func TestRequiredTwoFromOneNode(t *testing.T) {
+	p := testPlan()
+	p.Required = map[string]int{"lead": 1, "it": 2}
+	h := &harness{t: t, c: NewCore(), now: t0}
+	h.input(Input{Incident: "K1", Declare: &Declared{ID: "K1", ReplyCode: "K1"}, Plans: []Plan{p}})
+	h.respond("lead1", Available, 0)
+	evs := h.respond("it1", Available, 0)
+	if n := notesTo(evs, "it2"); len(n) != 1 {
+		t.Fatalf("deputy it2 not alerted after it1's yes while it lacks a person: %+v", notes(evs))
+	}
+	h.advance(10 * time.Minute)
+	if n := notesTo(h.events, "it3"); len(n) != 1 {
+		t.Fatalf("it3 not alerted after it2's silence: %+v", notes(h.events))
+	}
+	h.respond("it3", Available, 0)
+	if got := h.readiness(); got != Ready {
+		t.Fatalf("readiness %s, want ready with two for it", got)
+	}
+	// One required per node: the deputy is never alerted after a yes.
+	h1 := newHarness(t, false)
+	h1.respond("lead1", Available, 0)
+	h1.respond("it1", Available, 0)
+	h1.advance(time.Hour)
+	if n := notesTo(h1.events, "it2"); len(n) != 0 {
+		t.Fatalf("deputy alerted although one was required: %+v", n)
+	}
+}

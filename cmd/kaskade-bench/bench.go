@@ -1,0 +1,273 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
+	"github.com/kaskade-bcm/kaskade/notifiers/twilio/twiliotest"
+)
+
+// benchOptions are the flags of `kaskade-bench`.
+type benchOptions struct {
+	Recipients    int
+	PerOrg        int
+	Concurrency   int
+	RealRecip     int
+	RealConc      int
+	RealLatency   time.Duration
+	FirstRuns     int
+	ReplyRate     float64
+	ReplyDuration time.Duration
+	Dir           string
+	ProfileDir    string
+	Phases        string
+	Callbacks     bool
+	MemoryLimit   string // GOMEMLIMIT of an extra restart ("" = none)
+	Kaskade       string // the server binary the restart phase runs ("" = build it)
+}
+
+func (o benchOptions) phase(name string) bool {
+	return o.Phases == "all" || slices.Contains(strings.Split(o.Phases, ","), name)
+}
+
+// benchCmd is `kaskade-bench`: it measures the targets of the design brief
+// on loopback, in one run, and prints a table.
+func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("kaskade-bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o benchOptions
+	quick := fs.Bool("quick", false, "small sizes for a CI smoke run (< 60 s)")
+	fs.IntVar(&o.Recipients, "recipients", 100_000, "fan-out recipients (all in the first wave)")
+	fs.IntVar(&o.PerOrg, "per-org", 100, "people per organisation")
+	fs.IntVar(&o.Concurrency, "concurrency", 50, "Twilio sender concurrency for the fan-out (and the bare loops)")
+	fs.IntVar(&o.RealRecip, "realistic-recipients", 10_000, "recipients of the realistic-provider run")
+	fs.IntVar(&o.RealConc, "realistic-concurrency", 100, "provider concurrency limit C (and sender concurrency) of the realistic run")
+	fs.DurationVar(&o.RealLatency, "realistic-latency", 200*time.Millisecond, "provider answer latency of the realistic run")
+	fs.IntVar(&o.FirstRuns, "first-sms-runs", 50, "declarations for the time-to-first-SMS figure")
+	fs.Float64Var(&o.ReplyRate, "replies-per-second", 1000, "inbound SMS replies per second")
+	fs.DurationVar(&o.ReplyDuration, "duration", 60*time.Second, "how long replies are sent")
+	fs.StringVar(&o.Dir, "dir", "", "working directory (default: a temporary directory, removed afterwards)")
+	fs.StringVar(&o.ProfileDir, "profile-dir", "", "write CPU and heap profiles of the hot phases here")
+	fs.StringVar(&o.MemoryLimit, "restart-memory-limit", "auto", "also restart with this GOMEMLIMIT (auto: 2 KiB per recipient less 32 MiB for the mapped binary and a margin; off: don't)")
+	fs.StringVar(&o.Kaskade, "kaskade", "", "kaskade binary for the restart phase (default: go build ./cmd/kaskade into --dir)")
+	fs.StringVar(&o.Phases, "phases", "all", "comma-separated: baseline,fanout,first,replies,restart,realistic")
+	fs.BoolVar(&o.Callbacks, "callbacks", false, "let the fake post status callbacks to Kaskade during the run (default: swallowed, counted)")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{"unknown command or argument: " + strings.Join(fs.Args(), " ") + " (kaskade-bench --help)"}
+	}
+	if *quick {
+		o.Recipients, o.RealRecip, o.FirstRuns = 2_000, 1_000, 10
+		o.ReplyRate, o.ReplyDuration = 200, 5*time.Second
+	}
+	switch o.MemoryLimit {
+	case "off":
+		o.MemoryLimit = ""
+	case "auto":
+		// The target's budget less what GOMEMLIMIT does not see: the
+		// binary's code mapped from its file (~26 MiB resident) and a margin.
+		o.MemoryLimit = fmt.Sprintf("%dMiB", max(64, o.Recipients*2/1024-32))
+	}
+	if o.PerOrg <= 0 || o.Recipients < o.PerOrg {
+		return usageError{"--recipients must be at least --per-org"}
+	}
+	if o.Dir == "" {
+		d, err := os.MkdirTemp("", "kaskade-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		o.Dir = d
+	} else if err := os.MkdirAll(o.Dir, 0o700); err != nil {
+		return err
+	}
+	if o.ProfileDir != "" {
+		if err := os.MkdirAll(o.ProfileDir, 0o755); err != nil {
+			return err
+		}
+	}
+	b := &bench{o: o, out: stdout, log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))}
+	return b.run(ctx)
+}
+
+type bench struct {
+	o   benchOptions
+	out io.Writer
+	log *slog.Logger
+	res []benchResult
+
+	fake    *twiliotest.Server
+	fakeAPI *httptest.Server
+	// onMessage is called for every message the fake accepts.
+	onMessage   atomic.Pointer[func(twiliotest.Message)]
+	cbSwallowed atomic.Int64
+	bareCPU     float64 // µs of CPU per request of the bare twilio-go loop
+	kaskade     string  // the server binary of the restart phase
+}
+
+type benchResult struct {
+	what, value, target, verdict string
+}
+
+func (b *bench) record(what, value, target string, ok *bool) {
+	v := ""
+	if ok != nil {
+		v = "✗ missed"
+		if *ok {
+			v = "✓"
+		}
+	}
+	b.res = append(b.res, benchResult{what, value, target, v})
+	fmt.Fprintf(b.out, "  %-58s %-28s %s %s\n", what, value, target, v)
+}
+
+func ptr(v bool) *bool { return &v }
+
+func (b *bench) printf(format string, args ...any) { fmt.Fprintf(b.out, format, args...) }
+
+func (b *bench) run(ctx context.Context) error {
+	b.printf("kaskade-bench: %d recipients (%d per organisation), sender concurrency %d, GOMAXPROCS %d, %s\n",
+		b.o.Recipients, b.o.PerOrg, b.o.Concurrency, runtime.GOMAXPROCS(0), runtime.Version())
+	// Status callbacks go back to Kaskade through this client; by default
+	// they are swallowed, so the fan-out measures the hand-off alone.
+	cbTransport := &callbackTransport{base: http.DefaultTransport, swallow: !b.o.Callbacks, n: &b.cbSwallowed}
+	b.fake = twiliotest.NewServer(twiliotest.Options{
+		Client: &http.Client{Transport: cbTransport, Timeout: 10 * time.Second},
+		OnMessage: func(m twiliotest.Message) {
+			if f := b.onMessage.Load(); f != nil {
+				(*f)(m)
+			}
+		},
+	})
+	b.fakeAPI = httptest.NewServer(b.fake)
+	defer func() { b.fakeAPI.Close(); b.fake.Close() }()
+	os.Setenv(benchTokenEnv, b.fake.AuthToken())
+
+	var bareTwilio float64
+	if b.o.phase("baseline") {
+		n := b.o.Recipients
+		c0 := cpuTime()
+		rate := b.bareHTTP(ctx, n)
+		c1 := cpuTime()
+		b.record("bare net/http loop → fake (requests/s)", fmt.Sprintf("%.0f/s, %.0f µs CPU/req", rate, perOp(c1-c0, n)), "reference", nil)
+		bareTwilio = b.bareTwilio(ctx, n)
+		b.bareCPU = perOp(cpuTime()-c1, n)
+		b.record("bare twilio-go loop → fake (requests/s)", fmt.Sprintf("%.0f/s, %.0f µs CPU/req", bareTwilio, b.bareCPU), "reference", nil)
+	}
+	var s *server.Server
+	cfgPath := filepath.Join(b.o.Dir, "bench.yaml")
+	dataDir := filepath.Join(b.o.Dir, "data")
+	needServer := b.o.phase("fanout") || b.o.phase("first") || b.o.phase("replies") || b.o.phase("restart")
+	if needServer {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return err
+		}
+		bc := benchConfig{Orgs: b.o.Recipients / b.o.PerOrg, PerOrg: b.o.PerOrg, PublicURL: "http://" + ln.Addr().String(),
+			AccountSID: b.fake.AccountSID(), APIURL: b.fakeAPI.URL, Concurrency: b.o.Concurrency}
+		if err := bc.write(cfgPath); err != nil {
+			return err
+		}
+		start := time.Now()
+		// No idle snapshot: whether one happens between the replies and the
+		// crash depends on timing; without it the crash leaves the tail since
+		// the last periodic snapshot, as a crash under load would.
+		s, err = server.Start(ctx, server.Options{ConfigPath: cfgPath, DataDir: dataDir, Listener: ln, NATSListen: "off",
+			Instance: "bench", Logger: b.log, SnapshotIdle: math.MaxInt})
+		if err != nil {
+			return err
+		}
+		defer func() {
+			if s != nil {
+				_ = s.Close()
+			}
+		}()
+		if err := waitUntil(ctx, 60*time.Second, func() bool { return s.Engine.Ready() && s.Engine.Leader() }); err != nil {
+			return fmt.Errorf("engine did not start: %w", err)
+		}
+		b.printf("  (server with %d people started in %s)\n", len(s.Config.People), time.Since(start).Round(time.Millisecond))
+	}
+	fanoutID := ""
+	if b.o.phase("fanout") {
+		id, err := b.fanout(ctx, s, bareTwilio)
+		if err != nil {
+			return err
+		}
+		fanoutID = id
+	}
+	if b.o.phase("first") {
+		if err := b.firstSMS(ctx, s); err != nil {
+			return err
+		}
+	}
+	if b.o.phase("replies") {
+		if fanoutID == "" {
+			b.printf("  replies: needs the fanout phase\n")
+		} else if err := b.replies(ctx, s, fanoutID); err != nil {
+			return err
+		}
+	}
+	if s != nil {
+		hwm := procStatus("self", "VmHWM")
+		b.record(fmt.Sprintf("peak RSS of the whole bench process / recipient (%d)", b.o.Recipients),
+			fmt.Sprintf("%s (%.0f MiB)", perRecipient(hwm, b.o.Recipients), float64(hwm)/1024),
+			"upper bound (fake, loops, in-process server)", nil)
+		// Stopped like kill -9 as far as the engine can tell: no final
+		// snapshot, so the first restart finds the newest periodic snapshot
+		// and a tail of the log to replay.
+		s.Crash()
+		s = nil
+	}
+	if b.o.phase("restart") && needServer {
+		if err := b.restarts(ctx, cfgPath, dataDir); err != nil {
+			return err
+		}
+	}
+	if b.o.phase("realistic") {
+		if err := b.realistic(ctx); err != nil {
+			return err
+		}
+	}
+	if b.o.Callbacks {
+		b.printf("  status callbacks posted to Kaskade: %d\n", b.fake.Stats().Callbacks)
+	} else {
+		b.printf("  status callbacks swallowed (not posted): %d\n", b.cbSwallowed.Load())
+	}
+	return nil
+}
+
+// callbackTransport answers the fake's status callbacks with 204 without
+// posting them (counted), unless swallow is false.
+type callbackTransport struct {
+	base    http.RoundTripper
+	swallow bool
+	n       *atomic.Int64
+}
+
+func (t *callbackTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if t.swallow && strings.HasSuffix(r.URL.Path, "/webhooks/twilio/status") {
+		if r.Body != nil {
+			r.Body.Close()
+		}
+		t.n.Add(1)
+		return &http.Response{StatusCode: http.StatusNoContent, Body: http.NoBody, Header: http.Header{}, Request: r}, nil
+	}
+	return t.base.RoundTrip(r)
+}
