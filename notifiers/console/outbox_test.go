@@ -53,7 +53,7 @@ func TestTheOutboxRotates(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 20 {
-		if _, err := n.Notify(context.Background(), notifiers.Message{ID: fmt.Sprintf("K1-n%d", i), Channel: "sms", Text: "ÜBUNG"}); err != nil {
+		if _, err := n.Notify(context.Background(), notifiers.Message{ID: fmt.Sprintf("K1-n%d", i), Channel: "sms", To: "+4915100001234", Text: "ÜBUNG"}); err != nil {
 			t.Fatal(err)
 		}
 	}
