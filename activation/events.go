@@ -43,6 +43,8 @@ type Event struct {
 	// only when its Done event is in the log (set by the engine on append).
 	Batch uint64 `json:"batch,omitempty"`
 	Done  bool   `json:"done,omitempty"`
+	// Prev is the hash of the event stored before this one (activation/audit).
+	Prev string `json:"prev,omitempty"`
 
 	Declared     *Declared        `json:"declared,omitempty"`
 	Activation   *Plan            `json:"activation,omitempty"`
