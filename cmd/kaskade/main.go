@@ -36,6 +36,7 @@ Usage:
   kaskade report INCIDENT [--format html|csv|json] [--lang de|en] [-o FILE]
   kaskade history [--format html|json] [-o FILE]
   kaskade person export ID [-o FILE]   what Kaskade holds about a person, as JSON (admin)
+  kaskade audit verify [--from-seq N --head HASH]   check the event log's hash chain
   kaskade config check [FILE]           check a configuration (default: the bundled example)
   kaskade nats add-user NAME --role declarer|observer | list-users | revoke NAME
   kaskade version
@@ -70,6 +71,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = historyCmd(ctx, args[1:], stdout)
 	case "person":
 		err = personCmd(ctx, args[1:], stdout)
+	case "audit":
+		err = auditCmd(ctx, args[1:], stdout)
 	case "drill":
 		err = drillCmd(ctx, args[1:], stdout)
 	case "exercise":
