@@ -117,6 +117,9 @@ func TestVerificationStartsAtACheckpoint(t *testing.T) {
 	if res := verify(log, cp); res.Break != nil || res.Events != 4 || res.From != 7 || res.Head != Hash(log[9].raw) {
 		t.Fatalf("from the checkpoint: %+v", res)
 	}
+	if res := verify(log, Checkpoint{Seq: 6, Head: Hash(log[5].raw)[:32]}); res.Break != nil || res.Events != 4 {
+		t.Fatalf("from a snapshot's 128-bit head: %+v", res)
+	}
 	if res := verify(log, Checkpoint{Seq: 6, Head: Hash(log[4].raw)}); res.Break == nil || res.Break.Seq != 7 {
 		t.Fatalf("a wrong checkpoint head: %+v, want a break at 7", res)
 	}
