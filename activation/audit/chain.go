@@ -12,6 +12,7 @@
 package audit
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -44,14 +45,14 @@ func NewChain(head string) *Chain {
 }
 
 // Head is the hash of the last linked event.
-func (c *Chain) Head() string { return c.head }
+func (c *Chain) Head() string { return cmp.Or(c.head, Genesis) }
 
 // Reset sets the head, after a failed append or at the start of a lead.
 func (c *Chain) Reset(head string) { c.head = head }
 
 // Link sets ev.Prev and returns the bytes to store; the head moves on.
 func (c *Chain) Link(ev *activation.Event) ([]byte, error) {
-	ev.Prev = c.head
+	ev.Prev = cmp.Or(c.head, Genesis) // the zero Chain starts an empty log
 	data, err := json.Marshal(ev)
 	if err != nil {
 		return nil, fmt.Errorf("audit: encode event: %w", err)
