@@ -37,7 +37,10 @@ type Options struct {
 	// none. The key is StoreKey ($KASKADE_STORE_KEY), read from StoreKeyFile,
 	// or generated into <data>/nats/store.key.
 	StoreCipher, StoreKey, StoreKeyFile string
-	Logger                              *slog.Logger
+	// StoreOldKey ($KASKADE_STORE_OLD_KEY) is the previous key: the store
+	// is re-encrypted with the new one at start.
+	StoreOldKey string
+	Logger      *slog.Logger
 }
 
 // UsageError is a mistake in the options (a flag to fix).
@@ -105,6 +108,10 @@ func Start(o Options) (*Embedded, error) {
 	if !ns.ReadyForConnections(15 * time.Second) {
 		ns.Shutdown()
 		return nil, errors.New("embedded nats did not start (is the port taken? try --nats-listen off)")
+	}
+	if err := finishRotation(base, o.DataDir, o.Logger); err != nil {
+		ns.Shutdown()
+		return nil, err
 	}
 	e.ns, e.stamp = ns, stamp
 	go e.watch()

@@ -34,7 +34,7 @@ func (o *Options) RegisterTLSFlags(fs *flag.FlagSet) {
 // RegisterStoreFlags adds the flags of the store's encryption at rest; the
 // key itself comes only from the environment ($KASKADE_STORE_KEY) or a file.
 func (o *Options) RegisterStoreFlags(fs *flag.FlagSet) {
-	o.StoreKey = os.Getenv(StoreKeyEnv)
+	o.StoreKey, o.StoreOldKey = os.Getenv(StoreKeyEnv), os.Getenv(StoreOldKeyEnv)
 	fs.StringVar(&o.StoreCipher, "store-cipher", os.Getenv("KASKADE_STORE_CIPHER"), "encryption of the embedded JetStream store: chacha (default), aes or none (env KASKADE_STORE_CIPHER)")
 	fs.StringVar(&o.StoreKeyFile, "store-key-file", os.Getenv("KASKADE_STORE_KEY_FILE"), "file holding the store key; default $"+StoreKeyEnv+", else a key generated into <data>/nats/store.key (env KASKADE_STORE_KEY_FILE)")
 }

@@ -22,6 +22,9 @@ import (
 // in process listings.
 const StoreKeyEnv = "KASKADE_STORE_KEY"
 
+// StoreOldKeyEnv holds the previous key while the store changes keys.
+const StoreOldKeyEnv = "KASKADE_STORE_OLD_KEY"
+
 // Store ciphers for Options.StoreCipher ("" is chacha).
 const (
 	CipherChaCha = "chacha"
@@ -69,7 +72,7 @@ func storeEncryption(base *server.Options, o Options) error {
 	if err != nil {
 		return err
 	}
-	if err := verifyStoreKey(o.DataDir, check, key, cipher); err != nil {
+	if err := verifyStoreKey(base, o, check, key, cipher); err != nil {
 		return err
 	}
 	base.JetStreamKey = key
@@ -149,20 +152,48 @@ func generatedKey(dataDir string, encrypted bool) (string, error) {
 }
 
 // verifyStoreKey compares the key with the recorded check, or records it
-// for a store that was not encrypted before.
-func verifyStoreKey(dataDir string, check *storeCheck, key, cipher string) error {
+// for a store that was not encrypted before. With the previous key (key
+// rotation) nats-server re-encrypts the store; the check is rewritten once
+// the server has started (finishRotation).
+func verifyStoreKey(base *server.Options, o Options, check *storeCheck, key, cipher string) error {
 	sum := keyCheck(key)
 	if check != nil {
-		if !hmac.Equal([]byte(check.Check), []byte(sum)) {
-			return StoreKeyError{fmt.Sprintf("natsd: the store key does not match the key the store in %s was encrypted with (%s); "+
-				"start with the previous key - a changed key would hide the stored events", dataDir, storeCheckFile(dataDir))}
+		if hmac.Equal([]byte(check.Check), []byte(sum)) {
+			return nil
 		}
+		if o.StoreOldKey != "" && hmac.Equal([]byte(check.Check), []byte(keyCheck(o.StoreOldKey))) {
+			base.JetStreamOldKey = o.StoreOldKey
+			return nil
+		}
+		return StoreKeyError{fmt.Sprintf("natsd: the store key does not match the key the store in %s was encrypted with (%s); "+
+			"start with the previous key, or give it as $%s to change keys - a changed key would hide the stored events",
+			o.DataDir, storeCheckFile(o.DataDir), StoreOldKeyEnv)}
+	}
+	if encryptedFiles(filepath.Join(o.DataDir, "jetstream")) {
+		return StoreKeyError{fmt.Sprintf("natsd: the store in %s holds encrypted streams but %s is missing; its key cannot be verified",
+			o.DataDir, storeCheckFile(o.DataDir))}
+	}
+	return writeCheck(o.DataDir, cipher, sum)
+}
+
+// finishRotation records the new key after nats-server re-encrypted the
+// store with it.
+func finishRotation(base *server.Options, dataDir string, log *slog.Logger) error {
+	if base.JetStreamOldKey == "" {
 		return nil
 	}
-	if encryptedFiles(filepath.Join(dataDir, "jetstream")) {
-		return StoreKeyError{fmt.Sprintf("natsd: the store in %s holds encrypted streams but %s is missing; its key cannot be verified",
-			dataDir, storeCheckFile(dataDir))}
+	cipher := CipherChaCha
+	if base.JetStreamCipher == server.AES {
+		cipher = CipherAES
 	}
+	if err := writeCheck(dataDir, cipher, keyCheck(base.JetStreamKey)); err != nil {
+		return err
+	}
+	log.Warn("JetStream store re-encrypted with the new key; the old key is no longer needed")
+	return nil
+}
+
+func writeCheck(dataDir, cipher, sum string) error {
 	data, _ := json.Marshal(storeCheck{Cipher: cipher, Check: sum})
 	if err := writeAtomic(storeCheckFile(dataDir), append(data, '\n')); err != nil {
 		return fmt.Errorf("natsd: store check: %w", err)
@@ -214,8 +245,8 @@ func logStoreKey(log *slog.Logger, dataDir, cipher, source string) {
 	log.Info("JetStream store encrypted", "cipher", cipher, "key", source)
 }
 
-// writeAtomic creates path (mode 0600) whole or not at all: a kill during
-// the first start must not leave an empty key or check behind.
+// writeAtomic writes path (mode 0600) whole or not at all, replacing it: a
+// kill must never leave an empty key or check behind.
 func writeAtomic(path string, data []byte) error {
 	tmp := path + ".tmp"
 	os.Remove(tmp)

@@ -196,3 +196,22 @@ func storeHolds(t *testing.T, dataDir, text string) bool {
 	}
 	return found
 }
+
+func TestTheStoreChangesKeysWithTheOldOne(t *testing.T) {
+	dir := t.TempDir()
+	oldKey, newKey := "the-old-key-0123456789", "the-new-key-9876543210"
+	writeSecret(t, natsd.Options{DataDir: dir, StoreKey: oldKey})
+	if got := readSecret(t, natsd.Options{DataDir: dir, StoreKey: newKey, StoreOldKey: oldKey}); got != secret {
+		t.Fatalf("while changing keys the event reads %q", got)
+	}
+	// Re-encrypted: the new key alone opens it, the old one no longer does.
+	if got := readSecret(t, natsd.Options{DataDir: dir, StoreKey: newKey}); got != secret {
+		t.Fatalf("with the new key alone the event reads %q", got)
+	}
+	if _, err := natsd.Start(natsd.Options{DataDir: dir, Listen: "off", StoreKey: oldKey}); err == nil || !strings.Contains(err.Error(), natsd.StoreOldKeyEnv) {
+		t.Fatalf("the old key after the change: %v, want a refusal naming %s", err, natsd.StoreOldKeyEnv)
+	}
+	if storeHolds(t, dir, secret) {
+		t.Fatal("plaintext in the store after the key change")
+	}
+}
