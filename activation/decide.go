@@ -227,7 +227,27 @@ func (d *decider) allBlocked(steps []Step, failed map[string]bool, person string
 
 func (d *decider) notify(inc *incident, n Notification) {
 	n.ID = noteID(inc.decl.ID, len(inc.notes)+1)
+	n.Class = inc.class(n)
 	d.emit(Event{Incident: inc.decl.ID, Kind: KindNotification, Notification: &n})
+}
+
+// class is a request's dispatch priority (see ClassFirst).
+func (inc *incident) class(n Notification) string {
+	switch {
+	case inc.decl.Exercise:
+		return ClassExercise
+	case n.Purpose == notifiers.PurposeConvert:
+		return ClassAlert
+	case n.Purpose != notifiers.PurposeAlert:
+		return ClassInfo
+	}
+	if org := inc.orgs[n.Org]; org != nil && fits(n.Node, len(org.nodes)) {
+		ns := &org.nodes[n.Node]
+		if ns.parent < 0 || org.required[inc.syms.str(ns.function)] > 0 {
+			return ClassFirst
+		}
+	}
+	return ClassAlert
 }
 
 // escalate alerts the node's next tier, or marks the node exhausted and
@@ -328,8 +348,13 @@ func (d *decider) deliver(inc *incident, dl Delivery) error {
 	if dl.State.Rank() < 0 {
 		return fmt.Errorf("%w: delivery state %q", ErrInvalid, dl.State)
 	}
+	ps := &inc.people[inc.notes[i].person]
+	wasReached := ps.reached || inc.state(ps.bestState) == notifiers.StateUnknown
 	d.emit(Event{Incident: inc.decl.ID, Kind: KindDelivery, Delivery: &dl})
 	ns := &inc.notes[i]
+	if inc.closed && !wasReached && inc.syms.str(ns.purpose) == string(notifiers.PurposeAlert) {
+		d.lateStandDown(inc, ns.person)
+	}
 	if dl.State == notifiers.StateFailed && inc.syms.str(ns.purpose) == string(notifiers.PurposeAlert) && !inc.closed {
 		if org := inc.orgs[inc.syms.str(ns.org)]; org != nil {
 			if _, ok := org.tier(int(ns.node), int(ns.tier)); ok {
@@ -392,6 +417,28 @@ func (d *decider) broadcast(inc *incident, purpose notifiers.Purpose, text strin
 			d.notify(inc, Notification{Person: ps.id, Channel: inc.syms.str(ps.channel), Purpose: purpose, Org: org.id, Text: text})
 		}
 	}
+}
+
+// lateStandDown tells a person reached only after the stand-down (an alert
+// in flight at that moment) that it is over, once: the stand-down goes to
+// exactly the people reached.
+func (d *decider) lateStandDown(inc *incident, person int32) {
+	ps := &inc.people[person]
+	if !ps.reached && inc.state(ps.bestState) != notifiers.StateUnknown {
+		return
+	}
+	stand := inc.syms.intern(string(notifiers.PurposeStandDown))
+	for i := len(inc.notes) - 1; i >= 0; i-- { // few late reports, each after the stand-down
+		if n := &inc.notes[i]; n.person == person && n.purpose == stand {
+			return
+		}
+	}
+	org := ""
+	if ps.nrefs > 0 {
+		org = inc.orgList[ps.ref.org].id
+	}
+	d.notify(inc, Notification{Person: ps.id, Channel: inc.syms.str(ps.channel), Purpose: notifiers.PurposeStandDown,
+		Org: org, Text: inc.standDown.Reason})
 }
 
 // Tick fires every timer due at now and returns the events decided.

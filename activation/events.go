@@ -161,7 +161,24 @@ type Notification struct {
 	Step     int    `json:"step"`
 	// Text is the free text of updates and stand-downs.
 	Text string `json:"text,omitempty"`
+	// Class is the dispatch priority (ClassFirst … ClassExercise), also the
+	// last token of the request's subject; empty in logs written before it.
+	Class string `json:"class,omitempty"`
 }
+
+// Dispatch priority classes, highest first: real alerts to the first tier
+// of a call tree or to a required function; other real alerts (deputies,
+// repeats, the real alert of a converted exercise); real stand-downs,
+// updates and replies; everything of an exercise.
+const (
+	ClassFirst    = "first"
+	ClassAlert    = "alert"
+	ClassInfo     = "info"
+	ClassExercise = "exercise"
+)
+
+// Classes lists the dispatch classes, highest priority first.
+var Classes = []string{ClassFirst, ClassAlert, ClassInfo, ClassExercise}
 
 // Delivery is a state report for one notification (dispatcher or provider callback).
 type Delivery struct {

@@ -73,7 +73,7 @@ func New(ctx context.Context, opts Options) (*Intake, error) {
 // declaration to the engine. source is nats, api or cli. raw, when set, is
 // the payload as received; declarations without a client id are
 // deduplicated by its hash for an hour (a double click or a request that
-// also reached the stream).
+// also reached the stream), while the incident they made is open.
 func (i *Intake) Declare(ctx context.Context, d Declaration, source string, raw []byte) (Result, error) {
 	return i.declare(ctx, d, source, raw, "")
 }
@@ -100,7 +100,12 @@ func (i *Intake) declare(ctx context.Context, d Declaration, source string, raw 
 		}
 	} else {
 		var dup bool
-		if id, dup, err = i.claim(ctx, bucket, key); err != nil {
+		if bucket == i.recent {
+			id, dup, err = i.claimWhileOpen(ctx, key)
+		} else {
+			id, dup, err = i.claim(ctx, bucket, key)
+		}
+		if err != nil {
 			return Result{}, err
 		}
 		if dup {
@@ -177,6 +182,39 @@ func (i *Intake) claim(ctx context.Context, kv jetstream.KeyValue, key string) (
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// claimWhileOpen is claim for a payload hash: it names an earlier incident
+// only while that is open. Once it was stood down the same bytes are a new
+// alarm, so the key is taken over (compare-and-delete, then claim anew).
+func (i *Intake) claimWhileOpen(ctx context.Context, key string) (id string, dup bool, err error) {
+	for attempt := 0; attempt < 5; attempt++ {
+		if id, dup, err = i.claim(ctx, i.recent, key); err != nil || !dup {
+			return id, dup, err
+		}
+		closed, err := i.stoodDown(ctx, id)
+		if err != nil || !closed {
+			return id, dup, err
+		}
+		e, err := i.recent.Get(ctx, key)
+		if err == nil && string(e.Value()) == id {
+			// Losing this race to another taker is fine: claim then waits for its id.
+			_ = i.recent.Delete(ctx, key, jetstream.LastRevision(e.Revision()))
+		}
+	}
+	return "", false, errorf(CodeUnavailable, "declaration contended; try again")
+}
+
+// stoodDown reports whether the event log holds the stand-down of incident id.
+func (i *Intake) stoodDown(ctx context.Context, id string) (bool, error) {
+	_, err := i.events.GetLastMsgForSubject(ctx, i.opts.Layout.EventSubject(id, activation.KindStoodDown))
+	switch {
+	case errors.Is(err, jetstream.ErrMsgNotFound):
+		return false, nil
+	case err != nil:
+		return false, unavailable(err)
+	}
+	return true, nil
 }
 
 // nextID allocates K1, K2, … with compare-and-set on a counter, so ids stay

@@ -1,11 +1,14 @@
 package config
 
 import (
+	"encoding"
 	"encoding/binary"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,6 +33,8 @@ type decoder struct {
 	durType reflect.Type
 	secType reflect.Type
 	fields  map[reflect.Type]structFields // yamlFields per type, computed once
+	// textTypes says per struct type whether it is read by UnmarshalText.
+	textTypes map[reflect.Type]bool
 
 	// A large file repeats a few texts many times: the ids by which
 	// people and nodes refer to organisations, functions and policies, and
@@ -41,6 +46,10 @@ type decoder struct {
 	lists map[string]reflect.Value // the slice of each list, by its texts joined with NUL
 	key   []byte                   // scratch for a key of lists
 
+	// open are the mappings and lists being decoded, outermost first: an
+	// alias to one of them would recurse for ever.
+	open []*tnode
+
 	// Set for a lineFinder walk: only nodes whose path leads to target
 	// are visited, their lines recorded in lines, and nothing is resolved.
 	target string
@@ -49,15 +58,16 @@ type decoder struct {
 
 func newDecoder(file string, env func(string) string, probs *Problems) *decoder {
 	return &decoder{
-		file:    file,
-		dir:     filepath.Dir(file),
-		env:     env,
-		probs:   probs,
-		durType: reflect.TypeFor[Duration](),
-		secType: reflect.TypeFor[Secret](),
-		fields:  map[reflect.Type]structFields{},
-		texts:   map[string]string{},
-		lists:   map[string]reflect.Value{},
+		file:      file,
+		dir:       filepath.Dir(file),
+		env:       env,
+		probs:     probs,
+		durType:   reflect.TypeFor[Duration](),
+		secType:   reflect.TypeFor[Secret](),
+		fields:    map[reflect.Type]structFields{},
+		textTypes: map[reflect.Type]bool{},
+		texts:     map[string]string{},
+		lists:     map[string]reflect.Value{},
 	}
 }
 
@@ -202,7 +212,18 @@ func (d *decoder) kindName(n *tnode) string {
 
 // decode fills v (which must be settable) from n. p is n's YAML path.
 func (d *decoder) decode(p *path, n *tnode, v reflect.Value) {
-	n = d.t.deref(n)
+	if n.kind == aliasNode {
+		target := d.t.deref(n)
+		if slices.Contains(d.open, target) {
+			d.errorf(n, p, "this alias refers to a node that contains it (a recursive alias); write the entries out instead")
+			return
+		}
+		n = target
+	}
+	if n.kind == mappingNode || n.kind == sequenceNode {
+		d.open = append(d.open, n)
+		defer func() { d.open = d.open[:len(d.open)-1] }()
+	}
 	if d.lines != nil {
 		d.record(p, n.line, true)
 		if n.kind == scalarNode && v.Type() != d.secType {
@@ -223,6 +244,12 @@ func (d *decoder) decode(p *path, n *tnode, v reflect.Value) {
 			d.errorf(n, p, "%v", err)
 			return
 		}
+		if dur == 0 && p != nil && p.key == "wait" {
+			// Zero is how the schema says "not set": refuse it rather than
+			// silently waiting the default.
+			d.errorf(n, p, "wait %s is not allowed: %s", d.t.value(n), zeroWaitHint(p))
+			return
+		}
 		v.Set(reflect.ValueOf(dur))
 		return
 	case t == d.secType:
@@ -241,6 +268,10 @@ func (d *decoder) decode(p *path, n *tnode, v reflect.Value) {
 		d.decode(p, n, e.Elem())
 		v.Set(e)
 	case reflect.Struct:
+		if d.isText(v.Type()) {
+			d.decodeText(p, n, v)
+			return
+		}
 		d.decodeStruct(p, n, v)
 	case reflect.Slice:
 		if n.kind != sequenceNode {
@@ -294,6 +325,32 @@ func (d *decoder) decode(p *path, n *tnode, v reflect.Value) {
 	default:
 		// Only reachable if a field of an unsupported kind is added to the schema.
 		d.errorf(n, p, "internal: cannot decode into %s", v.Type())
+	}
+}
+
+// isText reports whether struct type t is written as one scalar that its
+// UnmarshalText reads (Rate, netip.Prefix).
+func (d *decoder) isText(t reflect.Type) bool {
+	is, ok := d.textTypes[t]
+	if !ok {
+		is = reflect.PointerTo(t).Implements(reflect.TypeFor[encoding.TextUnmarshaler]())
+		d.textTypes[t] = is
+	}
+	return is
+}
+
+func (d *decoder) decodeText(p *path, n *tnode, v reflect.Value) {
+	if n.kind != scalarNode {
+		d.errorf(n, p, "expected a single value, got %s", d.kindName(n))
+		return
+	}
+	err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(d.t.value(n)))
+	switch {
+	case err == nil:
+	case v.Type() == reflect.TypeFor[netip.Prefix]():
+		d.errorf(n, p, "expected a CIDR such as 10.0.0.0/8 or 2001:db8::/32, got %s", d.kindName(n))
+	default:
+		d.errorf(n, p, "%v", err)
 	}
 }
 

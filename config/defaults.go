@@ -19,7 +19,21 @@ const (
 	defaultSMTPPort       = 587
 	defaultSMTPTLS        = "mandatory"
 	defaultSMTPTimeout    = 15 * time.Second
+
+	defaultSMSSegmentBudget = 3
 )
+
+// Declaration limits per source unless set: real incidents, exercises.
+var (
+	defaultRealRate     = Rate{Count: 10, Per: Duration(time.Minute)}
+	defaultExerciseRate = Rate{Count: 5, Per: Duration(time.Minute)}
+)
+
+func setRate(r *Rate, def Rate) {
+	if *r == (Rate{}) {
+		*r = def
+	}
+}
 
 func setDuration(d *Duration, def time.Duration) {
 	if *d == 0 {
@@ -44,6 +58,11 @@ func (c *Config) applyDefaults() {
 	setDuration(&d.Wait, defaultWait)
 
 	setDuration(&c.Server.AckTTL, defaultAckTTL)
+	if c.Server.SMSSegmentBudget == 0 {
+		c.Server.SMSSegmentBudget = defaultSMSSegmentBudget
+	}
+	setRate(&c.Server.DeclarationRate.Real, defaultRealRate)
+	setRate(&c.Server.DeclarationRate.Exercise, defaultExerciseRate)
 
 	// nil means "not set"; an explicit empty list (as: []) is kept.
 	if c.Channels.Console.As == nil {

@@ -53,3 +53,22 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	*d = v
 	return nil
 }
+
+// MinWait is the shortest wait before deputies: the escalation timers
+// have a resolution of one second.
+const MinWait = time.Second
+
+// shortWait is the wait below which config check warns: a primary cannot
+// read and answer an SMS that quickly, so deputies would be alerted anyway.
+const shortWait = time.Minute
+
+// zeroWaitHint says what to write instead of a wait of 0 at path p.
+func zeroWaitHint(p *path) string {
+	switch {
+	case p.parent != nil && p.parent.key == "defaults":
+		return "leave wait out for the built-in 10m, or write a wait such as 5m (at least 1s)"
+	case p.parent != nil && p.parent.isItem && p.parent.parent != nil && p.parent.parent.key == "policies":
+		return "leave wait out to use defaults.wait (10m unless set), or write a wait such as 5m (at least 1s)"
+	}
+	return "leave wait out to use the policy's wait (10m unless set), or write a wait such as 5m (at least 1s)"
+}

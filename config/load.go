@@ -4,10 +4,8 @@ import (
 	"fmt"
 	"os"
 	"reflect"
-	"regexp"
 	"runtime"
 	"sort"
-	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -46,7 +44,7 @@ func loadBytes(name string, data []byte, env func(string) string, loadStage func
 	var probs Problems
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, append(probs, syntaxProblem(name, err)), nil
+		return nil, append(probs, syntaxProblem(name, data, err)), nil
 	}
 	y := &root
 	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
@@ -156,16 +154,4 @@ func sortProblems(file string, ps Problems) {
 		}
 		return li < lj
 	})
-}
-
-// syntaxProblem turns a YAML parser error ("yaml: line 7: mapping values
-// are not allowed in this context") into a Problem with that line.
-func syntaxProblem(name string, err error) Problem {
-	p := Problem{File: name, Severity: Error, Message: err.Error()}
-	re := regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
-	if m := re.FindStringSubmatch(err.Error()); m != nil {
-		p.Line, _ = strconv.Atoi(m[1])
-		p.Message = "invalid YAML: " + m[2]
-	}
-	return p
 }

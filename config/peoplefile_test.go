@@ -100,6 +100,8 @@ func TestPeopleFileProblems(t *testing.T) {
 			want: []string{`people.csv:4:14: mobile: "0511 1234567" is a landline, not a mobile number`}},
 		{name: "field after a quoted line break", csv: header + "e,\"Erika\nE\",MI,0511 1234567\n",
 			want: []string{`people.csv:3:7: mobile: "0511 1234567" is a landline, not a mobile number`}},
+		{name: "mobile with letters", csv: header + "e,Erika E,MI,+49 151 KASKADE\n",
+			want: []string{`people.csv:2:14: mobile: "+49 151 KASKADE" contains letters; write the mobile number with digits only`}},
 		{name: "duplicate id across YAML and CSV", csv: header + "a,Anna Again,MI,+4915100001099\n",
 			want: []string{`people.csv:2:1: id: duplicate person id "a" (first at base.yaml:15)`}},
 		{name: "duplicate id within the CSV", csv: header + "e,Erika E,MI,+4915100001005\n\ne,Erika F,MI,+4915100001006\n",

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -36,6 +37,11 @@ func (m *mobileNormaliser) normalise(raw, region string) (string, error) {
 func checkMobile(raw, region string, n *phonenumbers.PhoneNumber, e164 string, ok bool,
 	numberType func(*phonenumbers.PhoneNumber) phonenumbers.PhoneNumberType) (string, error) {
 	if !ok {
+		// Parse reads letters as a vanity number (KASKADE → 5272323), which
+		// would turn a typo into somebody else's number.
+		if strings.IndexFunc(raw, unicode.IsLetter) >= 0 {
+			return "", fmt.Errorf("%q contains letters; write the mobile number with digits only", raw)
+		}
 		var err error
 		if n, err = phonenumbers.Parse(raw, region); err != nil {
 			return "", fmt.Errorf("%q is not a phone number: %w", raw, err)

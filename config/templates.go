@@ -9,14 +9,14 @@ import (
 )
 
 // Templates returns the message templates of a scenario in lang. Fields the
-// language leaves empty fall back to German, so an English recipient never
-// gets an empty message.
+// language leaves empty fall back to German, then to the built-in texts in
+// lang (BuiltinAlertTemplates), so nobody gets an empty message.
 func (c *Config) Templates(scenarioID, lang string) MessageTemplates {
 	s, ok := c.Scenario(scenarioID)
 	if !ok {
 		return MessageTemplates{}
 	}
-	return s.Templates[lang].or(s.Templates[LangDE])
+	return s.Templates[lang].or(s.Templates[LangDE]).or(BuiltinAlertTemplates(lang))
 }
 
 func (m MessageTemplates) or(fb MessageTemplates) MessageTemplates {

@@ -3,7 +3,10 @@
 // line and path in every message, and secrets that never print.
 package config
 
-import "time"
+import (
+	"net/netip"
+	"time"
+)
 
 // File layout: types.go is the schema; load.go and decode.go read it;
 // defaults.go, validate*.go, phone.go and templates.go check and complete
@@ -17,6 +20,7 @@ type Config struct {
 	Version       int            `yaml:"version"`
 	Defaults      Defaults       `yaml:"defaults"`
 	Server        Server         `yaml:"server"`
+	NATS          NATS           `yaml:"nats"`
 	Channels      Channels       `yaml:"channels"`
 	Tokens        []APIToken     `yaml:"tokens"`
 	Functions     []Function     `yaml:"functions"`
@@ -56,6 +60,52 @@ type Server struct {
 	AckKeys []Secret `yaml:"ack_keys"`
 	// AckTTL is how long an ack link stays valid (default 24h).
 	AckTTL Duration `yaml:"ack_ttl"`
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed; requests from elsewhere are taken by their own address.
+	TrustedProxies []netip.Prefix `yaml:"trusted_proxies"`
+	// SMSSegmentBudget is how many SMS segments an alert may take (1 to 10,
+	// default 3); `config check` warns above it. Twilio refuses texts over
+	// MaxSMSChars whatever the budget.
+	SMSSegmentBudget int `yaml:"sms_segment_budget"`
+	// DeclarationRate bounds declarations per source, real incidents and
+	// exercises apart (default 10/1m and 5/1m).
+	DeclarationRate DeclarationRates `yaml:"declaration_rate"`
+}
+
+// DeclarationRates are the declaration limits of real incidents and exercises.
+type DeclarationRates struct {
+	Real     Rate `yaml:"real"`
+	Exercise Rate `yaml:"exercise"`
+}
+
+// NATS is how Kaskade reaches NATS. The serve flags of the same meaning
+// (--nats-url, --nats-creds, --nats-tls-cert, …) win over these. Relative
+// file names are relative to the configuration file's directory.
+type NATS struct {
+	// URL is an external NATS cluster (comma-separated URLs); empty runs
+	// the embedded server.
+	URL string `yaml:"url"`
+	// One of CredsFile (JWT and seed), NkeyFile (seed) or User with
+	// Password authenticates Kaskade to the external cluster.
+	CredsFile string `yaml:"creds_file"`
+	NkeyFile  string `yaml:"nkey_file"`
+	User      string `yaml:"user"`
+	Password  Secret `yaml:"password"`
+	// CAFile verifies the external servers; CertFile and KeyFile are a
+	// client certificate for mutual TLS.
+	CAFile   string `yaml:"ca_file"`
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	// TLS makes the embedded server serve TLS on its client port.
+	TLS NATSServerTLS `yaml:"tls"`
+}
+
+// NATSServerTLS is the embedded NATS server's TLS: its certificate and key,
+// and a CA whose client certificates it then requires.
+type NATSServerTLS struct {
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	CAFile   string `yaml:"ca_file"`
 }
 
 // Channels configures the notification channels. Console is always available.

@@ -112,6 +112,7 @@ func (v *validator) validate() {
 
 	v.defaults()
 	v.server()
+	v.nats()
 	v.channels()
 	v.tokens()
 	v.functions()
@@ -141,6 +142,20 @@ func (v *validator) defaults() {
 			v.errorf("defaults.policy", "unknown policy %q", d.Policy)
 		}
 	}
+	v.wait("defaults.wait", d.Wait)
+}
+
+// wait checks a wait before deputies that is set (0 means not set here;
+// a written 0 was refused by the decoder).
+func (v *validator) wait(path string, w Duration) {
+	switch {
+	case w < 0:
+		v.errorf(path, "wait must be positive")
+	case w > 0 && w.D() < MinWait:
+		v.errorf(path, "wait must be at least %s (the escalation timers count in seconds), got %s", MinWait, w)
+	case w > 0 && w.D() < shortWait:
+		v.warnf(path, "wait %s is shorter than %s: deputies are alerted before the primary can read and answer", w, shortWait)
+	}
 }
 
 func (v *validator) httpURL(path, raw string) {
@@ -155,6 +170,14 @@ func (v *validator) server() {
 		v.httpURL("server.public_url", u)
 	} else if v.c.Channels.Twilio != nil {
 		v.warnf("server.public_url", "public_url is not set; Twilio cannot deliver replies and status callbacks")
+	}
+	for i, p := range v.c.Server.TrustedProxies {
+		if p != p.Masked() {
+			v.errorf(fmt.Sprintf("server.trusted_proxies[%d]", i), "%s has bits set after the prefix; write %s", p, p.Masked())
+		}
+	}
+	if b := v.c.Server.SMSSegmentBudget; b < 1 || b > MaxSMSSegments {
+		v.errorf("server.sms_segment_budget", "must be between 1 and %d, got %d", MaxSMSSegments, b)
 	}
 }
 
@@ -430,8 +453,6 @@ func (v *validator) policies() {
 			}
 			last = max(last, st.After)
 		}
-		if pol.Wait <= 0 {
-			v.errorf(p+".wait", "wait must be positive")
-		}
+		v.wait(p+".wait", pol.Wait)
 	}
 }

@@ -71,6 +71,7 @@ func (v *validator) nodes(t *CallTree, path string, nodes []Node, seen map[strin
 				v.errorf(p+".policy", "unknown policy %q", n.Policy)
 			}
 		}
+		v.wait(p+".wait", n.Wait)
 		v.reachable(t, n, p)
 		v.nodes(t, p+".children", n.Children, seen)
 	}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 )
 
@@ -135,3 +136,67 @@ const CodeNoAddress = "no_address"
 
 // ErrNoChannel is returned when a message names a channel nobody serves.
 var ErrNoChannel = errors.New("notifiers: no notifier for channel")
+
+// Gate is implemented by a Notifier whose provider bounds rate or
+// concurrency. Acquire waits for the next free slot; a dispatcher claims an
+// attempt only once it holds one, so only sends truly under way can end
+// unknown. It calls Notify with Admit(ctx) and release when the send is over.
+type Gate interface {
+	Acquire(ctx context.Context) (release func(), err error)
+}
+
+type admissionKey struct{}
+
+// admission is one slot of a Gate; its rate token pays for the first request.
+type admission struct{ spent atomic.Bool }
+
+// Admit returns ctx marked as holding a slot of the notifier's Gate: Notify
+// then waits for no concurrency slot, and for no rate token on its first
+// request (a retry of a throttled request waits for one again).
+func Admit(ctx context.Context) context.Context {
+	return context.WithValue(ctx, admissionKey{}, &admission{})
+}
+
+// Admission reports whether ctx holds a Gate slot, and whether this is the
+// first request under it (its rate token unspent); it spends the token.
+func Admission(ctx context.Context) (admitted, first bool) {
+	a, ok := ctx.Value(admissionKey{}).(*admission)
+	if !ok {
+		return false, false
+	}
+	return true, !a.spent.Swap(true)
+}
+
+// Reconciler is implemented by a Notifier that can look up at the provider
+// whether m was accepted in [from, until) (until zero: open) — an attempt
+// whose outcome is unknown after a crash: found reports the receipt of the
+// earliest such message.
+type Reconciler interface {
+	Lookup(ctx context.Context, m Message, from, until time.Time) (r Receipt, found bool, err error)
+}
+
+// Wrap returns outer extended by the optional interfaces (Gate, Reconciler)
+// inner implements, so a pipeline stage does not hide them.
+func Wrap(inner, outer Notifier) Notifier {
+	g, isGate := inner.(Gate)
+	rc, isRec := inner.(Reconciler)
+	switch {
+	case isGate && isRec:
+		return struct {
+			Notifier
+			Gate
+			Reconciler
+		}{outer, g, rc}
+	case isGate:
+		return struct {
+			Notifier
+			Gate
+		}{outer, g}
+	case isRec:
+		return struct {
+			Notifier
+			Reconciler
+		}{outer, rc}
+	}
+	return outer
+}

@@ -47,10 +47,11 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // Retry wraps n so temporary errors are retried with jittered exponential
 // backoff. Receipts (sent, failed, unknown) are never retried: an unknown
 // outcome must not be resent blindly. When the attempts are used up the
-// result is a failed receipt with the last error's code.
+// result is a failed receipt with the last error's code. The result keeps
+// n's Gate and Reconciler.
 func Retry(n Notifier, opts RetryOptions) Notifier {
 	o := opts.withDefaults()
-	return NotifierFunc(func(ctx context.Context, m Message) (Receipt, error) {
+	return Wrap(n, NotifierFunc(func(ctx context.Context, m Message) (Receipt, error) {
 		backoff := o.Base
 		var last error
 		for i := 0; i < o.Attempts; i++ {
@@ -81,5 +82,5 @@ func Retry(n Notifier, opts RetryOptions) Notifier {
 			code = te.Code
 		}
 		return Receipt{State: StateFailed, Code: code, Detail: "retries exhausted: " + last.Error()}, nil
-	})
+	}))
 }

@@ -101,14 +101,14 @@ func (m *countMsg) InProgress() error {
 func TestHeartbeatsKeepHeldRequestsAlive(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const every = time.Second
-		h := startHeartbeats(3, every)
+		h := startHeartbeats(every)
 		defer h.close()
 		held, released := &countMsg{}, &countMsg{}
-		h.hold(0, held)
-		h.hold(1, released) // worker 2 stays idle
+		h.hold(held)
+		h.hold(released)
 		time.Sleep(every + every/2)
 		synctest.Wait()
-		h.hold(1, nil)
+		h.drop(released)
 		time.Sleep(2 * every) // two more ticks
 		synctest.Wait()
 		for _, tc := range []struct {

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kaskade-bcm/kaskade/activation"
@@ -31,11 +32,18 @@ type DispatchOptions struct {
 	Instance string
 	// SendTimeout bounds one send including retries (default 2 minutes).
 	SendTimeout time.Duration
+	// ReconcileAfter is how old the claim of an attempt with an unknown
+	// outcome must be before the provider is asked about it: the claimant's
+	// provider call has ended by then (default 15 s).
+	ReconcileAfter time.Duration
 }
 
 // Dispatch sends requested notifications until ctx ends, then finishes those
-// in flight. Each attempt is claimed create-only before the provider is called:
-// a redelivered request already claimed is reported unknown, never sent twice.
+// in flight. Requests are pulled from one durable consumer per priority
+// class and wait per channel; each provider slot (notifiers.Gate) goes to
+// the highest class waiting. Each attempt is claimed create-only only once
+// its slot is held: a redelivered request already claimed is reconciled
+// with the provider or reported unknown, never sent twice.
 func (e *Engine) Dispatch(ctx context.Context, opts DispatchOptions) error {
 	if opts.Workers <= 0 {
 		opts.Workers = 256
@@ -43,28 +51,19 @@ func (e *Engine) Dispatch(ctx context.Context, opts DispatchOptions) error {
 	if opts.SendTimeout <= 0 {
 		opts.SendTimeout = 2 * time.Minute
 	}
+	if opts.ReconcileAfter <= 0 {
+		opts.ReconcileAfter = 15 * time.Second
+	}
 	kv, err := e.opts.JS.KeyValue(ctx, e.opts.Layout.ClaimsBucket())
 	if err != nil {
 		return fmt.Errorf("engine: claims bucket: %w", err)
 	}
-	cons, err := e.opts.JS.CreateOrUpdateConsumer(ctx, e.opts.Layout.EventsStream(), jetstream.ConsumerConfig{
-		Durable: "dispatch", FilterSubject: e.opts.Layout.NotificationFilter(),
-		// A short AckWait hands the requests of a crashed dispatcher to the
-		// next one within seconds; sends in progress keep theirs with
-		// InProgress heartbeats.
-		AckPolicy: jetstream.AckExplicitPolicy, AckWait: dispatchAckWait,
-		MaxAckPending: 2 * opts.Workers, MaxDeliver: -1,
-	})
+	sources, err := e.dispatchConsumers(ctx, opts.Workers)
 	if err != nil {
-		return fmt.Errorf("engine: dispatch consumer: %w", err)
+		return err
 	}
-	// Last before the loop that stops it: an early return must not leave a
-	// pull subscription holding requests until their AckWait.
-	it, err := cons.Messages(jetstream.PullMaxMessages(opts.Workers))
-	if err != nil {
-		return fmt.Errorf("engine: dispatch messages: %w", err)
-	}
-	d := &dispatcher{e: e, opts: opts, claims: kv, reports: make(chan reportReq, opts.Workers)}
+	d := &dispatcher{e: e, opts: opts, claims: kv, reports: make(chan reportReq, opts.Workers),
+		sched: newScheduler(len(activation.Classes), opts.Workers), slots: make(chan struct{}, opts.Workers)}
 	var reporters sync.WaitGroup
 	for range reportWorkers {
 		reporters.Go(d.reportLoop)
@@ -73,46 +72,237 @@ func (e *Engine) Dispatch(ctx context.Context, opts DispatchOptions) error {
 		close(d.reports)
 		reporters.Wait()
 	}()
-	work := make(chan jetstream.Msg)
-	hb := startHeartbeats(opts.Workers, dispatchAckWait/3)
-	defer hb.close() // after the drain below: sends in flight keep their requests
-	var wg sync.WaitGroup
-	for i := range opts.Workers {
-		wg.Go(func() {
-			for m := range work {
-				hb.hold(i, m)
-				d.handle(m)
-				hb.hold(i, nil)
+	d.hb = startHeartbeats(dispatchAckWait / 3)
+	defer d.hb.close() // after the drain below: sends in flight keep their requests
+
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	defer d.sched.stopOn(runCtx)()
+	errc := make(chan error, len(sources))
+	var loops sync.WaitGroup
+	for _, src := range sources {
+		loops.Go(func() {
+			if err := d.pull(runCtx, src); err != nil {
+				errc <- err
+				stop()
 			}
 		})
 	}
-	stopCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	go func() {
-		<-stopCtx.Done()
-		it.Stop()
-	}()
-	var runErr error
-	for {
-		m, err := it.Next()
-		if err != nil {
-			if ctx.Err() == nil {
-				runErr = fmt.Errorf("engine: dispatch: %w", err)
-			}
-			break
-		}
-		work <- m
+	for channel, n := range opts.Notifiers {
+		loops.Go(func() { d.pump(runCtx, channel, n) })
 	}
-	close(work)
-	wg.Wait() // drain: sends in flight finish and report
-	return runErr
+	<-runCtx.Done()
+	d.sched.stop()
+	loops.Wait()
+	d.inflight.Wait() // drain: sends in flight finish and report
+	for _, q := range d.sched.drain() {
+		_ = q.m.Nak() // straight to another dispatcher
+		d.hb.drop(q.m)
+	}
+	select {
+	case err := <-errc:
+		if ctx.Err() == nil {
+			return err
+		}
+	default:
+	}
+	return nil
+}
+
+// source is the durable consumer of one priority class.
+type source struct {
+	cons  jetstream.Consumer
+	class int
+	name  string
+}
+
+// dispatchConsumers creates one durable pull consumer per class, plus the
+// one of requests written before classes ("dispatch", dispatched as the
+// highest class; it keeps its position in the log).
+func (e *Engine) dispatchConsumers(ctx context.Context, workers int) ([]source, error) {
+	l := e.opts.Layout
+	cfgs := []jetstream.ConsumerConfig{{Durable: "dispatch", FilterSubject: l.LegacyNotificationFilter()}}
+	for _, c := range activation.Classes {
+		cfgs = append(cfgs, jetstream.ConsumerConfig{Durable: "dispatch-" + c, FilterSubject: l.NotificationClassFilter(c)})
+	}
+	out := make([]source, 0, len(cfgs))
+	for i, cfg := range cfgs {
+		// A short AckWait hands the requests of a crashed dispatcher to the
+		// next one within seconds; requests held keep theirs with
+		// InProgress heartbeats.
+		cfg.AckPolicy, cfg.AckWait, cfg.MaxAckPending, cfg.MaxDeliver = jetstream.AckExplicitPolicy, dispatchAckWait, 4*workers, -1
+		cons, err := e.opts.JS.CreateOrUpdateConsumer(ctx, l.EventsStream(), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("engine: dispatch consumer %s: %w", cfg.Durable, err)
+		}
+		out = append(out, source{cons: cons, class: max(i-1, 0), name: cfg.Durable})
+	}
+	return out, nil
+}
+
+// pull moves one class's requests into the scheduler, as many as it has
+// room for, so that requests held here are always kept alive.
+func (d *dispatcher) pull(ctx context.Context, src source) error {
+	failures := 0
+	for {
+		room := d.sched.room(src.class)
+		if room == 0 || ctx.Err() != nil {
+			return nil
+		}
+		err := d.fetch(ctx, src, room)
+		if err == nil || errors.Is(err, nats.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
+			failures = 0
+			continue
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if failures++; failures > 20 {
+			return fmt.Errorf("engine: dispatch %s: %w", src.name, err)
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Duration(failures) * 100 * time.Millisecond):
+		}
+	}
+}
+
+// fetch takes up to room requests as they arrive, for a few seconds.
+func (d *dispatcher) fetch(ctx context.Context, src source, room int) error {
+	fctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	batch, err := src.cons.Fetch(room, jetstream.FetchContext(fctx))
+	if err != nil {
+		return err
+	}
+	for m := range batch.Messages() {
+		d.accept(ctx, src.class, m)
+	}
+	return batch.Error()
+}
+
+// accept checks a request as it arrives and queues it for its channel;
+// requests that need no provider slot are settled at once.
+func (d *dispatcher) accept(ctx context.Context, class int, m jetstream.Msg) {
+	var ev requestEvent
+	if err := json.Unmarshal(m.Data(), &ev); err != nil || ev.Notification == nil {
+		d.e.log.Error("undecodable notification request dropped", "subject", m.Subject(), "err", err)
+		_ = m.Term()
+		return
+	}
+	if d.e.aborted(ev.Batch) {
+		// Part of a decision a crash interrupted: never decided, never sent.
+		_ = m.Ack()
+		return
+	}
+	r, ok := d.lookup(ev)
+	if !ok {
+		// This instance's projection lags the log (or the request belongs to
+		// an unfinished decision): try again shortly.
+		_ = m.NakWithDelay(100 * time.Millisecond)
+		return
+	}
+	notifier := d.opts.Notifiers[r.n.Channel]
+	switch {
+	case notifier == nil:
+		d.background(ctx, m, func(ctx context.Context) {
+			d.finish(ctx, m, r, activation.Delivery{State: notifiers.StateFailed, Code: "no_channel",
+				Detail: fmt.Sprintf("%v: %s", notifiers.ErrNoChannel, r.n.Channel)})
+		})
+	case r.stopped():
+		d.background(ctx, m, func(ctx context.Context) { d.cancel(ctx, m, r) })
+	default:
+		d.hb.hold(m)
+		d.sched.push(r.n.Channel, queued{m: m, ev: ev, class: class})
+	}
+}
+
+// background settles a request in a worker slot of its own.
+func (d *dispatcher) background(ctx context.Context, m jetstream.Msg, f func(ctx context.Context)) {
+	select {
+	case d.slots <- struct{}{}:
+	case <-ctx.Done():
+		_ = m.Nak()
+		return
+	}
+	d.hb.hold(m)
+	d.inflight.Go(func() {
+		defer func() { <-d.slots }()
+		defer d.hb.drop(m)
+		sctx, cancel := context.WithTimeout(context.Background(), d.opts.SendTimeout)
+		defer cancel()
+		f(sctx)
+	})
+}
+
+// pump hands one channel's provider slots to its waiting requests, highest
+// class first: it takes a worker slot and the channel's Gate slot, then the
+// request that is first at that moment.
+func (d *dispatcher) pump(ctx context.Context, channel string, notifier notifiers.Notifier) {
+	gate, gated := notifier.(notifiers.Gate)
+	for d.sched.wait(channel) {
+		select {
+		case d.slots <- struct{}{}:
+		case <-ctx.Done():
+			return
+		}
+		release := func() {}
+		if gated {
+			var err error
+			if release, err = gate.Acquire(ctx); err != nil {
+				<-d.slots
+				if ctx.Err() != nil {
+					return
+				}
+				d.e.log.Warn("no send slot", "channel", channel, "err", err)
+				continue
+			}
+		}
+		q, ok := d.takeLive(channel)
+		if !ok {
+			release()
+			<-d.slots
+			continue
+		}
+		d.inflight.Go(func() {
+			defer func() { <-d.slots }()
+			defer release()
+			defer d.hb.drop(q.m)
+			d.handle(q, notifier, gated)
+		})
+	}
+}
+
+// takeLive takes the next request for channel, settling on the way those a
+// stand-down stopped while they waited: they must not use up the slot.
+func (d *dispatcher) takeLive(channel string) (queued, bool) {
+	for {
+		q, ok := d.sched.take(channel)
+		if !ok {
+			return q, false
+		}
+		r, known := d.lookup(q.ev)
+		if !known || !r.stopped() {
+			return q, true
+		}
+		d.inflight.Go(func() { // at most the requests held: no slot needed
+			defer d.hb.drop(q.m)
+			ctx, cancel := context.WithTimeout(context.Background(), d.opts.SendTimeout)
+			defer cancel()
+			d.cancel(ctx, q.m, r)
+		})
+	}
 }
 
 type dispatcher struct {
-	e       *Engine
-	opts    DispatchOptions
-	claims  jetstream.KeyValue
-	reports chan reportReq
+	e        *Engine
+	opts     DispatchOptions
+	claims   jetstream.KeyValue
+	reports  chan reportReq
+	sched    *scheduler
+	hb       *heartbeats
+	slots    chan struct{} // bounds requests being settled at once (Workers)
+	inflight sync.WaitGroup
 }
 
 // reportReq is one delivery report waiting to be appended as input.
@@ -134,58 +324,109 @@ type requestEvent struct {
 	Notification *activation.Notification `json:"notification,omitempty"`
 }
 
-// handle works on one request; the caller keeps it alive with heartbeats.
-func (d *dispatcher) handle(m jetstream.Msg) {
+// handle settles one request that holds a provider slot (gated) or a
+// worker slot: it checks the projection again (a stand-down may have come
+// while it waited), claims the attempt and sends it.
+func (d *dispatcher) handle(q queued, notifier notifiers.Notifier, gated bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), d.opts.SendTimeout)
 	defer cancel()
-	log := d.e.log
-	var ev requestEvent
-	if err := json.Unmarshal(m.Data(), &ev); err != nil || ev.Notification == nil {
-		log.Error("undecodable notification request dropped", "subject", m.Subject(), "err", err)
-		_ = m.Term()
+	if gated {
+		ctx = notifiers.Admit(ctx)
+	}
+	r, ok := d.lookup(q.ev)
+	switch {
+	case !ok:
+		_ = q.m.NakWithDelay(100 * time.Millisecond)
+	case r.stopped():
+		d.cancel(ctx, q.m, r)
+	case d.claim(ctx, q.m, r, notifier, d.opts.Instance):
+		d.sendAndReport(ctx, q.m, notifier, r, true)
+	}
+}
+
+// sendAndReport sends a claimed attempt and reports its outcome. An unknown
+// outcome of a channel that can be asked (lookup) is not reported: the
+// request comes back after ReconcileAfter and is reconciled like one whose
+// dispatcher died.
+func (d *dispatcher) sendAndReport(ctx context.Context, m jetstream.Msg, notifier notifiers.Notifier, r request, lookup bool) {
+	receipt := d.send(ctx, notifier, r.n, r.decl)
+	if _, ok := notifier.(notifiers.Reconciler); ok && lookup && receipt.State == notifiers.StateUnknown {
+		d.e.log.Info("outcome unknown; the provider will be asked", "notification", r.n.ID, "code", receipt.Code)
+		_ = m.NakWithDelay(d.opts.ReconcileAfter)
 		return
 	}
-	n := *ev.Notification
-	if d.e.aborted(ev.Batch) {
-		// Part of a decision a crash interrupted: never decided, never sent.
-		_ = m.Ack()
-		return
-	}
-	var decl activation.Declared
-	var state notifiers.State
-	var stored activation.Notification
-	var known, found bool
-	d.e.View(func(c *activation.Core) {
-		decl, known = c.Declaration(ev.Incident)
-		stored, state, found = c.NotificationInfo(ev.Incident, n.ID)
-	})
-	if !known || !found || !sameRequest(stored, n) {
-		// This instance's projection lags the log (or the request belongs to
-		// an unfinished decision): try again shortly.
-		_ = m.NakWithDelay(100 * time.Millisecond)
-		return
-	}
-	if err := claim(ctx, d.claims, n.ID, []byte(d.opts.Instance)); err != nil {
-		if !errors.Is(err, jetstream.ErrKeyExists) {
-			log.Warn("claim failed; will retry", "notification", n.ID, "err", err)
-			_ = m.NakWithDelay(time.Second)
-			return
-		}
-		// Claimed before: a send was in flight when a dispatcher died, or
-		// its report was lost. Its outcome is unknown unless reported.
-		if state == notifiers.StatePending || state == notifiers.StateSending || state == "" {
-			d.report(ctx, ev.Incident, activation.Delivery{Notification: n.ID, State: notifiers.StateUnknown,
-				Detail: "claimed before a restart; outcome unknown, not resent"})
-		}
-		_ = m.Ack()
-		return
-	}
-	receipt := d.send(ctx, n, decl)
-	d.e.opts.Metrics.Outcome(n.Channel, string(receipt.State))
-	d.report(ctx, ev.Incident, activation.Delivery{Notification: n.ID, State: receipt.State,
+	d.e.opts.Metrics.Outcome(r.n.Channel, string(receipt.State))
+	d.report(ctx, r.incident, activation.Delivery{Notification: r.n.ID, State: receipt.State,
 		ProviderID: receipt.ProviderID, Code: receipt.Code, Detail: receipt.Detail})
 	_ = m.Ack()
 }
+
+// request is a notification request with what the projection knows of it.
+type request struct {
+	incident string
+	n        activation.Notification
+	decl     activation.Declared
+	state    notifiers.State
+	closed   bool
+}
+
+// stopped reports whether a stand-down stops this request: an alert (or the
+// real alert of a conversion) of an incident that is over is never sent.
+func (r request) stopped() bool {
+	return r.closed && (r.n.Purpose == notifiers.PurposeAlert || r.n.Purpose == notifiers.PurposeConvert)
+}
+
+// lookup reads the request's incident and state from the projection; false
+// when the projection does not (yet) hold this request.
+func (d *dispatcher) lookup(ev requestEvent) (request, bool) {
+	r := request{incident: ev.Incident}
+	var stored activation.Notification
+	var known, found bool
+	d.e.View(func(c *activation.Core) {
+		r.decl, known = c.Declaration(ev.Incident)
+		stored, r.state, found = c.NotificationInfo(ev.Incident, ev.Notification.ID)
+		r.closed = c.Closed(ev.Incident)
+	})
+	r.n = *ev.Notification
+	return r, known && found && sameRequest(stored, r.n)
+}
+
+// claim takes the attempt create-only; false when the request is finished
+// (claimed before and now reconciled or reported) or to be retried.
+func (d *dispatcher) claim(ctx context.Context, m jetstream.Msg, r request, notifier notifiers.Notifier, value string) bool {
+	err := claim(ctx, d.claims, r.n.ID, []byte(value))
+	if err == nil {
+		return true
+	}
+	if !errors.Is(err, jetstream.ErrKeyExists) {
+		d.e.log.Warn("claim failed; will retry", "notification", r.n.ID, "err", err)
+		_ = m.NakWithDelay(time.Second)
+		return false
+	}
+	if r.state != notifiers.StatePending && r.state != notifiers.StateSending && r.state != "" {
+		_ = m.Ack() // reported before; a redelivery
+		return false
+	}
+	// Claimed before: a send was in flight when a dispatcher died, or
+	// its report was lost.
+	d.reconcile(ctx, m, r, notifier)
+	return false
+}
+
+// cancel drops a request its incident's stand-down stopped: the claim makes
+// sure no other dispatcher sends it, the failed report records why.
+func (d *dispatcher) cancel(ctx context.Context, m jetstream.Msg, r request) {
+	if !d.claim(ctx, m, r, d.opts.Notifiers[r.n.Channel], claimCancelled+d.opts.Instance) {
+		return
+	}
+	d.e.opts.Metrics.Outcome(r.n.Channel, CodeStoodDown)
+	d.report(ctx, r.incident, activation.Delivery{Notification: r.n.ID, State: notifiers.StateFailed,
+		Code: CodeStoodDown, Detail: "incident stood down before sending"})
+	_ = m.Ack()
+}
+
+// CodeStoodDown is the delivery code of an alert a stand-down stopped.
+const CodeStoodDown = "stood_down"
 
 // sameRequest reports whether a request read from the log is the one the
 // projection holds under its id (ids are reused after an interrupted decision).
@@ -194,8 +435,7 @@ func sameRequest(a, b activation.Notification) bool {
 		a.Org == b.Org && a.Node == b.Node && a.Tier == b.Tier
 }
 
-func (d *dispatcher) send(ctx context.Context, n activation.Notification, decl activation.Declared) notifiers.Receipt {
-	notifier := d.opts.Notifiers[n.Channel]
+func (d *dispatcher) send(ctx context.Context, notifier notifiers.Notifier, n activation.Notification, decl activation.Declared) notifiers.Receipt {
 	if notifier == nil {
 		return notifiers.Receipt{State: notifiers.StateFailed, Code: "no_channel",
 			Detail: fmt.Sprintf("%v: %s", notifiers.ErrNoChannel, n.Channel)}
@@ -284,7 +524,7 @@ func (d *dispatcher) submitReports(batch []reportReq) {
 		if err == nil {
 			return
 		}
-		if ctx.Err() != nil || attempt == 20 {
+		if ctx.Err() != nil || attempt == 20 || errors.Is(err, nats.ErrConnectionClosed) {
 			for _, r := range batch {
 				d.e.log.Error("delivery report lost; the escalation timer covers it", "notification", r.in.Delivery.Notification, "err", err)
 			}

@@ -124,7 +124,6 @@ func (e *Engine) Run(ctx context.Context) error {
 		// The core may hold a decision the log refused: no reads from it until rebuilt.
 		e.ready.Store(false)
 		e.leader.Store(false)
-		e.opts.Metrics.Leading(false)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -175,7 +174,6 @@ func (e *Engine) runOnce(ctx context.Context) error {
 		return err
 	}
 	e.leader.Store(true)
-	e.opts.Metrics.Leading(true)
 	e.log.Info("engine leading")
 	return e.lead(leadCtx)
 }

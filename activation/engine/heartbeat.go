@@ -7,52 +7,55 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// heartbeats keeps held requests alive with one goroutine and ticker for all
-// workers, not one per request: each worker owns a slot, and every tick sends
-// InProgress for each request held. None waits longer than one interval.
+// heartbeats keeps held requests alive — waiting for a send slot or being
+// sent — with one goroutine and ticker for all: every tick sends InProgress
+// for each request held. None waits longer than one interval.
 type heartbeats struct {
-	slots []hbSlot
-	stop  chan struct{}
-	done  chan struct{}
+	mu   sync.Mutex
+	held map[jetstream.Msg]struct{}
+	stop chan struct{}
+	done chan struct{}
 }
 
-type hbSlot struct {
-	mu sync.Mutex
-	m  jetstream.Msg
-}
-
-func startHeartbeats(workers int, every time.Duration) *heartbeats {
-	h := &heartbeats{slots: make([]hbSlot, workers), stop: make(chan struct{}), done: make(chan struct{})}
+func startHeartbeats(every time.Duration) *heartbeats {
+	h := &heartbeats{held: map[jetstream.Msg]struct{}{}, stop: make(chan struct{}), done: make(chan struct{})}
 	go h.loop(every)
 	return h
 }
 
-// hold marks worker i as working on m (nil: idle).
-func (h *heartbeats) hold(i int, m jetstream.Msg) {
-	s := &h.slots[i]
-	s.mu.Lock()
-	s.m = m
-	s.mu.Unlock()
+// hold keeps m alive until drop.
+func (h *heartbeats) hold(m jetstream.Msg) {
+	h.mu.Lock()
+	h.held[m] = struct{}{}
+	h.mu.Unlock()
+}
+
+// drop stops keeping m alive.
+func (h *heartbeats) drop(m jetstream.Msg) {
+	h.mu.Lock()
+	delete(h.held, m)
+	h.mu.Unlock()
 }
 
 func (h *heartbeats) loop(every time.Duration) {
 	defer close(h.done)
 	t := time.NewTicker(every)
 	defer t.Stop()
+	var batch []jetstream.Msg
 	for {
 		select {
 		case <-h.stop:
 			return
 		case <-t.C:
-			for i := range h.slots {
-				s := &h.slots[i]
-				s.mu.Lock()
-				m := s.m
-				s.mu.Unlock()
-				if m != nil {
-					// An already acknowledged message refuses this locally.
-					_ = m.InProgress()
-				}
+			h.mu.Lock()
+			batch = batch[:0]
+			for m := range h.held {
+				batch = append(batch, m)
+			}
+			h.mu.Unlock()
+			for _, m := range batch {
+				// An already acknowledged message refuses this locally.
+				_ = m.InProgress()
 			}
 		}
 	}

@@ -21,7 +21,6 @@ type Metrics struct {
 	snapSeconds   prometheus.Histogram
 	snapBytes     prometheus.Gauge
 	quarantined   *prometheus.CounterVec
-	leader        prometheus.Gauge
 }
 
 // NewMetrics registers the engine metrics on reg (no global registry).
@@ -51,11 +50,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Size of the newest snapshot taken."}),
 		quarantined: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kaskade_quarantined_messages_total",
 			Help: "Undecodable messages and events of unknown kind skipped, by stream (events, input, declare)."}, []string{"stream"}),
-		leader: prometheus.NewGauge(prometheus.GaugeOpts{Name: "kaskade_engine_leader",
-			Help: "1 while this instance leads the engine (decides and writes the log), else 0."}),
 	}
 	reg.MustRegister(m.declarations, m.notifications, m.outcomes, m.responses, m.escalations, m.transitions, m.timeToReady, m.rejected,
-		m.snapSeconds, m.snapBytes, m.quarantined, m.leader)
+		m.snapSeconds, m.snapBytes, m.quarantined)
 	for _, s := range []string{QuarantineEvents, QuarantineInput, QuarantineDeclare} {
 		m.quarantined.WithLabelValues(s) // present at 0, so an alert rule sees the first increase
 	}
@@ -123,16 +120,4 @@ func (m *Metrics) events(evs []activation.Event, info incidentInfo) {
 			m.rejected.WithLabelValues(e.Rejected.Input).Inc()
 		}
 	}
-}
-
-// Leading records whether this instance leads.
-func (m *Metrics) Leading(on bool) {
-	if m == nil {
-		return
-	}
-	v := 0.0
-	if on {
-		v = 1
-	}
-	m.leader.Set(v)
 }

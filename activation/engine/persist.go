@@ -82,7 +82,7 @@ func (e *Engine) appendAtomic(ctx context.Context, evs []activation.Event) error
 		if err != nil {
 			return fmt.Errorf("engine: encode %s: %w", ev.Kind, err)
 		}
-		msg = nats.NewMsg(e.opts.Layout.EventSubject(ev.Incident, ev.Kind))
+		msg = nats.NewMsg(e.opts.Layout.EventSubjectOf(ev))
 		msg.Data = data
 		msg.Header.Set(batchIDHeader, id)
 		msg.Header.Set(batchSeqHeader, strconv.Itoa(i+1))

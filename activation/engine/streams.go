@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kaskade-bcm/kaskade/activation"
 )
 
 // Layout names the subjects, streams and buckets for one subject prefix.
@@ -81,8 +83,31 @@ func (l Layout) IncidentEventsFilter(incident string) string {
 	return l.prefix() + ".events." + Token(incident) + ".>"
 }
 
-// NotificationFilter matches the notification requests the dispatcher sends.
-func (l Layout) NotificationFilter() string { return l.prefix() + ".events.*.notification_requested" }
+// EventSubjectOf is the subject an event is appended on: a notification
+// request's carries its dispatch class,
+// kaskade.events.<incident>.notification_requested.<class>; every other
+// event's is EventSubject.
+func (l Layout) EventSubjectOf(ev activation.Event) string {
+	subject := l.EventSubject(ev.Incident, ev.Kind)
+	if ev.Kind == activation.KindNotification && ev.Notification != nil && ev.Notification.Class != "" {
+		subject += "." + Token(ev.Notification.Class)
+	}
+	return subject
+}
+
+// NotificationFilter matches the notification requests of every class.
+func (l Layout) NotificationFilter() string { return l.prefix() + ".events.*.notification_requested.>" }
+
+// NotificationClassFilter matches the notification requests of one class.
+func (l Layout) NotificationClassFilter(class string) string {
+	return l.prefix() + ".events.*.notification_requested." + Token(class)
+}
+
+// LegacyNotificationFilter matches notification requests written before
+// classes existed (no class token); they are dispatched as ClassFirst.
+func (l Layout) LegacyNotificationFilter() string {
+	return l.prefix() + ".events.*.notification_requested"
+}
 
 // InputFilter matches every input.
 func (l Layout) InputFilter() string { return l.prefix() + ".input.>" }

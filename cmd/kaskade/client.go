@@ -24,8 +24,8 @@ type client struct {
 
 func clientFlags(fs *flag.FlagSet) func() (*client, error) {
 	server := fs.String("server", envOr("KASKADE_SERVER", "http://127.0.0.1:8080"), "Kaskade server URL")
-	token := fs.String("token", os.Getenv("KASKADE_TOKEN"), "API token (default: $KASKADE_TOKEN or the data directory's admin.token)")
-	data := fs.String("data", "./kaskade-data", "data directory holding admin.token")
+	token := fs.String("token", os.Getenv("KASKADE_TOKEN"), "the API token itself, not a file name (default: $KASKADE_TOKEN, else the token in --data's admin.token)")
+	data := fs.String("data", "./kaskade-data", "the server's data directory: without --token, the token is read from its admin.token")
 	return func() (*client, error) {
 		t := *token
 		if t == "" {

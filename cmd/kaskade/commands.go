@@ -29,6 +29,7 @@ func declareCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	fs.StringVar(&d.Message, "message", "", "situation text for the alert")
 	fs.StringVar(&d.DeclaredBy, "by", os.Getenv("USER"), "who decides (default: $USER)")
 	fs.StringVar(&d.ID, "id", "", "client id: the same id never activates twice")
+	cfgPath := fs.String("config", os.Getenv("KASKADE_CONFIG"), "the server's configuration file: show the SMS segments of the actual alert (env KASKADE_CONFIG)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -60,6 +61,9 @@ func declareCmd(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%s ausgerufen: %s – %s (%s), %d Ressorts werden alarmiert.\nStatus: kaskade status %s\n",
 		kind, res.IncidentID, res.Incident.Title, res.Incident.Severity, len(res.Incident.Organisations), res.IncidentID)
+	if *cfgPath != "" {
+		printSegments(stdout, *cfgPath, res.Incident)
+	}
 	return nil
 }
 
@@ -105,6 +109,9 @@ func statusCmd(ctx context.Context, args []string, stdout io.Writer) error {
 				v.DeclaredAt.In(berlin).Format("02.01. 15:04"), ready, len(v.Organisations))
 		}
 		return nil
+	}
+	if fs.NArg() > 1 {
+		return orgStatus(ctx, c, tw, fs.Arg(0), fs.Arg(1))
 	}
 	var v activation.IncidentView
 	if err := c.do(ctx, "GET", "/api/v1/incidents/"+fs.Arg(0), nil, &v); err != nil {

@@ -7,16 +7,20 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/kaskade-bcm/kaskade/activation/compose"
 	"github.com/kaskade-bcm/kaskade/config"
-	"github.com/kaskade-bcm/kaskade/notifiers/gsm7"
 )
 
 // configCmd implements `kaskade config check [FILE]`: every problem with
-// file and line, SMS segment counts, exit 1 on errors.
+// file and line, where alert texts fall back to built-in ones, SMS segment
+// estimates, exit 1 on errors.
 func configCmd(args []string, stdout, stderr io.Writer) int {
+	const usage = "usage: kaskade config check [FILE]\n\nChecks a configuration file (default: the bundled example) and prints every problem\nwith file, line and path; exit status 1 when there are errors."
+	if len(args) > 0 && slices.ContainsFunc(args, isHelp) {
+		fmt.Fprintln(stdout, usage)
+		return 0
+	}
 	if len(args) == 0 || args[0] != "check" || len(args) > 2 {
-		fmt.Fprintln(stderr, "usage: kaskade config check [FILE]")
+		fmt.Fprintln(stderr, usage)
 		return 2
 	}
 	var (
@@ -40,6 +44,9 @@ func configCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, p.String())
 	}
 	if cfg != nil {
+		for _, f := range cfg.Fallbacks() {
+			fmt.Fprintln(stdout, fallbackNote(f))
+		}
 		for _, w := range segmentWarnings(cfg) {
 			fmt.Fprintln(stdout, w)
 		}
@@ -54,29 +61,39 @@ func configCmd(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// segmentWarnings renders each scenario's alert SMS as staff would get it
-// (exercise marking, answer instructions) and reports segment counts.
+func isHelp(a string) bool { return a == "-h" || a == "--help" || a == "-help" || a == "help" }
+
+// fallbackNote says which alert texts of a scenario are not its own.
+func fallbackNote(f config.Fallback) string {
+	from := "built-in text"
+	if f.From == config.LangDE {
+		from = "the German text"
+	}
+	return fmt.Sprintf("note: scenario %s (%s): %s: %s", f.Scenario, f.Lang, strings.Join(f.Fields, ", "), from)
+}
+
+// estimateReplyCode is a long incident reply code for the estimate.
+const estimateReplyCode = "K9999"
+
+// segmentWarnings estimates each scenario's alert SMS as staff would get
+// it (exercise marking, answer instructions) with the longest organisation,
+// function and person names, so the count is an upper bound for the
+// sample title and message, and warns above server.sms_segment_budget.
 func segmentWarnings(cfg *config.Config) []string {
 	var out []string
-	for _, sc := range cfg.Scenarios {
+	for i := range cfg.Scenarios {
+		sc := &cfg.Scenarios[i]
 		for _, lang := range slices.Sorted(maps.Keys(sc.Templates)) { // stable output
-			tpl := sc.Templates[lang]
-			if tpl.SMS == "" {
-				continue
-			}
-			t, err := config.ParseTemplate(sc.ID, tpl.SMS)
+			d := config.SampleData(lang)
+			d.ReplyCode, d.Person = estimateReplyCode, longestPerson(cfg)
+			orgs := longestOrgs(cfg, cfg.ScenarioOrganisations(sc), lang)
+			size, err := longestAlertSMS(cfg, sc.ID, lang, orgs, d)
 			if err != nil {
 				continue // reported by the loader
 			}
-			var b strings.Builder
-			if err := t.Execute(&b, config.SampleData(lang)); err != nil {
-				continue
-			}
-			text := gsm7.Transliterate(compose.ExercisePrefix(lang) + b.String() + "\n" + compose.AnswerHint(lang, "K7"))
-			enc, segs, units := gsm7.Segments(text)
-			line := fmt.Sprintf("scenario %s (%s): alert SMS %d %s units, %d segment(s)", sc.ID, lang, units, enc, segs)
-			if segs > 2 {
-				line = "warning: " + line + " — more than two segments; shorten the template"
+			line := fmt.Sprintf("scenario %s (%s): alert SMS %s with the longest names (organisation %s)", sc.ID, lang, size.describe(), size.Org)
+			if size.Segments > cfg.Server.SMSSegmentBudget {
+				line = fmt.Sprintf("warning: %s — more than the budget of %d (server.sms_segment_budget); shorten the template", line, cfg.Server.SMSSegmentBudget)
 			}
 			out = append(out, line)
 		}

@@ -24,6 +24,7 @@ import (
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/cmd/internal/natsd"
 	"github.com/kaskade-bcm/kaskade/internal/e2e"
+	"github.com/kaskade-bcm/kaskade/notifiers"
 	"github.com/kaskade-bcm/kaskade/notifiers/twilio/twiliotest"
 )
 
@@ -436,6 +437,16 @@ func (h *harness) verify(events []activation.Event, wait time.Duration) {
 			perAttempt[u.Query().Get("n")]++
 		}
 	}
+	// 5. Every person alerted got the first alert: unknown attempts were
+	// reconciled with the fake (recorded as sent, or sent then).
+	fa := firstAlerts(events, perAttempt)
+	for _, id := range fa.neverSent {
+		t.Errorf("first alert %s never reached the fake: a person left without a first alert", id)
+	}
+	serveLog, _ := os.ReadFile(h.logPath)
+	t.Logf("first alerts: requested %d, still unknown %d, never sent %d; unknown attempts reconciled: found at the fake %d, "+
+		"sent after the lookup %d", fa.requested, fa.unknown, len(fa.neverSent), fa.reconciled,
+		strings.Count(string(serveLog), `"msg":"unknown attempt not at the provider; sending it now"`))
 	dups := 0
 	for _, n := range perAttempt {
 		dups += n - 1
@@ -453,7 +464,6 @@ func (h *harness) verify(events []activation.Event, wait time.Duration) {
 	if len(h.acked) == 0 || nodes == 0 {
 		t.Fatal("the harness exercised nothing")
 	}
-	serveLog, _ := os.ReadFile(h.logPath)
 	restored := strings.Count(string(serveLog), `"msg":"snapshot restored"`)
 	var replays []time.Duration
 	for line := range strings.Lines(string(serveLog)) {
@@ -473,6 +483,41 @@ func (h *harness) verify(events []activation.Event, wait time.Duration) {
 	if restored == 0 {
 		t.Error("no restart restored a snapshot: the harness did not exercise them")
 	}
+}
+
+// firstAlertCount sums up the first alert (step 0) of every tier alerted.
+type firstAlertCount struct {
+	requested, unknown, reconciled int
+	neverSent                      []string
+}
+
+func firstAlerts(events []activation.Event, accepted map[string]int) firstAlertCount {
+	var c firstAlertCount
+	final := map[string]notifiers.State{}
+	var ids []string
+	for _, e := range events {
+		switch {
+		case e.Kind == activation.KindNotification && e.Notification.Purpose == notifiers.PurposeAlert && e.Notification.Step == 0:
+			ids = append(ids, e.Notification.ID)
+		case e.Kind == activation.KindDelivery:
+			if st := e.Delivery.State; st.Rank() > final[e.Delivery.Notification].Rank() {
+				final[e.Delivery.Notification] = st
+			}
+			if strings.HasPrefix(e.Delivery.Detail, "found at Twilio") {
+				c.reconciled++
+			}
+		}
+	}
+	c.requested = len(ids)
+	for _, id := range ids {
+		if final[id] == notifiers.StateUnknown {
+			c.unknown++
+		}
+		if accepted[id] == 0 {
+			c.neverSent = append(c.neverSent, id)
+		}
+	}
+	return c
 }
 
 func crashMobile(i int) string { return fmt.Sprintf("+49151%08d", 10000+i) }

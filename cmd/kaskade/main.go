@@ -39,6 +39,7 @@ Usage:
   kaskade audit verify [--from-seq N --head HASH]   check the event log's hash chain
   kaskade config check [FILE]           check a configuration (default: the bundled example)
   kaskade nats add-user NAME --role declarer|observer | list-users | revoke NAME
+  kaskade backup --out DIR [--data DIR] | backup verify DIR | restore --from DIR --data DIR
   kaskade version
 
 Client commands take --server (default http://127.0.0.1:8080, env KASKADE_SERVER)
@@ -81,6 +82,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return configCmd(args[1:], stdout, stderr)
 	case "nats":
 		err = natsCmd(args[1:], stdout)
+	case "backup", "restore":
+		err = backupCmd(ctx, args, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "kaskade", version)
 	case "bench", "dev":

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -18,6 +19,7 @@ import (
 	"github.com/getkin/kin-openapi/routers/legacy"
 	"github.com/twilio/twilio-go/client"
 
+	"github.com/kaskade-bcm/kaskade/notifiers"
 	"github.com/kaskade-bcm/kaskade/notifiers/twilio"
 	"github.com/kaskade-bcm/kaskade/notifiers/twilio/twiliotest"
 )
@@ -138,6 +140,8 @@ func TestContractWithTwilioOpenAPI(t *testing.T) {
 		resp.Body.Close()
 	}
 
+	lookups(t, f, api.URL, viaFrom, r1.ProviderID)
+
 	opts := &openapi3filter.Options{
 		IncludeResponseStatus: true,
 		MultiError:            true,
@@ -149,8 +153,8 @@ func TestContractWithTwilioOpenAPI(t *testing.T) {
 		},
 	}
 	ex := cap.exchanges()
-	if len(ex) != 5 {
-		t.Fatalf("captured %d exchanges, want 3 creates and 2 fetches", len(ex))
+	if len(ex) != 10 {
+		t.Fatalf("captured %d exchanges, want 3 creates, 2 fetches, 3 lookups and 2 pages", len(ex))
 	}
 	for i, e := range ex {
 		// Route against the spec's server, https://api.twilio.com.
@@ -180,6 +184,53 @@ func TestContractWithTwilioOpenAPI(t *testing.T) {
 		if i == 0 {
 			checkValidatorBites(t, in, e)
 		}
+	}
+}
+
+// lookups reconciles a sent message (found by To and DateSent>) and one
+// never sent (not found after both list requests), then reads the list
+// page by page through next_page_uri.
+func lookups(t *testing.T, f *twiliotest.Server, apiURL string, s *twilio.Sender, sid string) {
+	t.Helper()
+	ctx := context.Background()
+	since := time.Now().Add(-time.Minute)
+	r, found, err := s.Lookup(ctx, msg("n1", "+4915100000001", "ÜBUNG: Stab MI, bitte mit 1, 2 <Minuten> oder 3 antworten. 5 €"), since, time.Time{})
+	if err != nil || !found || r.ProviderID != sid || r.State != notifiers.StateDelivered {
+		t.Fatalf("lookup of a sent message = %+v, %v, %v; want delivered %s", r, found, err, sid)
+	}
+	if r, found, err := s.Lookup(ctx, msg("n9", "+4915100000009", "Alarm"), since, time.Time{}); err != nil || found {
+		t.Fatalf("lookup of a message never sent = %+v, %v, %v", r, found, err)
+	}
+	uri := "/2010-04-01/Accounts/" + f.AccountSID() + "/Messages.json?PageSize=2"
+	var sids []string
+	for uri != "" {
+		req, _ := http.NewRequest(http.MethodGet, apiURL+uri, nil)
+		req.SetBasicAuth(f.AccountSID(), f.AuthToken())
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var page struct {
+			Messages []struct {
+				SID string `json:"sid"`
+			} `json:"messages"`
+			Next *string `json:"next_page_uri"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range page.Messages {
+			sids = append(sids, m.SID)
+		}
+		uri = ""
+		if page.Next != nil {
+			uri = *page.Next
+		}
+	}
+	if len(sids) != 3 || sids[2] != sid {
+		t.Fatalf("paged list = %v, want 3 messages, oldest %s last", sids, sid)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/twilio/twilio-go/client"
@@ -34,7 +35,10 @@ type Sender struct {
 	validity      int
 }
 
-var _ notifiers.Notifier = (*Sender)(nil)
+var (
+	_ notifiers.Notifier = (*Sender)(nil)
+	_ notifiers.Gate     = (*Sender)(nil)
+)
 
 // New validates opts and returns a Sender.
 func New(opts Options) (*Sender, error) {
@@ -79,17 +83,17 @@ func (s *Sender) Notify(ctx context.Context, m notifiers.Message) (notifiers.Rec
 	if m.To == "" {
 		return notifiers.Receipt{State: notifiers.StateFailed, Detail: "no recipient number"}, nil
 	}
-	select {
-	case s.sem <- struct{}{}:
-	case <-ctx.Done():
-		s.opts.Metrics.observe(OutcomeCanceled, "", 0)
-		return notifiers.Receipt{}, fmt.Errorf("twilio: waiting for a send slot: %w", context.Cause(ctx))
-	}
-	defer func() { <-s.sem }()
-	if s.limiter != nil {
-		if err := s.limiter.Wait(ctx); err != nil {
-			s.opts.Metrics.observe(OutcomeCanceled, "", 0)
-			return notifiers.Receipt{}, fmt.Errorf("twilio: waiting for the rate limit: %w", err)
+	admitted, first := notifiers.Admission(ctx)
+	if !admitted {
+		release, err := s.Acquire(ctx)
+		if err != nil {
+			return notifiers.Receipt{}, err
+		}
+		defer release()
+	} else if !first {
+		// A retry under the caller's slot pays its own rate token.
+		if err := s.waitRate(ctx); err != nil {
+			return notifiers.Receipt{}, err
 		}
 	}
 
@@ -105,6 +109,34 @@ func (s *Sender) Notify(ctx context.Context, m notifiers.Message) (notifiers.Rec
 	s.opts.Metrics.observe(outcome, codeOf(r, err), elapsed)
 	s.logResult(ctx, m, r, err, outcome, elapsed)
 	return r, err
+}
+
+// Acquire waits for a send slot and a rate token (notifiers.Gate); Notify
+// with notifiers.Admit(ctx) then sends at once. release frees the slot.
+func (s *Sender) Acquire(ctx context.Context) (release func(), err error) {
+	select {
+	case s.sem <- struct{}{}:
+	case <-ctx.Done():
+		s.opts.Metrics.observe(OutcomeCanceled, "", 0)
+		return nil, fmt.Errorf("twilio: waiting for a send slot: %w", context.Cause(ctx))
+	}
+	if err := s.waitRate(ctx); err != nil {
+		<-s.sem
+		return nil, err
+	}
+	var once sync.Once
+	return func() { once.Do(func() { <-s.sem }) }, nil
+}
+
+func (s *Sender) waitRate(ctx context.Context) error {
+	if s.limiter == nil {
+		return nil
+	}
+	if err := s.limiter.Wait(ctx); err != nil {
+		s.opts.Metrics.observe(OutcomeCanceled, "", 0)
+		return fmt.Errorf("twilio: waiting for the rate limit: %w", err)
+	}
+	return nil
 }
 
 // service builds the twilio-go API service bound to one call's transport.

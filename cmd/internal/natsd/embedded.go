@@ -59,13 +59,16 @@ type Embedded struct {
 	mu    sync.Mutex // serialises reloads
 	stamp fileStamp  // of the users file last applied
 
-	stop chan struct{}
-	done chan struct{}
+	stop   chan struct{}
+	done   chan struct{}
+	unlock func() // releases the data directory's lock
 }
 
 // Start starts the embedded server with JetStream in <data>/jetstream.
 // Every connection must authenticate: Kaskade's own identity is created on
 // first start (<data>/nats/service.nk); other systems are in users.json.
+// The data directory stays locked until Shutdown: a second Start on it, in
+// any process (a backup while serve runs), fails with ErrDataDirInUse.
 func Start(o Options) (*Embedded, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -73,6 +76,20 @@ func Start(o Options) (*Embedded, error) {
 	if o.ReloadEvery <= 0 {
 		o.ReloadEvery = 2 * time.Second
 	}
+	unlock, err := lockDataDir(o.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	e, err := start(o)
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	e.unlock = unlock
+	return e, nil
+}
+
+func start(o Options) (*Embedded, error) {
 	service, err := serviceKey(o.DataDir)
 	if err != nil {
 		return nil, err
@@ -168,6 +185,10 @@ func (e *Embedded) Shutdown() {
 	}
 	e.ns.Shutdown()
 	e.ns.WaitForShutdown()
+	if e.unlock != nil {
+		e.unlock()
+		e.unlock = nil
+	}
 }
 
 // Reload applies the users file now.

@@ -31,6 +31,7 @@ import (
 	"github.com/kaskade-bcm/kaskade/alerting"
 	"github.com/kaskade-bcm/kaskade/alerting/httpapi"
 	"github.com/kaskade-bcm/kaskade/cmd/internal/natsd"
+	"github.com/kaskade-bcm/kaskade/cmd/internal/opsmetrics"
 	"github.com/kaskade-bcm/kaskade/config"
 	"github.com/kaskade-bcm/kaskade/notifiers"
 )
@@ -110,8 +111,8 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 		o.Instance = host + "-" + strconv.Itoa(os.Getpid())
 	}
 	log := o.Logger
-	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data directory: %w", err)
+	if err := privateDir(o.DataDir, log); err != nil {
+		return nil, err
 	}
 	// The configuration loads while the embedded NATS starts and recovers
 	// its streams (it does not need it). The engine starts after: its
@@ -168,6 +169,11 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 	}
 	s.Engine = engine.New(engine.Options{Layout: s.Layout, JS: s.JS, Logger: log.With("component", "engine"),
 		Metrics: metrics, Directory: directory{cfg}, Elector: elector, Now: o.Now, SnapshotEvery: o.SnapshotEvery, SnapshotIdle: o.SnapshotIdle})
+	if err := opsmetrics.Register(reg, opsmetrics.Options{Engine: s.Engine, Connected: s.nc.IsConnected, JS: s.JS, Layout: s.Layout,
+		Certificates: map[string]string{"nats-tls-cert": o.NATSServer.TLSCert, "nats-cert": o.NATSClient.Cert, "nats-ca": o.NATSClient.CA},
+		Credentials:  map[string]string{"nats-creds": o.NATSClient.Creds}}); err != nil {
+		return nil, err
+	}
 	intake, err := alerting.New(ctx, alerting.Options{Config: cfg, JS: s.JS, Layout: s.Layout, Logger: log.With("component", "intake"), Metrics: metrics})
 	if err != nil {
 		return nil, err
@@ -192,7 +198,7 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 	channels.register(mux)
 	s.URL = "http://" + ln.Addr().String()
 	s.http = &http.Server{Handler: untilReplayed(s.Engine, mux), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: MaxHeaderBytes, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	s.http.RegisterOnShutdown(s.board.Close) // live streams end so shutdown can finish
 
 	s.goRun("engine", func() error { return s.Engine.Run(ctx) })

@@ -159,6 +159,7 @@ func (s *Server) Stats() Stats {
 // ServeHTTP implements the Messages API:
 //
 //	POST /2010-04-01/Accounts/{AccountSid}/Messages.json
+//	GET  /2010-04-01/Accounts/{AccountSid}/Messages.json (list, filtered)
 //	GET  /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n := s.inFlight.Add(1)
@@ -206,6 +207,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case rest == "Messages.json" && r.Method == http.MethodPost:
 		s.create(w, r, account)
+	case rest == "Messages.json" && r.Method == http.MethodGet:
+		s.list(w, r, account)
 	case strings.HasPrefix(rest, "Messages/") && strings.HasSuffix(rest, ".json") && r.Method == http.MethodGet:
 		s.fetch(w, strings.TrimSuffix(strings.TrimPrefix(rest, "Messages/"), ".json"))
 	case rest == "Messages.json" || strings.HasPrefix(rest, "Messages/"):

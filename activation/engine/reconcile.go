@@ -1,0 +1,113 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/notifiers"
+)
+
+// claimCancelled prefixes the claim of an attempt a stand-down stopped.
+const claimCancelled = "stood_down "
+
+// reconcile settles an attempt claimed before whose outcome was never
+// reported: a cancelled one is reported again; otherwise the provider is
+// asked (when the channel can tell) for a message with its text created
+// between its claim and the next attempt's claim to the same person (the
+// call follows the claim at once; NATS and provider clocks are assumed
+// within a second). Found: recorded as sent. Not found: sent now under a
+// second create-only claim. Channels that cannot tell report it unknown,
+// covered by the next escalation step.
+func (d *dispatcher) reconcile(ctx context.Context, m jetstream.Msg, r request, notifier notifiers.Notifier) {
+	entry, err := d.claims.Get(ctx, r.n.ID)
+	if err != nil {
+		_ = m.NakWithDelay(time.Second)
+		return
+	}
+	if strings.HasPrefix(string(entry.Value()), claimCancelled) {
+		d.finish(ctx, m, r, activation.Delivery{State: notifiers.StateFailed, Code: CodeStoodDown, Detail: "incident stood down before sending"})
+		return
+	}
+	rec, ok := notifier.(notifiers.Reconciler)
+	if !ok {
+		d.finish(ctx, m, r, activation.Delivery{State: notifiers.StateUnknown, Detail: "claimed before a restart; outcome unknown, not resent"})
+		return
+	}
+	if age := time.Since(entry.Created()); age < d.opts.ReconcileAfter {
+		_ = m.NakWithDelay(d.opts.ReconcileAfter - age) // the claimant's call may still be under way
+		return
+	}
+	msg, err := d.opts.Composer.Compose(r.n, r.decl)
+	if err != nil {
+		d.finish(ctx, m, r, activation.Delivery{State: notifiers.StateUnknown, Detail: "claimed before a restart; cannot compose to look it up"})
+		return
+	}
+	until, err := d.nextClaim(ctx, r, entry.Created())
+	if err != nil {
+		_ = m.NakWithDelay(time.Second)
+		return
+	}
+	rcpt, found, err := rec.Lookup(ctx, msg, entry.Created(), until)
+	switch {
+	case err != nil:
+		d.e.log.Warn("provider lookup failed; will retry", "notification", r.n.ID, "err", err)
+		_ = m.NakWithDelay(5 * time.Second)
+		return
+	case found:
+		d.e.log.Info("unknown attempt found at the provider", "notification", r.n.ID, "provider_id", rcpt.ProviderID)
+		d.e.opts.Metrics.Outcome(r.n.Channel, "reconciled")
+		d.finish(ctx, m, r, activation.Delivery{State: rcpt.State, ProviderID: rcpt.ProviderID, Code: rcpt.Code, Detail: rcpt.Detail})
+		return
+	case r.stopped():
+		d.finish(ctx, m, r, activation.Delivery{State: notifiers.StateFailed, Code: CodeStoodDown, Detail: "not at the provider; incident stood down"})
+		return
+	}
+	if err := claim(ctx, d.claims, r.n.ID+".resend", []byte(d.opts.Instance)); err != nil {
+		if !errors.Is(err, jetstream.ErrKeyExists) {
+			_ = m.NakWithDelay(time.Second)
+			return
+		}
+		d.finish(ctx, m, r, activation.Delivery{State: notifiers.StateUnknown, Detail: "resent after a restart, outcome unknown again"})
+		return
+	}
+	d.e.log.Info("unknown attempt not at the provider; sending it now", "notification", r.n.ID)
+	d.e.opts.Metrics.Outcome(r.n.Channel, "resent")
+	d.sendAndReport(ctx, m, notifier, r, false)
+}
+
+// nextClaim returns when the next attempt to the same person over the same
+// channel was claimed after at (zero when none was): its message, not this
+// attempt's, is the one created after that (a repeat has the same text).
+func (d *dispatcher) nextClaim(ctx context.Context, r request, at time.Time) (time.Time, error) {
+	var ids []string
+	d.e.View(func(c *activation.Core) { ids = c.Attempts(r.incident, r.n.Person, r.n.Channel) })
+	var next time.Time
+	for _, id := range ids {
+		if id == r.n.ID {
+			continue
+		}
+		e, err := d.claims.Get(ctx, id)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			continue
+		}
+		if err != nil {
+			return time.Time{}, err
+		}
+		if c := e.Created(); c.After(at) && (next.IsZero() || c.Before(next)) {
+			next = c
+		}
+	}
+	return next, nil
+}
+
+// finish reports dl for the request and acknowledges it.
+func (d *dispatcher) finish(ctx context.Context, m jetstream.Msg, r request, dl activation.Delivery) {
+	dl.Notification = r.n.ID
+	d.report(ctx, r.incident, dl)
+	_ = m.Ack()
+}
