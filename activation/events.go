@@ -192,6 +192,7 @@ type Delivery struct {
 // Response sources.
 const (
 	SourceSMS   = "sms"
+	SourceVoice = "voice" // keypad answer in a call
 	SourceEmail = "email"
 	SourceWeb   = "web" // ack link
 	SourceAPI   = "api" // on someone's behalf

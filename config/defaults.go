@@ -25,8 +25,8 @@ const (
 
 // Declaration limits per source unless set: real incidents, exercises.
 var (
-	defaultRealRate     = Rate{Count: 10, Per: Duration(time.Minute)}
-	defaultExerciseRate = Rate{Count: 5, Per: Duration(time.Minute)}
+	defaultRealRate     = Rate{Count: 10, Per: Duration(time.Hour)}
+	defaultExerciseRate = Rate{Count: 60, Per: Duration(time.Hour)}
 )
 
 func setRate(r *Rate, def Rate) {

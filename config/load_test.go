@@ -198,7 +198,7 @@ func TestProblems(t *testing.T) {
 		{"steps out of order", "version: 1\n", "version: 1\npolicies:\n  - id: p\n    steps:\n      - {channel: sms, after: 5m}\n      - {channel: email, after: 1m} # HERE\n",
 			Error, "policies[0].steps[1].after", "steps must be in time order"},
 		{"bad channel", "version: 1\n", "version: 1\npolicies:\n  - id: p\n    steps:\n      - {channel: pigeon} # HERE\n",
-			Error, "policies[0].steps[0].channel", "channel must be sms, email or console"},
+			Error, "policies[0].steps[0].channel", "channel must be sms, voice, email or console"},
 		{"bad token", "version: 1\n", "version: 1\ntokens:\n  - name: t\n    role: admin\n    sha256: abc # HERE\n",
 			Error, "tokens[0].sha256", "must be 64 hex digits"},
 		{"bad role", "version: 1\n", "version: 1\ntokens:\n  - name: t\n    role: root # HERE\n    sha256: " + strings.Repeat("ab", 32) + "\n",

@@ -52,8 +52,8 @@ server:
 		t.Fatalf("err=%v\n%s", err, probs)
 	}
 	s = cfg.Server
-	if s.SMSSegmentBudget != 3 || s.DeclarationRate.Real != (Rate{Count: 10, Per: Duration(time.Minute)}) ||
-		s.DeclarationRate.Exercise != (Rate{Count: 5, Per: Duration(time.Minute)}) || s.TrustedProxies != nil || cfg.NATS.URL != "" {
+	if s.SMSSegmentBudget != 3 || s.DeclarationRate.Real != (Rate{Count: 10, Per: Duration(time.Hour)}) ||
+		s.DeclarationRate.Exercise != (Rate{Count: 60, Per: Duration(time.Hour)}) || s.TrustedProxies != nil || cfg.NATS.URL != "" {
 		t.Errorf("defaults: server = %+v, nats = %+v", s, cfg.NATS)
 	}
 }

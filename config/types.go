@@ -68,7 +68,7 @@ type Server struct {
 	// MaxSMSChars whatever the budget.
 	SMSSegmentBudget int `yaml:"sms_segment_budget"`
 	// DeclarationRate bounds declarations per source, real incidents and
-	// exercises apart (default 10/1m and 5/1m).
+	// exercises apart (default 10/1h and 60/1h): COUNT at once, refilled evenly over PERIOD.
 	DeclarationRate DeclarationRates `yaml:"declaration_rate"`
 }
 
@@ -131,6 +131,8 @@ type TwilioChannel struct {
 	AuthTokenSecondary  Secret   `yaml:"auth_token_secondary"` // accepted on inbound webhooks during rotation
 	From                string   `yaml:"from"`
 	MessagingServiceSID string   `yaml:"messaging_service_sid"`
+	VoiceFrom           string   `yaml:"voice_from"`      // number calls come from; default from when it is a number
+	Conference          bool     `yaml:"conference"`      // staff conference line: "press 9" after a yes on a call
 	APIURL              string   `yaml:"api_url"`         // default https://api.twilio.com
 	ValidityPeriod      Duration `yaml:"validity_period"` // default 15m
 	RatePerSecond       float64  `yaml:"rate_per_second"` // 0 = unlimited
@@ -210,8 +212,9 @@ type Organisation struct {
 	Kind string    `yaml:"kind"` // ministry (default), municipality, agency
 	// CallTree names the tree activated for this organisation; empty means
 	// the first tree whose organisation is this one (see Config.TreeFor).
-	CallTree  string    `yaml:"call_tree"`
-	Readiness Readiness `yaml:"readiness"`
+	CallTree  string           `yaml:"call_tree"`
+	Readiness Readiness        `yaml:"readiness"`
+	Card      OrganisationCard `yaml:"card"` // emergency card extras (config/card.go)
 }
 
 // Readiness is an organisation's rule for "Stab arbeitsfähig".
@@ -240,6 +243,7 @@ type Person struct {
 	Name         string `yaml:"name"`
 	Organisation string `yaml:"organisation"`
 	Mobile       string `yaml:"mobile"`   // normalised to E.164 at load
+	Phone        string `yaml:"phone"`    // landline for voice only; E.164 after load
 	Email        string `yaml:"email"`    // bare address after load
 	Language     string `yaml:"language"` // defaults.language unless set
 	// Functions is shared by people with the same list after load: read

@@ -107,6 +107,8 @@ func (v *validator) validate() {
 		v.errorf("version", "version must be 1, got %d", c.Version)
 	}
 	v.people() // normalises mobiles and emails, which the index needs
+	v.phones() // voice.go
+	v.voiceFrom()
 	packPeople(c.People)
 	c.idx = buildIndex(c)
 
@@ -201,8 +203,8 @@ func (v *validator) secretRequired(path string, s Secret) {
 func (v *validator) channels() {
 	ch := v.c.Channels
 	for i, as := range ch.Console.As {
-		if as != ChannelSMS && as != ChannelEmail {
-			v.errorf(fmt.Sprintf("channels.console.as[%d]", i), "must be sms or email, got %q", as)
+		if as != ChannelSMS && as != ChannelEmail && as != ChannelVoice {
+			v.errorf(fmt.Sprintf("channels.console.as[%d]", i), "must be sms, voice or email, got %q", as)
 		}
 	}
 	if ch.Console.Disabled && ch.Twilio == nil && ch.Email == nil {
@@ -353,7 +355,7 @@ func (v *validator) people() {
 			v.errorf(p+".name", "name is required")
 		}
 		v.language(p+".language", pe.Language)
-		if pe.Mobile == "" && pe.Email == "" {
+		if pe.Mobile == "" && pe.Email == "" && pe.Phone == "" {
 			v.errorf(p, "person %q has neither mobile nor email and cannot be alerted", pe.ID)
 		}
 		if pe.Mobile != "" {
@@ -442,8 +444,8 @@ func (v *validator) policies() {
 		var last Duration
 		for j, st := range pol.Steps {
 			sp := fmt.Sprintf("%s.steps[%d]", p, j)
-			if !slices.Contains([]string{ChannelSMS, ChannelEmail, ChannelConsole}, st.Channel) {
-				v.errorf(sp+".channel", "channel must be sms, email or console, got %q", st.Channel)
+			if !slices.Contains(stepChannels, st.Channel) {
+				v.errorf(sp+".channel", "channel must be sms, voice, email or console, got %q", st.Channel)
 			}
 			if st.If != IfNoAnswer && st.If != IfNotDelivered {
 				v.errorf(sp+".if", "if must be empty, no_answer or not_delivered, got %q", st.If)

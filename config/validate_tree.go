@@ -101,8 +101,8 @@ func (v *validator) reachable(t *CallTree, n *Node, path string) {
 		return
 	}
 	check := func(id string) {
-		if pe, ok := v.c.Person(id); ok && !(sms && pe.Mobile != "") && !(email && pe.Email != "") {
-			v.warnf(path, "person %q cannot be reached by policy %q (sms needs a mobile, email an address)", id, pol.ID)
+		if pe, ok := v.c.Person(id); ok && !(sms && pe.Mobile != "") && !(email && pe.Email != "") && !voiceReaches(pol, pe) {
+			v.warnf(path, "person %q cannot be reached by policy %q (sms needs a mobile, voice a phone or mobile, email an address)", id, pol.ID)
 		}
 	}
 	check(n.Person)

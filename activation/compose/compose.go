@@ -89,6 +89,8 @@ func (c *Composer) Compose(n activation.Notification, inc activation.Declared) (
 	switch n.Channel {
 	case config.ChannelEmail:
 		m.To = p.Email
+	case config.ChannelVoice:
+		m.To = p.VoiceNumber()
 	default:
 		m.To = p.Mobile
 	}
@@ -132,6 +134,11 @@ func (c *Composer) Compose(n activation.Notification, inc activation.Declared) (
 	text, err := c.render(inc.Scenario+"/sms/"+lang+"/"+string(n.Purpose), tpl.SMS, data)
 	if err != nil {
 		return m, err
+	}
+	if n.Channel == config.ChannelVoice {
+		// The call script says the exercise and the keypad menu itself.
+		m.Text = voiceText(n.Purpose, lang, text)
+		return m, nil
 	}
 	text = prefix + strings.TrimSpace(text)
 	if n.Purpose == notifiers.PurposeAlert || n.Purpose == notifiers.PurposeConvert {

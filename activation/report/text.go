@@ -164,7 +164,7 @@ func (l labels) purpose(p notifiers.Purpose) string {
 }
 
 func (l labels) channel(c string) string {
-	m := map[string][2]string{"sms": {"SMS", "SMS"}, "email": {"E-Mail", "email"}, "console": {"Konsole", "console"},
+	m := map[string][2]string{"sms": {"SMS", "SMS"}, "voice": {"Anruf", "call"}, "email": {"E-Mail", "email"}, "console": {"Konsole", "console"},
 		"web": {"Web-Link", "web link"}, "api": {"API (stellvertretend)", "API (on behalf)"}, "cli": {"CLI (stellvertretend)", "CLI (on behalf)"}}
 	return l.pick(m, c)
 }

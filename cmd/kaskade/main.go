@@ -27,7 +27,7 @@ const usage = `kaskade — Alarmierung und Aktivierung von Krisenstäben
 Usage:
   kaskade serve [flags]                 run the server (embedded NATS by default)
   kaskade declare --scenario ID --reason TEXT [--exercise] [flags]
-  kaskade status [INCIDENT]             incidents, or readiness per ministry
+  kaskade status [INCIDENT [ORG]]       incidents, readiness per ministry, or one call tree
   kaskade respond --incident ID --person ID available|delayed MINUTES|unavailable
   kaskade update --incident ID TEXT     send a situation update (Lagemeldung)
   kaskade stand-down --incident ID --reason TEXT
@@ -37,6 +37,7 @@ Usage:
   kaskade history [--format html|json] [-o FILE]
   kaskade person export ID [-o FILE]   what Kaskade holds about a person, as JSON (admin)
   kaskade audit verify [--from-seq N --head HASH]   check the event log's hash chain
+  kaskade card ORG [--lang de|en] [--size a6|a4] [-o FILE]   print the emergency card
   kaskade config check [FILE]           check a configuration (default: the bundled example)
   kaskade nats add-user NAME --role declarer|observer | list-users | revoke NAME
   kaskade backup --out DIR [--data DIR] | backup verify DIR | restore --from DIR --data DIR
@@ -78,6 +79,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = drillCmd(ctx, args[1:], stdout)
 	case "exercise":
 		err = exerciseCmd(ctx, args[1:], stdout)
+	case "card":
+		err = cardCmd(args[1:], stdout)
 	case "config":
 		return configCmd(args[1:], stdout, stderr)
 	case "nats":

@@ -80,6 +80,7 @@ func startTest(t *testing.T, dataDir string, rec *recorder, now func() time.Time
 	if err != nil {
 		t.Fatalf("start: %v", err)
 	}
+	t.Cleanup(func() { _ = s.Close() }) // before its data directory is removed
 	ts := &testServer{Server: s, t: t, token: s.AdminToken()}
 	waitFor(t, "engine ready", func() bool { return s.Engine.Ready() && s.Engine.Leader() })
 	return ts

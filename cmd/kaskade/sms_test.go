@@ -95,6 +95,7 @@ func startSMS(t *testing.T, fakeOpts twiliotest.Options, mods ...func(*server.Op
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { _ = s.Close() }) // before its data directory is removed
 	ts := &testServer{Server: s, t: t, token: s.AdminToken()}
 	waitFor(t, "engine", func() bool { return s.Engine.Leader() })
 	return &smsEnv{testServer: ts, fake: fake, twilioAPI: api}

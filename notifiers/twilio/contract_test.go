@@ -301,6 +301,7 @@ func findRoute(doc *openapi3.T, router routers.Router, req *http.Request) (*rout
 	for _, tmpl := range []string{
 		"/2010-04-01/Accounts/{AccountSid}/Messages.json",
 		"/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json",
+		"/2010-04-01/Accounts/{AccountSid}/Calls.json",
 	} {
 		var names []string
 		var pattern strings.Builder

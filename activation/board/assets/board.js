@@ -51,7 +51,7 @@
       'tile.over': 'Ziel überschritten +{d}', 'tile.readyafter': 'arbeitsfähig nach {d}',
       'tile.changed': 'Letzte Änderung {t}', 'tile.answers': '{a} kommen · {u} abgesagt · {n}/{p} alarmiert',
       'tile.notyet': 'Dieses Ressort wurde noch nicht alarmiert.',
-      'tile.open': 'Details zu {org}',
+      'tile.open': 'Details zu {org}', 'tile.card': 'Notfallkarte',
       'detail.tree': 'Alarmierungskette', 'detail.timeline': 'Verlauf', 'detail.loading': 'Lade …',
       'detail.notfound': 'Keine Details verfügbar.', 'detail.notimeline': 'Noch keine Einträge.',
       'node.waiting': 'wartet', 'node.alerting': 'wird alarmiert', 'node.acknowledged': 'quittiert', 'node.exhausted': 'keine Rückmeldung (erschöpft)',
@@ -130,7 +130,7 @@
       'tile.over': 'Target exceeded +{d}', 'tile.readyafter': 'operational after {d}',
       'tile.changed': 'Last change {t}', 'tile.answers': '{a} coming · {u} unavailable · {n}/{p} alerted',
       'tile.notyet': 'This ministry has not been alerted yet.',
-      'tile.open': 'Details for {org}',
+      'tile.open': 'Details for {org}', 'tile.card': 'Emergency card',
       'detail.tree': 'Call tree', 'detail.timeline': 'Timeline', 'detail.loading': 'Loading …',
       'detail.notfound': 'No details available.', 'detail.notimeline': 'No entries yet.',
       'node.waiting': 'waiting', 'node.alerting': 'alerting', 'node.acknowledged': 'acknowledged', 'node.exhausted': 'no answer (exhausted)',
@@ -457,7 +457,7 @@
       '<div class="tile-time"><div class="time-line"><span class="time-label"></span><span class="time-elapsed"></span><span class="time-target"></span></div>' +
         '<div class="bar bar-time" aria-hidden="true"><span class="bar-fill"></span></div>' +
         '<p class="countdown"></p></div>' +
-      '<footer class="tile-foot"><span class="answers"></span><span class="changed"></span></footer>';
+      '<footer class="tile-foot"><span class="answers"></span><a class="card-link" target="_blank" rel="noopener"></a><span class="changed"></span></footer>';
     return el;
   }
 
@@ -469,6 +469,9 @@
     const q = (c) => el.querySelector(c);
     const btn = q('.tile-btn');
     btn.textContent = o.org;
+    const card = q('.card-link'); // the organisation's emergency card (Notfallkarte), printable
+    card.href = '/card/' + encodeURIComponent(o.org) + '?lang=' + (S.lang === 'en' ? 'en' : 'de');
+    card.textContent = t('tile.card');
     btn.setAttribute('aria-label', t('tile.open', { org: names(o.name) || o.org }) + ' – ' + t('state.' + state));
     q('.badge').innerHTML = icon(state) + '<span>' + esc(t('state.' + state)) + '</span>' +
       (state === 'stood_down' && o.reached ? '<span class="reached">' + esc(t('tile.reached', { s: t('state.' + o.reached) })) + '</span>' : '');

@@ -24,6 +24,9 @@ type Client struct {
 	PasswordFile string // --nats-password-file; else $KASKADE_NATS_PASSWORD
 	CA           string // --nats-ca
 	Cert, Key    string // --nats-cert, --nats-key (mutual TLS)
+	// Password is the configuration's nats.password, used when neither
+	// --nats-password-file nor the environment gives one. Never printed.
+	Password string `json:"-"`
 }
 
 // Options returns the connection options of Kaskade's own identity.
@@ -77,8 +80,11 @@ func (c Client) password() (string, error) {
 		return strings.TrimRight(string(b), "\r\n"), nil
 	}
 	pw, ok := os.LookupEnv(PasswordEnv)
+	if !ok && c.Password == "" {
+		return "", UsageError{"--nats-user needs a password: set " + PasswordEnv + ", --nats-password-file or nats.password"}
+	}
 	if !ok {
-		return "", UsageError{"--nats-user needs a password: set " + PasswordEnv + " or --nats-password-file"}
+		return c.Password, nil
 	}
 	return pw, nil
 }

@@ -132,10 +132,12 @@ func (k *kaskade) declared(t *testing.T, id string) activation.Declared {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := s.GetLastMsgForSubject(t.Context(), k.layout.EventSubject(id, activation.KindDeclared))
-	if err != nil {
-		t.Fatalf("declaration of %s: %v", id, err)
-	}
+	// The projection may show a decision a moment before its events are in the log.
+	var m *jetstream.RawStreamMsg
+	waitFor(t, "declaration of "+id+" in the log", func() bool {
+		m, err = s.GetLastMsgForSubject(t.Context(), k.layout.EventSubject(id, activation.KindDeclared))
+		return err == nil
+	})
 	var ev activation.Event
 	if err := json.Unmarshal(m.Data, &ev); err != nil || ev.Declared == nil {
 		t.Fatalf("declaration event %s: %v", m.Data, err)

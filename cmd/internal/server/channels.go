@@ -71,6 +71,9 @@ func (s *Server) channels(ctx context.Context, cfg *config.Config, o Options, re
 	if err := s.wireTwilio(ctx, cfg, set, reg, publicURL); err != nil {
 		return nil, err
 	}
+	if err := s.wireVoice(cfg, set, reg, publicURL); err != nil { // wire_voice.go
+		return nil, err
+	}
 	if err := s.wireEmail(cfg, set, reg); err != nil {
 		return nil, err
 	}

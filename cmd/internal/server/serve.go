@@ -114,18 +114,14 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 	if err := privateDir(o.DataDir, log); err != nil {
 		return nil, err
 	}
-	// The configuration loads while the embedded NATS starts and recovers
-	// its streams (it does not need it). The engine starts after: its
-	// snapshot restore would otherwise add its memory to the loader's peak.
-	type loaded struct {
-		cfg *config.Config
-		err error
+	// The configuration loads first (it may name the NATS to use); the engine
+	// starts after: its snapshot restore would otherwise add its memory to
+	// the loader's peak.
+	cfg, err := loadConfig(o.ConfigPath, log)
+	if err != nil {
+		return nil, err
 	}
-	cfgLoaded := make(chan loaded, 1)
-	go func() {
-		cfg, err := loadConfig(o.ConfigPath, log)
-		cfgLoaded <- loaded{cfg, err}
-	}()
+	o = withNATSConfig(o, cfg.NATS)
 	ctx, cancel := context.WithCancel(parent)
 	s := &Server{log: log, cancel: cancel, done: make(chan struct{})}
 	defer func() {
@@ -148,11 +144,6 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 	if err := s.Layout.Ensure(ctx, s.JS); err != nil {
 		return nil, err
 	}
-	l := <-cfgLoaded
-	if l.err != nil {
-		return nil, l.err
-	}
-	cfg := l.cfg
 	s.Config = cfg
 	auth, err := s.adminToken(cfg, o.DataDir)
 	if err != nil {
@@ -192,7 +183,9 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 
 	mux := http.NewServeMux()
 	api := httpapi.New(httpapi.Options{Config: cfg, Intake: intake, Engine: s.Engine, Auth: auth,
-		Sessions: channels.sessions, Logger: log.With("component", "api"), Healthy: s.nc.IsConnected, Registerer: reg})
+		Sessions: channels.sessions, Logger: log.With("component", "api"), Healthy: s.nc.IsConnected, Registerer: reg,
+		SMSSegments: cfg.Server.SMSSegmentBudget, DeclareLimits: declareLimits(cfg.Server.DeclarationRate),
+		TrustedProxies: cfg.Server.TrustedProxies})
 	api.Register(mux)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	channels.register(mux)

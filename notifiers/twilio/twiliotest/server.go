@@ -60,7 +60,8 @@ type Server struct {
 	bySID    map[string]*Message
 	rejected map[int]int64
 
-	cb *callbacks
+	cb    *callbacks
+	calls *calls // calls.go
 }
 
 type injected struct {
@@ -80,6 +81,7 @@ func NewServer(opts Options) *Server {
 	s.latency.Store(int64(o.Latency))
 	s.limit.Store(int64(o.ConcurrencyLimit))
 	s.cb = newCallbacks(s)
+	s.calls = newCalls()
 	return s
 }
 
@@ -90,7 +92,10 @@ func (s *Server) AccountSID() string { return s.opts.AccountSID }
 func (s *Server) AuthToken() string { return s.opts.AuthToken }
 
 // Close stops status callbacks and waits for those in progress.
-func (s *Server) Close() { s.cb.close() }
+func (s *Server) Close() {
+	s.cb.close()
+	s.calls.wg.Wait()
+}
 
 // SetLatency changes the answer delay.
 func (s *Server) SetLatency(d time.Duration) { s.latency.Store(int64(d)) }
@@ -211,6 +216,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.list(w, r, account)
 	case strings.HasPrefix(rest, "Messages/") && strings.HasSuffix(rest, ".json") && r.Method == http.MethodGet:
 		s.fetch(w, strings.TrimSuffix(strings.TrimPrefix(rest, "Messages/"), ".json"))
+	case rest == "Calls.json" && r.Method == http.MethodPost:
+		s.createCall(w, r, account)
 	case rest == "Messages.json" || strings.HasPrefix(rest, "Messages/"):
 		s.fail(w, Failure{Status: http.StatusMethodNotAllowed, Code: 20004, Message: "Method not allowed"}, 0)
 	default:
