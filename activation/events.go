@@ -43,6 +43,8 @@ type Event struct {
 	// only when its Done event is in the log (set by the engine on append).
 	Batch uint64 `json:"batch,omitempty"`
 	Done  bool   `json:"done,omitempty"`
+	// Prev is the hash of the event stored before this one (activation/audit).
+	Prev string `json:"prev,omitempty"`
 
 	Declared     *Declared        `json:"declared,omitempty"`
 	Activation   *Plan            `json:"activation,omitempty"`
@@ -240,10 +242,14 @@ type StandDown struct {
 
 // Inbound is a raw inbound message, stored before it is interpreted.
 type Inbound struct {
-	Channel    string `json:"channel"`
-	From       string `json:"from"` // masked
-	Person     string `json:"person,omitempty"`
-	Body       string `json:"body"`
+	Channel string `json:"channel"`
+	From    string `json:"from"` // masked
+	Person  string `json:"person,omitempty"`
+	Body    string `json:"body"`
+	// Len and Hash replace Body for unknown senders (third parties): the
+	// length in characters and "sha256:<hex>" of the text, nothing readable.
+	Len        int    `json:"len,omitempty"`
+	Hash       string `json:"hash,omitempty"`
 	ProviderID string `json:"provider_id,omitempty"`
 	Outcome    string `json:"outcome"` // recorded, ambiguous, unknown_sender, invalid, closed, stop, start, help
 	// Auth is what the receiving mail server found (SPF, DKIM, DMARC), for email.

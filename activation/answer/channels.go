@@ -47,6 +47,7 @@ func (s *Service) smsReply(ctx context.Context, from, body, providerID string) (
 	msgID := dedupID("sms-", providerID)
 	p, ok := s.Config.PersonByMobile(from)
 	if !ok {
+		raw = minimiseUnknown(raw, body)
 		raw.Outcome = OutcomeUnknownSender
 		s.log().Info("SMS from an unknown sender ignored", "from", mask(from))
 		return "", s.store(ctx, "_", raw, nil, msgID)

@@ -51,6 +51,7 @@ func (s *Service) EmailInbound(ctx context.Context, in EmailIn) error {
 		ProviderID: in.MessageID, Auth: clip(in.Auth)}
 	incident := incidentOf(n.ID)
 	if p == nil || p.ID != n.Person {
+		raw = minimiseUnknown(raw, in.FirstLine)
 		raw.Outcome = OutcomeUnknownSender
 		s.log().Info("email reply not from the person its tag was issued to; dropped", "from", mask(in.From), "notification", n.ID)
 		if err := s.store(ctx, "_", raw, nil, dedupID("mail-", seenKey("x", in.From, in.MessageID))); err != nil {

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -122,7 +121,7 @@ func (e *Engine) abortIncomplete(ctx context.Context) error {
 	}
 	marker := activation.Event{V: activation.SchemaVersion, Incident: "_", Kind: activation.KindBatchAborted, Aborted: batch,
 		At: e.opts.Now()}
-	data, err := json.Marshal(marker)
+	data, err := e.encode(&marker)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/activation/audit"
 	"github.com/kaskade-bcm/kaskade/notifiers"
 )
 
@@ -59,7 +60,8 @@ type Engine struct {
 
 	mu      sync.RWMutex
 	core    *activation.Core
-	lastSeq uint64 // last event stream sequence applied
+	lastSeq uint64      // last event stream sequence applied
+	chain   audit.Chain // the writer's head of the log's hash chain (chain.go)
 	// progress is closed and replaced whenever inputs were applied.
 	progress chan struct{}
 
@@ -169,6 +171,9 @@ func (e *Engine) runOnce(ctx context.Context) error {
 		if err := e.catchUp(leadCtx); err != nil {
 			return err
 		}
+	}
+	if err := e.loadHead(leadCtx); err != nil {
+		return err
 	}
 	if err := e.abortIncomplete(leadCtx); err != nil {
 		return err

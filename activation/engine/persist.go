@@ -78,9 +78,9 @@ func (e *Engine) appendAtomic(ctx context.Context, evs []activation.Event) error
 	}
 	var msg *nats.Msg
 	for i, ev := range evs {
-		data, err := json.Marshal(ev)
+		data, err := e.encode(&ev)
 		if err != nil {
-			return fmt.Errorf("engine: encode %s: %w", ev.Kind, err)
+			return err
 		}
 		msg = nats.NewMsg(e.opts.Layout.EventSubjectOf(ev))
 		msg.Data = data

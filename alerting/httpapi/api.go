@@ -129,6 +129,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/incidents/{id}/report", s.report)
 	mux.HandleFunc("GET /api/v1/exercises", s.history)
 	mux.HandleFunc("POST /api/v1/texts/sms", s.smsSize)
+	mux.HandleFunc("GET /api/v1/people/{id}/export", s.personExport)
 	mux.HandleFunc("GET /api/v1/openapi.json", serveOpenAPI)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		web.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})

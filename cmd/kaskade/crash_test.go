@@ -22,6 +22,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/activation/audit"
 	"github.com/kaskade-bcm/kaskade/cmd/internal/natsd"
 	"github.com/kaskade-bcm/kaskade/cmd/internal/natsd/natstest"
 	"github.com/kaskade-bcm/kaskade/internal/e2e"
@@ -341,6 +342,10 @@ func (h *harness) events(natsPort int) []activation.Event {
 			h.t.Fatal(err)
 		}
 		out = append(out, ev)
+	}
+	// The kills left the hash chain whole (issue 19).
+	if res, err := audit.VerifyStream(ctx, js, "KASKADE_EVENTS", audit.Checkpoint{}); err != nil || res.Break != nil || res.Unchained != 0 {
+		h.t.Fatalf("hash chain after the kills: %+v %v", res, err)
 	}
 	return out
 }

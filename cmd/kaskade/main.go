@@ -35,6 +35,8 @@ Usage:
   kaskade exercise abort|convert --incident ID [--reason TEXT]
   kaskade report INCIDENT [--format html|csv|json] [--lang de|en] [-o FILE]
   kaskade history [--format html|json] [-o FILE]
+  kaskade person export ID [-o FILE]   what Kaskade holds about a person, as JSON (admin)
+  kaskade audit verify [--from-seq N --head HASH]   check the event log's hash chain
   kaskade card ORG [--lang de|en] [--size a6|a4] [-o FILE]   print the emergency card
   kaskade config check [FILE]           check a configuration (default: the bundled example)
   kaskade nats add-user NAME --role declarer|observer | list-users | revoke NAME
@@ -69,6 +71,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = reportCmd(ctx, args[1:], stdout)
 	case "history":
 		err = historyCmd(ctx, args[1:], stdout)
+	case "person":
+		err = personCmd(ctx, args[1:], stdout)
+	case "audit":
+		err = auditCmd(ctx, args[1:], stdout)
 	case "drill":
 		err = drillCmd(ctx, args[1:], stdout)
 	case "exercise":

@@ -23,6 +23,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&o.NATSURL, "nats-url", "", "use this external NATS (cluster) instead of the embedded server")
 	o.NATSClient.RegisterFlags(fs)
 	o.NATSServer.RegisterTLSFlags(fs)
+	o.NATSServer.RegisterStoreFlags(fs)
 	fs.IntVar(&o.SnapshotEvery, "snapshot-every", 0, "events between engine snapshots, which bound a restart's replay (default 50000; -1: none)")
 	fs.IntVar(&o.Replicas, "replicas", 0, "JetStream replicas for streams and buckets (default 1 embedded, 3 with --nats-url)")
 	fs.StringVar(&o.LogFormat, "log-format", "text", "log format: text or json")

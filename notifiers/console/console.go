@@ -1,14 +1,15 @@
 // Package console is the channel that needs nothing external: each message
 // becomes a log line and a JSON line in an outbox file, so a first run (and
-// an exercise on a laptop) shows exactly what staff would receive.
+// an exercise on a laptop) shows what staff would receive. The outbox holds
+// no usable ack links, cuts long texts and rotates (size cap, N old files).
 package console
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"sync"
 	"time"
@@ -20,15 +21,28 @@ import (
 type Options struct {
 	// OutboxPath is the JSONL file messages are appended to ("" = log only).
 	OutboxPath string
-	Logger     *slog.Logger
-	Now        func() time.Time
+	// MaxBytes rotates the outbox to OutboxPath.1 when a line would pass it
+	// (default 10 MiB); Keep old files are kept (default 5).
+	MaxBytes int64
+	Keep     int
+	// MaxText cuts texts to this many characters (default 480).
+	MaxText int
+	Logger  *slog.Logger
+	Now     func() time.Time
 }
+
+// Defaults of Options.
+const (
+	DefaultMaxBytes = 10 << 20
+	DefaultKeep     = 5
+	DefaultMaxText  = 480
+)
 
 // Notifier writes messages to the log and the outbox.
 type Notifier struct {
 	opts Options
 	mu   sync.Mutex
-	file *os.File
+	file *rotating
 }
 
 // Entry is one outbox line.
@@ -53,9 +67,12 @@ func New(opts Options) (*Notifier, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	opts.MaxBytes = cmp.Or(opts.MaxBytes, DefaultMaxBytes)
+	opts.Keep = cmp.Or(opts.Keep, DefaultKeep)
+	opts.MaxText = cmp.Or(opts.MaxText, DefaultMaxText)
 	n := &Notifier{opts: opts}
 	if opts.OutboxPath != "" {
-		f, err := os.OpenFile(opts.OutboxPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+		f, err := openRotating(opts.OutboxPath, opts.MaxBytes, opts.Keep)
 		if err != nil {
 			return nil, fmt.Errorf("console: outbox: %w", err)
 		}
@@ -72,15 +89,15 @@ func (n *Notifier) Notify(_ context.Context, m notifiers.Message) (notifiers.Rec
 		return notifiers.Receipt{State: notifiers.StateFailed, Code: notifiers.CodeNoAddress, Detail: notifiers.ErrNoAddress.Error()}, nil
 	}
 	e := Entry{At: n.opts.Now(), ID: m.ID, Incident: m.Incident, Person: m.Person, Channel: m.Channel,
-		Purpose: m.Purpose, Exercise: m.Exercise, To: notifiers.Mask(m.To), Subject: m.Subject, Text: m.Text}
-	n.opts.Logger.Info("outbox", "id", m.ID, "channel", m.Channel, "person", m.Person, "to", e.To, "text", firstLine(m.Text))
+		Purpose: m.Purpose, Exercise: m.Exercise, To: notifiers.Mask(m.To), Subject: redact(m.Subject, n.opts.MaxText), Text: redact(m.Text, n.opts.MaxText)}
+	n.opts.Logger.Info("outbox", "id", m.ID, "channel", m.Channel, "person", m.Person, "to", e.To, "text", firstLine(e.Text))
 	if n.file != nil {
 		line, err := json.Marshal(e)
 		if err != nil {
 			return notifiers.Receipt{}, fmt.Errorf("console: encode: %w", err)
 		}
 		n.mu.Lock()
-		_, err = n.file.Write(append(line, '\n'))
+		err = n.file.Write(append(line, '\n'))
 		n.mu.Unlock()
 		if err != nil {
 			return notifiers.Receipt{}, &notifiers.TemporaryError{Code: "outbox", Err: err}

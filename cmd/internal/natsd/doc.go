@@ -12,4 +12,8 @@
 // Kaskade's connections use the inbox prefix _KASKADE_INBOX, so a declarer
 // reading _INBOX.> sees no JetStream deliveries. Changes to users.json apply
 // without a restart (polled, and on SIGHUP); revoked identities are cut off.
+//
+// The JetStream store is encrypted at rest (storekey.go): the key comes from
+// $KASKADE_STORE_KEY, --store-key-file or <data>/nats/store.key, and
+// <data>/nats/store.check makes a start with another key fail.
 package natsd

@@ -33,6 +33,13 @@ type Options struct {
 	// (default 2 s); with SIGHUP a hang-up signal reloads it at once.
 	ReloadEvery time.Duration
 	SIGHUP      bool
+	// StoreCipher encrypts the JetStream store: chacha (default), aes or
+	// none. The key is StoreKey ($KASKADE_STORE_KEY), read from StoreKeyFile,
+	// or generated into <data>/nats/store.key.
+	StoreCipher, StoreKey, StoreKeyFile string
+	// StoreOldKey ($KASKADE_STORE_OLD_KEY) is the previous key: the store
+	// is re-encrypted with the new one at start.
+	StoreOldKey string
 	Logger      *slog.Logger
 }
 
@@ -99,6 +106,9 @@ func start(o Options) (*Embedded, error) {
 	if err := tlsOptions(base, o); err != nil {
 		return nil, err
 	}
+	if err := storeEncryption(base, o); err != nil {
+		return nil, err
+	}
 	e := &Embedded{opts: o, base: base, service: service, log: o.Logger, stop: make(chan struct{}), done: make(chan struct{})}
 	users, stamp, err := e.readUsers()
 	if err != nil {
@@ -115,6 +125,10 @@ func start(o Options) (*Embedded, error) {
 	if !ns.ReadyForConnections(15 * time.Second) {
 		ns.Shutdown()
 		return nil, errors.New("embedded nats did not start (is the port taken? try --nats-listen off)")
+	}
+	if err := finishRotation(base, o.DataDir, o.Logger); err != nil {
+		ns.Shutdown()
+		return nil, err
 	}
 	e.ns, e.stamp = ns, stamp
 	go e.watch()

@@ -31,6 +31,14 @@ func (o *Options) RegisterTLSFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.TLSCA, "nats-tls-ca", os.Getenv("KASKADE_NATS_TLS_CA"), "CA file: the embedded NATS requires client certificates signed by it (env KASKADE_NATS_TLS_CA)")
 }
 
+// RegisterStoreFlags adds the flags of the store's encryption at rest; the
+// key itself comes only from the environment ($KASKADE_STORE_KEY) or a file.
+func (o *Options) RegisterStoreFlags(fs *flag.FlagSet) {
+	o.StoreKey, o.StoreOldKey = os.Getenv(StoreKeyEnv), os.Getenv(StoreOldKeyEnv)
+	fs.StringVar(&o.StoreCipher, "store-cipher", os.Getenv("KASKADE_STORE_CIPHER"), "encryption of the embedded JetStream store: chacha (default), aes or none (env KASKADE_STORE_CIPHER)")
+	fs.StringVar(&o.StoreKeyFile, "store-key-file", os.Getenv("KASKADE_STORE_KEY_FILE"), "file holding the store key; default $"+StoreKeyEnv+", else a key generated into <data>/nats/store.key (env KASKADE_STORE_KEY_FILE)")
+}
+
 // envName is KASKADE_NATS_CREDS for nats-creds.
 func envName(flagName string) string {
 	b := []byte("KASKADE_" + flagName)

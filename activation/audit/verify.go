@@ -1,0 +1,100 @@
+package audit
+
+import (
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Checkpoint is where a verification starts: after the stored event Seq
+// whose hash is Head (or its first 32 or more hex digits, as an engine
+// snapshot records it). The zero Checkpoint is the start.
+type Checkpoint struct {
+	Seq  uint64 `json:"seq"`
+	Head string `json:"head"`
+}
+
+// Break is the first place the chain does not hold.
+type Break struct {
+	Seq    uint64 `json:"seq"` // the event that does not follow its predecessor
+	Reason string `json:"reason"`
+}
+
+func (b *Break) Error() string {
+	return fmt.Sprintf("audit: chain broken at seq %d: %s", b.Seq, b.Reason)
+}
+
+// Result sums up a verification.
+type Result struct {
+	From      uint64 `json:"from"`      // first sequence checked
+	Last      uint64 `json:"last"`      // last sequence checked
+	Events    int    `json:"events"`    // events checked
+	Unchained int    `json:"unchained"` // leading events written before the chain was on
+	Head      string `json:"head"`      // hash of the last event
+	Break     *Break `json:"break,omitempty"`
+}
+
+// Verifier checks stored events in sequence order; Add returns the first
+// break and every later call returns it again.
+type Verifier struct {
+	res     Result
+	chained bool
+}
+
+// NewVerifier starts after the checkpoint.
+func NewVerifier(cp Checkpoint) *Verifier {
+	return &Verifier{res: Result{From: cp.Seq + 1, Last: cp.Seq, Head: cp.Head}, chained: cp.Head != ""}
+}
+
+// Add checks the stored message seq with data raw.
+func (v *Verifier) Add(seq uint64, raw []byte) *Break {
+	if v.res.Break != nil {
+		return v.res.Break
+	}
+	if b := v.check(seq, raw); b != nil {
+		v.res.Break = b
+		return b
+	}
+	v.res.Last, v.res.Head = seq, Hash(raw)
+	v.res.Events++
+	return nil
+}
+
+func (v *Verifier) check(seq uint64, raw []byte) *Break {
+	if v.res.Last != 0 && seq != v.res.Last+1 {
+		return &Break{Seq: seq, Reason: fmt.Sprintf("follows seq %d: events %d to %d are missing", v.res.Last, v.res.Last+1, seq-1)}
+	}
+	var link struct {
+		Prev string `json:"prev"`
+	}
+	if err := json.Unmarshal(raw, &link); err != nil {
+		return &Break{Seq: seq, Reason: "not an event: " + err.Error()}
+	}
+	switch {
+	case link.Prev == "" && !v.chained:
+		v.res.Unchained++
+		return nil
+	case link.Prev == "":
+		return &Break{Seq: seq, Reason: "carries no hash of its predecessor, though the chain had begun"}
+	case !v.follows(link.Prev):
+		return &Break{Seq: seq, Reason: fmt.Sprintf("its prev %.12s… is not the hash %.12s… of seq %d: an event was changed, removed or reordered",
+			link.Prev, cmp.Or(v.res.Head, Genesis), v.res.Last)}
+	}
+	v.chained = true
+	return nil
+}
+
+// follows reports whether prev is the hash of the event before. A
+// checkpoint's head may be a prefix of at least 32 hex digits: an engine
+// snapshot records the first 128 bits of the hash of its last event.
+func (v *Verifier) follows(prev string) bool {
+	want := cmp.Or(v.res.Head, Genesis)
+	if v.res.Events == 0 && v.res.Unchained == 0 && len(want) >= 32 && len(want) < len(prev) {
+		return strings.HasPrefix(prev, want)
+	}
+	return prev == want
+}
+
+// Result is the outcome so far.
+func (v *Verifier) Result() Result { return v.res }

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/activation/audit"
+	"github.com/kaskade-bcm/kaskade/activation/engine"
+	"github.com/kaskade-bcm/kaskade/cmd/internal/natsd"
+)
+
+func TestAuditVerifyCommand(t *testing.T) {
+	dir := t.TempDir()
+	e, err := natsd.Start(natsd.Options{DataDir: dir, Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Shutdown)
+	nc, err := e.Connect()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, _ := jetstream.New(nc)
+	var layout engine.Layout
+	if err := layout.Ensure(t.Context(), js); err != nil {
+		t.Fatal(err)
+	}
+	chain := audit.NewChain("")
+	for i := range 5 {
+		ev := activation.Event{V: 1, Incident: "K1", Kind: activation.KindUpdate, At: time.Unix(int64(i), 0).UTC(),
+			Update: &activation.SituationUpdate{Text: "Lage", By: "Lagedienst"}}
+		data, err := chain.Link(&ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := js.Publish(t.Context(), layout.EventSubject("K1", ev.Kind), data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	verify := func(extra ...string) (int, string) {
+		var stdout, stderr bytes.Buffer
+		rc := run(context.Background(), append([]string{"audit", "verify", "--nats-url", e.ClientURL(), "--data", dir}, extra...), nil, &stdout, &stderr)
+		return rc, stdout.String() + stderr.String()
+	}
+	if rc, out := verify(); rc != 0 || !strings.Contains(out, "Kette intakt: 5 Ereignisse") || !strings.Contains(out, chain.Head()) {
+		t.Fatalf("intact log: exit %d\n%s", rc, out)
+	}
+	// A forged event appended by hand (it does not link to the head).
+	if _, err := js.Publish(t.Context(), layout.EventSubject("K1", activation.KindStoodDown), []byte(`{"v":1,"incident":"K1","kind":"stood_down"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if rc, out := verify(); rc != 1 || !strings.Contains(out, "GEBROCHEN bei Ereignis 6") {
+		t.Fatalf("forged event: exit %d\n%s", rc, out)
+	}
+	if rc, out := verify("--from-seq", "3"); rc != 2 {
+		t.Fatalf("--from-seq without --head: exit %d, want 2\n%s", rc, out)
+	}
+}
