@@ -29,3 +29,11 @@ func LoadExample() (*Config, Problems, error) {
 	name, data := Example()
 	return LoadBytes(name, data, os.Getenv)
 }
+
+// LoadOrExample loads path, or the bundled example when path is "".
+func LoadOrExample(path string) (*Config, Problems, error) {
+	if path == "" {
+		return LoadExample()
+	}
+	return Load(path)
+}

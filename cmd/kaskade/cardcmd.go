@@ -52,16 +52,7 @@ func cardCmd(args []string, stdout io.Writer) error {
 }
 
 func loadCardConfig(path string) (*config.Config, error) {
-	var (
-		cfg   *config.Config
-		probs config.Problems
-		err   error
-	)
-	if path == "" {
-		cfg, probs, err = config.LoadExample()
-	} else {
-		cfg, probs, err = config.Load(path)
-	}
+	cfg, probs, err := config.LoadOrExample(path)
 	if err != nil {
 		return nil, err
 	}

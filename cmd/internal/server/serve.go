@@ -396,16 +396,7 @@ func (s *Server) adminToken(cfg *config.Config, dataDir string) (*httpapi.Auth, 
 const maxLoggedWarnings = 20
 
 func loadConfig(path string, log *slog.Logger) (*config.Config, error) {
-	var (
-		cfg   *config.Config
-		probs config.Problems
-		err   error
-	)
-	if path == "" {
-		cfg, probs, err = config.LoadExample()
-	} else {
-		cfg, probs, err = config.Load(path)
-	}
+	cfg, probs, err := config.LoadOrExample(path)
 	if err != nil {
 		return nil, err
 	}
