@@ -26,7 +26,7 @@ import (
 func exampleWithChannels(t *testing.T, channels string) string {
 	t.Helper()
 	_, data := config.Example()
-	const original = "channels:\n  console:\n    as: [sms, email]\n"
+	const original = "channels:\n  console:\n    as: [sms, email, voice]\n"
 	if !strings.Contains(string(data), original) {
 		t.Fatal("the example's channels section changed; update this test")
 	}
