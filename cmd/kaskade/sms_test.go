@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
@@ -74,31 +75,8 @@ type smsEnv struct {
 
 func startSMS(t *testing.T, fakeOpts twiliotest.Options, mods ...func(*server.Options)) *smsEnv {
 	t.Helper()
-	fake := twiliotest.NewServer(fakeOpts)
-	api := httptest.NewServer(fake)
-	t.Cleanup(func() { api.Close(); fake.Close() })
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	public := "http://" + ln.Addr().String()
-	path := filepath.Join(t.TempDir(), "kaskade.yaml")
-	if err := os.WriteFile(path, fmt.Appendf(nil, smsConfig, public, fake.AccountSID(), api.URL), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("KASKADE_TEST_TWILIO_TOKEN", fake.AuthToken())
-	o := server.Options{ConfigPath: path, DataDir: t.TempDir(), Listener: ln, NATSListen: "off", Instance: "sms-test"}
-	for _, m := range mods {
-		m(&o)
-	}
-	s, err := server.Start(t.Context(), o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() }) // before its data directory is removed
-	ts := &testServer{Server: s, t: t, token: s.AdminToken()}
-	waitFor(t, "engine", func() bool { return s.Engine.Leader() })
-	return &smsEnv{testServer: ts, fake: fake, twilioAPI: api}
+	s, fake, api := startWithTwilio(t, smsConfig, fakeOpts, nil, nil, mods...)
+	return &smsEnv{testServer: &testServer{Server: s, t: t, token: s.AdminToken()}, fake: fake, twilioAPI: api}
 }
 
 func (e *smsEnv) messagesTo(number string) []twiliotest.Message {
@@ -231,4 +209,47 @@ func listenLocal(t *testing.T) net.Listener {
 		t.Fatal(err)
 	}
 	return ln
+}
+
+// startWithTwilio runs kaskade with config cfg (a format taking the public
+// URL, the fake's account SID and its API URL) against a fake Twilio: setup
+// sees the fake before it serves, wrap every request to it first.
+func startWithTwilio(tb testing.TB, cfg string, fakeOpts twiliotest.Options, setup func(*twiliotest.Server),
+	wrap func(http.Handler) http.Handler, mods ...func(*server.Options)) (*server.Server, *twiliotest.Server, *httptest.Server) {
+	tb.Helper()
+	fake := twiliotest.NewServer(fakeOpts)
+	if setup != nil {
+		setup(fake)
+	}
+	var h http.Handler = fake
+	if wrap != nil {
+		h = wrap(fake)
+	}
+	api := httptest.NewServer(h)
+	tb.Cleanup(func() { api.Close(); fake.Close() })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	public := "http://" + ln.Addr().String()
+	path := filepath.Join(tb.TempDir(), "kaskade.yaml")
+	if err := os.WriteFile(path, fmt.Appendf(nil, cfg, public, fake.AccountSID(), api.URL), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Setenv("KASKADE_TEST_TWILIO_TOKEN", fake.AuthToken())
+	o := server.Options{ConfigPath: path, DataDir: tb.TempDir(), Listener: ln, NATSListen: "off", Instance: "twilio-test"}
+	for _, m := range mods {
+		m(&o)
+	}
+	s, err := server.Start(tb.Context(), o)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = s.Close() }) // before its data directory is removed
+	for deadline := time.Now().Add(15 * time.Second); !s.Engine.Leader(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			tb.Fatal("engine not leading after 15 s")
+		}
+	}
+	return s, fake, api
 }

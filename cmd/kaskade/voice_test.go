@@ -2,14 +2,10 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -78,38 +74,7 @@ func startVoice(t *testing.T, outcome *twiliotest.CallOutcome) *smsEnv {
 // wrap, when set, sees every request to the fake first.
 func startVoiceServer(tb testing.TB, cfg string, setup func(*twiliotest.Server), wrap func(http.Handler) http.Handler) (*server.Server, *twiliotest.Server, *httptest.Server) {
 	tb.Helper()
-	fake := twiliotest.NewServer(twiliotest.Options{})
-	if setup != nil {
-		setup(fake)
-	}
-	var h http.Handler = fake
-	if wrap != nil {
-		h = wrap(fake)
-	}
-	api := httptest.NewServer(h)
-	tb.Cleanup(func() { api.Close(); fake.Close() })
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	public := "http://" + ln.Addr().String()
-	path := filepath.Join(tb.TempDir(), "kaskade.yaml")
-	if err := os.WriteFile(path, fmt.Appendf(nil, cfg, public, fake.AccountSID(), api.URL), 0o600); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Setenv("KASKADE_TEST_TWILIO_TOKEN", fake.AuthToken())
-	s, err := server.Start(tb.Context(), server.Options{ConfigPath: path, DataDir: tb.TempDir(), Listener: ln, NATSListen: "off", Instance: "voice-test"})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = s.Close() }) // before its data directory is removed
-	for i := 0; !s.Engine.Leader(); i++ {
-		if i > 1000 {
-			tb.Fatal("engine not leader")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return s, fake, api
+	return startWithTwilio(tb, cfg, twiliotest.Options{}, setup, wrap)
 }
 
 func (e *smsEnv) declare(exercise bool) {
