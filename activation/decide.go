@@ -70,10 +70,19 @@ func (c *Core) Handle(in Input, now time.Time) ([]Event, error) {
 	return d.out, err
 }
 
-// Kind names the input: declare, response, delivery, update, stand_down,
-// inbound, convert (also the last token of its subject).
+// Kind names the input: confirm, propose, dismiss, withdraw, declare,
+// response, delivery, update, stand_down, inbound, convert (also the last
+// token of its subject).
 func (in Input) Kind() string {
 	switch {
+	case in.Confirm != nil:
+		return "confirm"
+	case in.Propose != nil:
+		return "propose"
+	case in.Dismiss != nil:
+		return "dismiss"
+	case in.Withdraw != nil:
+		return "withdraw"
 	case in.Declare != nil:
 		return "declare"
 	case in.Inbound != nil:
@@ -93,6 +102,18 @@ func (in Input) Kind() string {
 }
 
 func (d *decider) handle(in Input) error {
+	switch {
+	case in.Confirm != nil && in.Declare != nil:
+		return d.confirm(in)
+	case in.Confirm != nil:
+		return fmt.Errorf("%w: a confirmation without its declaration", ErrInvalid)
+	case in.Propose != nil:
+		return d.propose(in)
+	case in.Dismiss != nil:
+		return d.dismiss(in)
+	case in.Withdraw != nil:
+		return d.withdraw(in)
+	}
 	if in.Declare != nil {
 		return d.declare(in)
 	}

@@ -59,6 +59,10 @@ type Event struct {
 	Inbound      *Inbound         `json:"inbound,omitempty"`
 	Rejected     *Rejected        `json:"rejected,omitempty"`
 	Converted    *Conversion      `json:"converted,omitempty"`
+	// Proposal events (proposals.go); Incident is then the proposal id.
+	Proposal         *ProposalWarning    `json:"proposal,omitempty"`
+	ProposalDecision *ProposalDecision   `json:"proposal_decision,omitempty"`
+	Withdrawn        *ProposalWithdrawal `json:"withdrawn,omitempty"`
 	// Aborted names a batch a crash interrupted; its events do not count.
 	Aborted uint64 `json:"aborted,omitempty"`
 }
@@ -104,6 +108,8 @@ type Declared struct {
 	DeclaredAt   time.Time `json:"declared_at"`
 	Drill        *Drill    `json:"drill,omitempty"`
 	Orgs         []string  `json:"organisations"`
+	// ProposedBy names the proposal a duty officer confirmed (DeclaredBy).
+	ProposedBy *ProposedBy `json:"proposed_by,omitempty"`
 }
 
 // Plan is the snapshot of one organisation's call tree and readiness rule
@@ -271,4 +277,10 @@ type Input struct {
 	StandDown *StandDown       `json:"stand_down,omitempty"`
 	Inbound   *Inbound         `json:"inbound,omitempty"`
 	Convert   *Conversion      `json:"convert,omitempty"`
+	// Proposal inputs: Incident is the proposal id (for propose, the id a
+	// new proposal gets), except for confirm, which carries Declare and Plans.
+	Propose  *ProposalWarning    `json:"propose,omitempty"`
+	Confirm  *ProposalDecision   `json:"confirm,omitempty"`
+	Dismiss  *ProposalDecision   `json:"dismiss,omitempty"`
+	Withdraw *ProposalWithdrawal `json:"withdraw,omitempty"`
 }

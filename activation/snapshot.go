@@ -12,7 +12,7 @@ import (
 // snapshotVersion numbers the core's private snapshot format: its whole state
 // in compact binary, a cache of the log (one that cannot be read is ignored).
 // A change of the state's shape bumps it.
-const snapshotVersion = 3 // 3: remarks, STOP senders, answer bindings
+const snapshotVersion = 4 // 3: remarks, STOP senders, answer bindings; 4: proposals
 
 var snapshotMagic = []byte("KSNAP")
 
@@ -49,6 +49,7 @@ func (c *Core) SnapshotParts(prefix []byte) [][]byte {
 	for _, p := range slices.Sorted(maps.Keys(c.stopped)) {
 		w.str(p)
 	}
+	c.props.encode(w)
 	timers := func(w *snapWriter) {
 		w.uint(uint64(len(c.timers)))
 		for _, t := range c.timers { // in heap order: the array stays a valid heap
@@ -127,6 +128,7 @@ func RestoreSnapshot(data []byte) (*Core, error) {
 	for range r.count() {
 		c.optOut(r.str(), true)
 	}
+	c.props.decode(r)
 	for range r.count() {
 		id := r.str()
 		if _, dup := c.incidents[id]; dup {
@@ -380,6 +382,12 @@ func encodeDeclared(w *snapWriter, d Declared) {
 		w.bool(d.Drill.DeputiesOnly)
 	}
 	w.strList(d.Orgs)
+	w.bool(d.ProposedBy != nil)
+	if p := d.ProposedBy; p != nil {
+		for _, s := range []string{p.Proposal, p.Source, p.SourceID, p.By} {
+			w.str(s)
+		}
+	}
 }
 
 func decodeDeclared(r *snapReader) Declared {
@@ -392,6 +400,9 @@ func decodeDeclared(r *snapReader) Declared {
 		d.Drill = &Drill{Announced: r.bool(), DeputiesOnly: r.bool()}
 	}
 	d.Orgs = r.strList()
+	if r.bool() {
+		d.ProposedBy = &ProposedBy{Proposal: r.str(), Source: r.str(), SourceID: r.str(), By: r.str()}
+	}
 	return d
 }
 

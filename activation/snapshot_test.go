@@ -40,6 +40,7 @@ func busyHarness(t *testing.T) *harness {
 	h.input(Input{Incident: "K2", Convert: &Conversion{By: "lagedienst", Reason: "echte Lage"}})
 	h.respond("lead1", Available, 0)
 	h.input(Input{Incident: "K1", StandDown: &StandDown{By: "lagedienst", Reason: "Entwarnung"}})
+	proposalInputs(h)
 	return h
 }
 
@@ -90,7 +91,7 @@ func replayedAndRestored(t *testing.T, evs []Event) (want, got *Core) {
 func TestSnapshotRestoresTheWholeState(t *testing.T) {
 	h := busyHarness(t)
 	want, got := replayedAndRestored(t, h.events)
-	if len(want.inputs.above) == 0 || len(want.timers) == 0 || len(want.incidents) != 2 {
+	if len(want.inputs.above) == 0 || len(want.timers) == 0 || len(want.incidents) != 3 || len(want.props.order) != 4 {
 		t.Fatalf("the harness should leave inputs above the low mark, timers and two incidents: %d, %d, %d",
 			len(want.inputs.above), len(want.timers), len(want.incidents))
 	}

@@ -24,6 +24,8 @@ type Core struct {
 	// stopped holds the people who sent STOP and not START since: no SMS
 	// goes to them (the carrier would refuse it).
 	stopped map[string]bool
+	// props holds the proposals from warning systems (proposals.go).
+	props proposalBook
 }
 
 // Inbound outcomes the core acts on.
@@ -419,8 +421,12 @@ func (c *Core) Apply(e Event) {
 	if e.Input > 0 {
 		c.inputs.add(e.Input)
 	}
-	if e.Kind == KindDeclared {
+	switch e.Kind {
+	case KindDeclared:
 		c.applyDeclared(e)
+		return
+	case KindProposalReceived, KindProposalConfirmed, KindProposalDismissed, KindProposalWithdrawn:
+		c.applyProposal(e)
 		return
 	}
 	if in := e.Inbound; e.Kind == KindInbound && in.Person != "" && (in.Outcome == OutcomeStop || in.Outcome == OutcomeStart) {

@@ -93,6 +93,12 @@ func applicable(ev activation.Event) bool {
 		return ev.Converted != nil
 	case activation.KindBatchAborted:
 		return ev.Aborted != 0
+	case activation.KindProposalReceived:
+		return ev.Proposal != nil
+	case activation.KindProposalConfirmed, activation.KindProposalDismissed:
+		return ev.ProposalDecision != nil
+	case activation.KindProposalWithdrawn:
+		return ev.Withdrawn != nil
 	}
 	return false
 }
