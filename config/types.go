@@ -39,6 +39,9 @@ type Config struct {
 	// built-in texts; use Config.System to read them. (The field is not
 	// called Templates because that is the scenario lookup method.)
 	SystemTemplates map[string]SystemTemplates `yaml:"templates"`
+	// ProposalRules map incoming warnings (CAP, Alertmanager) to a suggested
+	// scenario; the first rule that matches wins (proposal_rules.go).
+	ProposalRules []ProposalRule `yaml:"proposal_rules"`
 
 	idx *index // lookup tables, built once by Validate
 }
@@ -176,6 +179,9 @@ const (
 	RoleViewer      Role = "viewer"
 	RoleDutyOfficer Role = "duty_officer"
 	RoleAdmin       Role = "admin"
+	// RoleIntake may only deliver warnings (POST /api/v1/intake/…): it can
+	// neither read incidents nor declare.
+	RoleIntake Role = "intake"
 )
 
 // APIToken grants a role. Only the SHA-256 of the token is stored.

@@ -125,6 +125,7 @@ func (v *validator) validate() {
 	v.readiness()
 	v.scenarios()
 	v.systemTemplates()
+	v.proposalRules()
 }
 
 func (v *validator) language(path, lang string) {
@@ -291,9 +292,9 @@ func (v *validator) tokens() {
 		p := fmt.Sprintf("tokens[%d]", i)
 		v.checkID(names, p+".name", t.Name)
 		switch t.Role {
-		case RoleViewer, RoleDutyOfficer, RoleAdmin:
+		case RoleViewer, RoleDutyOfficer, RoleAdmin, RoleIntake:
 		default:
-			v.errorf(p+".role", "role must be viewer, duty_officer or admin, got %q", t.Role)
+			v.errorf(p+".role", "role must be viewer, duty_officer, admin or intake, got %q", t.Role)
 		}
 		if _, err := hex.DecodeString(t.SHA256); err != nil || len(t.SHA256) != 64 {
 			v.errorf(p+".sha256", "must be 64 hex digits (sha256 of the token), got %d characters", len(t.SHA256))
