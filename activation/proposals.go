@@ -201,6 +201,22 @@ func (c *Core) Proposal(id string) (ProposalView, bool) {
 	return p.clone(), true
 }
 
+// ProposalOf returns the proposal a warning input went to: by its source id
+// or references (the proposal a new one was given otherwise).
+func (c *Core) ProposalOf(in Input) (ProposalView, bool) {
+	var p *ProposalView
+	switch {
+	case in.Propose != nil:
+		p = c.props.find(in.Propose.Source, append([]string{in.Propose.SourceID}, in.Propose.References...))
+	case in.Withdraw != nil:
+		p = c.props.find(in.Withdraw.Source, in.Withdraw.References)
+	}
+	if p == nil {
+		return c.Proposal(in.Incident)
+	}
+	return p.clone(), true
+}
+
 func (p *ProposalView) clone() ProposalView {
 	v := *p
 	v.SourceIDs, v.Areas, v.Alerts = slices.Clone(p.SourceIDs), slices.Clone(p.Areas), slices.Clone(p.Alerts)

@@ -82,6 +82,11 @@ func (i *Intake) Declare(ctx context.Context, d Declaration, source string, raw 
 // identity (scope) kept apart from everyone else's: another system's id
 // neither suppresses a declaration nor learns its incident id.
 func (i *Intake) declare(ctx context.Context, d Declaration, source string, raw []byte, scope string) (Result, error) {
+	return i.declareWith(ctx, d, source, raw, scope, nil)
+}
+
+// declareWith is declare; confirm, when set, makes it the confirmation of a proposal.
+func (i *Intake) declareWith(ctx context.Context, d Declaration, source string, raw []byte, scope string, confirm *activation.ProposalDecision) (Result, error) {
 	res, err := Resolve(i.opts.Config, d)
 	if err != nil {
 		return Result{}, err
@@ -111,11 +116,11 @@ func (i *Intake) declare(ctx context.Context, d Declaration, source string, raw 
 		if dup {
 			// Seen before; make sure the engine has it (a crash may have come
 			// between the key and the input), then report the existing id.
-			seq, err := i.submit(ctx, id, res, source)
+			seq, err := i.submit(ctx, id, res, source, confirm)
 			return Result{IncidentID: id, Duplicate: true, InputSeq: seq}, err
 		}
 	}
-	seq, err := i.submit(ctx, id, res, source)
+	seq, err := i.submit(ctx, id, res, source, confirm)
 	if err != nil {
 		return Result{}, err
 	}
@@ -124,14 +129,14 @@ func (i *Intake) declare(ctx context.Context, d Declaration, source string, raw 
 	return Result{IncidentID: id, InputSeq: seq}, nil
 }
 
-func (i *Intake) submit(ctx context.Context, id string, res Resolved, source string) (uint64, error) {
+func (i *Intake) submit(ctx context.Context, id string, res Resolved, source string, confirm *activation.ProposalDecision) (uint64, error) {
 	decl := res.Declared
 	decl.ID, decl.ReplyCode, decl.Source = id, id, source
 	if decl.DeclaredAt.IsZero() {
 		decl.DeclaredAt = time.Now().UTC()
 	}
 	seq, err := engine.SubmitInput(ctx, i.opts.JS, i.opts.Layout,
-		activation.Input{Incident: id, Declare: &decl, Plans: res.Plans}, "declare-"+id)
+		activation.Input{Incident: id, Declare: &decl, Plans: res.Plans, Confirm: confirm}, "declare-"+id)
 	if err != nil {
 		return 0, unavailable(err)
 	}

@@ -37,6 +37,9 @@ func ParseAlertmanager(data []byte) ([]Warning, error) {
 	if hook.Version != "4" {
 		return nil, fmt.Errorf("%w: webhook version %q, want 4", ErrInvalid, hook.Version)
 	}
+	if hook.GroupKey == "" {
+		return nil, fmt.Errorf("%w: no groupKey", ErrInvalid)
+	}
 	if len(hook.Alerts) == 0 {
 		return nil, fmt.Errorf("%w: no alerts", ErrInvalid)
 	}
@@ -45,7 +48,7 @@ func ParseAlertmanager(data []byte) ([]Warning, error) {
 		if a.Fingerprint == "" || a.Labels["alertname"] == "" {
 			return nil, fmt.Errorf("%w: alert %d needs a fingerprint and an alertname label", ErrInvalid, i+1)
 		}
-		w := Warning{Source: SourceAlertmanager, SourceID: a.Fingerprint, Sent: a.StartsAt,
+		w := Warning{Source: SourceAlertmanager, SourceID: a.Fingerprint, Sent: a.StartsAt, Group: hook.GroupKey, GroupStatus: hook.Status,
 			Event: a.Labels["alertname"], Labels: a.Labels, Severity: amSeverity(a.Labels["severity"])}
 		switch a.Status {
 		case "firing":

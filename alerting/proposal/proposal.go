@@ -44,6 +44,10 @@ type Warning struct {
 	Urgency     string // CAP: Immediate, Expected, Future, Past, Unknown
 	Areas       []string
 	Labels      map[string]string // Alertmanager labels
+	// Group is the Alertmanager groupKey: the alerts of one group make one proposal.
+	Group string
+	// GroupStatus is the webhook's status (firing, resolved) for Alertmanager.
+	GroupStatus string
 }
 
 // Rule suggests a scenario for warnings that match all its set fields.
