@@ -130,6 +130,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/exercises", s.history)
 	mux.HandleFunc("POST /api/v1/texts/sms", s.smsSize)
 	mux.HandleFunc("GET /api/v1/people/{id}/export", s.personExport)
+	s.registerProposals(mux)
 	mux.HandleFunc("GET /api/v1/openapi.json", serveOpenAPI)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		web.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -476,11 +477,15 @@ func (s *Server) wait(ctx context.Context, seq uint64) bool {
 }
 
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.opts.MaxBody))
+	return s.readBodyMax(w, r, s.opts.MaxBody)
+}
+
+func (s *Server) readBodyMax(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
-			web.WriteError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body larger than %d bytes", s.opts.MaxBody))
+			web.WriteError(w, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("body larger than %d bytes", limit))
 		} else {
 			web.WriteError(w, http.StatusBadRequest, "bad_body", err.Error())
 		}
@@ -524,6 +529,10 @@ func writeAlertingError(w http.ResponseWriter, err error) {
 		status = http.StatusInternalServerError
 	case alerting.CodeUnknownScenario, alerting.CodeUnknownOrganisation:
 		status = http.StatusUnprocessableEntity
+	case alerting.CodeUnknownProposal:
+		status = http.StatusNotFound
+	case alerting.CodeProposalClosed:
+		status = http.StatusConflict
 	case alerting.CodeRateLimited:
 		status = http.StatusTooManyRequests
 	}

@@ -52,6 +52,40 @@ func (a *Auth) Authenticate(token string) (string, config.Role, bool) {
 	return "", "", false
 }
 
+// Staff is the same token set without the intake tokens: for the board,
+// where a warning system's token must not log in.
+func (a *Auth) Staff() *Auth {
+	out := &Auth{}
+	for _, t := range a.tokens {
+		if t.Role != config.RoleIntake {
+			out.tokens = append(out.tokens, t)
+		}
+	}
+	return out
+}
+
+// authenticateIntake admits intake tokens (and admins, for tests by hand)
+// to the intake endpoints, by bearer token only: no board session.
+func (s *Server) authenticateIntake(w http.ResponseWriter, r *http.Request) (principal, bool) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="kaskade"`)
+		web.WriteError(w, http.StatusUnauthorized, "unauthorized", "send Authorization: Bearer <token>")
+		return principal{}, false
+	}
+	scheme, tok, _ := strings.Cut(h, " ")
+	name, role, valid := s.opts.Auth.Authenticate(strings.TrimSpace(tok))
+	switch {
+	case !strings.EqualFold(scheme, "Bearer") || !valid:
+		s.wrongToken(w, r)
+		return principal{}, false
+	case role != config.RoleIntake && role != config.RoleAdmin:
+		web.WriteError(w, http.StatusForbidden, "forbidden", "role "+string(role)+" may not deliver warnings; use an intake token")
+		return principal{}, false
+	}
+	return principal{name, role}, true
+}
+
 // Sessions is the board's cookie login, used when no bearer token is sent.
 type Sessions interface {
 	SessionRole(r *http.Request) (name string, role config.Role, ok bool)
@@ -93,6 +127,10 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, write bool
 }
 
 func (s *Server) authorize(w http.ResponseWriter, p principal, write bool) (principal, bool) {
+	if p.role == config.RoleIntake {
+		web.WriteError(w, http.StatusForbidden, "forbidden", "role intake may only deliver warnings (POST /api/v1/intake/…)")
+		return principal{}, false
+	}
 	if write && !CanAct(p.role) {
 		web.WriteError(w, http.StatusForbidden, "forbidden", "role "+string(p.role)+" may only read")
 		return principal{}, false

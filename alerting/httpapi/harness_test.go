@@ -26,6 +26,7 @@ const (
 	viewerToken = "viewer-token-3b1f0e6c9d2a"
 	dutyToken   = "duty-token-7c4d2e9a1f08"
 	adminToken  = "admin-token-a91e5d3c7b26"
+	intakeToken = "intake-token-5e2c8a1d4f93"
 )
 
 // directory is the engine's person directory over the configuration.
@@ -100,6 +101,7 @@ func startAPIWith(t *testing.T, mod func(*httpapi.Options)) *apiServer {
 		httpapi.Token{Name: "Lagezentrum Anzeige", Role: config.RoleViewer, SHA256: httpapi.HashToken(viewerToken)},
 		httpapi.Token{Name: "Lagedienst Müller", Role: config.RoleDutyOfficer, SHA256: httpapi.HashToken(dutyToken)},
 		httpapi.Token{Name: "admin", Role: config.RoleAdmin, SHA256: httpapi.HashToken(adminToken)},
+		httpapi.Token{Name: "dwd", Role: config.RoleIntake, SHA256: httpapi.HashToken(intakeToken)},
 	)
 	mux := http.NewServeMux()
 	opts := httpapi.Options{Config: cfg, Intake: intake, Engine: eng, Auth: auth, Sessions: fakeSessions{},
@@ -205,7 +207,7 @@ func wantError(t *testing.T, r response, status int, code string) {
 	if shape.Error.Code != code || strings.TrimSpace(shape.Error.Message) == "" {
 		t.Fatalf("error %+v, want code %q and a message", *shape.Error, code)
 	}
-	for _, tok := range []string{viewerToken, dutyToken, adminToken} {
+	for _, tok := range []string{viewerToken, dutyToken, adminToken, intakeToken} {
 		if bytes.Contains(r.Body, []byte(tok)) {
 			t.Fatalf("error body echoes a token: %s", r.Body)
 		}
