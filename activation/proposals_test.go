@@ -15,7 +15,7 @@ func dwdWarning(id string) *ProposalWarning {
 func amWarning(status string) *ProposalWarning {
 	return &ProposalWarning{Source: "alertmanager", SourceID: `{}:{alertname="FachverfahrenDown"}`, Kind: WarningNew, Sent: t0,
 		Event: "FachverfahrenDown", Headline: "Fachverfahren nicht erreichbar", Labels: map[string]string{"category": "cyber"},
-		Alerts: []WarningAlert{{Fingerprint: "a1", Status: "firing", Name: "FachverfahrenDown"}, {Fingerprint: "b2", Status: status, Name: "FachverfahrenDown"}},
+		Alerts:   []WarningAlert{{Fingerprint: "a1", Status: "firing", Name: "FachverfahrenDown"}, {Fingerprint: "b2", Status: status, Name: "FachverfahrenDown"}},
 		Scenario: "cyberangriff", Rule: 1, By: "prometheus"}
 }
 
