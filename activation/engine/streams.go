@@ -34,13 +34,14 @@ func (l Layout) name(suffix string) string {
 }
 
 // Subjects and names.
-func (l Layout) EventsStream() string  { return l.name("EVENTS") }
-func (l Layout) InputStream() string   { return l.name("INPUT") }
-func (l Layout) DeclareStream() string { return l.name("DECLARE") }
-func (l Layout) ClaimsBucket() string  { return l.name("CLAIMS") }
-func (l Layout) IntakeBucket() string  { return l.name("INTAKE") }
-func (l Layout) RecentBucket() string  { return l.name("INTAKE_RECENT") }
-func (l Layout) StateBucket() string   { return l.name("STATE") }
+func (l Layout) EventsStream() string   { return l.name("EVENTS") }
+func (l Layout) InputStream() string    { return l.name("INPUT") }
+func (l Layout) DeclareStream() string  { return l.name("DECLARE") }
+func (l Layout) WarningsStream() string { return l.name("WARNINGS") }
+func (l Layout) ClaimsBucket() string   { return l.name("CLAIMS") }
+func (l Layout) IntakeBucket() string   { return l.name("INTAKE") }
+func (l Layout) RecentBucket() string   { return l.name("INTAKE_RECENT") }
+func (l Layout) StateBucket() string    { return l.name("STATE") }
 
 // InboundSeenBucket remembers provider ids of inbound messages (Twilio
 // MessageSid, email Message-ID) so a replay is recorded once.
@@ -64,6 +65,27 @@ func (l Layout) DeclarersFilter() string { return l.DeclareSubject() + ".*" }
 // the bare subject of Kaskade's own identity.
 func (l Layout) Declarer(subject string) string {
 	name, _ := strings.CutPrefix(subject, l.DeclareSubject()+".")
+	if name == subject {
+		return ""
+	}
+	return name
+}
+
+// CAPSubject is where Kaskade's own identity delivers CAP 1.2 warnings
+// (XML); they become proposals, never alerts.
+func (l Layout) CAPSubject() string { return l.prefix() + ".intake.cap" }
+
+// CAPSenderSubject is kaskade.intake.cap.<name>, the only subject an
+// intake identity may publish on: the proposal records it as the proposer.
+func (l Layout) CAPSenderSubject(name string) string { return l.CAPSubject() + "." + Token(name) }
+
+// CAPSendersFilter matches every intake identity's subject.
+func (l Layout) CAPSendersFilter() string { return l.CAPSubject() + ".*" }
+
+// CAPSender returns the intake identity named by a CAP subject, or "" for
+// the bare subject of Kaskade's own identity.
+func (l Layout) CAPSender(subject string) string {
+	name, _ := strings.CutPrefix(subject, l.CAPSubject()+".")
 	if name == subject {
 		return ""
 	}
@@ -176,6 +198,9 @@ func (l Layout) ensure(ctx context.Context, js jetstream.JetStream) error {
 		{Name: l.DeclareStream(), Subjects: []string{l.DeclareSubject(), l.DeclarersFilter()}, Storage: jetstream.FileStorage, Replicas: r,
 			Retention: jetstream.LimitsPolicy, MaxAge: 30 * 24 * time.Hour, NoAck: true, DenyDelete: true, DenyPurge: true,
 			Description: "Kaskade declarations as published"},
+		{Name: l.WarningsStream(), Subjects: []string{l.CAPSubject(), l.CAPSendersFilter()}, Storage: jetstream.FileStorage, Replicas: r,
+			Retention: jetstream.LimitsPolicy, MaxAge: 30 * 24 * time.Hour, NoAck: true, DenyDelete: true, DenyPurge: true,
+			MaxMsgSize: 512 << 10, Description: "Kaskade warnings (CAP) as published"},
 	}
 	for _, sc := range streams {
 		if _, err := js.CreateOrUpdateStream(ctx, sc); err != nil {

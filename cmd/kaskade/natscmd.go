@@ -11,7 +11,7 @@ import (
 	"github.com/kaskade-bcm/kaskade/cmd/internal/natsd"
 )
 
-const natsUsage = `kaskade nats add-user NAME --role declarer|observer [--out FILE] [--data DIR]
+const natsUsage = `kaskade nats add-user NAME --role declarer|observer|intake [--out FILE] [--data DIR]
 kaskade nats list-users [--data DIR]
 kaskade nats revoke NAME [--data DIR]
 
@@ -28,7 +28,7 @@ func natsCmd(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("nats "+args[0], flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	dataDir := fs.String("data", "./kaskade-data", "data directory")
-	role := fs.String("role", "", "declarer or observer")
+	role := fs.String("role", "", "declarer, observer or intake")
 	out := fs.String("out", "", "credentials file to write (default NAME.nk)")
 	name, err := parseWithName(fs, args[1:])
 	if err != nil {

@@ -22,6 +22,11 @@ func Permissions(layout engine.Layout, role, name string) *server.Permissions {
 			Publish:   &server.SubjectPermission{Allow: []string{layout.DeclarerSubject(name)}, Deny: record},
 			Subscribe: &server.SubjectPermission{Allow: []string{"_INBOX.>"}, Deny: record},
 		}
+	case RoleIntake:
+		return &server.Permissions{
+			Publish:   &server.SubjectPermission{Allow: []string{layout.CAPSenderSubject(name)}, Deny: record},
+			Subscribe: &server.SubjectPermission{Allow: []string{"_INBOX.>"}, Deny: record},
+		}
 	case RoleObserver:
 		return &server.Permissions{
 			Publish:   &server.SubjectPermission{Deny: []string{">"}},

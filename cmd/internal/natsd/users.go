@@ -18,6 +18,7 @@ import (
 const (
 	RoleDeclarer = "declarer" // may request on its own declaration subject
 	RoleObserver = "observer" // may read the person-free readiness feed
+	RoleIntake   = "intake"   // may publish CAP warnings on its own subject
 )
 
 // User is one identity of another system: Kaskade keeps its public key
@@ -65,8 +66,8 @@ func (u User) valid() error {
 	if !namePattern.MatchString(u.Name) {
 		return fmt.Errorf("name %q: use 1 to 32 of a-z, 0-9, '_', '-'", u.Name)
 	}
-	if u.Role != RoleDeclarer && u.Role != RoleObserver {
-		return fmt.Errorf("user %s: role %q: use declarer or observer", u.Name, u.Role)
+	if u.Role != RoleDeclarer && u.Role != RoleObserver && u.Role != RoleIntake {
+		return fmt.Errorf("user %s: role %q: use declarer, observer or intake", u.Name, u.Role)
 	}
 	if !nkeys.IsValidPublicUserKey(u.PublicKey) {
 		return fmt.Errorf("user %s: not a public user nkey", u.Name)

@@ -196,6 +196,7 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 
 	s.goRun("engine", func() error { return s.Engine.Run(ctx) })
 	s.goRun("intake", func() error { return retryLoop(ctx, log, "intake", intake.ServeNATS) })
+	s.goRun("warnings", func() error { return retryLoop(ctx, log, "warnings", intake.ServeWarnings) })
 	s.goRun("dispatch", func() error {
 		return retryLoop(ctx, log, "dispatch", func(ctx context.Context) error {
 			return s.Engine.Dispatch(ctx, engine.DispatchOptions{Notifiers: channels.notifiers, Composer: channels.composer, Instance: o.Instance})

@@ -1,0 +1,111 @@
+package alerting
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kaskade-bcm/kaskade/alerting/proposal"
+)
+
+// WarningReply answers a CAP warning delivered over NATS with a reply subject.
+type WarningReply struct {
+	Status string `json:"status"` // accepted
+	// Proposals are the ids the warning's messages were filed under (an
+	// update or cancel lands on the proposal it references).
+	Proposals []string `json:"proposals"`
+}
+
+// ServeWarnings answers CAP warnings on kaskade.intake.cap (Kaskade's own
+// identity) and kaskade.intake.cap.<name> (intake identities) and processes
+// every one persisted in the warnings stream, plain publishes included,
+// until ctx ends. The same warning twice is one proposal.
+func (i *Intake) ServeWarnings(ctx context.Context) error {
+	nc := i.opts.JS.Conn()
+	answer := func(m *nats.Msg) {
+		if m.Reply == "" {
+			return // plain publish: the stream consumer below processes it
+		}
+		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		ids, err := i.warning(rctx, m.Subject, m.Data)
+		var v any = WarningReply{Status: "accepted", Proposals: ids}
+		if err != nil {
+			v = map[string]*Error{"error": AsError(err)}
+		}
+		b, _ := json.Marshal(v)
+		_ = m.Respond(b)
+	}
+	for _, subject := range []string{i.opts.Layout.CAPSubject(), i.opts.Layout.CAPSendersFilter()} {
+		sub, err := nc.QueueSubscribe(subject, "kaskade-intake", answer)
+		if err != nil {
+			return fmt.Errorf("alerting: subscribe: %w", err)
+		}
+		defer sub.Unsubscribe()
+	}
+	cons, err := i.opts.JS.CreateOrUpdateConsumer(ctx, i.opts.Layout.WarningsStream(), jetstream.ConsumerConfig{
+		Durable: "intake", AckPolicy: jetstream.AckExplicitPolicy, AckWait: 30 * time.Second, MaxDeliver: -1,
+	})
+	if err != nil {
+		return fmt.Errorf("alerting: warnings consumer: %w", err)
+	}
+	it, err := cons.Messages()
+	if err != nil {
+		return fmt.Errorf("alerting: warnings messages: %w", err)
+	}
+	stopCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go func() {
+		<-stopCtx.Done()
+		it.Stop()
+	}()
+	for {
+		m, err := it.Next()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("alerting: warnings stream: %w", err)
+		}
+		_, err = i.warning(ctx, m.Subject(), m.Data())
+		var e *Error
+		switch {
+		case err == nil:
+			_ = m.Ack()
+		case errors.As(err, &e) && e.Code == CodeUnavailable:
+			_ = m.NakWithDelay(time.Second)
+		default:
+			// Invalid warnings stay in the stream as received; logged (the
+			// reason only), not retried.
+			i.log.Warn("warning refused", "err", err)
+			_ = m.Term()
+		}
+	}
+}
+
+// warning files a CAP warning from subject: the sender's identity comes
+// from the subject (only it may publish there), never from the payload.
+func (i *Intake) warning(ctx context.Context, subject string, data []byte) ([]string, error) {
+	ws, err := ParseWarnings(proposal.SourceCAP, data)
+	if err != nil {
+		return nil, err
+	}
+	by := "nats"
+	if name := i.opts.Layout.CAPSender(subject); name != "" {
+		by = "nats:" + name
+	}
+	ins := WarningInputs(i.opts.Config, ws, by)
+	if _, err := i.SubmitWarnings(ctx, ins); err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(ins))
+	for k, in := range ins {
+		ids[k] = in.Incident
+	}
+	return ids, nil
+}
