@@ -103,6 +103,7 @@ var allKinds = []string{
 	activation.KindNotification, activation.KindDelivery, activation.KindResponse, activation.KindReadiness,
 	activation.KindUpdate, activation.KindStoodDown, activation.KindInbound, activation.KindRejected,
 	activation.KindConverted, activation.KindBatchAborted,
+	activation.KindProposalReceived, activation.KindProposalConfirmed, activation.KindProposalDismissed, activation.KindProposalWithdrawn,
 }
 
 func TestEventSchemaNamesEveryKind(t *testing.T) {
@@ -273,6 +274,7 @@ func TestSchemasRejectMalformedMessages(t *testing.T) {
 	for _, tc := range []struct{ file, name, json string }{
 		{"event.schema.json", "payload of another kind", `{"v":1,"incident":"K1","kind":"response","at":"2026-12-03T03:12:00Z","stand_down":{"by":"x","reason":"y"}}`},
 		{"event.schema.json", "two payloads", `{"v":1,"incident":"K1","kind":"stood_down","at":"2026-12-03T03:12:00Z","stand_down":{"by":"x","reason":"y"},"update":{"text":"t","by":"b"}}`},
+		{"event.schema.json", "proposal from an unknown source", `{"v":1,"incident":"P-1","kind":"proposal_received","at":"2026-12-03T03:12:00Z","proposal":{"source":"fax","source_id":"1","kind":"new","sent":"2026-12-03T03:12:00Z","event":"x","by":"y"}}`},
 		{"event.schema.json", "unknown kind", `{"v":1,"incident":"K1","kind":"exploded","at":"2026-12-03T03:12:00Z"}`},
 		{"event.schema.json", "version 2", `{"v":2,"incident":"K1","kind":"stood_down","at":"2026-12-03T03:12:00Z","stand_down":{"by":"x","reason":"y"}}`},
 		{"event.schema.json", "time not RFC 3339", `{"v":1,"incident":"K1","kind":"stood_down","at":"03.12.2026 03:12","stand_down":{"by":"x","reason":"y"}}`},
