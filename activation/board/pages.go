@@ -20,7 +20,7 @@ import (
 //go:embed assets templates
 var files embed.FS
 
-var templates = template.Must(template.New("").ParseFS(files, "templates/*.html"))
+var templates = template.Must(template.New("").Funcs(template.FuncMap{"join": join, "facts": facts}).ParseFS(files, "templates/*.html"))
 
 type asset struct {
 	body  []byte

@@ -26,3 +26,9 @@ func (e *Engine) Detail(id, org string) (d activation.OrgDetail, ok bool) {
 	e.View(func(c *activation.Core) { d, ok = c.Detail(id, org, e.opts.Directory) })
 	return d, ok
 }
+
+// Proposals lists every proposal from warning systems, newest first.
+func (e *Engine) Proposals() (out []activation.ProposalView) {
+	e.View(func(c *activation.Core) { out = c.Proposals() })
+	return out
+}
