@@ -282,6 +282,7 @@ func TestUserNamesAndRoles(t *testing.T) {
 	}{
 		{"siem", natsd.RoleDeclarer, true},
 		{"lage-bild_2", natsd.RoleObserver, true},
+		{"mowas", natsd.RoleIntake, true},
 		{"siem", natsd.RoleObserver, false}, // exists
 		{"SIEM", natsd.RoleDeclarer, false},
 		{"a.b", natsd.RoleDeclarer, false},

@@ -76,10 +76,11 @@ func startKaskade(t *testing.T) *kaskade {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{}, 2)
+	done := make(chan struct{}, 3)
 	go func() { _ = k.eng.Run(ctx); done <- struct{}{} }()
 	go func() { _ = intake.ServeNATS(ctx); done <- struct{}{} }()
-	t.Cleanup(func() { cancel(); <-done; <-done })
+	go func() { _ = intake.ServeWarnings(ctx); done <- struct{}{} }()
+	t.Cleanup(func() { cancel(); <-done; <-done; <-done })
 	waitFor(t, "engine leads", func() bool { return k.eng.Ready() && k.eng.Leader() })
 	return k
 }
