@@ -2,6 +2,7 @@ package activation
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 )
@@ -55,6 +56,10 @@ func TestProposalsFromWarningToDecision(t *testing.T) {
 	if pb := d.ProposedBy; pb == nil || pb.Proposal != "P-dwd1" || pb.Source != "cap" || pb.SourceID != "CAP@dwd.de,1" || pb.By != "dwd" ||
 		d.DeclaredBy != "lagedienst" {
 		t.Errorf("declaration records proposer %+v and confirmer %q", d.ProposedBy, d.DeclaredBy)
+	}
+	if tl := c.Timeline("K9", ""); len(tl) == 0 || !strings.Contains(tl[0].Summary, "Vorschlag P-dwd1 aus cap (dwd)") ||
+		!strings.Contains(tl[0].SummaryEN, "confirmed proposal P-dwd1") {
+		t.Errorf("the board's timeline does not name the proposal: %+v", tl)
 	}
 	if p, _ := c.Proposal("P-dwd3"); p.Status != ProposalWithdrawn || p.Withdrawal == nil || p.Withdrawal.Reason != "Aufgehoben" {
 		t.Errorf("cancelled proposal %+v", p)

@@ -34,6 +34,10 @@ func describe(inc *incident, e Event) (TimelineItem, bool) {
 		it.Wide = true
 		de = fmt.Sprintf("Lage ausgerufen von %s: %s (%s)", d.DeclaredBy, d.Title, d.Reason)
 		en = fmt.Sprintf("Incident declared by %s: %s (%s)", d.DeclaredBy, d.Title, d.Reason)
+		if p := d.ProposedBy; p != nil {
+			de += fmt.Sprintf(" – Vorschlag %s aus %s (%s) bestätigt", p.Proposal, p.Source, p.By)
+			en += fmt.Sprintf(" – confirmed proposal %s from %s (%s)", p.Proposal, p.Source, p.By)
+		}
 	case KindActivationStarted:
 		it.Org, de, en = e.Activation.Org, "Alarmierung gestartet", "Alerting started"
 	case KindTierAlerted:

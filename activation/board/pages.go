@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/activation/web"
 )
 
@@ -98,6 +99,8 @@ type pageData struct {
 	CanAct  bool
 	CSRF    string
 	Version string
+	// Proposals counts the open proposals from warning systems (for the link).
+	Proposals int
 }
 
 func (b *Board) handlePage(w http.ResponseWriter, r *http.Request) {
@@ -123,6 +126,13 @@ func (b *Board) handlePage(w http.ResponseWriter, r *http.Request) {
 		CanAct:  canAct(s.role),
 		CSRF:    s.csrf,
 		Version: assetVersion,
+	}
+	if ps, ok := b.src.(ProposalSource); ok {
+		for _, p := range ps.Proposals() {
+			if p.Status == activation.ProposalOpen {
+				d.Proposals++
+			}
+		}
 	}
 	b.render(w, http.StatusOK, "index.html", d)
 }

@@ -71,6 +71,21 @@ func TestProposalsPage(t *testing.T) {
 	}
 }
 
+func TestBoardLinksOpenProposals(t *testing.T) {
+	e := newEnvWith(t, func(o *Options) { o.Source = proposingSource{o.Source.(*fakeSource)} })
+	c := e.client()
+	e.login(c, viewerToken)
+	resp, err := c.Get(e.srv.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(body), `href="/proposals?lang=de">Vorschläge <span class="badge" id="proposals-open">1</span>`) {
+		t.Errorf("the board does not link the one open proposal:\n%s", body)
+	}
+}
+
 func TestProposalsPageWithoutProposalSource(t *testing.T) {
 	e := newEnv(t, false)
 	c := e.client()

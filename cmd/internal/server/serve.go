@@ -244,7 +244,7 @@ func untilReplayed(e *engine.Engine, next http.Handler) http.Handler {
 }
 
 func needsState(path string) bool {
-	for _, p := range []string{"/api/", "/webhooks/", "/ack/"} {
+	for _, p := range []string{"/api/", "/webhooks/", "/ack/", "/proposals"} {
 		if strings.HasPrefix(path, p) {
 			return true
 		}
