@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/activation/engine"
@@ -169,7 +170,12 @@ func (r ConfirmRequest) Declaration(p activation.ProposalView, by string) (Decla
 		return Declaration{}, errorf(CodeUnknownScenario, "no rule suggested a scenario for %s: choose one", p.ID)
 	}
 	if len(d.Title) > 200 {
-		d.Title = d.Title[:200]
+		// A warning's headline may be long: cut at a character boundary.
+		cut := 200
+		for cut > 0 && !utf8.RuneStart(d.Title[cut]) {
+			cut--
+		}
+		d.Title = strings.TrimSpace(d.Title[:cut]) + "…"
 	}
 	return d, nil
 }
