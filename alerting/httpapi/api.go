@@ -48,6 +48,8 @@ type Options struct {
 	SMSSegments int
 	// DeclareLimits bound declarations per token (zero fields: DefaultDeclareLimits).
 	DeclareLimits DeclareLimits
+	// WarningRate bounds warnings per intake token (zero: DefaultWarningRate).
+	WarningRate Rate
 	// WrongTokens limits wrong bearer tokens per client address (zero: 10,
 	// then one every 6 s; then 429). A right token is never limited.
 	WrongTokens Rate

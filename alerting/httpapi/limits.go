@@ -12,6 +12,7 @@ import (
 // limiters are the Server's per-token and per-address limits.
 type limiters struct {
 	real, exercise *web.Buckets
+	warnings       *web.Buckets // warnings per intake token
 	fails          *web.FailGuard
 }
 
@@ -23,7 +24,12 @@ func newLimiters(o Options) limiters {
 	if l.Exercise == (Rate{}) {
 		l.Exercise = DefaultDeclareLimits.Exercise
 	}
+	w := o.WarningRate
+	if w == (Rate{}) {
+		w = DefaultWarningRate
+	}
 	return limiters{
+		warnings: web.NewBuckets(w.Burst, w.Every, o.Now),
 		real:     web.NewBuckets(l.Real.Burst, l.Real.Every, o.Now),
 		exercise: web.NewBuckets(l.Exercise.Burst, l.Exercise.Every, o.Now),
 		fails: web.NewFailGuard(web.FailGuardOptions{Surface: "api", Logger: o.Logger, Now: o.Now, Registerer: o.Registerer,
@@ -46,6 +52,22 @@ func (s *Server) declareAllowed(w http.ResponseWriter, who string, exercise bool
 	web.WriteError(w, http.StatusTooManyRequests, alerting.CodeRateLimited,
 		fmt.Sprintf("too many %s declared with this token; try again in %s", kind, retry.Round(time.Second)))
 	return false
+}
+
+// DefaultWarningRate bounds warnings per intake token: a storm's burst of
+// DWD warnings passes, a runaway sender does not fill the log.
+var DefaultWarningRate = Rate{Burst: 600, Every: time.Second}
+
+// warningAllowed takes one warning from the token's bucket or answers 429.
+func (s *Server) warningAllowed(w http.ResponseWriter, who string) bool {
+	if limited, retry := s.lim.warnings.Limited(who); limited {
+		w.Header().Set("Retry-After", web.RetryAfter(retry))
+		web.WriteError(w, http.StatusTooManyRequests, alerting.CodeRateLimited,
+			fmt.Sprintf("too many warnings with this token; try again in %s", retry.Round(time.Second)))
+		return false
+	}
+	s.lim.warnings.Take(who)
+	return true
 }
 
 // declared counts a recorded declaration against the token.

@@ -30,7 +30,7 @@ func (s *Server) registerProposals(mux *http.ServeMux) {
 func (s *Server) intake(source string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		p, ok := s.authenticateIntake(w, r)
-		if !ok {
+		if !ok || !s.warningAllowed(w, p.name) {
 			return
 		}
 		body, ok := s.readBodyMax(w, r, MaxWarningBody)

@@ -4,9 +4,11 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/alerting"
+	"github.com/kaskade-bcm/kaskade/alerting/httpapi"
 )
 
 const dwdSourceID = "CAP@dwd.de,2.49.0.0.276.0.DWD.PVW.1764748800000.3f6a1c9e-7b2d-4c1e-9a0f-5d2e8b7c6a41"
@@ -140,4 +142,16 @@ func TestIntakeTokenMayOnlyDeliverWarnings(t *testing.T) {
 	wantError(t, s.do("POST", "/api/v1/intake/cap", "", testdata(t, "dwd-unwetter.xml")), 401, "unauthorized")
 	big := "<alert>" + strings.Repeat(" ", 600<<10) + "</alert>"
 	wantError(t, s.do("POST", "/api/v1/intake/cap", intakeToken, big), 413, "too_large")
+}
+
+func TestWarningsAreLimitedPerToken(t *testing.T) {
+	s := startAPIWith(t, func(o *httpapi.Options) { o.WarningRate = httpapi.Rate{Burst: 1, Every: time.Hour} })
+	if r := s.do("POST", "/api/v1/intake/cap", intakeToken, testdata(t, "dwd-unwetter.xml")); r.Status != 200 {
+		t.Fatalf("%d %s", r.Status, r.Body)
+	}
+	r := s.do("POST", "/api/v1/intake/cap", intakeToken, testdata(t, "dwd-cancel.xml"))
+	wantError(t, r, 429, alerting.CodeRateLimited)
+	if r.Header.Get("Retry-After") == "" {
+		t.Error("no Retry-After")
+	}
 }
