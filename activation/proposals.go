@@ -24,6 +24,15 @@ const (
 	KindProposalWithdrawn = "proposal_withdrawn"
 )
 
+// IsProposalEvent reports whether kind is one of the proposal events.
+func IsProposalEvent(kind string) bool {
+	switch kind {
+	case KindProposalReceived, KindProposalConfirmed, KindProposalDismissed, KindProposalWithdrawn:
+		return true
+	}
+	return false
+}
+
 // Proposal states.
 const (
 	ProposalOpen      = "open"

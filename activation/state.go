@@ -421,11 +421,11 @@ func (c *Core) Apply(e Event) {
 	if e.Input > 0 {
 		c.inputs.add(e.Input)
 	}
-	switch e.Kind {
-	case KindDeclared:
+	if e.Kind == KindDeclared {
 		c.applyDeclared(e)
 		return
-	case KindProposalReceived, KindProposalConfirmed, KindProposalDismissed, KindProposalWithdrawn:
+	}
+	if IsProposalEvent(e.Kind) {
 		c.applyProposal(e)
 		return
 	}

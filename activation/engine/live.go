@@ -43,6 +43,9 @@ func (e *Engine) changesFor(evs []activation.Event) ([]activation.Change, []acti
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	for _, ev := range evs {
+		if activation.IsProposalEvent(ev.Kind) {
+			continue // a proposal is no incident: the board's proposals page reads them
+		}
 		incidents[ev.Incident] = true
 		for _, org := range e.core.OrgsTouched(ev) {
 			orgs[key{ev.Incident, org}] = true
