@@ -291,3 +291,43 @@ func tierAlerts(evs []activation.Event, function string) []activation.TierAlerte
 	}
 	return out
 }
+
+// TestReloadWhileServing swaps the configuration while requests read it
+// (scenarios, SMS sizes, declarations, the board's names); run with -race.
+func TestReloadWhileServing(t *testing.T) {
+	h := startReloadable(t)
+	admin := h.s.AdminToken()
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			h.do("GET", "/api/v1/scenarios", admin, "")
+			h.do("POST", "/api/v1/texts/sms", admin, `{"purpose":"alert","scenario":"cyberangriff","title":"T","message":"x"}`)
+			if i%5 == 0 {
+				h.declare(admin)
+			}
+			directory{h.s.CurrentConfig}.PersonName("mi-uwe-boehm")
+		}
+	})
+	for i := range 10 {
+		target := []string{"target: 30m\n  - id: MF", "target: 30m\n  - id: MF"}
+		if i%2 == 1 {
+			target[1] = "target: 45m\n  - id: MF"
+		}
+		h.write(target...)
+		if _, err := h.s.Reload(t.Context(), "test", ViaAPI); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+	recs := reloads(h.events("_", func(evs []activation.Event) bool { return len(reloads(evs)) == 10 }))
+	if recs[0].SHA256 == recs[1].SHA256 || recs[0].SHA256 != recs[2].SHA256 {
+		t.Errorf("the recorded hashes do not follow the file: %v %v %v", recs[0].SHA256, recs[1].SHA256, recs[2].SHA256)
+	}
+}
