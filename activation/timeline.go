@@ -97,11 +97,6 @@ func describe(inc *incident, e Event) (TimelineItem, bool) {
 		it.Wide = true
 		de = fmt.Sprintf("ÜBUNG in ECHTFALL umgewandelt von %s: %s", e.Converted.By, e.Converted.Reason)
 		en = fmt.Sprintf("EXERCISE turned into a REAL INCIDENT by %s: %s", e.Converted.By, e.Converted.Reason)
-	case KindConfigReloaded:
-		r := e.Reload
-		it.Wide = true
-		de = fmt.Sprintf("Konfiguration neu geladen von %s (%d Organisationen, %d Personen); laufende Lagen behalten ihren Plan", r.By, r.Organisations, r.People)
-		en = fmt.Sprintf("Configuration reloaded by %s (%d organisations, %d people); running incidents keep their plan", r.By, r.Organisations, r.People)
 	default:
 		return it, false
 	}
