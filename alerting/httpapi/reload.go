@@ -21,6 +21,10 @@ type Reloader func(ctx context.Context, by string) (ReloadResult, error)
 type ReloadResult struct {
 	activation.ConfigReloaded
 	Warnings int `json:"warnings"`
+	// RemovedInUse counts people the new configuration leaves out who are
+	// in the plan of a running incident: messages to them fail (their
+	// deputies take over) and their SMS answers are not attributed.
+	RemovedInUse int `json:"removed_in_use,omitempty"`
 }
 
 // ReloadError is a refused reload: the running configuration stays whole.

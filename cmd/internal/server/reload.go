@@ -46,10 +46,37 @@ func (s *Server) Reload(ctx context.Context, by, via string) (httpapi.ReloadResu
 	if _, err := s.Engine.Submit(ctx, activation.Input{Incident: "_", Reload: &rec}, ""); err != nil {
 		return httpapi.ReloadResult{}, fmt.Errorf("record the reload: %w", err)
 	}
+	inUse := s.removedInUse(s.CurrentConfig(), cfg)
 	s.putInForce(cfg, auth, token)
 	s.log.Info("configuration reloaded", "by", by, "via", via, "sha256", rec.SHA256, "organisations", rec.Organisations,
 		"people", rec.People, "scenarios", rec.Scenarios, "tokens", rec.Tokens, "warnings", warnings)
-	return httpapi.ReloadResult{ConfigReloaded: rec, Warnings: warnings}, nil
+	if inUse > 0 {
+		s.log.Warn("people removed from the configuration are in running incidents: their messages fail and deputies take over; record their answers on their behalf",
+			"people", inUse)
+	}
+	return httpapi.ReloadResult{ConfigReloaded: rec, Warnings: warnings, RemovedInUse: inUse}, nil
+}
+
+// removedInUse counts the people next leaves out who are in the plan of an
+// open incident.
+func (s *Server) removedInUse(running, next *config.Config) int {
+	var removed []string
+	for i := range running.People {
+		if _, ok := next.Person(running.People[i].ID); !ok {
+			removed = append(removed, running.People[i].ID)
+		}
+	}
+	n := 0
+	if len(removed) > 0 {
+		s.Engine.View(func(c *activation.Core) {
+			for _, id := range removed {
+				if len(c.OpenIncidentsOf(id)) > 0 {
+					n++
+				}
+			}
+		})
+	}
+	return n
 }
 
 // readNext loads and checks the file against the running configuration and

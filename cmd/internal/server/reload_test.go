@@ -273,6 +273,19 @@ func TestReloadTakesEffectForNewDeclarations(t *testing.T) {
 	if status, _ := h.do("GET", "/api/v1/scenarios", adminToken, ""); status != http.StatusOK {
 		t.Errorf("the configured admin token does not work: %d", status)
 	}
+
+	// Removing a person who is in both running plans is allowed, and said.
+	h.write("person: mi-uwe-boehm\n        policy: leads\n        deputies: [mi-silke-oltmanns]",
+		"person: mi-silke-oltmanns\n        policy: leads\n        deputies: [mi-uwe-boehm]", "\nfunctions:", "\n"+tokens,
+		"deputies: [mi-frauke-warnecke, mi-merle-krueger]", "deputies: [mi-frauke-warnecke]",
+		"  - id: mi-merle-krueger\n    name: Merle Krüger\n    organisation: MI\n    mobile: 0151 00001020\n    email: merle.krueger@mi.niedersachsen.example\n    functions: [it]\n", "")
+	res, err := h.s.Reload(t.Context(), "betrieb", ViaAPI)
+	if err != nil || res.RemovedInUse != 1 || res.People != len(h.s.Config.People)-1 {
+		t.Fatalf("reload without a person of the running plans: %+v %v", res, err)
+	}
+	if !strings.Contains(h.log.String(), "in running incidents") || strings.Contains(h.log.String(), "merle") {
+		t.Error("the log does not warn of the removed person in running plans, or names them")
+	}
 }
 
 // tierAlerts are the alerts of a function's node, in log order.
