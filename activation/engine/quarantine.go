@@ -93,6 +93,8 @@ func applicable(ev activation.Event) bool {
 		return ev.Converted != nil
 	case activation.KindBatchAborted:
 		return ev.Aborted != 0
+	case activation.KindConfigReloaded:
+		return ev.Reload != nil
 	}
 	return false
 }
