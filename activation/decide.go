@@ -71,8 +71,8 @@ func (c *Core) Handle(in Input, now time.Time) ([]Event, error) {
 }
 
 // Kind names the input: confirm, propose, dismiss, withdraw, declare,
-// response, delivery, update, stand_down, inbound, convert (also the last
-// token of its subject).
+// response, delivery, update, stand_down, inbound, convert, config_reload
+// (also the last token of its subject).
 func (in Input) Kind() string {
 	switch {
 	case in.Confirm != nil:
@@ -97,6 +97,8 @@ func (in Input) Kind() string {
 		return "stand_down"
 	case in.Convert != nil:
 		return "convert"
+	case in.Reload != nil:
+		return "config_reload"
 	}
 	return "empty"
 }
@@ -116,6 +118,12 @@ func (d *decider) handle(in Input) error {
 	}
 	if in.Declare != nil {
 		return d.declare(in)
+	}
+	if in.Reload != nil {
+		// A record only: plans were taken at declaration, nothing running changes.
+		r := *in.Reload
+		d.emit(Event{Incident: "_", Kind: KindConfigReloaded, Reload: &r})
+		return nil
 	}
 	if in.Inbound != nil {
 		// The raw message is a fact even when it cannot be attributed.

@@ -28,6 +28,9 @@ const (
 	KindRejected          = "input_rejected"
 	KindConverted         = "converted_to_real"
 	KindBatchAborted      = "batch_aborted"
+	// KindConfigReloaded belongs to no incident ("_"): an instance took a
+	// new configuration for new declarations.
+	KindConfigReloaded = "config_reloaded"
 )
 
 // Event is one fact in the log. Exactly one payload pointer is set, matching Kind.
@@ -64,7 +67,25 @@ type Event struct {
 	ProposalDecision *ProposalDecision   `json:"proposal_decision,omitempty"`
 	Withdrawn        *ProposalWithdrawal `json:"withdrawn,omitempty"`
 	// Aborted names a batch a crash interrupted; its events do not count.
-	Aborted uint64 `json:"aborted,omitempty"`
+	Aborted uint64          `json:"aborted,omitempty"`
+	Reload  *ConfigReloaded `json:"reload,omitempty"`
+}
+
+// ConfigReloaded records a configuration reload: who, which file version
+// (SHA-256 of its bytes) and counts only, no personal data. Running
+// incidents keep the plans in their activation_started events.
+type ConfigReloaded struct {
+	By       string `json:"by"`
+	Via      string `json:"via"` // api or signal
+	Instance string `json:"instance,omitempty"`
+	SHA256   string `json:"sha256"`
+	// PeopleSHA256 is the hash of the people_file, when one is used.
+	PeopleSHA256  string `json:"people_sha256,omitempty"`
+	Organisations int    `json:"organisations"`
+	People        int    `json:"people"`
+	Scenarios     int    `json:"scenarios"`
+	CallTrees     int    `json:"call_trees"`
+	Tokens        int    `json:"tokens"`
 }
 
 // Conversion turns a running exercise into a real incident: everyone
@@ -277,6 +298,7 @@ type Input struct {
 	StandDown *StandDown       `json:"stand_down,omitempty"`
 	Inbound   *Inbound         `json:"inbound,omitempty"`
 	Convert   *Conversion      `json:"convert,omitempty"`
+	Reload    *ConfigReloaded  `json:"reload,omitempty"`
 	// Proposal inputs: Incident is the proposal id (for propose, the id a
 	// new proposal gets), except for confirm, which carries Declare and Plans.
 	Propose  *ProposalWarning    `json:"propose,omitempty"`

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -38,7 +39,15 @@ type Intake struct {
 	recent jetstream.KeyValue // payload hash → incident id (1 h)
 	state  jetstream.KeyValue // incident counter
 	events jetstream.Stream   // the event log, to check the counter against
+	cfg    atomic.Pointer[config.Config]
 }
+
+// SetConfig makes cfg (validated) the configuration of new declarations; a
+// reload calls it. Declared incidents keep the plans taken from the old one.
+func (i *Intake) SetConfig(cfg *config.Config) { i.cfg.Store(cfg) }
+
+// Config is the configuration new declarations are resolved against.
+func (i *Intake) Config() *config.Config { return i.cfg.Load() }
 
 // Result is the outcome of a declaration.
 type Result struct {
@@ -54,6 +63,7 @@ func New(ctx context.Context, opts Options) (*Intake, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	i := &Intake{opts: opts, log: opts.Logger}
+	i.cfg.Store(opts.Config)
 	var err error
 	for _, b := range []struct {
 		name string
@@ -87,7 +97,7 @@ func (i *Intake) declare(ctx context.Context, d Declaration, source string, raw 
 
 // declareWith is declare; confirm, when set, makes it the confirmation of a proposal.
 func (i *Intake) declareWith(ctx context.Context, d Declaration, source string, raw []byte, scope string, confirm *activation.ProposalDecision) (Result, error) {
-	res, err := Resolve(i.opts.Config, d)
+	res, err := Resolve(i.Config(), d)
 	if err != nil {
 		return Result{}, err
 	}

@@ -99,7 +99,7 @@ func (i *Intake) warning(ctx context.Context, subject string, data []byte) ([]st
 	if name := i.opts.Layout.CAPSender(subject); name != "" {
 		by = "nats:" + name
 	}
-	ins := WarningInputs(i.opts.Config, ws, by)
+	ins := WarningInputs(i.Config(), ws, by)
 	if _, err := i.SubmitWarnings(ctx, ins); err != nil {
 		return nil, err
 	}

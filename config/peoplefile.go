@@ -418,11 +418,7 @@ func (pf *peopleFile) locate(path string) (line, col int, column string, ok bool
 // cannot be used at all is reported at the people_file key (lineOf finds
 // it) and returns false.
 func loadPeopleFile(name string, c *Config, lineOf func(string) int, share sharer, probs *Problems) (*peopleFile, bool) {
-	path := c.PeopleFile
-	if !filepath.IsAbs(path) {
-		path = filepath.Join(filepath.Dir(name), path)
-	}
-	pf, people, err := readPeopleFile(path, c.People, share, probs)
+	pf, people, err := readPeopleFile(c.PeopleFilePath(), c.People, share, probs)
 	if err != nil {
 		if !errors.Is(err, errPeopleFile) {
 			*probs = append(*probs, Problem{File: name, Line: lineOf("people_file"), Path: "people_file", Severity: Error,
@@ -432,4 +428,13 @@ func loadPeopleFile(name string, c *Config, lineOf func(string) int, share share
 	}
 	c.People = people
 	return pf, true
+}
+
+// PeopleFilePath is the people_file as read: relative names are relative to
+// the configuration file's directory ("" without a people_file).
+func (c *Config) PeopleFilePath() string {
+	if c.PeopleFile == "" || filepath.IsAbs(c.PeopleFile) {
+		return c.PeopleFile
+	}
+	return filepath.Join(filepath.Dir(c.Path), c.PeopleFile)
 }

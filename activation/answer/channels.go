@@ -45,7 +45,7 @@ func (s *Service) SMSReply(ctx context.Context, from, body, providerID string) (
 func (s *Service) smsReply(ctx context.Context, from, body, providerID string) (string, error) {
 	raw := activation.Inbound{Channel: activation.SourceSMS, From: mask(from), Body: clip(body), ProviderID: providerID}
 	msgID := dedupID("sms-", providerID)
-	p, ok := s.Config.PersonByMobile(from)
+	p, ok := s.config().PersonByMobile(from)
 	if !ok {
 		raw = minimiseUnknown(raw, body)
 		raw.Outcome = OutcomeUnknownSender
@@ -81,7 +81,7 @@ type Ack struct{ *Service }
 // Current shows what the person answered so far.
 func (s Ack) Current(_ context.Context, c ack.Claims) (ack.Status, error) {
 	st := ack.Status{}
-	p, ok := s.Config.Person(c.Person)
+	p, ok := s.config().Person(c.Person)
 	if !ok {
 		return st, nil
 	}

@@ -41,7 +41,7 @@ func (r *Rejected) RejectReason() string { return r.Reason }
 // Errors are *Rejected or wrap engine.ErrUnavailable. A Message-ID seen
 // before from the same person records nothing.
 func (s *Service) EmailInbound(ctx context.Context, in EmailIn) error {
-	p, _ := s.Config.PersonByEmail(in.From)
+	p, _ := s.config().PersonByEmail(in.From)
 	n, ok := s.taggedNotification(in.Tag, p)
 	if !ok {
 		s.log().Info("email reply with an unknown or forged tag dropped", "from", mask(in.From))

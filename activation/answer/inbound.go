@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"text/template"
 	"time"
 
@@ -52,6 +53,18 @@ type Service struct {
 	Seen      Seen
 	ReplyTags *ack.Signer
 	seenMu    sync.Mutex
+	live      atomic.Pointer[config.Config] // set by a reload; Config until then
+}
+
+// SetConfig makes cfg (validated) the directory answers are attributed
+// with from now on; a reload calls it. Safe while answers arrive.
+func (s *Service) SetConfig(cfg *config.Config) { s.live.Store(cfg) }
+
+func (s *Service) config() *config.Config {
+	if c := s.live.Load(); c != nil {
+		return c
+	}
+	return s.Config
 }
 
 // Outcomes of inbound messages, stored with the raw message.
@@ -108,7 +121,7 @@ func (s *Service) Record(ctx context.Context, a Answer) (string, error) {
 		if err := s.store(ctx, "_", raw, nil, a.MsgID); err != nil {
 			return "", err
 		}
-		text := s.text(lang, s.Config.System(lang).Replies.Unknown, config.TemplateData{Person: a.Person.Name})
+		text := s.text(lang, s.config().System(lang).Replies.Unknown, config.TemplateData{Person: a.Person.Name})
 		if a.Reply.Reason == reply.ReasonContradiction {
 			text = contradiction(lang)
 		}
@@ -200,7 +213,7 @@ func (s *Service) submit(ctx context.Context, in activation.Input, msgID string)
 }
 
 func (s *Service) confirm(lang string, decl activation.Declared, p *config.Person, r reply.Reply) string {
-	tpl := s.Config.System(lang).Replies
+	tpl := s.config().System(lang).Replies
 	src := map[reply.Kind]string{reply.Available: tpl.Available, reply.Delayed: tpl.Delayed, reply.Unavailable: tpl.Unavailable}[r.Kind]
 	data := config.TemplateData{Person: p.Name, Title: decl.Title, ReplyCode: decl.ReplyCode, Exercise: decl.Exercise,
 		Scenario: decl.Scenario, Severity: decl.Severity, SeverityName: config.SeverityName(decl.Severity, lang)}
@@ -250,7 +263,7 @@ func (s *Service) staffNamed(remark string) string {
 		return ""
 	}
 	for _, id := range []string{w, strings.ToUpper(w)} {
-		if o, ok := s.Config.Organisation(id); ok {
+		if o, ok := s.config().Organisation(id); ok {
 			return o.ID
 		}
 	}

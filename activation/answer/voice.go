@@ -21,7 +21,7 @@ func (s *Service) VoiceAnswer(ctx context.Context, notification, digits, callSID
 	if incident != "" {
 		s.Engine.View(func(c *activation.Core) { n, _, known = c.NotificationInfo(incident, notification) })
 	}
-	p, ok := s.Config.Person(n.Person)
+	p, ok := s.config().Person(n.Person)
 	if !known || !ok {
 		s.log().Info("keypad answer for an unknown notification ignored", "notification", notification)
 		return "", nil
@@ -50,7 +50,7 @@ type Caller struct {
 // Caller identifies a calling number by mobile or phone and lists the
 // person's open alerts; an unknown number is Known false.
 func (s *Service) Caller(_ context.Context, from string) (Caller, error) {
-	p, ok := s.Config.PersonByNumber(from)
+	p, ok := s.config().PersonByNumber(from)
 	if !ok {
 		return Caller{}, nil
 	}
@@ -62,7 +62,7 @@ func (s *Service) Caller(_ context.Context, from string) (Caller, error) {
 // CallerAnswer records a keypad answer of a caller to incident (source
 // voice, same rules as SMS) and returns the text to say back.
 func (s *Service) CallerAnswer(ctx context.Context, from, incident, digits, callSID string) (string, error) {
-	p, ok := s.Config.PersonByNumber(from)
+	p, ok := s.config().PersonByNumber(from)
 	if !ok {
 		return "", nil
 	}
@@ -85,7 +85,7 @@ const (
 // incident (by this notification, kind "n"; or caller ID, kind "i") who
 // answered yes.
 func (s *Service) Room(_ context.Context, number, kind, ref string) (string, bool, error) {
-	p, ok := s.Config.PersonByNumber(number)
+	p, ok := s.config().PersonByNumber(number)
 	if !ok {
 		return "", false, nil
 	}
@@ -119,7 +119,7 @@ func ConferenceRoom(incident, org string) string { return "kaskade-" + incident 
 func (s *Service) Participant(ctx context.Context, room, number, callSID string, joined bool) error {
 	rest, ok := strings.CutPrefix(room, "kaskade-")
 	i := strings.Index(rest, "-") // incident ids are K<n>; organisation ids may hold "-"
-	p, known := s.Config.PersonByNumber(number)
+	p, known := s.config().PersonByNumber(number)
 	if !ok || i <= 0 || !known {
 		return nil
 	}

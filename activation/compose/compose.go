@@ -10,6 +10,7 @@ import (
 	"html/template"
 	"strings"
 	"sync"
+	"sync/atomic"
 	texttemplate "text/template"
 	"time"
 
@@ -35,10 +36,17 @@ type Options struct {
 // Composer renders messages; it is safe for concurrent use.
 type Composer struct {
 	opts  Options
+	cfg   atomic.Pointer[config.Config] // opts.Config until a reload
 	loc   *time.Location
 	mu    sync.Mutex
-	cache map[string]*texttemplate.Template
+	cache map[string]*texttemplate.Template // by name and source text
 }
+
+// SetConfig makes cfg (validated) the source of people's contact points and
+// texts from now on; a reload calls it. Safe while composing.
+func (c *Composer) SetConfig(cfg *config.Config) { c.cfg.Store(cfg) }
+
+func (c *Composer) config() *config.Config { return c.cfg.Load() }
 
 // New returns a Composer.
 func New(opts Options) *Composer {
@@ -46,7 +54,9 @@ func New(opts Options) *Composer {
 	if err != nil {
 		loc = time.UTC // no tzdata: the binary embeds time/tzdata, so only odd builds get here
 	}
-	return &Composer{opts: opts, loc: loc, cache: map[string]*texttemplate.Template{}}
+	c := &Composer{opts: opts, loc: loc, cache: map[string]*texttemplate.Template{}}
+	c.cfg.Store(opts.Config)
+	return c
 }
 
 // ExercisePrefix is the mandatory marking of exercise messages.
@@ -75,7 +85,7 @@ func AnswerHint(lang, code string) string {
 
 // Compose renders one notification for its channel.
 func (c *Composer) Compose(n activation.Notification, inc activation.Declared) (notifiers.Message, error) {
-	cfg := c.opts.Config
+	cfg := c.config()
 	p, ok := cfg.Person(n.Person)
 	if !ok {
 		return notifiers.Message{}, fmt.Errorf("compose: unknown person %q", n.Person)
@@ -94,7 +104,7 @@ func (c *Composer) Compose(n activation.Notification, inc activation.Declared) (
 	default:
 		m.To = p.Mobile
 	}
-	data := c.data(n, inc, p, lang)
+	data := c.data(cfg, n, inc, p, lang)
 	var tpl config.MessageTemplates
 	switch n.Purpose {
 	case notifiers.PurposeAlert:
@@ -148,8 +158,7 @@ func (c *Composer) Compose(n activation.Notification, inc activation.Declared) (
 	return m, nil
 }
 
-func (c *Composer) data(n activation.Notification, inc activation.Declared, p *config.Person, lang string) config.TemplateData {
-	cfg := c.opts.Config
+func (c *Composer) data(cfg *config.Config, n activation.Notification, inc activation.Declared, p *config.Person, lang string) config.TemplateData {
 	d := config.TemplateData{
 		Title: inc.Title, Message: inc.Message, Organisation: n.Org, Function: n.Function, Person: p.Name,
 		ReplyCode: inc.ReplyCode, Severity: inc.Severity, SeverityName: config.SeverityName(inc.Severity, lang),
@@ -169,7 +178,8 @@ func (c *Composer) data(n activation.Notification, inc activation.Declared, p *c
 
 func (c *Composer) render(key, src string, data config.TemplateData) (string, error) {
 	c.mu.Lock()
-	t, ok := c.cache[key]
+	// The source is part of the key: a reload may change the text behind a name.
+	t, ok := c.cache[key+"\x00"+src]
 	if !ok || t == nil {
 		var err error
 		t, err = config.ParseTemplate(key, src)
@@ -177,7 +187,7 @@ func (c *Composer) render(key, src string, data config.TemplateData) (string, er
 			c.mu.Unlock()
 			return "", fmt.Errorf("compose: template %s: %w", key, err)
 		}
-		c.cache[key] = t
+		c.cache[key+"\x00"+src] = t
 	}
 	c.mu.Unlock()
 	var b bytes.Buffer

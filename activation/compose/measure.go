@@ -27,7 +27,7 @@ type Size struct {
 // stand-downs text is the update or reason; alerts take title and message
 // from inc. A zero ReplyCode is measured as "K99999".
 func (c *Composer) MeasureSMS(purpose notifiers.Purpose, inc activation.Declared, text string) (Size, error) {
-	cfg := c.opts.Config
+	cfg := c.config()
 	if inc.ReplyCode == "" {
 		inc.ReplyCode = "K99999"
 	}
@@ -44,7 +44,7 @@ func (c *Composer) MeasureSMS(purpose notifiers.Purpose, inc activation.Declared
 		default:
 			return Size{}, fmt.Errorf("compose: cannot measure purpose %q", purpose)
 		}
-		d := c.longest(lang)
+		d := longest(cfg, lang)
 		d.Title, d.Message, d.ReplyCode, d.Scenario = inc.Title, inc.Message, inc.ReplyCode, inc.Scenario
 		d.Severity, d.SeverityName, d.Exercise = inc.Severity, config.SeverityName(inc.Severity, lang), inc.Exercise
 		d.DeclaredAt = inc.DeclaredAt.In(c.loc)
@@ -73,8 +73,7 @@ func (c *Composer) MeasureSMS(purpose notifiers.Purpose, inc activation.Declared
 
 // longest returns template data with the longest person, organisation and
 // function names of the configuration in lang.
-func (c *Composer) longest(lang string) config.TemplateData {
-	cfg := c.opts.Config
+func longest(cfg *config.Config, lang string) config.TemplateData {
 	var d config.TemplateData
 	for i := range cfg.People {
 		d.Person = longer(d.Person, cfg.People[i].Name)

@@ -49,7 +49,11 @@ const leaseKey = "engine"
 // Lead blocks until this instance holds the lease.
 func (l *Lease) Lead(ctx context.Context) (context.Context, error) {
 	for {
-		rev, err := l.kv.Create(ctx, leaseKey, []byte(l.instance))
+		// Bounded: a request stuck on a dead NATS node must not delay the
+		// next attempt (JetStream's default would be 5 s).
+		actx, cancel := context.WithTimeout(ctx, LeaseTTL/3)
+		rev, err := l.kv.Create(actx, leaseKey, []byte(l.instance))
+		cancel()
 		if err == nil {
 			lctx, cancel := context.WithCancel(ctx)
 			go l.renew(lctx, cancel, rev)

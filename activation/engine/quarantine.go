@@ -99,6 +99,8 @@ func applicable(ev activation.Event) bool {
 		return ev.ProposalDecision != nil
 	case activation.KindProposalWithdrawn:
 		return ev.Withdrawn != nil
+	case activation.KindConfigReloaded:
+		return ev.Reload != nil
 	}
 	return false
 }

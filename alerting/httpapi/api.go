@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -61,6 +62,8 @@ type Options struct {
 	HistoryTTL time.Duration
 	// Events reads the event log (default Engine.Events).
 	Events func(ctx context.Context, incident string) ([]activation.Event, error)
+	// Reload serves POST /api/v1/config/reload (nil: 501).
+	Reload Reloader
 }
 
 // Rate is a token bucket: Burst at once, then one more every Every.
@@ -88,10 +91,20 @@ const DefaultHistoryTTL = 30 * time.Second
 // Server is the API's http.Handler set.
 type Server struct {
 	opts     Options
-	composer *compose.Composer // measures SMS against the segment budget
+	cfg      atomic.Pointer[config.Config] // opts.Config until a reload
+	composer *compose.Composer             // measures SMS against the segment budget
 	lim      limiters
 	hist     historyCache
 }
+
+// SetConfig makes cfg (validated) the configuration of new declarations,
+// scenario lists, texts and exports; a reload calls it.
+func (s *Server) SetConfig(cfg *config.Config) {
+	s.cfg.Store(cfg)
+	s.composer.SetConfig(cfg)
+}
+
+func (s *Server) config() *config.Config { return s.cfg.Load() }
 
 // New returns the API server.
 func New(opts Options) *Server {
@@ -113,7 +126,9 @@ func New(opts Options) *Server {
 	if opts.Events == nil && opts.Engine != nil {
 		opts.Events = opts.Engine.Events
 	}
-	return &Server{opts: opts, composer: compose.New(compose.Options{Config: opts.Config}), lim: newLimiters(opts)}
+	s := &Server{opts: opts, composer: compose.New(compose.Options{Config: opts.Config}), lim: newLimiters(opts)}
+	s.cfg.Store(opts.Config)
+	return s
 }
 
 // Register adds the API routes to mux.
@@ -133,6 +148,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/texts/sms", s.smsSize)
 	mux.HandleFunc("GET /api/v1/people/{id}/export", s.personExport)
 	s.registerProposals(mux)
+	mux.HandleFunc("POST /api/v1/config/reload", s.reloadConfig)
 	mux.HandleFunc("GET /api/v1/openapi.json", serveOpenAPI)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		web.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -187,7 +203,7 @@ func (s *Server) scenarios(w http.ResponseWriter, r *http.Request) {
 	if _, ok := s.authenticate(w, r, false); !ok {
 		return
 	}
-	web.WriteJSON(w, http.StatusOK, map[string]any{"scenarios": Scenarios(s.opts.Config)})
+	web.WriteJSON(w, http.StatusOK, map[string]any{"scenarios": Scenarios(s.config())})
 }
 
 // Scenarios lists the configured scenarios for forms.
@@ -218,7 +234,7 @@ func (s *Server) declare(w http.ResponseWriter, r *http.Request) {
 	if d.DeclaredBy == "" {
 		d.DeclaredBy = p.name
 	}
-	resolved, err := alerting.Resolve(s.opts.Config, d)
+	resolved, err := alerting.Resolve(s.config(), d)
 	if err != nil {
 		writeAlertingError(w, err)
 		return
@@ -299,7 +315,7 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request) {
 		})
 		if v, ok := s.opts.Engine.Incident(id); ok {
 			for _, org := range v.Organisations {
-				if personIn(s.opts.Config, req.Person, org.Org) {
+				if personIn(s.config(), req.Person, org.Org) {
 					out.Readiness = append(out.Readiness, org)
 				}
 			}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"net/http"
 	"strings"
+	"sync/atomic"
 
 	"github.com/kaskade-bcm/kaskade/activation/web"
 	"github.com/kaskade-bcm/kaskade/config"
@@ -18,19 +19,25 @@ type Token struct {
 	SHA256 string
 }
 
-// Auth checks bearer tokens against hashed tokens.
-type Auth struct{ tokens []Token }
+// Auth checks bearer tokens against hashed tokens; a reload swaps them.
+type Auth struct{ tokens atomic.Pointer[[]Token] }
 
 // NewAuth returns an Auth for the configured tokens plus extra ones (the
 // generated admin token).
 func NewAuth(cfg *config.Config, extra ...Token) *Auth {
-	a := &Auth{}
+	var tokens []Token
 	for _, t := range cfg.Tokens {
-		a.tokens = append(a.tokens, Token{Name: t.Name, Role: t.Role, SHA256: strings.ToLower(t.SHA256)})
+		tokens = append(tokens, Token{Name: t.Name, Role: t.Role, SHA256: strings.ToLower(t.SHA256)})
 	}
-	a.tokens = append(a.tokens, extra...)
+	tokens = append(tokens, extra...)
+	a := &Auth{}
+	a.tokens.Store(&tokens)
 	return a
 }
+
+// Replace makes next's tokens the ones a accepts, at once for every request
+// after it (a configuration reload: new tokens work, removed ones do not).
+func (a *Auth) Replace(next *Auth) { a.tokens.Store(next.tokens.Load()) }
 
 // HashToken returns the hex SHA-256 of a token, as stored in the configuration.
 func HashToken(token string) string {
@@ -44,7 +51,7 @@ func (a *Auth) Authenticate(token string) (string, config.Role, bool) {
 		return "", "", false
 	}
 	sum := HashToken(token)
-	for _, t := range a.tokens {
+	for _, t := range *a.tokens.Load() {
 		if subtle.ConstantTimeCompare([]byte(sum), []byte(t.SHA256)) == 1 {
 			return t.Name, t.Role, true
 		}
@@ -52,16 +59,20 @@ func (a *Auth) Authenticate(token string) (string, config.Role, bool) {
 	return "", "", false
 }
 
-// Staff is the same token set without the intake tokens: for the board,
-// where a warning system's token must not log in.
-func (a *Auth) Staff() *Auth {
-	out := &Auth{}
-	for _, t := range a.tokens {
-		if t.Role != config.RoleIntake {
-			out.tokens = append(out.tokens, t)
-		}
+// Staff is a's tokens without the intake tokens, also after a reload: for
+// the board, where a warning system's token must not log in.
+func (a *Auth) Staff() StaffAuth { return StaffAuth{a} }
+
+// StaffAuth authenticates every token but intake tokens.
+type StaffAuth struct{ a *Auth }
+
+// Authenticate is Auth.Authenticate refusing intake tokens.
+func (s StaffAuth) Authenticate(token string) (string, config.Role, bool) {
+	name, role, ok := s.a.Authenticate(token)
+	if !ok || role == config.RoleIntake {
+		return "", "", false
 	}
-	return out
+	return name, role, true
 }
 
 // authenticateIntake admits intake tokens (and admins, for tests by hand)

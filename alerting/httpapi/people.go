@@ -73,7 +73,7 @@ func (s *Server) personExport(w http.ResponseWriter, r *http.Request) {
 		web.WriteError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
 		return
 	}
-	exp := ExportPerson(s.opts.Config, events, r.PathValue("id"), time.Now())
+	exp := ExportPerson(s.config(), events, r.PathValue("id"), time.Now())
 	if exp.Config == nil && len(exp.Incidents) == 0 {
 		web.WriteError(w, http.StatusNotFound, "unknown_person", "Kaskade holds nothing about this person id")
 		return

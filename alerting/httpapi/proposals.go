@@ -42,7 +42,7 @@ func (s *Server) intake(source string) http.HandlerFunc {
 			writeAlertingError(w, err)
 			return
 		}
-		ins := alerting.WarningInputs(s.opts.Config, ws, p.name)
+		ins := alerting.WarningInputs(s.config(), ws, p.name)
 		seq, err := s.opts.Intake.SubmitWarnings(r.Context(), ins)
 		if err != nil {
 			writeAlertingError(w, err)
@@ -130,7 +130,7 @@ func (s *Server) confirmProposal(w http.ResponseWriter, r *http.Request) {
 		web.WriteError(w, http.StatusBadRequest, "exercise_warning", "the warning is an exercise (CAP status Exercise): confirm it as an exercise")
 		return
 	}
-	resolved, err := alerting.Resolve(s.opts.Config, d)
+	resolved, err := alerting.Resolve(s.config(), d)
 	if err != nil {
 		writeAlertingError(w, err)
 		return

@@ -130,7 +130,7 @@ func (s *Server) buildHistory(ctx context.Context, now time.Time) (report.Histor
 			reports = append(reports, rep)
 		}
 	}
-	return report.History(reports, HistoryPlans(s.opts.Config), now), nil
+	return report.History(reports, HistoryPlans(s.config()), now), nil
 }
 
 // knownFormat refuses a ?format= the endpoint does not serve (none means
@@ -169,7 +169,7 @@ func (s *Server) writeReport(w http.ResponseWriter, r *http.Request, name string
 }
 
 func (s *Server) personName(id string) string {
-	if p, ok := s.opts.Config.Person(id); ok {
+	if p, ok := s.config().Person(id); ok {
 		return p.Name
 	}
 	return id

@@ -75,7 +75,7 @@ func (s *Server) smsSize(w http.ResponseWriter, r *http.Request) {
 	purpose := notifiers.PurposeAlert
 	switch req.Purpose {
 	case "", "alert":
-		sc, ok := s.opts.Config.Scenario(req.Scenario)
+		sc, ok := s.config().Scenario(req.Scenario)
 		if !ok {
 			web.WriteError(w, http.StatusUnprocessableEntity, alerting.CodeUnknownScenario, "unknown scenario "+req.Scenario)
 			return

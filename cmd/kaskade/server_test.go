@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -88,7 +89,14 @@ func startTest(t *testing.T, dataDir string, rec *recorder, now func() time.Time
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	waitWithin(t, 10*time.Second, what, cond)
+}
+
+// waitWithin is waitFor with its own limit, for what a loaded machine may
+// legitimately take longer to do (a raft election and a lease expiry).
+func waitWithin(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
 	for !cond() {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting for %s", what)
@@ -318,9 +326,14 @@ func TestRestartFiresOverdueEscalationOnce(t *testing.T) {
 	}
 }
 
-// testLogger logs warnings and errors through t.Log.
+// testLogger logs warnings and errors through t.Log (everything with
+// KASKADE_TEST_LOG=debug, to follow a failure).
 func testLogger(t *testing.T) *slog.Logger {
-	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	level := slog.LevelWarn
+	if os.Getenv("KASKADE_TEST_LOG") == "debug" {
+		level = slog.LevelDebug
+	}
+	return slog.New(slog.NewTextHandler(tWriter{t}, &slog.HandlerOptions{Level: level}))
 }
 
 type tWriter struct{ t *testing.T }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,7 +103,7 @@ var allKinds = []string{
 	activation.KindDeclared, activation.KindActivationStarted, activation.KindTierAlerted, activation.KindNodeExhausted,
 	activation.KindNotification, activation.KindDelivery, activation.KindResponse, activation.KindReadiness,
 	activation.KindUpdate, activation.KindStoodDown, activation.KindInbound, activation.KindRejected,
-	activation.KindConverted, activation.KindBatchAborted,
+	activation.KindConverted, activation.KindBatchAborted, activation.KindConfigReloaded,
 	activation.KindProposalReceived, activation.KindProposalConfirmed, activation.KindProposalDismissed, activation.KindProposalWithdrawn,
 }
 
@@ -258,6 +259,9 @@ func TestEventsTheRunDoesNotReach(t *testing.T) {
 		{V: activation.SchemaVersion, Incident: "K1", Kind: activation.KindDelivery, At: at, Input: 9,
 			Delivery: &activation.Delivery{Notification: "n1", State: notifiers.StateFailed, Code: "30006", Detail: "landline"}},
 		{V: activation.SchemaVersion, Incident: "K1", Kind: activation.KindActivationStarted, At: at, Activation: &activation.Plan{Org: "MI"}},
+		{V: activation.SchemaVersion, Incident: "_", Kind: activation.KindConfigReloaded, At: at, Input: 12, Batch: 30, Done: true,
+			Reload: &activation.ConfigReloaded{By: "admin", Via: "api", Instance: "host-1", SHA256: strings.Repeat("ab", 32),
+				PeopleSHA256: strings.Repeat("cd", 32), Organisations: 11, People: 40, Scenarios: 4, CallTrees: 11, Tokens: 2}},
 	} {
 		data, err := json.Marshal(ev)
 		if err != nil {
@@ -276,6 +280,8 @@ func TestSchemasRejectMalformedMessages(t *testing.T) {
 		{"event.schema.json", "two payloads", `{"v":1,"incident":"K1","kind":"stood_down","at":"2026-12-03T03:12:00Z","stand_down":{"by":"x","reason":"y"},"update":{"text":"t","by":"b"}}`},
 		{"event.schema.json", "proposal from an unknown source", `{"v":1,"incident":"P-1","kind":"proposal_received","at":"2026-12-03T03:12:00Z","proposal":{"source":"fax","source_id":"1","kind":"new","sent":"2026-12-03T03:12:00Z","event":"x","by":"y"}}`},
 		{"event.schema.json", "unknown kind", `{"v":1,"incident":"K1","kind":"exploded","at":"2026-12-03T03:12:00Z"}`},
+		{"event.schema.json", "reload payload on another kind", `{"v":1,"incident":"K1","kind":"stood_down","at":"2026-12-03T03:12:00Z","stand_down":{"by":"x","reason":"y"},"reload":{"by":"a","via":"api","sha256":"` + strings.Repeat("ab", 32) + `","organisations":1,"people":1,"scenarios":1,"call_trees":1,"tokens":0}}`},
+		{"event.schema.json", "reload with a name in it", `{"v":1,"incident":"_","kind":"config_reloaded","at":"2026-12-03T03:12:00Z","reload":{"by":"a","via":"api","sha256":"` + strings.Repeat("ab", 32) + `","organisations":1,"people":1,"scenarios":1,"call_trees":1,"tokens":0,"names":["Anna Muster"]}}`},
 		{"event.schema.json", "version 2", `{"v":2,"incident":"K1","kind":"stood_down","at":"2026-12-03T03:12:00Z","stand_down":{"by":"x","reason":"y"}}`},
 		{"event.schema.json", "time not RFC 3339", `{"v":1,"incident":"K1","kind":"stood_down","at":"03.12.2026 03:12","stand_down":{"by":"x","reason":"y"}}`},
 		{"event.schema.json", "unknown response kind", `{"v":1,"incident":"K1","kind":"response","at":"2026-12-03T03:12:00Z","response":{"person":"p","kind":"maybe","source":"sms"}}`},

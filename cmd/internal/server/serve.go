@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	natsserver "github.com/nats-io/nats-server/v2/server"
@@ -27,6 +28,7 @@ import (
 
 	"github.com/kaskade-bcm/kaskade/activation/answer"
 	"github.com/kaskade-bcm/kaskade/activation/board"
+	"github.com/kaskade-bcm/kaskade/activation/compose"
 	"github.com/kaskade-bcm/kaskade/activation/engine"
 	"github.com/kaskade-bcm/kaskade/alerting"
 	"github.com/kaskade-bcm/kaskade/alerting/httpapi"
@@ -78,20 +80,31 @@ func (e *UsageError) Error() string { return e.Msg }
 type Server struct {
 	URL     string
 	NATSURL string
-	Config  *config.Config
-	Engine  *engine.Engine
-	Layout  engine.Layout
-	JS      jetstream.JetStream
-	log     *slog.Logger
+	// Config is the configuration loaded at start; CurrentConfig is the one
+	// in force after reloads.
+	Config *config.Config
+	Engine *engine.Engine
+	Layout engine.Layout
+	JS     jetstream.JetStream
+	log    *slog.Logger
 
 	ns       *natsserver.Server
 	embedded *natsd.Embedded
 	nc       *nats.Conn
 	http     *http.Server
-	tokenHex string // admin token generated for this data dir ("" when configured)
+	tokenHex atomic.Value // string: admin token generated for this data dir ("" when configured)
 
 	inboundSvc *answer.Service
 	board      *board.Board
+
+	// What a reload replaces (reload.go).
+	configPath, instance, dataDir string
+	reloadMu                      sync.Mutex
+	live                          atomic.Pointer[config.Config]
+	intake                        *alerting.Intake
+	api                           *httpapi.Server
+	composer                      *compose.Composer
+	auth                          *httpapi.Auth
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -123,7 +136,7 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 	}
 	o = withNATSConfig(o, cfg.NATS)
 	ctx, cancel := context.WithCancel(parent)
-	s := &Server{log: log, cancel: cancel, done: make(chan struct{})}
+	s := &Server{log: log, cancel: cancel, done: make(chan struct{}), configPath: o.ConfigPath, instance: o.Instance, dataDir: o.DataDir}
 	defer func() {
 		if err != nil {
 			cancel()
@@ -145,10 +158,13 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 		return nil, err
 	}
 	s.Config = cfg
-	auth, err := s.adminToken(cfg, o.DataDir)
+	s.live.Store(cfg)
+	auth, token, err := s.authFor(cfg)
 	if err != nil {
 		return nil, err
 	}
+	s.auth = auth
+	s.tokenHex.Store(token)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := engine.NewMetrics(reg)
@@ -159,7 +175,7 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 		}
 	}
 	s.Engine = engine.New(engine.Options{Layout: s.Layout, JS: s.JS, Logger: log.With("component", "engine"),
-		Metrics: metrics, Directory: directory{cfg}, Elector: elector, Now: o.Now, SnapshotEvery: o.SnapshotEvery, SnapshotIdle: o.SnapshotIdle})
+		Metrics: metrics, Directory: directory{s.CurrentConfig}, Elector: elector, Now: o.Now, SnapshotEvery: o.SnapshotEvery, SnapshotIdle: o.SnapshotIdle})
 	if err := opsmetrics.Register(reg, opsmetrics.Options{Engine: s.Engine, Connected: s.nc.IsConnected, JS: s.JS, Layout: s.Layout,
 		Certificates: map[string]string{"nats-tls-cert": o.NATSServer.TLSCert, "nats-cert": o.NATSClient.Cert, "nats-ca": o.NATSClient.CA},
 		Credentials:  map[string]string{"nats-creds": o.NATSClient.Creds}}); err != nil {
@@ -169,6 +185,7 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 	if err != nil {
 		return nil, err
 	}
+	s.intake = intake
 	ln := o.Listener
 	if ln == nil {
 		if ln, err = net.Listen("tcp", o.HTTPAddr); err != nil {
@@ -185,7 +202,10 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 	api := httpapi.New(httpapi.Options{Config: cfg, Intake: intake, Engine: s.Engine, Auth: auth,
 		Sessions: channels.sessions, Logger: log.With("component", "api"), Healthy: s.nc.IsConnected, Registerer: reg,
 		SMSSegments: cfg.Server.SMSSegmentBudget, DeclareLimits: declareLimits(cfg.Server.DeclarationRate),
-		TrustedProxies: cfg.Server.TrustedProxies})
+		TrustedProxies: cfg.Server.TrustedProxies, Reload: func(ctx context.Context, by string) (httpapi.ReloadResult, error) {
+			return s.Reload(ctx, by, ViaAPI)
+		}})
+	s.api, s.composer = api, channels.composer
 	api.Register(mux)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	channels.register(mux)
@@ -218,6 +238,7 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 		}
 		return nil
 	})
+	s.wg.Go(func() { s.reloadOnHangUp(ctx) })
 	go func() {
 		<-ctx.Done()
 		s.shutdown()
@@ -303,7 +324,10 @@ func (s *Server) Crash() {
 
 // AdminToken is the admin token generated for this data directory ("" when
 // tokens are configured): the bench and tests call the API with it.
-func (s *Server) AdminToken() string { return s.tokenHex }
+func (s *Server) AdminToken() string {
+	t, _ := s.tokenHex.Load().(string)
+	return t
+}
 
 // Embedded is the embedded NATS server (nil with an external one).
 func (s *Server) Embedded() *natsd.Embedded { return s.embedded }
@@ -365,32 +389,33 @@ func (s *Server) connect(o Options) error {
 	return nil
 }
 
-// adminToken makes sure someone can log in: without configured tokens it
-// creates (once) an admin token in <data>/admin.token, mode 0600.
-func (s *Server) adminToken(cfg *config.Config, dataDir string) (*httpapi.Auth, error) {
+// authFor makes sure someone can log in: without configured tokens it
+// creates (once) an admin token in <data>/admin.token, mode 0600, and
+// returns it (else "").
+func (s *Server) authFor(cfg *config.Config) (*httpapi.Auth, string, error) {
 	if len(cfg.Tokens) > 0 {
-		return httpapi.NewAuth(cfg), nil
+		return httpapi.NewAuth(cfg), "", nil
 	}
-	path := filepath.Join(dataDir, "admin.token")
+	path := filepath.Join(s.dataDir, "admin.token")
 	data, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		b := make([]byte, 24)
 		if _, err := rand.Read(b); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		data = []byte(hex.EncodeToString(b))
 		if err := os.WriteFile(path, append(data, '\n'), 0o600); err != nil {
-			return nil, fmt.Errorf("admin token: %w", err)
+			return nil, "", fmt.Errorf("admin token: %w", err)
 		}
 		s.log.Info("no API tokens configured: created an admin token", "file", path)
 	case err != nil:
-		return nil, fmt.Errorf("admin token: %w", err)
+		return nil, "", fmt.Errorf("admin token: %w", err)
 	default:
 		s.log.Info("no API tokens configured: using the admin token", "file", path)
 	}
-	s.tokenHex = strings.TrimSpace(string(data))
-	return httpapi.NewAuth(cfg, httpapi.Token{Name: "admin", Role: config.RoleAdmin, SHA256: httpapi.HashToken(s.tokenHex)}), nil
+	token := strings.TrimSpace(string(data))
+	return httpapi.NewAuth(cfg, httpapi.Token{Name: "admin", Role: config.RoleAdmin, SHA256: httpapi.HashToken(token)}), token, nil
 }
 
 // maxLoggedWarnings bounds the configuration warnings a start logs.
@@ -418,18 +443,19 @@ func loadConfig(path string, log *slog.Logger) (*config.Config, error) {
 	return cfg, nil
 }
 
-// directory names people for the board, masking phone numbers.
-type directory struct{ cfg *config.Config }
+// directory names people for the board, masking phone numbers, from the
+// configuration in force.
+type directory struct{ cfg func() *config.Config }
 
 func (d directory) PersonName(id string) string {
-	if p, ok := d.cfg.Person(id); ok {
+	if p, ok := d.cfg().Person(id); ok {
 		return p.Name
 	}
 	return id
 }
 
 func (d directory) MaskedMobile(id string) string {
-	if p, ok := d.cfg.Person(id); ok && p.Mobile != "" {
+	if p, ok := d.cfg().Person(id); ok && p.Mobile != "" {
 		return maskNumber(p.Mobile)
 	}
 	return ""

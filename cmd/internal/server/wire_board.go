@@ -16,14 +16,14 @@ import (
 // boardSource serves the board from the engine's projection.
 type boardSource struct {
 	*engine.Engine
-	cfg *config.Config
+	cfg func() *config.Config // the configuration in force
 }
 
-func (b boardSource) Scenarios() []activation.ScenarioInfo { return httpapi.Scenarios(b.cfg) }
+func (b boardSource) Scenarios() []activation.ScenarioInfo { return httpapi.Scenarios(b.cfg()) }
 
 // wireBoard adds the situation centre's board, its login and live stream.
 func (s *Server) wireBoard(cfg *config.Config, set *channelSet, auth *httpapi.Auth, publicURL string, reg prometheus.Registerer) {
-	b := board.New(board.Options{Source: boardSource{Engine: s.Engine, cfg: cfg}, Auth: auth.Staff(),
+	b := board.New(board.Options{Source: boardSource{Engine: s.Engine, cfg: s.CurrentConfig}, Auth: auth.Staff(),
 		Logger: s.log.With("component", "board"), SecureCookies: strings.HasPrefix(publicURL, "https://"), Registerer: reg,
 		TrustedProxies: cfg.Server.TrustedProxies})
 	set.sessions = b

@@ -8,7 +8,7 @@ import (
 
 // Card prints an organisation's emergency card for the board (board.CardSource).
 func (b boardSource) Card(org, lang, size string) ([]byte, bool) {
-	c, err := card.Build(b.cfg, org, lang)
+	c, err := card.Build(b.cfg(), org, lang)
 	if err != nil {
 		return nil, false
 	}

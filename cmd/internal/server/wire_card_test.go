@@ -13,7 +13,7 @@ func TestBoardSourcePrintsCards(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var src board.Source = boardSource{cfg: cfg}
+	var src board.Source = boardSource{cfg: func() *config.Config { return cfg }}
 	cs, ok := src.(board.CardSource)
 	if !ok {
 		t.Fatal("the server's board source does not print emergency cards")
