@@ -172,7 +172,7 @@ func CallDelivery(status, answeredBy string) (notifiers.State, string, bool) {
 		return notifiers.StateSent, "", true
 	case "in-progress", "answered", "completed":
 		if machine {
-			return notifiers.StateFailed, "machine", true
+			return notifiers.StateFailed, notifiers.CodeMachine, true
 		}
 		return notifiers.StateDelivered, "", true
 	case "busy", "no-answer", "failed", "canceled":
