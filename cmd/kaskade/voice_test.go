@@ -137,6 +137,13 @@ func TestVoiceKeypadDelayed(t *testing.T) {
 	if !regexp.MustCompile(`kaskade_responses_total\{[^}]*source="voice"[^}]*\} 1`).Match(b) {
 		t.Fatalf("no voice response in the metrics:\n%s", grepLines(string(b), "responses"))
 	}
+	// The call metrics: one placed, one keypad answer (the result follows the hang-up).
+	for _, want := range []string{`kaskade_voice_calls_total{outcome="sent"} 1`, `kaskade_voice_keypad_answers_total{answer="delayed"} 1`,
+		`kaskade_voice_call_results_total{result="machine"} 0`} {
+		if !strings.Contains(string(b), want) {
+			t.Fatalf("no %s in the metrics:\n%s", want, grepLines(string(b), "kaskade_voice"))
+		}
+	}
 }
 
 func grepLines(s, sub string) string {
