@@ -376,16 +376,21 @@ scenarios:
 	s, fake, api := startVoiceServer(t, cfg, nil, nil)
 	e := &smsEnv{testServer: &testServer{Server: s, t: t, token: s.AdminToken()}, fake: fake, twilioAPI: api}
 	e.declare(false)
-	for _, tc := range []struct{ number, room string }{{"+495111300", "kaskade-K1-MF"}, {leadPhone, "kaskade-K1-MI"}} {
-		c := e.callTo(tc.number)
-		waitFor(t, "the call waits for keys", func() bool { c, _ = e.fake.Call(c.SID); return c.Waiting })
+	// The lead answers the call; MF's lead calls in from the mobile (caller ID).
+	c := e.callTo(leadPhone)
+	waitFor(t, "the call waits for keys", func() bool { c, _ = e.fake.Call(c.SID); return c.Waiting })
+	in, err := e.fake.CallIn(context.Background(), e.URL+twilio.VoiceCallerPath, "+4915100002001", "+15005550006")
+	if err != nil || !in.Waiting {
+		t.Fatalf("call in: %+v %v", in, err)
+	}
+	for _, tc := range []struct{ sid, room string }{{in.SID, "kaskade-K1-MF"}, {c.SID, "kaskade-K1-MI"}} {
 		for _, key := range []string{"1", "9"} {
-			if _, err := e.fake.Press(context.Background(), c.SID, key); err != nil {
+			if _, err := e.fake.Press(context.Background(), tc.sid, key); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if c, _ = e.fake.Call(c.SID); c.Conference != tc.room {
-			t.Fatalf("call to %s joined %q, want %q", tc.number, c.Conference, tc.room)
+		if got, _ := e.fake.Call(tc.sid); got.Conference != tc.room {
+			t.Fatalf("call %s joined %q, want %q (said %q)", tc.sid, got.Conference, tc.room, got.Said)
 		}
 	}
 	waitFor(t, "each staff call lists its own", func() bool {
