@@ -278,7 +278,10 @@ type Inbound struct {
 	Len        int    `json:"len,omitempty"`
 	Hash       string `json:"hash,omitempty"`
 	ProviderID string `json:"provider_id,omitempty"`
-	Outcome    string `json:"outcome"` // recorded, ambiguous, unknown_sender, invalid, closed, stop, start, help
+	Outcome    string `json:"outcome"` // recorded, ambiguous, unknown_sender, invalid, closed, stop, start, help, conference_join, conference_leave
+	// Org is the organisation whose staff conference a conference_join or
+	// conference_leave concerns.
+	Org string `json:"org,omitempty"`
 	// Auth is what the receiving mail server found (SPF, DKIM, DMARC), for email.
 	Auth string `json:"auth,omitempty"`
 }

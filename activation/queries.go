@@ -163,6 +163,7 @@ func (inc *incident) readinessView(org *orgState) OrgReadiness {
 		r.State, r.Reached = StoodDown, org.readiness
 	}
 	r.People = len(org.members)
+	r.InConference = len(org.conferenceMembers(nil))
 	for _, p := range org.members {
 		ps := &inc.people[p]
 		if ps.notified {
@@ -224,6 +225,7 @@ func (c *Core) Detail(id, org string, dir Directory) (OrgDetail, bool) {
 		d.Nodes = append(d.Nodes, nv)
 	}
 	d.Timeline = c.Timeline(id, org)
+	d.Conference = o.conferenceMembers(dir)
 	return d, true
 }
 

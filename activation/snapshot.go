@@ -12,7 +12,7 @@ import (
 // snapshotVersion numbers the core's private snapshot format: its whole state
 // in compact binary, a cache of the log (one that cannot be read is ignored).
 // A change of the state's shape bumps it.
-const snapshotVersion = 4 // 3: remarks, STOP senders, answer bindings; 4: proposals
+const snapshotVersion = 5 // 3: remarks, STOP senders, answer bindings; 4: staff conference calls; 5: proposals
 
 var snapshotMagic = []byte("KSNAP")
 
@@ -449,6 +449,7 @@ func (inc *incident) encodeOrgs(w *snapWriter) {
 		w.strList(org.missing)
 		w.time(org.changedAt)
 		w.time(org.readyAt)
+		encodeConference(w, org)
 	}
 }
 
@@ -500,6 +501,7 @@ func (inc *incident) decodeOrg(r *snapReader, people int) *orgState {
 	org.missing = r.strList()
 	org.changedAt = r.time()
 	org.readyAt = r.time()
+	decodeConference(r, org)
 	org.link()
 	return org
 }

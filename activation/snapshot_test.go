@@ -31,6 +31,10 @@ func busyHarness(t *testing.T) *harness {
 	}
 	h.advance(11 * time.Minute)
 	h.respond("it1", Unavailable, 0)
+	for _, c := range []struct{ person, call, outcome string }{
+		{"lead2", "CA1", OutcomeConferenceJoin}, {"it2", "CA2", OutcomeConferenceJoin}, {"it2", "CA2", OutcomeConferenceLeave}} {
+		h.input(Input{Incident: "K1", Inbound: &Inbound{Channel: SourceVoice, Person: c.person, ProviderID: c.call, Org: "MI", Outcome: c.outcome}})
+	}
 	h.input(Input{Incident: "K1", Update: &SituationUpdate{Text: "Lage stabil", By: "lagedienst"}})
 	h.input(Input{Incident: "K1", Inbound: &Inbound{Channel: "sms", From: "+49…16", Body: "vielleicht", Outcome: "invalid"}})
 	h.advance(45 * time.Minute) // the rest of the tree runs out

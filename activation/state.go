@@ -154,6 +154,8 @@ type orgState struct {
 	missing   []string
 	changedAt time.Time
 	readyAt   time.Time
+	// conference holds the calls in the organisation's staff conference.
+	conference []confCall
 	// members is derived (never encoded): each person once, in plan order,
 	// so that a tile walks the organisation, not every person in the incident.
 	members []int32
@@ -465,6 +467,10 @@ func (c *Core) Apply(e Event) {
 		}
 	case KindUpdate:
 		inc.updates = append(inc.updates, UpdateView{At: e.At, By: e.Update.By, Text: e.Update.Text})
+	case KindInbound:
+		if conferenceEvent(e) {
+			inc.applyConference(e.At, *e.Inbound)
+		}
 	case KindConverted:
 		inc.decl.Exercise = false
 		inc.convertedAt = e.At

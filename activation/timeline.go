@@ -97,6 +97,11 @@ func describe(inc *incident, e Event) (TimelineItem, bool) {
 		it.Wide, de, en = true, "Lagemeldung: "+e.Update.Text, "Situation update: "+e.Update.Text
 	case KindStoodDown:
 		it.Wide, de, en = true, "Entwarnung: "+e.StandDown.Reason, "Stand-down: "+e.StandDown.Reason
+	case KindInbound:
+		if !conferenceEvent(e) {
+			return it, false
+		}
+		de, en = describeConference(&it, *e.Inbound)
 	case KindConverted:
 		it.Wide = true
 		de = fmt.Sprintf("ÜBUNG in ECHTFALL umgewandelt von %s: %s", e.Converted.By, e.Converted.Reason)
@@ -251,6 +256,10 @@ func (c *Core) OrgsTouched(e Event) []string {
 		return []string{e.Exhausted.Org}
 	case KindReadiness:
 		return []string{e.Readiness.Org}
+	case KindInbound:
+		if conferenceEvent(e) && inc.orgs[e.Inbound.Org] != nil {
+			return []string{e.Inbound.Org}
+		}
 	case KindNotification:
 		if e.Notification.Org != "" {
 			return []string{e.Notification.Org}

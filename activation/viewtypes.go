@@ -88,6 +88,8 @@ type OrgReadiness struct {
 	Unavailable int        `json:"unavailable"`
 	Notified    int        `json:"notified"`
 	People      int        `json:"people"`
+	// InConference counts the people in the staff conference line now.
+	InConference int `json:"in_conference,omitempty"`
 }
 
 // NotifyCounts summarises notifications by state.
@@ -113,6 +115,8 @@ type OrgDetail struct {
 	Readiness OrgReadiness   `json:"readiness"`
 	Nodes     []NodeView     `json:"nodes"`
 	Timeline  []TimelineItem `json:"timeline"`
+	// Conference lists who is in the staff conference line now.
+	Conference []ConferenceMember `json:"conference,omitempty"`
 }
 
 // NodeView is one call tree node with its tiers (primary, then deputies).

@@ -24,8 +24,9 @@ import (
 //     of. Fields may be quoted with `"` (and then hold the separator, `""`
 //     for a quote, or line breaks).
 //   - The first line names the columns, in any order: id, name and
-//     organisation are required, and mobile or email (or both); language
-//     and functions are optional. Unknown and repeated columns are errors.
+//     organisation are required, and mobile, email or phone (a landline
+//     for voice calls only); language and functions are optional.
+//     Unknown and repeated columns are errors.
 //   - Each further line is one person with the meaning of the YAML keys of
 //     the same names; an empty field is a key left out. functions holds
 //     function ids separated by `|` (`lead|it`). Spaces around fields and
@@ -52,7 +53,7 @@ type recPos struct {
 }
 
 // csvColumns are the columns a people file may have, as named in its header.
-var csvColumns = []string{"id", "name", "organisation", "mobile", "email", "language", "functions"}
+var csvColumns = []string{"id", "name", "organisation", "mobile", "email", "language", "functions", "phone"}
 
 const (
 	colID = iota
@@ -62,6 +63,7 @@ const (
 	colEmail
 	colLanguage
 	colFunctions
+	colPhone
 )
 
 // Limits that keep a wrong file (a binary, a database dump) from using up
@@ -191,11 +193,11 @@ func (r *peopleReader) header() bool {
 	}
 	for _, j := range []int{colID, colName, colOrganisation} {
 		if pf.index[j] < 0 {
-			r.problem(Error, 1, 1, "", "column %q is missing (required: id, name, organisation, and mobile or email)", csvColumns[j])
+			r.problem(Error, 1, 1, "", "column %q is missing (required: id, name, organisation, and mobile, email or phone)", csvColumns[j])
 		}
 	}
-	if pf.index[colMobile] < 0 && pf.index[colEmail] < 0 {
-		r.problem(Error, 1, 1, "", "the file has neither a mobile nor an email column; nobody could be alerted")
+	if pf.index[colMobile] < 0 && pf.index[colEmail] < 0 && pf.index[colPhone] < 0 {
+		r.problem(Error, 1, 1, "", "the file has no mobile, email or phone column; nobody could be alerted")
 	}
 	return len(*r.probs) == r.before
 }
@@ -343,14 +345,15 @@ func (r *peopleReader) person(rec []string) (Person, bool) {
 		}
 		return ""
 	}
-	// The texts of id, name, mobile and email keep the record's one string
-	// alive until packPeople copies them out.
+	// The texts of id, name, mobile, email and phone keep the record's one
+	// string alive until packPeople copies them out.
 	p := Person{
 		ID:           field(colID),
 		Name:         field(colName),
 		Organisation: r.intern(field(colOrganisation)),
 		Mobile:       field(colMobile),
 		Email:        field(colEmail),
+		Phone:        field(colPhone),
 		Language:     r.intern(field(colLanguage)),
 	}
 	fs := field(colFunctions)

@@ -54,9 +54,9 @@ func TestPeopleFileProblems(t *testing.T) {
 		want     []string
 	}{
 		{name: "empty file", csv: "",
-			want: []string{"people.csv:1: the file is empty; its first line must name the columns (id, name, organisation, mobile, email, language, functions)"}},
+			want: []string{"people.csv:1: the file is empty; its first line must name the columns (id, name, organisation, mobile, email, language, functions, phone)"}},
 		{name: "only a BOM and blank lines", csv: "\ufeff\r\n\n",
-			want: []string{"people.csv:1: the file is empty; its first line must name the columns (id, name, organisation, mobile, email, language, functions)"}},
+			want: []string{"people.csv:1: the file is empty; its first line must name the columns (id, name, organisation, mobile, email, language, functions, phone)"}},
 		{name: "header only", csv: header,
 			want: []string{"warning: people.csv:1: the file lists no people, only the header"}},
 		{name: "missing file", csv: "<none>",
@@ -66,18 +66,18 @@ func TestPeopleFileProblems(t *testing.T) {
 		{name: "unknown column", csv: "id;name;organisation;mobile;mobil2\n",
 			want: []string{`people.csv:1:29: mobil2: unknown column "mobil2" (did you mean "mobile"?)`}},
 		{name: "unknown column far from any", csv: "id,name,organisation,mobile,Telefax\n",
-			want: []string{`people.csv:1:29: Telefax: unknown column "Telefax" (known: id, name, organisation, mobile, email, language, functions)`}},
+			want: []string{`people.csv:1:29: Telefax: unknown column "Telefax" (known: id, name, organisation, mobile, email, language, functions, phone)`}},
 		{name: "column without a name", csv: "id,name,organisation,mobile,\n",
 			want: []string{"people.csv:1:29: column 5 has no name"}},
 		{name: "repeated column", csv: "id,name,organisation,mobile,id\n",
 			want: []string{`people.csv:1:29: id: column "id" appears twice`}},
 		{name: "missing required columns", csv: "id,mobile\n",
 			want: []string{
-				`people.csv:1:1: column "name" is missing (required: id, name, organisation, and mobile or email)`,
-				`people.csv:1:1: column "organisation" is missing (required: id, name, organisation, and mobile or email)`,
+				`people.csv:1:1: column "name" is missing (required: id, name, organisation, and mobile, email or phone)`,
+				`people.csv:1:1: column "organisation" is missing (required: id, name, organisation, and mobile, email or phone)`,
 			}},
 		{name: "neither mobile nor email column", csv: "id,name,organisation\n",
-			want: []string{"people.csv:1:1: the file has neither a mobile nor an email column; nobody could be alerted"}},
+			want: []string{"people.csv:1:1: the file has no mobile, email or phone column; nobody could be alerted"}},
 		{name: "too few fields", csv: header + "e,Erika E,MI\nf,Frank F,MI,+4915100001006\n",
 			want: []string{`people.csv:2:1: this line has 3 fields, the header 4 (is a field with the separator ',' not quoted?)`}},
 		{name: "unclosed quote", csv: header + "e,\"Erika E,MI,+4915100001005\n",
@@ -115,6 +115,12 @@ func TestPeopleFileProblems(t *testing.T) {
 			}},
 		{name: "mobile of a YAML person", csv: header + "e,Erika E,MI,+4915100001001\n",
 			want: []string{`people.csv:2:14: mobile: +4915100001001 is also the mobile of a; replies could not be told apart`}},
+		{name: "phone not a number", csv: "id,name,organisation,phone\ne,Erika E,MI,0511 KASKADE\n",
+			want: []string{`people.csv:2:14: phone: "0511 KASKADE" contains letters; write the phone number with digits only`}},
+		{name: "phone too short", csv: "id;name;organisation;mobile;phone\ne;Erika E;MI;+4915100001005;12\n",
+			want: []string{`people.csv:2:29: phone: "12" is not a valid phone number`}},
+		{name: "phone of another person", csv: "id,name,organisation,phone\ne,Erika E,MI,0511 120-0\nf,Frank F,MI,+49 511 1200\n",
+			want: []string{`warning: people.csv:3:14: phone: +495111200 is also the phone of e; calls in could not be told apart`}},
 		{name: "neither mobile nor email", csv: "id,name,organisation,mobile,email\ne,Erika E,MI,,\n",
 			want: []string{`people.csv:2: person "e" has neither mobile nor email and cannot be alerted`}},
 		{name: "unknown organisation and function", csv: "id,name,organisation,mobile,functions\ne,Erika E,MK,+4915100001005,lead|boss\n",
@@ -234,4 +240,36 @@ func FuzzPeopleFile(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPeopleFilePhone (issue 18.3): the phone column is a landline or any
+// other number to call, normalised to E.164 like the YAML key; a person
+// with a phone only is reachable (by voice), and calls in find them.
+func TestPeopleFilePhone(t *testing.T) {
+	tests := []struct {
+		name, csv    string
+		mobile, want string // of person e
+	}{
+		{"landline beside a mobile", "id;name;organisation;mobile;phone\ne;Erika E;MI;0151 00001005;0511 120-0\n", "+4915100001005", "+495111200"},
+		{"phone only", "id,name,organisation,phone\ne,Erika E,MI,+49 511 1200\n", "", "+495111200"},
+		{"empty phone", "id,name,organisation,mobile,phone\ne,Erika E,MI,+4915100001005, \n", "+4915100001005", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, probs := loadWithPeople(t, nil, map[string]string{"people.csv": tc.csv})
+			if len(probs) != 0 || cfg == nil {
+				t.Fatalf("problems:\n%s", strings.Join(probs, "\n"))
+			}
+			p := cfg.People[len(cfg.People)-1]
+			if p.ID != "e" || p.Mobile != tc.mobile || p.Phone != tc.want {
+				t.Fatalf("got mobile %q phone %q, want %q %q", p.Mobile, p.Phone, tc.mobile, tc.want)
+			}
+			if tc.want == "" {
+				return
+			}
+			if got, ok := cfg.PersonByNumber(tc.want); !ok || got.ID != "e" || got.VoiceNumber() != tc.want {
+				t.Fatalf("caller %s: %+v %v", tc.want, got, ok)
+			}
+		})
+	}
 }

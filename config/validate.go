@@ -386,7 +386,7 @@ func (v *validator) people() {
 }
 
 // packPeople copies the texts that are each person's own (id, name,
-// mobile, email) into one string that they all share: with 100,000 people
+// mobile, email, phone) into one string that they all share: with 100,000 people
 // that is 250,000 fewer objects for the collector to mark and 0.5 MB less
 // than one allocation each. Call tree nodes take their person ids from
 // here, so it runs before they are checked.
@@ -394,7 +394,7 @@ func packPeople(people []Person) {
 	n := 0
 	for i := range people {
 		p := &people[i]
-		n += len(p.ID) + len(p.Name) + len(p.Mobile) + len(p.Email)
+		n += len(p.ID) + len(p.Name) + len(p.Mobile) + len(p.Email) + len(p.Phone)
 	}
 	var b strings.Builder
 	b.Grow(n)
@@ -404,6 +404,7 @@ func packPeople(people []Person) {
 		b.WriteString(p.Name)
 		b.WriteString(p.Mobile)
 		b.WriteString(p.Email)
+		b.WriteString(p.Phone)
 	}
 	all := b.String()
 	take := func(s *string) {
@@ -415,6 +416,7 @@ func packPeople(people []Person) {
 		take(&p.Name)
 		take(&p.Mobile)
 		take(&p.Email)
+		take(&p.Phone)
 	}
 }
 

@@ -3,6 +3,8 @@ package config
 import (
 	"fmt"
 	"slices"
+	"strings"
+	"unicode"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -46,8 +48,12 @@ func (v *validator) phones() {
 	}
 }
 
-// normalisePhone returns raw as E.164 if it is a valid number of any type.
+// normalisePhone returns raw as E.164 if it is a valid number of any
+// type; letters are refused as for mobiles (no vanity numbers).
 func normalisePhone(raw, region string) (string, error) {
+	if strings.IndexFunc(raw, unicode.IsLetter) >= 0 {
+		return "", fmt.Errorf("%q contains letters; write the phone number with digits only", raw)
+	}
 	n, err := phonenumbers.Parse(raw, region)
 	if err != nil {
 		return "", fmt.Errorf("%q is not a phone number: %w", raw, err)

@@ -134,6 +134,10 @@ var ErrNoAddress = errors.New("notifiers: no address for this channel")
 // CodeNoAddress is the receipt code of a send to a person without an address.
 const CodeNoAddress = "no_address"
 
+// CodeMachine is the receipt code of a call an answering machine (or fax)
+// took: failed, the person was not reached.
+const CodeMachine = "machine"
+
 // ErrNoChannel is returned when a message names a channel nobody serves.
 var ErrNoChannel = errors.New("notifiers: no notifier for channel")
 

@@ -74,36 +74,28 @@ func (s *Service) CallerAnswer(ctx context.Context, from, incident, digits, call
 	return text, err
 }
 
-// Outcomes of conference events, stored as inbound voice events.
-const (
-	OutcomeConferenceJoin  = "conference_join"
-	OutcomeConferenceLeave = "conference_leave"
-)
-
-// Room returns the staff conference of the incident and organisation
-// that the person with number may join: only a person alerted in the open
-// incident (by this notification, kind "n"; or caller ID, kind "i") who
-// answered yes.
+// Room returns the staff conference that the person with number may
+// join: only a person alerted in the open incident (by this notification,
+// kind "n"; or by caller ID, kind "i") who answered yes, and only the
+// conference of the organisation whose staff that yes counts for.
 func (s *Service) Room(_ context.Context, number, kind, ref string) (string, bool, error) {
 	p, ok := s.config().PersonByNumber(number)
 	if !ok {
 		return "", false, nil
 	}
-	incident, org := ref, p.Organisation
+	incident := ref
 	if kind == "n" {
 		incident = incidentOf(ref)
 	}
+	var org string
 	allowed := false
 	s.Engine.View(func(c *activation.Core) {
 		if kind == "n" {
-			n, _, known := c.NotificationInfo(incident, ref)
-			if !known || n.Person != p.ID {
+			if n, _, known := c.NotificationInfo(incident, ref); !known || n.Person != p.ID {
 				return
 			}
-			org = n.Org
 		}
-		answer, _, _, in := c.Answer(incident, p.ID)
-		allowed = in && !c.Closed(incident) && (answer == activation.Available || answer == activation.Delayed)
+		org, allowed = c.ComingTo(incident, p.ID)
 	})
 	if !allowed || incident == "" {
 		return "", false, nil
@@ -114,18 +106,27 @@ func (s *Service) Room(_ context.Context, number, kind, ref string) (string, boo
 // ConferenceRoom names the staff conference of an incident and organisation.
 func ConferenceRoom(incident, org string) string { return "kaskade-" + incident + "-" + org }
 
-// Participant records that the person with number joined or left a staff
-// conference (an inbound voice event of the incident).
-func (s *Service) Participant(ctx context.Context, room, number, callSID string, joined bool) error {
+// roomOf splits a conference room name; incident ids hold no "-",
+// organisation ids may.
+func roomOf(room string) (incident, org string, ok bool) {
 	rest, ok := strings.CutPrefix(room, "kaskade-")
-	i := strings.Index(rest, "-") // incident ids are K<n>; organisation ids may hold "-"
+	incident, org, found := strings.Cut(rest, "-")
+	return incident, org, ok && found && incident != "" && org != ""
+}
+
+// Participant records that the person with number joined or left a staff
+// conference: an inbound voice event of the incident naming the
+// organisation, which the board shows.
+func (s *Service) Participant(ctx context.Context, room, number, callSID string, joined bool) error {
+	incident, org, ok := roomOf(room)
 	p, known := s.config().PersonByNumber(number)
-	if !ok || i <= 0 || !known {
+	if !ok || !known {
 		return nil
 	}
-	raw := activation.Inbound{Channel: activation.SourceVoice, From: mask(number), Person: p.ID, ProviderID: callSID, Outcome: OutcomeConferenceLeave}
+	raw := activation.Inbound{Channel: activation.SourceVoice, From: mask(number), Person: p.ID, ProviderID: callSID,
+		Org: org, Outcome: activation.OutcomeConferenceLeave}
 	if joined {
-		raw.Outcome = OutcomeConferenceJoin
+		raw.Outcome = activation.OutcomeConferenceJoin
 	}
-	return s.store(ctx, rest[:i], raw, nil, dedupID("conf-", callSID+"-"+raw.Outcome))
+	return s.store(ctx, incident, raw, nil, dedupID("conf-", callSID+"-"+raw.Outcome))
 }

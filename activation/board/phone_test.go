@@ -113,3 +113,45 @@ func TestBrowserStoodDownTile(t *testing.T) {
 		t.Errorf("badge %q, want Beendet with the readiness reached", badge)
 	}
 }
+
+// TestBrowserConferenceShown (issue 18.6): the tile counts who is in the
+// staff conference line; the drill-down lists them with the time they
+// joined, in German and English.
+func TestBrowserConferenceShown(t *testing.T) {
+	b := boardtest.StartBrowser(t)
+	inc, details := exampleExercise(time.Now())
+	since := time.Now().Add(-5 * time.Minute)
+	for i := range inc.Organisations {
+		if inc.Organisations[i].Org == "MF" {
+			inc.Organisations[i].InConference = 2
+		}
+	}
+	for k, d := range details {
+		if k[1] == "MF" {
+			d.Readiness.InConference = 2
+			d.Conference = []activation.ConferenceMember{{Person: "mf-lead", Name: "Frieda Feld", Since: since}, {Person: "mf-it", Since: since}}
+			details[k] = d
+		}
+	}
+	e := newBrowserEnv(t, time.Now, inc)
+	e.src.details = details
+	must(t, b.Login(e.srv.URL, "/", viewerToken))
+	mustWait(t, b, "tile MF counts the staff call", `(document.querySelector('#tiles [data-org="MF"] .conference') || {}).textContent === '2 in der Stabskonferenz'`, 10*time.Second)
+	if txt, err := boardtest.Eval[string](b, `document.querySelector('#tiles [data-org="MI"] .conference').textContent`); err != nil || txt != "" {
+		t.Errorf("tile MI without a staff call shows %q (%v)", txt, err)
+	}
+	must(t, b.Do(chromedp.Click(chromedp.CSS(`#tiles [data-org="MF"] .tile-btn`))))
+	mustWait(t, b, "conference list", `document.querySelectorAll('#detail-conference li').length === 2`, 10*time.Second)
+	list, err := boardtest.Eval[string](b, `document.querySelector('.detail-conference').textContent`)
+	must(t, err)
+	for _, want := range []string{"Stabskonferenz", "Frieda Feld", "mf-it", "seit "} {
+		if !strings.Contains(list, want) {
+			t.Errorf("conference list %q lacks %q", list, want)
+		}
+	}
+	must(t, b.Do(chromedp.Click(chromedp.CSS(`#detail-dialog [data-close]`))))
+	must(t, b.Do(chromedp.Click(chromedp.CSS(`#lang-toggle`))))
+	mustWait(t, b, "English tile", `document.querySelector('#tiles [data-org="MF"] .conference').textContent === '2 in the staff call'`, 10*time.Second)
+	must(t, b.Do(chromedp.Click(chromedp.CSS(`#tiles [data-org="MF"] .tile-btn`))))
+	mustWait(t, b, "English list", `document.querySelector('.detail-conference').textContent.includes('Staff call') && document.querySelector('.detail-conference').textContent.includes('since ')`, 10*time.Second)
+}

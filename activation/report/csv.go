@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/notifiers"
 )
 
 // csvHeader names the columns of WriteCSV. Kept stable: spreadsheets and
@@ -17,6 +20,7 @@ func csvHeader() []string {
 		"alerted", "alerted_at", "alert_reason", "reached", "notifications",
 		"answer", "answer_minutes", "first_answer_at", "response_seconds", "eta",
 		"covered_as_deputy", "answers_after_stand_down", "remark",
+		"calls", "machine_detections", "answer_source",
 	}
 }
 
@@ -25,7 +29,9 @@ func csvHeader() []string {
 // with commas, UTF-8 without byte order mark; times are RFC 3339 in
 // Europe/Berlin with their offset, durations whole seconds, booleans
 // true/false, and empty cells where there is no value. The notifications
-// column lists "channel/purpose/state[/code]" joined by " | ".
+// column lists "channel/purpose/state[/code]" joined by " | "; calls counts
+// the voice calls among them, machine_detections those an answering machine
+// took, answer_source is the channel of the latest answer (voice: keypad).
 func (r *Report) WriteCSV(w io.Writer) error {
 	loc, err := berlin()
 	if err != nil {
@@ -50,6 +56,15 @@ func (r *Report) WriteCSV(w io.Writer) error {
 			}
 			notes = append(notes, s)
 		}
+		calls, machine := 0, 0
+		for _, nt := range e.Notifications {
+			if nt.Channel == activation.SourceVoice {
+				calls++
+				if nt.State == notifiers.StateFailed && nt.Code == notifiers.CodeMachine {
+					machine++
+				}
+			}
+		}
 		late := 0
 		for _, a := range e.Answers {
 			if a.AfterStandDown {
@@ -68,6 +83,7 @@ func (r *Report) WriteCSV(w io.Writer) error {
 			strconv.FormatBool(e.Alerted), ts(e.AlertedAt), e.AlertReason, strconv.FormatBool(e.Reached), strings.Join(notes, " | "),
 			string(e.Answer), minutes, ts(e.FirstAnswerAt), resp, ts(e.ETA),
 			strconv.FormatBool(e.CoveredAsDeputy), strconv.Itoa(late), e.AnswerRemark,
+			strconv.Itoa(calls), strconv.Itoa(machine), e.AnswerSource,
 		}
 		if err := cw.Write(row); err != nil {
 			return err

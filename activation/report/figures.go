@@ -132,15 +132,16 @@ func (st *logState) report(opts Options) *Report {
 		case notifiers.StateDelivered:
 			cf.Delivered++
 		case notifiers.StateFailed:
-			cf.Failed++
+			if nl.code == notifiers.CodeMachine {
+				cf.Machine++
+			} else {
+				cf.Failed++
+			}
 		case notifiers.StateUnknown:
 			cf.Unknown++
 		default: // pending, sending: no outcome known from the log
 			cf.Pending++
 		}
-	}
-	for _, c := range slices.Sorted(maps.Keys(channels)) {
-		r.Channels = append(r.Channels, *channels[c])
 	}
 	if r.Times.FirstAlert != nil {
 		r.Times.ToFirstAlert = spanPtr(st.declaredAt, *r.Times.FirstAlert)
@@ -157,6 +158,9 @@ func (st *logState) report(opts Options) *Report {
 		}
 		r.AnswerEvents++
 		r.ResponsesBySource[a.r.Source]++
+		if cf := channels[a.r.Source]; cf != nil {
+			cf.Answers++
+		}
 		if r.Times.FirstAnswer == nil {
 			r.Times.FirstAnswer = timePtr(a.at)
 			r.Times.ToFirstAnswer = spanPtr(st.declaredAt, a.at)
@@ -166,6 +170,9 @@ func (st *logState) report(opts Options) *Report {
 		if k := ans[p].kind(); k != "" {
 			r.AnswersByKind[k]++
 		}
+	}
+	for _, c := range slices.Sorted(maps.Keys(channels)) {
+		r.Channels = append(r.Channels, *channels[c])
 	}
 
 	// Organisations.
@@ -423,6 +430,7 @@ func (st *logState) timeline(ans map[string]personAnswers, alertsOf map[[2]strin
 				pa := ans[p]
 				if pa.latest != nil {
 					e.Answer, e.AnswerMinutes, e.AnswerRemark = pa.latest.r.Kind, pa.latest.r.Minutes, pa.latest.r.Remark
+					e.AnswerSource = pa.latest.r.Source
 					if pa.latest.r.Kind == activation.Delayed && pa.latest.r.Minutes > 0 {
 						e.ETA = timePtr(pa.latest.at.Add(time.Duration(pa.latest.r.Minutes) * time.Minute))
 					}

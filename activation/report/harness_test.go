@@ -201,3 +201,32 @@ func scenarioFailedSMS(t testing.TB) []activation.Event {
 	h.standDown("Lage bereinigt")
 	return h.events
 }
+
+// scenarioVoice: people are called first, an SMS follows after 5 minutes.
+// lead1's call reaches an answering machine (the SMS follows at once) and
+// lead1 answers by calling back (keypad); it1 is busy, then answers by SMS;
+// MF's lead answers in the call.
+func scenarioVoice(t testing.TB) []activation.Event {
+	voiceFirst := func(p activation.Plan) activation.Plan {
+		for i := range p.Nodes {
+			p.Nodes[i].Steps = []activation.Step{{Channel: "voice"}, {Channel: "sms", After: 5 * time.Minute}}
+		}
+		return p
+	}
+	h := newHarness(t, "K-2026-005", true, voiceFirst(planMI()), voiceFirst(planMF()))
+	h.at(time.Minute)
+	h.deliver("lead1", "voice", notifiers.StateFailed, notifiers.CodeMachine)
+	h.deliver("mf1", "voice", notifiers.StateDelivered, "")
+	h.input(activation.Input{Response: &activation.Response{Person: "mf1", Kind: activation.Available, Source: activation.SourceVoice}})
+	h.at(2 * time.Minute)
+	h.deliver("lead1", "sms", notifiers.StateDelivered, "")
+	h.at(3 * time.Minute)
+	h.input(activation.Input{Response: &activation.Response{Person: "lead1", Kind: activation.Delayed, Minutes: 20, Source: activation.SourceVoice}})
+	h.at(4 * time.Minute)
+	h.deliver("it1", "voice", notifiers.StateFailed, "busy")
+	h.at(5 * time.Minute)
+	h.respond("it1", activation.Available, 0)
+	h.at(30 * time.Minute)
+	h.standDown("Übungsende")
+	return h.events
+}

@@ -358,10 +358,10 @@ func joinOr(s []string, empty string) string {
 }
 
 func (p *reportPage) channelTables(r *Report, l labels) {
-	p.Channels = table{Head: []string{l.Channel, l.Requested, l.Alerts, l.Pending, l.Sent, l.Delivered, l.Failed, l.Unknown}}
+	p.Channels = table{Head: []string{l.Channel, l.Requested, l.Alerts, l.Pending, l.Sent, l.Delivered, l.Failed, l.Machine, l.Unknown, l.ChannelAnswers}}
 	for _, c := range r.Channels {
 		p.Channels.Rows = append(p.Channels.Rows, []cell{txt(l.channel(c.Channel)), n(c.Requested), n(c.Alerts), n(c.Pending),
-			n(c.Sent), n(c.Delivered), n(c.Failed), n(c.Unknown)})
+			n(c.Sent), n(c.Delivered), n(c.Failed), n(c.Machine), n(c.Unknown), n(c.Answers)})
 	}
 	p.Sources = table{Head: []string{l.Source, l.Count}}
 	for _, s := range slices.Sorted(maps.Keys(r.ResponsesBySource)) {

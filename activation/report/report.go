@@ -193,8 +193,13 @@ type ChannelFigures struct {
 	Pending   int    `json:"pending"`
 	Sent      int    `json:"sent"`
 	Delivered int    `json:"delivered"`
-	Failed    int    `json:"failed"`
-	Unknown   int    `json:"unknown"`
+	// Failed excludes Machine: calls an answering machine took (not reached).
+	Failed  int `json:"failed"`
+	Machine int `json:"machine"`
+	Unknown int `json:"unknown"`
+	// Answers counts the answers given over the channel before the
+	// stand-down (SMS replies, keypad answers in calls, email links).
+	Answers int `json:"answers"`
 }
 
 // Answer is one response as the report lists it.
@@ -246,8 +251,9 @@ type PersonEntry struct {
 	// Answer is the latest answer before the stand-down (the state).
 	Answer        activation.ResponseKind `json:"answer,omitempty"`
 	AnswerMinutes int                     `json:"answer_minutes,omitempty"`
-	// AnswerRemark is the remark of that answer.
+	// AnswerRemark is the remark of that answer; AnswerSource its channel.
 	AnswerRemark string `json:"answer_remark,omitempty"`
+	AnswerSource string `json:"answer_source,omitempty"`
 	// FirstAnswerAt is the first answer before the stand-down (the response time).
 	FirstAnswerAt *time.Time `json:"first_answer_at,omitempty"`
 	ResponseTime  *Span      `json:"response_time,omitempty"`

@@ -213,6 +213,21 @@ var scenarios = []struct {
 		expect(t, "lead1 email at once (1m)", lead1.Notifications[1].At, t0.Add(time.Minute))
 		expect(t, "no deputy", r.People.DeputiesAlerted, 0)
 	}},
+	{"voice", scenarioVoice, 8, func(t *testing.T, r *Report) {
+		voice, sms := channel(r, "voice"), channel(r, "sms")
+		expect(t, "call alerts (lead1, mf1, it1, mf3)", voice.Alerts, 4)
+		expect(t, "calls (and mf1's stand-down)", voice.Requested, 5)
+		expect(t, "calls answered by a person", voice.Delivered, 1)
+		expect(t, "answering machines, not counted as failed", voice.Machine, 1)
+		expect(t, "calls failed (busy)", voice.Failed, 1)
+		expect(t, "keypad answers", voice.Answers, 2)
+		expect(t, "SMS answers", sms.Answers, 1)
+		expect(t, "keypad answers by source", r.ResponsesBySource["voice"], 2)
+		lead1 := entry(t, r, "lead1")
+		expect(t, "lead1 answered by keypad", lead1.AnswerSource, "voice")
+		expect(t, "lead1 not reached by the machine, by the SMS", lead1.Notifications[1].Channel+"/"+string(lead1.Notifications[1].State), "sms/delivered")
+		expect(t, "SMS after the machine at once", lead1.Notifications[1].At, t0.Add(time.Minute))
+	}},
 }
 
 func TestReports(t *testing.T) {
@@ -462,5 +477,43 @@ func TestHistory(t *testing.T) {
 		if !strings.Contains(b.String(), want) || !strings.Contains(b.String(), "mf-krisenstab") {
 			t.Errorf("%s history page lacks %q or the tree", lang, want)
 		}
+	}
+}
+
+// TestCSVCallsAndMachines: the CSV counts each person's calls and the
+// answering machines among them, and names the channel of the answer.
+func TestCSVCallsAndMachines(t *testing.T) {
+	r, err := Build(scenarioVoice(t), testOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c bytes.Buffer
+	if err := r.WriteCSV(&c); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(&c).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range recs[0] {
+		col[h] = i
+	}
+	want := map[string][3]string{ // calls, machine_detections, answer_source
+		"lead1": {"1", "1", "voice"}, "it1": {"1", "0", "sms"}, "mf1": {"2", "0", "voice"}, "lead2": {"0", "0", ""},
+	}
+	for _, rec := range recs[1:] {
+		w, ok := want[rec[col["person"]]]
+		if !ok {
+			continue
+		}
+		got := [3]string{rec[col["calls"]], rec[col["machine_detections"]], rec[col["answer_source"]]}
+		if got != w {
+			t.Errorf("%s: calls, machines, source %q, want %q", rec[col["person"]], got, w)
+		}
+		delete(want, rec[col["person"]])
+	}
+	if len(want) > 0 {
+		t.Fatalf("no rows for %v", want)
 	}
 }

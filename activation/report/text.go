@@ -26,6 +26,7 @@ type labels struct {
 	AvailableN, CoveredBy, FirstAvailable                          string
 	Channels, Channel, Requested, Alerts, Pending, Sent, Delivered string
 	Sources, Source, Kinds, Kind, Count                            string
+	Machine, ChannelAnswers                                        string
 	Timeline, Person, Role, AlertedAt, Notes, Answer, AnsweredAt   string
 	ResponseTime, ETA, Late, LateNone                              string
 	ChartReady, ChartAnswers, Minutes, NotReady, SeriesAnswered    string
@@ -55,6 +56,7 @@ func texts(lang string) labels {
 			RequiredN: "Required", AvailableN: "Available", CoveredBy: "Covered by", FirstAvailable: "First “available” after",
 			Channels: "Channels", Channel: "Channel", Requested: "Requested", Alerts: "Alerts", Pending: "Pending",
 			Sent: "Sent", Delivered: "Delivered", Sources: "Answers by source", Source: "Source",
+			Machine: "Answering machine", ChannelAnswers: "Answers",
 			Kinds: "Answers by kind (latest answer per person)", Kind: "Answer", Count: "Count",
 			Timeline: "Per-person timeline", Person: "Person", Role: "Role", AlertedAt: "Alerted at",
 			Notes: "Notifications", Answer: "Answer", AnsweredAt: "First answer", ResponseTime: "Response time",
@@ -91,6 +93,7 @@ func texts(lang string) labels {
 		RequiredN: "Soll", AvailableN: "Verfügbar", CoveredBy: "Abgedeckt durch", FirstAvailable: "Erste Zusage nach",
 		Channels: "Kanäle", Channel: "Kanal", Requested: "Angefordert", Alerts: "Alarmierungen", Pending: "Ohne Rückmeldung",
 		Sent: "Versendet", Delivered: "Zugestellt", Sources: "Rückmeldungen nach Weg", Source: "Weg",
+		Machine: "Anrufbeantworter", ChannelAnswers: "Rückmeldungen",
 		Kinds: "Rückmeldungen nach Art (letzte Rückmeldung je Person)", Kind: "Rückmeldung", Count: "Anzahl",
 		Timeline: "Verlauf je Person", Person: "Person", Role: "Rolle", AlertedAt: "Alarmiert um",
 		Notes: "Benachrichtigungen", Answer: "Rückmeldung", AnsweredAt: "Erste Rückmeldung", ResponseTime: "Reaktionszeit",

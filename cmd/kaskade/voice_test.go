@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -135,6 +136,13 @@ func TestVoiceKeypadDelayed(t *testing.T) {
 	b, _ := io.ReadAll(resp.Body)
 	if !regexp.MustCompile(`kaskade_responses_total\{[^}]*source="voice"[^}]*\} 1`).Match(b) {
 		t.Fatalf("no voice response in the metrics:\n%s", grepLines(string(b), "responses"))
+	}
+	// The call metrics: one placed, one keypad answer (the result follows the hang-up).
+	for _, want := range []string{`kaskade_voice_calls_total{outcome="sent"} 1`, `kaskade_voice_keypad_answers_total{answer="delayed"} 1`,
+		`kaskade_voice_call_results_total{result="machine"} 0`} {
+		if !strings.Contains(string(b), want) {
+			t.Fatalf("no %s in the metrics:\n%s", want, grepLines(string(b), "kaskade_voice"))
+		}
 	}
 }
 
@@ -298,7 +306,94 @@ func TestVoiceConference(t *testing.T) {
 	if c, _ = e.fake.Call(c.SID); c.Conference != "kaskade-K1-MI" {
 		t.Fatalf("conference %q, said %q", c.Conference, c.Said)
 	}
+	// The board's drill-down lists the lead; a repeated callback changes nothing.
+	waitFor(t, "the lead in the staff call", func() bool { return slices.Equal(e.inConference("MI"), []string{"lead1"}) })
+	if err := e.fake.ConferenceEvent(context.Background(), "kaskade-K1-MI", c.SID, "participant-join"); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.inConference("MI"); !slices.Equal(got, []string{"lead1"}) {
+		t.Fatalf("after a repeated join: %v", got)
+	}
 	if err := e.fake.Hangup(context.Background(), c.SID); err != nil {
 		t.Fatal(err)
 	}
+	waitFor(t, "the staff call empty after the hang-up", func() bool { return len(e.inConference("MI")) == 0 })
+	var lines []string
+	for _, it := range e.orgDetail("MI").Timeline {
+		if it.Kind == activation.KindInbound {
+			lines = append(lines, it.Summary)
+		}
+	}
+	if want := []string{"Stabskonferenz: lead1 hat sich eingewählt", "Stabskonferenz: lead1 hat aufgelegt"}; !slices.Equal(lines, want) {
+		t.Fatalf("timeline %q, want %q", lines, want)
+	}
+}
+
+// orgDetail is the board's drill-down of org in K1, read over the HTTP API.
+func (e *smsEnv) orgDetail(org string) activation.OrgDetail {
+	e.t.Helper()
+	var d activation.OrgDetail
+	if code := e.api("GET", "/api/v1/incidents/K1/organisations/"+org, nil, &d); code != 200 {
+		e.t.Fatalf("drill-down of %s: %d", org, code)
+	}
+	return d
+}
+
+// inConference lists who the drill-down shows in org's staff call; the
+// tile's count must agree.
+func (e *smsEnv) inConference(org string) []string {
+	e.t.Helper()
+	d := e.orgDetail(org)
+	var out []string
+	for _, m := range d.Conference {
+		out = append(out, m.Person)
+	}
+	if d.Readiness.InConference != len(out) {
+		e.t.Fatalf("tile counts %d in the staff call, the list has %v", d.Readiness.InConference, out)
+	}
+	return out
+}
+
+// TestVoiceConferencePerOrganisation: each staff has its own conference
+// (kaskade-<incident>-<org>); "9" after a yes joins the caller's own, and
+// each organisation's drill-down lists only its people.
+func TestVoiceConferencePerOrganisation(t *testing.T) {
+	cfg := strings.Replace(voiceConfig, "    api_url: %s\n", "    api_url: %s\n    conference: true\n", 1)
+	cfg = strings.Replace(cfg, "people:\n", `  - id: MF
+    name: {de: Finanzministerium, en: Ministry of Finance}
+    call_tree: mf
+    readiness: {required: {lead: 1}, target: 30m}
+people:
+  - {id: mf1, name: Frieda Feld, organisation: MF, mobile: "+49 151 00002001", phone: "+49 511 1300", functions: [lead]}
+`, 1)
+	cfg = strings.Replace(cfg, "scenarios:\n", `  - id: mf
+    organisation: MF
+    policy: call-first
+    nodes:
+      - {function: lead, person: mf1}
+scenarios:
+`, 1)
+	s, fake, api := startVoiceServer(t, cfg, nil, nil)
+	e := &smsEnv{testServer: &testServer{Server: s, t: t, token: s.AdminToken()}, fake: fake, twilioAPI: api}
+	e.declare(false)
+	// The lead answers the call; MF's lead calls in from the mobile (caller ID).
+	c := e.callTo(leadPhone)
+	waitFor(t, "the call waits for keys", func() bool { c, _ = e.fake.Call(c.SID); return c.Waiting })
+	in, err := e.fake.CallIn(context.Background(), e.URL+twilio.VoiceCallerPath, "+4915100002001", "+15005550006")
+	if err != nil || !in.Waiting {
+		t.Fatalf("call in: %+v %v", in, err)
+	}
+	for _, tc := range []struct{ sid, room string }{{in.SID, "kaskade-K1-MF"}, {c.SID, "kaskade-K1-MI"}} {
+		for _, key := range []string{"1", "9"} {
+			if _, err := e.fake.Press(context.Background(), tc.sid, key); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got, _ := e.fake.Call(tc.sid); got.Conference != tc.room {
+			t.Fatalf("call %s joined %q, want %q (said %q)", tc.sid, got.Conference, tc.room, got.Said)
+		}
+	}
+	waitFor(t, "each staff call lists its own", func() bool {
+		return slices.Equal(e.inConference("MI"), []string{"lead1"}) && slices.Equal(e.inConference("MF"), []string{"mf1"})
+	})
 }

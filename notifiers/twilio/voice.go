@@ -27,6 +27,8 @@ type VoiceOptions struct {
 	Scripts *Scripts
 	// NoMachineDetection turns answering-machine detection off.
 	NoMachineDetection bool
+	// Metrics counts calls placed; share it with the VoiceWebhooks.
+	Metrics *VoiceMetrics
 }
 
 // Voice calls people through Twilio's Create Call API with inline TwiML:
@@ -36,6 +38,7 @@ type Voice struct {
 	public  string
 	scripts *Scripts
 	amd     bool
+	metrics *VoiceMetrics
 }
 
 var _ notifiers.Notifier = (*Voice)(nil)
@@ -58,7 +61,7 @@ func NewVoice(opts Options, v VoiceOptions) (*Voice, error) {
 		v.Scripts = NewScripts(0)
 	}
 	s.log = s.log.With("medium", "voice")
-	return &Voice{s: s, public: strings.TrimRight(v.PublicURL, "/"), scripts: v.Scripts, amd: !v.NoMachineDetection}, nil
+	return &Voice{s: s, public: strings.TrimRight(v.PublicURL, "/"), scripts: v.Scripts, amd: !v.NoMachineDetection, metrics: v.Metrics}, nil
 }
 
 // Notify places one call. It returns StateSent with the Call SID once
@@ -102,7 +105,7 @@ func (v *Voice) Notify(ctx context.Context, m notifiers.Message) (notifiers.Rece
 		r, err, outcome = s.classify(ctx, c, nil, err)
 	}
 	r.Detail = redact(r.Detail, m.To)
-	s.opts.Metrics.observe(outcome, codeOf(r, err), elapsed)
+	v.metrics.placed(outcome, elapsed)
 	s.logResult(ctx, m, r, err, outcome, elapsed)
 	return r, err
 }

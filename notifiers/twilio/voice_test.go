@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/kaskade-bcm/kaskade/notifiers"
 	"github.com/kaskade-bcm/kaskade/notifiers/twilio"
 	"github.com/kaskade-bcm/kaskade/notifiers/twilio/twiliotest"
@@ -21,6 +23,7 @@ type voiceRig struct {
 	f       *twiliotest.Server
 	voice   *twilio.Voice
 	kaskade string
+	reg     *prometheus.Registry
 
 	mu         sync.Mutex
 	answers    []string
@@ -50,18 +53,19 @@ func (r *voiceRig) got() ([]string, []string) {
 func newVoiceRig(t *testing.T) *voiceRig {
 	t.Helper()
 	f, apiURL := fake(t, twiliotest.Options{})
-	rig := &voiceRig{f: f}
+	rig := &voiceRig{f: f, reg: prometheus.NewRegistry()}
+	metrics := twilio.NewVoiceMetrics(rig.reg)
 	mux := http.NewServeMux()
 	hs := httptest.NewServer(mux)
 	t.Cleanup(hs.Close)
 	rig.kaskade = hs.URL
 	scripts := twilio.NewScripts(0)
 	hooks := twilio.NewWebhooks(twilio.WebhookOptions{PublicURL: hs.URL, AuthTokens: []string{f.AuthToken()}}).
-		Voice(twilio.VoiceWebhookOptions{Answers: rig, Delivery: rig, Scripts: scripts})
+		Voice(twilio.VoiceWebhookOptions{Answers: rig, Delivery: rig, Scripts: scripts, Metrics: metrics})
 	mux.Handle("POST "+twilio.VoiceGatherPath, hooks.Gather())
 	mux.Handle("POST "+twilio.VoiceStatusPath, hooks.Status())
 	v, err := twilio.NewVoice(twilio.Options{AccountSID: f.AccountSID(), AuthToken: f.AuthToken(), From: testFrom, APIURL: apiURL},
-		twilio.VoiceOptions{PublicURL: hs.URL, Scripts: scripts})
+		twilio.VoiceOptions{PublicURL: hs.URL, Scripts: scripts, Metrics: metrics})
 	if err != nil {
 		t.Fatal(err)
 	}

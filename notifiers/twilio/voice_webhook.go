@@ -32,6 +32,8 @@ type VoiceWebhookOptions struct {
 	Callers CallerSink
 	// Conferences enables the staff conference line (voice_conference.go).
 	Conferences ConferenceSink
+	// Metrics counts call results and keypad answers (shared with Voice).
+	Metrics *VoiceMetrics
 }
 
 // VoiceWebhooks serves the Gather action and the call status callback,
@@ -125,6 +127,7 @@ func (v *VoiceWebhooks) keys(rw http.ResponseWriter, r *http.Request, k keypad, 
 		v.w.sinkError(rw, r, err, attrs...)
 		return
 	}
+	v.opts.Metrics.keypad(answer)
 	writeVoice(rw, v.confirmTwiML(k.lang, answer, text, k.kind, k.ref))
 }
 
@@ -158,6 +161,7 @@ func (v *VoiceWebhooks) serveStatus(rw http.ResponseWriter, r *http.Request) {
 		v.w.sinkError(rw, r, err, slog.String("sid", sid))
 		return
 	}
+	v.opts.Metrics.ended(status, state, code)
 	rw.WriteHeader(http.StatusNoContent)
 }
 
@@ -172,7 +176,7 @@ func CallDelivery(status, answeredBy string) (notifiers.State, string, bool) {
 		return notifiers.StateSent, "", true
 	case "in-progress", "answered", "completed":
 		if machine {
-			return notifiers.StateFailed, "machine", true
+			return notifiers.StateFailed, notifiers.CodeMachine, true
 		}
 		return notifiers.StateDelivered, "", true
 	case "busy", "no-answer", "failed", "canceled":

@@ -52,6 +52,8 @@
       'tile.changed': 'Letzte Änderung {t}', 'tile.answers': '{a} kommen · {u} abgesagt · {n}/{p} alarmiert',
       'tile.notyet': 'Dieses Ressort wurde noch nicht alarmiert.',
       'tile.open': 'Details zu {org}', 'tile.card': 'Notfallkarte',
+      'tile.conference': '{n} in der Stabskonferenz', 'detail.conference': 'Stabskonferenz',
+      'detail.noconference': 'Niemand in der Stabskonferenz.', 'detail.since': 'seit {t}',
       'detail.tree': 'Alarmierungskette', 'detail.timeline': 'Verlauf', 'detail.loading': 'Lade …',
       'detail.notfound': 'Keine Details verfügbar.', 'detail.notimeline': 'Noch keine Einträge.',
       'node.waiting': 'wartet', 'node.alerting': 'wird alarmiert', 'node.acknowledged': 'quittiert', 'node.exhausted': 'keine Rückmeldung (erschöpft)',
@@ -131,6 +133,8 @@
       'tile.changed': 'Last change {t}', 'tile.answers': '{a} coming · {u} unavailable · {n}/{p} alerted',
       'tile.notyet': 'This ministry has not been alerted yet.',
       'tile.open': 'Details for {org}', 'tile.card': 'Emergency card',
+      'tile.conference': '{n} in the staff call', 'detail.conference': 'Staff call',
+      'detail.noconference': 'Nobody in the staff call.', 'detail.since': 'since {t}',
       'detail.tree': 'Call tree', 'detail.timeline': 'Timeline', 'detail.loading': 'Loading …',
       'detail.notfound': 'No details available.', 'detail.notimeline': 'No entries yet.',
       'node.waiting': 'waiting', 'node.alerting': 'alerting', 'node.acknowledged': 'acknowledged', 'node.exhausted': 'no answer (exhausted)',
@@ -454,6 +458,7 @@
         '<div class="bar" aria-hidden="true"><span class="bar-fill"></span></div>' +
         '<p class="missing"></p></div>' +
       '<p class="coming"></p>' +
+      '<p class="conference"></p>' +
       '<div class="tile-time"><div class="time-line"><span class="time-label"></span><span class="time-elapsed"></span><span class="time-target"></span></div>' +
         '<div class="bar bar-time" aria-hidden="true"><span class="bar-fill"></span></div>' +
         '<p class="countdown"></p></div>' +
@@ -501,6 +506,7 @@
         '<span class="split">' + esc(t('tile.split', { a: o.available || 0, d: o.delayed || 0 })) + '</span>' +
         (o.latest_eta ? '<span class="eta">' + esc(t('tile.eta', { t: hm(o.latest_eta) })) + '</span>' : '');
     } else { cEl.innerHTML = state === 'not_activated' || state === 'ready' || state === 'stood_down' ? '' : '<span class="muted">' + esc(t('tile.nocoming')) + '</span>'; }
+    q('.conference').textContent = o.in_conference > 0 ? t('tile.conference', { n: o.in_conference }) : '';
     q('.time-label').textContent = t('tile.elapsed');
     q('.time-target').textContent = o.target_seconds ? t('tile.target') + ' ' + dur(o.target_seconds * 1000) : '';
     q('.answers').textContent = t('tile.answers', { a: o.available || 0, u: o.unavailable || 0, n: o.notified || 0, p: o.people || 0 });
@@ -704,6 +710,10 @@
       (inc ? '<p class="muted">' + esc(inc.id) + ' · ' + esc(inc.title || names(inc.scenario_name)) + '</p>' : '');
     const tree = $('detail-tree');
     const tl = $('detail-timeline');
+    const conf = (d.data && d.data.conference) || [];
+    $('detail-conference').innerHTML = conf.length ? conf.map((m) => '<li>' + esc(m.name || m.person) +
+      ' <time datetime="' + esc(m.since) + '">' + esc(t('detail.since', { t: hm(m.since) })) + '</time></li>').join('')
+      : d.data ? '<li class="muted">' + esc(t('detail.noconference')) + '</li>' : '';
     if (d.error) { tree.innerHTML = '<p class="form-error">' + esc(d.error) + '</p>'; tl.innerHTML = ''; return; }
     if (!d.data) { tree.innerHTML = '<p class="muted">' + esc(t('detail.loading')) + '</p>'; tl.innerHTML = ''; return; }
     const act = S.canAct && inc && inc.status !== 'stood_down';

@@ -14,17 +14,17 @@ import (
 
 // wireVoice adds the voice notifier and its signed webhooks when Twilio is
 // configured with a number to call from (voice_from, or from).
-func (s *Server) wireVoice(cfg *config.Config, set *channelSet, _ prometheus.Registerer, publicURL string) error {
+func (s *Server) wireVoice(cfg *config.Config, set *channelSet, reg prometheus.Registerer, publicURL string) error {
 	tc := cfg.Channels.Twilio
 	if tc == nil || tc.CallerID() == "" {
 		return nil
 	}
-	scripts := twilio.NewScripts(0)
+	scripts, metrics := twilio.NewScripts(0), twilio.NewVoiceMetrics(reg)
 	voice, err := twilio.NewVoice(twilio.Options{
 		AccountSID: tc.AccountSID, AuthToken: tc.AuthToken.Value(), From: tc.CallerID(), APIURL: tc.APIURL,
 		RatePerSecond: tc.RatePerSecond, Concurrency: tc.Concurrency, Timeout: tc.Timeout.D(),
 		Logger: s.log.With("component", "twilio-voice"),
-	}, twilio.VoiceOptions{PublicURL: publicURL, Scripts: scripts})
+	}, twilio.VoiceOptions{PublicURL: publicURL, Scripts: scripts, Metrics: metrics})
 	if err != nil {
 		return err
 	}
@@ -35,7 +35,7 @@ func (s *Server) wireVoice(cfg *config.Config, set *channelSet, _ prometheus.Reg
 	}
 	svc := s.inbound()
 	hooks := twilio.NewWebhooks(twilio.WebhookOptions{PublicURL: publicURL, AuthTokens: tokens, Logger: s.log.With("component", "webhooks")}).
-		Voice(twilio.VoiceWebhookOptions{Answers: svc, Delivery: svc, Scripts: scripts, Callers: callers{svc}, Conferences: conferences(tc, svc)})
+		Voice(twilio.VoiceWebhookOptions{Answers: svc, Delivery: svc, Scripts: scripts, Callers: callers{svc}, Conferences: conferences(tc, svc), Metrics: metrics})
 	set.routes = append(set.routes, func(mux *http.ServeMux) {
 		mux.Handle("POST "+twilio.VoiceGatherPath, hooks.Gather())
 		mux.Handle("POST "+twilio.VoiceStatusPath, hooks.Status())

@@ -67,3 +67,17 @@ func (s *Server) conferenceEvent(ctx context.Context, cb, room, sid, event strin
 	}
 	resp.Body.Close()
 }
+
+// ConferenceEvent posts a participant callback (event "participant-join"
+// or "participant-leave") of call sid in room again, signed, as Twilio
+// does when it retries; the room must have had a join before.
+func (s *Server) ConferenceEvent(ctx context.Context, room, sid, event string) error {
+	s.calls.mu.Lock()
+	cb := s.calls.rooms[room]
+	s.calls.mu.Unlock()
+	if cb == "" || len(sid) < 2 {
+		return fmt.Errorf("twiliotest: no conference %q joined before", room)
+	}
+	s.conferenceEvent(ctx, cb, room, sid, event)
+	return nil
+}
