@@ -210,6 +210,26 @@ func (c *Core) Proposal(id string) (ProposalView, bool) {
 	return p.clone(), true
 }
 
+// WarningKnown reports whether a propose or withdraw input would change
+// nothing (the same message again), so a caller may skip it instead of
+// filling the log with refusals (Alertmanager repeats a group's webhook).
+func (c *Core) WarningKnown(in Input) bool {
+	switch {
+	case in.Propose != nil:
+		w := *in.Propose
+		p := c.props.find(w.Source, append([]string{w.SourceID}, w.References...))
+		return p != nil && !p.news(w) && !(p.Status != ProposalOpen && w.Kind == WarningNew && allResolved(p.Alerts) && len(w.Alerts) > 0)
+	case in.Withdraw != nil:
+		for _, ref := range in.Withdraw.References {
+			if p := c.props.find(in.Withdraw.Source, []string{ref}); p == nil || p.Withdrawal == nil {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
 // ProposalOf returns the proposal a warning input went to: by its source id
 // or references (the proposal a new one was given otherwise).
 func (c *Core) ProposalOf(in Input) (ProposalView, bool) {

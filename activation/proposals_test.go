@@ -106,6 +106,9 @@ func TestProposalInputsRefused(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			if known := h.c.WarningKnown(tc.in); known != (tc.want == ErrDuplicate && tc.in.Kind() != "confirm") {
+				t.Errorf("WarningKnown = %v for an input refused with %v", known, tc.want)
+			}
 			evs, err := h.c.Handle(tc.in, h.now)
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("error %v, want %v", err, tc.want)

@@ -43,7 +43,15 @@ func (s *Server) intake(source string) http.HandlerFunc {
 			return
 		}
 		ins := alerting.WarningInputs(s.config(), ws, p.name)
-		seq, err := s.opts.Intake.SubmitWarnings(r.Context(), ins)
+		var fresh []activation.Input
+		s.opts.Engine.View(func(c *activation.Core) {
+			for _, in := range ins {
+				if !c.WarningKnown(in) {
+					fresh = append(fresh, in)
+				}
+			}
+		})
+		seq, err := s.opts.Intake.SubmitWarnings(r.Context(), fresh)
 		if err != nil {
 			writeAlertingError(w, err)
 			return

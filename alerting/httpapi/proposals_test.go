@@ -79,6 +79,9 @@ func TestWarningsBecomeProposalsAndAConfirmationDeclares(t *testing.T) {
 	if am.Source != "alertmanager" || am.Scenario != "cyberangriff" || len(am.Alerts) != 2 || am.Alerts[1].Status != "resolved" {
 		t.Errorf("Alertmanager proposal %+v", am)
 	}
+	if evs, err := s.Engine.Events(t.Context(), dwd.ID); err != nil || len(evs) != 1 || evs[0].Kind != activation.KindProposalReceived {
+		t.Errorf("the same warning twice should leave one event, not a refusal: %+v %v", evs, err)
+	}
 	if v := s.Engine.Incidents(); len(v) != 0 {
 		t.Fatalf("a warning alerted by itself: %+v", v)
 	}
