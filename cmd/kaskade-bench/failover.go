@@ -169,9 +169,10 @@ func (b *bench) failoverRun(ctx context.Context, dir string, killNode bool) (fai
 	r.resent = int(metricValue(end, outcomes, `channel="sms",state="resent"`) - metricValue(base, outcomes, `channel="sms",state="resent"`))
 	r.leftOpen = view.Counts.Unknown
 	tallyAccepted(&r, fake.messages(), killed, recipients, survivor.name)
+	stopped := time.Now()
 	survivor.stop()
 	if f, err := os.Open(survivor.log); err == nil {
-		tallyLeadership(&r, f, killed)
+		tallyLeadership(&r, f, killed, stopped)
 		f.Close()
 	}
 	return r, nil

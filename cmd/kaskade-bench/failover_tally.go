@@ -93,9 +93,10 @@ func tallyAccepted(r *failoverRun, msgs []acceptedSMS, killed time.Time, recipie
 	}
 }
 
-// tallyLeadership reads the survivor's JSON log: when after the kill it
-// started leading (first and last time) and how often it lost the lease.
-func tallyLeadership(r *failoverRun, log io.Reader, killed time.Time) {
+// tallyLeadership reads the survivor's JSON log: when after the kill (and
+// before the bench stopped it) it started leading, first and last time, and
+// how often it lost the lease.
+func tallyLeadership(r *failoverRun, log io.Reader, killed, stopped time.Time) {
 	r.leads, r.steady, r.lost = -1, -1, 0
 	sc := bufio.NewScanner(log)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -104,7 +105,7 @@ func tallyLeadership(r *failoverRun, log io.Reader, killed time.Time) {
 			Time time.Time `json:"time"`
 			Msg  string    `json:"msg"`
 		}
-		if json.Unmarshal(sc.Bytes(), &rec) != nil || rec.Time.Before(killed) {
+		if json.Unmarshal(sc.Bytes(), &rec) != nil || rec.Time.Before(killed) || !rec.Time.Before(stopped) {
 			continue
 		}
 		switch rec.Msg {
