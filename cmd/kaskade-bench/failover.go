@@ -49,8 +49,8 @@ func (b *bench) failover(ctx context.Context) error {
 			}
 			r.scenario = sc.name
 			runs = append(runs, r)
-			b.printf("  (%s run %d: next SMS %s, leads %s, everyone %s, unknown %d, missing %d; load average %s)\n",
-				sc.name, i, secs(r.nextSMS), secs(r.leads), secs(r.allAlerted), r.unknown(), r.missing, loadAvg())
+			b.printf("  (%s run %d: first SMS %s after the declaration; after the kill: next SMS %s, leads %s, everyone %s, unknown %d, missing %d; load average %s)\n",
+				sc.name, i, secs(r.start), secs(r.nextSMS), secs(r.leads), secs(r.allAlerted), r.unknown(), r.missing, loadAvg())
 		}
 		for _, row := range failoverRows(sc.label, runs, b.o.FailoverConc) {
 			b.record(row.what, row.value, row.target, row.ok)
@@ -119,13 +119,15 @@ func (b *bench) failoverRun(ctx context.Context, dir string, killNode bool) (fai
 	var out struct {
 		IncidentID string `json:"incident_id"`
 	}
+	declared := time.Now()
 	if _, err := apiAt(ctx, survivor.url, tok.Secret, http.MethodPost, "/api/v1/incidents", map[string]any{"id": "bench-failover",
 		"scenario": "fanout", "exercise": false, "reason": "kaskade bench failover", "declared_by": "bench"}, &out); err != nil {
 		return r, err
 	}
-	if err := waitUntil(ctx, 30*time.Second, func() bool { return fake.count() > 0 }); err != nil {
+	if err := waitUntil(ctx, b.o.FailoverWait, func() bool { return fake.count() > 0 }); err != nil {
 		return r, fmt.Errorf("the fan-out did not start: %w", err)
 	}
+	r.start = fake.first().Sub(declared)
 	time.Sleep(time.Until(fake.first().Add(b.o.FailoverKillAfter)))
 	base := survivor.metrics()
 	node := -1

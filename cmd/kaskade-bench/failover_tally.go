@@ -24,6 +24,7 @@ type acceptedSMS struct {
 type failoverRun struct {
 	scenario   string
 	people     int
+	start      time.Duration // declaration → first SMS accepted (before the kill)
 	before     int           // people alerted before the kill
 	bySurvivor int           // … of them by the survivor
 	quiet      time.Duration // kill − the survivor's last SMS before it (-1: none)
@@ -201,6 +202,7 @@ func failoverRows(label string, runs []failoverRun, concurrency int) []failoverR
 	return []failoverRow{
 		{fmt.Sprintf("%s (%d people, %s): kill → next SMS accepted, median / max", label, runs[0].people, n),
 			times(func(r failoverRun) time.Duration { return r.nextSMS }), "measured", nil},
+		{"  … declaration → first SMS, before the kill", times(func(r failoverRun) time.Duration { return r.start }), "measured", nil},
 		{"  … kill → survivor leads / leads for good", times(func(r failoverRun) time.Duration { return r.leads }) + " | " +
 			times(func(r failoverRun) time.Duration { return r.steady }), "lease lost after: " + lostAll, nil},
 		{"  … survivor's last SMS before the kill, ago", times(func(r failoverRun) time.Duration { return r.quiet }), "measured", nil},
