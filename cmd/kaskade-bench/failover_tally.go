@@ -39,7 +39,7 @@ type failoverRun struct {
 	leftOpen   int           // attempts still unknown in the survivor's view at the end
 	leads      time.Duration // kill → the survivor's first "engine leading"
 	steady     time.Duration // kill → its last "engine leading" (= leads without a flap)
-	lost       int           // times the survivor lost the lease after the kill
+	restarts   int           // times the survivor's engine lost the lease or restarted after the kill
 }
 
 // unknown is the attempts whose outcome the kill left open.
@@ -96,9 +96,9 @@ func tallyAccepted(r *failoverRun, msgs []acceptedSMS, killed time.Time, recipie
 
 // tallyLeadership reads the survivor's JSON log: when after the kill (and
 // before the bench stopped it) it started leading, first and last time, and
-// how often it lost the lease.
+// how often its engine lost the lease or restarted from the event log.
 func tallyLeadership(r *failoverRun, log io.Reader, killed, stopped time.Time) {
-	r.leads, r.steady, r.lost = -1, -1, 0
+	r.leads, r.steady, r.restarts = -1, -1, 0
 	sc := bufio.NewScanner(log)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -115,8 +115,8 @@ func tallyLeadership(r *failoverRun, log io.Reader, killed, stopped time.Time) {
 				r.leads = rec.Time.Sub(killed)
 			}
 			r.steady = rec.Time.Sub(killed)
-		case "engine lease lost":
-			r.lost++
+		case "engine lease lost", "engine restarting from the event log":
+			r.restarts++
 		}
 	}
 }
@@ -194,7 +194,7 @@ func failoverRows(label string, runs []failoverRun, concurrency int) []failoverR
 	resentAll, _ := worst(func(r failoverRun) int { return r.resent })
 	beforeAll, _ := worst(func(r failoverRun) int { return r.before })
 	bySurvAll, _ := worst(func(r failoverRun) int { return r.bySurvivor })
-	lostAll, _ := worst(func(r failoverRun) int { return r.lost })
+	restartAll, _ := worst(func(r failoverRun) int { return r.restarts })
 	n := fmt.Sprintf("%d run", len(runs))
 	if len(runs) > 1 {
 		n += "s"
@@ -204,7 +204,7 @@ func failoverRows(label string, runs []failoverRun, concurrency int) []failoverR
 			times(func(r failoverRun) time.Duration { return r.nextSMS }), "measured", nil},
 		{"  … declaration → first SMS, before the kill", times(func(r failoverRun) time.Duration { return r.start }), "measured", nil},
 		{"  … kill → survivor leads / leads for good", times(func(r failoverRun) time.Duration { return r.leads }) + " | " +
-			times(func(r failoverRun) time.Duration { return r.steady }), "lease lost after: " + lostAll, nil},
+			times(func(r failoverRun) time.Duration { return r.steady }), "engine restarts: " + restartAll, nil},
 		{"  … survivor's last SMS before the kill, ago", times(func(r failoverRun) time.Duration { return r.quiet }), "measured", nil},
 		{"  … longest pause between first alerts after the kill", times(func(r failoverRun) time.Duration { return r.maxGap }), "measured", nil},
 		{"  … kill → everyone alerted", times(func(r failoverRun) time.Duration { return r.allAlerted }), "measured", nil},

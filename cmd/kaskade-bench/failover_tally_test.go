@@ -62,18 +62,19 @@ func TestTallyLeadership(t *testing.T) {
 		name          string
 		log           string
 		leads, steady time.Duration
-		lost          int
+		restarts      int
 	}{
 		{"takes over once", line(-5, "engine leading") + "not json\n" + line(3.2, "engine lease acquired") + line(3.25, "engine leading") +
 			line(61, "engine lease lost"), 3250 * time.Millisecond, 3250 * time.Millisecond, 0},
-		{"flaps", line(2, "engine leading") + line(9, "engine lease lost") + line(28, "engine leading"), 2 * time.Second, 28 * time.Second, 1},
+		{"flaps", line(2, "engine leading") + line(9, "engine lease lost") + line(12, "engine leading") +
+			line(17, "engine restarting from the event log") + line(28, "engine leading"), 2 * time.Second, 28 * time.Second, 2},
 		{"never", line(1, "event log replayed"), -1, -1, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var r failoverRun
 			tallyLeadership(&r, strings.NewReader(tc.log), killed, stopped)
-			if r.leads != tc.leads || r.steady != tc.steady || r.lost != tc.lost {
-				t.Errorf("leads %v, steady %v, lost %d; want %v, %v, %d", r.leads, r.steady, r.lost, tc.leads, tc.steady, tc.lost)
+			if r.leads != tc.leads || r.steady != tc.steady || r.restarts != tc.restarts {
+				t.Errorf("leads %v, steady %v, restarts %d; want %v, %v, %d", r.leads, r.steady, r.restarts, tc.leads, tc.steady, tc.restarts)
 			}
 		})
 	}
