@@ -37,6 +37,7 @@ type failoverRun struct {
 	found      int           // unknown attempts the survivor found at the provider
 	resent     int           // unknown attempts not at the provider, sent by the survivor
 	leftOpen   int           // attempts still unknown in the survivor's view at the end
+	lease      time.Duration // kill → the survivor's first "engine lease acquired"
 	leads      time.Duration // kill → the survivor's first "engine leading"
 	steady     time.Duration // kill → its last "engine leading" (= leads without a flap)
 	restarts   int           // times the survivor's engine lost the lease or restarted after the kill
@@ -98,7 +99,7 @@ func tallyAccepted(r *failoverRun, msgs []acceptedSMS, killed time.Time, recipie
 // before the bench stopped it) it started leading, first and last time, and
 // how often its engine lost the lease or restarted from the event log.
 func tallyLeadership(r *failoverRun, log io.Reader, killed, stopped time.Time) {
-	r.leads, r.steady, r.restarts = -1, -1, 0
+	r.lease, r.leads, r.steady, r.restarts = -1, -1, -1, 0
 	sc := bufio.NewScanner(log)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
@@ -110,6 +111,10 @@ func tallyLeadership(r *failoverRun, log io.Reader, killed, stopped time.Time) {
 			continue
 		}
 		switch rec.Msg {
+		case "engine lease acquired":
+			if r.lease < 0 {
+				r.lease = rec.Time.Sub(killed)
+			}
 		case "engine leading":
 			if r.leads < 0 {
 				r.leads = rec.Time.Sub(killed)
@@ -203,6 +208,7 @@ func failoverRows(label string, runs []failoverRun, concurrency int) []failoverR
 		{fmt.Sprintf("%s (%d people, %s): kill → next SMS accepted, median / max", label, runs[0].people, n),
 			times(func(r failoverRun) time.Duration { return r.nextSMS }), "measured", nil},
 		{"  … declaration → first SMS, before the kill", times(func(r failoverRun) time.Duration { return r.start }), "measured", nil},
+		{"  … kill → survivor's lease", times(func(r failoverRun) time.Duration { return r.lease }), "measured", nil},
 		{"  … kill → survivor leads / leads for good", times(func(r failoverRun) time.Duration { return r.leads }) + " | " +
 			times(func(r failoverRun) time.Duration { return r.steady }), "engine restarts: " + restartAll, nil},
 		{"  … survivor's last SMS before the kill, ago", times(func(r failoverRun) time.Duration { return r.quiet }), "measured", nil},

@@ -59,22 +59,23 @@ func TestTallyLeadership(t *testing.T) {
 		return `{"time":"` + killed.Add(time.Duration(sec*float64(time.Second))).Format(time.RFC3339Nano) + `","level":"INFO","msg":"` + msg + `"}` + "\n"
 	}
 	for _, tc := range []struct {
-		name          string
-		log           string
-		leads, steady time.Duration
-		restarts      int
+		name                 string
+		log                  string
+		lease, leads, steady time.Duration
+		restarts             int
 	}{
-		{"takes over once", line(-5, "engine leading") + "not json\n" + line(3.2, "engine lease acquired") + line(3.25, "engine leading") +
-			line(61, "engine lease lost"), 3250 * time.Millisecond, 3250 * time.Millisecond, 0},
-		{"flaps", line(2, "engine leading") + line(9, "engine lease lost") + line(12, "engine leading") +
-			line(17, "engine restarting from the event log") + line(28, "engine leading"), 2 * time.Second, 28 * time.Second, 2},
-		{"never", line(1, "event log replayed"), -1, -1, 0},
+		{"takes over once", line(-5, "engine lease acquired") + line(-5, "engine leading") + "not json\n" + line(3.2, "engine lease acquired") +
+			line(3.25, "engine leading") + line(61, "engine lease lost"), 3200 * time.Millisecond, 3250 * time.Millisecond, 3250 * time.Millisecond, 0},
+		{"flaps", line(1.5, "engine lease acquired") + line(2, "engine leading") + line(9, "engine lease lost") + line(12, "engine leading") +
+			line(17, "engine restarting from the event log") + line(28, "engine leading"), 1500 * time.Millisecond, 2 * time.Second, 28 * time.Second, 2},
+		{"lease but never leading", line(1, "event log replayed") + line(2.5, "engine lease acquired"), 2500 * time.Millisecond, -1, -1, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var r failoverRun
 			tallyLeadership(&r, strings.NewReader(tc.log), killed, stopped)
-			if r.leads != tc.leads || r.steady != tc.steady || r.restarts != tc.restarts {
-				t.Errorf("leads %v, steady %v, restarts %d; want %v, %v, %d", r.leads, r.steady, r.restarts, tc.leads, tc.steady, tc.restarts)
+			if r.lease != tc.lease || r.leads != tc.leads || r.steady != tc.steady || r.restarts != tc.restarts {
+				t.Errorf("lease %v, leads %v, steady %v, restarts %d; want %v, %v, %v, %d", r.lease, r.leads, r.steady, r.restarts,
+					tc.lease, tc.leads, tc.steady, tc.restarts)
 			}
 		})
 	}
