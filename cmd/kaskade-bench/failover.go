@@ -49,8 +49,8 @@ func (b *bench) failover(ctx context.Context) error {
 			}
 			r.scenario = sc.name
 			runs = append(runs, r)
-			b.printf("  (%s run %d: first SMS %s after the declaration; after the kill: next SMS %s, leads %s, everyone %s, unknown %d, missing %d; load average %s)\n",
-				sc.name, i, secs(r.start), secs(r.nextSMS), secs(r.leads), secs(r.allAlerted), r.unknown(), r.missing, loadAvg())
+			b.printf("  (%s run %d: first SMS %s after the declaration; after the kill: next SMS %s, lease %s, leads %s, everyone %s, unknown %d, missing %d; load average %s)\n",
+				sc.name, i, secs(r.start), secs(r.nextSMS), secs(r.lease), secs(r.leads), secs(r.allAlerted), r.unknown(), r.missing, loadAvg())
 		}
 		for _, row := range failoverRows(sc.label, runs, b.o.FailoverConc) {
 			b.record(row.what, row.value, row.target, row.ok)
