@@ -51,6 +51,13 @@ type benchOptions struct {
 	BoardReplies   int     // replies timed per viewer count
 	BoardRate      float64 // replies per second while timing
 	BoardBurst     int     // replies of the burst before the last RSS reading
+
+	FailoverPeople    int           // people of the failover phase's one organisation
+	FailoverRate      float64       // Twilio rate_per_second of each instance
+	FailoverConc      int           // Twilio sender concurrency of each instance
+	FailoverRuns      int           // runs per scenario
+	FailoverKillAfter time.Duration // first SMS → kill
+	FailoverWait      time.Duration // kill → everyone alerted and settled, at most
 }
 
 func (o benchOptions) phase(name string) bool {
@@ -87,7 +94,13 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&o.BoardReplies, "board-replies", 300, "replies timed with one viewer and again with all streams")
 	fs.Float64Var(&o.BoardRate, "board-reply-rate", 20, "replies per second while timing the board")
 	fs.IntVar(&o.BoardBurst, "board-burst", 1000, "replies of the burst before the last RSS reading")
-	fs.StringVar(&o.Phases, "phases", "all", "comma-separated: baseline,fanout,first,replies,restart,realistic,board,priority,standdown")
+	fs.IntVar(&o.FailoverPeople, "failover-people", 200, "people of the failover phase's organisation")
+	fs.Float64Var(&o.FailoverRate, "failover-rate", 20, "Twilio rate_per_second of each instance in the failover phase")
+	fs.IntVar(&o.FailoverConc, "failover-concurrency", 10, "Twilio sender concurrency of each instance in the failover phase")
+	fs.IntVar(&o.FailoverRuns, "failover-runs", 3, "kills per failover scenario")
+	fs.DurationVar(&o.FailoverKillAfter, "failover-kill-after", 3*time.Second, "first SMS accepted → kill -9 of the leading instance")
+	fs.DurationVar(&o.FailoverWait, "failover-wait", 2*time.Minute, "kill → everyone alerted and every attempt settled, at most")
+	fs.StringVar(&o.Phases, "phases", "all", "comma-separated: baseline,fanout,first,replies,restart,realistic,board,priority,standdown,failover (all: every phase; with --quick all but failover)")
 	fs.BoolVar(&o.Callbacks, "callbacks", false, "let the fake post status callbacks to Kaskade during the run (default: swallowed, counted)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
@@ -100,6 +113,12 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		o.ReplyRate, o.ReplyDuration = 200, 5*time.Second
 		o.PrioRecip, o.PrioRuns, o.PrioGap, o.StandDownAfter = 2_000, 5, 300*time.Millisecond, 2*time.Second
 		o.BoardStreams, o.BoardIncidents, o.BoardReplies, o.BoardRate, o.BoardBurst = 200, 200, 50, 20, 200
+		o.FailoverRuns = 1
+		if o.Phases == "all" {
+			// Two scenarios of a cluster start, a fan-out and a
+			// reconciliation each: over a minute, more than a smoke run.
+			o.Phases = "baseline,fanout,first,replies,restart,realistic,board,priority,standdown"
+		}
 	}
 	switch o.MemoryLimit {
 	case "off":
@@ -120,6 +139,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if o.BoardReplies > o.BoardIncidents || o.BoardBurst > o.BoardIncidents {
 		return usageError{"--board-replies and --board-burst must not exceed --board-incidents (one reply per incident and set)"}
+	}
+	if o.FailoverPeople < 1 || o.FailoverRate <= 0 || o.FailoverConc < 1 || o.FailoverRuns < 1 {
+		return usageError{"--failover-people, --failover-rate, --failover-concurrency and --failover-runs must be positive"}
 	}
 	if o.Dir == "" {
 		d, err := os.MkdirTemp("", "kaskade-bench-")
@@ -290,6 +312,11 @@ func (b *bench) run(ctx context.Context) error {
 	}
 	if b.o.phase("standdown") {
 		if err := b.standdown(ctx); err != nil {
+			return err
+		}
+	}
+	if b.o.phase("failover") {
+		if err := b.failover(ctx); err != nil {
 			return err
 		}
 	}

@@ -1,6 +1,6 @@
 // Command kaskade-bench measures Kaskade's performance targets on loopback:
 // it starts the server in-process (and the kaskade binary for the restart
-// phase) against a fake Twilio, one file per phase. `kaskade-bench
+// and failover phases) against a fake Twilio, one file per phase. `kaskade-bench
 // fake-twilio` runs the fake alone for development; `kaskade-bench
 // load-replies` is the reply load generator the replies phase starts.
 package main
@@ -31,6 +31,7 @@ Usage:
   kaskade-bench fake-twilio [--addr A] [flags]     run the fake Twilio API for development
   kaskade-bench load-replies --url U --numbers F --out F [flags]
                                                    signed inbound SMS at a rate (the replies phase runs it)
+  kaskade-bench nats-node --port P --cluster-port R … one node of a three-node JetStream cluster (the failover phase runs it)
 `
 
 // run is the whole program.
@@ -39,6 +40,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch {
 	case len(args) > 0 && args[0] == "fake-twilio":
 		err = fakeTwilioCmd(ctx, args[1:], stdout, stderr)
+	case len(args) > 0 && args[0] == "nats-node":
+		err = natsNodeCmd(ctx, args[1:], stderr)
 	case len(args) > 0 && args[0] == "load-replies":
 		err = loadRepliesCmd(ctx, args[1:], stdout, stderr)
 	case len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help"):

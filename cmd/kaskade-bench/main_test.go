@@ -22,6 +22,8 @@ func TestCommandLine(t *testing.T) {
 		{"no priority rate", []string{"--priority-rate", "0"}, 2, "--priority-rate and --priority-runs positive"},
 		{"no board streams", []string{"--board-streams", "0"}, 2, "must be positive"},
 		{"more board replies than incidents", []string{"--board-incidents", "10", "--board-replies", "11"}, 2, "must not exceed --board-incidents"},
+		{"no failover runs", []string{"--failover-runs", "0"}, 2, "--failover-runs must be positive"},
+		{"nats-node without a port", []string{"nats-node"}, 2, "nats-node needs --port"},
 		{"fake-twilio bad flag", []string{"fake-twilio", "--latency", "soon"}, 2, "invalid value"},
 		{"load-replies without a target", []string{"load-replies"}, 2, "load-replies needs --url"},
 	} {

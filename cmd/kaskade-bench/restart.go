@@ -46,8 +46,8 @@ func restartSummary(logPath string) string {
 }
 
 // kaskadeBinary returns --kaskade, or builds the server binary from this
-// module into the working directory: the restart phase measures the binary
-// operators run, without the bench's code.
+// module into the working directory: the restart and failover phases run
+// the binary operators run, without the bench's code.
 func (b *bench) kaskadeBinary(ctx context.Context) (string, error) {
 	if b.o.Kaskade != "" {
 		return b.o.Kaskade, nil
@@ -55,7 +55,7 @@ func (b *bench) kaskadeBinary(ctx context.Context) (string, error) {
 	bin := filepath.Join(b.o.Dir, "kaskade")
 	out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "github.com/kaskade-bcm/kaskade/cmd/kaskade").CombinedOutput()
 	if err != nil {
-		return "", fmt.Errorf("restart: build the kaskade binary (or pass --kaskade): %w\n%s", err, out)
+		return "", fmt.Errorf("build the kaskade binary (run from the module, or pass --kaskade): %w\n%s", err, out)
 	}
 	return bin, nil
 }

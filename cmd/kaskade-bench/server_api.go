@@ -22,12 +22,17 @@ func apiCall(ctx context.Context, s *server.Server, method, path string, body an
 
 // apiAs calls the server's HTTP API with a bearer token.
 func apiAs(ctx context.Context, s *server.Server, token, method, path string, body any, out any) (int, error) {
+	return apiAt(ctx, s.URL, token, method, path, body, out)
+}
+
+// apiAt calls the HTTP API at base (a server in another process) with a bearer token.
+func apiAt(ctx context.Context, base, token, method, path string, body any, out any) (int, error) {
 	var rd io.Reader
 	if body != nil {
 		data, _ := json.Marshal(body)
 		rd = bytes.NewReader(data)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, s.URL+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, base+path, rd)
 	if err != nil {
 		return 0, err
 	}
