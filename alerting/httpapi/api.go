@@ -59,6 +59,9 @@ type Options struct {
 	HistoryTTL time.Duration
 	// Events reads the event log (default Engine.Events).
 	Events func(ctx context.Context, incident string) ([]activation.Event, error)
+	// Outbox returns the console outbox lines about a person, for the
+	// person export (nil: the export lists the outbox as not included).
+	Outbox func(person string) ([]json.RawMessage, error)
 }
 
 // Rate is a token bucket: Burst at once, then one more every Every.

@@ -185,7 +185,7 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 	api := httpapi.New(httpapi.Options{Config: cfg, Intake: intake, Engine: s.Engine, Auth: auth,
 		Sessions: channels.sessions, Logger: log.With("component", "api"), Healthy: s.nc.IsConnected, Registerer: reg,
 		SMSSegments: cfg.Server.SMSSegmentBudget, DeclareLimits: declareLimits(cfg.Server.DeclarationRate),
-		TrustedProxies: cfg.Server.TrustedProxies})
+		TrustedProxies: cfg.Server.TrustedProxies, Outbox: channels.outbox})
 	api.Register(mux)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	channels.register(mux)
