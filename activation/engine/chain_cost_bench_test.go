@@ -32,13 +32,14 @@ func BenchmarkChainAndCipher(b *testing.B) {
 					defer func() { unchainedForBenchmark = false }()
 					e := New(Options{JS: cipherJS(b, cipher)})
 					evs := notificationEvents(size)
+					cpu := processCPU(b)
 					b.ResetTimer()
 					for range b.N {
 						if err := e.persist(context.Background(), evs); err != nil {
 							b.Fatal(err)
 						}
 					}
-					perEvent(b, size)
+					perEvent(b, size, cpu)
 				})
 			}
 		}
@@ -61,6 +62,7 @@ func BenchmarkInputToEvent(b *testing.B) {
 				var mu sync.Mutex
 				var last uint64
 				b.SetParallelism(8)
+				cpu := processCPU(b)
 				b.ResetTimer()
 				b.RunParallel(func(pb *testing.PB) {
 					var mine uint64
@@ -81,14 +83,19 @@ func BenchmarkInputToEvent(b *testing.B) {
 				if err := e.WaitInput(ctx, last); err != nil {
 					b.Fatal(err)
 				}
-				perEvent(b, 1)
+				perEvent(b, 1, cpu)
 			})
 		}
 	}
 }
 
-func perEvent(b *testing.B, size int) {
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*size)/1000, "µs/event")
+// perEvent reports wall time and the process's CPU time (client, engine
+// and nats-server alike) per event since cpu0; on a shared machine the
+// CPU time is the steadier figure (processCPU: claims_bench_test.go).
+func perEvent(b *testing.B, size int, cpu0 time.Duration) {
+	n := float64(b.N * size)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n/1000, "µs/event")
+	b.ReportMetric(float64((processCPU(b)-cpu0).Nanoseconds())/n/1000, "cpu-µs/event")
 }
 
 func notificationEvents(n int) []activation.Event {

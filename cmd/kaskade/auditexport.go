@@ -68,7 +68,7 @@ func auditExportCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	if *out == "-" {
 		msg = stderr
 	}
-	fmt.Fprintf(msg, "Export von %s: %d Ereignisse, Kette bis Ereignis-Kopf %s, signiert mit Schlüssel %s\nÖffentlicher Schlüssel: %s\n",
+	fmt.Fprintf(msg, "Export von %s: %d Ereignisse; Kopf der Kette %s; signiert mit Schlüssel %s\nÖffentlicher Schlüssel: %s\n",
 		*incident, sig.Events, sig.Head, sig.KeyID, base64.StdEncoding.EncodeToString(key.Public().(ed25519.PublicKey)))
 	return nil
 }
