@@ -13,41 +13,51 @@ import (
 // event stored when it began. A break is in Result.Break; err is for
 // failures to read.
 func VerifyStream(ctx context.Context, js jetstream.JetStream, stream string, cp Checkpoint) (Result, error) {
+	v := NewVerifier(cp)
+	_, err := ReadStream(ctx, js, stream, cp.Seq+1, func(seq uint64, raw []byte) bool {
+		return v.Add(seq, raw) == nil
+	})
+	return v.Result(), err
+}
+
+// ReadStream calls fn with the sequence and stored bytes of every message
+// from sequence from up to the last one stored when it began, until fn
+// returns false. It returns that last sequence.
+func ReadStream(ctx context.Context, js jetstream.JetStream, stream string, from uint64, fn func(seq uint64, raw []byte) bool) (uint64, error) {
 	s, err := js.Stream(ctx, stream)
 	if err != nil {
-		return Result{}, fmt.Errorf("audit: stream %s: %w", stream, err)
+		return 0, fmt.Errorf("audit: stream %s: %w", stream, err)
 	}
 	last := s.CachedInfo().State.LastSeq
-	v := NewVerifier(cp)
-	if last <= cp.Seq {
-		return v.Result(), nil
+	if last < max(from, 1) {
+		return last, nil
 	}
 	cons, err := s.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: cp.Seq + 1})
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: max(from, 1)})
 	if err != nil {
-		return Result{}, fmt.Errorf("audit: read %s: %w", stream, err)
+		return last, fmt.Errorf("audit: read %s: %w", stream, err)
 	}
 	for {
 		batch, err := cons.Fetch(1000, jetstream.FetchMaxWait(2*time.Second))
 		if err != nil {
-			return v.Result(), fmt.Errorf("audit: read %s: %w", stream, err)
+			return last, fmt.Errorf("audit: read %s: %w", stream, err)
 		}
 		n := 0
 		for m := range batch.Messages() {
 			n++
 			md, err := m.Metadata()
 			if err != nil {
-				return v.Result(), fmt.Errorf("audit: metadata: %w", err)
+				return last, fmt.Errorf("audit: metadata: %w", err)
 			}
-			if v.Add(md.Sequence.Stream, m.Data()) != nil || md.Sequence.Stream >= last {
-				return v.Result(), nil
+			if !fn(md.Sequence.Stream, m.Data()) || md.Sequence.Stream >= last {
+				return last, nil
 			}
 		}
 		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) {
-			return v.Result(), fmt.Errorf("audit: read %s: %w", stream, err)
+			return last, fmt.Errorf("audit: read %s: %w", stream, err)
 		}
 		if n == 0 { // the remaining events were deleted
-			return v.Result(), nil
+			return last, nil
 		}
 	}
 }

@@ -61,25 +61,50 @@ func (v *Verifier) Add(seq uint64, raw []byte) *Break {
 	return nil
 }
 
-func (v *Verifier) check(seq uint64, raw []byte) *Break {
-	if v.res.Last != 0 && seq != v.res.Last+1 {
-		return &Break{Seq: seq, Reason: fmt.Sprintf("follows seq %d: events %d to %d are missing", v.res.Last, v.res.Last+1, seq-1)}
+// Bridge accepts the stored events from to last, of which only the first's
+// prev and the last's hash head are known (an export leaves out other
+// incidents' events): the chain must run on through them.
+func (v *Verifier) Bridge(from, last uint64, prev, head string) *Break {
+	if v.res.Break != nil {
+		return v.res.Break
 	}
+	if last < from {
+		v.res.Break = &Break{Seq: from, Reason: fmt.Sprintf("a range of events ending at %d before it begins", last)}
+		return v.res.Break
+	}
+	if b := v.checkLink(from, prev); b != nil {
+		v.res.Break = b
+		return b
+	}
+	v.res.Last, v.res.Head = last, head
+	v.res.Events += int(last - from + 1)
+	return nil
+}
+
+func (v *Verifier) check(seq uint64, raw []byte) *Break {
 	var link struct {
 		Prev string `json:"prev"`
 	}
 	if err := json.Unmarshal(raw, &link); err != nil {
 		return &Break{Seq: seq, Reason: "not an event: " + err.Error()}
 	}
+	return v.checkLink(seq, link.Prev)
+}
+
+// checkLink checks that the event seq with the given prev follows the last one.
+func (v *Verifier) checkLink(seq uint64, prev string) *Break {
+	if v.res.Last != 0 && seq != v.res.Last+1 {
+		return &Break{Seq: seq, Reason: fmt.Sprintf("follows seq %d: events %d to %d are missing", v.res.Last, v.res.Last+1, seq-1)}
+	}
 	switch {
-	case link.Prev == "" && !v.chained:
+	case prev == "" && !v.chained:
 		v.res.Unchained++
 		return nil
-	case link.Prev == "":
+	case prev == "":
 		return &Break{Seq: seq, Reason: "carries no hash of its predecessor, though the chain had begun"}
-	case !v.follows(link.Prev):
+	case !v.follows(prev):
 		return &Break{Seq: seq, Reason: fmt.Sprintf("its prev %.12s… is not the hash %.12s… of seq %d: an event was changed, removed or reordered",
-			link.Prev, cmp.Or(v.res.Head, Genesis), v.res.Last)}
+			prev, cmp.Or(v.res.Head, Genesis), v.res.Last)}
 	}
 	v.chained = true
 	return nil

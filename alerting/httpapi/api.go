@@ -64,6 +64,9 @@ type Options struct {
 	Events func(ctx context.Context, incident string) ([]activation.Event, error)
 	// Reload serves POST /api/v1/config/reload (nil: 501).
 	Reload Reloader
+	// Outbox returns the console outbox lines about a person, for the
+	// person export (nil: the export lists the outbox as not included).
+	Outbox func(person string) ([]json.RawMessage, error)
 }
 
 // Rate is a token bucket: Burst at once, then one more every Every.

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -18,6 +19,8 @@ type PersonExport struct {
 	ExportedAt time.Time        `json:"exported_at"`
 	Config     *PersonEntry     `json:"config,omitempty"`
 	Incidents  []PersonIncident `json:"incidents"`
+	// Outbox holds the console outbox lines about the person, as stored.
+	Outbox []json.RawMessage `json:"outbox,omitempty"`
 	// NotIncluded names stores the export does not read (docs/PRIVACY.md).
 	NotIncluded []string `json:"not_included"`
 }
@@ -54,9 +57,11 @@ type PersonRole struct {
 
 var notIncluded = []string{
 	"INBOUND_SEEN bucket (answers to replayed messages, 72 h)",
-	"console outbox files in the data directory",
 	"server logs",
 }
+
+// outboxNotIncluded is listed when the server reads no outbox (Options.Outbox nil).
+const outboxNotIncluded = "console outbox files in the data directory"
 
 // personExport serves GET /api/v1/people/{id}/export to admins only.
 func (s *Server) personExport(w http.ResponseWriter, r *http.Request) {
@@ -74,11 +79,18 @@ func (s *Server) personExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	exp := ExportPerson(s.config(), events, r.PathValue("id"), time.Now())
-	if exp.Config == nil && len(exp.Incidents) == 0 {
+	if s.opts.Outbox == nil {
+		exp.NotIncluded = append(slices.Clone(exp.NotIncluded), outboxNotIncluded)
+	} else if exp.Outbox, err = s.opts.Outbox(exp.Person); err != nil {
+		web.WriteError(w, http.StatusInternalServerError, "internal", "the outbox could not be read")
+		s.opts.Logger.Error("person export: outbox", "err", err)
+		return
+	}
+	if exp.Config == nil && len(exp.Incidents) == 0 && len(exp.Outbox) == 0 {
 		web.WriteError(w, http.StatusNotFound, "unknown_person", "Kaskade holds nothing about this person id")
 		return
 	}
-	s.opts.Logger.Info("person data exported", "by", p.name, "incidents", len(exp.Incidents))
+	s.opts.Logger.Info("person data exported", "by", p.name, "incidents", len(exp.Incidents), "outbox_lines", len(exp.Outbox))
 	web.WriteJSON(w, http.StatusOK, exp)
 }
 

@@ -1,7 +1,12 @@
 package httpapi_test
 
 import (
+	"encoding/json"
+	"errors"
 	"net/http"
+	"slices"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/kaskade-bcm/kaskade/activation"
@@ -53,3 +58,40 @@ func TestPersonExport(t *testing.T) {
 		}
 	}
 }
+
+func TestPersonExportReadsTheOutbox(t *testing.T) {
+	lines := map[string][]json.RawMessage{
+		"mi-uwe-boehm": {json.RawMessage(`{"id":"K1-n1","person":"mi-uwe-boehm","text":"ÜBUNG"}`)},
+		"xx-entfernt":  {json.RawMessage(`{"id":"K1-n2","person":"xx-entfernt","text":"ÜBUNG"}`)}, // no longer configured
+	}
+	var fail atomic.Bool
+	s := startAPIWith(t, func(o *httpapi.Options) {
+		o.Outbox = func(person string) ([]json.RawMessage, error) {
+			if fail.Load() {
+				return nil, errors.New("disk gone")
+			}
+			return lines[person], nil
+		}
+	})
+	for _, id := range []string{"mi-uwe-boehm", "xx-entfernt"} {
+		var exp httpapi.PersonExport
+		mustJSON(t, s.do("GET", "/api/v1/people/"+id+"/export", adminToken, ""), &exp)
+		var line struct{ ID, Person string }
+		if len(exp.Outbox) == 1 {
+			_ = json.Unmarshal(exp.Outbox[0], &line)
+		}
+		if line.Person != id || slices.ContainsFunc(exp.NotIncluded, isOutbox) {
+			t.Fatalf("%s: outbox %s, not included %v", id, exp.Outbox, exp.NotIncluded)
+		}
+	}
+	fail.Store(true)
+	wantError(t, s.do("GET", "/api/v1/people/mi-uwe-boehm/export", adminToken, ""), http.StatusInternalServerError, "internal")
+
+	var exp httpapi.PersonExport
+	mustJSON(t, startAPI(t).do("GET", "/api/v1/people/mi-uwe-boehm/export", adminToken, ""), &exp)
+	if exp.Outbox != nil || !slices.ContainsFunc(exp.NotIncluded, isOutbox) {
+		t.Fatalf("without an outbox reader: outbox %s, not included %v", exp.Outbox, exp.NotIncluded)
+	}
+}
+
+func isOutbox(s string) bool { return strings.Contains(s, "outbox") }

@@ -17,41 +17,75 @@ import (
 )
 
 const auditUsage = `usage: kaskade audit verify [--nats-url URL] [--data DIR] [--from-seq N --head HASH] [--json]
+       kaskade audit export --incident ID [-o FILE] [--key-file FILE] [--nats-url URL] [--data DIR]
+       kaskade audit verify-export FILE --pubkey KEY|FILE [--json]
 
-Checks the hash chain of the event log and names the first break. It reads
+verify checks the hash chain of the event log and names the first break.
+export writes one incident's events as signed JSON lines for auditors
+(docs/PRIVACY.md); verify-export checks such a file. verify and export read
 the stream as Kaskade's own identity: <data>/nats/service.nk for the
 embedded server, or --nats-creds/--nats-nkey/--nats-user for a cluster.`
 
-// auditCmd verifies the event log's hash chain; a break is exit code 1.
-func auditCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	if len(args) == 0 || args[0] != "verify" {
+// auditCmd verifies the event log's hash chain, exports an incident or
+// verifies an export; a break or a bad export is exit code 1.
+func auditCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
 		return usageError{auditUsage}
 	}
-	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	var c natsd.Client
+	switch args[0] {
+	case "verify":
+		return auditVerifyCmd(ctx, args[1:], stdout)
+	case "export":
+		return auditExportCmd(ctx, args[1:], stdout, stderr)
+	case "verify-export":
+		return auditVerifyExportCmd(args[1:], stdout)
+	}
+	return usageError{auditUsage}
+}
+
+// auditFlags registers the flags naming the event log and Kaskade's identity.
+func auditFlags(fs *flag.FlagSet) (c *natsd.Client, data *string) {
+	c = &natsd.Client{}
 	c.RegisterFlags(fs)
 	fs.StringVar(&c.URL, "nats-url", envOr("KASKADE_NATS_URL", "nats://127.0.0.1:4222"), "NATS server(s) holding the event log")
-	data := fs.String("data", "./kaskade-data", "data directory of the embedded server (its service identity)")
+	data = fs.String("data", "./kaskade-data", "data directory of the embedded server (its service identity)")
+	return c, data
+}
+
+// auditConnect connects as Kaskade's identity (the embedded server's
+// service key unless another identity is given).
+func auditConnect(c *natsd.Client, data string) (*nats.Conn, jetstream.JetStream, error) {
+	if c.Creds == "" && c.NkeyFile == "" && c.User == "" {
+		c.NkeyFile = natsd.ServiceSeedFile(data)
+	}
+	nc, err := c.Connect(nats.Timeout(10 * time.Second))
+	if err != nil {
+		return nil, nil, err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, nil, fmt.Errorf("jetstream: %w", err)
+	}
+	return nc, js, nil
+}
+
+func auditVerifyCmd(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	c, data := auditFlags(fs)
 	var cp audit.Checkpoint
 	fs.Uint64Var(&cp.Seq, "from-seq", 0, "start after this stored event (a checkpoint, with --head)")
 	fs.StringVar(&cp.Head, "head", "", "hash of the event at --from-seq (from a snapshot or an earlier verify)")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	if err := fs.Parse(args[1:]); err != nil || fs.NArg() > 0 || (cp.Seq == 0) != (cp.Head == "") {
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 || (cp.Seq == 0) != (cp.Head == "") {
 		return usageError{auditUsage}
 	}
-	if c.Creds == "" && c.NkeyFile == "" && c.User == "" {
-		c.NkeyFile = natsd.ServiceSeedFile(*data)
-	}
-	nc, err := c.Connect(nats.Timeout(10 * time.Second))
+	nc, js, err := auditConnect(c, *data)
 	if err != nil {
 		return err
 	}
 	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		return fmt.Errorf("jetstream: %w", err)
-	}
 	res, err := audit.VerifyStream(ctx, js, engine.Layout{}.EventsStream(), cp)
 	if err != nil {
 		return err

@@ -37,6 +37,8 @@ Usage:
   kaskade history [--format html|json] [-o FILE]
   kaskade person export ID [-o FILE]   what Kaskade holds about a person, as JSON (admin)
   kaskade audit verify [--from-seq N --head HASH]   check the event log's hash chain
+  kaskade audit export --incident ID [-o FILE]      signed JSON lines of one incident for auditors
+  kaskade audit verify-export FILE --pubkey KEY     check such an export
   kaskade card ORG [--lang de|en] [--size a6|a4] [-o FILE]   print the emergency card
   kaskade config check [FILE]           check a configuration (default: the bundled example)
   kaskade nats add-user NAME --role declarer|observer|intake | list-users | revoke NAME
@@ -74,7 +76,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "person":
 		err = personCmd(ctx, args[1:], stdout)
 	case "audit":
-		err = auditCmd(ctx, args[1:], stdout)
+		err = auditCmd(ctx, args[1:], stdout, stderr)
 	case "drill":
 		err = drillCmd(ctx, args[1:], stdout)
 	case "exercise":

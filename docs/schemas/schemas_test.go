@@ -226,6 +226,7 @@ func TestSchemasMatchARealActivation(t *testing.T) {
 			t.Errorf("event %d on %s: %v\n%s", m.Sequence, m.Subject, err, m.Data)
 		}
 	}
+	checkAuditExport(t, ctx, js, layout, id)
 	for _, k := range []string{activation.KindDeclared, activation.KindActivationStarted, activation.KindTierAlerted,
 		activation.KindNotification, activation.KindDelivery, activation.KindResponse, activation.KindReadiness,
 		activation.KindUpdate, activation.KindStoodDown, activation.KindInbound, activation.KindRejected, activation.KindConverted} {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -35,6 +36,7 @@ type channelSet struct {
 	signer     *ack.Signer
 	publicURL  string
 	background []func(ctx context.Context) error
+	outbox     func(person string) ([]json.RawMessage, error) // the console outbox, for person exports
 }
 
 func (c *channelSet) register(mux *http.ServeMux) {
@@ -58,11 +60,17 @@ func (s *Server) channels(ctx context.Context, cfg *config.Config, o Options, re
 	set.composer = compose.New(compose.Options{Config: cfg, Signer: signer, PublicURL: publicURL,
 		EmailReplies: cfg.Channels.Email != nil && cfg.Channels.Email.Listener != nil})
 
+	outbox := filepath.Join(o.DataDir, "outbox.jsonl")
+	// Files of an earlier run with the console on are still the person's data.
+	set.outbox = func(person string) ([]json.RawMessage, error) {
+		return console.PersonLines(outbox, console.DefaultKeep, person)
+	}
 	if !cfg.Channels.Console.Disabled {
-		out, err := console.New(console.Options{OutboxPath: filepath.Join(o.DataDir, "outbox.jsonl"), Logger: s.log.With("component", "outbox")})
+		out, err := console.New(console.Options{OutboxPath: outbox, Logger: s.log.With("component", "outbox")})
 		if err != nil {
 			return nil, err
 		}
+		set.outbox = out.PersonLines
 		set.notifiers[config.ChannelConsole] = out
 		for _, ch := range cfg.Channels.Console.As {
 			set.notifiers[ch] = out

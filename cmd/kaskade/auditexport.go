@@ -1,0 +1,254 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/kaskade-bcm/kaskade/activation/audit"
+	"github.com/kaskade-bcm/kaskade/activation/engine"
+)
+
+// Signing key of audit exports: $KASKADE_AUDIT_KEY (the key itself),
+// --key-file, or a key created on first use in the data directory.
+const (
+	auditKeyEnv     = "KASKADE_AUDIT_KEY"
+	auditKeyFileEnv = "KASKADE_AUDIT_KEY_FILE"
+)
+
+func auditKeyFile(data string) string { return filepath.Join(data, "audit-export.key") }
+func auditPubFile(data string) string { return filepath.Join(data, "audit-export.pub") }
+
+func auditExportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("audit export", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	c, data := auditFlags(fs)
+	incident := fs.String("incident", "", "the incident to export")
+	out := fs.String("o", "-", "write to this file, mode 0600 (default: stdout)")
+	keyFile := fs.String("key-file", os.Getenv(auditKeyFileEnv), "Ed25519 signing key (PEM PKCS #8 or base64 seed); default $"+auditKeyEnv+", else <data>/audit-export.key, created on first use")
+	if err := parse(fs, args); err != nil || fs.NArg() > 0 || *incident == "" {
+		return usageError{auditUsage}
+	}
+	key, created, err := auditSigningKey(*keyFile, *data)
+	if err != nil {
+		return err
+	}
+	if created {
+		fmt.Fprintf(stderr, "Neuer Signaturschlüssel: %s (öffentlicher Schlüssel in %s)\n", auditKeyFile(*data), auditPubFile(*data))
+	}
+	nc, js, err := auditConnect(c, *data)
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	w, commit, err := exportTarget(*out, stdout)
+	if err != nil {
+		return err
+	}
+	defer commit(false)
+	sig, err := writeExport(ctx, js, w, *incident, key)
+	if err != nil {
+		return err
+	}
+	if err := commit(true); err != nil {
+		return err
+	}
+	msg := stdout
+	if *out == "-" {
+		msg = stderr
+	}
+	fmt.Fprintf(msg, "Export von %s: %d Ereignisse; Kopf der Kette %s; signiert mit Schlüssel %s\nÖffentlicher Schlüssel: %s\n",
+		*incident, sig.Events, sig.Head, sig.KeyID, base64.StdEncoding.EncodeToString(key.Public().(ed25519.PublicKey)))
+	return nil
+}
+
+// writeExport reads the whole log up to its last event and writes the
+// incident's export; a broken chain is refused.
+func writeExport(ctx context.Context, js jetstream.JetStream, w io.Writer, incident string, key ed25519.PrivateKey) (audit.ExportSignature, error) {
+	name := engine.Layout{}.EventsStream()
+	s, err := js.Stream(ctx, name)
+	if err != nil {
+		return audit.ExportSignature{}, fmt.Errorf("audit export: stream %s: %w", name, err)
+	}
+	through := s.CachedInfo().State.LastSeq
+	x, err := audit.NewExporter(w, audit.ExportHeader{Incident: incident, Stream: name, Through: through, ExportedAt: time.Now().UTC()}, key)
+	if err != nil {
+		return audit.ExportSignature{}, err
+	}
+	var addErr error
+	if through > 0 {
+		_, err = audit.ReadStream(ctx, js, name, 1, func(seq uint64, raw []byte) bool {
+			addErr = x.Add(seq, raw)
+			return addErr == nil && seq < through
+		})
+	}
+	switch {
+	case err != nil:
+		return audit.ExportSignature{}, err
+	case addErr != nil:
+		var b *audit.Break
+		if errors.As(addErr, &b) {
+			return audit.ExportSignature{}, fmt.Errorf("KETTE GEBROCHEN bei Ereignis %d: %s; kein Export (kaskade audit verify zeigt die Stelle)", b.Seq, b.Reason)
+		}
+		return audit.ExportSignature{}, addErr
+	}
+	sig, err := x.Close()
+	if errors.Is(err, audit.ErrNoEvents) {
+		return sig, fmt.Errorf("audit export: no events of incident %q in the log", incident)
+	}
+	return sig, err
+}
+
+// exportTarget is stdout, or a temporary file renamed to path only when
+// commit(true) is called: a refused export leaves no file behind.
+func exportTarget(path string, stdout io.Writer) (io.Writer, func(ok bool) error, error) {
+	if path == "-" {
+		return stdout, func(bool) error { return nil }, nil
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), ".audit-export-*")
+	if err != nil {
+		return nil, nil, fmt.Errorf("audit export: %w", err)
+	}
+	done := false
+	return f, func(ok bool) error {
+		if done {
+			return nil
+		}
+		done = true
+		err := f.Close()
+		if ok && err == nil {
+			err = os.Rename(f.Name(), path) // CreateTemp made it 0600
+		}
+		if !ok || err != nil {
+			os.Remove(f.Name())
+		}
+		if err != nil {
+			return fmt.Errorf("audit export: %w", err)
+		}
+		return nil
+	}, nil
+}
+
+// auditSigningKey reads the signing key from $KASKADE_AUDIT_KEY or keyFile,
+// or from <data>/audit-export.key, which it creates (0600, with the
+// public key beside it) when missing. Errors never quote the key.
+func auditSigningKey(keyFile, data string) (key ed25519.PrivateKey, created bool, err error) {
+	if v := os.Getenv(auditKeyEnv); v != "" {
+		key, err = audit.ParsePrivateKey([]byte(v))
+		if err != nil {
+			return nil, false, fmt.Errorf("$%s: %w", auditKeyEnv, err)
+		}
+		return key, false, nil
+	}
+	path := keyFile
+	if path == "" {
+		path = auditKeyFile(data)
+	}
+	b, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		key, err = audit.ParsePrivateKey(b)
+		if err != nil {
+			return nil, false, fmt.Errorf("%s: %w", path, err)
+		}
+		return key, false, nil
+	case keyFile != "" || !errors.Is(err, os.ErrNotExist):
+		return nil, false, fmt.Errorf("audit signing key: %w", err)
+	}
+	key, err = createAuditKey(data)
+	return key, err == nil, err
+}
+
+func createAuditKey(data string) (ed25519.PrivateKey, error) {
+	pub, key, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("audit signing key: %w", err)
+	}
+	priv, err := audit.MarshalPrivateKey(key)
+	if err != nil {
+		return nil, err
+	}
+	pubPEM, err := audit.MarshalPublicKey(pub)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		return nil, fmt.Errorf("audit signing key: %w", err)
+	}
+	f, err := os.OpenFile(auditKeyFile(data), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("audit signing key: %w", err)
+	}
+	if _, err := f.Write(priv); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("audit signing key: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("audit signing key: %w", err)
+	}
+	if err := os.WriteFile(auditPubFile(data), pubPEM, 0o644); err != nil {
+		return nil, fmt.Errorf("audit public key: %w", err)
+	}
+	return key, nil
+}
+
+func auditVerifyExportCmd(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("audit verify-export", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	pubArg := fs.String("pubkey", "", "the signer's public key: base64, or a file (PEM or base64)")
+	asJSON := fs.Bool("json", false, "print the result as JSON")
+	if err := parse(fs, args); err != nil || fs.NArg() != 1 || *pubArg == "" {
+		return usageError{auditUsage}
+	}
+	pub, err := readPubKey(*pubArg)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return fmt.Errorf("audit verify-export: %w", err)
+	}
+	defer f.Close()
+	sum, err := audit.VerifyExport(f, pub)
+	var xe *audit.ExportError
+	if err != nil && !errors.As(err, &xe) {
+		return err
+	}
+	if *asJSON {
+		b, _ := json.MarshalIndent(struct {
+			OK      bool                `json:"ok"`
+			Summary audit.ExportSummary `json:"summary,omitzero"`
+			Error   *audit.ExportError  `json:"error,omitempty"`
+		}{xe == nil, sum, xe}, "", "  ")
+		fmt.Fprintf(stdout, "%s\n", b)
+	} else if xe != nil {
+		fmt.Fprintf(stdout, "EXPORT UNGÜLTIG (Zeile %d): %s\n", xe.Line, xe.Reason)
+	} else {
+		fmt.Fprintf(stdout, "Export echt: %s, %d Ereignisse, exportiert %s, Kette bis %d, Kopf %s, Schlüssel %s\n",
+			sum.Incident, sum.Events, sum.ExportedAt.Format(time.RFC3339), sum.Through, sum.Head, sum.KeyID)
+	}
+	return err
+}
+
+// readPubKey takes a key given inline (base64) or a file holding one.
+func readPubKey(arg string) (ed25519.PublicKey, error) {
+	if pub, err := audit.ParsePublicKey([]byte(arg)); err == nil {
+		return pub, nil
+	}
+	b, err := os.ReadFile(arg)
+	if err != nil {
+		return nil, fmt.Errorf("--pubkey: neither a base64 key nor a readable file: %w", err)
+	}
+	return audit.ParsePublicKey(b)
+}
