@@ -45,15 +45,31 @@ func newCoalescer(max int) *coalescer {
 	}
 }
 
-// encoded is a change with its JSON, encoded once by the hub for every stream.
+// encoded is a change with its SSE event (data), encoded once by the hub for
+// every stream. An incident patch also carries its whole view's event in full.
 type encoded struct {
 	activation.Change
 	data []byte
+	full []byte
 }
 
 func encode(ch activation.Change) (encoded, error) {
 	data, err := json.Marshal(ch)
-	return encoded{ch, data}, err
+	if err != nil {
+		return encoded{}, err
+	}
+	return encoded{Change: ch, data: changeFrame(ch.Seq, data)}, nil
+}
+
+// changeFrame is the SSE event of a change, written as is to every stream.
+// JSON never contains a raw newline, so the data fits on one line.
+func changeFrame(seq uint64, data []byte) []byte {
+	f := make([]byte, 0, len(data)+48)
+	f = append(f, "id: "...)
+	f = strconv.AppendUint(f, seq, 10)
+	f = append(f, "\nevent: change\ndata: "...)
+	f = append(f, data...)
+	return append(f, "\n\n"...)
 }
 
 // add takes a change (tests); the hub hands in encoded ones with addEncoded.
@@ -63,8 +79,20 @@ func (c *coalescer) add(ch activation.Change) {
 	}
 }
 
-func (c *coalescer) addEncoded(ch encoded) {
+func (c *coalescer) addEncoded(ch encoded) { c.addBatch([]encoded{ch}) }
+
+// addBatch buffers changes that the source published together, so that the
+// stream writes them in one go.
+func (c *coalescer) addBatch(batch []encoded) {
 	c.mu.Lock()
+	for _, ch := range batch {
+		c.addLocked(ch)
+	}
+	c.mu.Unlock()
+	c.signal()
+}
+
+func (c *coalescer) addLocked(ch encoded) {
 	switch {
 	case ch.Kind == activation.ChangeReadiness && ch.Readiness != nil:
 		k := [2]string{ch.IncidentID, ch.Readiness.Org}
@@ -72,7 +100,15 @@ func (c *coalescer) addEncoded(ch encoded) {
 			c.readiness[k] = ch
 		}
 	case ch.Kind == activation.ChangeIncident && ch.Incident != nil:
-		if old, ok := c.incidents[ch.IncidentID]; !ok || old.Seq < ch.Seq {
+		old, ok := c.incidents[ch.IncidentID]
+		switch {
+		case ok && old.Seq >= ch.Seq:
+		case ok && ch.full != nil:
+			// A patch applies to the pending view, which the client lacks: the
+			// whole view replaces both.
+			ch.data, ch.full = ch.full, nil
+			c.incidents[ch.IncidentID] = ch
+		default:
 			c.incidents[ch.IncidentID] = ch
 		}
 	default:
@@ -82,8 +118,6 @@ func (c *coalescer) addEncoded(ch encoded) {
 			c.others = append(c.others, ch)
 		}
 	}
-	c.mu.Unlock()
-	c.signal()
 }
 
 func (c *coalescer) close() {
@@ -100,12 +134,11 @@ func (c *coalescer) signal() {
 	}
 }
 
-// take empties the buffer. It reports whether the subscription has ended or
+// take empties the buffer, appending to batch. It reports whether the subscription has ended or
 // overflowed, after which the stream must end once the batch is written.
-func (c *coalescer) take() (batch []encoded, end bool) {
+func (c *coalescer) take(batch []encoded) ([]encoded, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	batch = make([]encoded, 0, len(c.readiness)+len(c.incidents)+len(c.others))
 	for k, ch := range c.readiness {
 		batch = append(batch, ch)
 		delete(c.readiness, k)
@@ -174,8 +207,14 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 
 	bw := bufio.NewWriterSize(w, streamBuffer)
 	var lastID uint64
+	var deadline time.Time
 	flush := func() error {
-		_ = rc.SetWriteDeadline(time.Now().Add(b.writeWait))
+		// Each write gets at least three quarters of writeWait; the deadline
+		// (a runtime timer) is not moved on every write.
+		if now := time.Now(); deadline.Sub(now) < b.writeWait*3/4 {
+			deadline = now.Add(b.writeWait)
+			_ = rc.SetWriteDeadline(deadline)
+		}
 		if err := bw.Flush(); err != nil {
 			return err
 		}
@@ -199,6 +238,7 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 	hb := time.NewTicker(b.heartbeat)
 	defer hb.Stop()
 	var lastWrite time.Time
+	var batch []encoded // reused between batches
 	for {
 		select {
 		case <-ctx.Done():
@@ -228,15 +268,15 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 				case <-t.C:
 				}
 			}
-			batch, end := co.take()
+			var end bool
+			batch, end = co.take(batch[:0])
 			for _, ch := range batch {
-				if ch.Seq > lastID {
-					lastID = ch.Seq
-				}
-				if err := writeData(bw, "change", strconv.FormatUint(ch.Seq, 10), ch.data); err != nil {
+				lastID = max(lastID, ch.Seq)
+				if _, err := bw.Write(ch.data); err != nil {
 					return
 				}
 			}
+			clear(batch) // let the written events go
 			if len(batch) > 0 {
 				if err := flush(); err != nil {
 					return
@@ -314,8 +354,7 @@ func stoodDown(inc *activation.IncidentView) time.Time {
 	return *inc.StoodDownAt
 }
 
-// writeEvent writes one SSE event. JSON never contains a raw newline, so the
-// data fits on one line.
+// writeEvent writes one SSE event (see changeFrame).
 func writeEvent(w *bufio.Writer, event, id string, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
