@@ -1,9 +1,9 @@
 package board
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -64,12 +64,7 @@ func encode(ch activation.Change) (encoded, error) {
 // changeFrame is the SSE event of a change, written as is to every stream.
 // JSON never contains a raw newline, so the data fits on one line.
 func changeFrame(seq uint64, data []byte) []byte {
-	f := make([]byte, 0, len(data)+48)
-	f = append(f, "id: "...)
-	f = strconv.AppendUint(f, seq, 10)
-	f = append(f, "\nevent: change\ndata: "...)
-	f = append(f, data...)
-	return append(f, "\n\n"...)
+	return appendEvent(nil, "change", strconv.FormatUint(seq, 10), data)
 }
 
 // add takes a change (tests); the hub hands in encoded ones with addEncoded.
@@ -205,7 +200,8 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	b.log.Debug("board stream open", "name", p.name, "last_event_id", r.Header.Get("Last-Event-ID"), "streams", n)
 
-	bw := bufio.NewWriterSize(w, streamBuffer)
+	// No buffer of its own: the events are built whole, and net/http buffers
+	// the response until flush.
 	var lastID uint64
 	var deadline time.Time
 	flush := func() error {
@@ -215,9 +211,6 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 			deadline = now.Add(b.writeWait)
 			_ = rc.SetWriteDeadline(deadline)
 		}
-		if err := bw.Flush(); err != nil {
-			return err
-		}
 		if err := rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
 			return err
 		}
@@ -225,8 +218,8 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 	}
 
 	// Snapshot.
-	bw.WriteString("retry: " + strconv.FormatInt(b.streamRetry.Milliseconds(), 10) + "\n")
-	if err := writeEvent(bw, "snapshot", "snap-"+strconv.FormatInt(b.now().UnixMilli(), 10), snap); err != nil {
+	io.WriteString(w, "retry: "+strconv.FormatInt(b.streamRetry.Milliseconds(), 10)+"\n")
+	if err := writeEvent(w, "snapshot", "snap-"+strconv.FormatInt(b.now().UnixMilli(), 10), snap); err != nil {
 		b.log.Error("board stream snapshot", "err", err)
 		return
 	}
@@ -246,11 +239,11 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 		case <-b.closed:
 			return
 		case <-hb.C:
-			bw.WriteString(": heartbeat\n\n")
+			io.WriteString(w, ": heartbeat\n\n")
 			ping := struct {
 				Now time.Time `json:"now"`
 			}{b.now().UTC()}
-			if err := writeEvent(bw, "ping", "", ping); err != nil {
+			if err := writeEvent(w, "ping", "", ping); err != nil {
 				return
 			}
 			if err := flush(); err != nil {
@@ -272,7 +265,7 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 			batch, end = co.take(batch[:0])
 			for _, ch := range batch {
 				lastID = max(lastID, ch.Seq)
-				if _, err := bw.Write(ch.data); err != nil {
+				if _, err := w.Write(ch.data); err != nil {
 					return
 				}
 			}
@@ -290,10 +283,6 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 }
-
-// streamBuffer is each stream's write buffer; larger writes (the snapshot)
-// go through unbuffered.
-const streamBuffer = 4 << 10
 
 // streamRetryAfter is the Retry-After of a refused stream, in seconds.
 const streamRetryAfter = 30
@@ -355,7 +344,7 @@ func stoodDown(inc *activation.IncidentView) time.Time {
 }
 
 // writeEvent writes one SSE event (see changeFrame).
-func writeEvent(w *bufio.Writer, event, id string, v any) error {
+func writeEvent(w io.Writer, event, id string, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -363,13 +352,28 @@ func writeEvent(w *bufio.Writer, event, id string, v any) error {
 	return writeData(w, event, id, data)
 }
 
-// writeData writes one SSE event of already encoded JSON.
-func writeData(w *bufio.Writer, event, id string, data []byte) error {
-	if id != "" {
-		w.WriteString("id: " + id + "\n")
+// writeData writes one SSE event of already encoded JSON, without copying
+// it (it may be a large snapshot).
+func writeData(w io.Writer, event, id string, data []byte) error {
+	head := eventHead(nil, event, id)
+	for _, part := range [][]byte{head, data, []byte("\n\n")} {
+		if _, err := w.Write(part); err != nil {
+			return err
+		}
 	}
-	w.WriteString("event: " + event + "\ndata: ")
-	w.Write(data)
-	_, err := w.WriteString("\n\n")
-	return err
+	return nil
+}
+
+// appendEvent appends one SSE event of already encoded JSON to f.
+func appendEvent(f []byte, event, id string, data []byte) []byte {
+	f = eventHead(slices.Grow(f, len(data)+len(event)+len(id)+24), event, id)
+	return append(append(f, data...), "\n\n"...)
+}
+
+// eventHead appends an event's lines up to its data.
+func eventHead(f []byte, event, id string) []byte {
+	if id != "" {
+		f = append(append(append(f, "id: "...), id...), '\n')
+	}
+	return append(append(append(f, "event: "...), event...), "\ndata: "...)
 }
