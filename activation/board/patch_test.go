@@ -326,14 +326,17 @@ func TestStreamSendsIncidentPatches(t *testing.T) {
 	page := newViewer(snap.Incidents...)
 
 	inc := e.src.Incidents()[0]
-	inc.Counts.Requested = 18
-	e.src.putIncident(inc)
-	inc.Counts.Sent = 18
-	inc.Updates = []activation.UpdateView{{At: t0, By: "Anna", Text: "Lage stabil"}}
-	e.src.putIncident(inc)
 	var kinds []string
-	for len(kinds) < 2 {
-		ev, ok := s.next(t)
+	for i, change := range []func(){
+		func() { inc.Counts.Requested = 18 },
+		func() {
+			inc.Counts.Sent = 18
+			inc.Updates = []activation.UpdateView{{At: t0, By: "Anna", Text: "Lage stabil"}}
+		},
+	} {
+		change()
+		e.src.putIncident(inc)
+		ev, ok := s.next(t) // before the next change, so they are not coalesced
 		if !ok {
 			t.Fatal("stream ended")
 		}
@@ -346,7 +349,7 @@ func TestStreamSendsIncidentPatches(t *testing.T) {
 		}
 		kinds = append(kinds, ch.Kind)
 		page.apply(t, []byte(ev.Data))
-		if ch.Kind == "incident_patch" && len(ch.Patch) != 2 {
+		if i == 1 && len(ch.Patch) != 2 {
 			t.Errorf("patch %s, want counts and updates only", ev.Data)
 		}
 	}
