@@ -134,13 +134,18 @@ func (c *coalescer) signal() {
 func (c *coalescer) take(batch []encoded) ([]encoded, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for k, ch := range c.readiness {
-		batch = append(batch, ch)
-		delete(c.readiness, k)
+	// A map that grew in a burst stays large: not walked when empty.
+	if len(c.readiness) > 0 {
+		for _, ch := range c.readiness {
+			batch = append(batch, ch)
+		}
+		clear(c.readiness)
 	}
-	for k, ch := range c.incidents {
-		batch = append(batch, ch)
-		delete(c.incidents, k)
+	if len(c.incidents) > 0 {
+		for _, ch := range c.incidents {
+			batch = append(batch, ch)
+		}
+		clear(c.incidents)
 	}
 	batch = append(batch, c.others...)
 	c.others = c.others[:0]
