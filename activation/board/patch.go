@@ -46,8 +46,8 @@ func newPatcher() *patcher { return &patcher{views: map[string]*viewBase{}} }
 // encodeBatch encodes changes that arrived together, in order. An incident
 // change becomes a patch when the previous view is known, and is left out
 // when nothing in it changed.
-func (p *patcher) encodeBatch(changes []activation.Change) []encoded {
-	out := make([]encoded, 0, len(changes))
+func (p *patcher) encodeBatch(changes []activation.Change) []*encoded {
+	out := make([]*encoded, 0, len(changes))
 	// Each readiness change's tile, and the last one per organisation.
 	tiles := make([]json.RawMessage, len(changes))
 	var batchTiles map[[2]string]json.RawMessage
@@ -76,8 +76,7 @@ func (p *patcher) encodeBatch(changes []activation.Change) []encoded {
 				v.tiles[ch.Readiness.Org] = tiles[i]
 			}
 		case ch.Kind == activation.ChangeIncident && ch.Incident != nil:
-			var ok bool
-			if e, ok = p.incident(e, batchTiles); !ok {
+			if !p.incident(e, batchTiles) {
 				continue
 			}
 		}
@@ -87,14 +86,14 @@ func (p *patcher) encodeBatch(changes []activation.Change) []encoded {
 }
 
 // incident turns the whole-view change e into a patch when it can; the
-// whole view stays in e.full for a stream that must replace a pending one.
+// whole view goes to e.whole for a stream that must replace a pending one.
 // It reports false when the view did not change.
-func (p *patcher) incident(e encoded, batchTiles map[[2]string]json.RawMessage) (encoded, bool) {
+func (p *patcher) incident(e *encoded, batchTiles map[[2]string]json.RawMessage) bool {
 	inc := e.Incident
 	next, err := newViewBase(inc)
 	if err != nil {
 		delete(p.views, inc.ID) // the streams get the whole view, unlike any base
-		return e, true
+		return true
 	}
 	prev := p.views[inc.ID]
 	if inc.Status == "open" {
@@ -103,7 +102,7 @@ func (p *patcher) incident(e encoded, batchTiles map[[2]string]json.RawMessage) 
 		delete(p.views, inc.ID) // closed views are rarely patched: no base kept
 	}
 	if prev == nil || !slices.Equal(prev.orgs, next.orgs) {
-		return e, true
+		return true
 	}
 	patch := incidentPatch{Seq: e.Seq, Kind: changeIncidentPatch, IncidentID: inc.ID, Patch: map[string]json.RawMessage{}}
 	for k, v := range next.fields {
@@ -124,14 +123,15 @@ func (p *patcher) incident(e encoded, batchTiles map[[2]string]json.RawMessage) 
 		patch.Organisations = append(patch.Organisations, tile)
 	}
 	if len(patch.Patch) == 0 && len(patch.Organisations) == 0 {
-		return e, false
+		return false
 	}
 	data, err := json.Marshal(patch)
 	if err != nil {
-		return e, true
+		return true
 	}
-	e.full, e.data = e.data, changeFrame(e.Seq, data)
-	return e, true
+	whole := *e
+	e.whole, e.data = &whole, changeFrame(e.Seq, data)
+	return true
 }
 
 func newViewBase(inc *activation.IncidentView) (*viewBase, error) {

@@ -190,9 +190,9 @@ func TestPatcherSendsWhatChangedAndPagesFollow(t *testing.T) {
 		encs := p.encodeBatch(batch)
 
 		var got *encoded
-		for j := range encs {
-			if encs[j].Kind == activation.ChangeIncident {
-				got = &encs[j]
+		for _, e := range encs {
+			if e.Kind == activation.ChangeIncident {
+				got = e
 			}
 		}
 		var kind, data string
@@ -221,7 +221,7 @@ func TestPatcherSendsWhatChangedAndPagesFollow(t *testing.T) {
 			if !slices.Equal(orgs, st.wantTiles) {
 				t.Errorf("%s: tiles %v, want %v", st.name, orgs, st.wantTiles)
 			}
-			if got.full == nil || !strings.Contains(string(got.full), `"kind":"incident"`) {
+			if got.whole == nil || !strings.Contains(string(got.whole.data), `"kind":"incident"`) {
 				t.Errorf("%s: no whole view beside the patch", st.name)
 			}
 		}
@@ -276,11 +276,11 @@ func TestCoalescerReplacesPendingPatchWithWholeView(t *testing.T) {
 	p := newPatcher()
 	inc := simpleIncident("K1", t0, "MI")
 	p.encodeBatch([]activation.Change{{Seq: 1, Kind: activation.ChangeIncident, IncidentID: "K1", Incident: &inc}})
-	patch := func(seq uint64, sent int) encoded {
+	patch := func(seq uint64, sent int) *encoded {
 		v := simpleIncident("K1", t0, "MI")
 		v.Counts.Sent = sent
 		encs := p.encodeBatch([]activation.Change{{Seq: seq, Kind: activation.ChangeIncident, IncidentID: "K1", Incident: &v}})
-		if len(encs) != 1 || encs[0].full == nil {
+		if len(encs) != 1 || encs[0].whole == nil {
 			t.Fatalf("seq %d: no patch", seq)
 		}
 		return encs[0]
@@ -295,10 +295,10 @@ func TestCoalescerReplacesPendingPatchWithWholeView(t *testing.T) {
 	}
 	for _, tt := range tests {
 		c := newCoalescer(8)
-		var last encoded
+		var last *encoded
 		for _, seq := range tt.seqs {
 			last = patch(seq, int(seq))
-			c.addBatch([]encoded{last})
+			c.addBatch([]*encoded{last})
 		}
 		batch, _ := c.take(nil)
 		if len(batch) != 1 {

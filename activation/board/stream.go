@@ -27,9 +27,9 @@ type snapshot struct {
 // item and unknown kind. take returns the batch in Seq order.
 type coalescer struct {
 	mu        sync.Mutex
-	readiness map[[2]string]encoded
-	incidents map[string]encoded
-	others    []encoded
+	readiness map[[2]string]*encoded
+	incidents map[string]*encoded
+	others    []*encoded
 	max       int  // bound on others
 	overflow  bool // more than max others: the client must resync
 	closed    bool // the subscription ended
@@ -38,27 +38,27 @@ type coalescer struct {
 
 func newCoalescer(max int) *coalescer {
 	return &coalescer{
-		readiness: make(map[[2]string]encoded),
-		incidents: make(map[string]encoded),
+		readiness: make(map[[2]string]*encoded),
+		incidents: make(map[string]*encoded),
 		max:       max,
 		kick:      make(chan struct{}, 1),
 	}
 }
 
-// encoded is a change with its SSE event (data), encoded once by the hub for
-// every stream. An incident patch also carries its whole view's event in full.
+// encoded is a change with its SSE event (data), encoded once by the hub and
+// shared by every stream. An incident patch has its whole view beside it.
 type encoded struct {
 	activation.Change
-	data []byte
-	full []byte
+	data  []byte
+	whole *encoded
 }
 
-func encode(ch activation.Change) (encoded, error) {
+func encode(ch activation.Change) (*encoded, error) {
 	data, err := json.Marshal(ch)
 	if err != nil {
-		return encoded{}, err
+		return nil, err
 	}
-	return encoded{Change: ch, data: changeFrame(ch.Seq, data)}, nil
+	return &encoded{Change: ch, data: changeFrame(ch.Seq, data)}, nil
 }
 
 // changeFrame is the SSE event of a change, written as is to every stream.
@@ -74,11 +74,11 @@ func (c *coalescer) add(ch activation.Change) {
 	}
 }
 
-func (c *coalescer) addEncoded(ch encoded) { c.addBatch([]encoded{ch}) }
+func (c *coalescer) addEncoded(ch *encoded) { c.addBatch([]*encoded{ch}) }
 
 // addBatch buffers changes that the source published together, so that the
 // stream writes them in one go.
-func (c *coalescer) addBatch(batch []encoded) {
+func (c *coalescer) addBatch(batch []*encoded) {
 	c.mu.Lock()
 	for _, ch := range batch {
 		c.addLocked(ch)
@@ -87,7 +87,7 @@ func (c *coalescer) addBatch(batch []encoded) {
 	c.signal()
 }
 
-func (c *coalescer) addLocked(ch encoded) {
+func (c *coalescer) addLocked(ch *encoded) {
 	switch {
 	case ch.Kind == activation.ChangeReadiness && ch.Readiness != nil:
 		k := [2]string{ch.IncidentID, ch.Readiness.Org}
@@ -98,11 +98,10 @@ func (c *coalescer) addLocked(ch encoded) {
 		old, ok := c.incidents[ch.IncidentID]
 		switch {
 		case ok && old.Seq >= ch.Seq:
-		case ok && ch.full != nil:
+		case ok && ch.whole != nil:
 			// A patch applies to the pending view, which the client lacks: the
 			// whole view replaces both.
-			ch.data, ch.full = ch.full, nil
-			c.incidents[ch.IncidentID] = ch
+			c.incidents[ch.IncidentID] = ch.whole
 		default:
 			c.incidents[ch.IncidentID] = ch
 		}
@@ -131,25 +130,33 @@ func (c *coalescer) signal() {
 
 // take empties the buffer, appending to batch. It reports whether the subscription has ended or
 // overflowed, after which the stream must end once the batch is written.
-func (c *coalescer) take(batch []encoded) ([]encoded, bool) {
+func (c *coalescer) take(batch []*encoded) ([]*encoded, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	// A map that grew in a burst stays large: not walked when empty.
-	if len(c.readiness) > 0 {
+	// Maps do not shrink: one that grew in a burst is let go.
+	if n := len(c.readiness); n > 0 {
 		for _, ch := range c.readiness {
 			batch = append(batch, ch)
 		}
-		clear(c.readiness)
+		if n > shrinkAbove {
+			c.readiness = make(map[[2]string]*encoded)
+		} else {
+			clear(c.readiness)
+		}
 	}
-	if len(c.incidents) > 0 {
+	if n := len(c.incidents); n > 0 {
 		for _, ch := range c.incidents {
 			batch = append(batch, ch)
 		}
-		clear(c.incidents)
+		if n > shrinkAbove {
+			c.incidents = make(map[string]*encoded)
+		} else {
+			clear(c.incidents)
+		}
 	}
 	batch = append(batch, c.others...)
 	c.others = c.others[:0]
-	slices.SortStableFunc(batch, func(a, b encoded) int {
+	slices.SortStableFunc(batch, func(a, b *encoded) int {
 		switch {
 		case a.Seq < b.Seq:
 			return -1
@@ -160,6 +167,9 @@ func (c *coalescer) take(batch []encoded) ([]encoded, bool) {
 	})
 	return batch, c.closed || c.overflow
 }
+
+// shrinkAbove: a coalescer map that held more is replaced when emptied.
+const shrinkAbove = 64
 
 // handleStream serves GET /api/v1/stream as Server-Sent Events: a full
 // snapshot on every connection (reconnects too), then coalesced changes in Seq
@@ -236,7 +246,7 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 	hb := time.NewTicker(b.heartbeat)
 	defer hb.Stop()
 	var lastWrite time.Time
-	var batch []encoded // reused between batches
+	var batch []*encoded // reused between batches
 	for {
 		select {
 		case <-ctx.Done():
