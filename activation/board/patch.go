@@ -48,10 +48,15 @@ func newPatcher() *patcher { return &patcher{views: map[string]*viewBase{}} }
 // when nothing in it changed.
 func (p *patcher) encodeBatch(changes []activation.Change) []*encoded {
 	out := make([]*encoded, 0, len(changes))
-	// Each readiness change's tile, and the last one per organisation.
+	// Each readiness change's tile, and the last one per organisation; the
+	// last change per incident (earlier ones would be coalesced away).
 	tiles := make([]json.RawMessage, len(changes))
 	var batchTiles map[[2]string]json.RawMessage
+	lastView := map[string]int{}
 	for i, ch := range changes {
+		if ch.Kind == activation.ChangeIncident && ch.Incident != nil {
+			lastView[ch.IncidentID] = i
+		}
 		if ch.Kind == activation.ChangeReadiness && ch.Readiness != nil {
 			if batchTiles == nil {
 				batchTiles = map[[2]string]json.RawMessage{}
@@ -63,6 +68,9 @@ func (p *patcher) encodeBatch(changes []activation.Change) []*encoded {
 		}
 	}
 	for i, ch := range changes {
+		if ch.Kind == activation.ChangeIncident && ch.Incident != nil && lastView[ch.IncidentID] != i {
+			continue // one patch against the view before the batch, not two
+		}
 		e, err := encode(ch)
 		if err != nil {
 			continue

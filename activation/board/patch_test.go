@@ -360,3 +360,36 @@ func TestStreamSendsIncidentPatches(t *testing.T) {
 		t.Errorf("the page has %v, want %v", page.incidents["K1"], asJSON(inc))
 	}
 }
+
+// Two views of one incident in one batch make one patch with both changes
+// (two patches would reach a stream as the whole view).
+func TestPatcherOnePatchPerIncidentAndBatch(t *testing.T) {
+	p := newPatcher()
+	inc := simpleIncident("K1", t0, "MI")
+	p.encodeBatch([]activation.Change{{Seq: 1, Kind: activation.ChangeIncident, IncidentID: "K1", Incident: &inc}})
+	a := simpleIncident("K1", t0, "MI")
+	a.Counts.Sent = 1
+	b := a
+	b.Message = "Stabsraum 2"
+	encs := p.encodeBatch([]activation.Change{
+		{Seq: 2, Kind: activation.ChangeIncident, IncidentID: "K1", Incident: &a},
+		{Seq: 3, Kind: activation.ChangeTimeline, IncidentID: "K1", Timeline: &activation.TimelineItem{Summary: "x"}},
+		{Seq: 4, Kind: activation.ChangeIncident, IncidentID: "K1", Incident: &b},
+	})
+	var kinds []string
+	var patch incidentPatch
+	for _, e := range encs {
+		kinds = append(kinds, string(e.Kind))
+		if e.Kind == activation.ChangeIncident {
+			if err := json.Unmarshal(frameData(t, e.data), &patch); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if !slices.Equal(kinds, []string{"timeline", "incident"}) {
+		t.Fatalf("kinds %v, want timeline and one incident change", kinds)
+	}
+	if patch.Seq != 4 || !slices.Equal(slices.Sorted(maps.Keys(patch.Patch)), []string{"counts", "message"}) {
+		t.Errorf("patch seq %d %v, want seq 4 with counts and message", patch.Seq, slices.Sorted(maps.Keys(patch.Patch)))
+	}
+}
