@@ -23,8 +23,8 @@ type snapshot struct {
 }
 
 // coalescer buffers changes between two writes to one stream client: the
-// latest readiness per (incident, org) and view per incident, every timeline
-// item and unknown kind. take returns the batch in Seq order.
+// latest readiness per (incident, org) and change per incident (whole view or
+// patch), every timeline item and unknown kind. take returns them in Seq order.
 type coalescer struct {
 	mu        sync.Mutex
 	readiness map[[2]string]*encoded
@@ -128,8 +128,9 @@ func (c *coalescer) signal() {
 	}
 }
 
-// take empties the buffer, appending to batch. It reports whether the subscription has ended or
-// overflowed, after which the stream must end once the batch is written.
+// take empties the buffer into batch. It reports whether the subscription
+// has ended or overflowed, after which the stream must end once the batch is
+// written.
 func (c *coalescer) take(batch []*encoded) ([]*encoded, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
