@@ -393,3 +393,39 @@ func TestPatcherOnePatchPerIncidentAndBatch(t *testing.T) {
 		t.Errorf("patch seq %d %v, want seq 4 with counts and message", patch.Seq, slices.Sorted(maps.Keys(patch.Patch)))
 	}
 }
+
+// queuedSource hands out one subscription whose changes are already queued.
+type queuedSource struct {
+	*fakeSource
+	queued chan activation.Change
+}
+
+func (q *queuedSource) Subscribe() (<-chan activation.Change, func()) { return q.queued, func() {} }
+
+// What the source published together reaches a stream as one batch (one
+// write), not change by change.
+func TestHubHandsStreamsWhatWasPublishedTogether(t *testing.T) {
+	inc := simpleIncident("K1", t0, "MI")
+	r := inc.Organisations[0]
+	src := &queuedSource{fakeSource: newFakeSource(), queued: make(chan activation.Change, 3)}
+	src.queued <- activation.Change{Seq: 1, Kind: activation.ChangeTimeline, IncidentID: "K1", Timeline: &activation.TimelineItem{Summary: "Antwort"}}
+	src.queued <- activation.Change{Seq: 2, Kind: activation.ChangeIncident, IncidentID: "K1", Incident: &inc}
+	src.queued <- activation.Change{Seq: 3, Kind: activation.ChangeReadiness, IncidentID: "K1", Readiness: &r}
+	h := newHub(src)
+	co := newCoalescer(8)
+	leave := h.join(co)
+	defer leave()
+	select {
+	case <-co.kick:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no change reached the stream")
+	}
+	batch, _ := co.take(nil)
+	var seqs []uint64
+	for _, e := range batch {
+		seqs = append(seqs, e.Seq)
+	}
+	if !slices.Equal(seqs, []uint64{1, 2, 3}) {
+		t.Errorf("first batch %v, want [1 2 3]", seqs)
+	}
+}
