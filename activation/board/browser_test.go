@@ -332,7 +332,7 @@ func TestBrowserAppliesIncidentPatches(t *testing.T) {
 	// The hub's first view of the incident goes out whole.
 	inc.Title = "Erste Fassung"
 	e.src.putIncident(inc)
-	mustWait(t, b, "title", `document.querySelector('.incident-title').textContent === 'Erste Fassung'`, 5*time.Second)
+	mustWait(t, b, "title", `(document.querySelector('.incident-title') || {}).textContent === 'Erste Fassung'`, 5*time.Second)
 
 	// Then a patch: a situation update and MF's tile, without a readiness change.
 	inc.Updates = []activation.UpdateView{{At: time.Now(), By: "Anna", Text: "Lage stabil"}}
@@ -346,7 +346,7 @@ func TestBrowserAppliesIncidentPatches(t *testing.T) {
 	inc.Status, inc.StoodDownAt, inc.StoodDownBy = "stood_down", &at, "Anna Lagedienst"
 	e.src.putIncident(inc)
 	mustWait(t, b, "stand-down shown", `!!document.querySelector('.standdown-bar')`, 5*time.Second)
-	ok, err := boardtest.Eval[bool](b, `window.__noReload === true && document.querySelector('.incident-title').textContent === 'Erste Fassung'`)
+	ok, err := boardtest.Eval[bool](b, `window.__noReload === true && (document.querySelector('.incident-title') || {}).textContent === 'Erste Fassung'`)
 	must(t, err)
 	if !ok {
 		t.Error("page reloaded or lost the title while applying patches")
