@@ -13,18 +13,32 @@
 // GET /api/v1/stream (session cookie or Authorization: Bearer) sends:
 //
 //	event: snapshot   {"incidents":[IncidentView…],"scenarios":[ScenarioInfo…],"now":"…"}
-//	event: change     activation.Change, id = Seq, in Seq order
+//	event: change     activation.Change or an incident patch, id = Seq, in Seq order
 //	: heartbeat       every DefaultHeartbeat, followed by event: ping {"now":"…"}
+//
+// An incident change goes out whole the first time the streams see the
+// incident (after a resync, an added organisation or a stand-down too) and
+// otherwise as a patch against the incident's previous view:
+//
+//	{"seq":…,"kind":"incident_patch","incident_id":"K7",
+//	 "patch":{"counts":{…}},"organisations":[OrgReadiness…]}
+//
+// patch holds the view's top-level fields that changed (null: no longer
+// set), organisations the changed tiles (replace by org) that no readiness
+// change of the same batch carries. A client applies it to the incident it
+// has and ignores one for an incident it does not have (not in its
+// snapshot). A change with nothing new is not sent.
 //
 // Every connection starts with a snapshot, also a reconnect with
 // Last-Event-ID: changes are never replayed. The snapshot holds the open
 // incidents and the most recently closed ones (?history=1: all). Streams
 // share one subscription to the Source and are capped per token and in all
 // (429 with Retry-After). Changes are coalesced per
-// client: an isolated change goes out at once; within a burst at most one
-// batch per [DefaultCoalesceWindow], holding only the latest readiness per
-// (incident, org) and the latest view per incident (timeline items are all
-// kept). When the source drops the subscription, or too many timeline items
+// client: what the source published together goes out in one write, an
+// isolated change at once; within a burst at most one batch per
+// [DefaultCoalesceWindow], holding only the latest readiness per (incident,
+// org) and the latest change per incident (two pending ones for an incident
+// become its whole view; timeline items are all kept). When the source drops the subscription, or too many timeline items
 // pile up, the response ends and the browser reconnects and resynchronises.
 //
 // Streams do not end by themselves: call [Board.Close] on shutdown, for

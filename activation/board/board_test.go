@@ -361,7 +361,7 @@ func TestCoalescerKeepsLatestPerKeyInSeqOrder(t *testing.T) {
 	} {
 		c.add(ch)
 	}
-	batch, end := c.take()
+	batch, end := c.take(nil)
 	if end {
 		t.Error("end reported without close or overflow")
 	}
@@ -381,13 +381,13 @@ func TestCoalescerKeepsLatestPerKeyInSeqOrder(t *testing.T) {
 	if batch[5].Readiness.Available != 3 {
 		t.Errorf("MI kept %d, want the latest (3)", batch[5].Readiness.Available)
 	}
-	if b, _ := c.take(); len(b) != 0 {
+	if b, _ := c.take(nil); len(b) != 0 {
 		t.Errorf("second take returned %d changes", len(b))
 	}
 	for i := range 4 {
 		c.add(tl(uint64(20 + i)))
 	}
-	if b, end := c.take(); !end || len(b) != 3 {
+	if b, end := c.take(nil); !end || len(b) != 3 {
 		t.Errorf("overflow: end=%v len=%d, want end and 3 kept", end, len(b))
 	}
 }

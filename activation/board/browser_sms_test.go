@@ -35,7 +35,7 @@ func TestBrowserDeclareFormCountsSMSParts(t *testing.T) {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(func() { brd.Close(); srv.Close() })
 	must(t, b.Login(srv.URL, "/", dutyToken))
-	mustWait(t, b, "board live", `window.kaskade.state.conn === 'live'`, 10*time.Second)
+	mustWait(t, b, "board live", `!!window.kaskade && window.kaskade.state.conn === 'live'`, 10*time.Second)
 	must(t, b.Do(chromedp.Click(chromedp.CSS(`#btn-declare`)), chromedp.WaitVisible(chromedp.CSS(`#declare-scenario`))))
 	mustWait(t, b, "counter shown", `document.getElementById('declare-sms').textContent.includes('von höchstens 3')`, 5*time.Second)
 	must(t, b.Do(chromedp.Evaluate[chromedp.Void](`(() => { const el = document.getElementById('declare-title-input');

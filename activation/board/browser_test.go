@@ -318,3 +318,37 @@ func TestBrowserEnglishAndWallMode(t *testing.T) {
 		t.Error("tiles do not fit on 1920×1080")
 	}
 }
+
+// The page applies incident patches: header fields, tiles that come only
+// in a patch, and the stand-down.
+func TestBrowserAppliesIncidentPatches(t *testing.T) {
+	b := boardtest.StartBrowser(t)
+	inc := simpleIncident("K1", time.Now().Add(-3*time.Minute), "MI", "MF")
+	e := newBrowserEnv(t, time.Now, inc)
+	must(t, b.Login(e.srv.URL, "/", viewerToken))
+	mustWait(t, b, "live", `document.getElementById('conn-status').dataset.conn === 'live'`, 10*time.Second)
+	must(t, b.Do(chromedp.Evaluate[chromedp.Void](`window.__noReload = true`)))
+
+	// The hub's first view of the incident goes out whole.
+	inc.Title = "Erste Fassung"
+	e.src.putIncident(inc)
+	mustWait(t, b, "title", `(document.querySelector('.incident-title') || {}).textContent === 'Erste Fassung'`, 5*time.Second)
+
+	// Then a patch: a situation update and MF's tile, without a readiness change.
+	inc.Updates = []activation.UpdateView{{At: time.Now(), By: "Anna", Text: "Lage stabil"}}
+	inc.Organisations[1].State = activation.Ready
+	e.src.putIncident(inc)
+	mustWait(t, b, "update shown", `(document.querySelector('.incident-update') || {}).textContent?.includes('Lage stabil')`, 5*time.Second)
+	mustWait(t, b, "MF ready", tileState("MF")+` === 'ready'`, 5*time.Second)
+
+	// The stand-down as a patch.
+	at := time.Now()
+	inc.Status, inc.StoodDownAt, inc.StoodDownBy = "stood_down", &at, "Anna Lagedienst"
+	e.src.putIncident(inc)
+	mustWait(t, b, "stand-down shown", `!!document.querySelector('.standdown-bar')`, 5*time.Second)
+	ok, err := boardtest.Eval[bool](b, `window.__noReload === true && (document.querySelector('.incident-title') || {}).textContent === 'Erste Fassung'`)
+	must(t, err)
+	if !ok {
+		t.Error("page reloaded or lost the title while applying patches")
+	}
+}

@@ -46,16 +46,36 @@ func (h *hub) leave(co *coalescer) {
 	}
 }
 
+// maxBatch bounds the changes the hub hands the streams at once.
+const maxBatch = 256
+
 func (h *hub) run(changes <-chan activation.Change, sub *subscription) {
+	p := newPatcher() // the streams' views of this subscription
+	batch := make([]activation.Change, 0, maxBatch)
 	for ch := range changes {
-		e, err := encode(ch) // once, not once per stream
-		if err != nil {
+		// What the source published together (one decision's timeline,
+		// incident and readiness changes) goes to each stream in one write.
+		batch = append(batch[:0], ch)
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case ch, ok := <-changes:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, ch)
+			default:
+				break drain
+			}
+		}
+		encs := p.encodeBatch(batch) // once, not once per stream
+		if len(encs) == 0 {
 			continue
 		}
 		h.mu.Lock()
 		if h.cur == sub {
 			for co := range h.subs {
-				co.addEncoded(e)
+				co.addBatch(encs)
 			}
 		}
 		h.mu.Unlock()

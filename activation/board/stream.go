@@ -1,9 +1,9 @@
 package board
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -23,13 +23,13 @@ type snapshot struct {
 }
 
 // coalescer buffers changes between two writes to one stream client: the
-// latest readiness per (incident, org) and view per incident, every timeline
-// item and unknown kind. take returns the batch in Seq order.
+// latest readiness per (incident, org) and change per incident (whole view or
+// patch), every timeline item and unknown kind. take returns them in Seq order.
 type coalescer struct {
 	mu        sync.Mutex
-	readiness map[[2]string]encoded
-	incidents map[string]encoded
-	others    []encoded
+	readiness map[[2]string]*encoded
+	incidents map[string]*encoded
+	others    []*encoded
 	max       int  // bound on others
 	overflow  bool // more than max others: the client must resync
 	closed    bool // the subscription ended
@@ -38,22 +38,33 @@ type coalescer struct {
 
 func newCoalescer(max int) *coalescer {
 	return &coalescer{
-		readiness: make(map[[2]string]encoded),
-		incidents: make(map[string]encoded),
+		readiness: make(map[[2]string]*encoded),
+		incidents: make(map[string]*encoded),
 		max:       max,
 		kick:      make(chan struct{}, 1),
 	}
 }
 
-// encoded is a change with its JSON, encoded once by the hub for every stream.
+// encoded is a change with its SSE event (data), encoded once by the hub and
+// shared by every stream. An incident patch has its whole view beside it.
 type encoded struct {
 	activation.Change
-	data []byte
+	data  []byte
+	whole *encoded
 }
 
-func encode(ch activation.Change) (encoded, error) {
+func encode(ch activation.Change) (*encoded, error) {
 	data, err := json.Marshal(ch)
-	return encoded{ch, data}, err
+	if err != nil {
+		return nil, err
+	}
+	return &encoded{Change: ch, data: changeFrame(ch.Seq, data)}, nil
+}
+
+// changeFrame is the SSE event of a change, written as is to every stream.
+// JSON never contains a raw newline, so the data fits on one line.
+func changeFrame(seq uint64, data []byte) []byte {
+	return appendEvent(nil, "change", strconv.FormatUint(seq, 10), data)
 }
 
 // add takes a change (tests); the hub hands in encoded ones with addEncoded.
@@ -63,8 +74,20 @@ func (c *coalescer) add(ch activation.Change) {
 	}
 }
 
-func (c *coalescer) addEncoded(ch encoded) {
+func (c *coalescer) addEncoded(ch *encoded) { c.addBatch([]*encoded{ch}) }
+
+// addBatch buffers changes that the source published together, so that the
+// stream writes them in one go.
+func (c *coalescer) addBatch(batch []*encoded) {
 	c.mu.Lock()
+	for _, ch := range batch {
+		c.addLocked(ch)
+	}
+	c.mu.Unlock()
+	c.signal()
+}
+
+func (c *coalescer) addLocked(ch *encoded) {
 	switch {
 	case ch.Kind == activation.ChangeReadiness && ch.Readiness != nil:
 		k := [2]string{ch.IncidentID, ch.Readiness.Org}
@@ -72,7 +95,14 @@ func (c *coalescer) addEncoded(ch encoded) {
 			c.readiness[k] = ch
 		}
 	case ch.Kind == activation.ChangeIncident && ch.Incident != nil:
-		if old, ok := c.incidents[ch.IncidentID]; !ok || old.Seq < ch.Seq {
+		old, ok := c.incidents[ch.IncidentID]
+		switch {
+		case ok && old.Seq >= ch.Seq:
+		case ok && ch.whole != nil:
+			// A patch applies to the pending view, which the client lacks: the
+			// whole view replaces both.
+			c.incidents[ch.IncidentID] = ch.whole
+		default:
 			c.incidents[ch.IncidentID] = ch
 		}
 	default:
@@ -82,8 +112,6 @@ func (c *coalescer) addEncoded(ch encoded) {
 			c.others = append(c.others, ch)
 		}
 	}
-	c.mu.Unlock()
-	c.signal()
 }
 
 func (c *coalescer) close() {
@@ -100,23 +128,36 @@ func (c *coalescer) signal() {
 	}
 }
 
-// take empties the buffer. It reports whether the subscription has ended or
-// overflowed, after which the stream must end once the batch is written.
-func (c *coalescer) take() (batch []encoded, end bool) {
+// take empties the buffer into batch. It reports whether the subscription
+// has ended or overflowed, after which the stream must end once the batch is
+// written.
+func (c *coalescer) take(batch []*encoded) ([]*encoded, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	batch = make([]encoded, 0, len(c.readiness)+len(c.incidents)+len(c.others))
-	for k, ch := range c.readiness {
-		batch = append(batch, ch)
-		delete(c.readiness, k)
+	// Maps do not shrink: one that grew in a burst is let go.
+	if n := len(c.readiness); n > 0 {
+		for _, ch := range c.readiness {
+			batch = append(batch, ch)
+		}
+		if n > shrinkAbove {
+			c.readiness = make(map[[2]string]*encoded)
+		} else {
+			clear(c.readiness)
+		}
 	}
-	for k, ch := range c.incidents {
-		batch = append(batch, ch)
-		delete(c.incidents, k)
+	if n := len(c.incidents); n > 0 {
+		for _, ch := range c.incidents {
+			batch = append(batch, ch)
+		}
+		if n > shrinkAbove {
+			c.incidents = make(map[string]*encoded)
+		} else {
+			clear(c.incidents)
+		}
 	}
 	batch = append(batch, c.others...)
 	c.others = c.others[:0]
-	slices.SortStableFunc(batch, func(a, b encoded) int {
+	slices.SortStableFunc(batch, func(a, b *encoded) int {
 		switch {
 		case a.Seq < b.Seq:
 			return -1
@@ -127,6 +168,9 @@ func (c *coalescer) take() (batch []encoded, end bool) {
 	})
 	return batch, c.closed || c.overflow
 }
+
+// shrinkAbove: a coalescer map that held more is replaced when emptied.
+const shrinkAbove = 64
 
 // handleStream serves GET /api/v1/stream as Server-Sent Events: a full
 // snapshot on every connection (reconnects too), then coalesced changes in Seq
@@ -172,12 +216,16 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	b.log.Debug("board stream open", "name", p.name, "last_event_id", r.Header.Get("Last-Event-ID"), "streams", n)
 
-	bw := bufio.NewWriterSize(w, streamBuffer)
+	// No buffer of its own: the events are built whole, and net/http buffers
+	// the response until flush.
 	var lastID uint64
+	var deadline time.Time
 	flush := func() error {
-		_ = rc.SetWriteDeadline(time.Now().Add(b.writeWait))
-		if err := bw.Flush(); err != nil {
-			return err
+		// Each write gets at least three quarters of writeWait; the deadline
+		// (a runtime timer) is not moved on every write.
+		if now := time.Now(); deadline.Sub(now) < b.writeWait*3/4 {
+			deadline = now.Add(b.writeWait)
+			_ = rc.SetWriteDeadline(deadline)
 		}
 		if err := rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
 			return err
@@ -186,8 +234,8 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 	}
 
 	// Snapshot.
-	bw.WriteString("retry: " + strconv.FormatInt(b.streamRetry.Milliseconds(), 10) + "\n")
-	if err := writeEvent(bw, "snapshot", "snap-"+strconv.FormatInt(b.now().UnixMilli(), 10), snap); err != nil {
+	io.WriteString(w, "retry: "+strconv.FormatInt(b.streamRetry.Milliseconds(), 10)+"\n")
+	if err := writeEvent(w, "snapshot", "snap-"+strconv.FormatInt(b.now().UnixMilli(), 10), snap); err != nil {
 		b.log.Error("board stream snapshot", "err", err)
 		return
 	}
@@ -199,6 +247,7 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 	hb := time.NewTicker(b.heartbeat)
 	defer hb.Stop()
 	var lastWrite time.Time
+	var batch []*encoded // reused between batches
 	for {
 		select {
 		case <-ctx.Done():
@@ -206,11 +255,11 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 		case <-b.closed:
 			return
 		case <-hb.C:
-			bw.WriteString(": heartbeat\n\n")
+			io.WriteString(w, ": heartbeat\n\n")
 			ping := struct {
 				Now time.Time `json:"now"`
 			}{b.now().UTC()}
-			if err := writeEvent(bw, "ping", "", ping); err != nil {
+			if err := writeEvent(w, "ping", "", ping); err != nil {
 				return
 			}
 			if err := flush(); err != nil {
@@ -228,15 +277,15 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 				case <-t.C:
 				}
 			}
-			batch, end := co.take()
+			var end bool
+			batch, end = co.take(batch[:0])
 			for _, ch := range batch {
-				if ch.Seq > lastID {
-					lastID = ch.Seq
-				}
-				if err := writeData(bw, "change", strconv.FormatUint(ch.Seq, 10), ch.data); err != nil {
+				lastID = max(lastID, ch.Seq)
+				if _, err := w.Write(ch.data); err != nil {
 					return
 				}
 			}
+			clear(batch) // let the written events go
 			if len(batch) > 0 {
 				if err := flush(); err != nil {
 					return
@@ -250,10 +299,6 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 }
-
-// streamBuffer is each stream's write buffer; larger writes (the snapshot)
-// go through unbuffered.
-const streamBuffer = 4 << 10
 
 // streamRetryAfter is the Retry-After of a refused stream, in seconds.
 const streamRetryAfter = 30
@@ -314,9 +359,8 @@ func stoodDown(inc *activation.IncidentView) time.Time {
 	return *inc.StoodDownAt
 }
 
-// writeEvent writes one SSE event. JSON never contains a raw newline, so the
-// data fits on one line.
-func writeEvent(w *bufio.Writer, event, id string, v any) error {
+// writeEvent writes one SSE event (see changeFrame).
+func writeEvent(w io.Writer, event, id string, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -324,13 +368,28 @@ func writeEvent(w *bufio.Writer, event, id string, v any) error {
 	return writeData(w, event, id, data)
 }
 
-// writeData writes one SSE event of already encoded JSON.
-func writeData(w *bufio.Writer, event, id string, data []byte) error {
-	if id != "" {
-		w.WriteString("id: " + id + "\n")
+// writeData writes one SSE event of already encoded JSON, without copying
+// it (it may be a large snapshot).
+func writeData(w io.Writer, event, id string, data []byte) error {
+	head := eventHead(nil, event, id)
+	for _, part := range [][]byte{head, data, []byte("\n\n")} {
+		if _, err := w.Write(part); err != nil {
+			return err
+		}
 	}
-	w.WriteString("event: " + event + "\ndata: ")
-	w.Write(data)
-	_, err := w.WriteString("\n\n")
-	return err
+	return nil
+}
+
+// appendEvent appends one SSE event of already encoded JSON to f.
+func appendEvent(f []byte, event, id string, data []byte) []byte {
+	f = eventHead(slices.Grow(f, len(data)+len(event)+len(id)+24), event, id)
+	return append(append(f, data...), "\n\n"...)
+}
+
+// eventHead appends an event's lines up to its data.
+func eventHead(f []byte, event, id string) []byte {
+	if id != "" {
+		f = append(append(append(f, "id: "...), id...), '\n')
+	}
+	return append(append(append(f, "event: "...), event...), "\ndata: "...)
 }

@@ -104,10 +104,12 @@ func (b *bench) board(ctx context.Context) error {
 	if err := r.open(sctx, 0, viewerTok[0].Secret); err != nil {
 		return err
 	}
+	c0 := cpuTime()
 	one, err := r.replies(ctx, 0, 0)
 	if err != nil {
 		return err
 	}
+	cpuOne := cpuTime() - c0
 	// All viewers.
 	start = time.Now()
 	if err := r.openAll(sctx, viewerTok); err != nil {
@@ -119,7 +121,9 @@ func (b *bench) board(ctx context.Context) error {
 	r.set.Store(1)
 	prof := b.profile("board")
 	read0 := r.streams[0].bytes.Load()
+	c0 = cpuTime()
 	all, err := r.replies(ctx, 1, 1)
+	cpuAll := cpuTime() - c0
 	prof()
 	if err != nil {
 		return err
@@ -150,8 +154,12 @@ func (b *bench) board(ctx context.Context) error {
 	b.record(fmt.Sprintf("board: … %d viewers, the first viewer's stream, p50 / p99 / max", o.BoardStreams), line3(all.probe), "", nil)
 	b.record("board: changes missing on a stream / streams closed by the server", fmt.Sprintf("%d / %d", one.missing+all.missing, closed),
 		"0", ptr(one.missing+all.missing == 0 && closed == 0))
-	b.printf("  (board: %d streams opened in %s; reply webhooks p99 %s with one viewer, %s with all;\n   %.0f bytes per reply and stream; load average %s)\n",
-		o.BoardStreams, opened.Round(time.Millisecond), ms(pct(one.webhook, 99)), ms(pct(all.webhook, 99)), perReply, loadAvg())
+	// The process's CPU per reply (server, fake and readers), which unlike
+	// the latencies hardly depends on the machine's load.
+	perStream := (cpuAll - cpuOne) / time.Duration(o.BoardReplies*max(1, o.BoardStreams-1))
+	b.printf("  (board: %d streams opened in %s; reply webhooks p99 %s with one viewer, %s with all;\n   %.0f bytes per reply and stream; CPU per reply %s with one viewer, %s with all (%s per further stream); load average %s)\n",
+		o.BoardStreams, opened.Round(time.Millisecond), ms(pct(one.webhook, 99)), ms(pct(all.webhook, 99)), perReply,
+		ms(cpuOne/time.Duration(o.BoardReplies)), ms(cpuAll/time.Duration(o.BoardReplies)), perStream, loadAvg())
 	return nil
 }
 

@@ -299,14 +299,22 @@
       S.incidents.set(ch.incident.id, ch.incident);
       if (!known) sortOrder();
       S.dirtyAll = true;
+    } else if (ch.kind === 'incident_patch' && ch.patch) {
+      // Only what changed since the incident's previous view; the server
+      // sends the whole view to a stream that never had that one.
+      const inc = S.incidents.get(ch.incident_id);
+      if (!inc) return; // not in the snapshot (an old closed incident)
+      for (const [k, v] of Object.entries(ch.patch)) {
+        if (v === null) delete inc[k]; else inc[k] = v;
+      }
+      for (const r of ch.organisations || []) putTile(inc, r);
+      if ('declared_at' in ch.patch) sortOrder();
+      S.dirtyAll = true;
     } else if (ch.kind === 'readiness' && ch.readiness) {
       const r = ch.readiness;
       const inc = S.incidents.get(ch.incident_id || r.incident);
       if (!inc) return; // the incident change will bring it
-      const orgs = inc.organisations || (inc.organisations = []);
-      const i = orgs.findIndex((o) => o.org === r.org);
-      if (i >= 0) orgs[i] = r; else { orgs.push(r); S.dirtyAll = true; }
-      S.dirtyOrgs.add(inc.id + '\u0000' + r.org);
+      putTile(inc, r);
     }
     // timeline items only concern an open drill-down
     const d = S.detail;
@@ -314,6 +322,14 @@
       const org = ch.readiness ? ch.readiness.org : ch.timeline ? ch.timeline.org : null;
       if (!org || org === d.org) refreshDetailSoon();
     }
+  }
+
+  // putTile replaces (or adds) one organisation's tile of an incident.
+  function putTile(inc, r) {
+    const orgs = inc.organisations || (inc.organisations = []);
+    const i = orgs.findIndex((o) => o.org === r.org);
+    if (i >= 0) orgs[i] = r; else { orgs.push(r); S.dirtyAll = true; }
+    S.dirtyOrgs.add(inc.id + '\u0000' + r.org);
   }
 
   // ------------------------------------------------------------ render ---
