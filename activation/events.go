@@ -28,6 +28,10 @@ const (
 	KindRejected          = "input_rejected"
 	KindConverted         = "converted_to_real"
 	KindBatchAborted      = "batch_aborted"
+	// KindPersonErased and KindRetention record that personal data was
+	// shredded (engine/erase.go, engine/retention.go); the core ignores them.
+	KindPersonErased = "person_erased"
+	KindRetention    = "retention_applied"
 )
 
 // Event is one fact in the log. Exactly one payload pointer is set, matching Kind.
@@ -60,7 +64,27 @@ type Event struct {
 	Rejected     *Rejected        `json:"rejected,omitempty"`
 	Converted    *Conversion      `json:"converted,omitempty"`
 	// Aborted names a batch a crash interrupted; its events do not count.
-	Aborted uint64 `json:"aborted,omitempty"`
+	Aborted  uint64     `json:"aborted,omitempty"`
+	Erased   *Erasure   `json:"erased,omitempty"`
+	Retained *Retention `json:"retained,omitempty"`
+}
+
+// Erasure records an erasure request (Art. 17 DSGVO) without the person.
+// The input carries Ref, the pseudonym of the person's key (never the
+// person); the recorded event carries neither.
+type Erasure struct {
+	Person string `json:"person,omitempty"` // unused on the stream
+	Ref    string `json:"ref,omitempty"`
+	By     string `json:"by"`
+	Reason string `json:"reason"`
+}
+
+// Retention records which incidents' and days' personal data was removed
+// after its retention period (counts and times stay).
+type Retention struct {
+	Incidents []string `json:"incidents,omitempty"`
+	Days      []string `json:"days,omitempty"`
+	Policy    string   `json:"policy"` // e.g. "real 365d, exercise 90d, unknown senders 30d"
 }
 
 // Conversion turns a running exercise into a real incident: everyone
@@ -271,4 +295,6 @@ type Input struct {
 	StandDown *StandDown       `json:"stand_down,omitempty"`
 	Inbound   *Inbound         `json:"inbound,omitempty"`
 	Convert   *Conversion      `json:"convert,omitempty"`
+	// Erase is decided by the engine, not the core (engine/erase.go).
+	Erase *Erasure `json:"erase,omitempty"`
 }

@@ -48,6 +48,8 @@ type Options struct {
 	// per-incident keys (seal.go), so that erasure and retention can shred
 	// them. Sealed events are opened on read whether or not it is set.
 	Seal bool
+	// Retention removes personal data after its time (retention.go; needs Seal).
+	Retention Retention
 }
 
 // Elector grants leadership: Lead blocks until this instance leads, and
@@ -92,6 +94,8 @@ type Engine struct {
 	hooks    persistHooks
 	quar     quarantine
 	keys     *keyring // keys of sealed fields (keys.go)
+	// retainedAt is when the retention last looked (engine goroutine).
+	retainedAt time.Time
 }
 
 // New returns an engine; call Run to start it.
@@ -134,6 +138,10 @@ func (e *Engine) Run(ctx context.Context) error {
 		e.leader.Store(false)
 		if ctx.Err() != nil {
 			return nil
+		}
+		if errors.Is(err, errRebuild) {
+			e.log.Info("rebuilding the projection: personal data was shredded")
+			continue
 		}
 		e.restarts.Add(1)
 		e.log.Error("engine restarting from the event log", "err", err)
@@ -339,6 +347,10 @@ func (e *Engine) follow(ctx context.Context) (context.Context, error) {
 		if err != nil {
 			e.quarantine(QuarantineEvents, meta.Sequence.Stream, err)
 			continue
+		}
+		if shreddingEvent(ev) {
+			flush()
+			return nil, errRebuild
 		}
 		batch = append(batch, e.asm.add(ev)...)
 		if len(batch) >= 256 {

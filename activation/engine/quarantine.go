@@ -104,6 +104,10 @@ func applicable(ev activation.Event) bool {
 		return ev.Converted != nil
 	case activation.KindBatchAborted:
 		return ev.Aborted != 0
+	case activation.KindPersonErased:
+		return ev.Erased != nil
+	case activation.KindRetention:
+		return ev.Retained != nil
 	}
 	return false
 }

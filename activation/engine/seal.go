@@ -19,7 +19,9 @@ import (
 // stored sealed (AES-256-GCM) from event version 2 on: "~<scope>.<ref>.<data>".
 // The scope is "i" (the event's incident) or "d<yyyymmdd>" (events of no
 // incident, e.g. messages from unknown senders); ref is the person's
-// pseudonym ("*<ref>" for the person id itself), "" for a field of the scope. A person field's key is
+// pseudonym in that scope, HMAC(scope key, person's ref) ("*<ref>" for the
+// person id itself; "" for a field of the scope), so that once the scope
+// key is gone nothing links the event to the person. A person field's key is
 // HMAC(person key, scope key): shredding either (erasure of the person,
 // retention of the incident or day) leaves the field unreadable. The
 // engine seals on append and opens on read; the core sees plaintext, and
@@ -248,6 +250,7 @@ func (s *sealer) seal(owner, plain string, id bool) string {
 	var aead cipher.AEAD
 	if owner != "" {
 		aead, err = s.k.fieldKey(s.scope, scopeKey, ref, s.personKey(ref))
+		ref = s.k.scopedRef(s.scope, scopeKey, ref)
 	} else {
 		aead, err = s.k.fieldKey(s.scope, scopeKey, "", nil)
 	}
@@ -299,6 +302,10 @@ func (s *sealer) open(v string) string {
 	}
 	var personKey []byte
 	if ref != "" {
+		var ok bool
+		if ref, ok = s.k.resolve(s.ctx, scope, scopeKey, ref); !ok {
+			return erased
+		}
 		if personKey = s.k.key(s.ctx, "p."+ref); personKey == nil {
 			return erased
 		}
@@ -405,4 +412,61 @@ func (k *keyring) openRequest(ctx context.Context, r *requestEvent) {
 	}
 	ev := activation.Event{V: r.V, Incident: r.Incident, Notification: r.Notification}
 	k.openEvent(ctx, &ev)
+}
+
+// scopedRef is a person's pseudonym within a scope; the keyring remembers
+// it to resolve it back.
+func (k *keyring) scopedRef(scope string, scopeKey []byte, ref string) string {
+	mac := hmac.New(sha256.New, scopeKey)
+	mac.Write([]byte("kaskade ref v2 "))
+	mac.Write([]byte(ref))
+	out := hex.EncodeToString(mac.Sum(nil)[:8])
+	k.mu.Lock()
+	if k.scoped == nil {
+		k.scoped = map[string]map[string]string{}
+	}
+	if k.scoped[scope] == nil {
+		k.scoped[scope] = map[string]string{}
+	}
+	k.scoped[scope][out] = ref
+	k.mu.Unlock()
+	return out
+}
+
+// resolve finds the person ref behind a scope's pseudonym: from the refs
+// known, else after reading the keys again (another instance created it);
+// false when the person's key is gone.
+func (k *keyring) resolve(ctx context.Context, scope string, scopeKey []byte, scoped string) (string, bool) {
+	lookup := func() (string, bool) {
+		k.mu.RLock()
+		defer k.mu.RUnlock()
+		ref, ok := k.scoped[scope][scoped]
+		return ref, ok
+	}
+	if ref, ok := lookup(); ok {
+		return ref, ref != ""
+	}
+	for attempt := range 2 {
+		if attempt == 1 {
+			if err := k.load(ctx); err != nil {
+				return "", false
+			}
+		}
+		k.mu.RLock()
+		refs := make([]string, 0, len(k.byPerson))
+		for _, ref := range k.byPerson {
+			refs = append(refs, ref)
+		}
+		k.mu.RUnlock()
+		for _, ref := range refs {
+			k.scopedRef(scope, scopeKey, ref)
+		}
+		if ref, ok := lookup(); ok {
+			return ref, true
+		}
+	}
+	k.mu.Lock()
+	k.scoped[scope][scoped] = "" // shredded: not looked for again
+	k.mu.Unlock()
+	return "", false
 }

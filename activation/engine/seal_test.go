@@ -58,10 +58,11 @@ func TestSealedFieldsOpenUntilTheirKeyIsShredded(t *testing.T) {
 	// A fresh reader (another instance, a restart) sees the same.
 	for _, r := range []*Engine{e, New(Options{JS: js})} {
 		got = openLog(t, r)
-		if p := got[1].Tier.Person; p != ErasedPerson(ref) || !IsErased(p) {
+		// The stand-in is the same within the incident, and not the person's ref.
+		if p := got[1].Tier.Person; !IsErased(p) || p == ErasedPerson(ref) {
 			t.Errorf("erased person reads %q", p)
 		}
-		if got[2].Response.Remark != ErasedText || got[2].Response.Person != ErasedPerson(ref) {
+		if got[2].Response.Remark != ErasedText || got[2].Response.Person != got[1].Tier.Person {
 			t.Errorf("erased answer reads %+v", got[2].Response)
 		}
 		if got[0].Activation.Nodes[0].People[1] != "mi-eva-kranz" || got[3].Update.Text != "Lage ruhig" {
