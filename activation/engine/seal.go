@@ -470,3 +470,7 @@ func (k *keyring) resolve(ctx context.Context, scope string, scopeKey []byte, sc
 	k.mu.Unlock()
 	return "", false
 }
+
+// Open opens the sealed fields of an event read from the log by someone
+// other than the engine (the simulator, tests); see Events for whole logs.
+func (e *Engine) Open(ctx context.Context, ev *activation.Event) { e.keys.openEvent(ctx, ev) }

@@ -59,6 +59,8 @@ type Options struct {
 	HistoryTTL time.Duration
 	// Events reads the event log (default Engine.Events).
 	Events func(ctx context.Context, incident string) ([]activation.Event, error)
+	// EraseData cleans the stores beside the log on an erasure (erase.go).
+	EraseData ErasePersonData
 }
 
 // Rate is a token bucket: Burst at once, then one more every Every.
@@ -130,6 +132,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/exercises", s.history)
 	mux.HandleFunc("POST /api/v1/texts/sms", s.smsSize)
 	mux.HandleFunc("GET /api/v1/people/{id}/export", s.personExport)
+	mux.HandleFunc("POST /api/v1/people/{id}/erase", s.personErase)
 	mux.HandleFunc("GET /api/v1/openapi.json", serveOpenAPI)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		web.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -35,6 +35,7 @@ type channelSet struct {
 	signer     *ack.Signer
 	publicURL  string
 	background []func(ctx context.Context) error
+	outbox     *console.Notifier // nil when the console channel is off
 }
 
 func (c *channelSet) register(mux *http.ServeMux) {
@@ -63,7 +64,7 @@ func (s *Server) channels(ctx context.Context, cfg *config.Config, o Options, re
 		if err != nil {
 			return nil, err
 		}
-		set.notifiers[config.ChannelConsole] = out
+		set.notifiers[config.ChannelConsole], set.outbox = out, out
 		for _, ch := range cfg.Channels.Console.As {
 			set.notifiers[ch] = out
 		}

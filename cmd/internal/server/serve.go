@@ -159,7 +159,8 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 		}
 	}
 	s.Engine = engine.New(engine.Options{Layout: s.Layout, JS: s.JS, Logger: log.With("component", "engine"),
-		Metrics: metrics, Directory: directory{cfg}, Elector: elector, Now: o.Now, SnapshotEvery: o.SnapshotEvery, SnapshotIdle: o.SnapshotIdle})
+		Metrics: metrics, Directory: directory{cfg}, Elector: elector, Now: o.Now, SnapshotEvery: o.SnapshotEvery, SnapshotIdle: o.SnapshotIdle,
+		Seal: true, Retention: engineRetention(cfg.Server.Retention)}) // privacy.go
 	if err := opsmetrics.Register(reg, opsmetrics.Options{Engine: s.Engine, Connected: s.nc.IsConnected, JS: s.JS, Layout: s.Layout,
 		Certificates: map[string]string{"nats-tls-cert": o.NATSServer.TLSCert, "nats-cert": o.NATSClient.Cert, "nats-ca": o.NATSClient.CA},
 		Credentials:  map[string]string{"nats-creds": o.NATSClient.Creds}}); err != nil {
@@ -185,7 +186,7 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 	api := httpapi.New(httpapi.Options{Config: cfg, Intake: intake, Engine: s.Engine, Auth: auth,
 		Sessions: channels.sessions, Logger: log.With("component", "api"), Healthy: s.nc.IsConnected, Registerer: reg,
 		SMSSegments: cfg.Server.SMSSegmentBudget, DeclareLimits: declareLimits(cfg.Server.DeclarationRate),
-		TrustedProxies: cfg.Server.TrustedProxies})
+		TrustedProxies: cfg.Server.TrustedProxies, EraseData: eraseData(channels.outbox)})
 	api.Register(mux)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	channels.register(mux)
@@ -207,6 +208,9 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 			return nil, err
 		}
 		s.goRun("simulate", func() error { return sim.Run(ctx) })
+	}
+	if d := time.Duration(cfg.Server.Retention.Outbox); d > 0 && channels.outbox != nil {
+		s.goRun("outbox retention", func() error { return outboxRetention(ctx, channels.outbox, d, o.Now, log) })
 	}
 	for _, extra := range channels.background {
 		s.goRun("channel", func() error { return extra(ctx) })
