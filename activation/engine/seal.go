@@ -32,17 +32,17 @@ import (
 const SealedVersion = 2
 
 // ErasedText replaces a free text whose key was shredded.
-const ErasedText = "[gelöscht / erased]"
+const ErasedText = activation.ErasedText
 
 // ErasedPrefix starts the id that replaces an erased person's id.
-const ErasedPrefix = "gelöscht-"
+const ErasedPrefix = activation.ErasedPrefix
 
 // ErasedPerson is the stand-in id of an erased person: stable per person,
 // so counts and figures stay right.
 func ErasedPerson(ref string) string { return ErasedPrefix + ref[:min(8, len(ref))] }
 
 // IsErased reports whether a person id or text stands for erased data.
-func IsErased(s string) bool { return strings.HasPrefix(s, ErasedPrefix) || s == ErasedText }
+func IsErased(s string) bool { return activation.IsErased(s) }
 
 // sealer seals and opens the fields of one event.
 type sealer struct {
