@@ -2,11 +2,11 @@ package report
 
 import (
 	"bytes"
-	"fmt"
 	"encoding/csv"
 	"encoding/xml"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
