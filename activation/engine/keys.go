@@ -149,24 +149,35 @@ func (k *keyring) ref(person string) string {
 }
 
 // key returns a key by its bucket name; a key not cached is read from
-// the bucket (a follower meets keys the leader created). nil: shredded.
+// the bucket (a follower meets keys the leader created). nil: shredded,
+// or not readable now.
 func (k *keyring) key(ctx context.Context, name string) []byte {
+	key, _ := k.lookup(ctx, name)
+	return key
+}
+
+// lookup is key with the reason for a nil key: nil error means the key
+// does not exist (or was shredded), an error that the bucket was not read.
+func (k *keyring) lookup(ctx context.Context, name string) ([]byte, error) {
 	k.mu.RLock()
 	key, cached := k.keys[name]
 	k.mu.RUnlock()
 	if cached {
-		return key
+		return key, nil
 	}
 	kv, err := k.bucket(ctx)
 	if err != nil {
-		return nil
+		return nil, err
 	}
 	entry, err := kv.Get(ctx, name)
 	var rec keyRecord
-	if err == nil && json.Unmarshal(entry.Value(), &rec) == nil && len(rec.Key) == 32 {
-		key = rec.Key
-	} else if err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
-		return nil // not known to be shredded: do not cache
+	switch {
+	case err == nil:
+		if json.Unmarshal(entry.Value(), &rec) == nil && len(rec.Key) == 32 {
+			key = rec.Key
+		}
+	case !errors.Is(err, jetstream.ErrKeyNotFound):
+		return nil, fmt.Errorf("engine: key %s: %w", name, err) // not cached
 	}
 	k.mu.Lock()
 	if k.keys == nil {
@@ -174,7 +185,7 @@ func (k *keyring) key(ctx context.Context, name string) []byte {
 	}
 	k.keys[name] = key
 	k.mu.Unlock()
-	return key
+	return key, nil
 }
 
 // newKeys are keys to create before the events that use them are appended.
@@ -212,17 +223,15 @@ func (k *keyring) scopeKey(ctx context.Context, name string, pending newKeys) ([
 	k.mu.RLock()
 	key, cached := k.keys[name]
 	k.mu.RUnlock()
-	if cached {
+	if cached && key != nil {
 		return key, nil
 	}
-	if key := k.key(ctx, name); key != nil {
-		return key, nil
+	key, err := k.lookup(ctx, name)
+	if err != nil || key != nil {
+		return key, err
 	}
-	k.mu.RLock()
-	_, known := k.keys[name]
-	k.mu.RUnlock()
-	if known && k.shredded(ctx, name) {
-		return nil, nil
+	if shredded, err := k.shredded(ctx, name); err != nil || shredded {
+		return nil, err
 	}
 	rec, err := randomKey("")
 	if err != nil {
@@ -235,13 +244,16 @@ func (k *keyring) scopeKey(ctx context.Context, name string, pending newKeys) ([
 // shredded tells whether a scope key was created once and deleted since:
 // the bucket keeps a delete marker only until purged, so the keyring
 // records shredded scopes under "x.<name>".
-func (k *keyring) shredded(ctx context.Context, name string) bool {
+func (k *keyring) shredded(ctx context.Context, name string) (bool, error) {
 	kv, err := k.bucket(ctx)
 	if err != nil {
-		return false
+		return false, err
 	}
 	_, err = kv.Get(ctx, "x."+name)
-	return err == nil
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 func randomKey(person string) (keyRecord, error) {
@@ -267,7 +279,8 @@ func (k *keyring) create(ctx context.Context, pending newKeys) error {
 		if err != nil {
 			return fmt.Errorf("engine: key: %w", err)
 		}
-		f, err := k.js.PublishAsync("$KV."+k.layout.KeysBucket()+"."+name, data)
+		// Create only: a key is never replaced (that would shred its data).
+		f, err := k.js.PublishAsync("$KV."+k.layout.KeysBucket()+"."+name, data, jetstream.WithExpectLastSequencePerSubject(0))
 		if err != nil {
 			return fmt.Errorf("engine: store key: %w", err)
 		}
