@@ -94,8 +94,10 @@ type Engine struct {
 	hooks    persistHooks
 	quar     quarantine
 	keys     *keyring // keys of sealed fields (keys.go)
-	// retainedAt is when the retention last looked (engine goroutine).
-	retainedAt time.Time
+	// retainedAt is when the retention last looked (engine goroutine);
+	// retainedUpTo the clock time up to which nothing is left to retain.
+	retainedAt   time.Time
+	retainedUpTo atomic.Int64
 }
 
 // New returns an engine; call Run to start it.

@@ -57,8 +57,12 @@ func (e *Engine) maybeRetain(ctx context.Context) error {
 	}
 	e.retainedAt = now
 	rec, err := e.dueForRetention(ctx, now)
-	if err != nil || rec == nil {
+	if err != nil {
 		return err
+	}
+	if rec == nil {
+		e.retainedUpTo.Store(now.UnixNano()) // nothing (more) due at now
+		return nil
 	}
 	var names []string
 	for _, id := range rec.Incidents {
