@@ -4,7 +4,7 @@ import "strings"
 
 // Personal data that was erased or is past its retention reads as these
 // stand-ins (the engine seals personal fields; activation/engine/seal.go):
-// a person id becomes ErasedPrefix plus a pseudonym that is stable within
+// a person id becomes ErasedPrefix plus 16 hex digits, stable within
 // one incident, a text ErasedText. Counts and times stay as they were.
 const (
 	ErasedPrefix = "gelöscht-"

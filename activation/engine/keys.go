@@ -40,8 +40,8 @@ type keyring struct {
 	byPerson map[string]string      // person id → ref
 	keys     map[string][]byte      // bucket key → key; nil: shredded (or never existed)
 	derived  map[string]cipher.AEAD // scope key name + "/" + ref → field cipher
-	// scoped maps a scope's person pseudonyms to person refs ("": shredded).
-	scoped map[string]map[string]string
+	// refBlocks are the ciphers of pseudonyms per scope key (scopedRef).
+	refBlocks map[string]cipher.Block
 }
 
 func newKeyring(l Layout, js jetstream.JetStream) *keyring {
@@ -127,7 +127,7 @@ func (k *keyring) load(ctx context.Context) error {
 // forget drops the cache; the next use loads the bucket again.
 func (k *keyring) forget() {
 	k.mu.Lock()
-	k.keys, k.byPerson, k.derived, k.scoped, k.loaded = nil, nil, nil, nil, false
+	k.keys, k.byPerson, k.derived, k.refBlocks, k.loaded = nil, nil, nil, nil, false
 	k.mu.Unlock()
 }
 

@@ -19,7 +19,7 @@ import (
 // stored sealed (AES-256-GCM) from event version 2 on: "~<scope>.<ref>.<data>".
 // The scope is "i" (the event's incident) or "d<yyyymmdd>" (events of no
 // incident, e.g. messages from unknown senders); ref is the person's
-// pseudonym in that scope, HMAC(scope key, person's ref) ("*<ref>" for the
+// pseudonym in that scope, their ref encrypted under the scope (scopedRef; "*<ref>" for the
 // person id itself; "" for a field of the scope), so that once the scope
 // key is gone nothing links the event to the person. A person field's key is
 // HMAC(person key, scope key): shredding either (erasure of the person,
@@ -39,7 +39,7 @@ const ErasedPrefix = activation.ErasedPrefix
 
 // ErasedPerson is the stand-in id of an erased person: stable per person,
 // so counts and figures stay right.
-func ErasedPerson(ref string) string { return ErasedPrefix + ref[:min(8, len(ref))] }
+func ErasedPerson(ref string) string { return ErasedPrefix + ref[:min(16, len(ref))] }
 
 // IsErased reports whether a person id or text stands for erased data.
 func IsErased(s string) bool { return activation.IsErased(s) }
@@ -250,7 +250,7 @@ func (s *sealer) seal(owner, plain string, id bool) string {
 	var aead cipher.AEAD
 	if owner != "" {
 		aead, err = s.k.fieldKey(s.scope, scopeKey, ref, s.personKey(ref))
-		ref = s.k.scopedRef(s.scope, scopeKey, ref)
+		ref = s.k.scopedRef(scopeKey, ref)
 	} else {
 		aead, err = s.k.fieldKey(s.scope, scopeKey, "", nil)
 	}
@@ -303,7 +303,7 @@ func (s *sealer) open(v string) string {
 	var personKey []byte
 	if ref != "" {
 		var ok bool
-		if ref, ok = s.k.resolve(s.ctx, scope, scopeKey, ref); !ok {
+		if ref, ok = s.k.resolve(scopeKey, ref); !ok {
 			return erased
 		}
 		if personKey = s.k.key(s.ctx, "p."+ref); personKey == nil {
@@ -414,61 +414,59 @@ func (k *keyring) openRequest(ctx context.Context, r *requestEvent) {
 	k.openEvent(ctx, &ev)
 }
 
-// scopedRef is a person's pseudonym within a scope; the keyring remembers
-// it to resolve it back.
-func (k *keyring) scopedRef(scope string, scopeKey []byte, ref string) string {
-	mac := hmac.New(sha256.New, scopeKey)
-	mac.Write([]byte("kaskade ref v2 "))
-	mac.Write([]byte(ref))
-	out := hex.EncodeToString(mac.Sum(nil)[:8])
-	k.mu.Lock()
-	if k.scoped == nil {
-		k.scoped = map[string]map[string]string{}
+// scopedRef is a person's pseudonym within a scope: their ref (8 bytes)
+// and 8 zero bytes encrypted as one AES block under a key derived from the
+// scope key. Stable within the scope, unlinkable across scopes, and
+// invertible only while the scope key exists.
+func (k *keyring) scopedRef(scopeKey []byte, ref string) string {
+	raw, err := hex.DecodeString(ref)
+	block := k.refCipher(scopeKey)
+	if err != nil || len(raw) != 8 || block == nil {
+		return ""
 	}
-	if k.scoped[scope] == nil {
-		k.scoped[scope] = map[string]string{}
-	}
-	k.scoped[scope][out] = ref
-	k.mu.Unlock()
-	return out
+	var buf [16]byte
+	copy(buf[:], raw)
+	block.Encrypt(buf[:], buf[:])
+	return hex.EncodeToString(buf[:])
 }
 
-// resolve finds the person ref behind a scope's pseudonym: from the refs
-// known, else after reading the keys again (another instance created it);
-// false when the person's key is gone.
-func (k *keyring) resolve(ctx context.Context, scope string, scopeKey []byte, scoped string) (string, bool) {
-	lookup := func() (string, bool) {
-		k.mu.RLock()
-		defer k.mu.RUnlock()
-		ref, ok := k.scoped[scope][scoped]
-		return ref, ok
+// resolve inverts scopedRef; false when the pseudonym is not one.
+func (k *keyring) resolve(scopeKey []byte, scoped string) (string, bool) {
+	raw, err := hex.DecodeString(scoped)
+	block := k.refCipher(scopeKey)
+	if err != nil || len(raw) != 16 || block == nil {
+		return "", false
 	}
-	if ref, ok := lookup(); ok {
-		return ref, ref != ""
+	block.Decrypt(raw, raw)
+	for _, b := range raw[8:] {
+		if b != 0 {
+			return "", false
+		}
 	}
-	for attempt := range 2 {
-		if attempt == 1 {
-			if err := k.load(ctx); err != nil {
-				return "", false
-			}
-		}
-		k.mu.RLock()
-		refs := make([]string, 0, len(k.byPerson))
-		for _, ref := range k.byPerson {
-			refs = append(refs, ref)
-		}
-		k.mu.RUnlock()
-		for _, ref := range refs {
-			k.scopedRef(scope, scopeKey, ref)
-		}
-		if ref, ok := lookup(); ok {
-			return ref, true
-		}
+	return hex.EncodeToString(raw[:8]), true
+}
+
+// refCipher is the (cached) block cipher of a scope's pseudonyms.
+func (k *keyring) refCipher(scopeKey []byte) cipher.Block {
+	k.mu.RLock()
+	block := k.refBlocks[string(scopeKey)]
+	k.mu.RUnlock()
+	if block != nil {
+		return block
+	}
+	mac := hmac.New(sha256.New, scopeKey)
+	mac.Write([]byte("kaskade ref key v2"))
+	block, err := aes.NewCipher(mac.Sum(nil))
+	if err != nil {
+		return nil
 	}
 	k.mu.Lock()
-	k.scoped[scope][scoped] = "" // shredded: not looked for again
+	if k.refBlocks == nil {
+		k.refBlocks = map[string]cipher.Block{}
+	}
+	k.refBlocks[string(scopeKey)] = block
 	k.mu.Unlock()
-	return "", false
+	return block
 }
 
 // Open opens the sealed fields of an event read from the log by someone
