@@ -46,6 +46,12 @@ func TestPersonEraseLeavesNoPlaintextInTheDataDirectory(t *testing.T) {
 	}
 
 	var stdout, stderr bytes.Buffer
+	if rc := run(context.Background(), []string{"person", "erase", "lead1", "--server", e.URL, "--token", e.token}, nil, &stdout, &stderr); rc != 2 {
+		t.Fatalf("erase without a reason: exit %d, want 2", rc)
+	}
+	if code := e.api("POST", "/api/v1/people/lead1/erase", map[string]any{"reason": " "}, nil); code != 400 {
+		t.Fatalf("erase with an empty reason: %d, want 400", code)
+	}
 	if rc := run(context.Background(), []string{"person", "erase", "lead1", "--reason", "Antrag 17/2026", "--server", e.URL, "--token", e.token}, nil, &stdout, &stderr); rc != 0 {
 		t.Fatalf("kaskade person erase: %d %s", rc, stderr.String())
 	}
