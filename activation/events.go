@@ -31,6 +31,10 @@ const (
 	// KindConfigReloaded belongs to no incident ("_"): an instance took a
 	// new configuration for new declarations.
 	KindConfigReloaded = "config_reloaded"
+	// KindPersonErased and KindRetention record that personal data was
+	// shredded (engine/erase.go, engine/retention.go); the core ignores them.
+	KindPersonErased = "person_erased"
+	KindRetention    = "retention_applied"
 )
 
 // Event is one fact in the log. Exactly one payload pointer is set, matching Kind.
@@ -67,8 +71,10 @@ type Event struct {
 	ProposalDecision *ProposalDecision   `json:"proposal_decision,omitempty"`
 	Withdrawn        *ProposalWithdrawal `json:"withdrawn,omitempty"`
 	// Aborted names a batch a crash interrupted; its events do not count.
-	Aborted uint64          `json:"aborted,omitempty"`
-	Reload  *ConfigReloaded `json:"reload,omitempty"`
+	Aborted  uint64          `json:"aborted,omitempty"`
+	Reload   *ConfigReloaded `json:"reload,omitempty"`
+	Erased   *Erasure        `json:"erased,omitempty"`
+	Retained *Retention      `json:"retained,omitempty"`
 }
 
 // ConfigReloaded records a configuration reload: who, which file version
@@ -86,6 +92,24 @@ type ConfigReloaded struct {
 	Scenarios     int    `json:"scenarios"`
 	CallTrees     int    `json:"call_trees"`
 	Tokens        int    `json:"tokens"`
+}
+
+// Erasure records an erasure request (Art. 17 DSGVO) without the person.
+// The input carries Ref, the pseudonym of the person's key (never the
+// person); the recorded event carries neither.
+type Erasure struct {
+	Person string `json:"person,omitempty"` // unused on the stream
+	Ref    string `json:"ref,omitempty"`
+	By     string `json:"by"`
+	Reason string `json:"reason"`
+}
+
+// Retention records which incidents' and days' personal data was removed
+// after its retention period (counts and times stay).
+type Retention struct {
+	Incidents []string `json:"incidents,omitempty"`
+	Days      []string `json:"days,omitempty"`
+	Policy    string   `json:"policy"` // e.g. "real 365d, exercise 90d, unknown senders 30d"
 }
 
 // Conversion turns a running exercise into a real incident: everyone
@@ -308,4 +332,6 @@ type Input struct {
 	Confirm  *ProposalDecision   `json:"confirm,omitempty"`
 	Dismiss  *ProposalDecision   `json:"dismiss,omitempty"`
 	Withdraw *ProposalWithdrawal `json:"withdraw,omitempty"`
+	// Erase is decided by the engine, not the core (engine/erase.go).
+	Erase *Erasure `json:"erase,omitempty"`
 }

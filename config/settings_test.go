@@ -30,6 +30,7 @@ server:
   trusted_proxies: [10.0.0.0/8, "2001:db8::/32"]
   sms_segment_budget: 2
   declaration_rate: {real: 20/1m, exercise: 1/30s}
+  retention: {real: 8760h, exercise: 2160h, unknown_senders: 720h, outbox: 168h}
 `, 1)
 	cfg, probs, err := LoadBytes(filepath.Join(dir, "k.yaml"), []byte(src), testEnv)
 	if err != nil || cfg == nil {
@@ -43,7 +44,8 @@ server:
 	}
 	s := cfg.Server
 	if len(s.TrustedProxies) != 2 || s.TrustedProxies[1] != netip.MustParsePrefix("2001:db8::/32") || s.SMSSegmentBudget != 2 ||
-		s.DeclarationRate.Real != (Rate{Count: 20, Per: Duration(time.Minute)}) || s.DeclarationRate.Exercise != (Rate{Count: 1, Per: Duration(30 * time.Second)}) {
+		s.DeclarationRate.Real != (Rate{Count: 20, Per: Duration(time.Minute)}) || s.DeclarationRate.Exercise != (Rate{Count: 1, Per: Duration(30 * time.Second)}) ||
+		s.Retention != (Retention{Real: Duration(8760 * time.Hour), Exercise: Duration(2160 * time.Hour), UnknownSenders: Duration(720 * time.Hour), Outbox: Duration(168 * time.Hour)}) {
 		t.Errorf("server = %+v", s)
 	}
 

@@ -73,6 +73,20 @@ type Server struct {
 	// DeclarationRate bounds declarations per source, real incidents and
 	// exercises apart (default 10/1h and 60/1h): COUNT at once, refilled evenly over PERIOD.
 	DeclarationRate DeclarationRates `yaml:"declaration_rate"`
+	// Retention is how long personal data is kept (docs/PRIVACY.md).
+	Retention Retention `yaml:"retention"`
+}
+
+// Retention per class of data; zero (or absent) keeps it for good.
+type Retention struct {
+	// Real and Exercise count from an incident's stand-down.
+	Real     Duration `yaml:"real"`
+	Exercise Duration `yaml:"exercise"`
+	// UnknownSenders covers events of no incident (messages from unknown
+	// senders, answers after a stand-down), counted from the day's end.
+	UnknownSenders Duration `yaml:"unknown_senders"`
+	// Outbox removes console outbox lines older than this.
+	Outbox Duration `yaml:"outbox"`
 }
 
 // DeclarationRates are the declaration limits of real incidents and exercises.

@@ -190,6 +190,7 @@ func (d *dispatcher) accept(ctx context.Context, class int, m jetstream.Msg) {
 		_ = m.Term()
 		return
 	}
+	d.e.keys.openRequest(ctx, &ev)
 	if d.e.aborted(ev.Batch) {
 		// Part of a decision a crash interrupted: never decided, never sent.
 		_ = m.Ack()
@@ -319,6 +320,7 @@ const dispatchAckWait = 10 * time.Second
 // dispatcher reads: decoding only these fields skips the time stamp and the
 // rest of the event (the request is decoded once per SMS).
 type requestEvent struct {
+	V            int                      `json:"v"`
 	Incident     string                   `json:"incident"`
 	Batch        uint64                   `json:"batch,omitempty"`
 	Notification *activation.Notification `json:"notification,omitempty"`

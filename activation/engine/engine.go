@@ -44,6 +44,12 @@ type Options struct {
 	// restored). SnapshotIdle is how many suffice when it is idle (default 10,000).
 	SnapshotEvery int
 	SnapshotIdle  int
+	// Seal stores personal fields of events encrypted with per-person and
+	// per-incident keys (seal.go), so that erasure and retention can shred
+	// them. Sealed events are opened on read whether or not it is set.
+	Seal bool
+	// Retention removes personal data after its time (retention.go; needs Seal).
+	Retention Retention
 }
 
 // Elector grants leadership: Lead blocks until this instance leads, and
@@ -87,6 +93,11 @@ type Engine struct {
 	batchMax int
 	hooks    persistHooks
 	quar     quarantine
+	keys     *keyring // keys of sealed fields (keys.go)
+	// retainedAt is when the retention last looked (engine goroutine);
+	// retainedUpTo the clock time up to which nothing is left to retain.
+	retainedAt   time.Time
+	retainedUpTo atomic.Int64
 }
 
 // New returns an engine; call Run to start it.
@@ -108,7 +119,8 @@ func New(opts Options) *Engine {
 	if opts.SnapshotIdle <= 0 {
 		opts.SnapshotIdle = 10_000
 	}
-	return &Engine{opts: opts, log: opts.Logger, core: activation.NewCore(), progress: make(chan struct{})}
+	return &Engine{opts: opts, log: opts.Logger, core: activation.NewCore(), progress: make(chan struct{}),
+		keys: newKeyring(opts.Layout, opts.JS)}
 }
 
 // Ready reports whether the log has been replayed and reads are current.
@@ -128,6 +140,10 @@ func (e *Engine) Run(ctx context.Context) error {
 		e.leader.Store(false)
 		if ctx.Err() != nil {
 			return nil
+		}
+		if errors.Is(err, errRebuild) {
+			e.log.Info("rebuilding the projection: personal data was shredded")
+			continue
 		}
 		e.restarts.Add(1)
 		e.log.Error("engine restarting from the event log", "err", err)
@@ -151,6 +167,10 @@ func (e *Engine) runOnce(ctx context.Context) error {
 	e.snap.taken, e.snap.restored, e.unpersisted = 0, 0, false
 	e.snap.stored.Store(0)
 	start := time.Now()
+	e.keys.forget()
+	if err := e.keys.load(ctx); err != nil {
+		return err
+	}
 	e.restoreSnapshot(ctx)
 	if err := e.catchUp(ctx); err != nil {
 		return err
@@ -234,7 +254,7 @@ func (e *Engine) catchUp(ctx context.Context) error {
 	// goroutines, chunk by chunk, while this one applies the chunks in order.
 	quit := make(chan struct{})
 	defer close(quit)
-	ordered := readChunks(ctx, it, cons, e.lastSeq, target, quit)
+	ordered := readChunks(ctx, it, cons, e.lastSeq, target, quit, e.decodeEvent)
 	for c := range ordered {
 		<-c.done
 		if c.err != nil {
@@ -325,10 +345,14 @@ func (e *Engine) follow(ctx context.Context) (context.Context, error) {
 			return nil, fmt.Errorf("engine: follow metadata: %w", err)
 		}
 		e.lastSeq = meta.Sequence.Stream
-		ev, err := decodeEvent(m.Data())
+		ev, err := e.decodeEvent(m.Data())
 		if err != nil {
 			e.quarantine(QuarantineEvents, meta.Sequence.Stream, err)
 			continue
+		}
+		if shreddingEvent(ev) {
+			flush()
+			return nil, errRebuild
 		}
 		batch = append(batch, e.asm.add(ev)...)
 		if len(batch) >= 256 {
@@ -357,7 +381,7 @@ type decodeChunk struct {
 // readChunks reads the log from after `from` up to target (or until nothing
 // is pending) and returns its chunks in order; each chunk's done is closed
 // once it is decoded. The channel is closed after the last chunk.
-func readChunks(ctx context.Context, it jetstream.MessagesContext, cons jetstream.Consumer, from, target uint64, quit <-chan struct{}) <-chan *decodeChunk {
+func readChunks(ctx context.Context, it jetstream.MessagesContext, cons jetstream.Consumer, from, target uint64, quit <-chan struct{}, decodeEvent func([]byte) (activation.Event, error)) <-chan *decodeChunk {
 	ordered := make(chan *decodeChunk, 16)
 	jobs := make(chan *decodeChunk, 16)
 	for range replayDecoders {

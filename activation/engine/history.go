@@ -52,6 +52,7 @@ func (e *Engine) Events(ctx context.Context, incident string) ([]activation.Even
 		if err := json.Unmarshal(m.Data(), &ev); err != nil {
 			return nil, fmt.Errorf("engine: undecodable event: %w", err)
 		}
+		e.keys.openEvent(ctx, &ev)
 		if e.aborted(ev.Batch) {
 			want-- // a decision a crash interrupted: not part of the record
 			continue

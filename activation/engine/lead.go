@@ -69,6 +69,10 @@ func (e *Engine) lead(ctx context.Context) error {
 	if err := e.tick(ctx); err != nil {
 		return err
 	}
+	e.retainedAt = time.Time{}
+	if err := e.maybeRetain(ctx); err != nil {
+		return err
+	}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
@@ -108,6 +112,9 @@ func (e *Engine) lead(ctx context.Context) error {
 			if err := e.tick(ctx); err != nil {
 				return err
 			}
+			if err := e.maybeRetain(ctx); err != nil {
+				return err
+			}
 			e.maybeSnapshot(ctx, time.Since(e.snap.lastWrite) >= time.Second)
 		}
 	}
@@ -119,6 +126,7 @@ func (e *Engine) lead(ctx context.Context) error {
 func (e *Engine) decide(ctx context.Context, batch []jetstream.Msg) error {
 	now := e.opts.Now()
 	var out []activation.Event
+	shredded := false
 	e.mu.Lock()
 	e.unpersisted = true
 	for _, m := range batch {
@@ -138,6 +146,16 @@ func (e *Engine) decide(ctx context.Context, batch []jetstream.Msg) error {
 		}
 		for _, in := range ins {
 			in.Seq = seq
+			if in.Erase != nil {
+				ev, err := e.decideErase(ctx, in)
+				if err != nil {
+					e.mu.Unlock()
+					return err
+				}
+				e.core.Apply(ev)
+				out, shredded = append(out, ev), true
+				continue
+			}
 			evs, err := e.core.Handle(in, now)
 			if err != nil {
 				e.log.Info("input rejected", "seq", seq, "incident", in.Incident, "err", err)
@@ -161,6 +179,9 @@ func (e *Engine) decide(ctx context.Context, batch []jetstream.Msg) error {
 		if err := m.Ack(); err != nil {
 			e.log.Warn("input ack failed; it will be redelivered and skipped", "err", err)
 		}
+	}
+	if shredded {
+		return errRebuild // the projection holds what was shredded
 	}
 	e.signalProgress(out)
 	return nil

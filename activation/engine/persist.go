@@ -47,19 +47,23 @@ func (e *Engine) persist(ctx context.Context, evs []activation.Event) error {
 		return nil
 	}
 	markBatch(evs, e.lastSeq+1)
+	stored, err := e.sealAll(ctx, evs)
+	if err != nil {
+		return err
+	}
 	size := atomicBatchMax
 	if e.batchMax > 0 {
 		size = e.batchMax
 	}
 	for len(evs) > 0 {
 		n := min(len(evs), size)
-		if err := e.appendAtomic(ctx, evs[:n]); err != nil {
+		if err := e.appendAtomic(ctx, stored[:n]); err != nil {
 			return err
 		}
 		e.lastSeq += uint64(n)
 		e.snap.lastWrite = time.Now()
 		e.opts.Metrics.events(evs[:n], e.incidentInfo)
-		evs = evs[n:]
+		evs, stored = evs[n:], stored[n:]
 		if e.hooks.afterBatch != nil && len(evs) > 0 {
 			e.hooks.afterBatch()
 		}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -50,6 +51,16 @@ func (e *Engine) quarantine(stream string, seq uint64, err error) {
 // errUnknownEvent marks an event of a kind unknown to this build, or one
 // without the payload its kind needs.
 var errUnknownEvent = errors.New("unknown event")
+
+// decodeEvent decodes an event of the log, opens its sealed fields and
+// checks that the core can apply it.
+func (e *Engine) decodeEvent(data []byte) (activation.Event, error) {
+	ev, err := decodeEvent(data)
+	if err == nil {
+		e.keys.openEvent(context.Background(), &ev)
+	}
+	return ev, err
+}
 
 // decodeEvent decodes an event of the log and checks that the core can apply it.
 func decodeEvent(data []byte) (activation.Event, error) {
@@ -101,6 +112,10 @@ func applicable(ev activation.Event) bool {
 		return ev.Withdrawn != nil
 	case activation.KindConfigReloaded:
 		return ev.Reload != nil
+	case activation.KindPersonErased:
+		return ev.Erased != nil
+	case activation.KindRetention:
+		return ev.Retained != nil
 	}
 	return false
 }

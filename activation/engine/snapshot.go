@@ -28,6 +28,7 @@ type snapshotter struct {
 	uploads   sync.WaitGroup
 	lastWrite time.Time // when a decision last appended events
 	sizeHint  int       // size of the last snapshot's first part: the next buffer starts there
+	force     bool      // take one at the next chance (after shredding dropped them all)
 }
 
 // snapshotUploadTimeout bounds one upload; a stop waits for at most two
@@ -139,6 +140,9 @@ func (e *Engine) maybeSnapshot(ctx context.Context, idle bool) {
 		e.snap.taken = stored // the last upload failed: count from the last one stored
 	}
 	since := e.lastSeq - e.snap.taken
+	if e.snap.force && e.lastSeq > 0 {
+		since = max(since, uint64(every))
+	}
 	if since == 0 || since < uint64(every) && !(idle && since >= uint64(e.opts.SnapshotIdle)) {
 		e.snap.uploading.Store(false)
 		return
@@ -150,7 +154,7 @@ func (e *Engine) maybeSnapshot(ctx context.Context, idle bool) {
 		return
 	}
 	seq := e.lastSeq
-	e.snap.taken = seq
+	e.snap.taken, e.snap.force = seq, false
 	e.snap.uploads.Go(func() {
 		defer e.snap.uploading.Store(false)
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), snapshotUploadTimeout)

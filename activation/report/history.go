@@ -7,7 +7,10 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"time"
+
+	"github.com/kaskade-bcm/kaskade/activation"
 )
 
 // HistoryPlan describes one organisation's current call tree configuration.
@@ -86,6 +89,9 @@ func History(reports []*Report, plans []HistoryPlan, now time.Time) HistoryView 
 	lastTree := map[string]time.Time{}
 	lastFunc := map[[2]string]time.Time{}
 	lastPerson := map[string]time.Time{}
+	// lastPlace counts alerts of people whose data was erased or retained
+	// (activation.IsErased) for their place: org, function, tier.
+	lastPlace := map[[3]string]time.Time{}
 	names := map[string]string{}
 	later := func(m map[string]time.Time, k string, t time.Time) {
 		if t.After(m[k]) {
@@ -111,7 +117,11 @@ func History(reports []*Report, plans []HistoryPlan, now time.Time) HistoryView 
 		h.Exercises = append(h.Exercises, e)
 		for _, p := range r.Timeline {
 			names[p.Person] = p.Name
-			if p.Alerted {
+			if p.Alerted && activation.IsErased(p.Person) {
+				if k := place(p.Org, p.Function, p.Tier); at.After(lastPlace[k]) {
+					lastPlace[k] = at
+				}
+			} else if p.Alerted {
 				later(lastPerson, p.Person, at)
 			}
 			for _, a := range p.Answers {
@@ -135,7 +145,11 @@ func History(reports []*Report, plans []HistoryPlan, now time.Time) HistoryView 
 				h.Functions = append(h.Functions, FunctionGap{Org: p.Org, Function: f, LastExercised: timePtr(t)})
 			}
 			for tier, person := range p.Functions[f] {
-				if t := lastPerson[person]; stale(t) {
+				t := lastPerson[person]
+				if tp := lastPlace[place(p.Org, f, tier)]; tp.After(t) {
+					t = tp // the exercise's people are gone; their places remain
+				}
+				if stale(t) {
 					name := cmp.Or(names[person], person)
 					h.People = append(h.People, PersonGap{Org: p.Org, Function: f, Person: person, Name: name, Tier: tier, LastExercised: timePtr(t)})
 				}
@@ -143,6 +157,10 @@ func History(reports []*Report, plans []HistoryPlan, now time.Time) HistoryView 
 		}
 	}
 	return h
+}
+
+func place(org, function string, tier int) [3]string {
+	return [3]string{org, function, strconv.Itoa(tier)}
 }
 
 type historyPage struct {

@@ -6,6 +6,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -515,5 +516,30 @@ func TestCSVCallsAndMachines(t *testing.T) {
 	}
 	if len(want) > 0 {
 		t.Fatalf("no rows for %v", want)
+	}
+}
+
+// TestHistoryAfterRetention: once an exercise's people are erased
+// (retention), its alerts still count for their places (organisation,
+// function, primary or deputy), so nobody shows as untested for it.
+func TestHistoryAfterRetention(t *testing.T) {
+	now := time.Date(2027, 6, 1, 10, 0, 0, 0, time.UTC)
+	recent, err := Build(scenarioLate(t), testOpts()) // MI: lead1, it1 alerted
+	if err != nil {
+		t.Fatal(err)
+	}
+	recent.DeclaredAt = now.AddDate(0, -2, 0)
+	for i := range recent.Timeline {
+		recent.Timeline[i].Person = activation.ErasedPrefix + fmt.Sprint(i)
+		recent.Timeline[i].Name = recent.Timeline[i].Person
+	}
+	plans := []HistoryPlan{{Org: "MI", Tree: "mi-krisenstab", Functions: map[string][]string{"lead": {"lead1", "lead2"}, "it": {"it1", "it2", "it3"}}}}
+	h := History([]*Report{recent}, plans, now)
+	listed := map[string]bool{}
+	for _, g := range h.People {
+		listed[g.Person] = true
+	}
+	if listed["lead1"] || listed["it1"] || !listed["lead2"] || !listed["it3"] {
+		t.Fatalf("people not exercised after retention: %v", listed)
 	}
 }

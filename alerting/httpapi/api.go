@@ -67,6 +67,8 @@ type Options struct {
 	// Outbox returns the console outbox lines about a person, for the
 	// person export (nil: the export lists the outbox as not included).
 	Outbox func(person string) ([]json.RawMessage, error)
+	// EraseData cleans the stores beside the log on an erasure (erase.go).
+	EraseData ErasePersonData
 }
 
 // Rate is a token bucket: Burst at once, then one more every Every.
@@ -152,6 +154,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/people/{id}/export", s.personExport)
 	s.registerProposals(mux)
 	mux.HandleFunc("POST /api/v1/config/reload", s.reloadConfig)
+	mux.HandleFunc("POST /api/v1/people/{id}/erase", s.personErase)
 	mux.HandleFunc("GET /api/v1/openapi.json", serveOpenAPI)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		web.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})

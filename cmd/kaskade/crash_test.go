@@ -23,6 +23,7 @@ import (
 
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/activation/audit"
+	"github.com/kaskade-bcm/kaskade/activation/engine"
 	"github.com/kaskade-bcm/kaskade/cmd/internal/natsd"
 	"github.com/kaskade-bcm/kaskade/cmd/internal/natsd/natstest"
 	"github.com/kaskade-bcm/kaskade/internal/e2e"
@@ -332,6 +333,7 @@ func (h *harness) events(natsPort int) []activation.Event {
 	it, _ := cons.Messages()
 	defer it.Stop()
 	var out []activation.Event
+	opener := engine.New(engine.Options{JS: js}) // opens the sealed fields
 	for uint64(len(out)) < info.State.Msgs {
 		m, err := it.Next()
 		if err != nil {
@@ -341,6 +343,7 @@ func (h *harness) events(natsPort int) []activation.Event {
 		if err := json.Unmarshal(m.Data(), &ev); err != nil {
 			h.t.Fatal(err)
 		}
+		opener.Open(ctx, &ev)
 		out = append(out, ev)
 	}
 	// The kills left the hash chain whole (issue 19).

@@ -14,7 +14,10 @@ import (
 // server rather than reading the log, so it needs no NATS identity and
 // works the same with the embedded server and an external cluster.
 func personCmd(ctx context.Context, args []string, stdout io.Writer) error {
-	const use = "usage: kaskade person export ID [-o FILE]"
+	const use = "usage: kaskade person export ID [-o FILE] | person erase ID --reason TEXT"
+	if len(args) > 0 && args[0] == "erase" {
+		return personEraseCmd(ctx, args[1:], stdout) // personerase.go
+	}
 	if len(args) == 0 || args[0] != "export" {
 		return usageError{use}
 	}

@@ -37,6 +37,7 @@ type channelSet struct {
 	publicURL  string
 	background []func(ctx context.Context) error
 	outbox     func(person string) ([]json.RawMessage, error) // the console outbox, for person exports
+	outboxFile *console.Notifier // the console channel's outbox (nil when off), for erasure and retention
 }
 
 func (c *channelSet) register(mux *http.ServeMux) {
@@ -70,7 +71,7 @@ func (s *Server) channels(ctx context.Context, cfg *config.Config, o Options, re
 		if err != nil {
 			return nil, err
 		}
-		set.outbox = out.PersonLines
+		set.outbox, set.outboxFile = out.PersonLines, out
 		set.notifiers[config.ChannelConsole] = out
 		for _, ch := range cfg.Channels.Console.As {
 			set.notifiers[ch] = out

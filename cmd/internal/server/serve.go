@@ -175,7 +175,8 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 		}
 	}
 	s.Engine = engine.New(engine.Options{Layout: s.Layout, JS: s.JS, Logger: log.With("component", "engine"),
-		Metrics: metrics, Directory: directory{s.CurrentConfig}, Elector: elector, Now: o.Now, SnapshotEvery: o.SnapshotEvery, SnapshotIdle: o.SnapshotIdle})
+		Metrics: metrics, Directory: directory{s.CurrentConfig}, Elector: elector, Now: o.Now, SnapshotEvery: o.SnapshotEvery, SnapshotIdle: o.SnapshotIdle,
+		Seal: true, Retention: engineRetention(cfg.Server.Retention)}) // privacy.go
 	if err := opsmetrics.Register(reg, opsmetrics.Options{Engine: s.Engine, Connected: s.nc.IsConnected, JS: s.JS, Layout: s.Layout,
 		Certificates: map[string]string{"nats-tls-cert": o.NATSServer.TLSCert, "nats-cert": o.NATSClient.Cert, "nats-ca": o.NATSClient.CA},
 		Credentials:  map[string]string{"nats-creds": o.NATSClient.Creds}}); err != nil {
@@ -202,7 +203,7 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 	api := httpapi.New(httpapi.Options{Config: cfg, Intake: intake, Engine: s.Engine, Auth: auth,
 		Sessions: channels.sessions, Logger: log.With("component", "api"), Healthy: s.nc.IsConnected, Registerer: reg,
 		SMSSegments: cfg.Server.SMSSegmentBudget, DeclareLimits: declareLimits(cfg.Server.DeclarationRate),
-		TrustedProxies: cfg.Server.TrustedProxies, Outbox: channels.outbox, Reload: func(ctx context.Context, by string) (httpapi.ReloadResult, error) {
+		TrustedProxies: cfg.Server.TrustedProxies, Outbox: channels.outbox, EraseData: eraseData(channels.outboxFile), Reload: func(ctx context.Context, by string) (httpapi.ReloadResult, error) {
 			return s.Reload(ctx, by, ViaAPI)
 		}})
 	s.api, s.composer = api, channels.composer
@@ -228,6 +229,9 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 			return nil, err
 		}
 		s.goRun("simulate", func() error { return sim.Run(ctx) })
+	}
+	if d := time.Duration(cfg.Server.Retention.Outbox); d > 0 && channels.outboxFile != nil {
+		s.goRun("outbox retention", func() error { return outboxRetention(ctx, channels.outboxFile, d, o.Now, log) })
 	}
 	for _, extra := range channels.background {
 		s.goRun("channel", func() error { return extra(ctx) })

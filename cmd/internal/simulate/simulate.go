@@ -81,6 +81,11 @@ type Engine interface {
 	View(f func(c *activation.Core))
 }
 
+// opener is an Engine that opens sealed event fields.
+type opener interface {
+	Open(ctx context.Context, ev *activation.Event)
+}
+
 // Options configure a Simulator.
 type Options struct {
 	NC      *nats.Conn
@@ -129,6 +134,9 @@ func (s *Simulator) Run(ctx context.Context) error {
 		var ev activation.Event
 		if json.Unmarshal(m.Data, &ev) != nil || ev.Notification == nil || ev.Notification.Purpose != notifiers.PurposeAlert {
 			return
+		}
+		if o, ok := s.opts.Engine.(opener); ok {
+			o.Open(ctx, &ev) // personal fields are sealed in the log
 		}
 		s.plan(ctx, ev.Incident, *ev.Notification)
 	})

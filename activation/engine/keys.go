@@ -1,0 +1,378 @@
+package engine
+
+import (
+	"context"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// The keyring holds the keys that seal personal fields (seal.go) in the KV
+// bucket KASKADE_KEYS: "p.<ref>" a person's key and id (ref is a random
+// pseudonym), "i.<incident>" an incident's key, "d.<yyyymmdd>" a day's key
+// for events of no incident. Deleting a key (shred) makes every field
+// sealed with it unreadable, in the log, its backups and its copies.
+
+// KeysBucket holds the sealing keys.
+func (l Layout) KeysBucket() string { return l.name("KEYS") }
+
+// keyRecord is a key's value in the bucket.
+type keyRecord struct {
+	Person string `json:"p,omitempty"`
+	Key    []byte `json:"k"`
+}
+
+type keyring struct {
+	layout Layout
+	js     jetstream.JetStream
+
+	mu       sync.RWMutex
+	kv       jetstream.KeyValue
+	loaded   bool
+	byPerson map[string]string      // person id → ref
+	keys     map[string][]byte      // bucket key → key; nil: shredded (or never existed)
+	derived  map[string]cipher.AEAD // scope key name + "/" + ref → field cipher
+	// refBlocks are the ciphers of pseudonyms per scope key (scopedRef).
+	refBlocks map[string]cipher.Block
+}
+
+func newKeyring(l Layout, js jetstream.JetStream) *keyring {
+	return &keyring{layout: l, js: js}
+}
+
+// bucket opens (or creates) the keys bucket.
+func (k *keyring) bucket(ctx context.Context) (jetstream.KeyValue, error) {
+	k.mu.RLock()
+	kv := k.kv
+	k.mu.RUnlock()
+	if kv != nil {
+		return kv, nil
+	}
+	name := k.layout.KeysBucket()
+	kv, err := k.js.KeyValue(ctx, name)
+	if errors.Is(err, jetstream.ErrBucketNotFound) {
+		if err = k.createBucket(ctx); err == nil {
+			kv, err = k.js.KeyValue(ctx, name)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("engine: keys bucket: %w", err)
+	}
+	k.mu.Lock()
+	k.kv = kv
+	k.mu.Unlock()
+	return kv, nil
+}
+
+// createBucket creates the bucket's stream as a KV bucket would, except
+// that single messages may be deleted (a KV bucket refuses that), which
+// shred needs to overwrite a key where it is stored.
+func (k *keyring) createBucket(ctx context.Context) error {
+	name := k.layout.KeysBucket()
+	_, err := k.js.CreateStream(ctx, jetstream.StreamConfig{Name: "KV_" + name, Subjects: []string{"$KV." + name + ".>"},
+		MaxMsgsPerSubject: 1, Discard: jetstream.DiscardNew, AllowRollup: true, AllowDirect: true, DenyDelete: false,
+		Storage: jetstream.FileStorage, Replicas: max(k.layout.Replicas, 1),
+		Description: "Kaskade keys of personal fields (erasing a key erases the data)"})
+	if err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
+		return fmt.Errorf("engine: keys bucket: %w", err)
+	}
+	return nil
+}
+
+// load reads every key once (a replay needs most of them).
+func (k *keyring) load(ctx context.Context) error {
+	kv, err := k.bucket(ctx)
+	if err != nil {
+		return err
+	}
+	w, err := kv.WatchAll(ctx, jetstream.IgnoreDeletes())
+	if err != nil {
+		return fmt.Errorf("engine: keys: %w", err)
+	}
+	defer w.Stop()
+	keys, people := map[string][]byte{}, map[string]string{}
+	for {
+		var entry jetstream.KeyValueEntry
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case entry = <-w.Updates():
+		}
+		if entry == nil {
+			break // the initial values are all there
+		}
+		var rec keyRecord
+		if json.Unmarshal(entry.Value(), &rec) != nil || len(rec.Key) != 32 {
+			continue
+		}
+		keys[entry.Key()] = rec.Key
+		if ref, ok := strings.CutPrefix(entry.Key(), "p."); ok && rec.Person != "" {
+			people[rec.Person] = ref
+		}
+	}
+	k.mu.Lock()
+	k.keys, k.byPerson, k.derived, k.loaded = keys, people, map[string]cipher.AEAD{}, true
+	k.mu.Unlock()
+	return nil
+}
+
+// forget drops the cache; the next use loads the bucket again.
+func (k *keyring) forget() {
+	k.mu.Lock()
+	k.keys, k.byPerson, k.derived, k.refBlocks, k.loaded = nil, nil, nil, nil, false
+	k.mu.Unlock()
+}
+
+func (k *keyring) ensureLoaded(ctx context.Context) error {
+	k.mu.RLock()
+	loaded := k.loaded
+	k.mu.RUnlock()
+	if loaded {
+		return nil
+	}
+	return k.load(ctx)
+}
+
+// ref returns a person's pseudonym ("" when the person has no key yet).
+func (k *keyring) ref(person string) string {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.byPerson[person]
+}
+
+// key returns a key by its bucket name; a key not cached is read from
+// the bucket (a follower meets keys the leader created). nil: shredded,
+// or not readable now.
+func (k *keyring) key(ctx context.Context, name string) []byte {
+	key, _ := k.lookup(ctx, name)
+	return key
+}
+
+// lookup is key with the reason for a nil key: nil error means the key
+// does not exist (or was shredded), an error that the bucket was not read.
+func (k *keyring) lookup(ctx context.Context, name string) ([]byte, error) {
+	k.mu.RLock()
+	key, cached := k.keys[name]
+	k.mu.RUnlock()
+	if cached {
+		return key, nil
+	}
+	kv, err := k.bucket(ctx)
+	if err != nil {
+		return nil, err
+	}
+	entry, err := kv.Get(ctx, name)
+	var rec keyRecord
+	switch {
+	case err == nil:
+		if json.Unmarshal(entry.Value(), &rec) == nil && len(rec.Key) == 32 {
+			key = rec.Key
+		}
+	case !errors.Is(err, jetstream.ErrKeyNotFound):
+		return nil, fmt.Errorf("engine: key %s: %w", name, err) // not cached
+	}
+	k.mu.Lock()
+	if k.keys == nil {
+		k.keys = map[string][]byte{}
+	}
+	k.keys[name] = key
+	k.mu.Unlock()
+	return key, nil
+}
+
+// newKeys are keys to create before the events that use them are appended.
+type newKeys map[string]keyRecord
+
+// personKey returns the person's ref, creating (in pending) a key if needed.
+func (k *keyring) personRef(person string, pending newKeys) (string, error) {
+	if ref := k.ref(person); ref != "" {
+		return ref, nil
+	}
+	for name, rec := range pending {
+		if rec.Person == person {
+			return strings.TrimPrefix(name, "p."), nil
+		}
+	}
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("engine: new ref: %w", err)
+	}
+	ref := hex.EncodeToString(b[:])
+	rec, err := randomKey(person)
+	if err != nil {
+		return "", err
+	}
+	pending["p."+ref] = rec
+	return ref, nil
+}
+
+// scopeKey returns the key of a scope (i.<incident> or d.<day>), creating
+// it in pending if it never existed. nil: it was shredded.
+func (k *keyring) scopeKey(ctx context.Context, name string, pending newKeys) ([]byte, error) {
+	if rec, ok := pending[name]; ok {
+		return rec.Key, nil
+	}
+	k.mu.RLock()
+	key, cached := k.keys[name]
+	k.mu.RUnlock()
+	if cached && key != nil {
+		return key, nil
+	}
+	key, err := k.lookup(ctx, name)
+	if err != nil || key != nil {
+		return key, err
+	}
+	if shredded, err := k.shredded(ctx, name); err != nil || shredded {
+		return nil, err
+	}
+	rec, err := randomKey("")
+	if err != nil {
+		return nil, err
+	}
+	pending[name] = rec
+	return rec.Key, nil
+}
+
+// shredded tells whether a scope key was created once and deleted since:
+// the bucket keeps a delete marker only until purged, so the keyring
+// records shredded scopes under "x.<name>".
+func (k *keyring) shredded(ctx context.Context, name string) (bool, error) {
+	kv, err := k.bucket(ctx)
+	if err != nil {
+		return false, err
+	}
+	_, err = kv.Get(ctx, "x."+name)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func randomKey(person string) (keyRecord, error) {
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		return keyRecord{}, fmt.Errorf("engine: new key: %w", err)
+	}
+	return keyRecord{Person: person, Key: key}, nil
+}
+
+// create stores new keys (all published before any is waited for) and
+// caches them; only then may events sealed with them be appended.
+func (k *keyring) create(ctx context.Context, pending newKeys) error {
+	if len(pending) == 0 {
+		return nil
+	}
+	if _, err := k.bucket(ctx); err != nil {
+		return err
+	}
+	var futures []jetstream.PubAckFuture
+	for name, rec := range pending {
+		data, err := json.Marshal(rec)
+		if err != nil {
+			return fmt.Errorf("engine: key: %w", err)
+		}
+		// Create only: a key is never replaced (that would shred its data).
+		f, err := k.js.PublishAsync("$KV."+k.layout.KeysBucket()+"."+name, data, jetstream.WithExpectLastSequencePerSubject(0))
+		if err != nil {
+			return fmt.Errorf("engine: store key: %w", err)
+		}
+		futures = append(futures, f)
+	}
+	for _, f := range futures {
+		select {
+		case <-f.Ok():
+		case err := <-f.Err():
+			return fmt.Errorf("engine: store key: %w", err)
+		case <-ctx.Done():
+			return fmt.Errorf("engine: store keys: %w", ctx.Err())
+		}
+	}
+	k.mu.Lock()
+	if k.keys == nil {
+		k.keys, k.byPerson = map[string][]byte{}, map[string]string{}
+	}
+	for name, rec := range pending {
+		k.keys[name] = rec.Key
+		if ref, ok := strings.CutPrefix(name, "p."); ok {
+			k.byPerson[rec.Person] = ref
+		}
+	}
+	k.mu.Unlock()
+	return nil
+}
+
+// shred deletes keys for good: every stored revision is overwritten
+// (secure delete) and the subject purged; scope keys leave an "x." marker
+// so they are never created again.
+func (k *keyring) shred(ctx context.Context, names ...string) error {
+	kv, err := k.bucket(ctx)
+	if err != nil {
+		return err
+	}
+	stream, err := k.js.Stream(ctx, "KV_"+k.layout.KeysBucket())
+	if err != nil {
+		return fmt.Errorf("engine: keys stream: %w", err)
+	}
+	for _, name := range names {
+		entry, err := kv.Get(ctx, name)
+		switch {
+		case errors.Is(err, jetstream.ErrKeyNotFound):
+		case err != nil:
+			return fmt.Errorf("engine: shred key: %w", err)
+		default:
+			if err := stream.SecureDeleteMsg(ctx, entry.Revision()); err != nil && !errors.Is(err, jetstream.ErrMsgNotFound) {
+				return fmt.Errorf("engine: shred key: %w", err)
+			}
+		}
+		if err := kv.Purge(ctx, name); err != nil {
+			return fmt.Errorf("engine: shred key: %w", err)
+		}
+		if !strings.HasPrefix(name, "p.") {
+			if _, err := kv.Put(ctx, "x."+name, []byte(`{"k":null}`)); err != nil {
+				return fmt.Errorf("engine: shred key: %w", err)
+			}
+		}
+	}
+	k.mu.Lock()
+	for _, name := range names {
+		if k.keys != nil {
+			k.keys[name] = nil
+		}
+		if ref, ok := strings.CutPrefix(name, "p."); ok {
+			for p, r := range k.byPerson {
+				if r == ref {
+					delete(k.byPerson, p)
+				}
+			}
+		}
+	}
+	k.derived = map[string]cipher.AEAD{}
+	k.mu.Unlock()
+	return nil
+}
+
+// scopes lists the bucket's scope keys with a prefix ("i." or "d.").
+func (k *keyring) scopes(ctx context.Context, prefix string) ([]string, error) {
+	if err := k.ensureLoaded(ctx); err != nil {
+		return nil, err
+	}
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	var out []string
+	for name, key := range k.keys {
+		if key != nil && strings.HasPrefix(name, prefix) {
+			out = append(out, name)
+		}
+	}
+	return out, nil
+}
+
+var b64 = base64.RawURLEncoding
