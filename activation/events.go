@@ -28,7 +28,14 @@ const (
 	KindRejected          = "input_rejected"
 	KindConverted         = "converted_to_real"
 	KindBatchAborted      = "batch_aborted"
+	// KindPack is a stored message that carries several consecutive events
+	// of one incident (schema version PackVersion); readers expand it.
+	KindPack = "pack"
 )
+
+// PackVersion is the version of a pack message; the events inside it are
+// SchemaVersion events as before. Logs without packs replay unchanged.
+const PackVersion = 2
 
 // Event is one fact in the log. Exactly one payload pointer is set, matching Kind.
 type Event struct {
@@ -61,6 +68,8 @@ type Event struct {
 	Converted    *Conversion      `json:"converted,omitempty"`
 	// Aborted names a batch a crash interrupted; its events do not count.
 	Aborted uint64 `json:"aborted,omitempty"`
+	// Events are the events of a KindPack message, in log order.
+	Events []Event `json:"events,omitempty"`
 }
 
 // Conversion turns a running exercise into a real incident: everyone

@@ -83,10 +83,11 @@ type Engine struct {
 	// deciding holds the inputs the core has decided whose events are not
 	// yet in the log (under mu): no caller hears of them before.
 	deciding map[uint64]struct{}
-	// batchMax overrides atomicBatchMax (tests); hooks act mid-decision (tests).
-	batchMax int
-	hooks    persistHooks
-	quar     quarantine
+	// batchMax overrides atomicBatchMax and packMax packMaxEvents (tests;
+	// 1 stores every event alone); hooks act mid-decision (tests).
+	batchMax, packMax int
+	hooks             persistHooks
+	quar              quarantine
 }
 
 // New returns an engine; call Run to start it.
@@ -240,13 +241,15 @@ func (e *Engine) catchUp(ctx context.Context) error {
 		if c.err != nil {
 			return c.err
 		}
-		for i, ev := range c.evs {
+		for i, evs := range c.evs {
 			e.lastSeq = c.seqs[i]
 			if c.errs[i] != nil {
 				e.quarantine(QuarantineEvents, c.seqs[i], c.errs[i])
 				continue
 			}
-			batch = append(batch, e.asm.add(ev)...)
+			for _, ev := range evs {
+				batch = append(batch, e.asm.add(ev)...)
+			}
 			if len(batch) >= 1024 {
 				flush()
 			}
@@ -325,12 +328,14 @@ func (e *Engine) follow(ctx context.Context) (context.Context, error) {
 			return nil, fmt.Errorf("engine: follow metadata: %w", err)
 		}
 		e.lastSeq = meta.Sequence.Stream
-		ev, err := decodeEvent(m.Data())
+		evs, err := decodeEvents(m.Data())
 		if err != nil {
 			e.quarantine(QuarantineEvents, meta.Sequence.Stream, err)
 			continue
 		}
-		batch = append(batch, e.asm.add(ev)...)
+		for _, ev := range evs {
+			batch = append(batch, e.asm.add(ev)...)
+		}
 		if len(batch) >= 256 {
 			flush()
 		}
@@ -347,10 +352,10 @@ const (
 type decodeChunk struct {
 	data [][]byte
 	seqs []uint64
-	evs  []activation.Event
-	errs []error // per event: why it is quarantined (nil: applicable)
-	last bool    // nothing was pending after the chunk's last event
-	err  error   // a read or decode error; the replay stops at this chunk
+	evs  [][]activation.Event // per message: its events (a pack's several)
+	errs []error              // per message: why it is quarantined (nil: applicable)
+	last bool                 // nothing was pending after the chunk's last event
+	err  error                // a read or decode error; the replay stops at this chunk
 	done chan struct{}
 }
 
@@ -363,10 +368,10 @@ func readChunks(ctx context.Context, it jetstream.MessagesContext, cons jetstrea
 	for range replayDecoders {
 		go func() {
 			for c := range jobs {
-				c.evs, c.errs = make([]activation.Event, len(c.data)), make([]error, len(c.data))
+				c.evs, c.errs = make([][]activation.Event, len(c.data)), make([]error, len(c.data))
 				for i, data := range c.data {
 					// A broken event is quarantined by the applier, never a reason to stop.
-					c.evs[i], c.errs[i] = decodeEvent(data)
+					c.evs[i], c.errs[i] = decodeEvents(data)
 				}
 				c.data = nil
 				close(c.done)

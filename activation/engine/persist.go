@@ -40,8 +40,8 @@ type persistHooks struct {
 	afterBatch func()      // after a batch of a multi-batch decision landed
 }
 
-// persist appends a decision's events to the log, whole or not at all per
-// atomic batch. ErrFenced means another writer appended first.
+// persist appends a decision's events to the log, packed (pack.go), whole
+// or not at all per atomic batch. ErrFenced means another writer appended first.
 func (e *Engine) persist(ctx context.Context, evs []activation.Event) error {
 	if len(evs) == 0 {
 		return nil
@@ -51,16 +51,21 @@ func (e *Engine) persist(ctx context.Context, evs []activation.Event) error {
 	if e.batchMax > 0 {
 		size = e.batchMax
 	}
-	for len(evs) > 0 {
-		n := min(len(evs), size)
-		if err := e.appendAtomic(ctx, evs[:n]); err != nil {
+	pack := packMaxEvents
+	if e.packMax != 0 {
+		pack = e.packMax
+	}
+	msgs := packEvents(evs, pack)
+	for len(msgs) > 0 {
+		n := min(len(msgs), size)
+		if err := e.appendAtomic(ctx, msgs[:n]); err != nil {
 			return err
 		}
 		e.lastSeq += uint64(n)
 		e.snap.lastWrite = time.Now()
-		e.opts.Metrics.events(evs[:n], e.incidentInfo)
-		evs = evs[n:]
-		if e.hooks.afterBatch != nil && len(evs) > 0 {
+		e.opts.Metrics.events(unpacked(msgs[:n]), e.incidentInfo)
+		msgs = msgs[n:]
+		if e.hooks.afterBatch != nil && len(msgs) > 0 {
 			e.hooks.afterBatch()
 		}
 	}

@@ -1,9 +1,7 @@
 package engine
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
 	"sync"
 
 	"github.com/kaskade-bcm/kaskade/activation"
@@ -50,19 +48,6 @@ func (e *Engine) quarantine(stream string, seq uint64, err error) {
 // errUnknownEvent marks an event of a kind unknown to this build, or one
 // without the payload its kind needs.
 var errUnknownEvent = errors.New("unknown event")
-
-// decodeEvent decodes an event of the log and checks that the core can apply it.
-func decodeEvent(data []byte) (activation.Event, error) {
-	var ev activation.Event
-	if err := json.Unmarshal(data, &ev); err != nil {
-		// The decoder's message may quote the payload; only its type is logged.
-		return activation.Event{}, fmt.Errorf("undecodable event (%T)", err)
-	}
-	if !applicable(ev) {
-		return activation.Event{}, fmt.Errorf("%w: kind %q", errUnknownEvent, truncate(ev.Kind, 40))
-	}
-	return ev, nil
-}
 
 // applicable reports whether ev's kind is known and carries its payload.
 func applicable(ev activation.Event) bool {
