@@ -18,8 +18,8 @@ import (
 // Packing limits: events per pack, and an estimate of its JSON size that
 // keeps a pack far below NATS' default max payload of 1 MB.
 const (
-	packMaxEvents = 128
-	packMaxBytes  = 256 << 10
+	packMaxEvents = 1000
+	packMaxBytes  = 512 << 10
 )
 
 // packEvents groups evs (one decision, already marked with its batch) into

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -76,6 +77,9 @@ func (e *Engine) persist(ctx context.Context, evs []activation.Event) error {
 // staged messages need no acknowledgement: a lost one makes the server
 // refuse the commit (a gap), and an uncommitted batch is dropped.
 func (e *Engine) appendAtomic(ctx context.Context, evs []activation.Event) error {
+	if len(evs) == 1 {
+		return e.appendOne(ctx, &evs[0])
+	}
 	nc := e.opts.JS.Conn()
 	id, err := batchID()
 	if err != nil {
@@ -114,6 +118,32 @@ func (e *Engine) appendAtomic(ctx context.Context, evs []activation.Event) error
 		return fmt.Errorf("engine: append (commit of %d events): %w", len(evs), err)
 	}
 	return batchAckError(reply.Data, id, len(evs), e.lastSeq+uint64(len(evs)))
+}
+
+// appendOne publishes a single message after e.lastSeq: on its own it is
+// stored whole or not at all, so it needs no atomic batch (which nats-server
+// stages in a temporary store of its own for every R1 batch).
+func (e *Engine) appendOne(ctx context.Context, ev *activation.Event) error {
+	data, err := e.encode(ev)
+	if err != nil {
+		return err
+	}
+	msg := nats.NewMsg(e.opts.Layout.EventSubjectOf(*ev))
+	msg.Data = data
+	cctx, cancel := context.WithTimeout(ctx, commitTimeout)
+	defer cancel()
+	ack, err := e.opts.JS.PublishMsg(cctx, msg, jetstream.WithExpectLastSequence(e.lastSeq))
+	if err != nil {
+		var apiErr *jetstream.APIError
+		if errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence {
+			return ErrFenced
+		}
+		return fmt.Errorf("engine: append: %w", err)
+	}
+	if ack.Sequence != e.lastSeq+1 {
+		return fmt.Errorf("%w: event stored at %d, expected %d", ErrFenced, ack.Sequence, e.lastSeq+1)
+	}
+	return nil
 }
 
 // commitTimeout bounds the wait for a batch's commit acknowledgement.
