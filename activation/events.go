@@ -72,6 +72,15 @@ type Event struct {
 	Events []Event `json:"events,omitempty"`
 }
 
+// Unpacked returns the events a stored message carries: a pack's, or the
+// event itself.
+func (e Event) Unpacked() []Event {
+	if e.Kind == KindPack {
+		return e.Events
+	}
+	return []Event{e}
+}
+
 // Conversion turns a running exercise into a real incident: everyone
 // reached gets the real alert and the record shows the switch.
 type Conversion struct {

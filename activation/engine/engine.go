@@ -245,7 +245,6 @@ func (e *Engine) catchUp(ctx context.Context) error {
 			e.lastSeq = c.seqs[i]
 			if c.errs[i] != nil {
 				e.quarantine(QuarantineEvents, c.seqs[i], c.errs[i])
-				continue
 			}
 			for _, ev := range evs {
 				batch = append(batch, e.asm.add(ev)...)
@@ -331,7 +330,6 @@ func (e *Engine) follow(ctx context.Context) (context.Context, error) {
 		evs, err := decodeEvents(m.Data())
 		if err != nil {
 			e.quarantine(QuarantineEvents, meta.Sequence.Stream, err)
-			continue
 		}
 		for _, ev := range evs {
 			batch = append(batch, e.asm.add(ev)...)

@@ -55,11 +55,7 @@ func (e *Engine) Events(ctx context.Context, incident string) ([]activation.Even
 		if e.aborted(ev.Batch) {
 			continue // a decision a crash interrupted: not part of the record
 		}
-		if ev.Kind == activation.KindPack {
-			out = append(out, ev.Events...)
-			continue
-		}
-		out = append(out, ev)
+		out = append(out, ev.Unpacked()...)
 	}
 	return out, nil
 }

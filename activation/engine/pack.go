@@ -59,39 +59,28 @@ func packEvents(evs []activation.Event, max int) []activation.Event {
 }
 
 // packClass returns the class a pack holding ev is dispatched as ("" for
-// an event that is no request); false for events stored alone: large
-// payloads (declarations, plans) and requests without a class.
+// an event that is no request); false for events stored alone. Only the
+// kinds a fan-out writes per person are packed: every other kind keeps its
+// own subject (the intake looks up stood_down by subject, for one).
 func packClass(ev activation.Event) (string, bool) {
 	switch ev.Kind {
-	case activation.KindDeclared, activation.KindActivationStarted, activation.KindBatchAborted, activation.KindPack:
-		return "", false
+	case activation.KindTierAlerted, activation.KindNodeExhausted, activation.KindDelivery, activation.KindReadiness:
+		return "", true
 	case activation.KindNotification:
 		if ev.Notification == nil || ev.Notification.Class == "" {
 			return "", false
 		}
 		return ev.Notification.Class, true
 	}
-	return "", true
+	return "", false
 }
 
-// eventSize estimates an event's JSON size for the pack limit: texts and
-// bodies are the only payloads of unbounded length.
+// eventSize estimates an event's JSON size for the pack limit: a request's
+// text (updates, stand-downs) is the only payload of unbounded length.
 func eventSize(ev activation.Event) int {
 	n := 512
 	if ev.Notification != nil {
 		n += 2 * len(ev.Notification.Text)
-	}
-	if ev.Inbound != nil {
-		n += 2 * len(ev.Inbound.Body)
-	}
-	if ev.Update != nil {
-		n += 2 * len(ev.Update.Text)
-	}
-	if ev.Response != nil {
-		n += 2 * len(ev.Response.Remark)
-	}
-	if ev.Rejected != nil {
-		n += 2 * len(ev.Rejected.Error)
 	}
 	return n
 }
@@ -130,8 +119,10 @@ func unpacked(msgs []activation.Event) []activation.Event {
 	return out
 }
 
-// decodeEvents decodes one message of the log into its events (a pack's,
-// in order) and checks that the core can apply every one of them.
+// decodeEvents decodes one message of the log into the events the core
+// can apply (a pack's, in order). An error names what is quarantined: the
+// whole message, or a pack's events of kinds this build does not know
+// (the pack's other events are still returned, as if stored alone).
 func decodeEvents(data []byte) ([]activation.Event, error) {
 	var ev activation.Event
 	if err := json.Unmarshal(data, &ev); err != nil {
@@ -147,10 +138,14 @@ func decodeEvents(data []byte) ([]activation.Event, error) {
 	if len(ev.Events) == 0 {
 		return nil, fmt.Errorf("%w: empty pack", errUnknownEvent)
 	}
+	out := ev.Events[:0]
+	var err error
 	for _, in := range ev.Events {
 		if in.Kind == activation.KindPack || !applicable(in) {
-			return nil, fmt.Errorf("%w: kind %q in a pack", errUnknownEvent, truncate(in.Kind, 40))
+			err = fmt.Errorf("%w: kind %q in a pack", errUnknownEvent, truncate(in.Kind, 40))
+			continue
 		}
+		out = append(out, in)
 	}
-	return ev.Events, nil
+	return out, err
 }

@@ -26,6 +26,8 @@ func tier(incident string) activation.Event {
 func TestPackEvents(t *testing.T) {
 	declared := activation.Event{V: activation.SchemaVersion, Incident: "K1", Kind: activation.KindDeclared,
 		Declared: &activation.Declared{ID: "K1"}}
+	stoodDown := activation.Event{V: activation.SchemaVersion, Incident: "K1", Kind: activation.KindStoodDown,
+		StandDown: &activation.StandDown{By: "x"}}
 	long := strings.Repeat("x", packMaxBytes/8)
 	for _, tc := range []struct {
 		name string
@@ -43,6 +45,8 @@ func TestPackEvents(t *testing.T) {
 		{name: "another incident starts a pack", evs: []activation.Event{tier("K1"), tier("K1"), tier("K2"), tier("K2")},
 			max: 128, want: []int{2, 2}},
 		{name: "declarations and plans alone", evs: []activation.Event{declared, tier("K1"), tier("K1")}, max: 128, want: []int{1, 2}},
+		{name: "stand-downs alone", evs: []activation.Event{tier("K1"), stoodDown, req("K1", "info", ""), req("K1", "info", "")}, max: 128,
+			want: []int{1, 1, 2}},
 		{name: "requests without a class alone", evs: []activation.Event{tier("K1"), req("K1", "", ""), tier("K1")}, max: 128,
 			want: []int{1, 1, 1}},
 		{name: "size limit", evs: []activation.Event{req("K1", "info", long), req("K1", "info", long), req("K1", "info", long),
@@ -102,12 +106,13 @@ func TestDecodeEvents(t *testing.T) {
 			`{"v":1,"incident":"K1","kind":"notification_requested","notification":{"id":"K1-n1"}}]}`, n: 2, ok: true},
 		{name: "empty pack", data: `{"v":2,"incident":"K1","kind":"pack"}`},
 		{name: "pack in a pack", data: `{"v":2,"incident":"K1","kind":"pack","events":[{"v":2,"kind":"pack","events":[{"kind":"tier_alerted","tier":{}}]}]}`},
-		{name: "unknown kind in a pack", data: `{"v":2,"incident":"K1","kind":"pack","events":[{"v":9,"kind":"teleported"}]}`},
+		{name: "unknown kind in a pack: the others apply", data: `{"v":2,"incident":"K1","kind":"pack","events":[{"v":9,"kind":"teleported"},` +
+			`{"v":1,"incident":"K1","kind":"tier_alerted","tier":{"org":"MI"}}]}`, n: 1},
 		{name: "broken", data: `{"v":2,`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			evs, err := decodeEvents([]byte(tc.data))
-			if (err == nil) != tc.ok || len(evs) != tc.n {
+			if (err == nil) != tc.ok || len(evs) != tc.n || len(evs) > 0 && evs[0].Kind == "teleported" {
 				t.Fatalf("%d events, err %v; want %d, ok %v", len(evs), err, tc.n, tc.ok)
 			}
 		})

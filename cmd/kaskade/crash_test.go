@@ -332,7 +332,7 @@ func (h *harness) events(natsPort int) []activation.Event {
 	it, _ := cons.Messages()
 	defer it.Stop()
 	var out []activation.Event
-	for uint64(len(out)) < info.State.Msgs {
+	for read := uint64(0); read < info.State.Msgs; read++ {
 		m, err := it.Next()
 		if err != nil {
 			h.t.Fatal(err)
@@ -341,7 +341,7 @@ func (h *harness) events(natsPort int) []activation.Event {
 		if err := json.Unmarshal(m.Data(), &ev); err != nil {
 			h.t.Fatal(err)
 		}
-		out = append(out, ev)
+		out = append(out, ev.Unpacked()...) // a pack holds several
 	}
 	// The kills left the hash chain whole (issue 19).
 	if res, err := audit.VerifyStream(ctx, js, "KASKADE_EVENTS", audit.Checkpoint{}); err != nil || res.Break != nil || res.Unchained != 0 {

@@ -102,7 +102,7 @@ var allKinds = []string{
 	activation.KindDeclared, activation.KindActivationStarted, activation.KindTierAlerted, activation.KindNodeExhausted,
 	activation.KindNotification, activation.KindDelivery, activation.KindResponse, activation.KindReadiness,
 	activation.KindUpdate, activation.KindStoodDown, activation.KindInbound, activation.KindRejected,
-	activation.KindConverted, activation.KindBatchAborted,
+	activation.KindConverted, activation.KindBatchAborted, activation.KindPack,
 }
 
 func TestEventSchemaNamesEveryKind(t *testing.T) {
@@ -211,9 +211,15 @@ func TestSchemasMatchARealActivation(t *testing.T) {
 	waitFor(t, ctx, func() bool {
 		clear(kinds)
 		for _, m := range rawEvents(t, ctx, js, layout) {
-			var env struct{ Kind string }
+			var env struct {
+				Kind   string
+				Events []struct{ Kind string }
+			}
 			_ = json.Unmarshal(m.Data, &env)
 			kinds[env.Kind]++
+			for _, in := range env.Events { // a pack's
+				kinds[in.Kind]++
+			}
 		}
 		return kinds[activation.KindDelivery] > 0 && kinds[activation.KindStoodDown] > 0
 	})
@@ -275,6 +281,10 @@ func TestSchemasRejectMalformedMessages(t *testing.T) {
 		{"event.schema.json", "two payloads", `{"v":1,"incident":"K1","kind":"stood_down","at":"2026-12-03T03:12:00Z","stand_down":{"by":"x","reason":"y"},"update":{"text":"t","by":"b"}}`},
 		{"event.schema.json", "unknown kind", `{"v":1,"incident":"K1","kind":"exploded","at":"2026-12-03T03:12:00Z"}`},
 		{"event.schema.json", "version 2", `{"v":2,"incident":"K1","kind":"stood_down","at":"2026-12-03T03:12:00Z","stand_down":{"by":"x","reason":"y"}}`},
+		{"event.schema.json", "pack of version 1", `{"v":1,"incident":"K1","kind":"pack","at":"2026-12-03T03:12:00Z","events":[{"v":1,"incident":"K1","kind":"stood_down","at":"2026-12-03T03:12:00Z","stand_down":{"by":"x","reason":"y"}}]}`},
+		{"event.schema.json", "pack in a pack", `{"v":2,"incident":"K1","kind":"pack","at":"2026-12-03T03:12:00Z","events":[{"v":2,"incident":"K1","kind":"pack","at":"2026-12-03T03:12:00Z","events":[]}]}`},
+		{"event.schema.json", "empty pack", `{"v":2,"incident":"K1","kind":"pack","at":"2026-12-03T03:12:00Z","events":[]}`},
+		{"event.schema.json", "events outside a pack", `{"v":1,"incident":"K1","kind":"stood_down","at":"2026-12-03T03:12:00Z","stand_down":{"by":"x","reason":"y"},"events":[]}`},
 		{"event.schema.json", "time not RFC 3339", `{"v":1,"incident":"K1","kind":"stood_down","at":"03.12.2026 03:12","stand_down":{"by":"x","reason":"y"}}`},
 		{"event.schema.json", "unknown response kind", `{"v":1,"incident":"K1","kind":"response","at":"2026-12-03T03:12:00Z","response":{"person":"p","kind":"maybe","source":"sms"}}`},
 		{"event.schema.json", "duration as text", `{"v":1,"incident":"K1","kind":"activation_started","at":"2026-12-03T03:12:00Z","activation":{"org":"MI","name":{"de":"","en":""},"tree":"t","required":null,"target":"30m","nodes":null}}`},
@@ -352,8 +362,10 @@ func alerted(t *testing.T, ctx context.Context, js jetstream.JetStream, l engine
 		if err := json.Unmarshal(m.Data, &ev); err != nil {
 			t.Fatal(err)
 		}
-		if ev.Incident == id && ev.Tier != nil {
-			people = append(people, ev.Tier.Person)
+		for _, ev := range ev.Unpacked() {
+			if ev.Incident == id && ev.Tier != nil {
+				people = append(people, ev.Tier.Person)
+			}
 		}
 	}
 	if len(people) == 0 {

@@ -132,11 +132,7 @@ func (s *Simulator) Run(ctx context.Context) error {
 		if json.Unmarshal(m.Data, &ev) != nil {
 			return
 		}
-		evs := []activation.Event{ev}
-		if ev.Kind == activation.KindPack {
-			evs = ev.Events
-		}
-		for _, ev := range evs {
+		for _, ev := range ev.Unpacked() {
 			if ev.Notification != nil && ev.Notification.Purpose == notifiers.PurposeAlert {
 				s.plan(ctx, ev.Incident, *ev.Notification)
 			}
