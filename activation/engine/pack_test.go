@@ -190,3 +190,26 @@ func TestOldLogWithoutPacksReplaysAndDispatches(t *testing.T) {
 		t.Fatalf("%d stand-downs, %d packs after the old log", standDowns, packs)
 	}
 }
+
+func TestAtomicCut(t *testing.T) {
+	pack := func(n int) activation.Event {
+		return activation.Event{Kind: activation.KindPack, Events: make([]activation.Event, n)}
+	}
+	for _, tc := range []struct {
+		name string
+		msgs []activation.Event
+		size int
+		want int
+	}{
+		{name: "all fit", msgs: []activation.Event{tier("K1"), pack(10)}, size: 1000, want: 2},
+		{name: "message limit", msgs: []activation.Event{tier("K1"), tier("K1"), tier("K1")}, size: 2, want: 2},
+		{name: "event limit", msgs: []activation.Event{pack(6000), pack(4000), pack(1)}, size: 1000, want: 2},
+		{name: "one large pack alone", msgs: []activation.Event{pack(atomicEventsMax + 1), tier("K1")}, size: 1000, want: 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := atomicCut(tc.msgs, tc.size); got != tc.want {
+				t.Fatalf("cut after %d messages, want %d", got, tc.want)
+			}
+		})
+	}
+}

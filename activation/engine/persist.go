@@ -58,7 +58,7 @@ func (e *Engine) persist(ctx context.Context, evs []activation.Event) error {
 	}
 	msgs := packEvents(evs, pack)
 	for len(msgs) > 0 {
-		n := min(len(msgs), size)
+		n := atomicCut(msgs, size)
 		if err := e.appendAtomic(ctx, msgs[:n]); err != nil {
 			return err
 		}
@@ -71,6 +71,24 @@ func (e *Engine) persist(ctx context.Context, evs []activation.Event) error {
 		}
 	}
 	return nil
+}
+
+// atomicEventsMax bounds the events (inside packs) of one atomic batch, so
+// the first requests of a large fan-out land, and go out, after a part of
+// the decision rather than half of it.
+const atomicEventsMax = 10000
+
+// atomicCut returns how many of msgs go into the next atomic batch: at most
+// size messages and, beyond the first, atomicEventsMax events.
+func atomicCut(msgs []activation.Event, size int) int {
+	events := 0
+	for i, m := range msgs {
+		events += max(len(m.Events), 1)
+		if i == size || i > 0 && events > atomicEventsMax {
+			return i
+		}
+	}
+	return len(msgs)
 }
 
 // appendAtomic publishes evs as one atomic batch after e.lastSeq. The
