@@ -20,8 +20,8 @@ type reqMsg interface {
 // packMsg is a pack delivered to the dispatcher: it is acknowledged once
 // every request in it is settled, or, if any asked to be retried, handed
 // back whole with the longest delay asked for. Requests settled here are
-// remembered, so a redelivery skips them (settled.go of a crash elsewhere:
-// their claims and reports decide, as for single requests).
+// remembered, so a redelivery here skips them; elsewhere (after a crash)
+// their claims and reports decide, as for single requests.
 type packMsg struct {
 	m     jetstream.Msg
 	d     *dispatcher
