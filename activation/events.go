@@ -35,7 +35,14 @@ const (
 	// shredded (engine/erase.go, engine/retention.go); the core ignores them.
 	KindPersonErased = "person_erased"
 	KindRetention    = "retention_applied"
+	// KindPack is a stored message that carries several consecutive events
+	// of one incident (schema version PackVersion); readers expand it.
+	KindPack = "pack"
 )
+
+// PackVersion is the version of a pack message; the events inside it are
+// SchemaVersion events as before. Logs without packs replay unchanged.
+const PackVersion = 2
 
 // Event is one fact in the log. Exactly one payload pointer is set, matching Kind.
 type Event struct {
@@ -71,7 +78,9 @@ type Event struct {
 	ProposalDecision *ProposalDecision   `json:"proposal_decision,omitempty"`
 	Withdrawn        *ProposalWithdrawal `json:"withdrawn,omitempty"`
 	// Aborted names a batch a crash interrupted; its events do not count.
-	Aborted  uint64          `json:"aborted,omitempty"`
+	Aborted uint64 `json:"aborted,omitempty"`
+	// Events are the events of a KindPack message, in log order.
+	Events   []Event         `json:"events,omitempty"`
 	Reload   *ConfigReloaded `json:"reload,omitempty"`
 	Erased   *Erasure        `json:"erased,omitempty"`
 	Retained *Retention      `json:"retained,omitempty"`
@@ -110,6 +119,15 @@ type Retention struct {
 	Incidents []string `json:"incidents,omitempty"`
 	Days      []string `json:"days,omitempty"`
 	Policy    string   `json:"policy"` // e.g. "real 365d, exercise 90d, unknown senders 30d"
+}
+
+// Unpacked returns the events a stored message carries: a pack's, or the
+// event itself.
+func (e Event) Unpacked() []Event {
+	if e.Kind == KindPack {
+		return e.Events
+	}
+	return []Event{e}
 }
 
 // Conversion turns a running exercise into a real incident: everyone

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -63,7 +64,11 @@ func (e *Engine) Dispatch(ctx context.Context, opts DispatchOptions) error {
 		return err
 	}
 	d := &dispatcher{e: e, opts: opts, claims: kv, reports: make(chan reportReq, opts.Workers),
-		sched: newScheduler(len(activation.Classes), opts.Workers), slots: make(chan struct{}, opts.Workers)}
+		sched: newScheduler(len(activation.Classes), opts.Workers), slots: make(chan struct{}, opts.Workers),
+		perMsg: make([]atomic.Int32, len(activation.Classes))}
+	for i := range d.perMsg {
+		d.perMsg[i].Store(1)
+	}
 	var reporters sync.WaitGroup
 	for range reportWorkers {
 		reporters.Go(d.reportLoop)
@@ -116,14 +121,16 @@ type source struct {
 	name  string
 }
 
-// dispatchConsumers creates one durable pull consumer per class, plus the
-// one of requests written before classes ("dispatch", dispatched as the
-// highest class; it keeps its position in the log).
+// dispatchConsumers creates one durable pull consumer per class (its
+// requests and the packs holding them), plus the one of requests written
+// before classes ("dispatch", dispatched as the highest class; it keeps
+// its position in the log).
 func (e *Engine) dispatchConsumers(ctx context.Context, workers int) ([]source, error) {
 	l := e.opts.Layout
 	cfgs := []jetstream.ConsumerConfig{{Durable: "dispatch", FilterSubject: l.LegacyNotificationFilter()}}
 	for _, c := range activation.Classes {
-		cfgs = append(cfgs, jetstream.ConsumerConfig{Durable: "dispatch-" + c, FilterSubject: l.NotificationClassFilter(c)})
+		cfgs = append(cfgs, jetstream.ConsumerConfig{Durable: "dispatch-" + c,
+			FilterSubjects: []string{l.NotificationClassFilter(c), l.PackClassFilter(c)}})
 	}
 	out := make([]source, 0, len(cfgs))
 	for i, cfg := range cfgs {
@@ -149,7 +156,7 @@ func (d *dispatcher) pull(ctx context.Context, src source) error {
 		if room == 0 || ctx.Err() != nil {
 			return nil
 		}
-		err := d.fetch(ctx, src, room)
+		err := d.fetch(ctx, src, max(1, room/int(d.perMsg[src.class].Load())))
 		if err == nil || errors.Is(err, nats.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) {
 			failures = 0
 			continue
@@ -176,23 +183,69 @@ func (d *dispatcher) fetch(ctx context.Context, src source, room int) error {
 		return err
 	}
 	for m := range batch.Messages() {
-		d.accept(ctx, src.class, m)
+		d.perMsg[src.class].Store(int32(max(1, d.accept(ctx, src.class, m))))
 	}
 	return batch.Error()
 }
 
-// accept checks a request as it arrives and queues it for its channel;
-// requests that need no provider slot are settled at once.
-func (d *dispatcher) accept(ctx context.Context, class int, m jetstream.Msg) {
+// accept decodes a message of requests (one, or a pack) and returns how
+// many requests it held.
+func (d *dispatcher) accept(ctx context.Context, class int, m jetstream.Msg) int {
 	var ev requestEvent
-	if err := json.Unmarshal(m.Data(), &ev); err != nil || ev.Notification == nil {
+	err := json.Unmarshal(m.Data(), &ev)
+	if err == nil && ev.Kind == activation.KindPack {
+		return d.acceptPack(ctx, class, m, ev)
+	}
+	if err != nil || ev.Notification == nil {
 		d.e.log.Error("undecodable notification request dropped", "subject", m.Subject(), "err", err)
 		_ = m.Term()
-		return
+		return 1
 	}
 	d.e.keys.openRequest(ctx, &ev)
+	d.hb.hold(m)
+	d.acceptOne(ctx, class, m, ev)
+	return 1
+}
+
+// acceptPack queues the requests of a pack, each settled on its own; the
+// pack is held until all are (packMsg).
+func (d *dispatcher) acceptPack(ctx context.Context, class int, m jetstream.Msg, pack requestEvent) int {
+	reqs := pack.Events[:0]
+	for _, ev := range pack.Events {
+		if ev.Kind == activation.KindNotification && ev.Notification != nil {
+			reqs = append(reqs, ev)
+		}
+	}
+	if len(reqs) == 0 {
+		_ = m.Ack()
+		return 1
+	}
+	var seq uint64
+	if meta, err := m.Metadata(); err == nil {
+		seq = meta.Sequence.Stream
+	}
+	p := &packMsg{m: m, d: d, seq: seq, left: len(reqs)}
+	d.hb.hold(m)
+	before := d.settled.of(seq)
+	for _, ev := range reqs {
+		x := &part{p: p, id: ev.Notification.ID}
+		if before[x.id] {
+			_ = x.Ack() // settled here before the pack was handed back
+			continue
+		}
+		d.e.keys.openRequest(ctx, &ev)
+		d.acceptOne(ctx, class, x, ev)
+	}
+	return len(reqs)
+}
+
+// acceptOne checks a request as it arrives and queues it for its channel;
+// requests that need no provider slot are settled at once. The caller
+// holds m (heartbeats).
+func (d *dispatcher) acceptOne(ctx context.Context, class int, m reqMsg, ev requestEvent) {
 	if d.e.aborted(ev.Batch) {
 		// Part of a decision a crash interrupted: never decided, never sent.
+		d.hb.drop(m)
 		_ = m.Ack()
 		return
 	}
@@ -200,26 +253,28 @@ func (d *dispatcher) accept(ctx context.Context, class int, m jetstream.Msg) {
 	if !ok {
 		// This instance's projection lags the log (or the request belongs to
 		// an unfinished decision): try again shortly.
+		d.hb.drop(m)
 		_ = m.NakWithDelay(100 * time.Millisecond)
 		return
 	}
 	notifier := d.opts.Notifiers[r.n.Channel]
 	switch {
 	case notifier == nil:
+		d.hb.drop(m)
 		d.background(ctx, m, func(ctx context.Context) {
 			d.finish(ctx, m, r, activation.Delivery{State: notifiers.StateFailed, Code: "no_channel",
 				Detail: fmt.Sprintf("%v: %s", notifiers.ErrNoChannel, r.n.Channel)})
 		})
 	case r.stopped():
+		d.hb.drop(m)
 		d.background(ctx, m, func(ctx context.Context) { d.cancel(ctx, m, r) })
 	default:
-		d.hb.hold(m)
 		d.sched.push(r.n.Channel, queued{m: m, ev: ev, class: class})
 	}
 }
 
 // background settles a request in a worker slot of its own.
-func (d *dispatcher) background(ctx context.Context, m jetstream.Msg, f func(ctx context.Context)) {
+func (d *dispatcher) background(ctx context.Context, m reqMsg, f func(ctx context.Context)) {
 	select {
 	case d.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -304,6 +359,10 @@ type dispatcher struct {
 	hb       *heartbeats
 	slots    chan struct{} // bounds requests being settled at once (Workers)
 	inflight sync.WaitGroup
+	settled  settledParts
+	// perMsg is, per class, how many requests the last message held: a
+	// fetch asks for room/perMsg messages, so packs do not overfill the queue.
+	perMsg []atomic.Int32
 }
 
 // reportReq is one delivery report waiting to be appended as input.
@@ -322,8 +381,10 @@ const dispatchAckWait = 10 * time.Second
 type requestEvent struct {
 	V            int                      `json:"v"`
 	Incident     string                   `json:"incident"`
+	Kind         string                   `json:"kind"`
 	Batch        uint64                   `json:"batch,omitempty"`
 	Notification *activation.Notification `json:"notification,omitempty"`
+	Events       []requestEvent           `json:"events,omitempty"` // a pack's
 }
 
 // handle settles one request that holds a provider slot (gated) or a
@@ -350,7 +411,7 @@ func (d *dispatcher) handle(q queued, notifier notifiers.Notifier, gated bool) {
 // outcome of a channel that can be asked (lookup) is not reported: the
 // request comes back after ReconcileAfter and is reconciled like one whose
 // dispatcher died.
-func (d *dispatcher) sendAndReport(ctx context.Context, m jetstream.Msg, notifier notifiers.Notifier, r request, lookup bool) {
+func (d *dispatcher) sendAndReport(ctx context.Context, m reqMsg, notifier notifiers.Notifier, r request, lookup bool) {
 	receipt := d.send(ctx, notifier, r.n, r.decl)
 	if _, ok := notifier.(notifiers.Reconciler); ok && lookup && receipt.State == notifiers.StateUnknown {
 		d.e.log.Info("outcome unknown; the provider will be asked", "notification", r.n.ID, "code", receipt.Code)
@@ -395,7 +456,7 @@ func (d *dispatcher) lookup(ev requestEvent) (request, bool) {
 
 // claim takes the attempt create-only; false when the request is finished
 // (claimed before and now reconciled or reported) or to be retried.
-func (d *dispatcher) claim(ctx context.Context, m jetstream.Msg, r request, notifier notifiers.Notifier, value string) bool {
+func (d *dispatcher) claim(ctx context.Context, m reqMsg, r request, notifier notifiers.Notifier, value string) bool {
 	err := claim(ctx, d.claims, r.n.ID, []byte(value))
 	if err == nil {
 		return true
@@ -417,7 +478,7 @@ func (d *dispatcher) claim(ctx context.Context, m jetstream.Msg, r request, noti
 
 // cancel drops a request its incident's stand-down stopped: the claim makes
 // sure no other dispatcher sends it, the failed report records why.
-func (d *dispatcher) cancel(ctx context.Context, m jetstream.Msg, r request) {
+func (d *dispatcher) cancel(ctx context.Context, m reqMsg, r request) {
 	if !d.claim(ctx, m, r, d.opts.Notifiers[r.n.Channel], claimCancelled+d.opts.Instance) {
 		return
 	}

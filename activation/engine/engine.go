@@ -89,11 +89,12 @@ type Engine struct {
 	// deciding holds the inputs the core has decided whose events are not
 	// yet in the log (under mu): no caller hears of them before.
 	deciding map[uint64]struct{}
-	// batchMax overrides atomicBatchMax (tests); hooks act mid-decision (tests).
-	batchMax int
-	hooks    persistHooks
-	quar     quarantine
-	keys     *keyring // keys of sealed fields (keys.go)
+	// batchMax overrides atomicBatchMax and packMax packMaxEvents (tests;
+	// 1 stores every event alone); hooks act mid-decision (tests).
+	batchMax, packMax int
+	hooks             persistHooks
+	quar              quarantine
+	keys              *keyring // keys of sealed fields (keys.go)
 	// retainedAt is when the retention last looked (engine goroutine);
 	// retainedUpTo the clock time up to which nothing is left to retain.
 	retainedAt   time.Time
@@ -254,19 +255,20 @@ func (e *Engine) catchUp(ctx context.Context) error {
 	// goroutines, chunk by chunk, while this one applies the chunks in order.
 	quit := make(chan struct{})
 	defer close(quit)
-	ordered := readChunks(ctx, it, cons, e.lastSeq, target, quit, e.decodeEvent)
+	ordered := readChunks(ctx, it, cons, e.lastSeq, target, quit, e.decodeEvents)
 	for c := range ordered {
 		<-c.done
 		if c.err != nil {
 			return c.err
 		}
-		for i, ev := range c.evs {
+		for i, evs := range c.evs {
 			e.lastSeq = c.seqs[i]
 			if c.errs[i] != nil {
 				e.quarantine(QuarantineEvents, c.seqs[i], c.errs[i])
-				continue
 			}
-			batch = append(batch, e.asm.add(ev)...)
+			for _, ev := range evs {
+				batch = append(batch, e.asm.add(ev)...)
+			}
 			if len(batch) >= 1024 {
 				flush()
 			}
@@ -345,16 +347,17 @@ func (e *Engine) follow(ctx context.Context) (context.Context, error) {
 			return nil, fmt.Errorf("engine: follow metadata: %w", err)
 		}
 		e.lastSeq = meta.Sequence.Stream
-		ev, err := e.decodeEvent(m.Data())
+		evs, err := e.decodeEvents(m.Data())
 		if err != nil {
 			e.quarantine(QuarantineEvents, meta.Sequence.Stream, err)
-			continue
 		}
-		if shreddingEvent(ev) {
-			flush()
-			return nil, errRebuild
+		for _, ev := range evs {
+			if shreddingEvent(ev) {
+				flush()
+				return nil, errRebuild
+			}
+			batch = append(batch, e.asm.add(ev)...)
 		}
-		batch = append(batch, e.asm.add(ev)...)
 		if len(batch) >= 256 {
 			flush()
 		}
@@ -371,26 +374,26 @@ const (
 type decodeChunk struct {
 	data [][]byte
 	seqs []uint64
-	evs  []activation.Event
-	errs []error // per event: why it is quarantined (nil: applicable)
-	last bool    // nothing was pending after the chunk's last event
-	err  error   // a read or decode error; the replay stops at this chunk
+	evs  [][]activation.Event // per message: its events (a pack's several)
+	errs []error              // per message: why it is quarantined (nil: applicable)
+	last bool                 // nothing was pending after the chunk's last event
+	err  error                // a read or decode error; the replay stops at this chunk
 	done chan struct{}
 }
 
 // readChunks reads the log from after `from` up to target (or until nothing
 // is pending) and returns its chunks in order; each chunk's done is closed
 // once it is decoded. The channel is closed after the last chunk.
-func readChunks(ctx context.Context, it jetstream.MessagesContext, cons jetstream.Consumer, from, target uint64, quit <-chan struct{}, decodeEvent func([]byte) (activation.Event, error)) <-chan *decodeChunk {
+func readChunks(ctx context.Context, it jetstream.MessagesContext, cons jetstream.Consumer, from, target uint64, quit <-chan struct{}, decode func([]byte) ([]activation.Event, error)) <-chan *decodeChunk {
 	ordered := make(chan *decodeChunk, 16)
 	jobs := make(chan *decodeChunk, 16)
 	for range replayDecoders {
 		go func() {
 			for c := range jobs {
-				c.evs, c.errs = make([]activation.Event, len(c.data)), make([]error, len(c.data))
+				c.evs, c.errs = make([][]activation.Event, len(c.data)), make([]error, len(c.data))
 				for i, data := range c.data {
 					// A broken event is quarantined by the applier, never a reason to stop.
-					c.evs[i], c.errs[i] = decodeEvent(data)
+					c.evs[i], c.errs[i] = decode(data)
 				}
 				c.data = nil
 				close(c.done)

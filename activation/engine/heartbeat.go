@@ -23,15 +23,24 @@ func startHeartbeats(every time.Duration) *heartbeats {
 	return h
 }
 
-// hold keeps m alive until drop.
-func (h *heartbeats) hold(m jetstream.Msg) {
+// hold keeps m alive until drop; a request of a pack is kept alive with
+// its pack (packMsg).
+func (h *heartbeats) hold(r reqMsg) {
+	m, ok := r.(jetstream.Msg)
+	if !ok {
+		return
+	}
 	h.mu.Lock()
 	h.held[m] = struct{}{}
 	h.mu.Unlock()
 }
 
 // drop stops keeping m alive.
-func (h *heartbeats) drop(m jetstream.Msg) {
+func (h *heartbeats) drop(r reqMsg) {
+	m, ok := r.(jetstream.Msg)
+	if !ok {
+		return
+	}
 	h.mu.Lock()
 	delete(h.held, m)
 	h.mu.Unlock()

@@ -43,21 +43,22 @@ func (e *Engine) Events(ctx context.Context, incident string) ([]activation.Even
 	}
 	defer it.Stop()
 	out := make([]activation.Event, 0, want)
-	for uint64(len(out)) < want {
+	for read := uint64(0); read < want; read++ { // messages; a pack holds several events
 		m, err := it.Next(jetstream.NextMaxWait(5 * time.Second))
 		if err != nil {
-			return nil, fmt.Errorf("engine: events after %d of %d: %w", len(out), want, err)
+			return nil, fmt.Errorf("engine: events after %d of %d: %w", read, want, err)
 		}
 		var ev activation.Event
 		if err := json.Unmarshal(m.Data(), &ev); err != nil {
 			return nil, fmt.Errorf("engine: undecodable event: %w", err)
 		}
-		e.keys.openEvent(ctx, &ev)
 		if e.aborted(ev.Batch) {
-			want-- // a decision a crash interrupted: not part of the record
-			continue
+			continue // a decision a crash interrupted: not part of the record
 		}
-		out = append(out, ev)
+		for _, in := range ev.Unpacked() {
+			e.keys.openEvent(ctx, &in)
+			out = append(out, in)
+		}
 	}
 	return out, nil
 }

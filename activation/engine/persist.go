@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -40,8 +41,8 @@ type persistHooks struct {
 	afterBatch func()      // after a batch of a multi-batch decision landed
 }
 
-// persist appends a decision's events to the log, whole or not at all per
-// atomic batch. ErrFenced means another writer appended first.
+// persist appends a decision's events to the log, packed (pack.go), whole
+// or not at all per atomic batch. ErrFenced means another writer appended first.
 func (e *Engine) persist(ctx context.Context, evs []activation.Event) error {
 	if len(evs) == 0 {
 		return nil
@@ -55,26 +56,53 @@ func (e *Engine) persist(ctx context.Context, evs []activation.Event) error {
 	if e.batchMax > 0 {
 		size = e.batchMax
 	}
-	for len(evs) > 0 {
-		n := min(len(evs), size)
-		if err := e.appendAtomic(ctx, stored[:n]); err != nil {
+	pack := packMaxEvents
+	if e.packMax != 0 {
+		pack = e.packMax
+	}
+	msgs := packEvents(stored, pack) // sealed events, packed
+	for len(msgs) > 0 {
+		n := atomicCut(msgs, size)
+		if err := e.appendAtomic(ctx, msgs[:n]); err != nil {
 			return err
 		}
 		e.lastSeq += uint64(n)
 		e.snap.lastWrite = time.Now()
-		e.opts.Metrics.events(evs[:n], e.incidentInfo)
-		evs, stored = evs[n:], stored[n:]
-		if e.hooks.afterBatch != nil && len(evs) > 0 {
+		sent := unpacked(msgs[:n])
+		e.opts.Metrics.events(evs[:len(sent)], e.incidentInfo)
+		evs, msgs = evs[len(sent):], msgs[n:]
+		if e.hooks.afterBatch != nil && len(msgs) > 0 {
 			e.hooks.afterBatch()
 		}
 	}
 	return nil
 }
 
+// atomicEventsMax bounds the events (inside packs) of one atomic batch, so
+// the first requests of a large fan-out land, and go out, after a part of
+// the decision rather than half of it.
+const atomicEventsMax = 10000
+
+// atomicCut returns how many of msgs go into the next atomic batch: at most
+// size messages and, beyond the first, atomicEventsMax events.
+func atomicCut(msgs []activation.Event, size int) int {
+	events := 0
+	for i, m := range msgs {
+		events += max(len(m.Events), 1)
+		if i == size || i > 0 && events > atomicEventsMax {
+			return i
+		}
+	}
+	return len(msgs)
+}
+
 // appendAtomic publishes evs as one atomic batch after e.lastSeq. The
 // staged messages need no acknowledgement: a lost one makes the server
 // refuse the commit (a gap), and an uncommitted batch is dropped.
 func (e *Engine) appendAtomic(ctx context.Context, evs []activation.Event) error {
+	if len(evs) == 1 {
+		return e.appendOne(ctx, &evs[0])
+	}
 	nc := e.opts.JS.Conn()
 	id, err := batchID()
 	if err != nil {
@@ -113,6 +141,32 @@ func (e *Engine) appendAtomic(ctx context.Context, evs []activation.Event) error
 		return fmt.Errorf("engine: append (commit of %d events): %w", len(evs), err)
 	}
 	return batchAckError(reply.Data, id, len(evs), e.lastSeq+uint64(len(evs)))
+}
+
+// appendOne publishes a single message after e.lastSeq: on its own it is
+// stored whole or not at all, so it needs no atomic batch (which nats-server
+// stages in a temporary store of its own for every R1 batch).
+func (e *Engine) appendOne(ctx context.Context, ev *activation.Event) error {
+	data, err := e.encode(ev)
+	if err != nil {
+		return err
+	}
+	msg := nats.NewMsg(e.opts.Layout.EventSubjectOf(*ev))
+	msg.Data = data
+	cctx, cancel := context.WithTimeout(ctx, commitTimeout)
+	defer cancel()
+	ack, err := e.opts.JS.PublishMsg(cctx, msg, jetstream.WithExpectLastSequence(e.lastSeq))
+	if err != nil {
+		var apiErr *jetstream.APIError
+		if errors.As(err, &apiErr) && apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence {
+			return ErrFenced
+		}
+		return fmt.Errorf("engine: append: %w", err)
+	}
+	if ack.Sequence != e.lastSeq+1 {
+		return fmt.Errorf("%w: event stored at %d, expected %d", ErrFenced, ack.Sequence, e.lastSeq+1)
+	}
+	return nil
 }
 
 // commitTimeout bounds the wait for a batch's commit acknowledgement.

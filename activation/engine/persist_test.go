@@ -37,6 +37,7 @@ func TestBatchAckError(t *testing.T) {
 func TestLargeDecisionSpansSeveralAtomicBatches(t *testing.T) {
 	js := embeddedJS(t)
 	e := New(Options{JS: js})
+	e.packMax = 1 // every event alone: three atomic batches
 	const n = 2*atomicBatchMax + 500
 	evs := make([]activation.Event, n)
 	for i := range evs {

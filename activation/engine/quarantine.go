@@ -2,9 +2,7 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"sync"
 
 	"github.com/kaskade-bcm/kaskade/activation"
@@ -52,27 +50,14 @@ func (e *Engine) quarantine(stream string, seq uint64, err error) {
 // without the payload its kind needs.
 var errUnknownEvent = errors.New("unknown event")
 
-// decodeEvent decodes an event of the log, opens its sealed fields and
-// checks that the core can apply it.
-func (e *Engine) decodeEvent(data []byte) (activation.Event, error) {
-	ev, err := decodeEvent(data)
-	if err == nil {
-		e.keys.openEvent(context.Background(), &ev)
+// decodeEvents decodes a message of the log (an event or a pack), opens
+// the sealed fields of its events and checks that the core can apply them.
+func (e *Engine) decodeEvents(data []byte) ([]activation.Event, error) {
+	evs, err := decodeEvents(data)
+	for i := range evs {
+		e.keys.openEvent(context.Background(), &evs[i])
 	}
-	return ev, err
-}
-
-// decodeEvent decodes an event of the log and checks that the core can apply it.
-func decodeEvent(data []byte) (activation.Event, error) {
-	var ev activation.Event
-	if err := json.Unmarshal(data, &ev); err != nil {
-		// The decoder's message may quote the payload; only its type is logged.
-		return activation.Event{}, fmt.Errorf("undecodable event (%T)", err)
-	}
-	if !applicable(ev) {
-		return activation.Event{}, fmt.Errorf("%w: kind %q", errUnknownEvent, truncate(ev.Kind, 40))
-	}
-	return ev, nil
+	return evs, err
 }
 
 // applicable reports whether ev's kind is known and carries its payload.

@@ -23,7 +23,7 @@ const claimCancelled = "stood_down "
 // within a second). Found: recorded as sent. Not found: sent now under a
 // second create-only claim. Channels that cannot tell report it unknown,
 // covered by the next escalation step.
-func (d *dispatcher) reconcile(ctx context.Context, m jetstream.Msg, r request, notifier notifiers.Notifier) {
+func (d *dispatcher) reconcile(ctx context.Context, m reqMsg, r request, notifier notifiers.Notifier) {
 	entry, err := d.claims.Get(ctx, r.n.ID)
 	if err != nil {
 		_ = m.NakWithDelay(time.Second)
@@ -106,7 +106,7 @@ func (d *dispatcher) nextClaim(ctx context.Context, r request, at time.Time) (ti
 }
 
 // finish reports dl for the request and acknowledges it.
-func (d *dispatcher) finish(ctx context.Context, m jetstream.Msg, r request, dl activation.Delivery) {
+func (d *dispatcher) finish(ctx context.Context, m reqMsg, r request, dl activation.Delivery) {
 	dl.Notification = r.n.ID
 	d.report(ctx, r.incident, dl)
 	_ = m.Ack()

@@ -3,8 +3,6 @@ package engine
 import (
 	"context"
 	"sync"
-
-	"github.com/nats-io/nats.go/jetstream"
 )
 
 // shareEvery gives a lower class one pick in this many while a higher one
@@ -14,7 +12,7 @@ const shareEvery = 10
 
 // queued is a request waiting for a send slot of its channel.
 type queued struct {
-	m     jetstream.Msg
+	m     reqMsg
 	ev    requestEvent
 	class int
 }

@@ -107,12 +107,20 @@ func (l Layout) IncidentEventsFilter(incident string) string {
 
 // EventSubjectOf is the subject an event is appended on: a notification
 // request's carries its dispatch class,
-// kaskade.events.<incident>.notification_requested.<class>; every other
-// event's is EventSubject.
+// kaskade.events.<incident>.notification_requested.<class>, and so does a
+// pack holding requests (kaskade.events.<incident>.pack.<class>); every
+// other event's is EventSubject.
 func (l Layout) EventSubjectOf(ev activation.Event) string {
 	subject := l.EventSubject(ev.Incident, ev.Kind)
-	if ev.Kind == activation.KindNotification && ev.Notification != nil && ev.Notification.Class != "" {
-		subject += "." + Token(ev.Notification.Class)
+	class := ""
+	switch {
+	case ev.Kind == activation.KindNotification && ev.Notification != nil:
+		class = ev.Notification.Class
+	case ev.Kind == activation.KindPack:
+		class = packRequestClass(ev)
+	}
+	if class != "" {
+		subject += "." + Token(class)
 	}
 	return subject
 }
@@ -124,6 +132,14 @@ func (l Layout) NotificationFilter() string { return l.prefix() + ".events.*.not
 func (l Layout) NotificationClassFilter(class string) string {
 	return l.prefix() + ".events.*.notification_requested." + Token(class)
 }
+
+// PackClassFilter matches the packs that hold requests of one class.
+func (l Layout) PackClassFilter(class string) string {
+	return l.prefix() + ".events.*." + activation.KindPack + "." + Token(class)
+}
+
+// PackFilter matches the packs that hold requests, of every class.
+func (l Layout) PackFilter() string { return l.prefix() + ".events.*." + activation.KindPack + ".>" }
 
 // LegacyNotificationFilter matches notification requests written before
 // classes existed (no class token); they are dispatched as ClassFirst.

@@ -334,7 +334,7 @@ func (h *harness) events(natsPort int) []activation.Event {
 	defer it.Stop()
 	var out []activation.Event
 	opener := engine.New(engine.Options{JS: js}) // opens the sealed fields
-	for uint64(len(out)) < info.State.Msgs {
+	for read := uint64(0); read < info.State.Msgs; read++ {
 		m, err := it.Next()
 		if err != nil {
 			h.t.Fatal(err)
@@ -343,8 +343,10 @@ func (h *harness) events(natsPort int) []activation.Event {
 		if err := json.Unmarshal(m.Data(), &ev); err != nil {
 			h.t.Fatal(err)
 		}
-		opener.Open(ctx, &ev)
-		out = append(out, ev)
+		for _, in := range ev.Unpacked() { // a pack holds several
+			opener.Open(ctx, &in)
+			out = append(out, in)
+		}
 	}
 	// The kills left the hash chain whole (issue 19).
 	if res, err := audit.VerifyStream(ctx, js, "KASKADE_EVENTS", audit.Checkpoint{}); err != nil || res.Break != nil || res.Unchained != 0 {

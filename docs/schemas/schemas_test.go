@@ -103,7 +103,7 @@ var allKinds = []string{
 	activation.KindDeclared, activation.KindActivationStarted, activation.KindTierAlerted, activation.KindNodeExhausted,
 	activation.KindNotification, activation.KindDelivery, activation.KindResponse, activation.KindReadiness,
 	activation.KindUpdate, activation.KindStoodDown, activation.KindInbound, activation.KindRejected,
-	activation.KindConverted, activation.KindBatchAborted, activation.KindConfigReloaded,
+	activation.KindConverted, activation.KindBatchAborted, activation.KindConfigReloaded, activation.KindPack, activation.KindPersonErased, activation.KindRetention,
 	activation.KindProposalReceived, activation.KindProposalConfirmed, activation.KindProposalDismissed, activation.KindProposalWithdrawn,
 }
 
@@ -189,7 +189,7 @@ func TestSchemasMatchARealActivation(t *testing.T) {
 	answered := map[string]bool{}
 	for {
 		var fresh []string
-		for _, p := range alerted(t, ctx, js, layout, id) {
+		for _, p := range alerted(t, ctx, js, layout, eng, id) {
 			if !answered[p] {
 				answered[p] = true
 				fresh = append(fresh, p)
@@ -213,18 +213,31 @@ func TestSchemasMatchARealActivation(t *testing.T) {
 	waitFor(t, ctx, func() bool {
 		clear(kinds)
 		for _, m := range rawEvents(t, ctx, js, layout) {
-			var env struct{ Kind string }
+			var env struct {
+				Kind   string
+				Events []struct{ Kind string }
+			}
 			_ = json.Unmarshal(m.Data, &env)
 			kinds[env.Kind]++
+			for _, in := range env.Events { // a pack's
+				kinds[in.Kind]++
+			}
 		}
 		return kinds[activation.KindDelivery] > 0 && kinds[activation.KindStoodDown] > 0
 	})
 	evs := rawEvents(t, ctx, js, layout)
 	t.Logf("validating %d events: %v", len(evs), kinds)
+	sealed := 0
 	for _, m := range evs {
 		if err := valid(eventSchema, m.Data); err != nil {
 			t.Errorf("event %d on %s: %v\n%s", m.Sequence, m.Subject, err, m.Data)
 		}
+		if bytes.Contains(m.Data, []byte(`"v":2,`)) && !bytes.Contains(m.Data, []byte(`"kind":"pack"`)) {
+			sealed++
+		}
+	}
+	if sealed == 0 {
+		t.Error("no sealed (version 2) event was validated")
 	}
 	checkAuditExport(t, ctx, js, layout, id)
 	for _, k := range []string{activation.KindDeclared, activation.KindActivationStarted, activation.KindTierAlerted,
@@ -283,7 +296,11 @@ func TestSchemasRejectMalformedMessages(t *testing.T) {
 		{"event.schema.json", "unknown kind", `{"v":1,"incident":"K1","kind":"exploded","at":"2026-12-03T03:12:00Z"}`},
 		{"event.schema.json", "reload payload on another kind", `{"v":1,"incident":"K1","kind":"stood_down","at":"2026-12-03T03:12:00Z","stand_down":{"by":"x","reason":"y"},"reload":{"by":"a","via":"api","sha256":"` + strings.Repeat("ab", 32) + `","organisations":1,"people":1,"scenarios":1,"call_trees":1,"tokens":0}}`},
 		{"event.schema.json", "reload with a name in it", `{"v":1,"incident":"_","kind":"config_reloaded","at":"2026-12-03T03:12:00Z","reload":{"by":"a","via":"api","sha256":"` + strings.Repeat("ab", 32) + `","organisations":1,"people":1,"scenarios":1,"call_trees":1,"tokens":0,"names":["Anna Muster"]}}`},
-		{"event.schema.json", "version 2", `{"v":2,"incident":"K1","kind":"stood_down","at":"2026-12-03T03:12:00Z","stand_down":{"by":"x","reason":"y"}}`},
+		{"event.schema.json", "version 3", `{"v":3,"incident":"K1","kind":"stood_down","at":"2026-12-03T03:12:00Z","stand_down":{"by":"x","reason":"y"}}`},
+		{"event.schema.json", "pack of version 1", `{"v":1,"incident":"K1","kind":"pack","at":"2026-12-03T03:12:00Z","events":[{"v":1,"incident":"K1","kind":"stood_down","at":"2026-12-03T03:12:00Z","stand_down":{"by":"x","reason":"y"}}]}`},
+		{"event.schema.json", "pack in a pack", `{"v":2,"incident":"K1","kind":"pack","at":"2026-12-03T03:12:00Z","events":[{"v":2,"incident":"K1","kind":"pack","at":"2026-12-03T03:12:00Z","events":[]}]}`},
+		{"event.schema.json", "empty pack", `{"v":2,"incident":"K1","kind":"pack","at":"2026-12-03T03:12:00Z","events":[]}`},
+		{"event.schema.json", "events outside a pack", `{"v":1,"incident":"K1","kind":"stood_down","at":"2026-12-03T03:12:00Z","stand_down":{"by":"x","reason":"y"},"events":[]}`},
 		{"event.schema.json", "time not RFC 3339", `{"v":1,"incident":"K1","kind":"stood_down","at":"03.12.2026 03:12","stand_down":{"by":"x","reason":"y"}}`},
 		{"event.schema.json", "unknown response kind", `{"v":1,"incident":"K1","kind":"response","at":"2026-12-03T03:12:00Z","response":{"person":"p","kind":"maybe","source":"sms"}}`},
 		{"event.schema.json", "duration as text", `{"v":1,"incident":"K1","kind":"activation_started","at":"2026-12-03T03:12:00Z","activation":{"org":"MI","name":{"de":"","en":""},"tree":"t","required":null,"target":"30m","nodes":null}}`},
@@ -313,7 +330,7 @@ func (composer) Compose(n activation.Notification, inc activation.Declared) (not
 
 func runEngine(t *testing.T, ctx context.Context, js jetstream.JetStream) *engine.Engine {
 	t.Helper()
-	eng := engine.New(engine.Options{JS: js})
+	eng := engine.New(engine.Options{JS: js, Seal: true}) // as kaskade serve stores events
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{}, 2)
 	go func() { _ = eng.Run(ctx); done <- struct{}{} }()
@@ -353,7 +370,7 @@ func request(t *testing.T, ctx context.Context, nc *nats.Conn, l engine.Layout, 
 }
 
 // alerted returns the people the incident's first tiers alerted.
-func alerted(t *testing.T, ctx context.Context, js jetstream.JetStream, l engine.Layout, id string) []string {
+func alerted(t *testing.T, ctx context.Context, js jetstream.JetStream, l engine.Layout, eng *engine.Engine, id string) []string {
 	t.Helper()
 	var people []string
 	for _, m := range rawEvents(t, ctx, js, l) {
@@ -361,8 +378,11 @@ func alerted(t *testing.T, ctx context.Context, js jetstream.JetStream, l engine
 		if err := json.Unmarshal(m.Data, &ev); err != nil {
 			t.Fatal(err)
 		}
-		if ev.Incident == id && ev.Tier != nil {
-			people = append(people, ev.Tier.Person)
+		for _, ev := range ev.Unpacked() {
+			eng.Open(ctx, &ev) // person ids are sealed in the log
+			if ev.Incident == id && ev.Tier != nil {
+				people = append(people, ev.Tier.Person)
+			}
 		}
 	}
 	if len(people) == 0 {

@@ -62,7 +62,7 @@ var (
 	descConnected = prometheus.NewDesc(NATSConnected, "1 while the connection to NATS is up.", nil, nil)
 	descBacklog   = prometheus.NewDesc(InputBacklog, "Inputs (answers, declarations, receipts) waiting for the engine's decision.", nil, nil)
 	descOldest    = prometheus.NewDesc(InputOldest, "Age of the oldest input waiting for a decision (0 when none waits): the engine's lag.", nil, nil)
-	descDispatch  = prometheus.NewDesc(DispatchBacklog, "Notification requests not yet sent and acknowledged by the dispatcher, by priority class.", []string{"class"}, nil)
+	descDispatch  = prometheus.NewDesc(DispatchBacklog, "Messages of notification requests (one request, or a pack of several) not yet settled and acknowledged by the dispatcher, by priority class.", []string{"class"}, nil)
 	descOpen      = prometheus.NewDesc(IncidentsOpen, "Incidents declared and not stood down.", []string{"exercise"}, nil)
 	descReadiness = prometheus.NewDesc(OrgReadiness, "1 for the current readiness state of each organisation of each open incident.",
 		[]string{"incident", "org", "state", "exercise"}, nil)

@@ -18,7 +18,7 @@ func (s *Server) simulator(o Options, set *channelSet) (*simulate.Simulator, err
 	if tc := s.Config.Channels.Twilio; tc != nil {
 		token = tc.AuthToken.Value()
 	}
-	return simulate.New(simulate.Options{NC: s.nc, Subject: s.Layout.NotificationFilter(), Engine: s.Engine, Config: s.Config,
+	return simulate.New(simulate.Options{NC: s.nc, Subject: s.Layout.NotificationFilter(), Packs: s.Layout.PackFilter(), Engine: s.Engine, Config: s.Config,
 		BaseURL: s.URL, PublicURL: set.publicURL, TwilioToken: token, Signer: set.signer, Mix: mix, DelayMin: lo, DelayMax: hi,
 		Logger: s.log.With("component", "simulate")}), nil
 }

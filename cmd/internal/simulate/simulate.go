@@ -89,9 +89,11 @@ type opener interface {
 // Options configure a Simulator.
 type Options struct {
 	NC      *nats.Conn
-	Subject string // notification requests, e.g. kaskade.events.*.notification_requested
-	Engine  Engine
-	Config  *config.Config
+	Subject string // notification requests, e.g. kaskade.events.*.notification_requested.>
+	// Packs is the subject of packs that hold requests (kaskade.events.*.pack.>).
+	Packs  string
+	Engine Engine
+	Config *config.Config
 	// BaseURL is where Kaskade listens (loopback); PublicURL what signatures are computed for.
 	BaseURL, PublicURL string
 	// TwilioToken, when set, lets SMS alerts be answered by signed webhooks.
@@ -130,18 +132,32 @@ func New(opts Options) *Simulator {
 
 // Run listens for alerts until ctx ends.
 func (s *Simulator) Run(ctx context.Context) error {
-	sub, err := s.opts.NC.Subscribe(s.opts.Subject, func(m *nats.Msg) {
+	handle := func(m *nats.Msg) {
 		var ev activation.Event
-		if json.Unmarshal(m.Data, &ev) != nil || ev.Notification == nil || ev.Notification.Purpose != notifiers.PurposeAlert {
+		if json.Unmarshal(m.Data, &ev) != nil {
 			return
 		}
-		if o, ok := s.opts.Engine.(opener); ok {
-			o.Open(ctx, &ev) // personal fields are sealed in the log
+		for _, ev := range ev.Unpacked() {
+			if ev.Notification == nil || ev.Notification.Purpose != notifiers.PurposeAlert {
+				continue
+			}
+			if o, ok := s.opts.Engine.(opener); ok {
+				o.Open(ctx, &ev) // personal fields are sealed in the log
+			}
+			s.plan(ctx, ev.Incident, *ev.Notification)
 		}
-		s.plan(ctx, ev.Incident, *ev.Notification)
-	})
+	}
+	sub, err := s.opts.NC.Subscribe(s.opts.Subject, handle)
 	if err != nil {
 		return fmt.Errorf("simulate: subscribe: %w", err)
+	}
+	if s.opts.Packs != "" {
+		packs, err := s.opts.NC.Subscribe(s.opts.Packs, handle)
+		if err != nil {
+			_ = sub.Unsubscribe()
+			return fmt.Errorf("simulate: subscribe: %w", err)
+		}
+		defer func() { _ = packs.Unsubscribe() }()
 	}
 	s.opts.Logger.Warn("simulated responders are answering exercise alerts (never real incidents)")
 	<-ctx.Done()
