@@ -37,7 +37,7 @@ type channelSet struct {
 	publicURL  string
 	background []func(ctx context.Context) error
 	outbox     func(person string) ([]json.RawMessage, error) // the console outbox, for person exports
-	outboxFile *console.Notifier // the console channel's outbox (nil when off), for erasure and retention
+	outboxFile *console.Notifier                              // the console channel's outbox (nil when off), for erasure and retention
 }
 
 func (c *channelSet) register(mux *http.ServeMux) {
