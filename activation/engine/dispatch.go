@@ -373,7 +373,7 @@ type reportReq struct {
 
 // dispatchAckWait is how long a request may go without a sign of life
 // before the server hands it to another dispatcher.
-const dispatchAckWait = 10 * time.Second
+const dispatchAckWait = 5 * time.Second
 
 // requestEvent is the part of a notification_requested event the
 // dispatcher reads: decoding only these fields skips the time stamp and the

@@ -35,7 +35,11 @@ func (e *Engine) lead(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("engine: input consumer: %w", err)
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(2 * e.opts.InputBatch))
+	// Short pulls with heartbeats: a pull request lost while the consumer or
+	// a NATS node changes leader is noticed and re-issued within seconds
+	// (the default would wait 30 s, then end the iterator).
+	it, err := cons.Messages(jetstream.PullMaxMessages(2*e.opts.InputBatch), jetstream.PullExpiry(5*time.Second),
+		jetstream.WithMessagesErrOnMissingHeartbeat(false))
 	if err != nil {
 		return fmt.Errorf("engine: input messages: %w", err)
 	}
