@@ -188,18 +188,28 @@ func (k *keyring) lookup(ctx context.Context, name string) ([]byte, error) {
 	return key, nil
 }
 
-// newKeys are keys to create before the events that use them are appended.
-type newKeys map[string]keyRecord
+// newKeys are keys to create before the events that use them are appended,
+// by name; refs finds a new person key's ref by person without a scan (a
+// first fan-out creates one key per person).
+type newKeys struct {
+	recs map[string]keyRecord
+	refs map[string]string
+}
+
+// keyWindow bounds the key publishes awaiting their acknowledgement.
+const keyWindow = 1000
+
+func makeNewKeys() *newKeys {
+	return &newKeys{recs: map[string]keyRecord{}, refs: map[string]string{}}
+}
 
 // personKey returns the person's ref, creating (in pending) a key if needed.
-func (k *keyring) personRef(person string, pending newKeys) (string, error) {
+func (k *keyring) personRef(person string, pending *newKeys) (string, error) {
 	if ref := k.ref(person); ref != "" {
 		return ref, nil
 	}
-	for name, rec := range pending {
-		if rec.Person == person {
-			return strings.TrimPrefix(name, "p."), nil
-		}
+	if ref, ok := pending.refs[person]; ok {
+		return ref, nil
 	}
 	var b [8]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -210,14 +220,14 @@ func (k *keyring) personRef(person string, pending newKeys) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	pending["p."+ref] = rec
+	pending.recs["p."+ref], pending.refs[person] = rec, ref
 	return ref, nil
 }
 
 // scopeKey returns the key of a scope (i.<incident> or d.<day>), creating
 // it in pending if it never existed. nil: it was shredded.
-func (k *keyring) scopeKey(ctx context.Context, name string, pending newKeys) ([]byte, error) {
-	if rec, ok := pending[name]; ok {
+func (k *keyring) scopeKey(ctx context.Context, name string, pending *newKeys) ([]byte, error) {
+	if rec, ok := pending.recs[name]; ok {
 		return rec.Key, nil
 	}
 	k.mu.RLock()
@@ -237,7 +247,7 @@ func (k *keyring) scopeKey(ctx context.Context, name string, pending newKeys) ([
 	if err != nil {
 		return nil, err
 	}
-	pending[name] = rec
+	pending.recs[name] = rec
 	return rec.Key, nil
 }
 
@@ -266,15 +276,30 @@ func randomKey(person string) (keyRecord, error) {
 
 // create stores new keys (all published before any is waited for) and
 // caches them; only then may events sealed with them be appended.
-func (k *keyring) create(ctx context.Context, pending newKeys) error {
-	if len(pending) == 0 {
+func (k *keyring) create(ctx context.Context, pending *newKeys) error {
+	if len(pending.recs) == 0 {
 		return nil
 	}
 	if _, err := k.bucket(ctx); err != nil {
 		return err
 	}
+	// Published in windows: a first fan-out creates a key per person, more
+	// than the connection's limit of unacknowledged async publishes.
 	var futures []jetstream.PubAckFuture
-	for name, rec := range pending {
+	wait := func() error {
+		for _, f := range futures {
+			select {
+			case <-f.Ok():
+			case err := <-f.Err():
+				return fmt.Errorf("engine: store key: %w", err)
+			case <-ctx.Done():
+				return fmt.Errorf("engine: store keys: %w", ctx.Err())
+			}
+		}
+		futures = futures[:0]
+		return nil
+	}
+	for name, rec := range pending.recs {
 		data, err := json.Marshal(rec)
 		if err != nil {
 			return fmt.Errorf("engine: key: %w", err)
@@ -284,22 +309,20 @@ func (k *keyring) create(ctx context.Context, pending newKeys) error {
 		if err != nil {
 			return fmt.Errorf("engine: store key: %w", err)
 		}
-		futures = append(futures, f)
-	}
-	for _, f := range futures {
-		select {
-		case <-f.Ok():
-		case err := <-f.Err():
-			return fmt.Errorf("engine: store key: %w", err)
-		case <-ctx.Done():
-			return fmt.Errorf("engine: store keys: %w", ctx.Err())
+		if futures = append(futures, f); len(futures) == keyWindow {
+			if err := wait(); err != nil {
+				return err
+			}
 		}
+	}
+	if err := wait(); err != nil {
+		return err
 	}
 	k.mu.Lock()
 	if k.keys == nil {
 		k.keys, k.byPerson = map[string][]byte{}, map[string]string{}
 	}
-	for name, rec := range pending {
+	for name, rec := range pending.recs {
 		k.keys[name] = rec.Key
 		if ref, ok := strings.CutPrefix(name, "p."); ok {
 			k.byPerson[rec.Person] = ref

@@ -51,7 +51,7 @@ type sealer struct {
 	ev      *activation.Event
 	scope   string // key name of the scope ("i.K7", "d.20261203")
 	tag     string // the scope in sealed strings ("i", "d20261203")
-	pending newKeys
+	pending *newKeys
 	err     error
 }
 
@@ -77,7 +77,7 @@ func kvToken(s string) string {
 
 // sealEvent returns a copy of ev with its personal fields sealed; the keys
 // it needs that do not exist yet are added to pending.
-func (k *keyring) sealEvent(ctx context.Context, ev activation.Event, pending newKeys) (activation.Event, error) {
+func (k *keyring) sealEvent(ctx context.Context, ev activation.Event, pending *newKeys) (activation.Event, error) {
 	s := &sealer{ctx: ctx, k: k, ev: &ev, pending: pending}
 	s.scope, s.tag = scopeOf(ev.Incident, ev.At)
 	ev.V = SealedVersion
@@ -271,7 +271,7 @@ func (s *sealer) seal(owner, plain string, id bool) string {
 
 // personKey is the key of ref, also one created in this decision.
 func (s *sealer) personKey(ref string) []byte {
-	if rec, ok := s.pending["p."+ref]; ok {
+	if rec, ok := s.pending.recs["p."+ref]; ok {
 		return rec.Key
 	}
 	return s.k.key(s.ctx, "p."+ref)
@@ -389,7 +389,7 @@ func (e *Engine) sealAll(ctx context.Context, evs []activation.Event) ([]activat
 	if err := e.keys.ensureLoaded(ctx); err != nil {
 		return nil, err
 	}
-	pending := newKeys{}
+	pending := makeNewKeys()
 	out := make([]activation.Event, len(evs))
 	for i, ev := range evs {
 		sealed, err := e.keys.sealEvent(ctx, ev, pending)

@@ -14,15 +14,15 @@ import (
 func benchKeyring(b *testing.B, n int) *keyring {
 	b.Helper()
 	k := &keyring{loaded: true, keys: map[string][]byte{}, byPerson: map[string]string{}}
-	pending := newKeys{}
+	pending := makeNewKeys()
 	for i := range n {
 		if _, err := k.personRef(fmt.Sprintf("p%06d", i), pending); err != nil {
 			b.Fatal(err)
 		}
 	}
 	rec, _ := randomKey("")
-	pending["i.K1"] = rec
-	for name, rec := range pending {
+	pending.recs["i.K1"] = rec
+	for name, rec := range pending.recs {
 		k.keys[name] = rec.Key
 		if ref, ok := cutP(name); ok {
 			k.byPerson[rec.Person] = ref
@@ -59,7 +59,7 @@ func BenchmarkSeal(b *testing.B) {
 	for _, name := range []string{"notification", "response"} {
 		mk := events[name]
 		b.Run(name+"/seal", func(b *testing.B) {
-			pending := newKeys{}
+			pending := makeNewKeys()
 			b.ReportAllocs()
 			i := 0
 			for b.Loop() {
@@ -73,7 +73,7 @@ func BenchmarkSeal(b *testing.B) {
 			sealed := make([]activation.Event, 1024)
 			for i := range sealed {
 				var err error
-				if sealed[i], err = k.sealEvent(ctx, mk(i), newKeys{}); err != nil {
+				if sealed[i], err = k.sealEvent(ctx, mk(i), makeNewKeys()); err != nil {
 					b.Fatal(err)
 				}
 			}

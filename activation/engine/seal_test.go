@@ -3,6 +3,8 @@ package engine
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -121,4 +123,27 @@ func openLog(t *testing.T, e *Engine) []activation.Event {
 		t.Fatal(err)
 	}
 	return evs
+}
+
+// TestSealingAPlanOfManyNewPeople: the first decision for a large plan
+// creates one key per person (published in windows) and lands, and every
+// person opens again.
+func TestSealingAPlanOfManyNewPeople(t *testing.T) {
+	js := embeddedJS(t)
+	ctx := context.Background()
+	e := New(Options{JS: js, Seal: true})
+	const n = 6000
+	people := make([]string, n)
+	for i := range people {
+		people[i] = fmt.Sprintf("p-%05d", i)
+	}
+	plan := activation.Event{V: activation.SchemaVersion, Incident: "K1", Kind: activation.KindActivationStarted, At: time.Now(),
+		Activation: &activation.Plan{Org: "MI", Nodes: []activation.PlanNode{{Parent: -1, Function: "lead", People: people}}}}
+	if err := e.persist(ctx, []activation.Event{plan}); err != nil {
+		t.Fatal(err)
+	}
+	got := openLog(t, New(Options{JS: js}))
+	if len(got) != 1 || !slices.Equal(got[0].Activation.Nodes[0].People, people) {
+		t.Fatalf("the plan did not open to its %d people", n)
+	}
 }
