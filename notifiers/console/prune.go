@@ -23,21 +23,31 @@ func (n *Notifier) Prune(drop func(Entry) bool) (int, error) {
 	if err := r.f.Close(); err != nil {
 		return 0, fmt.Errorf("console: prune: %w", err)
 	}
+	removed, err := PruneFiles(r.path, r.keep, drop)
+	if err != nil {
+		_ = r.open()
+		return removed, err
+	}
+	if err := r.open(); err != nil {
+		return removed, fmt.Errorf("console: prune: %w", err)
+	}
+	return removed, nil
+}
+
+// PruneFiles is Prune for outbox files no notifier writes (the console
+// channel is off now, the files are left from before).
+func PruneFiles(outbox string, keep int, drop func(Entry) bool) (int, error) {
 	removed := 0
-	for i := 0; i <= r.keep; i++ {
-		path := r.path
+	for i := 0; i <= keep; i++ {
+		path := outbox
 		if i > 0 {
 			path += "." + strconv.Itoa(i)
 		}
 		k, err := pruneFile(path, drop)
 		removed += k
 		if err != nil {
-			_ = r.open()
 			return removed, fmt.Errorf("console: prune %s: %w", path, err)
 		}
-	}
-	if err := r.open(); err != nil {
-		return removed, fmt.Errorf("console: prune: %w", err)
 	}
 	return removed, nil
 }

@@ -58,3 +58,31 @@ func countIn(t *testing.T, path, s string) int {
 	}
 	return n
 }
+
+// TestPruneFilesLeftByAnEarlierRun: with the console channel off, an
+// erasure still removes the person's lines from the files left behind.
+func TestPruneFilesLeftByAnEarlierRun(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "outbox.jsonl")
+	n, err := New(Options{OutboxPath: path, MaxBytes: 400})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		for _, p := range []string{"mi-uwe-boehm", "mi-eva-kranz"} {
+			if _, err := n.Notify(context.Background(), notifiers.Message{ID: "n", Person: p, Channel: "sms", To: "+4915112345678", Text: "Hallo " + p + strings.Repeat(".", i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := n.Close(); err != nil {
+		t.Fatal(err)
+	}
+	others := countIn(t, path, "mi-eva-kranz")
+	removed, err := PruneFiles(path, DefaultKeep, func(e Entry) bool { return e.Person == "mi-uwe-boehm" })
+	if err != nil || removed == 0 {
+		t.Fatalf("removed %d, err %v", removed, err)
+	}
+	if countIn(t, path, "mi-uwe-boehm") != 0 || countIn(t, path, "mi-eva-kranz") != others {
+		t.Fatal("files after the prune hold the wrong lines")
+	}
+}

@@ -17,13 +17,18 @@ func engineRetention(r config.Retention) engine.Retention {
 		Unattached: time.Duration(r.UnknownSenders)}
 }
 
-// eraseData removes an erased person's lines from the console outbox.
-func eraseData(out *console.Notifier) httpapi.ErasePersonData {
+// eraseData removes an erased person's lines from the console outbox,
+// also from files an earlier run left while the channel is off now.
+func eraseData(out *console.Notifier, outbox string) httpapi.ErasePersonData {
 	return func(_ context.Context, person string, _ []string) (map[string]int, error) {
-		if out == nil {
-			return nil, nil
+		drop := func(e console.Entry) bool { return e.Person == person }
+		var n int
+		var err error
+		if out != nil {
+			n, err = out.Prune(drop)
+		} else {
+			n, err = console.PruneFiles(outbox, console.DefaultKeep, drop)
 		}
-		n, err := out.Prune(func(e console.Entry) bool { return e.Person == person })
 		return map[string]int{"outbox": n}, err
 	}
 }

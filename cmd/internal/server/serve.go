@@ -203,7 +203,7 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 	api := httpapi.New(httpapi.Options{Config: cfg, Intake: intake, Engine: s.Engine, Auth: auth,
 		Sessions: channels.sessions, Logger: log.With("component", "api"), Healthy: s.nc.IsConnected, Registerer: reg,
 		SMSSegments: cfg.Server.SMSSegmentBudget, DeclareLimits: declareLimits(cfg.Server.DeclarationRate),
-		TrustedProxies: cfg.Server.TrustedProxies, Outbox: channels.outbox, EraseData: eraseData(channels.outboxFile), Reload: func(ctx context.Context, by string) (httpapi.ReloadResult, error) {
+		TrustedProxies: cfg.Server.TrustedProxies, Outbox: channels.outbox, EraseData: eraseData(channels.outboxFile, filepath.Join(o.DataDir, "outbox.jsonl")), Reload: func(ctx context.Context, by string) (httpapi.ReloadResult, error) {
 			return s.Reload(ctx, by, ViaAPI)
 		}})
 	s.api, s.composer = api, channels.composer
