@@ -139,7 +139,7 @@ func TestNATSNetworkPolicy(t *testing.T) {
 	}
 	// port → the labels one of its peers must select by.
 	allowed := map[int][]string{
-		4222: {"app.kubernetes.io/name=kaskade", "kaskade.io/nats-client=declarer", "kaskade.io/nats-client=observer"},
+		4222: {"app.kubernetes.io/name=kaskade", "kaskade.io/nats-client=declarer", "kaskade.io/nats-client=observer", "kaskade.io/nats-client=intake"},
 		6222: {"app.kubernetes.io/name=nats"},
 		8222: {"app.kubernetes.io/name=prometheus"},
 	}

@@ -35,7 +35,7 @@ func identities(t *testing.T) map[string]identity {
 	ids := map[string]identity{}
 	for role, env := range map[string]string{
 		"service": "KASKADE_SERVICE_NKEY", "declarer": "DECLARER_LAGEZENTRUM_NKEY",
-		"observer": "OBSERVER_LAGEBILD_NKEY", "sys": "NATS_SYS_NKEY", "stranger": "",
+		"observer": "OBSERVER_LAGEBILD_NKEY", "intake": "INTAKE_MOWAS_NKEY", "sys": "NATS_SYS_NKEY", "stranger": "",
 	} {
 		kp, err := nkeys.CreateUser()
 		if err != nil {
@@ -155,6 +155,9 @@ func TestNATSConfigAccountsAndPermissions(t *testing.T) {
 		{"observer", "KASKADE", &server.Permissions{
 			Publish:   &server.SubjectPermission{Deny: []string{">"}},
 			Subscribe: &server.SubjectPermission{Allow: []string{"kaskade.readiness.>"}, Deny: record}}},
+		{"intake", "KASKADE", &server.Permissions{
+			Publish:   &server.SubjectPermission{Allow: []string{"kaskade.intake.cap.mowas"}, Deny: record},
+			Subscribe: &server.SubjectPermission{Allow: []string{"_INBOX.>"}, Deny: record}}},
 		{"sys", "SYS", nil},
 	}
 	for _, c := range configs {
