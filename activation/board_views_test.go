@@ -118,3 +118,32 @@ func TestComingCountsBoth(t *testing.T) {
 		t.Fatalf("coming %d available %d delayed %d, want 2, 1, 1", r.Coming, r.Available, r.Delayed)
 	}
 }
+
+// TestAnsweringMachineShownOnThePerson (issue 18.8): a call an answering
+// machine took marks the person, live, replayed and restored; another
+// failure does not.
+func TestAnsweringMachineShownOnThePerson(t *testing.T) {
+	h := twoOrgHarness(t)
+	h.input(Input{Incident: "K1", Delivery: &Delivery{Notification: noteTo(t, h, "mf1").ID, State: notifiers.StateFailed, Code: notifiers.CodeMachine}})
+	h.input(Input{Incident: "K1", Delivery: &Delivery{Notification: noteTo(t, h, "lead1").ID, State: notifiers.StateFailed, Code: "30006"}})
+	restored, err := RestoreSnapshot(h.c.AppendSnapshot(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]*Core{"live": h.c, "replayed": replayed(t, h.events), "restored": restored} {
+		machine := map[string]bool{}
+		for _, org := range []string{"MI", "MF"} {
+			d, _ := c.Detail("K1", org, nil)
+			for _, n := range d.Nodes {
+				for _, p := range n.Tiers {
+					if p.Machine {
+						machine[p.Person] = true
+					}
+				}
+			}
+		}
+		if !machine["mf1"] || len(machine) != 1 {
+			t.Errorf("%s: answering machine shown for %v, want mf1 only", name, machine)
+		}
+	}
+}

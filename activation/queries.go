@@ -245,6 +245,7 @@ func (inc *incident) personView(org *orgState, ti int32, tier int, dir Directory
 		v.FailedChans = append(v.FailedChans, ch)
 	}
 	sort.Strings(v.FailedChans)
+	v.Machine = ts.machine
 	best := inc.state(ps.bestState)
 	switch {
 	case best == "" && len(v.FailedChans) > 0:

@@ -12,7 +12,7 @@ import (
 // snapshotVersion numbers the core's private snapshot format: its whole state
 // in compact binary, a cache of the log (one that cannot be read is ignored).
 // A change of the state's shape bumps it.
-const snapshotVersion = 5 // 3: remarks, STOP senders, answer bindings; 4: staff conference calls; 5: proposals
+const snapshotVersion = 6 // 3: remarks, STOP senders, answer bindings; 4: staff conference calls; 5: proposals; 6: answering machines
 
 var snapshotMagic = []byte("KSNAP")
 
@@ -220,7 +220,7 @@ const (
 	minPersonBytes = 11 // id length, answer, minutes, time, refs, two flags, channel, state, remark, bound
 	minNoteBytes   = 10 // ten fields
 	minNodeBytes   = 6  // parent, function, policy, highest, exhausted, tiers
-	minTierBytes   = 5  // person, time, next, two flags
+	minTierBytes   = 6  // person, time, next, three flags
 	minTimerBytes  = 3  // due time, organisation, kind and tier
 )
 
@@ -433,6 +433,7 @@ func (inc *incident) encodeOrgs(w *snapWriter) {
 				w.int(int(t.next))
 				w.bool(t.hurry)
 				w.bool(t.delivered)
+				w.bool(t.machine)
 			}
 		}
 		w.length(len(org.failed), org.failed == nil)
@@ -471,7 +472,7 @@ func (inc *incident) decodeOrg(r *snapReader, people int) *orgState {
 		}
 		for range tiers {
 			org.people = append(org.people, r.index(people))
-			org.tiers = append(org.tiers, tierState{alertedAt: r.time(), next: int32(r.int()), hurry: r.bool(), delivered: r.bool()})
+			org.tiers = append(org.tiers, tierState{alertedAt: r.time(), next: int32(r.int()), hurry: r.bool(), delivered: r.bool(), machine: r.bool()})
 		}
 		if r.err != nil {
 			return org

@@ -178,6 +178,7 @@ type tierState struct {
 	next      int32 // next policy step to consider
 	hurry     bool  // a channel failed: take the next step at once
 	delivered bool
+	machine   bool // an answering machine took a call (the step counts as not reached)
 }
 
 type personState struct {
@@ -653,6 +654,7 @@ func (inc *incident) applyDelivery(c *Core, at time.Time, d Delivery) {
 		}
 		org.failed[ti][inc.syms.str(ns.channel)] = true
 		org.tiers[ti].hurry = true
+		org.tiers[ti].machine = org.tiers[ti].machine || d.Code == notifiers.CodeMachine
 		c.timers.push(newTimer(at, org, ti, timerStep))
 	}
 }

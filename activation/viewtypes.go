@@ -131,16 +131,18 @@ type NodeView struct {
 
 // PersonView is one person's state within a node. Contact data is masked.
 type PersonView struct {
-	Person       string       `json:"person"`
-	Name         string       `json:"name"`
-	Deputy       bool         `json:"deputy"`
-	Alerted      bool         `json:"alerted"`
-	AlertedAt    *time.Time   `json:"alerted_at,omitempty"`
-	Notification string       `json:"notification_state,omitempty"` // best delivery state so far
-	FailedChans  []string     `json:"failed_channels,omitempty"`
-	Answer       ResponseKind `json:"answer,omitempty"`
-	AnsweredAt   *time.Time   `json:"answered_at,omitempty"`
-	ETA          *time.Time   `json:"eta,omitempty"`
+	Person       string     `json:"person"`
+	Name         string     `json:"name"`
+	Deputy       bool       `json:"deputy"`
+	Alerted      bool       `json:"alerted"`
+	AlertedAt    *time.Time `json:"alerted_at,omitempty"`
+	Notification string     `json:"notification_state,omitempty"` // best delivery state so far
+	FailedChans  []string   `json:"failed_channels,omitempty"`
+	// Machine: an answering machine took a call to this person.
+	Machine    bool         `json:"answering_machine,omitempty"`
+	Answer     ResponseKind `json:"answer,omitempty"`
+	AnsweredAt *time.Time   `json:"answered_at,omitempty"`
+	ETA        *time.Time   `json:"eta,omitempty"`
 	// ETAUnknown: delayed without minutes ("2"); ETA is then nil.
 	ETAUnknown bool `json:"eta_unknown,omitempty"`
 	// BoundTo names the other staff a person's yes binds them to (one

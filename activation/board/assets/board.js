@@ -58,7 +58,7 @@
       'detail.notfound': 'Keine Details verfügbar.', 'detail.notimeline': 'Noch keine Einträge.',
       'node.waiting': 'wartet', 'node.alerting': 'wird alarmiert', 'node.acknowledged': 'quittiert', 'node.exhausted': 'keine Rückmeldung (erschöpft)',
       'person.deputy': 'Vertretung', 'person.primary': 'Erstbesetzung', 'person.notalerted': 'noch nicht alarmiert',
-      'person.alerted': 'alarmiert {t}', 'person.failed': 'fehlgeschlagen: {c}', 'person.eta': 'Eintreffzeit {t}',
+      'person.alerted': 'alarmiert {t}', 'person.failed': 'fehlgeschlagen: {c}', 'person.machine': 'Anrufbeantworter', 'person.eta': 'Eintreffzeit {t}',
       'person.noanswer': 'keine Rückmeldung', 'person.respond': 'Rückmeldung erfassen',
       'notif.pending': 'ausstehend', 'notif.sending': 'wird gesendet', 'notif.sent': 'gesendet', 'notif.delivered': 'zugestellt',
       'notif.failed': 'fehlgeschlagen', 'notif.unknown': 'unbekannt',
@@ -139,7 +139,7 @@
       'detail.notfound': 'No details available.', 'detail.notimeline': 'No entries yet.',
       'node.waiting': 'waiting', 'node.alerting': 'alerting', 'node.acknowledged': 'acknowledged', 'node.exhausted': 'no answer (exhausted)',
       'person.deputy': 'Deputy', 'person.primary': 'Primary', 'person.notalerted': 'not alerted yet',
-      'person.alerted': 'alerted {t}', 'person.failed': 'failed: {c}', 'person.eta': 'arrival {t}',
+      'person.alerted': 'alerted {t}', 'person.failed': 'failed: {c}', 'person.machine': 'answering machine', 'person.eta': 'arrival {t}',
       'person.noanswer': 'no answer', 'person.respond': 'Record response',
       'notif.pending': 'pending', 'notif.sending': 'sending', 'notif.sent': 'sent', 'notif.delivered': 'delivered',
       'notif.failed': 'failed', 'notif.unknown': 'unknown',
@@ -762,6 +762,7 @@
     if (p.failed_channels && p.failed_channels.length) {
       bits.push('<span class="failed">' + icon('warn') + esc(t('person.failed', { c: p.failed_channels.map((c) => t('chan.' + c)).join(', ') })) + '</span>');
     }
+    if (p.answering_machine) bits.push('<span class="failed machine">' + icon('warn') + esc(t('person.machine')) + '</span>');
     let ans;
     if (p.answer) {
       ans = '<span class="answer answer-' + esc(p.answer) + '">' + icon(p.answer === 'available' ? 'ready' : p.answer === 'delayed' ? 'clock' : 'not_activated') +
