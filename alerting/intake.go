@@ -307,50 +307,17 @@ func unavailable(err error) error {
 // every declarer's) and processes every declaration persisted in the
 // declare stream (plain publishes included), until ctx ends.
 func (i *Intake) ServeNATS(ctx context.Context) error {
-	nc := i.opts.JS.Conn()
 	answer := func(m *nats.Msg) {
-		if m.Reply == "" {
-			return // plain publish: the stream consumer below processes it
-		}
 		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		res, err := i.handleRaw(rctx, m.Subject, m.Data)
 		_ = m.Respond(replyJSON(res, err))
 	}
-	for _, subject := range []string{i.opts.Layout.DeclareSubject(), i.opts.Layout.DeclarersFilter()} {
-		sub, err := nc.QueueSubscribe(subject, "kaskade-intake", answer)
-		if err != nil {
-			return fmt.Errorf("alerting: subscribe: %w", err)
-		}
-		defer sub.Unsubscribe()
-	}
-	cons, err := i.opts.JS.CreateOrUpdateConsumer(ctx, i.opts.Layout.DeclareStream(), jetstream.ConsumerConfig{
-		Durable: "intake", AckPolicy: jetstream.AckExplicitPolicy, AckWait: 30 * time.Second, MaxDeliver: -1,
-	})
-	if err != nil {
-		return fmt.Errorf("alerting: declare consumer: %w", err)
-	}
-	it, err := cons.Messages()
-	if err != nil {
-		return fmt.Errorf("alerting: declare messages: %w", err)
-	}
-	stopCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	go func() {
-		<-stopCtx.Done()
-		it.Stop()
-	}()
-	for {
-		m, err := it.Next()
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return fmt.Errorf("alerting: declare stream: %w", err)
-		}
+	subjects := []string{i.opts.Layout.DeclareSubject(), i.opts.Layout.DeclarersFilter()}
+	return i.serveStream(ctx, subjects, answer, i.opts.Layout.DeclareStream(), "declare", func(m jetstream.Msg) {
 		if _, err := Parse(m.Data()); err != nil {
 			i.quarantine(m, err)
-			continue
+			return
 		}
 		res, err := i.handleRaw(ctx, m.Subject(), m.Data())
 		var e *Error
@@ -367,7 +334,7 @@ func (i *Intake) ServeNATS(ctx context.Context) error {
 			i.log.Warn("declaration rejected", "err", err)
 			_ = m.Ack()
 		}
-	}
+	})
 }
 
 // quarantine terminates an undecodable declaration from the stream: logged

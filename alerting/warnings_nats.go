@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -26,11 +25,7 @@ type WarningReply struct {
 // every one persisted in the warnings stream, plain publishes included,
 // until ctx ends. The same warning twice is one proposal.
 func (i *Intake) ServeWarnings(ctx context.Context) error {
-	nc := i.opts.JS.Conn()
 	answer := func(m *nats.Msg) {
-		if m.Reply == "" {
-			return // plain publish: the stream consumer below processes it
-		}
 		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 		ids, err := i.warning(rctx, m.Subject, m.Data)
@@ -41,38 +36,9 @@ func (i *Intake) ServeWarnings(ctx context.Context) error {
 		b, _ := json.Marshal(v)
 		_ = m.Respond(b)
 	}
-	for _, subject := range []string{i.opts.Layout.CAPSubject(), i.opts.Layout.CAPSendersFilter()} {
-		sub, err := nc.QueueSubscribe(subject, "kaskade-intake", answer)
-		if err != nil {
-			return fmt.Errorf("alerting: subscribe: %w", err)
-		}
-		defer sub.Unsubscribe()
-	}
-	cons, err := i.opts.JS.CreateOrUpdateConsumer(ctx, i.opts.Layout.WarningsStream(), jetstream.ConsumerConfig{
-		Durable: "intake", AckPolicy: jetstream.AckExplicitPolicy, AckWait: 30 * time.Second, MaxDeliver: -1,
-	})
-	if err != nil {
-		return fmt.Errorf("alerting: warnings consumer: %w", err)
-	}
-	it, err := cons.Messages()
-	if err != nil {
-		return fmt.Errorf("alerting: warnings messages: %w", err)
-	}
-	stopCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	go func() {
-		<-stopCtx.Done()
-		it.Stop()
-	}()
-	for {
-		m, err := it.Next()
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			return fmt.Errorf("alerting: warnings stream: %w", err)
-		}
-		_, err = i.warning(ctx, m.Subject(), m.Data())
+	subjects := []string{i.opts.Layout.CAPSubject(), i.opts.Layout.CAPSendersFilter()}
+	return i.serveStream(ctx, subjects, answer, i.opts.Layout.WarningsStream(), "warnings", func(m jetstream.Msg) {
+		_, err := i.warning(ctx, m.Subject(), m.Data())
 		var e *Error
 		switch {
 		case err == nil:
@@ -85,7 +51,7 @@ func (i *Intake) ServeWarnings(ctx context.Context) error {
 			i.log.Warn("warning refused", "err", err)
 			_ = m.Term()
 		}
-	}
+	})
 }
 
 // warning files a CAP warning from subject: the sender's identity comes

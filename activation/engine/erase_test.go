@@ -10,12 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/activation/audit"
+	"github.com/kaskade-bcm/kaskade/activation/engine/enginetest"
 )
 
 // plainJS starts a nats-server without a store cipher, so that a byte
@@ -23,24 +22,7 @@ import (
 func plainJS(t *testing.T) (jetstream.JetStream, string) {
 	t.Helper()
 	dir := t.TempDir()
-	s, err := server.NewServer(&server.Options{JetStream: true, StoreDir: dir, DontListen: true, NoSigs: true, NoLog: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Start()
-	t.Cleanup(s.Shutdown)
-	if !s.ReadyForConnections(10 * time.Second) {
-		t.Fatal("nats-server not ready")
-	}
-	nc, err := nats.Connect("", nats.InProcessServer(s))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, js := enginetest.JetStreamIn(t, dir)
 	if err := (Layout{}).Ensure(context.Background(), js); err != nil {
 		t.Fatal(err)
 	}

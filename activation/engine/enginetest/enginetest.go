@@ -17,7 +17,14 @@ import (
 // ensures the engine's layout (engine.Layout.Ensure).
 func JetStream(t testing.TB) (*nats.Conn, jetstream.JetStream) {
 	t.Helper()
-	s, err := server.NewServer(&server.Options{JetStream: true, StoreDir: t.TempDir(), DontListen: true, NoSigs: true, NoLog: true})
+	return JetStreamIn(t, t.TempDir())
+}
+
+// JetStreamIn is JetStream with its store in dir (unencrypted), for tests
+// that search the stored files.
+func JetStreamIn(t testing.TB, dir string) (*nats.Conn, jetstream.JetStream) {
+	t.Helper()
+	s, err := server.NewServer(&server.Options{JetStream: true, StoreDir: dir, DontListen: true, NoSigs: true, NoLog: true})
 	if err != nil {
 		t.Fatal(err)
 	}
