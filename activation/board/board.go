@@ -207,6 +207,7 @@ func (b *Board) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/incidents/{id}/organisations/{org}", b.handleDetail)
 	mux.HandleFunc("GET /card/{org}", b.handleCard)     // emergency card (card.go)
 	mux.HandleFunc("GET /proposals", b.handleProposals) // proposals from warning systems (proposals.go)
+	mux.HandleFunc("GET /proposals/count", b.handleProposalCount)
 }
 
 // Close ends all open streams and refuses new ones. Streams never end on

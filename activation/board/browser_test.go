@@ -39,8 +39,18 @@ type browserEnv struct {
 
 func newBrowserEnv(t *testing.T, now func() time.Time, incs ...activation.IncidentView) *browserEnv {
 	t.Helper()
+	return newBrowserEnvWith(t, now, nil, incs...)
+}
+
+// newBrowserEnvWith lets opt change the board's options (another source).
+func newBrowserEnvWith(t *testing.T, now func() time.Time, opt func(*Options), incs ...activation.IncidentView) *browserEnv {
+	t.Helper()
 	e := &browserEnv{src: newFakeSource(incs...), auth: newFakeAuth()}
-	e.board = New(Options{Source: e.src, Auth: e.auth, Now: now})
+	o := Options{Source: e.src, Auth: e.auth, Now: now}
+	if opt != nil {
+		opt(&o)
+	}
+	e.board = New(o)
 	mux := http.NewServeMux()
 	e.board.Register(mux)
 	// A fake of the REST API that others build: cookie session + CSRF, roles.

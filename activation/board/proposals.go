@@ -61,6 +61,28 @@ func (b *Board) handleProposals(w http.ResponseWriter, r *http.Request) {
 	b.render(w, http.StatusOK, "proposals.html", d)
 }
 
+// handleProposalCount serves GET /proposals/count: how many proposals are
+// open, so that an open board shows a new warning without a reload.
+func (b *Board) handleProposalCount(w http.ResponseWriter, r *http.Request) {
+	if _, ok := b.sessionFor(r); !ok {
+		writeUnauthorized(w)
+		return
+	}
+	ps, ok := b.src.(ProposalSource)
+	if !ok {
+		web.WriteError(w, http.StatusNotFound, "not_found", "proposals are not available on this server")
+		return
+	}
+	open := 0
+	for _, p := range ps.Proposals() {
+		if p.Status == activation.ProposalOpen {
+			open++
+		}
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	web.WriteJSON(w, http.StatusOK, map[string]int{"open": open})
+}
+
 // proposalText holds the texts of the proposals page, German and English.
 var proposalText = map[string]map[string]string{
 	"de": {

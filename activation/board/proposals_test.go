@@ -1,13 +1,18 @@
 package board
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/activation/board/boardtest"
 )
 
 // proposingSource is the fake source that also holds proposals.
@@ -97,5 +102,77 @@ func TestProposalsPageWithoutProposalSource(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusNotFound {
 		t.Fatalf("status %d, want 404", resp.StatusCode)
+	}
+}
+
+// countingSource holds a changing number of open proposals.
+type countingSource struct {
+	*fakeSource
+	open *atomic.Int32
+}
+
+func (c countingSource) Proposals() []activation.ProposalView {
+	out := make([]activation.ProposalView, c.open.Load())
+	for i := range out {
+		out[i] = activation.ProposalView{ID: fmt.Sprintf("P-%d", i), Status: activation.ProposalOpen}
+	}
+	return append(out, activation.ProposalView{ID: "P-done", Status: activation.ProposalDismissed})
+}
+
+func TestProposalCount(t *testing.T) {
+	open := &atomic.Int32{}
+	open.Store(3)
+	e := newEnvWith(t, func(o *Options) { o.Source = countingSource{o.Source.(*fakeSource), open} })
+	plain := newEnvWith(t, nil)
+	viewer, other := e.client(), plain.client()
+	e.login(viewer, viewerToken)
+	plain.login(other, viewerToken)
+	for _, tc := range []struct {
+		name   string
+		url    string
+		client *http.Client
+		status int
+		body   string
+	}{
+		{"viewer", e.srv.URL + "/proposals/count", viewer, 200, `{"open":3}`},
+		{"not logged in", e.srv.URL + "/proposals/count", e.client(), 401, `"unauthorized"`},
+		{"no proposals on this server", plain.srv.URL + "/proposals/count", other, 404, `"not_found"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, err := tc.client.Get(tc.url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			compact := strings.Join(strings.Fields(string(body)), "")
+			if resp.StatusCode != tc.status || !strings.Contains(compact, strings.ReplaceAll(tc.body, " ", "")) {
+				t.Fatalf("%d %s, want %d with %s", resp.StatusCode, body, tc.status, tc.body)
+			}
+		})
+	}
+}
+
+// TestBrowserProposalCountFollows: a proposal arriving while the board is
+// open shows in the link's count without a reload, and goes when decided.
+func TestBrowserProposalCountFollows(t *testing.T) {
+	b := boardtest.StartBrowser(t)
+	open := &atomic.Int32{}
+	e := newBrowserEnvWith(t, time.Now, func(o *Options) { o.Source = countingSource{o.Source.(*fakeSource), open} },
+		simpleIncident("K1", time.Now().Add(-3*time.Minute), "MI"))
+	must(t, b.Login(e.srv.URL, "/", viewerToken))
+	mustWait(t, b, "board", `document.getElementById('proposals-link') !== null && window.kaskade !== undefined`, 10*time.Second)
+	must(t, b.Do(chromedp.Evaluate[chromedp.Void](`window.__noReload = true`)))
+	if n, err := boardtest.Eval[bool](b, `document.getElementById('proposals-open') === null`); err != nil || !n {
+		t.Fatalf("a count shown with no open proposal (%v)", err)
+	}
+	open.Store(2)
+	must(t, b.Do(chromedp.Evaluate[chromedp.Void](`window.kaskade.refreshProposals()`)))
+	mustWait(t, b, "count 2", `(document.getElementById('proposals-open') || {}).textContent === '2'`, 10*time.Second)
+	open.Store(0)
+	must(t, b.Do(chromedp.Evaluate[chromedp.Void](`window.kaskade.refreshProposals()`)))
+	mustWait(t, b, "count gone", `document.getElementById('proposals-open') === null`, 10*time.Second)
+	if ok, err := boardtest.Eval[bool](b, `window.__noReload === true`); err != nil || !ok {
+		t.Error("page reloaded")
 	}
 }

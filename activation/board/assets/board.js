@@ -1067,6 +1067,29 @@
     });
   }
 
+  // ----------------------------------------------------------- proposals ---
+  // Warnings become proposals outside the board's stream: the link's count
+  // is polled, so an open board shows a new one without a reload.
+  function refreshProposals() {
+    const link = $('proposals-link');
+    if (!link) return Promise.resolve();
+    return fetch('/proposals/count', { credentials: 'same-origin', cache: 'no-store' })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((d) => {
+        if (!d || typeof d.open !== 'number') return;
+        let badge = $('proposals-open');
+        if (d.open === 0) { if (badge) badge.remove(); return; }
+        if (!badge) {
+          badge = document.createElement('span');
+          badge.className = 'badge';
+          badge.id = 'proposals-open';
+          link.append(' ', badge);
+        }
+        badge.textContent = String(d.open);
+      })
+      .catch(() => {});
+  }
+
   // --------------------------------------------------------------- start ---
   makeFormats();
   setWall(S.wall);
@@ -1075,8 +1098,9 @@
   bindActions();
   connect();
   setInterval(tick, 1000);
+  setInterval(refreshProposals, 15000);
   scheduleRender();
 
   // For tests and diagnostics.
-  window.kaskade = { state: S, connect, render };
+  window.kaskade = { state: S, connect, render, refreshProposals };
 })();
