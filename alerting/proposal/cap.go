@@ -5,9 +5,10 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
+
+	"github.com/kaskade-bcm/kaskade/alerting/proposal/capschema"
 )
 
 // CAPNamespace is the XML namespace of CAP 1.2 documents.
@@ -48,28 +49,18 @@ type capArea struct {
 	Desc string `xml:"areaDesc"`
 }
 
-// CAP 1.2 value lists (OASIS CAP 1.2, section 3.2).
-var (
-	capStatus    = []string{"Actual", "Exercise", "System", "Test", "Draft"}
-	capMsgType   = []string{"Alert", "Update", "Cancel", "Ack", "Error"}
-	capScope     = []string{"Public", "Restricted", "Private"}
-	capCategory  = []string{"Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env", "Transport", "Infra", "CBRNE", "Other"}
-	capUrgency   = []string{"Immediate", "Expected", "Future", "Past", "Unknown"}
-	capSeverity  = []string{"Extreme", "Severe", "Moderate", "Minor", "Unknown"}
-	capCertainty = []string{"Observed", "Likely", "Possible", "Unlikely", "Unknown", "Very Likely"}
-)
-
-// ParseCAP reads one CAP 1.2 alert, checks the elements CAP 1.2 requires
-// and their value lists, and returns it as a Warning. The first info block
-// in German (else the first) gives event, headline and text.
+// ParseCAP reads one CAP 1.2 alert, validates it against the CAP 1.2
+// schema (capschema) and the rules the schema cannot say, and returns it as
+// a Warning. The first info block in German (else the first) gives event,
+// headline and text.
 func ParseCAP(data []byte) (Warning, error) {
+	if err := capschema.Validate(data); err != nil {
+		return Warning{}, fmt.Errorf("%w: CAP 1.2 schema: %w", ErrInvalid, err)
+	}
 	var a capAlert
-	// encoding/xml expands no external entities: a DTD trick has nothing to fetch.
+	// encoding/xml expands no external entities, and the schema check refused any DTD.
 	if err := xml.NewDecoder(bytes.NewReader(data)).Decode(&a); err != nil {
 		return Warning{}, fmt.Errorf("%w: not CAP XML: %v", ErrInvalid, err)
-	}
-	if a.XMLName.Space != CAPNamespace {
-		return Warning{}, fmt.Errorf("%w: namespace %q, want %s", ErrInvalid, a.XMLName.Space, CAPNamespace)
 	}
 	sent, err := validateCAP(&a)
 	if err != nil {
@@ -107,7 +98,9 @@ func ParseCAP(data []byte) (Warning, error) {
 	return w, nil
 }
 
-// validateCAP checks the required elements and value lists of CAP 1.2.
+// validateCAP checks what the schema leaves open: required elements are
+// not blank, identifiers hold no separators, the status is one to act on
+// and a restricted or private scope says for whom.
 func validateCAP(a *capAlert) (time.Time, error) {
 	bad := func(format string, args ...any) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
@@ -115,24 +108,16 @@ func validateCAP(a *capAlert) (time.Time, error) {
 	for _, f := range []struct{ name, v string }{{"identifier", a.Identifier}, {"sender", a.Sender}, {"sent", a.Sent},
 		{"status", a.Status}, {"msgType", a.MsgType}, {"scope", a.Scope}} {
 		if strings.TrimSpace(f.v) == "" {
-			return bad("required element <%s> missing", f.name)
+			return bad("<%s> is empty", f.name)
 		}
 	}
 	if strings.ContainsAny(a.Identifier+a.Sender, " ,<&") {
 		return bad("identifier and sender must not contain spaces, commas or restricted characters")
 	}
 	// CAP times carry an explicit offset; "Z" is not allowed (UTC is -00:00).
-	sent, err := time.Parse("2006-01-02T15:04:05-07:00", a.Sent)
+	sent, err := time.Parse("2006-01-02T15:04:05-07:00", strings.TrimSpace(a.Sent))
 	if err != nil {
 		return bad("sent %q is not a CAP date-time (2006-01-02T15:04:05+01:00)", a.Sent)
-	}
-	for _, f := range []struct {
-		name, v string
-		list    []string
-	}{{"status", a.Status, capStatus}, {"msgType", a.MsgType, capMsgType}, {"scope", a.Scope, capScope}} {
-		if !slices.Contains(f.list, f.v) {
-			return bad("<%s> %q is not one of %s", f.name, f.v, strings.Join(f.list, ", "))
-		}
 	}
 	switch {
 	case a.Status == "Test" || a.Status == "System" || a.Status == "Draft":
@@ -143,28 +128,12 @@ func validateCAP(a *capAlert) (time.Time, error) {
 		return bad("scope Private needs <addresses>")
 	}
 	for i, in := range a.Infos {
-		if len(in.Categories) == 0 {
-			return bad("info %d: required element <category> missing", i+1)
-		}
-		for _, c := range in.Categories {
-			if !slices.Contains(capCategory, c) {
-				return bad("info %d: <category> %q is not a CAP category", i+1, c)
-			}
-		}
-		for _, f := range []struct {
-			name, v string
-			list    []string
-		}{{"urgency", in.Urgency, capUrgency}, {"severity", in.Severity, capSeverity}, {"certainty", in.Certainty, capCertainty}} {
-			if !slices.Contains(f.list, f.v) {
-				return bad("info %d: <%s> %q is not one of %s", i+1, f.name, f.v, strings.Join(f.list, ", "))
-			}
-		}
 		if strings.TrimSpace(in.Event) == "" {
 			return bad("info %d: required element <event> missing", i+1)
 		}
 		for j, ar := range in.Areas {
 			if strings.TrimSpace(ar.Desc) == "" {
-				return bad("info %d, area %d: required element <areaDesc> missing", i+1, j+1)
+				return bad("info %d, area %d: <areaDesc> is empty", i+1, j+1)
 			}
 		}
 	}

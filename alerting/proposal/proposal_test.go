@@ -67,18 +67,19 @@ func TestCAPValidation(t *testing.T) {
 	tests := []struct {
 		name, old, new, want string
 	}{
-		{"no identifier", "<identifier>2.49.0.0.276.0.DWD.PVW.1764748800000.3f6a1c9e-7b2d-4c1e-9a0f-5d2e8b7c6a41</identifier>", "", "<identifier> missing"},
-		{"no sender", "<sender>CAP@dwd.de</sender>", "", "<sender> missing"},
-		{"sent in Z", "2026-12-03T08:00:00+01:00</sent>", "2026-12-03T07:00:00Z</sent>", "not a CAP date-time"},
-		{"bad status", "<status>Actual</status>", "<status>Real</status>", "<status> \"Real\""},
+		{"no identifier", "<identifier>2.49.0.0.276.0.DWD.PVW.1764748800000.3f6a1c9e-7b2d-4c1e-9a0f-5d2e8b7c6a41</identifier>", "", "<identifier>: required element missing in <alert>, found <sender>"},
+		{"no sender", "<sender>CAP@dwd.de</sender>", "", "<sender>: required element missing"},
+		{"empty sender", "<sender>CAP@dwd.de</sender>", "<sender> </sender>", "<sender> is empty"},
+		{"sent in Z", "2026-12-03T08:00:00+01:00</sent>", "2026-12-03T07:00:00Z</sent>", "line 5: <sent>: \"2026-12-03T07:00:00Z\" does not match the CAP form"},
+		{"bad status", "<status>Actual</status>", "<status>Real</status>", "<status>: \"Real\" is not one of"},
 		{"test message", "<status>Actual</status>", "<status>Test</status>", "status Test"},
 		{"restricted without restriction", "<scope>Public</scope>", "<scope>Restricted</scope>", "needs <restriction>"},
-		{"bad severity", "<severity>Severe</severity>\n    <certainty>Likely</certainty>\n    <eventCode>", "<severity>Bad</severity>\n    <certainty>Likely</certainty>\n    <eventCode>", "<severity> \"Bad\""},
-		{"no category", "<category>Met</category>\n    <event>UNWETTER", "<event>UNWETTER", "<category> missing"},
-		{"empty area", "<areaDesc>Kreis Hildesheim</areaDesc>", "<areaDesc> </areaDesc>", "<areaDesc> missing"},
+		{"bad severity", "<severity>Severe</severity>\n    <certainty>Likely</certainty>\n    <eventCode>", "<severity>Bad</severity>\n    <certainty>Likely</certainty>\n    <eventCode>", "<severity>: \"Bad\" is not one of"},
+		{"no category", "<category>Met</category>\n    <event>UNWETTER", "<event>UNWETTER", "<category>: required element missing in <info>"},
+		{"empty area", "<areaDesc>Kreis Hildesheim</areaDesc>", "<areaDesc> </areaDesc>", "<areaDesc> is empty"},
 		{"cancel without references", "<msgType>Alert</msgType>", "<msgType>Cancel</msgType>", "without references"},
 		{"CAP 1.1", "cap:1.2", "cap:1.1", "namespace"},
-		{"not XML", "<alert ", "<<alert ", "not CAP XML"},
+		{"not XML", "<alert ", "<<alert ", "not well-formed XML"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,52 @@
+package capschema_test
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/kaskade-bcm/kaskade/alerting/proposal/capschema"
+)
+
+// TestAgreesWithXmllint validates the samples and every violation with
+// libxml2 (`xmllint --schema`, Debian package libxml2-utils) against the
+// same schema file: both must say valid or invalid alike (but for the
+// cases marked libxml2Differs).
+func TestAgreesWithXmllint(t *testing.T) {
+	xmllint, err := exec.LookPath("xmllint")
+	if err != nil {
+		t.Skip("xmllint not installed (apt-get install libxml2-utils): the cross-check with libxml2 is skipped")
+	}
+	dir := t.TempDir()
+	xsd := filepath.Join(dir, "cap-1.2.xsd")
+	if err := os.WriteFile(xsd, capschema.XSD, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	type doc struct{ name, text string }
+	var docs []doc
+	for _, s := range samples {
+		docs = append(docs, doc{s, read(t, s)})
+	}
+	for _, v := range violations {
+		if v.libxml2Differs == "" {
+			docs = append(docs, doc{v.name, v.doc(t)})
+		}
+	}
+	for i, d := range docs {
+		file := filepath.Join(dir, "doc.xml")
+		if err := os.WriteFile(file, []byte(d.text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out, err := exec.Command(xmllint, "--noout", "--nonet", "--schema", xsd, file).CombinedOutput()
+		var exit *exec.ExitError
+		if err != nil && !errors.As(err, &exit) {
+			t.Fatalf("run xmllint: %v", err)
+		}
+		ours := capschema.Validate([]byte(d.text))
+		if (err == nil) != (ours == nil) {
+			t.Errorf("%d %s: xmllint says %q (%v), Kaskade says %v", i, d.name, out, err, ours)
+		}
+	}
+}
