@@ -31,6 +31,9 @@ Usage:
   kaskade respond --incident ID --person ID available|delayed MINUTES|unavailable
   kaskade update --incident ID TEXT     send a situation update (Lagemeldung)
   kaskade stand-down --incident ID --reason TEXT
+  kaskade proposals [--status open|all|…]    warnings proposed by warning systems (CAP, Alertmanager)
+  kaskade proposals confirm ID --exercise|--real --reason TEXT [--scenario ID] [--org MI,MF]
+  kaskade proposals dismiss ID --reason TEXT
   kaskade drill [--org MI,MF] [--announced] [--deputies-only] [--target 30m]
   kaskade exercise abort|convert --incident ID [--reason TEXT]
   kaskade report INCIDENT [--format html|csv|json] [--lang de|en] [-o FILE]
@@ -77,6 +80,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = personCmd(ctx, args[1:], stdout)
 	case "audit":
 		err = auditCmd(ctx, args[1:], stdout, stderr)
+	case "proposals":
+		err = proposalsCmd(ctx, args[1:], stdout)
 	case "drill":
 		err = drillCmd(ctx, args[1:], stdout)
 	case "exercise":
