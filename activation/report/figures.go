@@ -92,6 +92,7 @@ func (st *logState) report(opts Options) *Report {
 		Exercise:        st.decl.Exercise,
 		Message:         st.decl.Message,
 		DeclaredBy:      st.decl.DeclaredBy,
+		ProposedBy:      st.decl.ProposedBy,
 		DeclaredAt:      st.declaredAt,
 		Reason:          st.decl.Reason,
 		StoodDownBy:     st.standDown.By,

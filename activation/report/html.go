@@ -232,15 +232,20 @@ func (r *Report) WriteHTML(w io.Writer, lang string) error {
 	if r.StoodDownAt != nil {
 		stood = l.when(*r.StoodDownAt, loc)
 	}
-	p.Head = facts(
-		[2]string{l.Incident, r.Incident},
-		[2]string{l.Scenario, scenario},
-		[2]string{l.Severity, l.severity(r.Severity)},
-		[2]string{l.DeclaredAt, l.when(r.DeclaredAt, loc)},
-		[2]string{l.DeclaredBy, r.DeclaredBy},
+	declared := [][2]string{{l.DeclaredBy, r.DeclaredBy}}
+	if pb := r.ProposedBy; pb != nil {
+		declared = [][2]string{{l.ProposedBy, fmt.Sprintf("%s (%s, %s %s; %s %s)", pb.By, pb.Source, l.Message, pb.SourceID, l.Proposal, pb.Proposal)},
+			{l.ConfirmedBy, r.DeclaredBy}}
+	}
+	p.Head = facts(append(append([][2]string{
+		{l.Incident, r.Incident},
+		{l.Scenario, scenario},
+		{l.Severity, l.severity(r.Severity)},
+		{l.DeclaredAt, l.when(r.DeclaredAt, loc)},
+	}, declared...),
 		[2]string{l.Reason, r.Reason},
 		[2]string{l.StoodDown, stood},
-	)
+	)...)
 	if r.StoodDownBy != "" {
 		p.Head.Rows = append(p.Head.Rows, []cell{th(l.StoodDownBy), txt(r.StoodDownBy + reasonSuffix(r.StandDownReason))})
 	}

@@ -65,6 +65,8 @@ type Report struct {
 	Exercise        bool             `json:"exercise"`
 	Message         string           `json:"message,omitempty"`
 	DeclaredBy      string           `json:"declared_by"`
+	// ProposedBy names the warning whose proposal DeclaredBy confirmed (nil: declared directly).
+	ProposedBy *activation.ProposedBy `json:"proposed_by,omitempty"`
 	DeclaredAt      time.Time        `json:"declared_at"`
 	Reason          string           `json:"reason"`
 	StoodDownAt     *time.Time       `json:"stood_down_at,omitempty"`

@@ -16,6 +16,7 @@ type labels struct {
 	Lang                                                           string
 	ExerciseTitle, IncidentTitle, Banner, Real                     string
 	Incident, Scenario, Severity, DeclaredAt, DeclaredBy, Reason   string
+	ConfirmedBy, ProposedBy, Proposal, Message                     string
 	StoodDown, StoodDownBy, Open, Generated, Zone                  string
 	KeyFigures, FirstAlert, FirstAnswer, Quorum, Never, NotYet     string
 	PeopleInPlan, Alerted, Reached, Answered, ReachRate, RespRate  string
@@ -42,7 +43,8 @@ func texts(lang string) labels {
 			Lang: "en", ExerciseTitle: "After-action report (exercise)", IncidentTitle: "After-action report",
 			Banner: "ÜBUNG · EXERCISE · ÜBUNG · EXERCISE", Real: "Real incident — not an exercise",
 			Incident: "Incident", Scenario: "Scenario", Severity: "Severity", DeclaredAt: "Declared at",
-			DeclaredBy: "Declared by", Reason: "Reason", StoodDown: "Stood down at", StoodDownBy: "Stood down by",
+			DeclaredBy: "Declared by", Reason: "Reason", ConfirmedBy: "Confirmed and declared by",
+			ProposedBy: "Proposed by (warning)", Proposal: "proposal", Message: "message", StoodDown: "Stood down at", StoodDownBy: "Stood down by",
 			Open: "not stood down (open)", Generated: "Report generated", Zone: "Times in Europe/Berlin.",
 			KeyFigures: "Key figures", FirstAlert: "Time to first alert", FirstAnswer: "Time to first answer",
 			Quorum: "Time until all organisations were ready", Never: "never", NotYet: "—",
@@ -79,7 +81,8 @@ func texts(lang string) labels {
 		Lang: "de", ExerciseTitle: "Übungsbericht", IncidentTitle: "Einsatzbericht",
 		Banner: "ÜBUNG · ÜBUNG · ÜBUNG", Real: "Echtereignis – keine Übung",
 		Incident: "Ereignis", Scenario: "Szenario", Severity: "Stufe", DeclaredAt: "Ausgerufen am",
-		DeclaredBy: "Ausgerufen von", Reason: "Begründung", StoodDown: "Entwarnung am", StoodDownBy: "Entwarnung durch",
+		DeclaredBy: "Ausgerufen von", Reason: "Begründung", ConfirmedBy: "Bestätigt und ausgerufen von",
+		ProposedBy: "Vorgeschlagen von (Warnung)", Proposal: "Vorschlag", Message: "Meldung", StoodDown: "Entwarnung am", StoodDownBy: "Entwarnung durch",
 		Open: "keine Entwarnung (offen)", Generated: "Bericht erstellt", Zone: "Zeiten in MEZ/MESZ (Europe/Berlin).",
 		KeyFigures: "Kennzahlen", FirstAlert: "Zeit bis zur ersten Alarmierung", FirstAnswer: "Zeit bis zur ersten Rückmeldung",
 		Quorum: "Zeit bis zur Arbeitsfähigkeit aller Ressorts", Never: "nie erreicht", NotYet: "–",
