@@ -57,22 +57,22 @@ type Span struct {
 
 // Report is the after-action report of one incident.
 type Report struct {
-	Incident        string           `json:"incident"`
-	Title           string           `json:"title"`
-	Scenario        string           `json:"scenario"`
-	ScenarioName    activation.Names `json:"scenario_name"`
-	Severity        string           `json:"severity"`
-	Exercise        bool             `json:"exercise"`
-	Message         string           `json:"message,omitempty"`
-	DeclaredBy      string           `json:"declared_by"`
+	Incident     string           `json:"incident"`
+	Title        string           `json:"title"`
+	Scenario     string           `json:"scenario"`
+	ScenarioName activation.Names `json:"scenario_name"`
+	Severity     string           `json:"severity"`
+	Exercise     bool             `json:"exercise"`
+	Message      string           `json:"message,omitempty"`
+	DeclaredBy   string           `json:"declared_by"`
 	// ProposedBy names the warning whose proposal DeclaredBy confirmed (nil: declared directly).
-	ProposedBy *activation.ProposedBy `json:"proposed_by,omitempty"`
-	DeclaredAt      time.Time        `json:"declared_at"`
-	Reason          string           `json:"reason"`
-	StoodDownAt     *time.Time       `json:"stood_down_at,omitempty"`
-	StoodDownBy     string           `json:"stood_down_by,omitempty"`
-	StandDownReason string           `json:"stand_down_reason,omitempty"`
-	GeneratedAt     time.Time        `json:"generated_at"`
+	ProposedBy      *activation.ProposedBy `json:"proposed_by,omitempty"`
+	DeclaredAt      time.Time              `json:"declared_at"`
+	Reason          string                 `json:"reason"`
+	StoodDownAt     *time.Time             `json:"stood_down_at,omitempty"`
+	StoodDownBy     string                 `json:"stood_down_by,omitempty"`
+	StandDownReason string                 `json:"stand_down_reason,omitempty"`
+	GeneratedAt     time.Time              `json:"generated_at"`
 
 	Times         Times            `json:"times"`
 	People        PeopleFigures    `json:"people"`
