@@ -33,6 +33,9 @@ type ReloadError struct {
 	// a start; Problems are the validation errors (file, line, path).
 	NeedsRestart []string
 	Problems     []string
+	// Logged are the Problems as a log line may show them: where and what,
+	// without the values they quote (a phone number, a name).
+	Logged []string
 }
 
 // maxReasons bounds the reasons a refusal lists; `kaskade config check` shows all.

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"regexp"
+	"strings"
 	"syscall"
 
 	"github.com/kaskade-bcm/kaskade/activation"
@@ -88,7 +90,7 @@ func (s *Server) readNext() (*config.Config, int, activation.ConfigReloaded, err
 		name = s.configPath
 		var err error
 		if data, err = os.ReadFile(name); err != nil {
-			return nil, 0, rec, &httpapi.ReloadError{Problems: []string{err.Error()}}
+			return nil, 0, rec, refusal(err.Error())
 		}
 	}
 	cfg, probs, err := config.LoadBytes(name, data, os.Getenv)
@@ -97,11 +99,12 @@ func (s *Server) readNext() (*config.Config, int, activation.ConfigReloaded, err
 	}
 	switch {
 	case err != nil:
-		return nil, 0, rec, &httpapi.ReloadError{Problems: []string{err.Error()}}
+		return nil, 0, rec, refusal(err.Error())
 	case probs.Err() != nil:
 		refused := &httpapi.ReloadError{}
 		for _, p := range probs.Errors() {
 			refused.Problems = append(refused.Problems, p.String())
+			refused.Logged = append(refused.Logged, logSafe(p.String()))
 		}
 		return nil, 0, rec, refused
 	}
@@ -112,7 +115,7 @@ func (s *Server) readNext() (*config.Config, int, activation.ConfigReloaded, err
 	if path := cfg.PeopleFilePath(); path != "" {
 		people, err := os.ReadFile(path)
 		if err != nil { // removed between loading and hashing
-			return nil, 0, rec, &httpapi.ReloadError{Problems: []string{err.Error()}}
+			return nil, 0, rec, refusal(err.Error())
 		}
 		rec.PeopleSHA256 = sha256Hex(people)
 	}
@@ -143,9 +146,9 @@ func (s *Server) hangUp(ctx context.Context) error {
 	case errors.As(err, &refused) && len(refused.NeedsRestart) > 0:
 		s.log.Error("configuration not reloaded: restart needed; the running configuration stays", "settings", refused.NeedsRestart)
 	case errors.As(err, &refused):
-		for i, p := range refused.Problems {
+		for i, p := range refused.Logged {
 			if i == maxLoggedWarnings {
-				s.log.Error("config: more problems not logged; run `kaskade config check`", "total", len(refused.Problems))
+				s.log.Error("config: more problems not logged; run `kaskade config check`", "total", len(refused.Logged))
 				break
 			}
 			s.log.Error("config", "problem", p)
@@ -170,6 +173,30 @@ func (s *Server) reloadOnHangUp(ctx context.Context) {
 			_ = s.hangUp(ctx)
 		}
 	}
+}
+
+// refusal is a reload refused for one reason.
+func refusal(reason string) *httpapi.ReloadError {
+	return &httpapi.ReloadError{Problems: []string{reason}, Logged: []string{logSafe(reason)}}
+}
+
+// Values a configuration problem may quote, and runs of digits long enough
+// to be a phone number: neither belongs in a log line.
+var (
+	quotedValue = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+	digitRun    = regexp.MustCompile(`\+?\d[\d /().-]{4,}\d`)
+)
+
+// logSafe keeps a problem's file, line, path and wording but not the
+// values it quotes: `people[0].mobile: "…" is not a valid phone number`.
+func logSafe(problem string) string {
+	file, rest, ok := strings.Cut(problem, ": ")
+	if !ok {
+		file, rest = "", problem
+	} else {
+		file += ": "
+	}
+	return file + digitRun.ReplaceAllString(quotedValue.ReplaceAllString(rest, `"…"`), "…")
 }
 
 func sha256Hex(b []byte) string {

@@ -166,13 +166,17 @@ func TestReloadRefusesABadFileWhole(t *testing.T) {
 		name   string
 		edits  []string
 		status int
-		says   string
+		says   string // the HTTP answer says it
+		logged string // the SIGHUP log says it, and not the value in says ("" : says)
 	}{
-		{"unknown key", []string{"version: 1\n", "version: 1\nunknown_key: 1\n"}, http.StatusUnprocessableEntity, "unknown_key"},
-		{"unknown person in a tree", []string{"person: mi-uwe-boehm", "person: mi-niemand"}, http.StatusUnprocessableEntity, "mi-niemand"},
-		{"public url", []string{"server:\n", "server:\n  public_url: https://kaskade.example.de\n"}, http.StatusConflict, "server.public_url"},
+		{"unknown key", []string{"version: 1\n", "version: 1\nunknown_key: 1\n"}, http.StatusUnprocessableEntity, "unknown_key", ""},
+		{"unknown person in a tree", []string{"person: mi-uwe-boehm", "person: mi-niemand"}, http.StatusUnprocessableEntity,
+			"mi-niemand", `nodes[0].person: unknown person \"…\"`},
+		{"bad mobile", []string{"mobile: +49 151 0000 1001", "mobile: +49 151 0000 1001 99999"}, http.StatusUnprocessableEntity,
+			"+49 151 0000 1001 99999", `people[0].mobile: \"…\" is not a valid phone number`},
+		{"public url", []string{"server:\n", "server:\n  public_url: https://kaskade.example.de\n"}, http.StatusConflict, "server.public_url", ""},
 		{"twilio", []string{"channels:\n", "channels:\n  twilio:\n    account_sid: AC00000000000000000000000000000000\n    auth_token: geheim\n    from: \"+4915100009999\"\n"},
-			http.StatusConflict, "channels.twilio"},
+			http.StatusConflict, "channels.twilio", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h.write(tc.edits...)
@@ -184,8 +188,15 @@ func TestReloadRefusesABadFileWhole(t *testing.T) {
 			if err := h.s.hangUp(t.Context()); !errors.As(err, &refused) {
 				t.Fatalf("SIGHUP reload: %v, want a refusal", err)
 			}
-			if !strings.Contains(h.log.String(), tc.says) || !strings.Contains(h.log.String(), "configuration not reloaded") {
-				t.Fatalf("the log does not say why the SIGHUP reload was refused:\n%s", h.log.String())
+			logged := h.log.String()
+			if tc.logged != "" {
+				if strings.Contains(logged, tc.says) || strings.Contains(logged, "1001") {
+					t.Fatalf("the SIGHUP log quotes the value %q:\n%s", tc.says, logged)
+				}
+				tc.says = tc.logged
+			}
+			if !strings.Contains(logged, tc.says) || !strings.Contains(logged, "configuration not reloaded") {
+				t.Fatalf("the log does not say why the SIGHUP reload was refused (%s):\n%s", tc.says, logged)
 			}
 			if h.s.CurrentConfig() != running || h.s.AdminToken() != admin {
 				t.Fatal("a refused reload changed the configuration in force")
@@ -342,5 +353,22 @@ func TestReloadWhileServing(t *testing.T) {
 	recs := reloads(h.events("_", func(evs []activation.Event) bool { return len(reloads(evs)) == 10 }))
 	if recs[0].SHA256 == recs[1].SHA256 || recs[0].SHA256 != recs[2].SHA256 {
 		t.Errorf("the recorded hashes do not follow the file: %v %v %v", recs[0].SHA256, recs[1].SHA256, recs[2].SHA256)
+	}
+}
+
+// TestLogSafeDropsValues: what a problem quotes, and phone-number-like
+// digit runs, never reach a log line; file, line, path and wording do.
+func TestLogSafeDropsValues(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`k.yaml:204: people[0].mobile: "+49 151 0000 1001 99999" is not a valid phone number`,
+			`k.yaml:204: people[0].mobile: "…" is not a valid phone number`},
+		{`k.yaml:9: people[3].phone: +4951112069 is also the phone of stk-anna-meyer; calls in could not be told apart`,
+			`k.yaml:9: people[3].phone: … is also the phone of stk-anna-meyer; calls in could not be told apart`},
+		{`k.yaml:12: x: unknown person "mi-\"q\"-niemand"`, `k.yaml:12: x: unknown person "…"`},
+		{`open /etc/kaskade/kaskade.yaml: permission denied`, `open /etc/kaskade/kaskade.yaml: permission denied`},
+	} {
+		if got := logSafe(tc.in); got != tc.want {
+			t.Errorf("logSafe(%q)\n = %q\nwant %q", tc.in, got, tc.want)
+		}
 	}
 }

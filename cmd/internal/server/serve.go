@@ -439,7 +439,7 @@ func loadConfig(path string, log *slog.Logger) (*config.Config, error) {
 				"logged", maxLoggedWarnings, "total", len(warnings))
 			break
 		}
-		log.Warn("config", "problem", p.String())
+		log.Warn("config", "problem", logSafe(p.String())) // `kaskade config check` shows the values
 	}
 	if err := probs.Err(); err != nil {
 		return nil, fmt.Errorf("configuration has errors (run `kaskade config check`):\n%s", probs.Errors().String())
