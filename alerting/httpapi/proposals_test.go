@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -160,5 +161,20 @@ func TestWarningsAreLimitedPerToken(t *testing.T) {
 	wantError(t, r, 429, alerting.CodeRateLimited)
 	if r.Header.Get("Retry-After") == "" {
 		t.Error("no Retry-After")
+	}
+}
+
+// TestCAPSchemaRefusalNamesElementAndLine: a warning the CAP 1.2 schema
+// refuses is a 400 whose message says which element on which line.
+func TestCAPSchemaRefusalNamesElementAndLine(t *testing.T) {
+	s := startAPI(t)
+	bad := strings.Replace(testdata(t, "dwd-unwetter.xml"), "<severity>Severe</severity>", "<severity>Schwer</severity>", 1)
+	r := s.do("POST", "/api/v1/intake/cap", intakeToken, bad)
+	wantError(t, r, 400, alerting.CodeInvalidWarning)
+	var e struct {
+		Error struct{ Message string } `json:"error"`
+	}
+	if err := json.Unmarshal(r.Body, &e); err != nil || !strings.Contains(e.Error.Message, `CAP 1.2 schema: line 17: <severity>: "Schwer" is not one of`) {
+		t.Fatalf("the refusal does not name element and line: %s (%v)", r.Body, err)
 	}
 }
