@@ -14,8 +14,8 @@ type token struct {
 	code       bool   // an incident reply code K<digits>
 }
 
-// thumbs are read as words: 👍 is a yes, 👎 a no.
-var thumbs = map[rune]string{'👍': "ja", '👎': "nein"}
+// thumbs are read as words: 👍 and ✅ are a yes, 👎 and ❌ a no.
+var thumbs = map[rune]string{'👍': "ja", '👎': "nein", '✅': "ja", '✔': "ja", '❌': "nein"}
 
 // tokenize lower-cases line, folds umlauts (ä → ae, ß → ss), treats every
 // rune that is neither letter nor digit (spaces, quotes, punctuation) as a
@@ -48,12 +48,13 @@ func tokenize(line string) []token {
 }
 
 // appendRuns splits line[start:end] where letters and digits meet and
-// appends the parts; a part that is a reply code is marked as one.
+// appends the parts; a part that is a reply code is marked as one, also
+// when it is written against the answer ("1K7", "2 30K7").
 func appendRuns(out []token, line string, start, end int) []token {
 	if w := strings.ToUpper(line[start:end]); isCode(w) {
 		return append(out, token{w: w, start: start, end: end, code: true})
 	}
-	from, digit := start, false
+	from, digit, n := start, false, len(out)
 	for i, r := range line[start:end] {
 		d := unicode.IsDigit(r)
 		if i > 0 && d != digit {
@@ -62,7 +63,15 @@ func appendRuns(out []token, line string, start, end int) []token {
 		}
 		digit = d
 	}
-	return append(out, token{w: fold(strings.ToLower(line[from:end])), start: from, end: end})
+	out = append(out, token{w: fold(strings.ToLower(line[from:end])), start: from, end: end})
+	// A "k" part before digits, after a digit part, is a code.
+	for i := n + 1; i+1 < len(out); i++ {
+		if w := "K" + out[i+1].w; out[i].w == "k" && allDigits(out[i-1].w) && isCode(w) {
+			out[i] = token{w: w, start: out[i].start, end: out[i+1].end, code: true}
+			out = append(out[:i+1], out[i+2:]...)
+		}
+	}
+	return out
 }
 
 // fold replaces German umlauts and ß by their two-letter spelling so that
@@ -94,7 +103,7 @@ func p(kind Kind, reason bool, s ...string) []phrase {
 var phrases = longestFirst(
 	p(Available, false, "1", "ja", "j", "jo", "jap", "jep", "jawohl", "klar", "yes", "y", "yep", "yeah", "yup",
 		"komme", "komm", "komme sofort", "komme gleich", "komm gleich", "komme jetzt", "coming", "i am coming", "im coming",
-		"i m coming", "will come", "dabei"),
+		"i m coming", "will come", "dabei", "geht klar", "jawoll", "selbstverstaendlich", "schon da"),
 	p(Available, true, "unterwegs", "auf dem weg", "gleich da", "on my way", "omw", "en route", "on the way"),
 	p(Delayed, false, "2", "spaeter", "komme spaeter", "komm spaeter", "later", "coming later", "late", "running late",
 		"verspaetet", "verspaete mich", "verspaetung"),
@@ -102,7 +111,7 @@ var phrases = longestFirst(
 		"nicht moeglich", "nicht da", "komme nicht", "komm nicht", "kann nicht", "geht nicht", "leider nicht",
 		"leider nein", "not available", "unavailable", "not coming", "cannot", "can not", "can t", "cant", "no way",
 		"kann nicht kommen", "kann leider nicht", "geht leider nicht", "komme leider nicht", "heute nicht",
-		"nicht heute", "not today"),
+		"nicht heute", "not today", "kann heute nicht", "schaffe es nicht", "schaff es nicht", "schaffe ich nicht"),
 	p(Unavailable, true, "krank", "sick", "urlaub", "im urlaub", "verhindert", "abwesend", "im ausland",
 		"on leave", "on holiday", "on vacation", "ill"),
 )
@@ -123,8 +132,9 @@ func longestFirst(groups ...[]phrase) []phrase {
 
 // delayPrefixes introduce an ETA ("2 30", "komme in 20 min"), longest first.
 var delayPrefixes = [][]string{
-	{"komme", "spaeter", "in"}, {"komme", "spaeter"}, {"komm", "spaeter"}, {"coming", "in"},
-	{"komme", "in"}, {"komm", "in"}, {"spaeter", "in"}, {"2", "in"}, {"da", "in"}, {"later", "in"},
+	{"will", "be", "there", "in"}, {"komme", "spaeter", "in"}, {"kann", "erst", "in"}, {"komme", "erst", "in"},
+	{"komm", "erst", "in"}, {"be", "there", "in"}, {"komme", "spaeter"}, {"komm", "spaeter"}, {"coming", "in"},
+	{"komme", "in"}, {"komm", "in"}, {"spaeter", "in"}, {"2", "in"}, {"da", "in"}, {"later", "in"}, {"erst", "in"},
 	{"komme"}, {"komm"}, {"spaeter"}, {"later"}, {"in"}, {"2"}, {},
 }
 
@@ -132,7 +142,7 @@ var delayPrefixes = [][]string{
 // deciding words ("ok komme", "sorry, kann nicht", "leider krank").
 var leadFillers = map[string]bool{"ich": true, "bin": true, "hallo": true, "hi": true, "moin": true,
 	"hey": true, "servus": true, "also": true, "i": true, "am": true, "m": true, "ok": true, "okay": true,
-	"oki": true, "sorry": true, "leider": true, "na": true}
+	"oki": true, "sorry": true, "leider": true, "na": true, "schon": true, "ll": true}
 
 // approx words may stand before the minutes ("2 ca 30").
 var approx = map[string]bool{"ca": true, "circa": true, "etwa": true, "ungefaehr": true, "about": true, "approx": true}
@@ -232,6 +242,12 @@ func delayed(w []string) (match, bool) {
 // ("20 min"); after "2", "komme" and the like it need not have one.
 func eta(rest []string, unitOptional bool) (minutes, used int, reason string, ok bool) {
 	if n, used, ok := wordETA(rest); ok {
+		return n, used, "", true
+	}
+	if n, used, ok := decimalHours(rest); ok {
+		if n < MinMinutes || n > MaxMinutes {
+			return 0, used, ReasonETARange, true
+		}
 		return n, used, "", true
 	}
 	if len(rest) == 0 || !allDigits(rest[0]) {
