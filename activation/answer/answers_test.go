@@ -22,6 +22,8 @@ func TestAnswersWithWords(t *testing.T) {
 		{"1, bringe Laptop mit", "Sie kommen", activation.Available, "bringe Laptop mit", false},
 		{"2 30 Stau auf der A7", "30 Min", activation.Delayed, "Stau auf der A7", false},
 		{"2", "Wann?", activation.Delayed, "", true},
+		{"ja... aber erst später", "Wann?", activation.Delayed, "", true},
+		{"yes but in 1h", "60 Min", activation.Delayed, "", false},
 		{"1 nein", "widerspr", "", "", false},
 		{"ja kann nicht", "widerspr", "", "", false},
 	}

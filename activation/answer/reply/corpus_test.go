@@ -64,3 +64,23 @@ func corpusRow(s string) (Reply, error) {
 	}
 	return r, nil
 }
+
+// corpusReplies returns the replies of testdata/corpus.tsv, the fuzz test's seeds.
+func corpusReplies(tb testing.TB) []string {
+	b, err := os.ReadFile("testdata/corpus.tsv")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		r, err := corpusRow(line)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		out = append(out, r.Raw)
+	}
+	return out
+}

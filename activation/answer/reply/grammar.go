@@ -14,8 +14,8 @@ type token struct {
 	code       bool   // an incident reply code K<digits>
 }
 
-// thumbs are read as words: 👍 is a yes, 👎 a no.
-var thumbs = map[rune]string{'👍': "ja", '👎': "nein"}
+// thumbs are read as words: 👍 and ✅ are a yes, 👎 and ❌ a no.
+var thumbs = map[rune]string{'👍': "ja", '👎': "nein", '✅': "ja", '✔': "ja", '❌': "nein"}
 
 // tokenize lower-cases line, folds umlauts (ä → ae, ß → ss), treats every
 // rune that is neither letter nor digit (spaces, quotes, punctuation) as a
@@ -48,12 +48,13 @@ func tokenize(line string) []token {
 }
 
 // appendRuns splits line[start:end] where letters and digits meet and
-// appends the parts; a part that is a reply code is marked as one.
+// appends the parts; a part that is a reply code is marked as one, also
+// when it is written against the answer ("1K7", "2 30K7").
 func appendRuns(out []token, line string, start, end int) []token {
 	if w := strings.ToUpper(line[start:end]); isCode(w) {
 		return append(out, token{w: w, start: start, end: end, code: true})
 	}
-	from, digit := start, false
+	from, digit, n := start, false, len(out)
 	for i, r := range line[start:end] {
 		d := unicode.IsDigit(r)
 		if i > 0 && d != digit {
@@ -62,7 +63,15 @@ func appendRuns(out []token, line string, start, end int) []token {
 		}
 		digit = d
 	}
-	return append(out, token{w: fold(strings.ToLower(line[from:end])), start: from, end: end})
+	out = append(out, token{w: fold(strings.ToLower(line[from:end])), start: from, end: end})
+	// A "k" part before digits, after a digit part, is a code.
+	for i := n + 1; i+1 < len(out); i++ {
+		if w := "K" + out[i+1].w; out[i].w == "k" && allDigits(out[i-1].w) && isCode(w) {
+			out[i] = token{w: w, start: out[i].start, end: out[i+1].end, code: true}
+			out = append(out[:i+1], out[i+2:]...)
+		}
+	}
+	return out
 }
 
 // fold replaces German umlauts and ß by their two-letter spelling so that
@@ -94,13 +103,15 @@ func p(kind Kind, reason bool, s ...string) []phrase {
 var phrases = longestFirst(
 	p(Available, false, "1", "ja", "j", "jo", "jap", "jep", "jawohl", "klar", "yes", "y", "yep", "yeah", "yup",
 		"komme", "komm", "komme sofort", "komme gleich", "komm gleich", "komme jetzt", "coming", "i am coming", "im coming",
-		"i m coming", "will come"),
+		"i m coming", "will come", "dabei", "geht klar", "jawoll", "selbstverstaendlich", "schon da"),
 	p(Available, true, "unterwegs", "auf dem weg", "gleich da", "on my way", "omw", "en route", "on the way"),
 	p(Delayed, false, "2", "spaeter", "komme spaeter", "komm spaeter", "later", "coming later", "late", "running late",
 		"verspaetet", "verspaete mich", "verspaetung"),
 	p(Unavailable, false, "3", "nein", "n", "no", "nee", "ne", "noe", "nope", "nicht verfuegbar", "nicht erreichbar",
 		"nicht moeglich", "nicht da", "komme nicht", "komm nicht", "kann nicht", "geht nicht", "leider nicht",
-		"leider nein", "not available", "unavailable", "not coming", "cannot", "can not", "can t", "cant", "no way"),
+		"leider nein", "not available", "unavailable", "not coming", "cannot", "can not", "can t", "cant", "no way",
+		"kann nicht kommen", "kann leider nicht", "geht leider nicht", "komme leider nicht", "heute nicht",
+		"nicht heute", "not today", "kann heute nicht", "schaffe es nicht", "schaff es nicht", "schaffe ich nicht"),
 	p(Unavailable, true, "krank", "sick", "urlaub", "im urlaub", "verhindert", "abwesend", "im ausland",
 		"on leave", "on holiday", "on vacation", "ill"),
 )
@@ -121,14 +132,17 @@ func longestFirst(groups ...[]phrase) []phrase {
 
 // delayPrefixes introduce an ETA ("2 30", "komme in 20 min"), longest first.
 var delayPrefixes = [][]string{
-	{"komme", "spaeter", "in"}, {"komme", "spaeter"}, {"komm", "spaeter"}, {"coming", "in"},
-	{"komme", "in"}, {"komm", "in"}, {"spaeter", "in"}, {"2", "in"}, {"da", "in"}, {"later", "in"},
+	{"will", "be", "there", "in"}, {"komme", "spaeter", "in"}, {"kann", "erst", "in"}, {"komme", "erst", "in"},
+	{"komm", "erst", "in"}, {"be", "there", "in"}, {"komme", "spaeter"}, {"komm", "spaeter"}, {"coming", "in"},
+	{"komme", "in"}, {"komm", "in"}, {"spaeter", "in"}, {"2", "in"}, {"da", "in"}, {"later", "in"}, {"erst", "in"},
 	{"komme"}, {"komm"}, {"spaeter"}, {"later"}, {"in"}, {"2"}, {},
 }
 
-// leadFillers are greetings and pronouns skipped before the deciding words.
+// leadFillers are greetings, pronouns and softeners skipped before the
+// deciding words ("ok komme", "sorry, kann nicht", "leider krank").
 var leadFillers = map[string]bool{"ich": true, "bin": true, "hallo": true, "hi": true, "moin": true,
-	"hey": true, "servus": true, "also": true, "i": true, "am": true, "m": true}
+	"hey": true, "servus": true, "also": true, "i": true, "am": true, "m": true, "ok": true, "okay": true,
+	"oki": true, "sorry": true, "leider": true, "na": true, "schon": true, "ll": true}
 
 // approx words may stand before the minutes ("2 ca 30").
 var approx = map[string]bool{"ca": true, "circa": true, "etwa": true, "ungefaehr": true, "about": true, "approx": true}
@@ -143,32 +157,41 @@ type match struct {
 	why     string // set when the answer is Unknown
 }
 
-// decide reads the leading words of an answer (codes removed).
+// decide reads the leading words of an answer (codes removed). Fillers
+// before them are skipped only where the words as written do not match
+// ("leider nicht" is a phrase, "leider krank" is "krank").
 func decide(words []string) match {
-	lead := 0
-	for lead < len(words)-1 && leadFillers[words[lead]] {
-		lead++
-	}
-	w := words[lead:]
-	if m, ok := delayed(w); ok {
-		m.used += lead
-		return m
+	leads := []int{0}
+	for l := 0; l < len(words)-1 && leadFillers[words[l]]; l++ {
+		leads = append(leads, l+1)
 	}
 	for _, typo := range []bool{false, true} {
-		// Typos that double or drop a repeated letter ("jaaa", "kome",
-		// "neeein") are read when nothing matches as written.
-		for _, ph := range phrases {
-			if typo && !hasPrefix(squashAll(w), squashAll(ph.words)) || !typo && !hasPrefix(w, ph.words) {
-				continue
+		for _, lead := range leads {
+			if m, ok := decideAt(words[lead:], typo); ok {
+				m.used += lead
+				return m
 			}
-			m := match{kind: ph.kind, used: lead + len(ph.words), reason: ph.reason}
-			if ph.kind == Delayed {
-				m.noETA = true
-			}
-			return m
 		}
 	}
 	return match{kind: Unknown, why: ReasonNotUnderstood}
+}
+
+// decideAt matches w's first words: an ETA, else a phrase. Typos that
+// double or drop a repeated letter ("jaaa", "kome", "neeein") are read
+// only when nothing matches as written.
+func decideAt(w []string, typo bool) (match, bool) {
+	if !typo {
+		if m, ok := delayed(w); ok {
+			return m, true
+		}
+	}
+	for _, ph := range phrases {
+		if typo && !hasPrefix(squashAll(w), squashAll(ph.words)) || !typo && !hasPrefix(w, ph.words) {
+			continue
+		}
+		return match{kind: ph.kind, used: len(ph.words), reason: ph.reason, noETA: ph.kind == Delayed}, true
+	}
+	return match{}, false
 }
 
 // squashAll collapses runs of one letter in each word ("kommme" → "kome").
@@ -206,7 +229,11 @@ func delayed(w []string) (match, bool) {
 		if reason != "" {
 			return match{kind: Unknown, why: reason}, true
 		}
-		return match{kind: Delayed, minutes: n, used: len(prefix) + skip + used}, true
+		used += len(prefix) + skip
+		if used < len(w) && there[w[used]] {
+			used++ // "bin in 20 min da": "da" is part of the ETA
+		}
+		return match{kind: Delayed, minutes: n, used: used}, true
 	}
 	return match{}, false
 }
@@ -214,6 +241,15 @@ func delayed(w []string) (match, bool) {
 // eta reads "<n> [unit]" at the start of rest. A bare number needs a unit
 // ("20 min"); after "2", "komme" and the like it need not have one.
 func eta(rest []string, unitOptional bool) (minutes, used int, reason string, ok bool) {
+	if n, used, ok := wordETA(rest); ok {
+		return n, used, "", true
+	}
+	if n, used, ok := decimalHours(rest); ok {
+		if n < MinMinutes || n > MaxMinutes {
+			return 0, used, ReasonETARange, true
+		}
+		return n, used, "", true
+	}
 	if len(rest) == 0 || !allDigits(rest[0]) {
 		return 0, 0, "", false
 	}

@@ -172,6 +172,11 @@ func Parse(text string) Reply {
 	if contradicts(m.kind, ws[m.used:]) {
 		return unknown(r, ReasonContradiction)
 	}
+	if m.kind == Available {
+		if l, ok := later(ws[m.used:]); ok {
+			m.kind, m.minutes, m.noETA, m.used = Delayed, l.minutes, l.noETA, m.used+l.used
+		}
+	}
 	r.Kind, r.Minutes, r.NoETA, r.Code = m.kind, m.minutes, m.noETA, code
 	if m.reason {
 		r.Remark = remark(line, toks, words[0].start)

@@ -191,6 +191,9 @@ func FuzzParse(f *testing.F) {
 	for _, s := range []string{"1", "2 30", "2 30min K7", "nicht verfügbar", "STOP", "„3“", "2 99999999999999999999", "K7 K8 1", "\xff2 1h", strings.Repeat("2 ", 50)} {
 		f.Add(s)
 	}
+	for _, s := range corpusReplies(f) {
+		f.Add(s)
+	}
 	f.Fuzz(func(t *testing.T, s string) {
 		r := Parse(s)
 		if !r.Kind.Valid() {
