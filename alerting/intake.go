@@ -222,7 +222,12 @@ func (i *Intake) claimWhileOpen(ctx context.Context, key string) (id string, dup
 
 // stoodDown reports whether the event log holds the stand-down of incident id.
 func (i *Intake) stoodDown(ctx context.Context, id string) (bool, error) {
-	_, err := i.events.GetLastMsgForSubject(ctx, i.opts.Layout.EventSubject(id, activation.KindStoodDown))
+	return i.logged(ctx, id, activation.KindStoodDown)
+}
+
+// logged reports whether the event log holds an event of kind for incident id.
+func (i *Intake) logged(ctx context.Context, id, kind string) (bool, error) {
+	_, err := i.events.GetLastMsgForSubject(ctx, i.opts.Layout.EventSubject(id, kind))
 	switch {
 	case errors.Is(err, jetstream.ErrMsgNotFound):
 		return false, nil
@@ -284,14 +289,7 @@ func (i *Intake) nextID(ctx context.Context) (string, error) {
 
 // declared reports whether the event log holds a declaration of incident Kn.
 func (i *Intake) declared(ctx context.Context, n uint64) (bool, error) {
-	_, err := i.events.GetLastMsgForSubject(ctx, i.opts.Layout.EventSubject("K"+strconv.FormatUint(n, 10), activation.KindDeclared))
-	switch {
-	case errors.Is(err, jetstream.ErrMsgNotFound):
-		return false, nil
-	case err != nil:
-		return false, unavailable(err)
-	}
-	return true, nil
+	return i.logged(ctx, "K"+strconv.FormatUint(n, 10), activation.KindDeclared)
 }
 
 func hashKey(b []byte) string {

@@ -13,9 +13,9 @@ import (
 	"time"
 )
 
-// benchYAML generates a configuration in the shape `kaskade bench` writes
-// (cmd/kaskade/bench_config.go, copied here because config must not import
-// cmd/kaskade): orgs organisations of perOrg people, whose people are in
+// benchYAML generates a configuration in the shape `kaskade-bench` writes
+// (cmd/kaskade-bench/config.go, copied here because config must not import
+// cmd/): orgs organisations of perOrg people, whose people are in
 // people.csv (benchCSV) beside it, one call tree per organisation whose
 // nodes have no deputies (so every node draws the BSI "no deputy"
 // warning), plus the organisation TT with its one person in the YAML.

@@ -36,11 +36,9 @@ type decoder struct {
 	// textTypes says per struct type whether it is read by UnmarshalText.
 	textTypes map[reflect.Type]bool
 
-	// A large file repeats a few texts many times: the ids by which
-	// people and nodes refer to organisations, functions and policies, and
-	// keywords. Fields that hold them (see sharedField) get one copy of
-	// each text, and a list of them one slice per distinct list, instead
-	// of a copy each (with 100,000 people, 3 MB less kept).
+	// Fields that repeat a few texts many times (ids of organisations,
+	// functions and policies; keywords: see sharedField) keep one copy of each
+	// text and one slice per distinct list (saving: docs/BENCHMARKS.md).
 	share bool                     // the value being decoded is such a field
 	texts map[string]string        // the copy of each text
 	lists map[string]reflect.Value // the slice of each list, by its texts joined with NUL

@@ -8,15 +8,9 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
-// parseE164 is a fast path for numbers already written as +<digits>, the
-// usual form in a generated or exported roster: phonenumbers.Parse spends
-// most of its time on extension and punctuation patterns such a number
-// cannot contain (about 7 µs each, 0.7 s for 100,000 people). It returns
-// ok=false whenever Parse could read the number differently, and the
-// caller then takes the slow path: a country code it does not know, a
-// national number with a leading zero (Italian numbers keep it), or one
-// that the region's national-prefix pattern matches (Parse would strip
-// it). TestParseE164MatchesParse checks the equivalence.
+// parseE164 replaces phonenumbers.Parse for numbers written as +<digits> (cost:
+// docs/BENCHMARKS.md); ok=false wherever Parse could read the number otherwise
+// (unknown country code, leading zero, national prefix). Equivalence: TestParseE164MatchesParse.
 func (m *mobileNormaliser) parseE164(raw string) (*phonenumbers.PhoneNumber, string, bool) {
 	if len(raw) < 9 || len(raw) > 16 || raw[0] != '+' {
 		return nil, "", false

@@ -385,11 +385,9 @@ func (v *validator) people() {
 	}
 }
 
-// packPeople copies the texts that are each person's own (id, name,
-// mobile, email, phone) into one string that they all share: with 100,000 people
-// that is 250,000 fewer objects for the collector to mark and 0.5 MB less
-// than one allocation each. Call tree nodes take their person ids from
-// here, so it runs before they are checked.
+// packPeople copies each person's own texts (id, name, mobile, email, phone)
+// into one shared string, fewer objects for the collector (docs/BENCHMARKS.md).
+// Call tree nodes take their person ids from here, so it runs before they are checked.
 func packPeople(people []Person) {
 	n := 0
 	for i := range people {

@@ -63,7 +63,7 @@ func devCerts(t *testing.T) string {
 		if os.Getenv("CI") != "" {
 			t.Fatal("openssl is needed for deploy/tls/make-dev-ca.sh")
 		}
-		t.Skip("no openssl: deploy/tls/make-dev-ca.sh not run")
+		t.Skip("no openssl: deploy/tls/make-dev-ca.sh not run (Debian: apt-get install openssl; CI installs it)")
 	}
 	dir := filepath.Join(t.TempDir(), "tls")
 	out, err := exec.Command("sh", "tls/make-dev-ca.sh", dir).CombinedOutput()

@@ -193,23 +193,13 @@ func (s *Service) store(ctx context.Context, incident string, raw activation.Inb
 // takes seconds, and Twilio does not retry inbound SMS by default, so
 // giving up at once could lose an answer. The message id makes retries safe.
 func (s *Service) submit(ctx context.Context, in activation.Input, msgID string) (uint64, error) {
-	retry := s.RetryFor
-	if retry <= 0 {
-		retry = 12 * time.Second
-	}
-	ctx, cancel := context.WithTimeout(ctx, retry)
-	defer cancel()
-	for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 2*time.Second) {
-		seq, err := s.Engine.Submit(ctx, in, msgID)
-		if err == nil {
-			return seq, nil
-		}
-		select {
-		case <-ctx.Done():
-			return 0, fmt.Errorf("%w: %w", engine.ErrUnavailable, err)
-		case <-time.After(backoff):
-		}
-	}
+	var seq uint64
+	err := s.retry(ctx, func(ctx context.Context) error {
+		var err error
+		seq, err = s.Engine.Submit(ctx, in, msgID)
+		return err
+	})
+	return seq, err
 }
 
 func (s *Service) confirm(lang string, decl activation.Declared, p *config.Person, r reply.Reply) string {

@@ -129,8 +129,8 @@ func (s *Service) once(ctx context.Context, key string, record func() (string, e
 	return answer, false, nil
 }
 
-// retry runs f like submit retries: for RetryFor, with backoff; the error
-// wraps engine.ErrUnavailable.
+// retry runs f until it succeeds or RetryFor (default 12 s) has passed,
+// with backoff; the error then wraps engine.ErrUnavailable.
 func (s *Service) retry(ctx context.Context, f func(ctx context.Context) error) error {
 	retry := s.RetryFor
 	if retry <= 0 {

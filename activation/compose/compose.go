@@ -105,20 +105,13 @@ func (c *Composer) Compose(n activation.Notification, inc activation.Declared) (
 		m.To = p.Mobile
 	}
 	data := c.data(cfg, n, inc, p, lang)
-	var tpl config.MessageTemplates
-	switch n.Purpose {
-	case notifiers.PurposeAlert:
-		tpl = cfg.Templates(inc.Scenario, lang)
-	case notifiers.PurposeUpdate:
-		tpl = cfg.System(lang).Update
-	case notifiers.PurposeStandDown:
-		tpl = cfg.System(lang).StandDown
-	case notifiers.PurposeConvert:
-		// The real alert, for people who so far only had the exercise.
-		tpl = cfg.Templates(inc.Scenario, lang)
-		data.Exercise, data.Message = false, inc.Message
-	default:
+	tpl, ok := templatesFor(cfg, n.Purpose, inc.Scenario, lang)
+	if !ok {
 		return m, fmt.Errorf("compose: no template for purpose %q", n.Purpose)
+	}
+	if n.Purpose == notifiers.PurposeConvert {
+		// The real alert, for people who so far only had the exercise.
+		data.Exercise, data.Message = false, inc.Message
 	}
 	prefix := ""
 	switch {
@@ -254,3 +247,17 @@ var htmlBody = template.Must(template.New("email").Parse(`<!DOCTYPE html>
 {{if .Alert}}<p style="color:#444">{{.ReplyHint}}</p>{{end}}
 <p style="color:#666;font-size:small">Kaskade</p>
 </body></html>`))
+
+// templatesFor returns the texts of purpose in lang; a conversion sends the
+// scenario's alert.
+func templatesFor(cfg *config.Config, purpose notifiers.Purpose, scenario, lang string) (config.MessageTemplates, bool) {
+	switch purpose {
+	case notifiers.PurposeAlert, notifiers.PurposeConvert:
+		return cfg.Templates(scenario, lang), true
+	case notifiers.PurposeUpdate:
+		return cfg.System(lang).Update, true
+	case notifiers.PurposeStandDown:
+		return cfg.System(lang).StandDown, true
+	}
+	return config.MessageTemplates{}, false
+}

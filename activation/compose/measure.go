@@ -33,15 +33,8 @@ func (c *Composer) MeasureSMS(purpose notifiers.Purpose, inc activation.Declared
 	}
 	var worst Size
 	for _, lang := range []string{config.LangDE, config.LangEN} {
-		var tpl config.MessageTemplates
-		switch purpose {
-		case notifiers.PurposeAlert:
-			tpl = cfg.Templates(inc.Scenario, lang)
-		case notifiers.PurposeUpdate:
-			tpl = cfg.System(lang).Update
-		case notifiers.PurposeStandDown:
-			tpl = cfg.System(lang).StandDown
-		default:
+		tpl, ok := templatesFor(cfg, purpose, inc.Scenario, lang)
+		if !ok || purpose == notifiers.PurposeConvert {
 			return Size{}, fmt.Errorf("compose: cannot measure purpose %q", purpose)
 		}
 		d := longest(cfg, lang)

@@ -49,3 +49,13 @@ func TestMeasureSMSCoversEveryRecipient(t *testing.T) {
 		}
 	}
 }
+
+// A conversion and an unknown purpose are refused, not measured as an alert.
+func TestMeasureSMSRefusesOtherPurposes(t *testing.T) {
+	c, _ := composer(t)
+	for _, p := range []notifiers.Purpose{notifiers.PurposeConvert, "bogus"} {
+		if _, err := c.MeasureSMS(p, incident(false), ""); err == nil {
+			t.Errorf("MeasureSMS(%q) measured", p)
+		}
+	}
+}

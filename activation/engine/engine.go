@@ -113,8 +113,8 @@ func New(opts Options) *Engine {
 		opts.InputBatch = 512
 	}
 	if opts.SnapshotEvery == 0 {
-		// Encoding 100,000 people takes ~17 ms, so a snapshot every 50,000
-		// events bounds a crash restart's replay at little cost.
+		// Encoding is cheap (docs/BENCHMARKS.md, Restart), so a snapshot every
+		// 50,000 events bounds a crash restart's replay at little cost.
 		opts.SnapshotEvery = 50_000
 	}
 	if opts.SnapshotIdle <= 0 {

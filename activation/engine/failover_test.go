@@ -69,7 +69,7 @@ func (in *instance) kill() {
 // fake — and duplicates stay within the sends under way at the kill.
 func TestLeaderKilledDuringFanOutEveryoneAlerted(t *testing.T) {
 	if testing.Short() {
-		t.Skip("waits for redelivery and reconciliation")
+		t.Skip("-short: waits seconds for redelivery and reconciliation (run without -short)")
 	}
 	const people = 60
 	n, _ := startNATSOn(t, t.TempDir())

@@ -240,12 +240,7 @@ func (s *Server) declare(w http.ResponseWriter, r *http.Request) {
 	if d.DeclaredBy == "" {
 		d.DeclaredBy = p.name
 	}
-	resolved, err := alerting.Resolve(s.config(), d)
-	if err != nil {
-		writeAlertingError(w, err)
-		return
-	}
-	if !s.fits(w, notifiers.PurposeAlert, resolved.Declared, "", "title or message") || !s.declareAllowed(w, p.name, d.Exercise) {
+	if !s.mayDeclare(w, p.name, d) {
 		return
 	}
 	res, err := s.opts.Intake.Declare(r.Context(), d, "api", nil)

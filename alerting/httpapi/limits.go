@@ -7,6 +7,7 @@ import (
 
 	"github.com/kaskade-bcm/kaskade/activation/web"
 	"github.com/kaskade-bcm/kaskade/alerting"
+	"github.com/kaskade-bcm/kaskade/notifiers"
 )
 
 // limiters are the Server's per-token and per-address limits.
@@ -35,6 +36,18 @@ func newLimiters(o Options) limiters {
 		fails: web.NewFailGuard(web.FailGuardOptions{Surface: "api", Logger: o.Logger, Now: o.Now, Registerer: o.Registerer,
 			Burst: o.WrongTokens.Burst, Every: o.WrongTokens.Every}),
 	}
+}
+
+// mayDeclare checks a declaration before it is submitted: it resolves
+// against the configuration, its texts fit the SMS budget and who is within
+// the declaration rate. Otherwise it has answered the request and is false.
+func (s *Server) mayDeclare(w http.ResponseWriter, who string, d alerting.Declaration) bool {
+	resolved, err := alerting.Resolve(s.config(), d)
+	if err != nil {
+		writeAlertingError(w, err)
+		return false
+	}
+	return s.fits(w, notifiers.PurposeAlert, resolved.Declared, "", "title or message") && s.declareAllowed(w, who, d.Exercise)
 }
 
 // declareAllowed answers 429 when the token has declared too much of one

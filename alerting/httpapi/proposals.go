@@ -9,7 +9,6 @@ import (
 	"github.com/kaskade-bcm/kaskade/activation/web"
 	"github.com/kaskade-bcm/kaskade/alerting"
 	"github.com/kaskade-bcm/kaskade/alerting/proposal"
-	"github.com/kaskade-bcm/kaskade/notifiers"
 )
 
 // MaxWarningBody bounds a warning's body: DWD CAP documents with area
@@ -138,12 +137,7 @@ func (s *Server) confirmProposal(w http.ResponseWriter, r *http.Request) {
 		web.WriteError(w, http.StatusBadRequest, "exercise_warning", "the warning is an exercise (CAP status Exercise): confirm it as an exercise")
 		return
 	}
-	resolved, err := alerting.Resolve(s.config(), d)
-	if err != nil {
-		writeAlertingError(w, err)
-		return
-	}
-	if !s.fits(w, notifiers.PurposeAlert, resolved.Declared, "", "title or message") || !s.declareAllowed(w, p.name, d.Exercise) {
+	if !s.mayDeclare(w, p.name, d) {
 		return
 	}
 	res, err := s.opts.Intake.Confirm(r.Context(), pv, d, "api")

@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
 	"github.com/kaskade-bcm/kaskade/notifiers/twilio/twiliotest"
 )
@@ -279,7 +280,7 @@ func (r *boardRun) read(br *bufio.Reader, st *boardStream, ready chan struct{}) 
 }
 
 var (
-	readinessKind = []byte(`"kind":"readiness"`)
+	readinessKind = []byte(`"kind":"` + string(activation.ChangeReadiness) + `"`)
 	incidentKey   = []byte(`"incident_id":"`)
 )
 

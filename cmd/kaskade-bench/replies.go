@@ -45,7 +45,7 @@ func (b *bench) replies(ctx context.Context, s *server.Server, incident string) 
 	sseAt := map[string]int64{}
 	var readinessChanges, sseEvents atomic.Int64
 	note := func(m map[string]int64, ch activation.Change, t int64) {
-		if ch.Kind == "timeline" && ch.Timeline != nil && ch.Timeline.Kind == activation.KindResponse && ch.IncidentID == incident {
+		if ch.Kind == activation.ChangeTimeline && ch.Timeline != nil && ch.Timeline.Kind == activation.KindResponse && ch.IncidentID == incident {
 			mu.Lock()
 			if _, ok := m[ch.Timeline.Person]; !ok {
 				m[ch.Timeline.Person] = t
@@ -57,7 +57,7 @@ func (b *bench) replies(ctx context.Context, s *server.Server, incident string) 
 	defer cancel()
 	go func() {
 		for ch := range changes {
-			if ch.Kind == "readiness" {
+			if ch.Kind == activation.ChangeReadiness {
 				readinessChanges.Add(1)
 			}
 			note(engineAt, ch, time.Now().UnixNano())
