@@ -314,7 +314,7 @@ func (i *Intake) ServeNATS(ctx context.Context) error {
 	subjects := []string{i.opts.Layout.DeclareSubject(), i.opts.Layout.DeclarersFilter()}
 	return i.serveStream(ctx, subjects, answer, i.opts.Layout.DeclareStream(), "declare", func(m jetstream.Msg) {
 		if _, err := Parse(m.Data()); err != nil {
-			i.quarantine(m, err)
+			i.quarantine(engine.QuarantineDeclare, m, err)
 			return
 		}
 		res, err := i.handleRaw(ctx, m.Subject(), m.Data())
@@ -335,15 +335,16 @@ func (i *Intake) ServeNATS(ctx context.Context) error {
 	})
 }
 
-// quarantine terminates an undecodable declaration from the stream: logged
-// once with its sequence and error code (not its content), counted, never retried.
-func (i *Intake) quarantine(m jetstream.Msg, err error) {
+// quarantine terminates an undecodable message of stream (declare or
+// warnings): logged once with its sequence and error code (not its
+// content), counted, never retried.
+func (i *Intake) quarantine(stream string, m jetstream.Msg, err error) {
 	var seq uint64
 	if meta, merr := m.Metadata(); merr == nil {
 		seq = meta.Sequence.Stream
 	}
-	i.opts.Metrics.Quarantined(engine.QuarantineDeclare)
-	i.log.Error("message quarantined: skipped, never applied", "stream", engine.QuarantineDeclare, "seq", seq, "code", AsError(err).Code)
+	i.opts.Metrics.Quarantined(stream)
+	i.log.Error("message quarantined: skipped, never applied", "stream", stream, "seq", seq, "code", AsError(err).Code)
 	_ = m.Term()
 }
 

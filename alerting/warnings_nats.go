@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/kaskade-bcm/kaskade/activation/engine"
 	"github.com/kaskade-bcm/kaskade/alerting/proposal"
 )
 
@@ -41,6 +42,8 @@ func (i *Intake) ServeWarnings(ctx context.Context) error {
 		_, err := i.warning(ctx, m.Subject(), m.Data())
 		var e *Error
 		switch {
+		case errors.As(err, &e) && e.Code == CodeInvalidWarning:
+			i.quarantine(engine.QuarantineWarnings, m, err) // not a CAP warning at all
 		case err == nil:
 			_ = m.Ack()
 		case errors.As(err, &e) && e.Code == CodeUnavailable:

@@ -21,7 +21,8 @@ type ReadinessFeed struct {
 	Exercise  bool                        `json:"exercise"`
 	Functions map[string]FunctionCoverage `json:"functions"`
 	// Missing lists the required functions not yet covered, sorted.
-	Missing     []string  `json:"missing"`
+	Missing []string `json:"missing"`
+	// Available, Delayed and Unavailable count answers: now, later, not.
 	Available   int       `json:"available"`
 	Delayed     int       `json:"delayed"`
 	Unavailable int       `json:"unavailable"`
@@ -46,7 +47,7 @@ func NewReadinessFeed(r activation.OrgReadiness, exercise bool) ReadinessFeed {
 		missing = []string{}
 	}
 	return ReadinessFeed{V: 1, Incident: r.Incident, Org: r.Org, State: r.State, Exercise: exercise, Functions: fs,
-		Missing: missing, Available: r.Available, Delayed: r.Coming, Unavailable: r.Unavailable, At: r.ChangedAt}
+		Missing: missing, Available: r.Available, Delayed: r.Delayed, Unavailable: r.Unavailable, At: r.ChangedAt}
 }
 
 // publishReadiness sends one readiness change to the feed.

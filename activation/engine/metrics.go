@@ -49,11 +49,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		snapBytes: prometheus.NewGauge(prometheus.GaugeOpts{Name: "kaskade_snapshot_bytes",
 			Help: "Size of the newest snapshot taken."}),
 		quarantined: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kaskade_quarantined_messages_total",
-			Help: "Undecodable messages and events of unknown kind skipped, by stream (events, input, declare)."}, []string{"stream"}),
+			Help: "Undecodable messages and events of unknown kind skipped, by stream (events, input, declare, warnings)."}, []string{"stream"}),
 	}
 	reg.MustRegister(m.declarations, m.notifications, m.outcomes, m.responses, m.escalations, m.transitions, m.timeToReady, m.rejected,
 		m.snapSeconds, m.snapBytes, m.quarantined)
-	for _, s := range []string{QuarantineEvents, QuarantineInput, QuarantineDeclare} {
+	for _, s := range []string{QuarantineEvents, QuarantineInput, QuarantineDeclare, QuarantineWarnings} {
 		m.quarantined.WithLabelValues(s) // present at 0, so an alert rule sees the first increase
 	}
 	return m
@@ -66,7 +66,7 @@ func (m *Metrics) Outcome(channel, state string) {
 	}
 }
 
-// Quarantined counts a message skipped on stream (events, input, declare).
+// Quarantined counts a message skipped on stream (events, input, declare, warnings).
 func (m *Metrics) Quarantined(stream string) {
 	if m != nil {
 		m.quarantined.WithLabelValues(stream).Inc()

@@ -18,6 +18,8 @@ const (
 	QuarantineEvents  = "events"
 	QuarantineInput   = "input"
 	QuarantineDeclare = "declare"
+	// QuarantineWarnings: the intake's CAP warnings stream (KASKADE_WARNINGS).
+	QuarantineWarnings = "warnings"
 )
 
 // quarantine remembers what was reported, so a replay after a restart

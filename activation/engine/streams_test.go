@@ -29,9 +29,10 @@ func TestTheRecordRefusesDeletesAndPurges(t *testing.T) {
 	for _, tc := range []struct{ stream, subject string }{
 		{l.EventsStream(), l.EventSubject("K1", "declared")},
 		{l.DeclareStream(), l.DeclarerSubject("siem")},
+		{l.WarningsStream(), l.CAPSenderSubject("mowas")},
 	} {
 		t.Run(tc.stream, func(t *testing.T) {
-			// A plain publish: the declare stream does not acknowledge.
+			// A plain publish: the declare and warnings streams do not acknowledge.
 			if err := js.Conn().Publish(tc.subject, []byte(`{}`)); err != nil {
 				t.Fatal(err)
 			}

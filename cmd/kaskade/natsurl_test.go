@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -32,7 +34,22 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-func TestThePasswordOfTheNATSURLNeverAppearsInLogsOrErrors(t *testing.T) {
+// get returns the body of a GET to url.
+func get(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d, %v", url, resp.StatusCode, err)
+	}
+	return string(b)
+}
+
+func TestThePasswordOfTheNATSURLNeverAppearsInLogsErrorsOrMetrics(t *testing.T) {
 	const password = "Pw-7f3a9"
 	ns, err := natsserver.NewServer(&natsserver.Options{Host: "127.0.0.1", Port: natsserver.RANDOM_PORT, JetStream: true,
 		StoreDir: t.TempDir(), NoSigs: true, NoLog: true, Users: []*natsserver.User{{Username: "kaskade", Password: password}}})
@@ -61,6 +78,9 @@ func TestThePasswordOfTheNATSURLNeverAppearsInLogsOrErrors(t *testing.T) {
 			}
 			if err == nil {
 				waitFor(t, "ready", s.Engine.Ready)
+				if metrics := get(t, s.URL+"/metrics"); !strings.Contains(metrics, "kaskade_") || strings.Contains(metrics, password) {
+					t.Fatalf("metrics without kaskade_ series or with the password:\n%s", metrics)
+				}
 				if err := s.Close(); err != nil {
 					t.Fatal(err)
 				}

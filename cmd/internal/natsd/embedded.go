@@ -106,6 +106,10 @@ func start(o Options) (*Embedded, error) {
 	if err := tlsOptions(base, o); err != nil {
 		return nil, err
 	}
+	if plainBeyondLoopback(base) {
+		o.Logger.Warn("embedded NATS listens beyond loopback without TLS: keys authenticate, but declarations, answers and the log cross the network readable; set --nats-tls-cert and --nats-tls-key",
+			"listen", o.Listen)
+	}
 	if err := storeEncryption(base, o); err != nil {
 		return nil, err
 	}
@@ -148,6 +152,16 @@ func listenOptions(o *server.Options, listen string) error {
 		o.Port = server.RANDOM_PORT
 	}
 	return nil
+}
+
+// plainBeyondLoopback reports a client port other hosts can reach that
+// serves no TLS.
+func plainBeyondLoopback(o *server.Options) bool {
+	if o.DontListen || o.TLSConfig != nil || o.Host == "localhost" {
+		return false
+	}
+	ip := net.ParseIP(o.Host)
+	return ip == nil || !ip.IsLoopback() // a host name, an interface's address, or every interface
 }
 
 // Server is the running nats-server.
