@@ -44,6 +44,13 @@ func TestPersonEraseLeavesNoPlaintextInTheDataDirectory(t *testing.T) {
 	for _, s := range []string{"lead1", "Uwe Böhm"} {
 		waitFor(t, s+" in the data directory before the erasure", func() bool { return len(filesWith(t, dataDir, s)) > 0 })
 	}
+	// Minimisation: even before the erasure no file holds a number in full
+	// (events carry person ids, inbound senders are masked).
+	for _, number := range []string{"4915100001001", "4915100001002"} {
+		if files := filesWith(t, dataDir, number); len(files) > 0 {
+			t.Fatalf("%s stored in full in %v", number, files)
+		}
+	}
 
 	var stdout, stderr bytes.Buffer
 	if rc := run(context.Background(), []string{"person", "erase", "lead1", "--server", e.URL, "--token", e.token}, nil, &stdout, &stderr); rc != 2 {
