@@ -147,3 +147,47 @@ func TestAnsweringMachineShownOnThePerson(t *testing.T) {
 		}
 	}
 }
+
+// TestCallsAndKeypadAnswersShown (issue 18.8): the person row names the
+// channel that reached the person (a call), a keypad answer's timeline line
+// says it came by call, and a text's does not; live, replayed and restored.
+func TestCallsAndKeypadAnswersShown(t *testing.T) {
+	plan := testPlan()
+	for i := range plan.Nodes {
+		plan.Nodes[i].Steps = []Step{{Channel: "voice"}, {Channel: "sms", After: 5 * time.Minute}}
+	}
+	plan.Nodes[1].Steps = []Step{{Channel: "sms"}}
+	h := &harness{t: t, c: NewCore(), now: t0}
+	h.input(Input{Incident: "K1", Declare: &Declared{ID: "K1", ReplyCode: "K1", Title: "T", DeclaredBy: "x", Reason: "y"}, Plans: []Plan{plan}})
+	h.input(Input{Incident: "K1", Delivery: &Delivery{Notification: noteTo(t, h, "lead1").ID, State: notifiers.StateDelivered}})
+	h.input(Input{Incident: "K1", Response: &Response{Person: "lead1", Kind: Delayed, Minutes: 20, Source: SourceVoice}})
+	h.input(Input{Incident: "K1", Delivery: &Delivery{Notification: noteTo(t, h, "it1").ID, State: notifiers.StateSent}})
+	h.input(Input{Incident: "K1", Response: &Response{Person: "it1", Kind: Available, Source: SourceSMS}})
+	restored, err := RestoreSnapshot(h.c.AppendSnapshot(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]*Core{"live": h.c, "replayed": replayed(t, h.events), "restored": restored} {
+		d, _ := c.Detail("K1", "MI", nil)
+		got := map[string]string{}
+		for _, n := range d.Nodes {
+			for _, p := range n.Tiers {
+				got[p.Person] = p.Notification + "/" + p.Channel
+			}
+		}
+		if got["lead1"] != "delivered/voice" || got["it1"] != "sent/sms" || got["lead2"] != "/" {
+			t.Errorf("%s: person rows %v", name, got)
+		}
+		var lines []string
+		for _, it := range d.Timeline {
+			if it.Kind == KindResponse {
+				lines = append(lines, it.Summary+" | "+it.SummaryEN)
+			}
+		}
+		want := []string{"Rückmeldung von lead1 (lead) per Anruf: komme in 20 Min. | Answer from lead1 (lead) by call: coming in 20 min",
+			"Rückmeldung von it1 (it): komme | Answer from it1 (it): coming"}
+		if strings.Join(lines, "\n") != strings.Join(want, "\n") {
+			t.Errorf("%s: answers in the timeline\n%s\nwant\n%s", name, strings.Join(lines, "\n"), strings.Join(want, "\n"))
+		}
+	}
+}

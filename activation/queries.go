@@ -254,6 +254,9 @@ func (inc *incident) personView(org *orgState, ti int32, tier int, dir Directory
 		best = notifiers.StatePending
 	}
 	v.Notification = string(best)
+	if best != "" && best != notifiers.StateFailed {
+		v.Channel = inc.syms.str(ps.channel)
+	}
 	if answer := inc.answer(ps); answer != "" {
 		v.Answer = answer
 		t := ps.answeredAt

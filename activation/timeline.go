@@ -75,8 +75,12 @@ func describe(inc *incident, e Event) (TimelineItem, bool) {
 		if it.Function != "" {
 			who += " (" + it.Function + ")"
 		}
-		de = fmt.Sprintf("Rückmeldung von %s: %s", who, responseText(*r, 0))
-		en = fmt.Sprintf("Answer from %s: %s", who, responseText(*r, 1))
+		by := [2]string{}
+		if r.Source == SourceVoice { // keyed in a call
+			by = [2]string{" per Anruf", " by call"}
+		}
+		de = fmt.Sprintf("Rückmeldung von %s%s: %s", who, by[0], responseText(*r, 0))
+		en = fmt.Sprintf("Answer from %s%s: %s", who, by[1], responseText(*r, 1))
 		if r.Remark != "" {
 			de += " – „" + r.Remark + "“"
 			en += " – “" + r.Remark + "”"

@@ -137,7 +137,10 @@ type PersonView struct {
 	Alerted      bool       `json:"alerted"`
 	AlertedAt    *time.Time `json:"alerted_at,omitempty"`
 	Notification string     `json:"notification_state,omitempty"` // best delivery state so far
-	FailedChans  []string   `json:"failed_channels,omitempty"`
+	// Channel is the channel of that best state (voice: a call), unset
+	// when every alert failed.
+	Channel     string   `json:"channel,omitempty"`
+	FailedChans []string `json:"failed_channels,omitempty"`
 	// Machine: an answering machine took a call to this person.
 	Machine    bool         `json:"answering_machine,omitempty"`
 	Answer     ResponseKind `json:"answer,omitempty"`

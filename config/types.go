@@ -150,6 +150,7 @@ type TwilioChannel struct {
 	MessagingServiceSID string   `yaml:"messaging_service_sid"`
 	VoiceFrom           string   `yaml:"voice_from"`      // number calls come from; default from when it is a number
 	Conference          bool     `yaml:"conference"`      // staff conference line: "press 9" after a yes on a call
+	CallsIn             bool     `yaml:"calls_in"`        // the number's incoming-call webhook is Kaskade's: the machine message offers calling back
 	APIURL              string   `yaml:"api_url"`         // default https://api.twilio.com
 	ValidityPeriod      Duration `yaml:"validity_period"` // default 15m
 	RatePerSecond       float64  `yaml:"rate_per_second"` // 0 = unlimited

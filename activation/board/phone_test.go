@@ -67,8 +67,8 @@ func TestBrowserResyncAfterRebuild(t *testing.T) {
 }
 
 // TestBrowserPersonRowRemark (issues 16.1, 16.7, 16.10, 18.8): the person
-// row shows the remark, an unknown ETA, a STOP, a person bound elsewhere and
-// an answering machine.
+// row shows the remark, an unknown ETA, a STOP, a person bound elsewhere, an
+// answering machine and the call that reached them.
 func TestBrowserPersonRowRemark(t *testing.T) {
 	b := boardtest.StartBrowser(t)
 	inc, details := exampleExercise(time.Now())
@@ -77,7 +77,7 @@ func TestBrowserPersonRowRemark(t *testing.T) {
 			for j := range d.Nodes[i].Tiers {
 				if p := &d.Nodes[i].Tiers[j]; p.Person == "mf-comm-d" {
 					p.Answer, p.ETA, p.ETAUnknown, p.Remark, p.SMSStopped, p.BoundTo = activation.Delayed, nil, true, "Stau auf der A7", true, "MI"
-					p.Machine = true
+					p.Machine, p.Alerted, p.Notification, p.Channel = true, true, "delivered", "voice"
 				}
 			}
 		}
@@ -91,7 +91,7 @@ func TestBrowserPersonRowRemark(t *testing.T) {
 	mustWait(t, b, "call tree", `document.querySelector('#detail-tree [data-person="mf-comm-d"]') !== null`, 10*time.Second)
 	row, err := boardtest.Eval[string](b, `document.querySelector('#detail-tree [data-person="mf-comm-d"]').textContent`)
 	must(t, err)
-	for _, want := range []string{"„Stau auf der A7“", "Eintreffzeit unbekannt", "SMS abbestellt (STOP)", "kommt zum Stab MI", "Anrufbeantworter"} {
+	for _, want := range []string{"„Stau auf der A7“", "Eintreffzeit unbekannt", "SMS abbestellt (STOP)", "kommt zum Stab MI", "Anrufbeantworter", "zugestellt · Anruf"} {
 		if !strings.Contains(row, want) {
 			t.Errorf("person row %q lacks %q", row, want)
 		}

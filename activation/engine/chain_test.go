@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"encoding/hex"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -89,5 +91,51 @@ func TestTheChainHoldsAcrossATakeOver(t *testing.T) {
 	}
 	if res.Break != nil || res.Unchained != 0 || !aborted {
 		t.Fatalf("chain after a take-over: %+v (abort marker in the log: %v)", res, aborted)
+	}
+}
+
+// TestASnapshotRecordsTheChainHead: a snapshot's header holds the first 128
+// bits of the chain's head at its position, and `audit verify` may start
+// there: later events verify from it, a wrong head does not.
+func TestASnapshotRecordsTheChainHead(t *testing.T) {
+	js := embeddedJS(t)
+	e, stop := startEngine(t, js, 3)
+	for _, in := range []activation.Input{declareInput("K1", 4), respond("K1", "p1")} {
+		if _, err := declareAndWait(t, e, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stop() // a clean stop stores a snapshot at the log's end
+	ctx := context.Background()
+	store, err := js.ObjectStore(ctx, Layout{}.SnapshotBucket())
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := store.GetBytes(ctx, snapshotObject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, _, err := decodeSnapshot(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := verifyChain(t, js)
+	head := hex.EncodeToString(h.lastSum[:])
+	if h.lastSeq != at.Last || !strings.HasPrefix(at.Head, head) {
+		t.Fatalf("snapshot at %d with head %s; the chain's head at %d is %s", h.lastSeq, head, at.Last, at.Head)
+	}
+	e2, stop2 := startEngine(t, js, 1<<30)
+	if _, err := declareAndWait(t, e2, declareInput("K2", 2)); err != nil {
+		t.Fatal(err)
+	}
+	stop2()
+	cp := audit.Checkpoint{Seq: h.lastSeq, Head: head}
+	res, err := audit.VerifyStream(ctx, js, Layout{}.EventsStream(), cp)
+	if err != nil || res.Break != nil || res.From != h.lastSeq+1 || res.Events == 0 || res.Head != verifyChain(t, js).Head {
+		t.Fatalf("from the snapshot's head: %+v %v", res, err)
+	}
+	cp.Head = strings.Repeat("0", len(head))
+	if res, err := audit.VerifyStream(ctx, js, Layout{}.EventsStream(), cp); err != nil || res.Break == nil || res.Break.Seq != h.lastSeq+1 {
+		t.Fatalf("from a wrong head: %+v %v, want a break at %d", res, err, h.lastSeq+1)
 	}
 }

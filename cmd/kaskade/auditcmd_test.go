@@ -63,3 +63,64 @@ func TestAuditVerifyCommand(t *testing.T) {
 		t.Fatalf("--from-seq without --head: exit %d, want 2\n%s", rc, out)
 	}
 }
+
+// TestAuditVerifyCommandNamesTheFirstBreak: `kaskade audit verify` on a
+// stored log with a changed, a removed or a reordered event exits 1 and
+// names the first event whose link does not hold (a changed event shows at
+// its successor, whose prev no longer matches).
+func TestAuditVerifyCommandNamesTheFirstBreak(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		order  []int // which linked events are published, in order (0-based)
+		change int   // index of an event whose text is changed after linking; -1 none
+		want   string
+	}{
+		{"changed", []int{0, 1, 2, 3, 4, 5}, 2, "GEBROCHEN bei Ereignis 4: its prev"},
+		// The events stream refuses deletes: a removal is a log rebuilt without the event.
+		{"removed", []int{0, 1, 3, 4, 5}, -1, "GEBROCHEN bei Ereignis 3: its prev"},
+		{"reordered", []int{0, 1, 3, 2, 4, 5}, -1, "GEBROCHEN bei Ereignis 3: its prev"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			srv, err := natsd.Start(natsd.Options{DataDir: dir, Listen: "127.0.0.1:0"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(srv.Shutdown)
+			nc, err := srv.Connect()
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(nc.Close)
+			js, _ := jetstream.New(nc)
+			var layout engine.Layout
+			if err := layout.Ensure(t.Context(), js); err != nil {
+				t.Fatal(err)
+			}
+			chain := audit.NewChain("")
+			var linked [][]byte
+			for i := range 6 {
+				ev := activation.Event{V: 1, Incident: "K1", Kind: activation.KindUpdate, At: time.Unix(int64(i), 0).UTC(),
+					Update: &activation.SituationUpdate{Text: "Lage", By: "Lagedienst"}}
+				data, err := chain.Link(&ev)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if i == tc.change {
+					data = bytes.Replace(data, []byte(`"Lage"`), []byte(`"Lüge"`), 1)
+				}
+				linked = append(linked, data)
+			}
+			for _, i := range tc.order {
+				if _, err := js.Publish(t.Context(), layout.EventSubject("K1", activation.KindUpdate), linked[i]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var stdout, stderr bytes.Buffer
+			rc := run(context.Background(), []string{"audit", "verify", "--nats-url", srv.ClientURL(), "--data", dir}, nil, &stdout, &stderr)
+			if out := stdout.String() + stderr.String(); rc != 1 || !strings.Contains(out, tc.want) {
+				t.Fatalf("exit %d, want 1 and %q:\n%s", rc, tc.want, out)
+			}
+		})
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/kaskade-bcm/kaskade/activation/engine"
 	"github.com/kaskade-bcm/kaskade/cmd/internal/natsd"
 	"github.com/kaskade-bcm/kaskade/cmd/internal/server"
+	"github.com/kaskade-bcm/kaskade/config"
 	"github.com/kaskade-bcm/kaskade/notifiers/twilio/twiliotest"
 )
 
@@ -43,6 +44,13 @@ func TestPersonEraseLeavesNoPlaintextInTheDataDirectory(t *testing.T) {
 	// and in the replay bucket (the confirmation names them): the search can fail.
 	for _, s := range []string{"lead1", "Uwe Böhm"} {
 		waitFor(t, s+" in the data directory before the erasure", func() bool { return len(filesWith(t, dataDir, s)) > 0 })
+	}
+	// Minimisation: even before the erasure no file holds a number in full
+	// (events carry person ids, inbound senders are masked).
+	for _, number := range []string{"4915100001001", "4915100001002"} {
+		if files := filesWith(t, dataDir, number); len(files) > 0 {
+			t.Fatalf("%s stored in full in %v", number, files)
+		}
 	}
 
 	var stdout, stderr bytes.Buffer
@@ -106,4 +114,50 @@ func filesWith(t *testing.T, dir, s string) []string {
 		return nil
 	})
 	return out
+}
+
+// TestPersonEraseRemovesTheOutboxLines: with the console channel
+// delivering, "kaskade person erase" removes the person's lines from the
+// current outbox and from a rotated file an earlier run left; another
+// person's lines stay.
+func TestPersonEraseRemovesTheOutboxLines(t *testing.T) {
+	dir := t.TempDir()
+	cfg, _, err := config.LoadExample()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lead := primaries(t, cfg, "MI")["lead"]
+	old := `{"at":"2026-01-01T03:12:00Z","id":"K0-n1","incident":"K0","person":"` + lead + `","channel":"sms","purpose":"alert","exercise":true,"to":"+49151*****234","text":"ÜBUNG alt"}` + "\n" +
+		`{"at":"2026-01-01T03:12:00Z","id":"K0-n2","incident":"K0","person":"someone-else","channel":"sms","purpose":"alert","exercise":true,"to":"+49151*****235","text":"ÜBUNG alt"}` + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "outbox.jsonl.1"), []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := startTest(t, dir, nil, nil)
+	if code := s.api("POST", "/api/v1/incidents", map[string]any{"scenario": "cyberangriff", "organisations": []string{"MI"}, "reason": "Übung", "exercise": true}, nil); code != 201 {
+		t.Fatal(code)
+	}
+	mark := []byte(`"person":"` + lead + `"`)
+	waitFor(t, "the alert in the outbox", func() bool {
+		data, _ := os.ReadFile(filepath.Join(dir, "outbox.jsonl"))
+		return bytes.Contains(data, mark)
+	})
+	var stdout, stderr bytes.Buffer
+	if rc := run(context.Background(), []string{"person", "erase", lead, "--reason", "Antrag 18/2026", "--server", s.URL, "--token", s.token}, nil, &stdout, &stderr); rc != 0 {
+		t.Fatalf("kaskade person erase: %d %s", rc, stderr.String())
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "outbox.jsonl*"))
+	var all []byte
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(data, mark) {
+			t.Errorf("%s still holds %s's lines:\n%s", f, lead, data)
+		}
+		all = append(all, data...)
+	}
+	if !bytes.Contains(all, []byte(`"id":"K0-n2"`)) {
+		t.Fatalf("another person's line went too: %v", files)
+	}
 }

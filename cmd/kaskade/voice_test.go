@@ -158,17 +158,24 @@ func grepLines(s, sub string) string {
 
 func TestVoiceNotReachedMovesOn(t *testing.T) {
 	tests := []struct {
-		name string
-		out  twiliotest.CallOutcome
-		code string
+		name    string
+		out     twiliotest.CallOutcome
+		code    string
+		callsIn bool // channels.twilio.calls_in: the machine hears it may call back
 	}{
-		{"machine", twiliotest.CallOutcome{AnsweredBy: "machine_start"}, "machine"},
-		{"busy", twiliotest.CallOutcome{Status: "busy"}, "busy"},
-		{"no answer", twiliotest.CallOutcome{Status: "no-answer"}, "no-answer"},
+		{"machine", twiliotest.CallOutcome{AnsweredBy: "machine_start"}, "machine", false},
+		{"machine, calls in", twiliotest.CallOutcome{AnsweredBy: "machine_end_beep"}, "machine", true},
+		{"busy", twiliotest.CallOutcome{Status: "busy"}, "busy", false},
+		{"no answer", twiliotest.CallOutcome{Status: "no-answer"}, "no-answer", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := startVoice(t, &tt.out)
+			cfg := voiceConfig
+			if tt.callsIn {
+				cfg = strings.Replace(cfg, "    api_url: %s\n", "    api_url: %s\n    calls_in: true\n", 1)
+			}
+			s, fake, api := startVoiceServer(t, cfg, func(f *twiliotest.Server) { f.SetCallOutcome(leadPhone, tt.out) }, nil)
+			e := &smsEnv{testServer: &testServer{Server: s, t: t, token: s.AdminToken()}, fake: fake, twilioAPI: api}
 			e.declare(false)
 			c := e.callTo(leadPhone)
 			// The next step (the SMS, due after 5 minutes) goes at once.
@@ -178,8 +185,12 @@ func TestVoiceNotReachedMovesOn(t *testing.T) {
 				t.Fatalf("lead1 = %+v", p)
 			}
 			c, _ = e.fake.Call(c.SID)
-			if tt.name == "machine" && !strings.Contains(c.Said[len(c.Said)-1], "per SMS") {
-				t.Fatalf("the machine last heard %q", c.Said)
+			if tt.code == "machine" {
+				// The machine's message: answer by SMS, and call back only when calls in reach Kaskade.
+				heard := strings.Join(c.Said[len(c.Said)-3:], " ")
+				if !strings.Contains(heard, "per SMS") || strings.Contains(heard, "rufen Sie diese Nummer zurück") != tt.callsIn {
+					t.Fatalf("the machine last heard %q", c.Said)
+				}
 			}
 			if strings.Contains(c.Twiml, "Übung") {
 				t.Fatal("a real alert said Übung")

@@ -29,6 +29,9 @@ type VoiceOptions struct {
 	NoMachineDetection bool
 	// Metrics counts calls placed; share it with the VoiceWebhooks.
 	Metrics *VoiceMetrics
+	// CallBack: calls in reach Kaskade (the number's incoming-call webhook
+	// is set), so the answering-machine message offers calling back.
+	CallBack bool
 }
 
 // Voice calls people through Twilio's Create Call API with inline TwiML:
@@ -39,6 +42,8 @@ type Voice struct {
 	scripts *Scripts
 	amd     bool
 	metrics *VoiceMetrics
+	// callBack: the machine message offers calling back (VoiceOptions).
+	callBack bool
 }
 
 var _ notifiers.Notifier = (*Voice)(nil)
@@ -61,7 +66,8 @@ func NewVoice(opts Options, v VoiceOptions) (*Voice, error) {
 		v.Scripts = NewScripts(0)
 	}
 	s.log = s.log.With("medium", "voice")
-	return &Voice{s: s, public: strings.TrimRight(v.PublicURL, "/"), scripts: v.Scripts, amd: !v.NoMachineDetection, metrics: v.Metrics}, nil
+	return &Voice{s: s, public: strings.TrimRight(v.PublicURL, "/"), scripts: v.Scripts, amd: !v.NoMachineDetection, metrics: v.Metrics,
+		callBack: v.CallBack}, nil
 }
 
 // Notify places one call. It returns StateSent with the Call SID once
@@ -124,5 +130,5 @@ func callReceipt(res *api.ApiV2010Call) (notifiers.Receipt, string) {
 
 // Script is the TwiML of m's call (exported for tests and the README).
 func (v *Voice) Script(m notifiers.Message) string {
-	return AlertTwiML(v.public, m)
+	return AlertTwiML(v.public, m, v.callBack)
 }

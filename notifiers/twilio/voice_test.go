@@ -226,7 +226,7 @@ func TestCallDelivery(t *testing.T) {
 func BenchmarkAlertTwiML(b *testing.B) {
 	m := notifiers.Message{ID: "K1-n1", Text: "Notfall MI: Cyberangriff auf das Landesnetz. Stab bilden.", Purpose: notifiers.PurposeAlert, Language: "de", Exercise: true}
 	for b.Loop() {
-		_ = twilio.AlertTwiML("https://kaskade.example.de", m)
+		_ = twilio.AlertTwiML("https://kaskade.example.de", m, false)
 	}
 }
 
@@ -241,10 +241,35 @@ func TestAlertTwiMLFitsTwilioLimit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := twilio.AlertTwiML("https://kaskade.example.de", notifiers.Message{ID: "K1-n1", Text: tt.text, Purpose: notifiers.PurposeAlert, Language: "en"})
+			s := twilio.AlertTwiML("https://kaskade.example.de", notifiers.Message{ID: "K1-n1", Text: tt.text, Purpose: notifiers.PurposeAlert, Language: "en"}, false)
 			if len(s) > 4000 || strings.Contains(s, "Once more.") != tt.repeats || !strings.Contains(s, "Press 1") {
 				t.Fatalf("%d characters, repeats %v: %s", len(s), strings.Contains(s, "Once more."), s[:200])
 			}
 		})
+	}
+}
+
+// TestMachineMessageOffersACallBack: after the menu (what an answering
+// machine records) the call asks for an SMS answer, and offers calling
+// back only when calls in reach Kaskade.
+func TestMachineMessageOffersACallBack(t *testing.T) {
+	tests := []struct {
+		lang      string
+		callBack  bool
+		sms, back string // in the text after the <Gather>
+		wantBack  bool
+	}{
+		{"de", false, "per SMS", "zurück", false},
+		{"de", true, "per SMS", "Oder rufen Sie diese Nummer zurück", true},
+		{"en", false, "by SMS", "call this number back", false},
+		{"en", true, "by SMS", "Or call this number back", true},
+	}
+	for _, tt := range tests {
+		s := twilio.AlertTwiML("https://kaskade.example.de", notifiers.Message{ID: "K1-n1", Text: "Notfall MI: Stab bilden.",
+			Purpose: notifiers.PurposeAlert, Language: tt.lang}, tt.callBack)
+		_, after, ok := strings.Cut(s, "</Gather>")
+		if !ok || !strings.Contains(after, tt.sms) || strings.Contains(after, tt.back) != tt.wantBack {
+			t.Errorf("%s, call back %v: after the menu %q", tt.lang, tt.callBack, after)
+		}
 	}
 }

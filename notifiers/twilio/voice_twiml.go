@@ -12,7 +12,7 @@ import (
 
 // voiceTexts are the fixed spoken texts of one language.
 type voiceTexts struct {
-	lang, exercise, menu, again, machine, minutes, invalid, noMinutes, bye string
+	lang, exercise, menu, again, machine, callBack, minutes, invalid, noMinutes, bye string
 }
 
 var voiceDE = voiceTexts{
@@ -21,6 +21,7 @@ var voiceDE = voiceTexts{
 	menu:      "Drücken Sie die 1, wenn Sie kommen. Die 2, wenn Sie später kommen, dann die Minuten und die Raute-Taste. Die 3, wenn Sie nicht verfügbar sind. Die 0 zum Wiederholen.",
 	again:     "Ich wiederhole.",
 	machine:   "Sie wurden von Kaskade alarmiert und haben nicht geantwortet. Bitte antworten Sie per SMS: 1 für komme, 2 und Minuten für später, 3 für nicht verfügbar.",
+	callBack:  "Oder rufen Sie diese Nummer zurück und antworten Sie mit der Tastatur.",
 	minutes:   "Bitte geben Sie die Minuten ein und drücken Sie die Raute-Taste.",
 	invalid:   "Diese Eingabe kenne ich nicht.",
 	noMinutes: "Keine Minuten erhalten.",
@@ -33,6 +34,7 @@ var voiceEN = voiceTexts{
 	menu:      "Press 1 if you are coming. 2 if you are coming later, then the minutes and the hash key. 3 if you are not available. 0 to repeat.",
 	again:     "Once more.",
 	machine:   "You were alerted by Kaskade and did not answer. Please reply by SMS: 1 for coming, 2 and minutes for later, 3 for not available.",
+	callBack:  "Or call this number back and answer with the keypad.",
 	minutes:   "Please enter the minutes, then press the hash key.",
 	invalid:   "I do not know that key.",
 	noMinutes: "No minutes received.",
@@ -94,19 +96,20 @@ func GatherURL(public, id, lang, stage string) string {
 // AlertTwiML is the call script of m: an exercise says so first, the
 // text and the keypad menu are said twice inside a one-digit <Gather>;
 // a callee who presses nothing (an answering machine) hears how to
-// answer by SMS. Other purposes are said twice without a menu.
-func AlertTwiML(public string, m notifiers.Message) string {
-	if s := alertTwiML(public, m, true); len(s) <= maxTwiML {
+// answer by SMS, and with callBack that calling back works too. Other
+// purposes are said twice without a menu.
+func AlertTwiML(public string, m notifiers.Message, callBack bool) string {
+	if s := alertTwiML(public, m, true, callBack); len(s) <= maxTwiML {
 		return s
 	}
 	// Twilio refuses inline TwiML above 4,000 characters: say it once.
-	return alertTwiML(public, m, false)
+	return alertTwiML(public, m, false, callBack)
 }
 
 // maxTwiML is Twilio's limit for the Twiml parameter of Create Call.
 const maxTwiML = 4000
 
-func alertTwiML(public string, m notifiers.Message, repeat bool) string {
+func alertTwiML(public string, m notifiers.Message, repeat, callBack bool) string {
 	w := newTwiML(m.Language)
 	intro := ""
 	if m.Exercise {
@@ -134,6 +137,9 @@ func alertTwiML(public string, m notifiers.Message, repeat bool) string {
 	w.end("Gather")
 	w.say(intro)
 	w.say(w.t.machine)
+	if callBack {
+		w.say(w.t.callBack)
+	}
 	w.b.WriteString("<Hangup/>")
 	return w.String()
 }

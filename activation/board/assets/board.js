@@ -755,7 +755,10 @@
     if (!p.alerted) bits.push('<span class="muted">' + esc(t('person.notalerted')) + '</span>');
     else {
       bits.push('<span>' + esc(t('person.alerted', { t: p.alerted_at ? hm(p.alerted_at) : '' })) + '</span>');
-      if (p.notification_state) bits.push('<span class="notif notif-' + esc(p.notification_state) + '">' + esc(t('notif.' + p.notification_state)) + '</span>');
+      if (p.notification_state) {
+        bits.push('<span class="notif notif-' + esc(p.notification_state) + '">' + esc(t('notif.' + p.notification_state)) +
+          (p.channel ? ' · ' + esc(t('chan.' + p.channel)) : '') + '</span>');
+      }
     }
     if (p.bound_to) bits.push('<span class="failed">' + icon('warn') + esc(t('person.bound', { o: p.bound_to })) + '</span>');
     if (p.sms_stopped) bits.push('<span class="failed">' + icon('warn') + esc(t('person.smsstopped')) + '</span>');

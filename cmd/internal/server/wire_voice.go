@@ -24,7 +24,7 @@ func (s *Server) wireVoice(cfg *config.Config, set *channelSet, reg prometheus.R
 		AccountSID: tc.AccountSID, AuthToken: tc.AuthToken.Value(), From: tc.CallerID(), APIURL: tc.APIURL,
 		RatePerSecond: tc.RatePerSecond, Concurrency: tc.Concurrency, Timeout: tc.Timeout.D(),
 		Logger: s.log.With("component", "twilio-voice"),
-	}, twilio.VoiceOptions{PublicURL: publicURL, Scripts: scripts, Metrics: metrics})
+	}, twilio.VoiceOptions{PublicURL: publicURL, Scripts: scripts, Metrics: metrics, CallBack: tc.CallsIn})
 	if err != nil {
 		return err
 	}
