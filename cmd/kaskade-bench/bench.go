@@ -52,6 +52,7 @@ type benchOptions struct {
 	BoardRate        float64 // replies per second while timing
 	BoardBurst       int     // replies of the burst before the last RSS reading
 	BoardReaderProcs int     // GOMAXPROCS of the board readers' process
+	BoardReaderNice  int     // its nice value (0: as the bench)
 
 	FailoverPeople    int           // people of the failover phase's one organisation
 	FailoverRate      float64       // Twilio rate_per_second of each instance
@@ -96,6 +97,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Float64Var(&o.BoardRate, "board-reply-rate", 20, "replies per second while timing the board")
 	fs.IntVar(&o.BoardBurst, "board-burst", 1000, "replies of the burst before the last RSS reading")
 	fs.IntVar(&o.BoardReaderProcs, "board-reader-procs", 1, "GOMAXPROCS of the process that reads all board streams but the measuring one (0: Go's default)")
+	fs.IntVar(&o.BoardReaderNice, "board-reader-nice", 19, "nice value of that process (0: none), so that it takes only the CPU the server leaves")
 	fs.IntVar(&o.FailoverPeople, "failover-people", 200, "people of the failover phase's organisation")
 	fs.Float64Var(&o.FailoverRate, "failover-rate", 20, "Twilio rate_per_second of each instance in the failover phase")
 	fs.IntVar(&o.FailoverConc, "failover-concurrency", 10, "Twilio sender concurrency of each instance in the failover phase")
@@ -136,8 +138,8 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if o.PrioRecip < o.PerOrg || o.PrioRate <= 0 || o.PrioRuns <= 0 {
 		return usageError{"--priority-recipients must be at least --per-org, --priority-rate and --priority-runs positive"}
 	}
-	if o.BoardIncidents < 1 || o.BoardStreams < 2 || o.BoardReplies < 1 || o.BoardRate <= 0 || o.BoardBurst < 0 || o.BoardReaderProcs < 0 {
-		return usageError{"--board-incidents, --board-replies and --board-reply-rate must be positive, --board-streams at least 2"}
+	if o.BoardIncidents < 1 || o.BoardStreams < 2 || o.BoardReplies < 1 || o.BoardRate <= 0 || o.BoardBurst < 0 || o.BoardReaderProcs < 0 || o.BoardReaderNice < 0 || o.BoardReaderNice > 19 {
+		return usageError{"--board-incidents, --board-replies and --board-reply-rate must be positive, --board-streams at least 2, --board-reader-nice 0…19"}
 	}
 	if o.BoardReplies > o.BoardIncidents || o.BoardBurst > o.BoardIncidents {
 		return usageError{"--board-replies and --board-burst must not exceed --board-incidents (one reply per incident and set)"}

@@ -170,9 +170,9 @@ func (b *bench) board(ctx context.Context) error {
 	// readers' process apart.
 	perStream := (cpuAll - cpuOne) / time.Duration(o.BoardReplies*max(1, o.BoardStreams-1))
 	readerPer := cpuReaders / time.Duration(o.BoardReplies*max(1, o.BoardStreams-1))
-	b.printf("  (board: %d streams opened in %s; reply webhooks p99 %s with one viewer, %s with all;\n   %.0f bytes per reply and stream; server CPU per reply %s with one viewer, %s with all (%s per further stream); readers' CPU %s per stream and reply (GOMAXPROCS %d); load average %s)\n",
+	b.printf("  (board: %d streams opened in %s; reply webhooks p99 %s with one viewer, %s with all;\n   %.0f bytes per reply and stream; server CPU per reply %s with one viewer, %s with all (%s per further stream); readers' CPU %s per stream and reply (GOMAXPROCS %d, nice %d); load average %s)\n",
 		o.BoardStreams-1, opened.Round(time.Millisecond), ms(pct(one.webhook, 99)), ms(pct(all.webhook, 99)), perReply,
-		ms(cpuOne/time.Duration(o.BoardReplies)), ms(cpuAll/time.Duration(o.BoardReplies)), perStream, readerPer, o.BoardReaderProcs, loadAvg())
+		ms(cpuOne/time.Duration(o.BoardReplies)), ms(cpuAll/time.Duration(o.BoardReplies)), perStream, readerPer, o.BoardReaderProcs, o.BoardReaderNice, loadAvg())
 	return nil
 }
 

@@ -188,9 +188,15 @@ func (r *boardRun) startReaders(ctx context.Context, viewers []benchToken) (*rea
 		return nil, 0, err
 	}
 	p := &readerProc{out: filepath.Join(dir, "board-seen.txt")}
-	p.cmd = exec.CommandContext(ctx, exe, "board-readers", "--url", r.s.URL, "--tokens", tokFile, "--incidents", incFile,
+	args := []string{exe, "board-readers", "--url", r.s.URL, "--tokens", tokFile, "--incidents", incFile,
 		"--streams", strconv.Itoa(o.BoardStreams), "--first", "1", "--replies", strconv.Itoa(o.BoardReplies),
-		"--out", p.out, "--procs", strconv.Itoa(o.BoardReaderProcs))
+		"--out", p.out, "--procs", strconv.Itoa(o.BoardReaderProcs)}
+	// Niced, the readers take the CPU the server leaves (nice(1) sets every
+	// thread's priority; a process cannot do that for its Go threads itself).
+	if nice, err := exec.LookPath("nice"); err == nil && o.BoardReaderNice > 0 {
+		args = append([]string{nice, "-n", strconv.Itoa(o.BoardReaderNice)}, args...)
+	}
+	p.cmd = exec.CommandContext(ctx, args[0], args[1:]...)
 	p.cmd.Stderr = r.b.out
 	if p.in, err = p.cmd.StdinPipe(); err != nil {
 		return nil, 0, err
