@@ -2,7 +2,9 @@ package board
 
 import (
 	"bytes"
+	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -266,3 +268,42 @@ func (b *syncBuffer) Write(p []byte) (int, error) {
 	return b.b.Write(p)
 }
 func (b *syncBuffer) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.b.String() }
+
+// Memory per stream is bounded in time too: a client that stops reading is
+// dropped once a write has waited writeWait (its socket buffers full), and
+// it holds up neither the hub nor the other streams meanwhile.
+func TestStalledStreamClientIsDropped(t *testing.T) {
+	e := newEnv(t, false)
+	e.board.writeWait = 2 * time.Second // before any stream is served
+	conn, err := net.Dial("tcp", e.srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "GET /api/v1/stream HTTP/1.1\r\nHost: board\r\nAuthorization: Bearer %s\r\n\r\n", viewerToken)
+	reader := e.openStream(nil, bearerHdr(dutyToken))
+	reader.snapshot(t)
+	for deadline := time.Now().Add(10 * time.Second); e.board.openStreams() < 2; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the stalled client's stream never opened")
+		}
+	}
+	// 10 MB of timeline items: more than the socket buffers of a client
+	// that does not read hold (the server's send buffer grows to 4 MB).
+	big := strings.Repeat("x", 64<<10)
+	var last activation.Change
+	for range 160 {
+		last = e.src.timeline("K1", activation.TimelineItem{At: t0, Summary: big})
+	}
+	for deadline := time.Now().Add(15 * time.Second); e.board.openStreams() != 1; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d streams open 15 s after the client stopped reading, want the stalled one dropped", e.board.openStreams())
+		}
+	}
+	for {
+		ch := reader.change(t)
+		if ch.Seq == last.Seq {
+			break
+		}
+	}
+}

@@ -46,11 +46,13 @@ type benchOptions struct {
 	PrioGap        time.Duration // pause between two of them
 	StandDownAfter time.Duration // declaration → stand-down of the stand-down phase
 
-	BoardStreams   int     // concurrent board streams
-	BoardIncidents int     // incidents (one organisation each) in the log
-	BoardReplies   int     // replies timed per viewer count
-	BoardRate      float64 // replies per second while timing
-	BoardBurst     int     // replies of the burst before the last RSS reading
+	BoardStreams     int     // concurrent board streams
+	BoardIncidents   int     // incidents (one organisation each) in the log
+	BoardReplies     int     // replies timed per viewer count
+	BoardRate        float64 // replies per second while timing
+	BoardBurst       int     // replies of the burst before the last RSS reading
+	BoardReaderProcs int     // GOMAXPROCS of the board readers' process
+	BoardReaderNice  int     // its nice value (0: as the bench)
 
 	FailoverPeople    int           // people of the failover phase's one organisation
 	FailoverRate      float64       // Twilio rate_per_second of each instance
@@ -94,6 +96,8 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&o.BoardReplies, "board-replies", 300, "replies timed with one viewer and again with all streams")
 	fs.Float64Var(&o.BoardRate, "board-reply-rate", 20, "replies per second while timing the board")
 	fs.IntVar(&o.BoardBurst, "board-burst", 1000, "replies of the burst before the last RSS reading")
+	fs.IntVar(&o.BoardReaderProcs, "board-reader-procs", 1, "GOMAXPROCS of the process that reads all board streams but the measuring one (0: Go's default)")
+	fs.IntVar(&o.BoardReaderNice, "board-reader-nice", 19, "nice value of that process (0: none), so that it takes only the CPU the server leaves")
 	fs.IntVar(&o.FailoverPeople, "failover-people", 200, "people of the failover phase's organisation")
 	fs.Float64Var(&o.FailoverRate, "failover-rate", 20, "Twilio rate_per_second of each instance in the failover phase")
 	fs.IntVar(&o.FailoverConc, "failover-concurrency", 10, "Twilio sender concurrency of each instance in the failover phase")
@@ -134,8 +138,8 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if o.PrioRecip < o.PerOrg || o.PrioRate <= 0 || o.PrioRuns <= 0 {
 		return usageError{"--priority-recipients must be at least --per-org, --priority-rate and --priority-runs positive"}
 	}
-	if o.BoardIncidents < 1 || o.BoardStreams < 1 || o.BoardReplies < 1 || o.BoardRate <= 0 || o.BoardBurst < 0 {
-		return usageError{"--board-incidents, --board-streams, --board-replies and --board-reply-rate must be positive"}
+	if o.BoardIncidents < 1 || o.BoardStreams < 2 || o.BoardReplies < 1 || o.BoardRate <= 0 || o.BoardBurst < 0 || o.BoardReaderProcs < 0 || o.BoardReaderNice < 0 || o.BoardReaderNice > 19 {
+		return usageError{"--board-incidents, --board-replies and --board-reply-rate must be positive, --board-streams at least 2, --board-reader-nice 0…19"}
 	}
 	if o.BoardReplies > o.BoardIncidents || o.BoardBurst > o.BoardIncidents {
 		return usageError{"--board-replies and --board-burst must not exceed --board-incidents (one reply per incident and set)"}

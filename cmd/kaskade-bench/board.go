@@ -30,6 +30,7 @@ const boardPerOrg = 3
 type boardRun struct {
 	b       *bench
 	s       *server.Server
+	url     string         // the server's base URL
 	inc     []string       // incident ids by index
 	byID    map[string]int // and back
 	streams []*boardStream
@@ -76,7 +77,7 @@ func (b *bench) board(ctx context.Context) error {
 		return err
 	}
 	defer s.Close()
-	r := &boardRun{b: b, s: s, inc: make([]string, o.BoardIncidents), byID: map[string]int{}}
+	r := &boardRun{b: b, s: s, url: s.URL, inc: make([]string, o.BoardIncidents), byID: map[string]int{}}
 	start := time.Now()
 	if err := r.declareAll(ctx, tokens[:len(tokens)-viewers]); err != nil {
 		return err
@@ -89,42 +90,46 @@ func (b *bench) board(ctx context.Context) error {
 	for i, id := range r.inc {
 		r.byID[id] = i
 	}
-	r.streams = make([]*boardStream, o.BoardStreams)
-	for i := range r.streams {
-		st := &boardStream{}
-		st.seen[0], st.seen[1] = make([]atomic.Int64, o.BoardReplies), make([]atomic.Int64, o.BoardReplies)
-		r.streams[i] = st
-	}
+	// Only the measuring viewer's stream is read here; the readers' process
+	// has the others.
+	st := &boardStream{}
+	st.seen[0], st.seen[1] = make([]atomic.Int64, o.BoardReplies), make([]atomic.Int64, o.BoardReplies)
+	r.streams = []*boardStream{st}
 	viewerTok := tokens[len(tokens)-viewers:]
 
 	debug.FreeOSMemory()
 	time.Sleep(500 * time.Millisecond)
 	idle := procStatus("self", "VmRSS")
 
-	// One viewer.
+	// One viewer: the measuring one, in this process.
 	if err := r.open(sctx, 0, viewerTok[0].Secret); err != nil {
 		return err
 	}
 	c0 := cpuTime()
-	one, err := r.replies(ctx, 0, 0)
+	one, err := r.replies(ctx, 0, 0, nil)
 	if err != nil {
 		return err
 	}
 	cpuOne := cpuTime() - c0
-	// All viewers.
-	start = time.Now()
-	if err := r.openAll(sctx, viewerTok); err != nil {
+	// All viewers: the others in a process of their own, whose reading
+	// would otherwise slow down this one's measuring.
+	readers, opened, err := r.startReaders(sctx, viewerTok)
+	if err != nil {
 		return err
 	}
-	opened := time.Since(start)
+	defer readers.stop() // before the server closes (deferred earlier)
 	time.Sleep(2 * time.Second)
 	open := procStatus("self", "VmRSS")
+	readersRSS := procStatus(readers.pid, "VmRSS")
 	r.set.Store(1)
+	if _, err := readers.ask("record", "recording"); err != nil {
+		return err
+	}
 	prof := b.profile("board")
 	read0 := r.streams[0].bytes.Load()
-	c0 = cpuTime()
-	all, err := r.replies(ctx, 1, 1)
-	cpuAll := cpuTime() - c0
+	c0, rc0 := cpuTime(), procCPU(readers.pid)
+	all, err := r.replies(ctx, 1, 1, readers)
+	cpuAll, cpuReaders := cpuTime()-c0, procCPU(readers.pid)-rc0
 	prof()
 	if err != nil {
 		return err
@@ -135,32 +140,40 @@ func (b *bench) board(ctx context.Context) error {
 	}
 	time.Sleep(2 * time.Second)
 	burst := procStatus("self", "VmRSS")
-	closed := 0
-	for _, st := range r.streams {
-		if st.closed.Load() {
-			closed++
-		}
+	line, err := readers.ask("closed", "closed")
+	if err != nil {
+		return err
+	}
+	var closed int
+	if _, err := fmt.Sscanf(line, "closed %d", &closed); err != nil {
+		return fmt.Errorf("board-readers: %q: %w", line, err)
+	}
+	if r.streams[0].closed.Load() {
+		closed++
 	}
 
 	mb := func(kb int64) float64 { return float64(kb) / 1024 }
 	above := max(open, burst) - idle
 	b.record(fmt.Sprintf("board: RSS above idle, %d streams open / after a burst of %d replies", o.BoardStreams, o.BoardBurst),
-		fmt.Sprintf("%.0f MB / %.0f MB (idle %.0f MB)", mb(open-idle), mb(burst-idle), mb(idle)),
+		fmt.Sprintf("%.0f MB / %.0f MB (idle %.0f MB; readers' process %.0f MB)", mb(open-idle), mb(burst-idle), mb(idle), mb(readersRSS)),
 		fmt.Sprintf("< 300 MB (%d incidents)", o.BoardIncidents), ptr(above < 300*1024))
 	p1 := pct(one.probe, 99)
 	b.record("board: reply → readiness on the stream, 1 viewer, p50 / p99 / max", line3(one.probe),
 		fmt.Sprintf("%d replies at %.0f/s", o.BoardReplies, o.BoardRate), nil)
-	b.record(fmt.Sprintf("board: … %d viewers, all streams, p50 / p99 / max", o.BoardStreams), line3(all.all),
-		fmt.Sprintf("p99 ≤ 2 × %s", ms(p1)), ptr(len(all.all) > 0 && pct(all.all, 99) <= 2*p1))
-	b.record(fmt.Sprintf("board: … %d viewers, the first viewer's stream, p50 / p99 / max", o.BoardStreams), line3(all.probe), "", nil)
+	b.record(fmt.Sprintf("board: … %d viewers, the measuring viewer, p50 / p99 / max", o.BoardStreams), line3(all.probe),
+		fmt.Sprintf("p99 ≤ 2 × %s", ms(p1)), ptr(len(all.probe) > 0 && pct(all.probe, 99) <= 2*p1))
+	b.record(fmt.Sprintf("board: … %d viewers, all streams (%d read by the readers' process), p50 / p99 / max", o.BoardStreams, o.BoardStreams-1),
+		line3(all.all), "", nil)
 	b.record("board: changes missing on a stream / streams closed by the server", fmt.Sprintf("%d / %d", one.missing+all.missing, closed),
 		"0", ptr(one.missing+all.missing == 0 && closed == 0))
-	// The process's CPU per reply (server, fake and readers), which unlike
-	// the latencies hardly depends on the machine's load.
+	// This process's CPU per reply (server, fake, measuring viewer), which
+	// unlike the latencies hardly depends on the machine's load; the
+	// readers' process apart.
 	perStream := (cpuAll - cpuOne) / time.Duration(o.BoardReplies*max(1, o.BoardStreams-1))
-	b.printf("  (board: %d streams opened in %s; reply webhooks p99 %s with one viewer, %s with all;\n   %.0f bytes per reply and stream; CPU per reply %s with one viewer, %s with all (%s per further stream); load average %s)\n",
-		o.BoardStreams, opened.Round(time.Millisecond), ms(pct(one.webhook, 99)), ms(pct(all.webhook, 99)), perReply,
-		ms(cpuOne/time.Duration(o.BoardReplies)), ms(cpuAll/time.Duration(o.BoardReplies)), perStream, loadAvg())
+	readerPer := cpuReaders / time.Duration(o.BoardReplies*max(1, o.BoardStreams-1))
+	b.printf("  (board: %d streams opened in %s; reply webhooks p99 %s with one viewer, %s with all;\n   %.0f bytes per reply and stream; server CPU per reply %s with one viewer, %s with all (%s per further stream); readers' CPU %s per stream and reply (GOMAXPROCS %d, nice %d); load average %s)\n",
+		o.BoardStreams-1, opened.Round(time.Millisecond), ms(pct(one.webhook, 99)), ms(pct(all.webhook, 99)), perReply,
+		ms(cpuOne/time.Duration(o.BoardReplies)), ms(cpuAll/time.Duration(o.BoardReplies)), perStream, readerPer, o.BoardReaderProcs, o.BoardReaderNice, loadAvg())
 	return nil
 }
 
@@ -195,16 +208,17 @@ func (r *boardRun) declareAll(ctx context.Context, tokens []benchToken) error {
 	return <-errs
 }
 
-// openAll opens streams 1… (16 at a time, each until its snapshot).
-func (r *boardRun) openAll(ctx context.Context, viewers []benchToken) error {
+// openRange opens streams from…to-1 (16 at a time, each until its
+// snapshot), stream i with token(i).
+func (r *boardRun) openRange(ctx context.Context, from, to int, token func(int) string) error {
 	sem := make(chan struct{}, 16)
-	errs := make(chan error, len(r.streams))
+	errs := make(chan error, to-from)
 	var wg sync.WaitGroup
-	for i := 1; i < len(r.streams); i++ {
+	for i := from; i < to; i++ {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			if err := r.open(ctx, i, viewers[i/100].Secret); err != nil {
+			if err := r.open(ctx, i, token(i)); err != nil {
 				errs <- err
 			}
 		})
@@ -217,7 +231,7 @@ func (r *boardRun) openAll(ctx context.Context, viewers []benchToken) error {
 // open opens stream i and returns once its snapshot has arrived; the
 // stream is read on until ctx ends.
 func (r *boardRun) open(ctx context.Context, i int, token string) error {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, r.s.URL+"/api/v1/stream", nil)
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, r.url+"/api/v1/stream", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -316,14 +330,15 @@ type replyTimes struct {
 
 // replies sends BoardReplies signed inbound "1" at BoardRate, reply k from
 // person `person` of incident k, and collects the arrivals on the streams
-// (all open ones; the probe is stream 0).
-func (r *boardRun) replies(ctx context.Context, set, person int) (replyTimes, error) {
+// (the probe is stream 0, in this process; the readers' process, if any,
+// holds the others).
+func (r *boardRun) replies(ctx context.Context, set, person int, readers *readerProc) (replyTimes, error) {
 	o := r.b.o
 	n := o.BoardReplies
 	starts := make([]int64, n)
 	hooks := make([]time.Duration, n)
 	interval := time.Duration(float64(time.Second) / o.BoardRate)
-	url := r.s.URL + "/webhooks/twilio/sms"
+	url := r.url + "/webhooks/twilio/sms"
 	var wg sync.WaitGroup
 	var failed atomic.Int64
 	begin := time.Now()
@@ -349,37 +364,41 @@ func (r *boardRun) replies(ctx context.Context, set, person int) (replyTimes, er
 	if f := failed.Load(); f > 0 {
 		return replyTimes{}, fmt.Errorf("board: %d reply webhooks failed", f)
 	}
-	open := 1
-	if set == 1 {
-		open = len(r.streams)
-	}
-	complete := func() bool {
-		for _, st := range r.streams[:open] {
-			for k := range n {
-				if st.seen[set][k].Load() == 0 {
-					return false
-				}
-			}
-		}
-		return true
-	}
-	_ = waitUntil(ctx, 10*time.Second, complete)
-	var rt replyTimes
-	for i, st := range r.streams[:open] {
+	wait := time.Now().Add(10 * time.Second)
+	probe := make([]int64, n)
+	load := func() bool {
 		for k := range n {
-			t := st.seen[set][k].Load()
-			if t == 0 {
+			probe[k] = r.streams[0].seen[set][k].Load()
+		}
+		return !slices.Contains(probe, 0)
+	}
+	_ = waitUntil(ctx, time.Until(wait), load)
+	load()
+	rows := [][]int64{probe}
+	if readers != nil {
+		if _, err := readers.ask("collect "+max(time.Until(wait), time.Second).Round(time.Millisecond).String(), "collected"); err != nil {
+			return replyTimes{}, err
+		}
+		others, err := readers.seen()
+		if err != nil {
+			return replyTimes{}, err
+		}
+		rows = append(rows, others...)
+	}
+	rt := replyTimes{webhook: hooks}
+	for i, row := range rows {
+		for k := range n {
+			if k >= len(row) || row[k] == 0 {
 				rt.missing++
 				continue
 			}
-			d := time.Duration(t - starts[k])
+			d := time.Duration(row[k] - starts[k])
 			rt.all = append(rt.all, d)
 			if i == 0 {
 				rt.probe = append(rt.probe, d)
 			}
 		}
 	}
-	rt.webhook = hooks
 	for _, s := range [][]time.Duration{rt.probe, rt.all, rt.webhook} {
 		slices.Sort(s)
 	}
@@ -389,7 +408,7 @@ func (r *boardRun) replies(ctx context.Context, set, person int) (replyTimes, er
 // burst sends BoardBurst replies (the third person of each incident) as
 // fast as 50 in flight allow.
 func (r *boardRun) burst(ctx context.Context) error {
-	url := r.s.URL + "/webhooks/twilio/sms"
+	url := r.url + "/webhooks/twilio/sms"
 	sem := make(chan struct{}, 50)
 	var wg sync.WaitGroup
 	var failed atomic.Int64

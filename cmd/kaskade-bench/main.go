@@ -2,7 +2,8 @@
 // it starts the server in-process (and the kaskade binary for the restart
 // and failover phases) against a fake Twilio, one file per phase. `kaskade-bench
 // fake-twilio` runs the fake alone for development; `kaskade-bench
-// load-replies` is the reply load generator the replies phase starts.
+// load-replies` is the reply load generator the replies phase starts,
+// `kaskade-bench board-readers` the board phase's background viewers.
 package main
 
 import (
@@ -31,6 +32,8 @@ Usage:
   kaskade-bench fake-twilio [--addr A] [flags]     run the fake Twilio API for development
   kaskade-bench load-replies --url U --numbers F --out F [flags]
                                                    signed inbound SMS at a rate (the replies phase runs it)
+  kaskade-bench board-readers --url U --tokens F --incidents F --out F [flags]
+                                                   board streams read in a process of their own (the board phase runs it)
   kaskade-bench nats-node --port P --cluster-port R … one node of a three-node JetStream cluster (the failover phase runs it)
 `
 
@@ -42,6 +45,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = fakeTwilioCmd(ctx, args[1:], stdout, stderr)
 	case len(args) > 0 && args[0] == "nats-node":
 		err = natsNodeCmd(ctx, args[1:], stderr)
+	case len(args) > 0 && args[0] == "board-readers":
+		err = boardReadersCmd(ctx, args[1:], os.Stdin, stdout, stderr)
 	case len(args) > 0 && args[0] == "load-replies":
 		err = loadRepliesCmd(ctx, args[1:], stdout, stderr)
 	case len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help"):
