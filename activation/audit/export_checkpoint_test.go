@@ -41,10 +41,10 @@ func foreignLog(t *testing.T, foreignFor string) []stored {
 	return log
 }
 
-// TestAForeignMessageIsABreakWithACheckpointAfterIt: the verifier names
+// TestVerifyNamesTheCheckpointAfterAForeignMessage: the verifier names
 // the foreign message as the break, with its hash, and a verification
 // from that checkpoint finds the rest of the chain intact.
-func TestAForeignMessageIsABreakWithACheckpointAfterIt(t *testing.T) {
+func TestVerifyNamesTheCheckpointAfterAForeignMessage(t *testing.T) {
 	log := foreignLog(t, "K9")
 	res := verify(log, Checkpoint{})
 	if res.Break == nil || res.Break.Seq != 5 || res.Break.Hash != Hash(log[4].raw) {
@@ -124,7 +124,7 @@ func TestAnExportFromACheckpointOmitsNoEventOfTheIncident(t *testing.T) {
 	}
 }
 
-func TestABadCheckpointIsRefused(t *testing.T) {
+func TestAnExportFromABadCheckpointIsRefused(t *testing.T) {
 	log := foreignLog(t, "K9")
 	h := Hash(log[4].raw)
 	for _, tc := range []struct {
@@ -156,9 +156,9 @@ func TestABadCheckpointIsRefused(t *testing.T) {
 	}
 }
 
-// TestATamperedCheckpointIsDetected: the checkpoint is signed with the
+// TestATamperedExportCheckpointIsDetected: the checkpoint is signed with the
 // header, and the chain in the export must start at it.
-func TestATamperedCheckpointIsDetected(t *testing.T) {
+func TestATamperedExportCheckpointIsDetected(t *testing.T) {
 	key := testKey(t, 1)
 	log := foreignLog(t, "K9")
 	out, err := exportFrom(t, log, "K3", key, Checkpoint{Seq: 5, Head: Hash(log[4].raw)})
