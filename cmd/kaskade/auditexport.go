@@ -126,7 +126,10 @@ func refusal(incident string, err error) error {
 	var early *audit.EarlyEventsError
 	switch {
 	case errors.As(err, &b):
-		cp, _ := b.Resume()
+		cp, ok := b.Resume()
+		if !ok {
+			return fmt.Errorf("KETTE GEBROCHEN bei Ereignis %d: %s; kein Export / no export: %w", b.Seq, b.Reason, err)
+		}
 		return fmt.Errorf("KETTE GEBROCHEN bei Ereignis %d: %s; kein Export (kaskade audit verify zeigt die Stelle). "+
 			"Nach Prüfung der Stelle: kaskade audit export --incident %s --from-seq %d --head %s exportiert ab danach, "+
 			"sofern der Vorfall davor keine Ereignisse hat / chain broken, no export; once investigated, export from after the break with these flags: %w",
