@@ -15,9 +15,10 @@ import (
 )
 
 // An export is JSON lines for auditors (docs/PRIVACY.md, "Signed export"):
-// a header, the chain from the log's first event to its head at the
-// export, with one incident's events whole and the runs of other events
-// between them as gaps (their ends' hashes only), and a signature line.
+// a header, the chain from the log's first event (or from a checkpoint
+// after an investigated break) to its head at the export, with one
+// incident's events whole and the runs of other events between them as
+// gaps (their ends' hashes only), and a signature line.
 
 // ExportFormat names the format in the header.
 const ExportFormat = "kaskade-audit-export"
@@ -43,7 +44,15 @@ type ExportHeader struct {
 	Through    uint64    `json:"through"` // the log's last sequence when the export began
 	ExportedAt time.Time `json:"exported_at"`
 	KeyID      string    `json:"key_id"`
+	// A checkpoint after an investigated break: the chain in the export
+	// starts after stored event FromSeq, whose hash is FromHead. Absent
+	// (0, ""): it starts at the log's first event, as in every older export.
+	FromSeq  uint64 `json:"from_seq,omitempty"`
+	FromHead string `json:"from_head,omitempty"`
 }
+
+// Checkpoint is where the export's chain starts (the zero Checkpoint: the log's start).
+func (h ExportHeader) Checkpoint() Checkpoint { return Checkpoint{Seq: h.FromSeq, Head: h.FromHead} }
 
 // ExportEvent is one event of the incident: Event holds the stored bytes,
 // whose SHA-256 is Hash; Seq, At, Kind and Prev repeat fields of them.
@@ -103,24 +112,38 @@ type Exporter struct {
 	hdr    ExportHeader
 	v      *Verifier
 	gap    *ExportGap
+	early  []uint64 // the incident's events at or before the checkpoint
+	looked int      // messages at or before the checkpoint
 	lines  int
 	events int
 	err    error
 }
 
-// NewExporter writes the header; hdr's Type, Format, V and KeyID are set here.
+// NewExporter writes the header; hdr's Type, Format, V and KeyID are set
+// here. With a checkpoint (FromSeq, FromHead) the chain starts after it.
 func NewExporter(w io.Writer, hdr ExportHeader, key ed25519.PrivateKey) (*Exporter, error) {
 	hdr.Type, hdr.Format, hdr.V = LineHeader, ExportFormat, ExportVersion
 	hdr.KeyID = KeyID(key.Public().(ed25519.PublicKey))
-	x := &Exporter{sum: sha256.New(), key: key, hdr: hdr, v: NewVerifier(Checkpoint{})}
+	if err := checkCheckpoint(hdr); err != nil {
+		return nil, err
+	}
+	x := &Exporter{sum: sha256.New(), key: key, hdr: hdr, v: NewVerifier(hdr.Checkpoint())}
 	x.w = bufio.NewWriter(io.MultiWriter(w, x.sum))
 	return x, x.line(hdr)
 }
 
-// Add takes the stored event seq; a chain break or a failed write is
-// returned, and Add must not be called again.
+// Add takes the stored event seq; a chain break, an event of the incident
+// before the checkpoint or a failed write is returned, and Add must not be
+// called again. Events up to the checkpoint are only looked at for the incident.
 func (x *Exporter) Add(seq uint64, raw []byte) error {
 	if x.err != nil {
+		return x.err
+	}
+	if seq <= x.hdr.FromSeq {
+		x.beforeCheckpoint(seq, raw)
+		return nil
+	}
+	if x.err = x.earlyEvents(); x.err != nil {
 		return x.err
 	}
 	if b := x.v.Add(seq, raw); b != nil {
@@ -152,6 +175,9 @@ func (x *Exporter) Add(seq uint64, raw []byte) error {
 // Close ends the export with the signature line. The events up to
 // Through must all have passed Add.
 func (x *Exporter) Close() (ExportSignature, error) {
+	if x.err == nil {
+		x.err = x.earlyEvents()
+	}
 	if x.err != nil {
 		return ExportSignature{}, x.err
 	}

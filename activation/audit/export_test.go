@@ -49,9 +49,15 @@ func testKey(t *testing.T, seed byte) ed25519.PrivateKey {
 
 func export(t *testing.T, log []stored, incident string, key ed25519.PrivateKey) ([]byte, error) {
 	t.Helper()
+	return exportFrom(t, log, incident, key, Checkpoint{})
+}
+
+// exportFrom exports with the chain starting after the checkpoint cp.
+func exportFrom(t *testing.T, log []stored, incident string, key ed25519.PrivateKey, cp Checkpoint) ([]byte, error) {
+	t.Helper()
 	var buf bytes.Buffer
 	x, err := NewExporter(&buf, ExportHeader{Incident: incident, Stream: "EV", Through: log[len(log)-1].seq,
-		ExportedAt: time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)}, key)
+		ExportedAt: time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC), FromSeq: cp.Seq, FromHead: cp.Head}, key)
 	if err != nil {
 		return nil, err
 	}

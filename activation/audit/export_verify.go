@@ -36,11 +36,15 @@ type ExportSummary struct {
 	Events     int       `json:"events"`  // the incident's
 	Through    uint64    `json:"through"` // the log's last sequence at the export
 	Head       string    `json:"head"`    // its hash
+	// The checkpoint the export's chain starts after; absent: the log's start.
+	FromSeq  uint64 `json:"from_seq,omitempty"`
+	FromHead string `json:"from_head,omitempty"`
 }
 
 // VerifyExport checks an export against the signer's public key: the
 // header, every event's hash and fields, the chain through events and gaps
-// up to the head, and the signature over all lines before it.
+// (from the header's checkpoint, if any) up to the head, and the signature
+// over all lines before it.
 func VerifyExport(r io.Reader, pub ed25519.PublicKey) (ExportSummary, error) {
 	if len(pub) != ed25519.PublicKeySize {
 		return ExportSummary{}, fmt.Errorf("audit: a public key of %d bytes, want %d", len(pub), ed25519.PublicKeySize)
@@ -117,6 +121,10 @@ func (ev *exportVerifier) header(line []byte) *ExportError {
 	if ev.hdr.Format != ExportFormat || ev.hdr.V != ExportVersion {
 		return ev.fail("format %q version %d; this Kaskade reads %s version %d", ev.hdr.Format, ev.hdr.V, ExportFormat, ExportVersion)
 	}
+	if err := checkCheckpoint(ev.hdr); err != nil {
+		return ev.fail("header: %v", err)
+	}
+	ev.chain = NewVerifier(ev.hdr.Checkpoint())
 	return nil
 }
 
@@ -180,7 +188,7 @@ func (ev *exportVerifier) signature(line []byte) *ExportError {
 	}
 	ev.signed = true
 	ev.summary = ExportSummary{Incident: ev.hdr.Incident, ExportedAt: ev.hdr.ExportedAt, KeyID: s.KeyID,
-		Events: ev.events, Through: ev.hdr.Through, Head: s.Head}
+		Events: ev.events, Through: ev.hdr.Through, Head: s.Head, FromSeq: ev.hdr.FromSeq, FromHead: ev.hdr.FromHead}
 	return nil
 }
 

@@ -19,6 +19,16 @@ type Checkpoint struct {
 type Break struct {
 	Seq    uint64 `json:"seq"` // the event that does not follow its predecessor
 	Reason string `json:"reason"`
+	// Hash of the stored message at Seq ("" when unknown): the engine
+	// chains its next event to it, so Resume can go on after the break.
+	Hash string `json:"hash,omitempty"`
+}
+
+// Resume is the checkpoint after the break's stored message, from which a
+// verification or an export may continue once the break is investigated;
+// false when the message's hash is unknown.
+func (b *Break) Resume() (Checkpoint, bool) {
+	return Checkpoint{Seq: b.Seq, Head: b.Hash}, b.Hash != ""
 }
 
 func (b *Break) Error() string {
@@ -53,6 +63,7 @@ func (v *Verifier) Add(seq uint64, raw []byte) *Break {
 		return v.res.Break
 	}
 	if b := v.check(seq, raw); b != nil {
+		b.Hash = Hash(raw)
 		v.res.Break = b
 		return b
 	}

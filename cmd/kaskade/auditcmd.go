@@ -17,10 +17,12 @@ import (
 )
 
 const auditUsage = `usage: kaskade audit verify [--nats-url URL] [--data DIR] [--from-seq N --head HASH] [--json]
-       kaskade audit export --incident ID [-o FILE] [--key-file FILE] [--nats-url URL] [--data DIR]
+       kaskade audit export --incident ID [--from-seq N --head HASH] [-o FILE] [--key-file FILE] [--nats-url URL] [--data DIR]
        kaskade audit verify-export FILE --pubkey KEY|FILE [--json]
 
-verify checks the hash chain of the event log and names the first break.
+verify checks the hash chain of the event log and names the first break
+and the checkpoint after it (--from-seq/--head), from which verify and
+export go on once the break is investigated.
 export writes one incident's events as signed JSON lines for auditors
 (docs/PRIVACY.md); verify-export checks such a file. verify and export read
 the stream as Kaskade's own identity: <data>/nats/service.nk for the
@@ -105,8 +107,21 @@ func printAudit(w io.Writer, res audit.Result, asJSON bool) {
 	}
 	if res.Break != nil {
 		fmt.Fprintf(w, "KETTE GEBROCHEN bei Ereignis %d: %s\n(%d Ereignisse davor geprüft, ab %d)\n", res.Break.Seq, res.Break.Reason, res.Events, res.From)
+		printResume(w, res.Break)
 		return
 	}
 	fmt.Fprintf(w, "Kette intakt: %d Ereignisse (%d–%d), davon %d vor Einführung der Kette ohne Verkettung\nKopf: %s\n",
 		res.Events, res.From, res.Last, res.Unchained, res.Head)
+}
+
+// printResume names the checkpoint after a break: the engine chains its
+// next event to the stored message there, so verify and export may go on
+// from it once the break is investigated (the break stays evidence).
+func printResume(w io.Writer, b *audit.Break) {
+	cp, ok := b.Resume()
+	if !ok {
+		return
+	}
+	fmt.Fprintf(w, "Nach Prüfung der Stelle weiter ab dem Prüfpunkt danach (auch für kaskade audit export):\n  kaskade audit verify --from-seq %d --head %s\n", cp.Seq, cp.Head)
+	fmt.Fprintf(w, "Chain broken at event %d. Once investigated, continue after it (verify or export) with --from-seq %d --head %s\n", b.Seq, cp.Seq, cp.Head)
 }

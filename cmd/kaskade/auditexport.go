@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -37,7 +36,10 @@ func auditExportCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	incident := fs.String("incident", "", "the incident to export")
 	out := fs.String("o", "-", "write to this file, mode 0600 (default: stdout)")
 	keyFile := fs.String("key-file", os.Getenv(auditKeyFileEnv), "Ed25519 signing key (PEM PKCS #8 or base64 seed); default $"+auditKeyEnv+", else <data>/audit-export.key, created on first use")
-	if err := parse(fs, args); err != nil || fs.NArg() > 0 || *incident == "" {
+	var cp audit.Checkpoint
+	fs.Uint64Var(&cp.Seq, "from-seq", 0, "start the chain after this stored event: the checkpoint audit verify names after a break (with --head)")
+	fs.StringVar(&cp.Head, "head", "", "hash of the stored event at --from-seq")
+	if err := parse(fs, args); err != nil || fs.NArg() > 0 || *incident == "" || (cp.Seq == 0) != (cp.Head == "") {
 		return usageError{auditUsage}
 	}
 	key, created, err := auditSigningKey(*keyFile, *data)
@@ -57,7 +59,7 @@ func auditExportCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	defer commit(false)
-	sig, err := writeExport(ctx, js, w, *incident, key)
+	sig, err := writeExport(ctx, js, w, *incident, cp, key)
 	if err != nil {
 		return err
 	}
@@ -70,21 +72,28 @@ func auditExportCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	fmt.Fprintf(msg, "Export von %s: %d Ereignisse; Kopf der Kette %s; signiert mit Schlüssel %s\nÖffentlicher Schlüssel: %s\n",
 		*incident, sig.Events, sig.Head, sig.KeyID, base64.StdEncoding.EncodeToString(key.Public().(ed25519.PublicKey)))
+	if cp.Seq > 0 {
+		fmt.Fprintf(msg, "Kette ab Prüfpunkt nach Ereignis %d (%s), nicht ab Beginn des Protokolls; im Export vermerkt\n"+
+			"The chain starts after event %d (checkpoint), not at the log's start; the export records it\n", cp.Seq, cp.Head, cp.Seq)
+	}
 	return nil
 }
 
 // writeExport reads the whole log up to its last event and writes the
-// incident's export; a broken chain is refused.
-func writeExport(ctx context.Context, js jetstream.JetStream, w io.Writer, incident string, key ed25519.PrivateKey) (audit.ExportSignature, error) {
+// incident's export, its chain starting after the checkpoint cp (zero: at
+// the log's start); a broken chain is refused, and so is an incident with
+// events at or before the checkpoint.
+func writeExport(ctx context.Context, js jetstream.JetStream, w io.Writer, incident string, cp audit.Checkpoint, key ed25519.PrivateKey) (audit.ExportSignature, error) {
 	name := engine.Layout{}.EventsStream()
 	s, err := js.Stream(ctx, name)
 	if err != nil {
 		return audit.ExportSignature{}, fmt.Errorf("audit export: stream %s: %w", name, err)
 	}
 	through := s.CachedInfo().State.LastSeq
-	x, err := audit.NewExporter(w, audit.ExportHeader{Incident: incident, Stream: name, Through: through, ExportedAt: time.Now().UTC()}, key)
+	x, err := audit.NewExporter(w, audit.ExportHeader{Incident: incident, Stream: name, Through: through, ExportedAt: time.Now().UTC(),
+		FromSeq: cp.Seq, FromHead: cp.Head}, key)
 	if err != nil {
-		return audit.ExportSignature{}, err
+		return audit.ExportSignature{}, fmt.Errorf("audit export: %w", err)
 	}
 	var addErr error
 	if through > 0 {
@@ -97,17 +106,38 @@ func writeExport(ctx context.Context, js jetstream.JetStream, w io.Writer, incid
 	case err != nil:
 		return audit.ExportSignature{}, err
 	case addErr != nil:
-		var b *audit.Break
-		if errors.As(addErr, &b) {
-			return audit.ExportSignature{}, fmt.Errorf("KETTE GEBROCHEN bei Ereignis %d: %s; kein Export (kaskade audit verify zeigt die Stelle)", b.Seq, b.Reason)
-		}
-		return audit.ExportSignature{}, addErr
+		return audit.ExportSignature{}, refusal(incident, addErr)
 	}
 	sig, err := x.Close()
 	if errors.Is(err, audit.ErrNoEvents) {
 		return sig, fmt.Errorf("audit export: no events of incident %q in the log", incident)
 	}
-	return sig, err
+	if err != nil {
+		return sig, refusal(incident, err)
+	}
+	return sig, nil
+}
+
+// refusal explains a refused export: at a break, how to export from the
+// checkpoint after it; for events before a checkpoint, which ones.
+func refusal(incident string, err error) error {
+	var b *audit.Break
+	var early *audit.EarlyEventsError
+	switch {
+	case errors.As(err, &b):
+		cp, ok := b.Resume()
+		if !ok {
+			return fmt.Errorf("KETTE GEBROCHEN bei Ereignis %d: %s; kein Export / no export: %w", b.Seq, b.Reason, err)
+		}
+		return fmt.Errorf("KETTE GEBROCHEN bei Ereignis %d: %s; kein Export (kaskade audit verify zeigt die Stelle). "+
+			"Nach Prüfung der Stelle: kaskade audit export --incident %s --from-seq %d --head %s exportiert ab danach, "+
+			"sofern der Vorfall davor keine Ereignisse hat / chain broken, no export; once investigated, export from after the break with these flags: %w",
+			b.Seq, b.Reason, incident, cp.Seq, cp.Head, err)
+	case errors.As(err, &early):
+		return fmt.Errorf("kein Export: %d Ereignis(se) von %s liegen vor dem Prüfpunkt %d (Ereignis %s), ein Export ab dort ließe sie aus / no export: %w",
+			len(early.Seqs), incident, early.From, audit.SeqList(early.Seqs), err)
+	}
+	return err
 }
 
 // exportTarget is stdout, or a temporary file renamed to path only when
@@ -201,54 +231,4 @@ func createAuditKey(data string) (ed25519.PrivateKey, error) {
 		return nil, fmt.Errorf("audit public key: %w", err)
 	}
 	return key, nil
-}
-
-func auditVerifyExportCmd(args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("audit verify-export", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	pubArg := fs.String("pubkey", "", "the signer's public key: base64, or a file (PEM or base64)")
-	asJSON := fs.Bool("json", false, "print the result as JSON")
-	if err := parse(fs, args); err != nil || fs.NArg() != 1 || *pubArg == "" {
-		return usageError{auditUsage}
-	}
-	pub, err := readPubKey(*pubArg)
-	if err != nil {
-		return err
-	}
-	f, err := os.Open(fs.Arg(0))
-	if err != nil {
-		return fmt.Errorf("audit verify-export: %w", err)
-	}
-	defer f.Close()
-	sum, err := audit.VerifyExport(f, pub)
-	var xe *audit.ExportError
-	if err != nil && !errors.As(err, &xe) {
-		return err
-	}
-	if *asJSON {
-		b, _ := json.MarshalIndent(struct {
-			OK      bool                `json:"ok"`
-			Summary audit.ExportSummary `json:"summary,omitzero"`
-			Error   *audit.ExportError  `json:"error,omitempty"`
-		}{xe == nil, sum, xe}, "", "  ")
-		fmt.Fprintf(stdout, "%s\n", b)
-	} else if xe != nil {
-		fmt.Fprintf(stdout, "EXPORT UNGÜLTIG (Zeile %d): %s\n", xe.Line, xe.Reason)
-	} else {
-		fmt.Fprintf(stdout, "Export echt: %s, %d Ereignisse, exportiert %s, Kette bis %d, Kopf %s, Schlüssel %s\n",
-			sum.Incident, sum.Events, sum.ExportedAt.Format(time.RFC3339), sum.Through, sum.Head, sum.KeyID)
-	}
-	return err
-}
-
-// readPubKey takes a key given inline (base64) or a file holding one.
-func readPubKey(arg string) (ed25519.PublicKey, error) {
-	if pub, err := audit.ParsePublicKey([]byte(arg)); err == nil {
-		return pub, nil
-	}
-	b, err := os.ReadFile(arg)
-	if err != nil {
-		return nil, fmt.Errorf("--pubkey: neither a base64 key nor a readable file: %w", err)
-	}
-	return audit.ParsePublicKey(b)
 }
