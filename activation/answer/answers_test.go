@@ -83,3 +83,22 @@ func TestStaffNamed(t *testing.T) {
 		}
 	}
 }
+
+// TestLateReplyToStoodDownExerciseMarked: an answer naming an exercise that
+// was stood down ("1 K1" while a real K2 is open) is told so as an exercise.
+func TestLateReplyToStoodDownExerciseMarked(t *testing.T) {
+	svc, eng, _ := setup(t, true, false)
+	if _, err := eng.Submit(context.Background(), activation.Input{Incident: "K1",
+		StandDown: &activation.StandDown{By: "lagedienst", Reason: "Übung beendet"}}, ""); err != nil {
+		t.Fatal(err)
+	}
+	for body, exercise := range map[string]bool{"1 K1": true, "1 K2": false} {
+		text, err := svc.SMSReply(context.Background(), lead, body, "SM-"+body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(text, "ÜBUNG") != exercise {
+			t.Fatalf("reply to %q is %q; marked as an exercise: want %v", body, text, exercise)
+		}
+	}
+}

@@ -231,22 +231,33 @@ func (s *Service) confirm(lang string, decl activation.Declared, p *config.Perso
 }
 
 // exercisePrefix marks every reply to an exercise: when the answer names
-// an exercise by its code, or (no code, or one that matches nothing) every
-// open incident of the person is one.
+// an exercise by its code (open or already stood down), or (no code, or one
+// that matches nothing) every open incident of the person is one.
 func (s *Service) exercisePrefix(lang string, a Answer) string {
-	var open []activation.Declared
-	s.Engine.View(func(c *activation.Core) { open = c.OpenIncidentsOf(a.Person.ID) })
 	want := a.Incident
 	if want == "" {
 		want = a.Reply.Code
 	}
+	var open []activation.Declared
+	var named activation.IncidentView
+	var isNamed bool
+	s.Engine.View(func(c *activation.Core) {
+		open = c.OpenIncidentsOf(a.Person.ID)
+		if want != "" {
+			named, isNamed = c.Incident(strings.ToUpper(want))
+		}
+	})
 	exercise := len(open) > 0
+	matched := false
 	for _, d := range open {
 		if want != "" && (strings.EqualFold(d.ReplyCode, want) || d.ID == want) {
-			exercise = d.Exercise
+			exercise, matched = d.Exercise, true
 			break
 		}
 		exercise = exercise && d.Exercise
+	}
+	if !matched && isNamed {
+		exercise = named.Exercise // a late answer to a closed incident
 	}
 	if !exercise {
 		return ""
