@@ -73,10 +73,7 @@ func (i *Intake) declarerAllowed(ctx context.Context, name string, d Declaration
 // seen reports whether the declaration is one the intake already turned into
 // an open incident (the same client id, or the same bytes while open).
 func (i *Intake) seen(ctx context.Context, d Declaration, raw []byte, scope string) (bool, error) {
-	bucket, key := i.recent, "raw-"+hashKey(append([]byte(scope), raw...))
-	if d.ID != "" {
-		bucket, key = i.ids, "id-"+hashKey([]byte(scope+d.ID))
-	}
+	bucket, key := i.dedupKey(d, raw, scope)
 	e, err := bucket.Get(ctx, key)
 	switch {
 	case errors.Is(err, jetstream.ErrKeyNotFound):
@@ -93,4 +90,12 @@ func (i *Intake) seen(ctx context.Context, d Declaration, raw []byte, scope stri
 		return false, fmt.Errorf("alerting: declarer limit: %w", err)
 	}
 	return !closed, nil
+}
+
+// dedupKey is where declareWith records a declaration: its client id, else its bytes.
+func (i *Intake) dedupKey(d Declaration, raw []byte, scope string) (jetstream.KeyValue, string) {
+	if d.ID != "" {
+		return i.ids, "id-" + hashKey([]byte(scope+d.ID))
+	}
+	return i.recent, "raw-" + hashKey(append([]byte(scope), raw...))
 }

@@ -311,9 +311,10 @@ func unavailable(err error) error {
 // declare stream (plain publishes included), until ctx ends.
 func (i *Intake) ServeNATS(ctx context.Context) error {
 	answer := func(m *nats.Msg) {
+		received := time.Now()
 		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
-		res, err := i.handleRaw(rctx, m.Subject, m.Data)
+		res, err := i.answer(rctx, m.Subject, m.Data, received)
 		_ = m.Respond(replyJSON(res, err))
 	}
 	subjects := []string{i.opts.Layout.DeclareSubject(), i.opts.Layout.DeclarersFilter()}
