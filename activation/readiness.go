@@ -24,8 +24,7 @@ func (inc *incident) assess(org *orgState, now time.Time) (ReadinessState, map[s
 			}
 			continue
 		}
-		open := !org.nodes[i].exhausted
-		nodeAck, unanswered := false, false
+		nodeAck, unanswered := false, 0 // unanswered: people of the node who may still say yes
 		for _, p := range org.nodePeople(i) {
 			ps := &inc.people[p]
 			if inc.boundElsewhere(ps, org) {
@@ -42,12 +41,10 @@ func (inc *incident) assess(org *orgState, now time.Time) (ReadinessState, map[s
 					possible[function]++
 				}
 			case "":
-				unanswered = true // someone in the node may still say yes
+				unanswered++
 			}
 		}
-		if open && !nodeAck && unanswered {
-			possible[function]++
-		}
+		possible[function] += inc.mayStillBring(org, i, nodeAck, unanswered)
 	}
 	var missing []string
 	for _, f := range slices.Sorted(maps.Keys(org.required)) {
@@ -73,6 +70,22 @@ func (inc *incident) assess(org *orgState, now time.Time) (ReadinessState, map[s
 		return Forming, covered, missing
 	}
 	return Alerting, covered, missing
+}
+
+// mayStillBring is how many more people node n may bring: one while nobody in it
+// answered yes, and with a function that needs more than one, each silent person
+// as long as the node goes on alerting its deputies (required {it: 2}, one node).
+func (inc *incident) mayStillBring(org *orgState, n int, acked bool, unanswered int) int {
+	if org.nodes[n].exhausted || unanswered == 0 {
+		return 0
+	}
+	if org.required[inc.syms.str(org.nodes[n].function)] > 1 && !inc.satisfied(org, n) {
+		return unanswered
+	}
+	if acked {
+		return 0
+	}
+	return 1
 }
 
 // flushReadiness emits a readiness change for every touched organisation

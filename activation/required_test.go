@@ -36,3 +36,32 @@ func TestRequiredTwoFromOneNode(t *testing.T) {
 		t.Fatalf("deputy alerted although one was required: %+v", n)
 	}
 }
+
+// TestRequiredTwoFromOneNodeNotAtRiskAtOnce: a node of three that may still
+// bring two for required {it: 2} is no reason for at_risk before the target;
+// it becomes at_risk only when too few of its people are left to ask.
+func TestRequiredTwoFromOneNodeNotAtRiskAtOnce(t *testing.T) {
+	p := testPlan()
+	p.Required = map[string]int{"lead": 1, "it": 2}
+	h := &harness{t: t, c: NewCore(), now: t0}
+	h.input(Input{Incident: "K1", Declare: &Declared{ID: "K1", ReplyCode: "K1"}, Plans: []Plan{p}})
+	steps := []struct {
+		person string
+		kind   ResponseKind
+		want   ReadinessState
+	}{
+		{"", "", Alerting},
+		{"lead1", Available, Forming},
+		{"it1", Available, Forming},
+		{"it2", Unavailable, Forming}, // it3 may still say yes
+		{"it3", Unavailable, AtRisk},  // nobody left for the second
+	}
+	for _, s := range steps {
+		if s.person != "" {
+			h.respond(s.person, s.kind, 0)
+		}
+		if got := h.readiness(); got != s.want {
+			t.Fatalf("after %s %s: readiness %s, want %s", s.person, s.kind, got, s.want)
+		}
+	}
+}

@@ -29,6 +29,8 @@ type Options struct {
 	Logger *slog.Logger
 	// Metrics counts quarantined declarations (nil: not counted).
 	Metrics *engine.Metrics
+	// DeclarerRates bound each NATS declarer identity (zero: DefaultDeclarerRates).
+	DeclarerRates DeclarerRates
 }
 
 // Intake turns declarations into incidents exactly once.
@@ -40,6 +42,7 @@ type Intake struct {
 	state  jetstream.KeyValue // incident counter
 	events jetstream.Stream   // the event log, to check the counter against
 	cfg    atomic.Pointer[config.Config]
+	limits declarerLimits
 }
 
 // SetConfig makes cfg (validated) the configuration of new declarations; a
@@ -62,7 +65,7 @@ func New(ctx context.Context, opts Options) (*Intake, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	i := &Intake{opts: opts, log: opts.Logger}
+	i := &Intake{opts: opts, log: opts.Logger, limits: newDeclarerLimits(opts.DeclarerRates, nil)}
 	i.cfg.Store(opts.Config)
 	var err error
 	for _, b := range []struct {
@@ -306,9 +309,10 @@ func unavailable(err error) error {
 // declare stream (plain publishes included), until ctx ends.
 func (i *Intake) ServeNATS(ctx context.Context) error {
 	answer := func(m *nats.Msg) {
+		received := time.Now()
 		rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
-		res, err := i.handleRaw(rctx, m.Subject, m.Data)
+		res, err := i.answer(rctx, m.Subject, m.Data, received)
 		_ = m.Respond(replyJSON(res, err))
 	}
 	subjects := []string{i.opts.Layout.DeclareSubject(), i.opts.Layout.DeclarersFilter()}
@@ -360,10 +364,18 @@ func (i *Intake) handleRaw(ctx context.Context, subject string, data []byte) (Re
 	if name == "" {
 		return i.Declare(ctx, d, SourceNATS, data)
 	}
+	if err := i.declarerAllowed(ctx, name, d, data); err != nil {
+		return Result{}, err
+	}
 	if by := strings.TrimSpace(d.DeclaredBy); by != "" {
 		d.DeclaredBy = name + ": " + by
 	}
-	return i.declare(ctx, d, SourceNATS+":"+name, data, name+"\x00")
+	res, err := i.declare(ctx, d, SourceNATS+":"+name, data, name+"\x00")
+	if err == nil && !res.Duplicate {
+		b, _ := i.limits.bucket(d.Exercise)
+		b.Take(name)
+	}
+	return res, err
 }
 
 // SourceNATS is the source of declarations over NATS; a declarer's carry

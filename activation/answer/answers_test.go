@@ -2,10 +2,12 @@ package answer
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/alerting"
 )
 
 // TestAnswersWithWords: the leading code decides, the rest is stored as the
@@ -82,6 +84,55 @@ func TestStaffNamed(t *testing.T) {
 	for remark, want := range map[string]string{"MF": "MF", "mf, bin gleich da": "MF", "bin gleich da": "", "": ""} {
 		if got := svc.staffNamed(remark); got != want {
 			t.Errorf("staffNamed(%q) = %q, want %q", remark, got, want)
+		}
+	}
+}
+
+// TestLateReplyToStoodDownExerciseMarked: an answer naming an exercise that
+// was stood down ("1 K1" while a real K2 is open) is told so as an exercise.
+func TestLateReplyToStoodDownExerciseMarked(t *testing.T) {
+	svc, eng, _ := setup(t, true, false)
+	if _, err := eng.Submit(context.Background(), activation.Input{Incident: "K1",
+		StandDown: &activation.StandDown{By: "lagedienst", Reason: "Übung beendet"}}, ""); err != nil {
+		t.Fatal(err)
+	}
+	for body, exercise := range map[string]bool{"1 K1": true, "1 K2": false} {
+		text, err := svc.SMSReply(context.Background(), lead, body, "SM-"+body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.HasPrefix(text, "ÜBUNG") != exercise {
+			t.Fatalf("reply to %q is %q; marked as an exercise: want %v", body, text, exercise)
+		}
+	}
+}
+
+// TestAmbiguousReplyBounded: with many open alerts (long titles) the "add the
+// code" reply stays far below Twilio's 1,600 characters and counts the rest.
+func TestAmbiguousReplyBounded(t *testing.T) {
+	for _, tc := range []struct {
+		incidents int
+		want      string // in the reply
+	}{{2, "K2: ÜBUNG " + strings.Repeat("Lange Lage ", 3)}, {40, "weitere"}} {
+		svc, eng, cfg := setup(t)
+		for i := range tc.incidents {
+			res, err := alerting.Resolve(cfg, alerting.Declaration{Scenario: "cyberangriff", Organisations: []string{"MI"},
+				Exercise: true, DeclaredBy: "Lagedienst", Reason: "Test", Title: strings.Repeat("Lange Lage ", 20)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := fmt.Sprintf("K%d", i+1)
+			res.Declared.ID, res.Declared.ReplyCode = id, id
+			if _, err := eng.Submit(context.Background(), activation.Input{Incident: id, Declare: &res.Declared, Plans: res.Plans}, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		text, err := svc.SMSReply(context.Background(), lead, "1", "SM1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(text) > 480 || !strings.Contains(text, tc.want) {
+			t.Fatalf("%d open: reply of %d bytes %q, want at most 480 holding %q", tc.incidents, len(text), text, tc.want)
 		}
 	}
 }

@@ -221,22 +221,33 @@ func (s *Service) confirm(lang string, decl activation.Declared, p *config.Perso
 }
 
 // exercisePrefix marks every reply to an exercise: when the answer names
-// an exercise by its code, or (no code, or one that matches nothing) every
-// open incident of the person is one.
+// an exercise by its code (open or already stood down), or (no code, or one
+// that matches nothing) every open incident of the person is one.
 func (s *Service) exercisePrefix(lang string, a Answer) string {
-	var open []activation.Declared
-	s.Engine.View(func(c *activation.Core) { open = c.OpenIncidentsOf(a.Person.ID) })
 	want := a.Incident
 	if want == "" {
 		want = a.Reply.Code
 	}
+	var open []activation.Declared
+	var named activation.IncidentView
+	var isNamed bool
+	s.Engine.View(func(c *activation.Core) {
+		open = c.OpenIncidentsOf(a.Person.ID)
+		if want != "" {
+			named, isNamed = c.Incident(strings.ToUpper(want))
+		}
+	})
 	exercise := len(open) > 0
+	matched := false
 	for _, d := range open {
 		if want != "" && (strings.EqualFold(d.ReplyCode, want) || d.ID == want) {
-			exercise = d.Exercise
+			exercise, matched = d.Exercise, true
 			break
 		}
 		exercise = exercise && d.Exercise
+	}
+	if !matched && isNamed {
+		exercise = named.Exercise // a late answer to a closed incident
 	}
 	if !exercise {
 		return ""
@@ -280,23 +291,47 @@ func (s *Service) unattributed(lang, why, person string) string {
 	var open []activation.Declared
 	s.Engine.View(func(c *activation.Core) { open = c.OpenIncidentsOf(person) })
 	if why == OutcomeAmbiguous {
-		var list []string
-		for _, d := range open {
-			label := d.Title
-			if d.Exercise {
-				label = strings.TrimSpace(compose.ExercisePrefix(lang)) + " " + label
-			}
-			list = append(list, d.ReplyCode+": "+label)
-		}
+		list := openList(lang, open)
 		if lang == config.LangEN {
-			return gsm7.Transliterate(fmt.Sprintf("Several alerts are open. Add the code, e.g. 1 %s. %s", open[0].ReplyCode, strings.Join(list, "; ")))
+			return gsm7.Transliterate(fmt.Sprintf("Several alerts are open. Add the code, e.g. 1 %s. %s", open[0].ReplyCode, list))
 		}
-		return gsm7.Transliterate(fmt.Sprintf("Mehrere Alarmierungen offen. Bitte Code angeben, z.B. 1 %s. %s", open[0].ReplyCode, strings.Join(list, "; ")))
+		return gsm7.Transliterate(fmt.Sprintf("Mehrere Alarmierungen offen. Bitte Code angeben, z.B. 1 %s. %s", open[0].ReplyCode, list))
 	}
 	if lang == config.LangEN {
 		return "No open alert for you under that code. Nothing was recorded."
 	}
 	return "Keine offene Alarmierung für Sie (Code prüfen). Nichts wurde gespeichert."
+}
+
+// Bounds of the open alerts listed in a reply: Twilio refuses a reply over
+// 1,600 characters, and the person reads it on a phone.
+const (
+	maxListedTitle = 40
+	maxListed      = 300
+)
+
+// openList lists the open alerts (code and title, ÜBUNG marked) within
+// maxListed bytes; the rest is counted ("+12 weitere").
+func openList(lang string, open []activation.Declared) string {
+	var b strings.Builder
+	for i, d := range open {
+		label := reply.Clip(d.Title, maxListedTitle)
+		if d.Exercise {
+			label = strings.TrimSpace(compose.ExercisePrefix(lang)) + " " + label
+		}
+		item := d.ReplyCode + ": " + label
+		if i > 0 && b.Len()+len(item) > maxListed {
+			if lang == config.LangEN {
+				return fmt.Sprintf("%s; +%d more", b.String(), len(open)-i)
+			}
+			return fmt.Sprintf("%s; +%d weitere", b.String(), len(open)-i)
+		}
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(item)
+	}
+	return b.String()
 }
 
 func (s *Service) hint(lang, code string) string {

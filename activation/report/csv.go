@@ -28,7 +28,8 @@ func csvHeader() []string {
 // timeline entry (person and place in a call tree). The format is RFC 4180
 // with commas, UTF-8 without byte order mark; times are RFC 3339 in
 // Europe/Berlin with their offset, durations whole seconds, booleans
-// true/false, and empty cells where there is no value. The notifications
+// true/false, and empty cells where there is no value; a text that starts
+// like a formula (=, +, -, @) gets a leading apostrophe. The notifications
 // column lists "channel/purpose/state[/code]" joined by " | "; calls counts
 // the voice calls among them, machine_detections those an answering machine
 // took, answer_source is the channel of the latest answer (voice: keypad).
@@ -85,10 +86,22 @@ func (r *Report) WriteCSV(w io.Writer) error {
 			strconv.FormatBool(e.CoveredAsDeputy), strconv.Itoa(late), e.AnswerRemark,
 			strconv.Itoa(calls), strconv.Itoa(machine), e.AnswerSource,
 		}
+		for i := range row {
+			row[i] = csvCell(row[i])
+		}
 		if err := cw.Write(row); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// csvCell writes a value a spreadsheet would read as a formula (=, +, -, @, tab
+// or carriage return first: remarks come from SMS) with a leading apostrophe.
+func csvCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }

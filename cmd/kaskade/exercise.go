@@ -145,7 +145,7 @@ func fetchTo(ctx context.Context, connect func() (*client, error), path, out str
 		_, err = stdout.Write(data)
 		return err
 	}
-	if err := os.WriteFile(out, data, 0o644); err != nil {
+	if err := os.WriteFile(out, data, 0o600); err != nil { // names, answers, remarks: personal data
 		return err
 	}
 	fmt.Fprintf(stdout, "geschrieben: %s (%d Bytes)\n", out, len(data))

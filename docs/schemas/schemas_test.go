@@ -425,3 +425,17 @@ func waitFor(t *testing.T, ctx context.Context, cond func() bool) {
 		}
 	}
 }
+
+// TestDeclarationReplyNamesEveryErrorCode: each code the intake can answer a
+// NATS declaration with (a declarer over its rate included) is in the schema.
+func TestDeclarationReplyNamesEveryErrorCode(t *testing.T) {
+	s := compile(t, "declaration-reply.schema.json")
+	for _, code := range []string{alerting.CodeInvalidJSON, alerting.CodeUnknownScenario, alerting.CodeUnknownOrganisation,
+		alerting.CodeMissingReason, alerting.CodeMissingDeclaredBy, alerting.CodeInvalidSeverity, alerting.CodeInvalidID,
+		alerting.CodeTooLong, alerting.CodeInvalidText, alerting.CodeRateLimited, alerting.CodeInvalidDrill,
+		alerting.CodeUnavailable, alerting.CodeInternal} {
+		if err := valid(s, []byte(`{"error":{"code":"`+code+`","message":"x"}}`)); err != nil {
+			t.Errorf("code %s: %v", code, err)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package twilio
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -34,15 +35,20 @@ type CallerSink interface {
 	CallerAnswer(ctx context.Context, from, incident, digits, callSID string) (string, error)
 }
 
-type callerTexts struct{ none, several, alert, codeHint string }
+type callerTexts struct{ none, several, alert, codeHint, more string }
+
+// maxSpokenAlerts bounds the alerts read to a caller; the rest are counted
+// (their codes still work), so many open alerts neither take minutes nor
+// pass Twilio's TwiML limits.
+const maxSpokenAlerts = 5
 
 func callerTextsFor(lang string) callerTexts {
 	if lang == "en" {
 		return callerTexts{none: "There is no open alert for you.", several: "You have several open alerts.",
-			alert: "Alert", codeHint: "Enter the digits of the code, then the hash key."}
+			alert: "Alert", codeHint: "Enter the digits of the code, then the hash key.", more: "and %d more."}
 	}
 	return callerTexts{none: "Für Sie ist keine Alarmierung offen.", several: "Für Sie sind mehrere Alarmierungen offen.",
-		alert: "Alarmierung", codeHint: "Geben Sie die Ziffern des Codes ein, dann die Raute-Taste."}
+		alert: "Alarmierung", codeHint: "Geben Sie die Ziffern des Codes ein, dann die Raute-Taste.", more: "und %d weitere."}
 }
 
 // Caller handles POST VoiceCallerPath[?i=<incident>&l=<lang>&k=2]: an
@@ -116,7 +122,11 @@ func (v *VoiceWebhooks) chooseAlert(rw http.ResponseWriter, c Caller, digits str
 	}
 	w.say(t.several)
 	w.gather(v.callerURL("", c.Language, ""), "finishOnKey", "#", "numDigits", "6", "timeout", "10")
-	for _, a := range c.Open {
+	for i, a := range c.Open {
+		if i == maxSpokenAlerts {
+			w.say(fmt.Sprintf(t.more, len(c.Open)-i))
+			break
+		}
 		w.say(alertLine(a, c.Language))
 	}
 	w.say(t.codeHint)

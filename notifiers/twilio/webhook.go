@@ -59,6 +59,7 @@ type Webhooks struct {
 	maxBody    int64
 	clock      func() time.Time
 	guard      *loopGuard
+	rejectLog  *logBudget
 }
 
 // NewWebhooks returns the handlers' owner.
@@ -90,6 +91,7 @@ func NewWebhooks(opts WebhookOptions) *Webhooks {
 		w.log.Error("twilio webhooks have no auth token; every request will be refused")
 	}
 	w.guard = newLoopGuard(loopReplies, loopWindow)
+	w.rejectLog = newLogBudget()
 	return w
 }
 
@@ -134,8 +136,10 @@ func (w *Webhooks) form(rw http.ResponseWriter, r *http.Request) (url.Values, bo
 		return nil, false
 	}
 	if !w.verify(r, body) {
-		w.log.WarnContext(r.Context(), "twilio webhook signature rejected",
-			slog.String("path", r.URL.Path), slog.String("remote", r.RemoteAddr))
+		if ok, n := w.rejectLog.take(w.clock()); ok {
+			w.log.WarnContext(r.Context(), "twilio webhook signature rejected",
+				slog.String("path", r.URL.Path), slog.String("remote", r.RemoteAddr), slog.Int("suppressed_before", n))
+		}
 		http.Error(rw, "forbidden", http.StatusForbidden)
 		return nil, false
 	}

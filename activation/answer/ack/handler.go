@@ -11,7 +11,10 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
+
+	"github.com/kaskade-bcm/kaskade/activation/web"
 )
 
 // maxFormBytes caps a POST body; the form has two short fields.
@@ -35,6 +38,9 @@ type handler struct {
 	now    func() time.Time
 	loc    *time.Location
 	pages  pages
+	// Invalid tokens (anyone can send them) are logged a few times a minute.
+	rejectLog  *web.Buckets
+	suppressed atomic.Int64
 }
 
 // NewHandler serves GET and POST /ack/{token}; register it as "/ack/{token}".
@@ -51,6 +57,7 @@ func NewHandler(opts HandlerOptions) http.Handler {
 	if h.loc == nil {
 		h.loc = time.Local
 	}
+	h.rejectLog = web.NewBuckets(5, 12*time.Second, h.now)
 	return h
 }
 
@@ -210,7 +217,12 @@ func (h *handler) tokenError(w http.ResponseWriter, r *http.Request, nonce strin
 		})
 		return
 	}
-	h.log.WarnContext(r.Context(), "ack: invalid token", "err", err, "remote", r.RemoteAddr)
+	if ok, _ := h.rejectLog.Take(""); ok {
+		h.log.WarnContext(r.Context(), "ack: invalid token", "err", err, "remote", r.RemoteAddr,
+			"suppressed_before", h.suppressed.Swap(0))
+	} else {
+		h.suppressed.Add(1)
+	}
 	h.bilingual(w, nonce, http.StatusBadRequest, "error", func(t texts) notice {
 		return notice{Heading: t.Invalid, Detail: t.InvalidDetail}
 	})

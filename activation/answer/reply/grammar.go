@@ -239,37 +239,98 @@ func delayed(w []string) (match, bool) {
 }
 
 // eta reads "<n> [unit]" at the start of rest. A bare number needs a unit
-// ("20 min"); after "2", "komme" and the like it need not have one.
+// ("20 min"); after "2", "komme" and the like it need not have one. Hours
+// may carry minutes ("1h30", "1 Std 30 Min") or a decimal ("1,5 h").
 func eta(rest []string, unitOptional bool) (minutes, used int, reason string, ok bool) {
 	if n, used, ok := wordETA(rest); ok {
 		return n, used, "", true
 	}
-	if n, used, ok := decimalHours(rest); ok {
-		if n < MinMinutes || n > MaxMinutes {
-			return 0, used, ReasonETARange, true
-		}
-		return n, used, "", true
-	}
-	if len(rest) == 0 || !allDigits(rest[0]) {
+	if len(rest) == 0 {
 		return 0, 0, "", false
 	}
-	factor, used := 1, 1
+	hours, decimal := hourNumber(rest)
+	if !allDigits(rest[0]) && !decimal {
+		return 0, 0, "", false
+	}
+	factor, used, extra := 1, 1, 0
 	if len(rest) > 1 {
-		switch rest[1] {
-		case "min", "mins", "minute", "minuten", "minutes", "m", "mn":
+		switch {
+		case minuteUnits[rest[1]]:
 			used = 2
-		case "h", "std", "stunde", "stunden", "hour", "hours", "hr", "hrs":
+		case hourUnits[rest[1]]:
 			factor, used = 60, 2
+			extra, used = minutesAfterHours(rest, used)
 		}
 	}
 	if used == 1 && !unitOptional {
 		return 0, 0, "", false
 	}
 	n, err := strconv.Atoi(rest[0])
-	if err != nil || len(rest[0]) > 5 || n*factor < MinMinutes || n*factor > MaxMinutes {
+	if decimal {
+		n, err = int(hours*60+0.5), nil
+		factor = 1
+	}
+	total := n*factor + extra
+	if err != nil || len(rest[0]) > 5 || total < MinMinutes || total > MaxMinutes {
 		return 0, used, ReasonETARange, true
 	}
-	return n * factor, used, "", true
+	return total, used, "", true
+}
+
+var (
+	minuteUnits = map[string]bool{"min": true, "mins": true, "minute": true, "minuten": true, "minutes": true, "m": true, "mn": true}
+	hourUnits   = map[string]bool{"h": true, "std": true, "stunde": true, "stunden": true, "hour": true, "hours": true, "hr": true, "hrs": true}
+)
+
+// hourNumber reads a decimal joined by joinNumbers ("1.5") before an hour unit.
+func hourNumber(rest []string) (float64, bool) {
+	if len(rest) < 2 || !hourUnits[rest[1]] || !strings.Contains(rest[0], ".") || len(rest[0]) > 6 {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(rest[0], 64)
+	return f, err == nil
+}
+
+// minutesAfterHours reads the minutes of "1h30" or "1 Std 30 Min" after the
+// hour unit at rest[used-1]: the extra minutes and the words used.
+func minutesAfterHours(rest []string, used int) (int, int) {
+	if len(rest) <= used || !allDigits(rest[used]) || len(rest[used]) > 2 {
+		return 0, used
+	}
+	m, _ := strconv.Atoi(rest[used])
+	if m >= 60 {
+		return 0, used
+	}
+	used++
+	if len(rest) > used && minuteUnits[rest[used]] {
+		used++
+	}
+	return m, used
+}
+
+// joinNumbers keeps a decimal ("1,5 h"; without an hour unit it is no ETA)
+// and a clock time ("20:00") as one word, so neither reads as two numbers. Not
+// in the first word: "2,5h" stays the code 2 with five hours, "2:15" with 15.
+func joinNumbers(line string, toks []token) []token {
+	out := make([]token, 0, len(toks))
+	word := false
+	for i := 0; i < len(toks); i++ {
+		t := toks[i]
+		if word && i+1 < len(toks) && allDigits(t.w) && allDigits(toks[i+1].w) {
+			sep := line[t.end:toks[i+1].start]
+			switch {
+			case sep == "," || sep == ".":
+				t.w += "." + toks[i+1].w
+				t.end, i = toks[i+1].end, i+1
+			case sep == ":" && len(toks[i+1].w) == 2:
+				t.w += ":" + toks[i+1].w
+				t.end, i = toks[i+1].end, i+1
+			}
+		}
+		word = word || !t.code
+		out = append(out, t)
+	}
+	return out
 }
 
 func hasPrefix(words, prefix []string) bool {

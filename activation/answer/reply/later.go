@@ -1,7 +1,5 @@
 package reply
 
-import "strconv"
-
 // there ends an ETA ("bin in 20 min da") without being a remark.
 var there = map[string]bool{"da": true, "dort": true, "there": true}
 
@@ -61,22 +59,4 @@ func later(rest []string) (match, bool) {
 		}
 	}
 	return match{}, false
-}
-
-// hourUnits are the words for hours after a number.
-var hourUnits = map[string]bool{"h": true, "std": true, "stunde": true, "stunden": true, "hour": true,
-	"hours": true, "hr": true, "hrs": true}
-
-// decimalHours reads "1,5 h" or "1.5 Std" — split by the tokenizer into
-// "1", "5", "h" — as 90 minutes rather than 1 minute with a remark.
-func decimalHours(rest []string) (minutes, used int, ok bool) {
-	if len(rest) < 3 || !allDigits(rest[0]) || !allDigits(rest[1]) || len(rest[0]) > 2 || len(rest[1]) > 2 || !hourUnits[rest[2]] {
-		return 0, 0, false
-	}
-	whole, _ := strconv.Atoi(rest[0])
-	frac, _ := strconv.Atoi(rest[1])
-	if len(rest[1]) == 1 {
-		frac *= 10
-	}
-	return whole*60 + (frac*60+50)/100, 3, true
 }

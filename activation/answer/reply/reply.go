@@ -136,7 +136,7 @@ const MaxRemark = 200
 func Parse(text string) Reply {
 	r := Reply{Raw: text}
 	line := firstSMSLine(text)
-	toks := tokenize(line)
+	toks := joinNumbers(line, tokenize(line))
 	var words []token
 	code, codes := "", 0
 	for _, t := range toks {

@@ -3,6 +3,7 @@ package server
 import (
 	"time"
 
+	"github.com/kaskade-bcm/kaskade/alerting"
 	"github.com/kaskade-bcm/kaskade/alerting/httpapi"
 	"github.com/kaskade-bcm/kaskade/config"
 )
@@ -14,4 +15,10 @@ func declareLimits(r config.DeclarationRates) httpapi.DeclareLimits {
 		return httpapi.Rate{Burst: c.Count, Every: c.Per.D() / time.Duration(max(c.Count, 1))}
 	}
 	return httpapi.DeclareLimits{Real: bucket(r.Real), Exercise: bucket(r.Exercise)}
+}
+
+// declarerRates are the same rates for each NATS declarer identity.
+func declarerRates(r config.DeclarationRates) alerting.DeclarerRates {
+	l := declareLimits(r)
+	return alerting.DeclarerRates{Real: alerting.Rate(l.Real), Exercise: alerting.Rate(l.Exercise)}
 }

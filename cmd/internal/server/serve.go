@@ -182,7 +182,8 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 		Credentials:  map[string]string{"nats-creds": o.NATSClient.Creds}}); err != nil {
 		return nil, err
 	}
-	intake, err := alerting.New(ctx, alerting.Options{Config: cfg, JS: s.JS, Layout: s.Layout, Logger: log.With("component", "intake"), Metrics: metrics})
+	intake, err := alerting.New(ctx, alerting.Options{Config: cfg, JS: s.JS, Layout: s.Layout, Logger: log.With("component", "intake"), Metrics: metrics,
+		DeclarerRates: declarerRates(cfg.Server.DeclarationRate)})
 	if err != nil {
 		return nil, err
 	}
