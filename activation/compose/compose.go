@@ -40,7 +40,22 @@ type Composer struct {
 	loc   *time.Location
 	mu    sync.Mutex
 	cache map[string]*texttemplate.Template // by name and source text
+	// texts are rendered texts by template and data: the people of one
+	// organisation in a fan-out usually get the same text.
+	texts map[renderKey]string
 }
+
+// renderKey names a rendered text: the template (name and source) and
+// everything it can read. Templates have no functions, so equal keys
+// render equal texts.
+type renderKey struct {
+	tpl  string
+	data config.TemplateData
+}
+
+// maxTexts bounds the rendered texts kept (templates that name the person
+// render a text per person; the cache then starts over).
+const maxTexts = 4096
 
 // SetConfig makes cfg (validated) the source of people's contact points and
 // texts from now on; a reload calls it. Safe while composing.
@@ -54,7 +69,7 @@ func New(opts Options) *Composer {
 	if err != nil {
 		loc = time.UTC // no tzdata: the binary embeds time/tzdata, so only odd builds get here
 	}
-	c := &Composer{opts: opts, loc: loc, cache: map[string]*texttemplate.Template{}}
+	c := &Composer{opts: opts, loc: loc, cache: map[string]*texttemplate.Template{}, texts: map[renderKey]string{}}
 	c.cfg.Store(opts.Config)
 	return c
 }
@@ -177,9 +192,14 @@ func (c *Composer) data(cfg *config.Config, n activation.Notification, inc activ
 }
 
 func (c *Composer) render(key, src string, data config.TemplateData) (string, error) {
-	c.mu.Lock()
 	// The source is part of the key: a reload may change the text behind a name.
-	t, ok := c.cache[key+"\x00"+src]
+	rk := renderKey{tpl: key + "\x00" + src, data: data}
+	c.mu.Lock()
+	if text, ok := c.texts[rk]; ok {
+		c.mu.Unlock()
+		return text, nil
+	}
+	t, ok := c.cache[rk.tpl]
 	if !ok || t == nil {
 		var err error
 		t, err = config.ParseTemplate(key, src)
@@ -187,14 +207,21 @@ func (c *Composer) render(key, src string, data config.TemplateData) (string, er
 			c.mu.Unlock()
 			return "", fmt.Errorf("compose: template %s: %w", key, err)
 		}
-		c.cache[key+"\x00"+src] = t
+		c.cache[rk.tpl] = t
 	}
 	c.mu.Unlock()
 	var b bytes.Buffer
 	if err := t.Execute(&b, data); err != nil {
 		return "", fmt.Errorf("compose: template %s: %w", key, err)
 	}
-	return b.String(), nil
+	text := b.String()
+	c.mu.Lock()
+	if len(c.texts) >= maxTexts {
+		clear(c.texts)
+	}
+	c.texts[rk] = text
+	c.mu.Unlock()
+	return text, nil
 }
 
 // email builds the plain and HTML bodies with the ack links.
