@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	texttemplate "text/template"
 	"time"
 
 	"github.com/kaskade-bcm/kaskade/activation"
@@ -39,23 +38,10 @@ type Composer struct {
 	cfg   atomic.Pointer[config.Config] // opts.Config until a reload
 	loc   *time.Location
 	mu    sync.Mutex
-	cache map[string]*texttemplate.Template // by name and source text
-	// texts are rendered texts by template and data: the people of one
-	// organisation in a fan-out usually get the same text.
+	cache map[string]*parsed // by name and source text
+	// texts are rendered texts by template and what it reads (textcache.go).
 	texts map[renderKey]string
 }
-
-// renderKey names a rendered text: the template (name and source) and
-// everything it can read. Templates have no functions, so equal keys
-// render equal texts.
-type renderKey struct {
-	tpl  string
-	data config.TemplateData
-}
-
-// maxTexts bounds the rendered texts kept (templates that name the person
-// render a text per person; the cache then starts over).
-const maxTexts = 4096
 
 // SetConfig makes cfg (validated) the source of people's contact points and
 // texts from now on; a reload calls it. Safe while composing.
@@ -69,7 +55,7 @@ func New(opts Options) *Composer {
 	if err != nil {
 		loc = time.UTC // no tzdata: the binary embeds time/tzdata, so only odd builds get here
 	}
-	c := &Composer{opts: opts, loc: loc, cache: map[string]*texttemplate.Template{}, texts: map[renderKey]string{}}
+	c := &Composer{opts: opts, loc: loc, cache: map[string]*parsed{}, texts: map[renderKey]string{}}
 	c.cfg.Store(opts.Config)
 	return c
 }
@@ -193,28 +179,29 @@ func (c *Composer) data(cfg *config.Config, n activation.Notification, inc activ
 
 func (c *Composer) render(key, src string, data config.TemplateData) (string, error) {
 	// The source is part of the key: a reload may change the text behind a name.
-	rk := renderKey{tpl: key + "\x00" + src, data: data}
+	name := key + "\x00" + src
 	c.mu.Lock()
-	if text, ok := c.texts[rk]; ok {
-		c.mu.Unlock()
-		return text, nil
-	}
-	t, ok := c.cache[rk.tpl]
-	if !ok || t == nil {
-		var err error
-		t, err = config.ParseTemplate(key, src)
+	t, ok := c.cache[name]
+	if !ok {
+		parsed, err := config.ParseTemplate(key, src)
 		if err != nil {
 			c.mu.Unlock()
 			return "", fmt.Errorf("compose: template %s: %w", key, err)
 		}
-		c.cache[rk.tpl] = t
+		t = newParsed(parsed, src)
+		c.cache[name] = t
 	}
+	rk := renderKey{tpl: name, data: t.reads(data)}
+	text, ok := c.texts[rk]
 	c.mu.Unlock()
+	if ok {
+		return text, nil
+	}
 	var b bytes.Buffer
-	if err := t.Execute(&b, data); err != nil {
+	if err := t.t.Execute(&b, data); err != nil {
 		return "", fmt.Errorf("compose: template %s: %w", key, err)
 	}
-	text := b.String()
+	text = b.String()
 	c.mu.Lock()
 	if len(c.texts) >= maxTexts {
 		clear(c.texts)
