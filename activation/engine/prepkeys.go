@@ -6,9 +6,9 @@ import (
 )
 
 // Person keys are created ahead of the first alert: the leader creates the
-// key of every configured person that has none, a few thousand between
-// decisions, after it starts leading and after each PrepareKeys. Alerts to
-// people still without a key create it on the way, as before.
+// key of every configured person without one, a few thousand between
+// decisions, the first time this instance leads (not when it rebuilds after
+// an erasure) and after each PrepareKeys. Alerts create missing keys as before.
 
 // prepChunk is how many person keys are created between two decisions.
 const prepChunk = 2000
