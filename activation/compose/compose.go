@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	texttemplate "text/template"
 	"time"
 
 	"github.com/kaskade-bcm/kaskade/activation"
@@ -39,7 +38,9 @@ type Composer struct {
 	cfg   atomic.Pointer[config.Config] // opts.Config until a reload
 	loc   *time.Location
 	mu    sync.Mutex
-	cache map[string]*texttemplate.Template // by name and source text
+	cache map[string]*parsed // by name and source text
+	// texts are rendered texts by template and what it reads (textcache.go).
+	texts map[renderKey]string
 }
 
 // SetConfig makes cfg (validated) the source of people's contact points and
@@ -54,7 +55,7 @@ func New(opts Options) *Composer {
 	if err != nil {
 		loc = time.UTC // no tzdata: the binary embeds time/tzdata, so only odd builds get here
 	}
-	c := &Composer{opts: opts, loc: loc, cache: map[string]*texttemplate.Template{}}
+	c := &Composer{opts: opts, loc: loc, cache: map[string]*parsed{}, texts: map[renderKey]string{}}
 	c.cfg.Store(opts.Config)
 	return c
 }
@@ -170,24 +171,37 @@ func (c *Composer) data(cfg *config.Config, n activation.Notification, inc activ
 }
 
 func (c *Composer) render(key, src string, data config.TemplateData) (string, error) {
-	c.mu.Lock()
 	// The source is part of the key: a reload may change the text behind a name.
-	t, ok := c.cache[key+"\x00"+src]
-	if !ok || t == nil {
-		var err error
-		t, err = config.ParseTemplate(key, src)
+	name := key + "\x00" + src
+	c.mu.Lock()
+	t, ok := c.cache[name]
+	if !ok {
+		parsed, err := config.ParseTemplate(key, src)
 		if err != nil {
 			c.mu.Unlock()
 			return "", fmt.Errorf("compose: template %s: %w", key, err)
 		}
-		c.cache[key+"\x00"+src] = t
+		t = newParsed(parsed, src)
+		c.cache[name] = t
 	}
+	rk := renderKey{tpl: name, data: t.reads(data)}
+	text, ok := c.texts[rk]
 	c.mu.Unlock()
+	if ok {
+		return text, nil
+	}
 	var b bytes.Buffer
-	if err := t.Execute(&b, data); err != nil {
+	if err := t.t.Execute(&b, data); err != nil {
 		return "", fmt.Errorf("compose: template %s: %w", key, err)
 	}
-	return b.String(), nil
+	text = b.String()
+	c.mu.Lock()
+	if len(c.texts) >= maxTexts {
+		clear(c.texts)
+	}
+	c.texts[rk] = text
+	c.mu.Unlock()
+	return text, nil
 }
 
 // email builds the plain and HTML bodies with the ack links.

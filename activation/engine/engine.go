@@ -50,6 +50,9 @@ type Options struct {
 	Seal bool
 	// Retention removes personal data after its time (retention.go; needs Seal).
 	Retention Retention
+	// People lists the configured person ids: with Seal the leader creates
+	// their keys ahead of their first alert (prepkeys.go).
+	People func() []string
 }
 
 // Elector grants leadership: Lead blocks until this instance leads, and
@@ -99,6 +102,11 @@ type Engine struct {
 	// retainedUpTo the clock time up to which nothing is left to retain.
 	retainedAt   time.Time
 	retainedUpTo atomic.Int64
+	// prepWanted asks for missing person keys; prepQueue holds the people
+	// still without one (engine goroutine), prepLeft their count.
+	prepWanted atomic.Bool
+	prepQueue  []string
+	prepLeft   atomic.Int64
 }
 
 // New returns an engine; call Run to start it.
@@ -120,8 +128,11 @@ func New(opts Options) *Engine {
 	if opts.SnapshotIdle <= 0 {
 		opts.SnapshotIdle = 10_000
 	}
-	return &Engine{opts: opts, log: opts.Logger, core: activation.NewCore(), progress: make(chan struct{}),
+	e := &Engine{opts: opts, log: opts.Logger, core: activation.NewCore(), progress: make(chan struct{}),
 		keys: newKeyring(opts.Layout, opts.JS)}
+	e.prepWanted.Store(true)
+	e.prepLeft.Store(-1)
+	return e
 }
 
 // Ready reports whether the log has been replayed and reads are current.

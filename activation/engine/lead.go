@@ -89,6 +89,10 @@ func (e *Engine) lead(ctx context.Context) error {
 			wait = min(max(due.Sub(e.opts.Now()), 0), time.Second)
 		}
 		timer.Reset(wait)
+		var prep <-chan struct{} // ready while person keys are to be created
+		if e.prepWanted.Load() || len(e.prepQueue) > 0 {
+			prep = alwaysReady
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
@@ -112,6 +116,10 @@ func (e *Engine) lead(ctx context.Context) error {
 				return err
 			}
 			e.maybeSnapshot(ctx, false)
+		case <-prep:
+			if _, err := e.prepareKeys(ctx); err != nil {
+				return err
+			}
 		case <-timer.C:
 			if err := e.tick(ctx); err != nil {
 				return err
@@ -123,6 +131,9 @@ func (e *Engine) lead(ctx context.Context) error {
 		}
 	}
 }
+
+// alwaysReady is a closed channel: a select case that is always ready.
+var alwaysReady = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // decide applies a batch of inputs, appends the decided events to the log and
 // only then acknowledges the inputs: a crash in between replays them, and the

@@ -50,6 +50,7 @@ func (s *Server) Reload(ctx context.Context, by, via string) (httpapi.ReloadResu
 	}
 	inUse := s.removedInUse(s.CurrentConfig(), cfg)
 	s.putInForce(cfg, auth, token)
+	s.Engine.PrepareKeys() // people new to the configuration
 	s.log.Info("configuration reloaded", "by", by, "via", via, "sha256", rec.SHA256, "organisations", rec.Organisations,
 		"people", rec.People, "scenarios", rec.Scenarios, "tokens", rec.Tokens, "warnings", warnings)
 	if inUse > 0 {

@@ -176,7 +176,7 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 	}
 	s.Engine = engine.New(engine.Options{Layout: s.Layout, JS: s.JS, Logger: log.With("component", "engine"),
 		Metrics: metrics, Directory: directory{s.CurrentConfig}, Elector: elector, Now: o.Now, SnapshotEvery: o.SnapshotEvery, SnapshotIdle: o.SnapshotIdle,
-		Seal: true, Retention: engineRetention(cfg.Server.Retention)}) // privacy.go
+		Seal: true, Retention: engineRetention(cfg.Server.Retention), People: s.personIDs}) // privacy.go
 	if err := opsmetrics.Register(reg, opsmetrics.Options{Engine: s.Engine, Connected: s.nc.IsConnected, JS: s.JS, Layout: s.Layout,
 		Certificates: map[string]string{"nats-tls-cert": o.NATSServer.TLSCert, "nats-cert": o.NATSClient.Cert, "nats-ca": o.NATSClient.CA},
 		Credentials:  map[string]string{"nats-creds": o.NATSClient.Creds}}); err != nil {
@@ -450,6 +450,17 @@ func loadConfig(path string, log *slog.Logger) (*config.Config, error) {
 
 // directory names people for the board, masking phone numbers, from the
 // configuration in force.
+// personIDs lists the people of the configuration in force (the engine
+// creates their sealing keys ahead of their first alert).
+func (s *Server) personIDs() []string {
+	cfg := s.CurrentConfig()
+	ids := make([]string, len(cfg.People))
+	for i := range cfg.People {
+		ids[i] = cfg.People[i].ID
+	}
+	return ids
+}
+
 type directory struct{ cfg func() *config.Config }
 
 func (d directory) PersonName(id string) string {
