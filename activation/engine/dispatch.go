@@ -324,7 +324,7 @@ func (d *dispatcher) pump(ctx context.Context, channel string, notifier notifier
 			defer func() { <-d.slots }()
 			defer release()
 			defer d.hb.drop(q.m)
-			d.handle(withSendDone(context.Background(), release), q, notifier, gated)
+			d.handle(q, notifier, gated)
 		})
 	}
 }
@@ -390,8 +390,8 @@ type requestEvent struct {
 // handle settles one request that holds a provider slot (gated) or a
 // worker slot: it checks the projection again (a stand-down may have come
 // while it waited), claims the attempt and sends it.
-func (d *dispatcher) handle(ctx context.Context, q queued, notifier notifiers.Notifier, gated bool) {
-	ctx, cancel := context.WithTimeout(ctx, d.opts.SendTimeout)
+func (d *dispatcher) handle(q queued, notifier notifiers.Notifier, gated bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), d.opts.SendTimeout)
 	defer cancel()
 	if gated {
 		ctx = notifiers.Admit(ctx)
@@ -413,7 +413,6 @@ func (d *dispatcher) handle(ctx context.Context, q queued, notifier notifiers.No
 // dispatcher died.
 func (d *dispatcher) sendAndReport(ctx context.Context, m reqMsg, notifier notifiers.Notifier, r request, lookup bool) {
 	receipt := d.send(ctx, notifier, r.n, r.decl)
-	sendDone(ctx) // the provider slot is not needed for the report
 	if _, ok := notifier.(notifiers.Reconciler); ok && lookup && receipt.State == notifiers.StateUnknown {
 		d.e.log.Info("outcome unknown; the provider will be asked", "notification", r.n.ID, "code", receipt.Code)
 		_ = m.NakWithDelay(d.opts.ReconcileAfter)
@@ -423,23 +422,6 @@ func (d *dispatcher) sendAndReport(ctx context.Context, m reqMsg, notifier notif
 	d.report(ctx, r.incident, activation.Delivery{Notification: r.n.ID, State: receipt.State,
 		ProviderID: receipt.ProviderID, Code: receipt.Code, Detail: receipt.Detail})
 	_ = m.Ack()
-}
-
-// sendDoneKey carries the release of a provider slot (notifiers.Gate).
-type sendDoneKey struct{}
-
-// withSendDone marks ctx with the release of the provider slot it holds:
-// the slot goes to the next request as soon as the provider call is over,
-// while this one's report is stored (Gate: release when the send is over).
-func withSendDone(ctx context.Context, release func()) context.Context {
-	return context.WithValue(ctx, sendDoneKey{}, release)
-}
-
-// sendDone releases ctx's provider slot, if any (release is idempotent).
-func sendDone(ctx context.Context) {
-	if release, ok := ctx.Value(sendDoneKey{}).(func()); ok {
-		release()
-	}
 }
 
 // request is a notification request with what the projection knows of it.
