@@ -4,6 +4,7 @@
 run:
 	go run ./cmd/kaskade serve
 
+# The README's default run, with the race detector.
 test:
 	go test -race ./...
 
