@@ -115,7 +115,7 @@ func (s *Service) Record(ctx context.Context, a Answer) (string, error) {
 			s.log().Warn("person opted out of SMS (STOP); no SMS to this person until START", "person", a.Person.ID)
 			return "", nil // the carrier confirms STOP itself
 		}
-		return s.exercisePrefix(lang, a) + s.hint(lang, ""), nil
+		return s.exercisePrefix(lang, a) + s.hint(lang, s.soleOpenCode(a.Person.ID)), nil
 	case reply.Unknown:
 		raw.Outcome = OutcomeInvalid
 		if err := s.store(ctx, "_", raw, nil, a.MsgID); err != nil {
@@ -332,6 +332,17 @@ func openList(lang string, open []activation.Declared) string {
 		b.WriteString(item)
 	}
 	return b.String()
+}
+
+// soleOpenCode is the reply code of the person's only open alert; "" when
+// none or several are open (the hint then shows a placeholder).
+func (s *Service) soleOpenCode(person string) string {
+	var open []activation.Declared
+	s.Engine.View(func(c *activation.Core) { open = c.OpenIncidentsOf(person) })
+	if len(open) == 1 {
+		return open[0].ReplyCode
+	}
+	return ""
 }
 
 func (s *Service) hint(lang, code string) string {
