@@ -1,7 +1,13 @@
 package twilio_test
 
 import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -90,4 +96,119 @@ func TestAMDURL(t *testing.T) {
 	if got != "https://kaskade.example.de"+twilio.VoiceAMDPath+"?cb=1&l=en&n=K1-n1&x=1" {
 		t.Fatalf("AMDURL = %s", got)
 	}
+}
+
+// updater records Update Call requests.
+type updater struct {
+	mu    sync.Mutex
+	twiml map[string]string
+	err   error
+}
+
+func (u *updater) UpdateCall(_ context.Context, sid, twiml string) error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.twiml[sid] = twiml
+	return u.err
+}
+
+// detailSink records deliveries with their detail (the journal's dedupe key).
+type detailSink struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (d *detailSink) Delivery(_ context.Context, n string, st notifiers.State, sid, code, detail string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.got = append(d.got, n+":"+string(st)+":"+code+":"+detail)
+	return nil
+}
+
+func postSigned(t *testing.T, h http.Handler, public, path, token string, form url.Values) int {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, public+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", twiliotest.Signature(token, public+path, form))
+	rw := httptest.NewRecorder()
+	h.ServeHTTP(rw, req)
+	return rw.Code
+}
+
+// TestAMDWebhook: the AMD result and the status callbacks of a call with
+// async AMD, in the orders Twilio may send them.
+func TestAMDWebhook(t *testing.T) {
+	const public, token = "https://kaskade.example.de", "0123456789abcdef0123456789abcdef"
+	type hook struct{ path, status, by string }
+	amd := func(by string) hook { return hook{twilio.VoiceAMDPath + "?n=K1-n1&l=en&x=1&cb=1", "", by} }
+	st := func(status, by string) hook { return hook{twilio.VoiceStatusPath + "?n=K1-n1&amd=1", status, by} }
+	tests := []struct {
+		name    string
+		hooks   []hook
+		updated string // in the TwiML of the update, "" for none
+		want    []string
+	}{
+		{"machine", []hook{st("in-progress", ""), amd("machine_end_beep"), st("completed", "machine_end_beep")},
+			"Or call this number back", []string{"K1-n1:failed:machine:twilio amd machine_end_beep"}},
+		{"machine, completed without AnsweredBy", []hook{st("in-progress", ""), amd("machine_start"), st("completed", "")},
+			"Exercise", []string{"K1-n1:failed:machine:twilio amd machine_start"}},
+		{"fax", []hook{amd("fax")}, "by SMS", []string{"K1-n1:failed:machine:twilio amd fax"}},
+		{"human", []hook{st("in-progress", ""), amd("human"), st("completed", "")}, "",
+			[]string{"K1-n1:delivered::twilio amd human", "K1-n1:delivered::twilio call completed"}},
+		{"unknown", []hook{amd("unknown")}, "", []string{"K1-n1:delivered::twilio amd unknown"}},
+		// The AMD result went to another instance (or was lost): the same
+		// detail, so the journal keeps one entry.
+		{"machine seen elsewhere", []hook{st("completed", "machine_end_other")}, "",
+			[]string{"K1-n1:failed:machine:twilio amd machine_end_other"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, sink := &updater{twiml: map[string]string{}}, &detailSink{}
+			hooks := twilio.NewWebhooks(twilio.WebhookOptions{PublicURL: public, AuthTokens: []string{token}}).
+				Voice(twilio.VoiceWebhookOptions{Delivery: sink, Calls: u})
+			mux := http.NewServeMux()
+			mux.Handle("POST "+twilio.VoiceStatusPath, hooks.Status())
+			mux.Handle("POST "+twilio.VoiceAMDPath, hooks.AMD())
+			for _, h := range tt.hooks {
+				form := url.Values{"CallSid": {"CA1"}, "AccountSid": {"AC1"}}
+				if h.status != "" {
+					form.Set("CallStatus", h.status)
+				}
+				if h.by != "" {
+					form.Set("AnsweredBy", h.by)
+				}
+				if code := postSigned(t, mux, public, h.path, token, form); code != http.StatusNoContent {
+					t.Fatalf("%s: %d", h.path, code)
+				}
+			}
+			if got := u.twiml["CA1"]; (tt.updated == "") != (got == "") || !strings.Contains(got, tt.updated) ||
+				(got != "" && (strings.Contains(got, "Press") || !strings.Contains(got, `language="en-GB"`))) {
+				t.Fatalf("update %q, want one with %q", got, tt.updated)
+			}
+			if strings.Join(sink.got, "|") != strings.Join(tt.want, "|") {
+				t.Fatalf("deliveries %q, want %q", sink.got, tt.want)
+			}
+		})
+	}
+	t.Run("forged", func(t *testing.T) {
+		u, sink := &updater{twiml: map[string]string{}}, &detailSink{}
+		h := twilio.NewWebhooks(twilio.WebhookOptions{PublicURL: public, AuthTokens: []string{token}}).
+			Voice(twilio.VoiceWebhookOptions{Delivery: sink, Calls: u}).AMD()
+		form := url.Values{"CallSid": {"CA1"}, "AnsweredBy": {"machine_end_beep"}}
+		if code := postSigned(t, h, public, twilio.VoiceAMDPath+"?n=K1-n1&l=de", "f0123456789abcdef0123456789abcde", form); code != http.StatusForbidden {
+			t.Fatalf("forged: %d", code)
+		}
+		if len(u.twiml)+len(sink.got) != 0 {
+			t.Fatalf("a forged result acted: %v %v", u.twiml, sink.got)
+		}
+	})
+	t.Run("update fails", func(t *testing.T) {
+		u, sink := &updater{twiml: map[string]string{}, err: errors.New("21220")}, &detailSink{}
+		h := twilio.NewWebhooks(twilio.WebhookOptions{PublicURL: public, AuthTokens: []string{token}}).
+			Voice(twilio.VoiceWebhookOptions{Delivery: sink, Calls: u}).AMD()
+		form := url.Values{"CallSid": {"CA1"}, "AnsweredBy": {"machine_end_beep"}}
+		if code := postSigned(t, h, public, twilio.VoiceAMDPath+"?n=K1-n1&l=de", token, form); code != http.StatusNoContent || len(sink.got) != 1 {
+			t.Fatalf("%d, deliveries %v: a machine is not reached even when the redirect fails", code, sink.got)
+		}
+	})
 }
