@@ -126,6 +126,7 @@ func routePattern(t *testing.T, e ast.Expr) (string, *ast.BasicLit) {
 var twilioPaths = map[string]string{
 	"VoiceGatherPath": twilio.VoiceGatherPath, "VoiceStatusPath": twilio.VoiceStatusPath, "VoiceCallerPath": twilio.VoiceCallerPath,
 	"VoiceConferencePath": twilio.VoiceConferencePath, "VoiceConferenceEventsPath": twilio.VoiceConferenceEventsPath,
+	"VoiceAMDPath": twilio.VoiceAMDPath,
 }
 
 // docPath turns a ServeMux pattern into an OpenAPI path.

@@ -109,7 +109,7 @@ func TestVoiceKeypadDelayed(t *testing.T) {
 	if !strings.HasPrefix(c.Said[0], "Übung") || !strings.Contains(strings.Join(c.Said, " "), "Notfall MI: Cyberangriff") {
 		t.Fatalf("the exercise call said %q", c.Said)
 	}
-	if c.MachineDetection != "Enable" || c.From != "+15005550006" {
+	if c.MachineDetection != "DetectMessageEnd" || !c.AsyncAMD || c.From != "+15005550006" {
 		t.Fatalf("call %+v", c)
 	}
 	waitFor(t, "delivered", func() bool { return e.personState("lead1").Notification == "delivered" })
@@ -187,9 +187,12 @@ func TestVoiceNotReachedMovesOn(t *testing.T) {
 			c, _ = e.fake.Call(c.SID)
 			if tt.code == "machine" {
 				// The machine's message: answer by SMS, and call back only when calls in reach Kaskade.
-				heard := strings.Join(c.Said[len(c.Said)-3:], " ")
-				if !strings.Contains(heard, "per SMS") || strings.Contains(heard, "rufen Sie diese Nummer zurück") != tt.callsIn {
-					t.Fatalf("the machine last heard %q", c.Said)
+				// Only the short message after the beep: no alert, no menu.
+				waitFor(t, "the end of the machine's call", func() bool { c, _ = e.fake.Call(c.SID); return c.Status == "completed" })
+				heard := strings.Join(c.Said, " ")
+				if !strings.Contains(heard, "per SMS") || strings.Contains(heard, "rufen Sie diese Nummer zurück") != tt.callsIn ||
+					strings.Contains(heard, "Drücken Sie") || strings.Contains(heard, "Cyberangriff") || len(c.Said) > 2 {
+					t.Fatalf("the machine heard %q", c.Said)
 				}
 			}
 			if strings.Contains(c.Twiml, "Übung") {
@@ -203,8 +206,8 @@ func TestVoiceForgedWebhook(t *testing.T) {
 	e := startVoice(t, nil)
 	e.declare(false)
 	c := e.callTo(leadPhone)
-	for _, path := range []string{twilio.VoiceGatherPath + "?n=K1-n1&l=de", twilio.VoiceStatusPath + "?n=K1-n1"} {
-		form := url.Values{"CallSid": {c.SID}, "Digits": {"1"}, "CallStatus": {"busy"}}
+	for _, path := range []string{twilio.VoiceGatherPath + "?n=K1-n1&l=de", twilio.VoiceStatusPath + "?n=K1-n1", twilio.VoiceAMDPath + "?n=K1-n1&l=de"} {
+		form := url.Values{"CallSid": {c.SID}, "Digits": {"1"}, "CallStatus": {"busy"}, "AnsweredBy": {"machine_end_beep"}}
 		req, _ := http.NewRequest("POST", e.URL+path, strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("X-Twilio-Signature", twiliotest.Signature("0000000000000000000000000000000f", e.URL+path, form))

@@ -302,6 +302,7 @@ func findRoute(doc *openapi3.T, router routers.Router, req *http.Request) (*rout
 		"/2010-04-01/Accounts/{AccountSid}/Messages.json",
 		"/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json",
 		"/2010-04-01/Accounts/{AccountSid}/Calls.json",
+		"/2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json",
 	} {
 		var names []string
 		var pattern strings.Builder

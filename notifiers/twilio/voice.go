@@ -16,6 +16,7 @@ import (
 const (
 	VoiceGatherPath = "/webhooks/twilio/voice/gather"
 	VoiceStatusPath = "/webhooks/twilio/voice/status"
+	VoiceAMDPath    = "/webhooks/twilio/voice/amd"
 )
 
 // VoiceOptions configure a Voice notifier beyond the shared Options.
@@ -91,11 +92,18 @@ func (v *Voice) Notify(ctx context.Context, m notifiers.Message) (notifiers.Rece
 	}
 	twiml := v.Script(m)
 	v.scripts.Put(m.ID, twiml)
+	status := StatusCallbackURL(v.public+VoiceStatusPath, m.ID)
+	if v.amd {
+		status += "&amd=1"
+	}
 	p := (&api.CreateCallParams{}).SetTo(m.To).SetFrom(s.opts.From).SetTwiml(twiml).
-		SetStatusCallback(StatusCallbackURL(v.public+VoiceStatusPath, m.ID)).SetStatusCallbackMethod("POST").
+		SetStatusCallback(status).SetStatusCallbackMethod("POST").
 		SetStatusCallbackEvent([]string{"initiated", "ringing", "answered", "completed"}).SetTimeout(30)
 	if v.amd {
-		p.SetMachineDetection("Enable")
+		// Asynchronous: a human hears the script at once; the result
+		// arrives at VoiceAMDPath after a machine's beep.
+		p.SetMachineDetection("DetectMessageEnd").SetAsyncAmd("true").SetAsyncAmdStatusCallbackMethod("POST").
+			SetAsyncAmdStatusCallback(AMDURL(v.public, m, v.callBack))
 	}
 	callCtx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
 	defer cancel()

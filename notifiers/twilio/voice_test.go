@@ -60,16 +60,17 @@ func newVoiceRig(t *testing.T) *voiceRig {
 	t.Cleanup(hs.Close)
 	rig.kaskade = hs.URL
 	scripts := twilio.NewScripts(0)
-	hooks := twilio.NewWebhooks(twilio.WebhookOptions{PublicURL: hs.URL, AuthTokens: []string{f.AuthToken()}}).
-		Voice(twilio.VoiceWebhookOptions{Answers: rig, Delivery: rig, Scripts: scripts, Metrics: metrics})
-	mux.Handle("POST "+twilio.VoiceGatherPath, hooks.Gather())
-	mux.Handle("POST "+twilio.VoiceStatusPath, hooks.Status())
 	v, err := twilio.NewVoice(twilio.Options{AccountSID: f.AccountSID(), AuthToken: f.AuthToken(), From: testFrom, APIURL: apiURL},
 		twilio.VoiceOptions{PublicURL: hs.URL, Scripts: scripts, Metrics: metrics})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rig.voice = v
+	hooks := twilio.NewWebhooks(twilio.WebhookOptions{PublicURL: hs.URL, AuthTokens: []string{f.AuthToken()}}).
+		Voice(twilio.VoiceWebhookOptions{Answers: rig, Delivery: rig, Scripts: scripts, Metrics: metrics, Calls: v})
+	mux.Handle("POST "+twilio.VoiceGatherPath, hooks.Gather())
+	mux.Handle("POST "+twilio.VoiceStatusPath, hooks.Status())
+	mux.Handle("POST "+twilio.VoiceAMDPath, hooks.AMD())
 	return rig
 }
 
@@ -115,7 +116,8 @@ func TestVoiceCallAndKeys(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			rig := newVoiceRig(t)
 			c := rig.call(t, "K1-n1", "+4915100001001", true)
-			if c.MachineDetection != "Enable" || !strings.HasPrefix(c.StatusCallback, rig.kaskade+twilio.VoiceStatusPath+"?n=K1-n1") {
+			if c.MachineDetection != "DetectMessageEnd" || !c.AsyncAMD || !strings.HasPrefix(c.AsyncAMDCallback, rig.kaskade+twilio.VoiceAMDPath+"?") ||
+				!strings.HasPrefix(c.StatusCallback, rig.kaskade+twilio.VoiceStatusPath+"?n=K1-n1") {
 				t.Fatalf("call params %+v", c)
 			}
 			waitUntil(t, "the gather", func() bool { c, _ = rig.f.Call(c.SID); return c.Waiting })
@@ -180,8 +182,8 @@ func TestVoiceOutcomes(t *testing.T) {
 
 func TestVoiceWebhookForged(t *testing.T) {
 	rig := newVoiceRig(t)
-	for _, path := range []string{twilio.VoiceGatherPath + "?n=K1-n1&l=de", twilio.VoiceStatusPath + "?n=K1-n1"} {
-		form := url.Values{"CallSid": {"CA0"}, "Digits": {"1"}, "CallStatus": {"completed"}}
+	for _, path := range []string{twilio.VoiceGatherPath + "?n=K1-n1&l=de", twilio.VoiceStatusPath + "?n=K1-n1", twilio.VoiceAMDPath + "?n=K1-n1&l=de"} {
+		form := url.Values{"CallSid": {"CA0"}, "Digits": {"1"}, "CallStatus": {"completed"}, "AnsweredBy": {"machine_end_beep"}}
 		req, _ := http.NewRequest("POST", rig.kaskade+path, strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("X-Twilio-Signature", twiliotest.Signature("wrong", rig.kaskade+path, form))

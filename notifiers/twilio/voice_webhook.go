@@ -34,6 +34,9 @@ type VoiceWebhookOptions struct {
 	Conferences ConferenceSink
 	// Metrics counts call results and keypad answers (shared with Voice).
 	Metrics *VoiceMetrics
+	// Calls redirects an answering machine to the short message (the
+	// Voice notifier); nil leaves the script playing.
+	Calls CallUpdater
 }
 
 // VoiceWebhooks serves the Gather action and the call status callback,
@@ -43,6 +46,7 @@ type VoiceWebhooks struct {
 	opts    VoiceWebhookOptions
 	public  string
 	members *Scripts // conference CallSid → number
+	amd     *Scripts // CallSid → AnsweredBy of a machine this instance recorded
 }
 
 // Voice returns the voice handlers, verified with w's tokens and limits.
@@ -50,13 +54,14 @@ func (w *Webhooks) Voice(opts VoiceWebhookOptions) *VoiceWebhooks {
 	if opts.Scripts == nil {
 		opts.Scripts = NewScripts(0)
 	}
-	return &VoiceWebhooks{w: w, opts: opts, public: w.base, members: NewScripts(12 * time.Hour)}
+	return &VoiceWebhooks{w: w, opts: opts, public: w.base, members: NewScripts(12 * time.Hour), amd: NewScripts(2 * time.Hour)}
 }
 
 // Gather handles POST VoiceGatherPath?n=<notification>&l=<lang>[&k=2].
 func (v *VoiceWebhooks) Gather() http.Handler { return http.HandlerFunc(v.serveGather) }
 
-// Status handles POST VoiceStatusPath?n=<notification>.
+// Status handles POST VoiceStatusPath?n=<notification>[&amd=1]; amd=1:
+// the call has asynchronous AMD, whose result comes to AMD().
 func (v *VoiceWebhooks) Status() http.Handler { return http.HandlerFunc(v.serveStatus) }
 
 func (v *VoiceWebhooks) serveGather(rw http.ResponseWriter, r *http.Request) {
@@ -141,28 +146,36 @@ func (v *VoiceWebhooks) serveStatus(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, "missing CallSid or CallStatus", http.StatusBadRequest)
 		return
 	}
+	async := r.URL.Query().Get("amd") == "1"
+	seen, recorded := v.amd.Get(sid)
+	if async && by == "" {
+		by = seen
+	}
 	state, code, ok := CallDelivery(status, by)
-	if !ok {
+	if !ok || (async && by == "" && (status == "in-progress" || status == "answered")) {
+		// With async AMD an answer is not yet a human: AMD() decides.
 		rw.WriteHeader(http.StatusNoContent)
 		return
 	}
 	if code == "" {
 		code = form.Get("ErrorCode")
 	}
-	if v.opts.Delivery == nil {
-		v.w.unavailable(rw, r, "no voice status sink configured")
-		return
-	}
 	detail := "twilio call " + status
 	if by != "" {
 		detail += " " + by
 	}
-	if err := v.opts.Delivery.Delivery(r.Context(), r.URL.Query().Get("n"), state, sid, code, detail); err != nil {
-		v.w.sinkError(rw, r, err, slog.String("sid", sid))
-		return
+	if async && isMachine(by) {
+		if recorded {
+			// AMD() recorded the machine already; only count the result.
+			v.opts.Metrics.ended(status, state, code)
+			rw.WriteHeader(http.StatusNoContent)
+			return
+		}
+		detail = "twilio amd " + by // as AMD() on another instance: one journal entry
 	}
-	v.opts.Metrics.ended(status, state, code)
-	rw.WriteHeader(http.StatusNoContent)
+	if v.deliver(rw, r, r.URL.Query().Get("n"), sid, state, code, detail) {
+		v.opts.Metrics.ended(status, state, code)
+	}
 }
 
 // CallDelivery maps a call status (and AnsweredBy of answering-machine
@@ -170,7 +183,7 @@ func (v *VoiceWebhooks) serveStatus(rw http.ResponseWriter, r *http.Request) {
 // delivered; busy, no-answer, failed and canceled fail with the status as
 // code, and a machine or fax fails with code "machine" (not reached).
 func CallDelivery(status, answeredBy string) (notifiers.State, string, bool) {
-	machine := strings.HasPrefix(answeredBy, "machine") || answeredBy == "fax"
+	machine := isMachine(answeredBy)
 	switch status {
 	case "ringing":
 		return notifiers.StateSent, "", true

@@ -35,10 +35,12 @@ func (s *Server) wireVoice(cfg *config.Config, set *channelSet, reg prometheus.R
 	}
 	svc := s.inbound()
 	hooks := twilio.NewWebhooks(twilio.WebhookOptions{PublicURL: publicURL, AuthTokens: tokens, Logger: s.log.With("component", "webhooks")}).
-		Voice(twilio.VoiceWebhookOptions{Answers: svc, Delivery: svc, Scripts: scripts, Callers: callers{svc}, Conferences: conferences(tc, svc), Metrics: metrics})
+		Voice(twilio.VoiceWebhookOptions{Answers: svc, Delivery: svc, Scripts: scripts, Callers: callers{svc}, Conferences: conferences(tc, svc), Metrics: metrics,
+			Calls: voice})
 	set.routes = append(set.routes, func(mux *http.ServeMux) {
 		mux.Handle("POST "+twilio.VoiceGatherPath, hooks.Gather())
 		mux.Handle("POST "+twilio.VoiceStatusPath, hooks.Status())
+		mux.Handle("POST "+twilio.VoiceAMDPath, hooks.AMD())
 		mux.Handle("POST "+twilio.VoiceCallerPath, hooks.Caller())
 		mux.Handle("POST "+twilio.VoiceConferencePath, hooks.Conference())
 		mux.Handle("POST "+twilio.VoiceConferenceEventsPath, hooks.ConferenceEvents())

@@ -24,6 +24,9 @@ type Call struct {
 	Twiml            string // inline TwiML, or "" when URL is used
 	URL              string
 	MachineDetection string
+	// AsyncAMD: AsyncAmd=true; the result goes to AsyncAMDCallback.
+	AsyncAMD         bool
+	AsyncAMDCallback string
 	StatusCallback   string
 	Events           []string // StatusCallbackEvent values
 	Status           string   // queued, ringing, in-progress, completed, busy, no-answer, failed, canceled
@@ -46,7 +49,9 @@ type CallOutcome struct {
 	Status string
 	// AnsweredBy is reported when MachineDetection was asked for (default
 	// human). A machine_* or fax callee never presses keys: every <Gather>
-	// times out and the call ends after the TwiML.
+	// times out and the call ends after the TwiML. With AsyncAmd a
+	// machine's greeting covers what is played before the AMD result:
+	// only what follows it (an Update Call's TwiML) is recorded as said.
 	AnsweredBy string
 }
 
@@ -67,6 +72,10 @@ type liveCall struct {
 	rest   []twimlVerb
 	seq    int
 	confCB string // the conference's statusCallback, until the join is posted
+	// redirect is the TwiML of an Update Call that arrived while the
+	// async AMD callback was in flight; runCall plays it.
+	redirect []twimlVerb
+	inAMD    bool
 }
 
 func newCalls() *calls {
@@ -117,7 +126,8 @@ func (s *Server) createCall(w http.ResponseWriter, r *http.Request, account stri
 	}
 	f := r.PostForm
 	c := &liveCall{Call: Call{AccountSID: account, To: f.Get("To"), From: f.Get("From"), Twiml: f.Get("Twiml"), URL: f.Get("Url"),
-		MachineDetection: f.Get("MachineDetection"), StatusCallback: f.Get("StatusCallback"), Events: f["StatusCallbackEvent"]}}
+		MachineDetection: f.Get("MachineDetection"), StatusCallback: f.Get("StatusCallback"), Events: f["StatusCallbackEvent"],
+		AsyncAMD: f.Get("AsyncAmd") == "true", AsyncAMDCallback: f.Get("AsyncAmdStatusCallback")}}
 	switch {
 	case c.To == "":
 		s.fail(w, Failure{Status: 400, Code: 21201, Message: "No 'To' number is specified"}, 0)
@@ -127,6 +137,9 @@ func (s *Server) createCall(w http.ResponseWriter, r *http.Request, account stri
 		return
 	case c.Twiml == "" && c.URL == "" && f.Get("ApplicationSid") == "":
 		s.fail(w, Failure{Status: 400, Code: 21205, Message: "Url, Twiml or ApplicationSid is required"}, 0)
+		return
+	case !validAMD(f):
+		s.fail(w, Failure{Status: 400, Code: 20001, Message: "Invalid MachineDetection, AsyncAmd or AsyncAmdStatusCallbackMethod"}, 0)
 		return
 	case len(c.Twiml) > 4000:
 		s.fail(w, Failure{Status: 400, Code: 13702, Message: "Twiml exceeds 4000 characters"}, 0)
@@ -179,6 +192,9 @@ func (s *Server) runCall(sid string, out CallOutcome) {
 		c.AnsweredBy = by
 	}
 	s.calls.mu.Unlock()
+	if s.asyncAMD(ctx, sid, by) {
+		return
+	}
 	s.callStatus(ctx, sid, "answered", "in-progress", by)
 	doc, err := s.callTwiML(ctx, sid)
 	if err != nil {

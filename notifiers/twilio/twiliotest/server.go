@@ -166,6 +166,7 @@ func (s *Server) Stats() Stats {
 //	POST /2010-04-01/Accounts/{AccountSid}/Messages.json
 //	GET  /2010-04-01/Accounts/{AccountSid}/Messages.json (list, filtered)
 //	GET  /2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json
+//	POST /2010-04-01/Accounts/{AccountSid}/Calls.json and Calls/{Sid}.json
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n := s.inFlight.Add(1)
 	defer s.inFlight.Add(-1)
@@ -218,6 +219,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fetch(w, strings.TrimSuffix(strings.TrimPrefix(rest, "Messages/"), ".json"))
 	case rest == "Calls.json" && r.Method == http.MethodPost:
 		s.createCall(w, r, account)
+	case r.Method == http.MethodPost && strings.HasPrefix(rest, "Calls/"):
+		if sid, ok := callSID(rest); ok {
+			s.updateCall(w, r, sid)
+		} else {
+			s.fail(w, Failure{Status: http.StatusNotFound, Code: 20404}, 0)
+		}
 	case rest == "Messages.json" || strings.HasPrefix(rest, "Messages/"):
 		s.fail(w, Failure{Status: http.StatusMethodNotAllowed, Code: 20004, Message: "Method not allowed"}, 0)
 	default:

@@ -1,0 +1,214 @@
+package twilio_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kaskade-bcm/kaskade/notifiers"
+	"github.com/kaskade-bcm/kaskade/notifiers/twilio"
+	"github.com/kaskade-bcm/kaskade/notifiers/twilio/twiliotest"
+)
+
+// TestVoiceAsyncAMD: a machine is redirected (Update Call) to the short
+// message and counted as not reached once; a human or an undecided
+// result hears the script and is delivered.
+func TestVoiceAsyncAMD(t *testing.T) {
+	tests := []struct {
+		by       string
+		exercise bool
+		want     string // the delivery recorded
+		machine  bool
+	}{
+		{"human", false, "K1-n1:delivered:", false},
+		{"unknown", false, "K1-n1:delivered:", false},
+		{"machine_end_beep", true, "K1-n1:failed:machine", true},
+		{"machine_end_silence", false, "K1-n1:failed:machine", true},
+		{"machine_start", false, "K1-n1:failed:machine", true},
+		{"fax", false, "K1-n1:failed:machine", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.by, func(t *testing.T) {
+			rig := newVoiceRig(t)
+			rig.f.SetCallOutcome("+4915100001001", twiliotest.CallOutcome{AnsweredBy: tt.by})
+			c := rig.call(t, "K1-n1", "+4915100001001", tt.exercise)
+			if tt.machine {
+				waitUntil(t, "the end of the call", func() bool { c, _ = rig.f.Call(c.SID); return c.Status == "completed" })
+			} else {
+				waitUntil(t, "the gather", func() bool { c, _ = rig.f.Call(c.SID); return c.Waiting })
+			}
+			waitUntil(t, tt.want, func() bool { _, d := rig.got(); return len(d) > 0 && d[len(d)-1] == tt.want })
+			time.Sleep(50 * time.Millisecond) // a late duplicate would arrive by now
+			_, d := rig.got()
+			if n := strings.Count(strings.Join(d, " "), tt.want); n != 1 {
+				t.Fatalf("deliveries %v: %s recorded %d times", d, tt.want, n)
+			}
+			heard := strings.Join(c.Said, " | ")
+			if tt.machine {
+				want := twilio.MachineTwiML("de", tt.exercise, false)
+				if strings.Contains(heard, "Drücken Sie") || strings.Contains(heard, "Cyberangriff") || !strings.Contains(heard, "per SMS") ||
+					strings.HasPrefix(heard, "Übung") != tt.exercise || len(c.Said) != strings.Count(want, "<Say") {
+					t.Fatalf("the machine heard %q", heard)
+				}
+				return
+			}
+			if !strings.Contains(heard, "Cyberangriff") || !strings.Contains(heard, "Drücken Sie") {
+				t.Fatalf("the callee heard %q", heard)
+			}
+		})
+	}
+}
+
+func TestMachineTwiML(t *testing.T) {
+	tests := []struct {
+		lang               string
+		exercise, callBack bool
+		want, not          []string
+	}{
+		{"de", false, false, []string{"per SMS", `language="de-DE"`}, []string{"Übung", "zurück", "Drücken", "<Gather"}},
+		{"de", true, true, []string{"<Say voice=\"alice\" language=\"de-DE\">Übung", "rufen Sie diese Nummer zurück"}, []string{"Drücken"}},
+		{"en", true, false, []string{"Exercise", "by SMS"}, []string{"call this number back", "Press"}},
+	}
+	for _, tt := range tests {
+		s := twilio.MachineTwiML(tt.lang, tt.exercise, tt.callBack)
+		for _, w := range tt.want {
+			if !strings.Contains(s, w) {
+				t.Errorf("%+v: no %q in %s", tt, w, s)
+			}
+		}
+		for _, w := range tt.not {
+			if strings.Contains(s, w) {
+				t.Errorf("%+v: %q in %s", tt, w, s)
+			}
+		}
+	}
+}
+
+func TestAMDURL(t *testing.T) {
+	m := notifiers.Message{ID: "K1-n1", Language: "en", Exercise: true}
+	got := twilio.AMDURL("https://kaskade.example.de/", m, true)
+	if got != "https://kaskade.example.de"+twilio.VoiceAMDPath+"?cb=1&l=en&n=K1-n1&x=1" {
+		t.Fatalf("AMDURL = %s", got)
+	}
+}
+
+// updater records Update Call requests.
+type updater struct {
+	mu    sync.Mutex
+	twiml map[string]string
+	err   error
+}
+
+func (u *updater) UpdateCall(_ context.Context, sid, twiml string) error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.twiml[sid] = twiml
+	return u.err
+}
+
+// detailSink records deliveries with their detail (the journal's dedupe key).
+type detailSink struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (d *detailSink) Delivery(_ context.Context, n string, st notifiers.State, sid, code, detail string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.got = append(d.got, n+":"+string(st)+":"+code+":"+detail)
+	return nil
+}
+
+func postSigned(t *testing.T, h http.Handler, public, path, token string, form url.Values) int {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, public+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Twilio-Signature", twiliotest.Signature(token, public+path, form))
+	rw := httptest.NewRecorder()
+	h.ServeHTTP(rw, req)
+	return rw.Code
+}
+
+// TestAMDWebhook: the AMD result and the status callbacks of a call with
+// async AMD, in the orders Twilio may send them.
+func TestAMDWebhook(t *testing.T) {
+	const public, token = "https://kaskade.example.de", "0123456789abcdef0123456789abcdef"
+	type hook struct{ path, status, by string }
+	amd := func(by string) hook { return hook{twilio.VoiceAMDPath + "?n=K1-n1&l=en&x=1&cb=1", "", by} }
+	st := func(status, by string) hook { return hook{twilio.VoiceStatusPath + "?n=K1-n1&amd=1", status, by} }
+	tests := []struct {
+		name    string
+		hooks   []hook
+		updated string // in the TwiML of the update, "" for none
+		want    []string
+	}{
+		{"machine", []hook{st("in-progress", ""), amd("machine_end_beep"), st("completed", "machine_end_beep")},
+			"Or call this number back", []string{"K1-n1:failed:machine:twilio amd machine_end_beep"}},
+		{"machine, completed without AnsweredBy", []hook{st("in-progress", ""), amd("machine_start"), st("completed", "")},
+			"Exercise", []string{"K1-n1:failed:machine:twilio amd machine_start"}},
+		{"fax", []hook{amd("fax")}, "by SMS", []string{"K1-n1:failed:machine:twilio amd fax"}},
+		{"human", []hook{st("in-progress", ""), amd("human"), st("completed", "")}, "",
+			[]string{"K1-n1:delivered::twilio amd human", "K1-n1:delivered::twilio call completed"}},
+		{"unknown", []hook{amd("unknown")}, "", []string{"K1-n1:delivered::twilio amd unknown"}},
+		// The AMD result went to another instance (or was lost): the same
+		// detail, so the journal keeps one entry.
+		{"machine seen elsewhere", []hook{st("completed", "machine_end_other")}, "",
+			[]string{"K1-n1:failed:machine:twilio amd machine_end_other"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u, sink := &updater{twiml: map[string]string{}}, &detailSink{}
+			hooks := twilio.NewWebhooks(twilio.WebhookOptions{PublicURL: public, AuthTokens: []string{token}}).
+				Voice(twilio.VoiceWebhookOptions{Delivery: sink, Calls: u})
+			mux := http.NewServeMux()
+			mux.Handle("POST "+twilio.VoiceStatusPath, hooks.Status())
+			mux.Handle("POST "+twilio.VoiceAMDPath, hooks.AMD())
+			for _, h := range tt.hooks {
+				form := url.Values{"CallSid": {"CA1"}, "AccountSid": {"AC1"}}
+				if h.status != "" {
+					form.Set("CallStatus", h.status)
+				}
+				if h.by != "" {
+					form.Set("AnsweredBy", h.by)
+				}
+				if code := postSigned(t, mux, public, h.path, token, form); code != http.StatusNoContent {
+					t.Fatalf("%s: %d", h.path, code)
+				}
+			}
+			if got := u.twiml["CA1"]; (tt.updated == "") != (got == "") || !strings.Contains(got, tt.updated) ||
+				(got != "" && (strings.Contains(got, "Press") || !strings.Contains(got, `language="en-GB"`))) {
+				t.Fatalf("update %q, want one with %q", got, tt.updated)
+			}
+			if strings.Join(sink.got, "|") != strings.Join(tt.want, "|") {
+				t.Fatalf("deliveries %q, want %q", sink.got, tt.want)
+			}
+		})
+	}
+	t.Run("forged", func(t *testing.T) {
+		u, sink := &updater{twiml: map[string]string{}}, &detailSink{}
+		h := twilio.NewWebhooks(twilio.WebhookOptions{PublicURL: public, AuthTokens: []string{token}}).
+			Voice(twilio.VoiceWebhookOptions{Delivery: sink, Calls: u}).AMD()
+		form := url.Values{"CallSid": {"CA1"}, "AnsweredBy": {"machine_end_beep"}}
+		if code := postSigned(t, h, public, twilio.VoiceAMDPath+"?n=K1-n1&l=de", "f0123456789abcdef0123456789abcde", form); code != http.StatusForbidden {
+			t.Fatalf("forged: %d", code)
+		}
+		if len(u.twiml)+len(sink.got) != 0 {
+			t.Fatalf("a forged result acted: %v %v", u.twiml, sink.got)
+		}
+	})
+	t.Run("update fails", func(t *testing.T) {
+		u, sink := &updater{twiml: map[string]string{}, err: errors.New("21220")}, &detailSink{}
+		h := twilio.NewWebhooks(twilio.WebhookOptions{PublicURL: public, AuthTokens: []string{token}}).
+			Voice(twilio.VoiceWebhookOptions{Delivery: sink, Calls: u}).AMD()
+		form := url.Values{"CallSid": {"CA1"}, "AnsweredBy": {"machine_end_beep"}}
+		if code := postSigned(t, h, public, twilio.VoiceAMDPath+"?n=K1-n1&l=de", token, form); code != http.StatusNoContent || len(sink.got) != 1 {
+			t.Fatalf("%d, deliveries %v: a machine is not reached even when the redirect fails", code, sink.got)
+		}
+	})
+}
