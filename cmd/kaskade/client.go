@@ -31,7 +31,9 @@ func clientFlags(fs *flag.FlagSet) func() (*client, error) {
 		if t == "" {
 			b, err := os.ReadFile(filepath.Join(*data, "admin.token"))
 			if err != nil {
-				return nil, fmt.Errorf("no token: pass --token, set KASKADE_TOKEN, or run in the directory of kaskade-data (%w)", err)
+				// serve writes admin.token only when the configuration names no token.
+				return nil, fmt.Errorf("kein Token / no token: pass --token or set KASKADE_TOKEN; %s is written by serve only when the configuration has no tokens (%w)",
+					filepath.Join(*data, "admin.token"), err)
 			}
 			t = strings.TrimSpace(string(b))
 		}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -107,4 +108,25 @@ func TestStatusAndDeclareFlagsAreInTheREADME(t *testing.T) {
 			t.Errorf("client flag --%s is not in the README", f.Name)
 		}
 	})
+}
+
+// Without a token and without admin.token, the CLI says where it looked and
+// why the file may be missing, also when --data names another directory.
+func TestClientWithoutTokenSaysWhereItLooked(t *testing.T) {
+	t.Setenv("KASKADE_TOKEN", "")
+	dir := t.TempDir()
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	mk := clientFlags(fs)
+	if err := fs.Parse([]string{"--data", dir}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := mk()
+	if err == nil {
+		t.Fatal("a client without any token was made")
+	}
+	for _, want := range []string{"--token", "KASKADE_TOKEN", filepath.Join(dir, "admin.token"), "no tokens"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %q", err, want)
+		}
+	}
 }
