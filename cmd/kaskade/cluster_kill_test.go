@@ -86,7 +86,8 @@ func clusterKillRun(t *testing.T, killNode bool) {
 	if l, _ := leadingOf(t, leader, survivor); l != leader {
 		t.Fatal("kaskade-b leads before the kill")
 	}
-	// Most of the fan-out still waits for the rate limit.
+	// A second of SMS out; most of the fan-out still waits for the rate limit.
+	waitWithin(t, clusterSlow, "20 SMS out", func() bool { return len(fake.Messages()) >= 20 })
 	before := len(fake.Messages())
 	if before > killPeople/2 {
 		t.Fatalf("%d of %d SMS out before the kill: the fan-out is nearly over", before, killPeople)
