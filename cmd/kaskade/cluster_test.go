@@ -106,27 +106,11 @@ func TestClusterFailover(t *testing.T) {
 	}
 	nodes, nc := startNATSCluster(t)
 	rec := &recorder{}
-	start := func(name string) *testServer {
-		s, err := server.Start(t.Context(), server.Options{NATSURL: nc.URL, NATSClient: nc, Replicas: 3, DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0",
-			Instance: name, Notifiers: map[string]notifiers.Notifier{config.ChannelSMS: rec, config.ChannelEmail: rec}, Logger: testLogger(t)})
-		if err != nil {
-			t.Fatalf("start %s: %v", name, err)
-		}
-		t.Cleanup(func() { _ = s.Close() }) // before the NATS nodes stop
-		waitFor(t, name+" ready", s.Engine.Ready)
-		return &testServer{Server: s, t: t, token: s.AdminToken()}
+	withRecorder := func(o *server.Options) {
+		o.Notifiers = map[string]notifiers.Notifier{config.ChannelSMS: rec, config.ChannelEmail: rec}
 	}
-	a, b := start("kaskade-a"), start("kaskade-b")
-	// A loaded machine runs three NATS nodes and two instances: generous
-	// limits, since only what happens is asserted, not how fast.
-	const slow = 30 * time.Second
-	waitWithin(t, slow, "one leader", func() bool { return a.Engine.Leader() != b.Engine.Leader() })
-	leading := func() (*testServer, *testServer) {
-		if b.Engine.Leader() {
-			return b, a
-		}
-		return a, b
-	}
+	a, b := startClusterInstance(t, nc, "kaskade-a", withRecorder), startClusterInstance(t, nc, "kaskade-b", withRecorder)
+	leading := func() (*testServer, *testServer) { return leadingOf(t, a, b) }
 	// An answer is recorded (200) or durably accepted and applied soon (202).
 	respond := func(s *testServer, person string) {
 		t.Helper()
@@ -143,12 +127,11 @@ func TestClusterFailover(t *testing.T) {
 		t.Fatalf("declare on follower: %d %v", code, out)
 	}
 	people := primaries(t, survivor.Config, "MU")
-	waitWithin(t, slow, "lead alerted", func() bool { return len(rec.to(people["lead"], notifiers.PurposeAlert)) >= 1 })
+	waitWithin(t, clusterSlow, "lead alerted", func() bool { return len(rec.to(people["lead"], notifiers.PurposeAlert)) >= 1 })
 	respond(leader, people["lead"])
-	waitWithin(t, slow, "cascade", func() bool { return len(rec.to(people["it"], notifiers.PurposeAlert)) >= 1 })
+	waitWithin(t, clusterSlow, "cascade", func() bool { return len(rec.to(people["it"], notifiers.PurposeAlert)) >= 1 })
 
 	// Kill a NATS node and the instance leading at that moment.
-	waitWithin(t, slow, "one leader before the kill", func() bool { return a.Engine.Leader() != b.Engine.Leader() })
 	leader, survivor = leading()
 	nodes[0].Shutdown()
 	killed := time.Now()
@@ -163,7 +146,7 @@ func TestClusterFailover(t *testing.T) {
 		respond(survivor, people[f])
 	}
 	var v activation.IncidentView
-	waitWithin(t, slow, "all six answers applied", func() bool {
+	waitWithin(t, clusterSlow, "all six answers applied", func() bool {
 		v = activation.IncidentView{}
 		return survivor.api("GET", "/api/v1/incidents/K1", nil, &v) == 200 && v.Counts.Responses == 6
 	})
@@ -176,4 +159,37 @@ func TestClusterFailover(t *testing.T) {
 			t.Errorf("%s (%s) alerted %d times", f, p, n)
 		}
 	}
+}
+
+// clusterSlow bounds what a loaded machine running three NATS nodes and two
+// instances may take (a raft election, a lease expiry): only what happens is
+// asserted, not how fast.
+const clusterSlow = 30 * time.Second
+
+// startClusterInstance starts one Kaskade instance on the NATS cluster nc
+// with three replicas; mod adjusts its options (notifiers, configuration).
+func startClusterInstance(t *testing.T, nc natsd.Client, name string, mod func(*server.Options)) *testServer {
+	t.Helper()
+	o := server.Options{NATSURL: nc.URL, NATSClient: nc, Replicas: 3, DataDir: t.TempDir(), HTTPAddr: "127.0.0.1:0",
+		Instance: name, Logger: testLogger(t)}
+	if mod != nil {
+		mod(&o)
+	}
+	s, err := server.Start(t.Context(), o)
+	if err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	t.Cleanup(func() { _ = s.Close() }) // before the NATS nodes stop
+	waitWithin(t, clusterSlow, name+" ready", s.Engine.Ready)
+	return &testServer{Server: s, t: t, token: s.AdminToken()}
+}
+
+// leadingOf waits until exactly one of a and b leads and returns it first.
+func leadingOf(t *testing.T, a, b *testServer) (leader, follower *testServer) {
+	t.Helper()
+	waitWithin(t, clusterSlow, "one leader", func() bool { return a.Engine.Leader() != b.Engine.Leader() })
+	if b.Engine.Leader() {
+		return b, a
+	}
+	return a, b
 }
