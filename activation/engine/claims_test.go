@@ -24,14 +24,14 @@ func claimsBucket(t *testing.T) jetstream.KeyValue {
 func TestClaimIsCreateOnly(t *testing.T) {
 	kv := claimsBucket(t)
 	ctx := context.Background()
-	if err := claim(ctx, kv, "K7-n1", []byte("a")); err != nil {
+	if err := claimErr(ctx, kv, "K7-n1", []byte("a")); err != nil {
 		t.Fatalf("first claim: %v", err)
 	}
 	e, err := kv.Get(ctx, "K7-n1")
 	if err != nil || string(e.Value()) != "a" {
 		t.Fatalf("stored claim %v, %v", e, err)
 	}
-	if err := claim(ctx, kv, "K7-n1", []byte("b")); !errors.Is(err, jetstream.ErrKeyExists) {
+	if err := claimErr(ctx, kv, "K7-n1", []byte("b")); !errors.Is(err, jetstream.ErrKeyExists) {
 		t.Fatalf("second claim: %v, want ErrKeyExists", err)
 	}
 	if e, _ := kv.Get(ctx, "K7-n1"); e == nil || string(e.Value()) != "a" || e.Revision() != 1 {
@@ -41,11 +41,11 @@ func TestClaimIsCreateOnly(t *testing.T) {
 	if err := kv.Delete(ctx, "K7-n1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := claim(ctx, kv, "K7-n1", []byte("c")); err != nil {
+	if err := claimErr(ctx, kv, "K7-n1", []byte("c")); err != nil {
 		t.Fatalf("claim after delete: %v", err)
 	}
 	for _, key := range []string{"a b", "a.*", "a.>", ".a", ""} {
-		if err := claim(ctx, kv, key, []byte("a")); err == nil {
+		if err := claimErr(ctx, kv, key, []byte("a")); err == nil {
 			t.Fatalf("claim of invalid key %q succeeded", key)
 		}
 	}
@@ -57,7 +57,7 @@ func TestClaimConcurrentSingleWinner(t *testing.T) {
 	const n = 16
 	errs := make(chan error, n)
 	for range n {
-		go func() { errs <- claim(ctx, kv, "K9-n1", []byte("x")) }()
+		go func() { errs <- claimErr(ctx, kv, "K9-n1", []byte("x")) }()
 	}
 	won := 0
 	for range n {
@@ -78,7 +78,7 @@ func TestClaimCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	// Never a silent success without the key.
-	err := claim(ctx, kv, "K8-n1", []byte("a"))
+	err := claimErr(ctx, kv, "K8-n1", []byte("a"))
 	_, getErr := kv.Get(context.Background(), "K8-n1")
 	if err == nil && getErr != nil {
 		t.Fatalf("claim reported success but the key is missing: %v", getErr)
@@ -121,4 +121,10 @@ func TestHeartbeatsKeepHeldRequestsAlive(t *testing.T) {
 			}
 		}
 	})
+}
+
+// claimErr is claim without the revision.
+func claimErr(ctx context.Context, kv jetstream.KeyValue, key string, value []byte) error {
+	_, err := claim(ctx, kv, key, value)
+	return err
 }
