@@ -42,7 +42,7 @@ func TestRetry(t *testing.T) {
 		wantState State
 		wantCode  string
 		wantErr   error
-		wantTemp  string // code of the *TemporaryError returned when the attempts are used up
+		wantTemp  string          // code of the *TemporaryError returned when the attempts are used up
 		minWaits  []time.Duration // lower bounds of the waits, in order
 	}{
 		{name: "sent at once", outcomes: []func() (Receipt, error){receipt(StateSent)}, wantCalls: 1, wantState: StateSent},
