@@ -433,7 +433,7 @@ func (d *dispatcher) sendAndReport(ctx context.Context, m reqMsg, notifier notif
 			return
 		}
 		receipt = notifiers.Receipt{State: notifiers.StateFailed, Code: temp.Code,
-			Detail: fmt.Sprintf("temporary failure, retried for %v: %v", d.opts.RetryFor, temp)}
+			Detail: fmt.Sprintf("given up after retrying for %v: %v", d.opts.RetryFor, temp)}
 	}
 	if _, ok := notifier.(notifiers.Reconciler); ok && lookup && receipt.State == notifiers.StateUnknown {
 		d.e.log.Info("outcome unknown; the provider will be asked", "notification", r.n.ID, "code", receipt.Code)

@@ -194,3 +194,37 @@ func TestProviderOutageRetriedWithinBudget(t *testing.T) {
 		})
 	}
 }
+
+// A stand-down while alerts wait out a provider outage stops them: once
+// the provider is back, none is sent and each is settled as stood down.
+func TestStandDownStopsRetries(t *testing.T) {
+	const nodes = 4
+	fake := startOutage(t, twiliotest.Options{})
+	fake.down.Store(true)
+	js := embeddedJS(t)
+	e, _ := startEngine(t, js, -1)
+	email := &recorder{}
+	startDispatchWith(t, e, DispatchOptions{Notifiers: map[string]notifiers.Notifier{"sms": fake.sms(t), "email": email},
+		Composer: testComposer{}, Workers: 8, Instance: "d", RetryFor: time.Minute, RetryBackoff: 300 * time.Millisecond})
+	submit(t, e, treeIncident("O2", nodes))
+	waitFor(t, "refused sends", func() bool { return fake.refused.Load() >= nodes })
+	submit(t, e, activation.Input{Incident: "O2", StandDown: &activation.StandDown{By: "lagedienst", Reason: "Übungsende"}})
+	waitFor(t, "the stand-down applied", func() bool {
+		closed := false
+		e.View(func(c *activation.Core) { closed = c.Closed("O2") })
+		return closed
+	})
+	time.Sleep(100 * time.Millisecond) // sends that looked before it end (refused)
+	fake.down.Store(false)
+	waitFor(t, "every notification settled", func() bool { return settled(e, "O2") })
+	time.Sleep(time.Second) // room for a late send
+	if got := fake.accepted(); len(got) != 0 {
+		t.Errorf("%d SMS accepted after the stand-down, want none: %+v", len(got), got)
+	}
+	if v := view(t, e, "O2"); v.Counts.Failed != nodes {
+		t.Errorf("failed (stood down) = %d, want %d", v.Counts.Failed, nodes)
+	}
+	if len(email.people()) > 0 {
+		t.Errorf("email to %v after the stand-down", email.people())
+	}
+}
