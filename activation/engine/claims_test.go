@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -127,4 +129,44 @@ func TestHeartbeatsKeepHeldRequestsAlive(t *testing.T) {
 func claimErr(ctx context.Context, kv jetstream.KeyValue, key string, value []byte) error {
 	_, err := claim(ctx, kv, key, value)
 	return err
+}
+
+// A retry mark is taken over by exactly one of several dispatchers (the
+// conditional update), keeps when the retries began, and a plain claim is
+// never taken over: a retried attempt is still sent at most once.
+func TestRetryMarkTakenOnce(t *testing.T) {
+	kv := claimsBucket(t)
+	ctx := context.Background()
+	since := time.UnixMilli(1_700_000_000_000)
+	if _, err := kv.Put(ctx, "K5-n1", retryMark{since: since, tries: 3}.encode("d0")); err != nil {
+		t.Fatal(err)
+	}
+	d := &dispatcher{claims: kv}
+	const racers = 8
+	var won atomic.Int32
+	marks := make(chan retryMark, racers)
+	var wg sync.WaitGroup
+	for i := range racers {
+		wg.Go(func() {
+			// A loser sees the claim (ErrKeyExists) or a lost conditional update.
+			if h, err := d.take(ctx, "K5-n1", fmt.Sprintf("d%d", i+1)); err == nil {
+				won.Add(1)
+				marks <- h.mark
+			}
+		})
+	}
+	wg.Wait()
+	if won.Load() != 1 {
+		t.Fatalf("%d dispatchers took the mark, want 1", won.Load())
+	}
+	if m := <-marks; !m.since.Equal(since) || m.tries != 3 {
+		t.Errorf("taken mark = %+v, want since %v, 3 tries", m, since)
+	}
+	// Now a plain claim: nobody takes it over.
+	if _, err := d.take(ctx, "K5-n1", "late"); !errors.Is(err, jetstream.ErrKeyExists) {
+		t.Fatalf("take of a held claim: %v, want ErrKeyExists", err)
+	}
+	if _, ok := parseRetryMark([]byte("d1")); ok {
+		t.Error("an instance name parsed as a retry mark")
+	}
 }

@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/notifiers"
 	"github.com/kaskade-bcm/kaskade/notifiers/twilio"
@@ -134,7 +137,7 @@ func TestProviderOutageRetriedWithinBudget(t *testing.T) {
 			fake := startOutage(t, opts)
 			fake.down.Store(tt.downFor != 0)
 			js := embeddedJS(t)
-			e, _ := startEngine(t, js, -1)
+			e, _ := startEngineOpts(t, Options{JS: js, SnapshotEvery: -1, Metrics: NewMetrics(prometheus.NewRegistry())})
 			email := &recorder{}
 			sms := fake.sms(t)
 			// Two dispatchers take the retries over from each other.
@@ -182,6 +185,18 @@ func TestProviderOutageRetriedWithinBudget(t *testing.T) {
 				if seen[number(fmt.Sprintf("p%d", 100+i))] > 0 {
 					t.Errorf("deputy p%d alerted", 100+i)
 				}
+			}
+			retried := testutil.ToFloat64(e.opts.Metrics.retries.WithLabelValues("sms", RetryRetried))
+			givenUp := testutil.ToFloat64(e.opts.Metrics.retries.WithLabelValues("sms", RetryGivenUp))
+			switch {
+			case tt.permanent && retried+givenUp != 0:
+				t.Errorf("permanent rejections counted as retries: %v retried, %v given up", retried, givenUp)
+			case !tt.permanent && retried < nodes:
+				t.Errorf("retried = %v, want at least one per SMS (%d)", retried, nodes)
+			case tt.wantEmail && !tt.permanent && givenUp != nodes:
+				t.Errorf("given up = %v, want %d", givenUp, nodes)
+			case !tt.wantEmail && givenUp != 0:
+				t.Errorf("given up = %v, want 0", givenUp)
 			}
 			if !tt.wantEmail && len(email.people()) > 0 {
 				t.Errorf("email to %v, want none (the SMS went out)", email.people())
