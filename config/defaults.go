@@ -21,6 +21,12 @@ const (
 	defaultSMTPTimeout    = 15 * time.Second
 
 	defaultSMSSegmentBudget = 3
+
+	// DefaultProviderRetryFor is server.provider_retry_for when not set;
+	// the bounds keep an outage from escalating at once or being waited out for hours.
+	DefaultProviderRetryFor = 2 * time.Minute
+	minProviderRetryFor     = time.Second
+	maxProviderRetryFor     = time.Hour
 )
 
 // Declaration limits per source unless set: real incidents, exercises.
@@ -58,6 +64,7 @@ func (c *Config) applyDefaults() {
 	setDuration(&d.Wait, defaultWait)
 
 	setDuration(&c.Server.AckTTL, defaultAckTTL)
+	setDuration(&c.Server.ProviderRetryFor, DefaultProviderRetryFor)
 	if c.Server.SMSSegmentBudget == 0 {
 		c.Server.SMSSegmentBudget = defaultSMSSegmentBudget
 	}

@@ -22,6 +22,7 @@ var restartOnly = []struct {
 	{"server.trusted_proxies", func(c *Config) any { return c.Server.TrustedProxies }},
 	{"server.sms_segment_budget", func(c *Config) any { return c.Server.SMSSegmentBudget }},
 	{"server.declaration_rate", func(c *Config) any { return c.Server.DeclarationRate }},
+	{"server.provider_retry_for", func(c *Config) any { return c.Server.ProviderRetryFor }},
 	{"server", func(c *Config) any { return c.Server }}, // a field added later
 }
 

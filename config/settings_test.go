@@ -29,6 +29,7 @@ nats:
 server:
   trusted_proxies: [10.0.0.0/8, "2001:db8::/32"]
   sms_segment_budget: 2
+  provider_retry_for: 5m
   declaration_rate: {real: 20/1m, exercise: 1/30s}
   retention: {real: 8760h, exercise: 2160h, unknown_senders: 720h, outbox: 168h}
 `, 1)
@@ -44,6 +45,7 @@ server:
 	}
 	s := cfg.Server
 	if len(s.TrustedProxies) != 2 || s.TrustedProxies[1] != netip.MustParsePrefix("2001:db8::/32") || s.SMSSegmentBudget != 2 ||
+		s.ProviderRetryFor.D() != 5*time.Minute ||
 		s.DeclarationRate.Real != (Rate{Count: 20, Per: Duration(time.Minute)}) || s.DeclarationRate.Exercise != (Rate{Count: 1, Per: Duration(30 * time.Second)}) ||
 		s.Retention != (Retention{Real: Duration(8760 * time.Hour), Exercise: Duration(2160 * time.Hour), UnknownSenders: Duration(720 * time.Hour), Outbox: Duration(168 * time.Hour)}) {
 		t.Errorf("server = %+v", s)
@@ -54,7 +56,7 @@ server:
 		t.Fatalf("err=%v\n%s", err, probs)
 	}
 	s = cfg.Server
-	if s.SMSSegmentBudget != 3 || s.DeclarationRate.Real != (Rate{Count: 10, Per: Duration(time.Hour)}) ||
+	if s.SMSSegmentBudget != 3 || s.ProviderRetryFor.D() != DefaultProviderRetryFor || s.DeclarationRate.Real != (Rate{Count: 10, Per: Duration(time.Hour)}) ||
 		s.DeclarationRate.Exercise != (Rate{Count: 60, Per: Duration(time.Hour)}) || s.TrustedProxies != nil || cfg.NATS.URL != "" {
 		t.Errorf("defaults: server = %+v, nats = %+v", s, cfg.NATS)
 	}
@@ -95,6 +97,10 @@ func TestNATSAndServerSettingProblems(t *testing.T) {
 			Error, "server.sms_segment_budget", "between 1 and 10"},
 		{"budget negative", "server:\n  sms_segment_budget: -1 # HERE\n",
 			Error, "server.sms_segment_budget", "between 1 and 10"},
+		{"retry budget too long", "server:\n  provider_retry_for: 2h # HERE\n",
+			Error, "server.provider_retry_for", "between 1s and 1h0m0s, got 2h0m0s"},
+		{"retry budget too short", "server:\n  provider_retry_for: 500ms # HERE\n",
+			Error, "server.provider_retry_for", "between 1s and 1h0m0s"},
 		{"bad rate", "server:\n  declaration_rate: {real: 10 per minute} # HERE\n",
 			Error, "server.declaration_rate.real", `expected a rate such as 10/1m`},
 		{"zero rate", "server:\n  declaration_rate: {exercise: 0/1m} # HERE\n",

@@ -75,6 +75,10 @@ type Server struct {
 	DeclarationRate DeclarationRates `yaml:"declaration_rate"`
 	// Retention is how long personal data is kept (docs/PRIVACY.md).
 	Retention Retention `yaml:"retention"`
+	// ProviderRetryFor is how long a send the provider certainly did not
+	// take (connection refused, 5xx, 429) is retried before the step fails
+	// and the next channel or deputy takes over (default 2m, 1s to 1h).
+	ProviderRetryFor Duration `yaml:"provider_retry_for"`
 }
 
 // Retention per class of data; zero (or absent) keeps it for good.

@@ -182,6 +182,10 @@ func (v *validator) server() {
 	if b := v.c.Server.SMSSegmentBudget; b < 1 || b > MaxSMSSegments {
 		v.errorf("server.sms_segment_budget", "must be between 1 and %d, got %d", MaxSMSSegments, b)
 	}
+	if d := v.c.Server.ProviderRetryFor.D(); d < minProviderRetryFor || d > maxProviderRetryFor {
+		v.errorf("server.provider_retry_for", "must be between %v and %v, got %v (how long a provider outage is waited out before the next channel or deputy)",
+			minProviderRetryFor, maxProviderRetryFor, d)
+	}
 }
 
 func (v *validator) email(path, addr string) (string, bool) {

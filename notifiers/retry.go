@@ -47,8 +47,9 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // Retry wraps n so temporary errors are retried with jittered exponential
 // backoff. Receipts (sent, failed, unknown) are never retried: an unknown
 // outcome must not be resent blindly. When the attempts are used up the
-// result is a failed receipt with the last error's code. The result keeps
-// n's Gate and Reconciler.
+// last *TemporaryError is returned: the caller (the dispatcher) retries it
+// later without holding a slot, or fails the step. The result keeps n's
+// Gate and Reconciler.
 func Retry(n Notifier, opts RetryOptions) Notifier {
 	o := opts.withDefaults()
 	return Wrap(n, NotifierFunc(func(ctx context.Context, m Message) (Receipt, error) {
@@ -71,16 +72,11 @@ func Retry(n Notifier, opts RetryOptions) Notifier {
 			if te.RetryAfter > wait {
 				wait = te.RetryAfter
 			}
-			if err := o.Sleep(ctx, wait); err != nil {
-				return Receipt{}, err
+			if o.Sleep(ctx, wait) != nil {
+				return Receipt{}, last // still nothing accepted
 			}
 			backoff = min(backoff*2, o.Max)
 		}
-		code := ""
-		var te *TemporaryError
-		if errors.As(last, &te) {
-			code = te.Code
-		}
-		return Receipt{State: StateFailed, Code: code, Detail: "retries exhausted: " + last.Error()}, nil
+		return Receipt{}, last
 	}))
 }

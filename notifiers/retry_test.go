@@ -42,6 +42,7 @@ func TestRetry(t *testing.T) {
 		wantState State
 		wantCode  string
 		wantErr   error
+		wantTemp  string          // code of the *TemporaryError returned when the attempts are used up
 		minWaits  []time.Duration // lower bounds of the waits, in order
 	}{
 		{name: "sent at once", outcomes: []func() (Receipt, error){receipt(StateSent)}, wantCalls: 1, wantState: StateSent},
@@ -53,8 +54,9 @@ func TestRetry(t *testing.T) {
 		{name: "unknown is not resent", outcomes: []func() (Receipt, error){receipt(StateUnknown), receipt(StateSent)}, wantCalls: 1, wantState: StateUnknown},
 		{name: "failed receipt is final", outcomes: []func() (Receipt, error){receipt(StateFailed)}, wantCalls: 1, wantState: StateFailed},
 		{name: "permanent error is not retried", outcomes: []func() (Receipt, error){permanent}, wantCalls: 1, wantErr: errPermanent},
+		// Used up: the temporary error itself, so the dispatcher can retry later.
 		{name: "attempts used up", outcomes: []func() (Receipt, error){temporary("30001", 0)}, attempts: 3, wantCalls: 3,
-			wantState: StateFailed, wantCode: "30001"},
+			wantTemp: "30001"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,7 +65,12 @@ func TestRetry(t *testing.T) {
 			n := Retry(s, RetryOptions{Attempts: tt.attempts, Base: 100 * time.Millisecond, Max: time.Second,
 				Sleep: func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }})
 			r, err := n.Notify(context.Background(), Message{ID: "K1-n1"})
-			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
+			var te *TemporaryError
+			if tt.wantTemp != "" {
+				if !errors.As(err, &te) || te.Code != tt.wantTemp {
+					t.Fatalf("err = %v, want a temporary error with code %s", err, tt.wantTemp)
+				}
+			} else if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
 			}
 			if s.calls != tt.wantCalls || r.State != tt.wantState || r.Code != tt.wantCode {
@@ -88,8 +95,10 @@ func TestRetryStopsWhenTheContextEnds(t *testing.T) {
 		cancel()
 		return ctx.Err()
 	}})
-	if _, err := n.Notify(ctx, Message{}); !errors.Is(err, context.Canceled) || s.calls != 1 {
-		t.Fatalf("err %v after %d calls; want context.Canceled after 1", err, s.calls)
+	// Nothing was accepted: the last temporary error, not the context's.
+	var te *TemporaryError
+	if _, err := n.Notify(ctx, Message{}); !errors.As(err, &te) || s.calls != 1 {
+		t.Fatalf("err %v after %d calls; want the temporary error after 1", err, s.calls)
 	}
 }
 
@@ -98,8 +107,9 @@ func TestBackoffDoublesUpToMax(t *testing.T) {
 	s := &scripted{outcomes: []func() (Receipt, error){temporary("", 0)}}
 	n := Retry(s, RetryOptions{Attempts: 8, Base: 100 * time.Millisecond, Max: 400 * time.Millisecond,
 		Sleep: func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }})
-	if _, err := n.Notify(context.Background(), Message{}); err != nil {
-		t.Fatal(err)
+	var te *TemporaryError
+	if _, err := n.Notify(context.Background(), Message{}); !errors.As(err, &te) {
+		t.Fatalf("err = %v, want the temporary error", err)
 	}
 	// Jitter keeps each wait within [backoff/2, backoff]; backoff doubles to Max.
 	bounds := []time.Duration{100, 200, 400, 400, 400, 400, 400}

@@ -30,7 +30,7 @@ func BenchmarkClaim(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if err := claim(ctx, kv, "K1-n"+strconv.FormatInt(n.Add(1), 10), []byte("i")); err != nil {
+			if err := claimErr(ctx, kv, "K1-n"+strconv.FormatInt(n.Add(1), 10), []byte("i")); err != nil {
 				b.Error(err)
 				return
 			}

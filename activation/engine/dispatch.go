@@ -37,6 +37,12 @@ type DispatchOptions struct {
 	// outcome must be before the provider is asked about it: the claimant's
 	// provider call has ended by then (default 15 s).
 	ReconcileAfter time.Duration
+	// RetryFor is how long a send the provider certainly did not take
+	// (refused, 5xx, 429) is retried before the step fails (default 2 min).
+	RetryFor time.Duration
+	// RetryBackoff is the first wait between such tries; it doubles up to
+	// 30 s (default 5 s). The request waits in the stream, holding nothing.
+	RetryBackoff time.Duration
 }
 
 // Dispatch sends requested notifications until ctx ends, then finishes those
@@ -54,6 +60,12 @@ func (e *Engine) Dispatch(ctx context.Context, opts DispatchOptions) error {
 	}
 	if opts.ReconcileAfter <= 0 {
 		opts.ReconcileAfter = 15 * time.Second
+	}
+	if opts.RetryFor <= 0 {
+		opts.RetryFor = 2 * time.Minute
+	}
+	if opts.RetryBackoff <= 0 {
+		opts.RetryBackoff = 5 * time.Second
 	}
 	kv, err := e.opts.JS.KeyValue(ctx, e.opts.Layout.ClaimsBucket())
 	if err != nil {
@@ -402,17 +414,27 @@ func (d *dispatcher) handle(q queued, notifier notifiers.Notifier, gated bool) {
 		_ = q.m.NakWithDelay(100 * time.Millisecond)
 	case r.stopped():
 		d.cancel(ctx, q.m, r)
-	case d.claim(ctx, q.m, r, notifier, d.opts.Instance):
-		d.sendAndReport(ctx, q.m, notifier, r, true)
+	default:
+		if h, ok := d.claim(ctx, q.m, r, notifier, d.opts.Instance); ok {
+			d.sendAndReport(ctx, q.m, notifier, r, h, true)
+		}
 	}
 }
 
 // sendAndReport sends a claimed attempt and reports its outcome. An unknown
 // outcome of a channel that can be asked (lookup) is not reported: the
 // request comes back after ReconcileAfter and is reconciled like one whose
-// dispatcher died.
-func (d *dispatcher) sendAndReport(ctx context.Context, m reqMsg, notifier notifiers.Notifier, r request, lookup bool) {
-	receipt := d.send(ctx, notifier, r.n, r.decl)
+// dispatcher died. A temporary failure is retried later (retryLater) until
+// the retry budget is spent.
+func (d *dispatcher) sendAndReport(ctx context.Context, m reqMsg, notifier notifiers.Notifier, r request, h held, lookup bool) {
+	receipt, temp := d.send(ctx, notifier, r.n, r.decl)
+	if temp != nil {
+		if d.retryLater(ctx, m, h, r.n.Channel, r.n.ID, temp) {
+			return
+		}
+		receipt = notifiers.Receipt{State: notifiers.StateFailed, Code: temp.Code,
+			Detail: fmt.Sprintf("given up after retrying for %v: %v", d.opts.RetryFor, temp)}
+	}
 	if _, ok := notifier.(notifiers.Reconciler); ok && lookup && receipt.State == notifiers.StateUnknown {
 		d.e.log.Info("outcome unknown; the provider will be asked", "notification", r.n.ID, "code", receipt.Code)
 		_ = m.NakWithDelay(d.opts.ReconcileAfter)
@@ -454,32 +476,33 @@ func (d *dispatcher) lookup(ev requestEvent) (request, bool) {
 	return r, known && found && sameRequest(stored, r.n)
 }
 
-// claim takes the attempt create-only; false when the request is finished
-// (claimed before and now reconciled or reported) or to be retried.
-func (d *dispatcher) claim(ctx context.Context, m reqMsg, r request, notifier notifiers.Notifier, value string) bool {
-	err := claim(ctx, d.claims, r.n.ID, []byte(value))
+// claim takes the attempt create-only (or its retry mark); false when the
+// request is finished (claimed before and now reconciled or reported) or to
+// be retried.
+func (d *dispatcher) claim(ctx context.Context, m reqMsg, r request, notifier notifiers.Notifier, value string) (held, bool) {
+	h, err := d.take(ctx, r.n.ID, value)
 	if err == nil {
-		return true
+		return h, true
 	}
 	if !errors.Is(err, jetstream.ErrKeyExists) {
 		d.e.log.Warn("claim failed; will retry", "notification", r.n.ID, "err", err)
 		_ = m.NakWithDelay(time.Second)
-		return false
+		return held{}, false
 	}
 	if r.state != notifiers.StatePending && r.state != notifiers.StateSending && r.state != "" {
 		_ = m.Ack() // reported before; a redelivery
-		return false
+		return held{}, false
 	}
 	// Claimed before: a send was in flight when a dispatcher died, or
 	// its report was lost.
 	d.reconcile(ctx, m, r, notifier)
-	return false
+	return held{}, false
 }
 
 // cancel drops a request its incident's stand-down stopped: the claim makes
 // sure no other dispatcher sends it, the failed report records why.
 func (d *dispatcher) cancel(ctx context.Context, m reqMsg, r request) {
-	if !d.claim(ctx, m, r, d.opts.Notifiers[r.n.Channel], claimCancelled+d.opts.Instance) {
+	if _, ok := d.claim(ctx, m, r, d.opts.Notifiers[r.n.Channel], claimCancelled+d.opts.Instance); !ok {
 		return
 	}
 	d.e.opts.Metrics.Outcome(r.n.Channel, CodeStoodDown)
@@ -498,27 +521,33 @@ func sameRequest(a, b activation.Notification) bool {
 		a.Org == b.Org && a.Node == b.Node && a.Tier == b.Tier
 }
 
-func (d *dispatcher) send(ctx context.Context, notifier notifiers.Notifier, n activation.Notification, decl activation.Declared) notifiers.Receipt {
+// send sends one attempt; a non-nil *TemporaryError means the provider
+// certainly did not take it (the receipt is then empty).
+func (d *dispatcher) send(ctx context.Context, notifier notifiers.Notifier, n activation.Notification, decl activation.Declared) (notifiers.Receipt, *notifiers.TemporaryError) {
 	if notifier == nil {
 		return notifiers.Receipt{State: notifiers.StateFailed, Code: "no_channel",
-			Detail: fmt.Sprintf("%v: %s", notifiers.ErrNoChannel, n.Channel)}
+			Detail: fmt.Sprintf("%v: %s", notifiers.ErrNoChannel, n.Channel)}, nil
 	}
 	msg, err := d.opts.Composer.Compose(n, decl)
 	if err != nil {
-		return notifiers.Receipt{State: notifiers.StateFailed, Code: "compose", Detail: err.Error()}
+		return notifiers.Receipt{State: notifiers.StateFailed, Code: "compose", Detail: err.Error()}, nil
 	}
 	if msg.To == "" {
 		// No address for this channel: a permanent failure of the step at
 		// once, so the next channel or deputy takes over.
 		return notifiers.Receipt{State: notifiers.StateFailed, Code: notifiers.CodeNoAddress,
-			Detail: fmt.Sprintf("%v: %s", notifiers.ErrNoAddress, n.Channel)}
+			Detail: fmt.Sprintf("%v: %s", notifiers.ErrNoAddress, n.Channel)}, nil
 	}
 	r, err := notifier.Notify(ctx, msg)
-	if err != nil {
+	var te *notifiers.TemporaryError
+	switch {
+	case errors.As(err, &te):
+		return notifiers.Receipt{}, te
+	case err != nil:
 		// Not a receipt: the call ended without an answer we can trust.
-		return notifiers.Receipt{State: notifiers.StateUnknown, Detail: err.Error()}
+		return notifiers.Receipt{State: notifiers.StateUnknown, Detail: err.Error()}, nil
 	}
-	return r
+	return r, nil
 }
 
 // Delivery reports that queue up while the previous batch is stored go out as

@@ -24,7 +24,7 @@ func TestSendWithoutAddressFails(t *testing.T) {
 	})
 	d := &dispatcher{opts: DispatchOptions{Composer: addressBook{"a": "+4915100000001"}}}
 	for _, ch := range []string{"sms", "email", "console"} {
-		r := d.send(context.Background(), always, activation.Notification{ID: "K1-n1", Person: "b", Channel: ch}, activation.Declared{})
+		r, _ := d.send(context.Background(), always, activation.Notification{ID: "K1-n1", Person: "b", Channel: ch}, activation.Declared{})
 		if r.State != notifiers.StateFailed || r.Code != notifiers.CodeNoAddress {
 			t.Errorf("%s to a person without address: %+v, want failed %s", ch, r, notifiers.CodeNoAddress)
 		}
@@ -32,7 +32,7 @@ func TestSendWithoutAddressFails(t *testing.T) {
 	if calls != 0 {
 		t.Fatalf("channel called %d times without an address", calls)
 	}
-	if r := d.send(context.Background(), always, activation.Notification{ID: "K1-n2", Person: "a", Channel: "sms"}, activation.Declared{}); r.State != notifiers.StateDelivered {
+	if r, _ := d.send(context.Background(), always, activation.Notification{ID: "K1-n2", Person: "a", Channel: "sms"}, activation.Declared{}); r.State != notifiers.StateDelivered {
 		t.Fatalf("with an address: %+v", r)
 	}
 }

@@ -21,6 +21,7 @@ type Metrics struct {
 	snapSeconds   prometheus.Histogram
 	snapBytes     prometheus.Gauge
 	quarantined   *prometheus.CounterVec
+	retries       *prometheus.CounterVec
 }
 
 // NewMetrics registers the engine metrics on reg (no global registry).
@@ -50,9 +51,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Size of the newest snapshot taken."}),
 		quarantined: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kaskade_quarantined_messages_total",
 			Help: "Undecodable messages and events of unknown kind skipped, by stream (events, input, declare, warnings)."}, []string{"stream"}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "kaskade_provider_retries_total",
+			Help: "Sends the provider did not take, by channel and result: retried later, or given up when the retry budget was spent."},
+			[]string{"channel", "result"}),
 	}
 	reg.MustRegister(m.declarations, m.notifications, m.outcomes, m.responses, m.escalations, m.transitions, m.timeToReady, m.rejected,
-		m.snapSeconds, m.snapBytes, m.quarantined)
+		m.snapSeconds, m.snapBytes, m.quarantined, m.retries)
 	for _, s := range []string{QuarantineEvents, QuarantineInput, QuarantineDeclare, QuarantineWarnings} {
 		m.quarantined.WithLabelValues(s) // present at 0, so an alert rule sees the first increase
 	}
@@ -63,6 +67,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 func (m *Metrics) Outcome(channel, state string) {
 	if m != nil {
 		m.outcomes.WithLabelValues(channel, state).Inc()
+	}
+}
+
+// ProviderRetry counts a temporary provider failure retried later or given up (RetryRetried, RetryGivenUp).
+func (m *Metrics) ProviderRetry(channel, result string) {
+	if m != nil {
+		m.retries.WithLabelValues(channel, result).Inc()
 	}
 }
 

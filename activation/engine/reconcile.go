@@ -67,7 +67,8 @@ func (d *dispatcher) reconcile(ctx context.Context, m reqMsg, r request, notifie
 		d.finish(ctx, m, r, activation.Delivery{State: notifiers.StateFailed, Code: CodeStoodDown, Detail: "not at the provider; incident stood down"})
 		return
 	}
-	if err := claim(ctx, d.claims, r.n.ID+".resend", []byte(d.opts.Instance)); err != nil {
+	h, err := d.take(ctx, r.n.ID+".resend", d.opts.Instance)
+	if err != nil {
 		if !errors.Is(err, jetstream.ErrKeyExists) {
 			_ = m.NakWithDelay(time.Second)
 			return
@@ -77,7 +78,7 @@ func (d *dispatcher) reconcile(ctx context.Context, m reqMsg, r request, notifie
 	}
 	d.e.log.Info("unknown attempt not at the provider; sending it now", "notification", r.n.ID)
 	d.e.opts.Metrics.Outcome(r.n.Channel, "resent")
-	d.sendAndReport(ctx, m, notifier, r, false)
+	d.sendAndReport(ctx, m, notifier, r, h, false)
 }
 
 // nextClaim returns when the next attempt to the same person over the same

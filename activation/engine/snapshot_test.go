@@ -33,7 +33,13 @@ func embeddedJS(t *testing.T) jetstream.JetStream {
 // returns once Run has (a clean stop, with its final snapshot).
 func startEngine(t *testing.T, js jetstream.JetStream, every int) (*Engine, func()) {
 	t.Helper()
-	e := New(Options{JS: js, SnapshotEvery: every, SnapshotIdle: 1 << 30})
+	return startEngineOpts(t, Options{JS: js, SnapshotEvery: every, SnapshotIdle: 1 << 30})
+}
+
+// startEngineOpts runs an engine with opts until the test ends.
+func startEngineOpts(t *testing.T, opts Options) (*Engine, func()) {
+	t.Helper()
+	e := New(opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {

@@ -219,6 +219,7 @@ func (s *Sender) classify(ctx context.Context, c *call, msg *api.ApiV2010Message
 		return notifiers.Receipt{State: notifiers.StateFailed, Code: code, Detail: te.Message}, nil, OutcomeFailed
 	}
 
+	err = s.hostOnly(err)
 	switch {
 	case gatewayError(status):
 		// A proxy or gateway gave up waiting: Twilio may have accepted it.
@@ -238,6 +239,21 @@ func (s *Sender) classify(ctx context.Context, c *call, msg *api.ApiV2010Message
 	default:
 		return notifiers.Receipt{}, &notifiers.TemporaryError{Code: "connect", Err: fmt.Errorf("twilio: request not sent: %w", err)}, OutcomeTemporary
 	}
+}
+
+// hostOnly rewrites a transport error to name the configured API host:
+// twilio-go quotes its fixed https://api.twilio.com URL, with the account
+// in the path, whatever api_url says.
+func (s *Sender) hostOnly(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	host := strings.TrimPrefix(DefaultAPIURL, "https://")
+	if s.target != nil {
+		host = s.target.Host
+	}
+	return fmt.Errorf("%s %s: %w", ue.Op, host, ue.Err)
 }
 
 func codeOf(r notifiers.Receipt, err error) string {

@@ -1,9 +1,11 @@
 package twilio_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -244,6 +246,9 @@ func TestSenderTransportOutcomes(t *testing.T) {
 	}
 }
 
+// A refused connection is temporary, and the error and its log line name
+// the configured API host — not twilio-go's fixed https://api.twilio.com
+// URL, nor the account in its path.
 func TestSenderConnectionRefusedIsTemporary(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -251,9 +256,10 @@ func TestSenderConnectionRefusedIsTemporary(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	l.Close()
+	var logged bytes.Buffer
 	s, err := twilio.New(twilio.Options{
 		AccountSID: twiliotest.DefaultAccountSID, AuthToken: twiliotest.DefaultAuthToken,
-		From: testFrom, APIURL: "http://" + addr,
+		From: testFrom, APIURL: "http://" + addr, Logger: slog.New(slog.NewTextHandler(&logged, nil)),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -262,6 +268,16 @@ func TestSenderConnectionRefusedIsTemporary(t *testing.T) {
 	var te *notifiers.TemporaryError
 	if !errors.As(err, &te) || te.Code != "connect" {
 		t.Fatalf("got %+v, %v; want TemporaryError connect", r, err)
+	}
+	for what, text := range map[string]string{"error": err.Error(), "log": logged.String()} {
+		if !strings.Contains(text, addr) {
+			t.Errorf("%s does not name the configured host %s: %s", what, addr, text)
+		}
+		for _, bad := range []string{"api.twilio.com", twiliotest.DefaultAccountSID, twiliotest.DefaultAuthToken} {
+			if strings.Contains(text, bad) {
+				t.Errorf("%s quotes %s: %s", what, bad, text)
+			}
+		}
 	}
 }
 

@@ -221,7 +221,8 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 	s.goRun("warnings", func() error { return retryLoop(ctx, log, "warnings", intake.ServeWarnings) })
 	s.goRun("dispatch", func() error {
 		return retryLoop(ctx, log, "dispatch", func(ctx context.Context) error {
-			return s.Engine.Dispatch(ctx, engine.DispatchOptions{Notifiers: channels.notifiers, Composer: channels.composer, Instance: o.Instance})
+			return s.Engine.Dispatch(ctx, engine.DispatchOptions{Notifiers: channels.notifiers, Composer: channels.composer, Instance: o.Instance,
+				RetryFor: cfg.Server.ProviderRetryFor.D()})
 		})
 	})
 	if o.Simulate {

@@ -27,7 +27,7 @@ func (s *Server) wireEmail(cfg *config.Config, set *channelSet, reg prometheus.R
 	if err != nil {
 		return fmt.Errorf("email channel: %w", err)
 	}
-	set.notifiers[config.ChannelEmail] = notifiers.Retry(sender, notifiers.RetryOptions{})
+	set.notifiers[config.ChannelEmail] = notifiers.Retry(sender, inSlotRetries)
 	if ec.Listener == nil {
 		return nil
 	}

@@ -28,7 +28,7 @@ func (s *Server) wireTwilio(_ context.Context, cfg *config.Config, set *channelS
 	if err != nil {
 		return err
 	}
-	set.notifiers[config.ChannelSMS] = notifiers.Retry(sender, notifiers.RetryOptions{})
+	set.notifiers[config.ChannelSMS] = notifiers.Retry(sender, inSlotRetries)
 	tokens := []string{tc.AuthToken.Value()}
 	if tc.AuthTokenSecondary.IsSet() {
 		tokens = append(tokens, tc.AuthTokenSecondary.Value())
@@ -65,3 +65,8 @@ func (t twilioSinks) Status(ctx context.Context, cb twilio.StatusCallback) error
 	}
 	return t.svc.Delivery(ctx, cb.Notification, state, cb.MessageSID, cb.ErrorCode, "twilio "+cb.MessageStatus)
 }
+
+// inSlotRetries are the quick retries of a temporary failure while the
+// send still holds its provider slot (about 1.5 s); longer outages are
+// waited out by the dispatcher without a slot (server.provider_retry_for).
+var inSlotRetries = notifiers.RetryOptions{Attempts: 3}

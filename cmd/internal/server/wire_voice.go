@@ -28,7 +28,7 @@ func (s *Server) wireVoice(cfg *config.Config, set *channelSet, reg prometheus.R
 	if err != nil {
 		return err
 	}
-	set.notifiers[config.ChannelVoice] = notifiers.Retry(voice, notifiers.RetryOptions{})
+	set.notifiers[config.ChannelVoice] = notifiers.Retry(voice, inSlotRetries)
 	tokens := []string{tc.AuthToken.Value()}
 	if tc.AuthTokenSecondary.IsSet() {
 		tokens = append(tokens, tc.AuthTokenSecondary.Value())
