@@ -332,7 +332,7 @@ func TestReloadWhileServing(t *testing.T) {
 			}
 			h.do("GET", "/api/v1/scenarios", admin, "")
 			h.do("POST", "/api/v1/texts/sms", admin, `{"purpose":"alert","scenario":"cyberangriff","title":"T","message":"x"}`)
-			if i%5 == 0 {
+			if i%5 == 0 && i/5 < 40 { // under the token's exercise budget (60 at once)
 				h.declare(admin)
 			}
 			directory{h.s.CurrentConfig}.PersonName("mi-uwe-boehm")
