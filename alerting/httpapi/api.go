@@ -71,24 +71,17 @@ type Options struct {
 	EraseData ErasePersonData
 }
 
-// Rate is a token bucket: Burst at once, then one more every Every.
-// A negative Burst means unlimited.
-type Rate struct {
-	Burst int
-	Every time.Duration
-}
+// Rate is a token bucket: Burst at once, then one more every Every; a
+// negative Burst means unlimited. It is the intake's (one home for both).
+type Rate = alerting.Rate
 
-// DeclareLimits bound declarations per token, real incidents and exercises apart.
-type DeclareLimits struct {
-	Real, Exercise Rate
-}
+// DeclareLimits bound declarations per token, real incidents and exercises
+// apart, as alerting.DeclarerRates bound a NATS declarer.
+type DeclareLimits = alerting.DeclarerRates
 
 // DefaultDeclareLimits: ten real incidents at once, then one every six
 // minutes; sixty exercises, then one a minute.
-var DefaultDeclareLimits = DeclareLimits{
-	Real:     Rate{Burst: 10, Every: 6 * time.Minute},
-	Exercise: Rate{Burst: 60, Every: time.Minute},
-}
+var DefaultDeclareLimits = alerting.DefaultDeclarerRates
 
 // DefaultHistoryTTL is how long one read of the log serves the exercise history.
 const DefaultHistoryTTL = 30 * time.Second

@@ -19,6 +19,5 @@ func declareLimits(r config.DeclarationRates) httpapi.DeclareLimits {
 
 // declarerRates are the same rates for each NATS declarer identity.
 func declarerRates(r config.DeclarationRates) alerting.DeclarerRates {
-	l := declareLimits(r)
-	return alerting.DeclarerRates{Real: alerting.Rate(l.Real), Exercise: alerting.Rate(l.Exercise)}
+	return declareLimits(r) // the same buckets: httpapi.DeclareLimits is alerting.DeclarerRates
 }
