@@ -44,9 +44,11 @@ func isMachine(answeredBy string) bool {
 }
 
 // AMD handles POST VoiceAMDPath?n=&l=[&x=1][&cb=1], the asynchronous
-// answering-machine result: a machine gets the short message (Update
-// Call) and the call counts as not reached at once; a human or an
-// undecided result is delivered and the script plays on.
+// answering-machine result: a machine counts as not reached and gets the
+// short message (Update Call, best effort); a human or an undecided result
+// is delivered and the script plays on. A result the sink did not take is
+// answered 5xx (as the other webhooks) and stays known here for the status
+// callback of the same call, which records it then.
 func (v *VoiceWebhooks) AMD() http.Handler { return http.HandlerFunc(v.serveAMD) }
 
 func (v *VoiceWebhooks) serveAMD(rw http.ResponseWriter, r *http.Request) {
@@ -60,19 +62,28 @@ func (v *VoiceWebhooks) serveAMD(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, "missing notification, CallSid or AnsweredBy", http.StatusBadRequest)
 		return
 	}
-	if !isMachine(by) {
-		v.deliver(rw, r, id, sid, notifiers.StateDelivered, "", "twilio amd "+by)
-		return
+	v.heard.Put(sid, by)
+	state, code := notifiers.StateDelivered, ""
+	if isMachine(by) {
+		state, code = notifiers.StateFailed, notifiers.CodeMachine
 	}
-	v.amd.Put(sid, by)
+	if v.deliver(rw, r, id, sid, state, code, "twilio amd "+by) {
+		v.amd.Put(sid, by)
+	}
+	if isMachine(by) {
+		v.redirect(r, sid, MachineTwiML(q.Get("l"), q.Get("x") == "1", q.Get("cb") == "1"))
+	}
+}
+
+// redirect points a machine's call at the short message; when it cannot,
+// the machine records the script instead (not reached either way).
+func (v *VoiceWebhooks) redirect(r *http.Request, sid, twiml string) {
 	if v.opts.Calls == nil {
 		v.w.log.WarnContext(r.Context(), "twilio amd: no call updater, the machine hears the script", slog.String("sid", sid))
-	} else if err := v.opts.Calls.UpdateCall(r.Context(), sid, MachineTwiML(q.Get("l"), q.Get("x") == "1", q.Get("cb") == "1")); err != nil {
-		// Not reached either way: the machine records the script instead.
+	} else if err := v.opts.Calls.UpdateCall(r.Context(), sid, twiml); err != nil {
 		v.w.log.WarnContext(r.Context(), "twilio amd: redirecting the machine failed",
 			slog.String("sid", sid), slog.String("error", err.Error()))
 	}
-	v.deliver(rw, r, id, sid, notifiers.StateFailed, notifiers.CodeMachine, "twilio amd "+by)
 }
 
 // deliver records a call's delivery state and answers 204.

@@ -112,17 +112,36 @@ func (u *updater) UpdateCall(_ context.Context, sid, twiml string) error {
 	return u.err
 }
 
-// detailSink records deliveries with their detail (the journal's dedupe key).
+// detailSink records deliveries with their detail (the journal's dedupe
+// key); the first fail deliveries fail (a NATS blip).
 type detailSink struct {
-	mu  sync.Mutex
-	got []string
+	mu   sync.Mutex
+	got  []string
+	fail int
 }
 
 func (d *detailSink) Delivery(_ context.Context, n string, st notifiers.State, sid, code, detail string) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	if d.fail > 0 {
+		d.fail--
+		return errors.New("nats: timeout")
+	}
 	d.got = append(d.got, n+":"+string(st)+":"+code+":"+detail)
 	return nil
+}
+
+// finalState folds deliveries as the core does: a state only rises, and a
+// final one (delivered, failed) stays.
+func finalState(got []string) notifiers.State {
+	cur := notifiers.StatePending
+	for _, g := range got {
+		st := notifiers.State(strings.Split(g, ":")[1])
+		if !cur.Final() && st.Rank() > cur.Rank() {
+			cur = st
+		}
+	}
+	return cur
 }
 
 func postSigned(t *testing.T, h http.Handler, public, path, token string, form url.Values) int {
@@ -139,31 +158,59 @@ func postSigned(t *testing.T, h http.Handler, public, path, token string, form u
 // async AMD, in the orders Twilio may send them.
 func TestAMDWebhook(t *testing.T) {
 	const public, token = "https://kaskade.example.de", "0123456789abcdef0123456789abcdef"
-	type hook struct{ path, status, by string }
-	amd := func(by string) hook { return hook{twilio.VoiceAMDPath + "?n=K1-n1&l=en&x=1&cb=1", "", by} }
-	st := func(status, by string) hook { return hook{twilio.VoiceStatusPath + "?n=K1-n1&amd=1", status, by} }
+	type hook struct {
+		path, status, by string
+		code             int // the answer, 0 for 204
+	}
+	amd := func(by string) hook { return hook{twilio.VoiceAMDPath + "?n=K1-n1&l=en&x=1&cb=1", "", by, 0} }
+	st := func(status, by string) hook { return hook{twilio.VoiceStatusPath + "?n=K1-n1&amd=1", status, by, 0} }
+	failed := func(h hook) hook { h.code = http.StatusInternalServerError; return h }
+	const machineEnd, machineStart = "K1-n1:failed:machine:twilio amd machine_end_beep", "K1-n1:failed:machine:twilio amd machine_start"
+	const human, sent = "K1-n1:delivered::twilio amd human", "K1-n1:sent::twilio call completed"
 	tests := []struct {
 		name    string
 		hooks   []hook
+		fail    int    // deliveries the sink fails first
 		updated string // in the TwiML of the update, "" for none
 		want    []string
+		final   notifiers.State
 	}{
-		{"machine", []hook{st("in-progress", ""), amd("machine_end_beep"), st("completed", "machine_end_beep")},
-			"Or call this number back", []string{"K1-n1:failed:machine:twilio amd machine_end_beep"}},
-		{"machine, completed without AnsweredBy", []hook{st("in-progress", ""), amd("machine_start"), st("completed", "")},
-			"Exercise", []string{"K1-n1:failed:machine:twilio amd machine_start"}},
-		{"fax", []hook{amd("fax")}, "by SMS", []string{"K1-n1:failed:machine:twilio amd fax"}},
-		{"human", []hook{st("in-progress", ""), amd("human"), st("completed", "")}, "",
-			[]string{"K1-n1:delivered::twilio amd human", "K1-n1:delivered::twilio call completed"}},
-		{"unknown", []hook{amd("unknown")}, "", []string{"K1-n1:delivered::twilio amd unknown"}},
+		{"machine", []hook{st("in-progress", ""), amd("machine_end_beep"), st("completed", "machine_end_beep")}, 0,
+			"Or call this number back", []string{machineEnd}, notifiers.StateFailed},
+		{"machine, completed without AnsweredBy", []hook{st("in-progress", ""), amd("machine_start"), st("completed", "")}, 0,
+			"Exercise", []string{machineStart}, notifiers.StateFailed},
+		{"fax", []hook{amd("fax")}, 0, "by SMS", []string{"K1-n1:failed:machine:twilio amd fax"}, notifiers.StateFailed},
+		{"human", []hook{st("in-progress", ""), amd("human"), st("completed", "")}, 0, "",
+			[]string{human}, notifiers.StateDelivered},
+		{"unknown", []hook{amd("unknown")}, 0, "", []string{"K1-n1:delivered::twilio amd unknown"}, notifiers.StateDelivered},
 		// The AMD result went to another instance (or was lost): the same
 		// detail, so the journal keeps one entry.
-		{"machine seen elsewhere", []hook{st("completed", "machine_end_other")}, "",
-			[]string{"K1-n1:failed:machine:twilio amd machine_end_other"}},
+		{"machine seen elsewhere", []hook{st("completed", "machine_end_beep")}, 0, "",
+			[]string{machineEnd}, notifiers.StateFailed},
+		// The sink failed the AMD result: Twilio hears 5xx, the machine is
+		// still redirected, and the status callback records it.
+		{"sink fails, completed records the machine", []hook{failed(amd("machine_end_beep")), st("completed", "")}, 1,
+			"Or call this number back", []string{machineEnd}, notifiers.StateFailed},
+		{"sink fails, completed with AnsweredBy records the machine",
+			[]hook{st("in-progress", ""), failed(amd("machine_end_beep")), st("completed", "machine_end_beep")}, 1,
+			"Or call this number back", []string{machineEnd}, notifiers.StateFailed},
+		{"sink fails, human recorded by completed", []hook{failed(amd("human")), st("completed", "")}, 1, "",
+			[]string{human}, notifiers.StateDelivered},
+		{"sink fails on completed too", []hook{failed(amd("machine_start")), failed(st("completed", "")), st("completed", "")}, 2,
+			"Exercise", []string{machineStart}, notifiers.StateFailed},
+		// A short voicemail hangs up before AMD decides, or AMD went to
+		// another instance: completed alone is only sent, AMD decides.
+		{"completed first, then machine", []hook{st("in-progress", ""), st("completed", ""), amd("machine_start")}, 0,
+			"Exercise", []string{sent, machineStart}, notifiers.StateFailed},
+		{"completed first, then human", []hook{st("completed", ""), amd("human")}, 0, "",
+			[]string{sent, human}, notifiers.StateDelivered},
+		{"AMD result never comes", []hook{st("in-progress", ""), st("completed", "")}, 0, "",
+			[]string{sent}, notifiers.StateSent},
+		{"busy", []hook{st("busy", "")}, 0, "", []string{"K1-n1:failed:busy:twilio call busy"}, notifiers.StateFailed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			u, sink := &updater{twiml: map[string]string{}}, &detailSink{}
+			u, sink := &updater{twiml: map[string]string{}}, &detailSink{fail: tt.fail}
 			hooks := twilio.NewWebhooks(twilio.WebhookOptions{PublicURL: public, AuthTokens: []string{token}}).
 				Voice(twilio.VoiceWebhookOptions{Delivery: sink, Calls: u})
 			mux := http.NewServeMux()
@@ -177,8 +224,12 @@ func TestAMDWebhook(t *testing.T) {
 				if h.by != "" {
 					form.Set("AnsweredBy", h.by)
 				}
-				if code := postSigned(t, mux, public, h.path, token, form); code != http.StatusNoContent {
-					t.Fatalf("%s: %d", h.path, code)
+				want := h.code
+				if want == 0 {
+					want = http.StatusNoContent
+				}
+				if code := postSigned(t, mux, public, h.path, token, form); code != want {
+					t.Fatalf("%s %s %s: %d, want %d", h.path, h.status, h.by, code, want)
 				}
 			}
 			if got := u.twiml["CA1"]; (tt.updated == "") != (got == "") || !strings.Contains(got, tt.updated) ||
@@ -187,6 +238,9 @@ func TestAMDWebhook(t *testing.T) {
 			}
 			if strings.Join(sink.got, "|") != strings.Join(tt.want, "|") {
 				t.Fatalf("deliveries %q, want %q", sink.got, tt.want)
+			}
+			if got := finalState(sink.got); got != tt.final {
+				t.Fatalf("the core ends at %s, want %s", got, tt.final)
 			}
 		})
 	}

@@ -4,8 +4,6 @@ import (
 	"encoding/xml"
 	"net/url"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/kaskade-bcm/kaskade/notifiers"
 )
@@ -172,53 +170,4 @@ func sayTwiML(lang, text string) string {
 	w.say(w.t.bye)
 	w.b.WriteString("<Hangup/>")
 	return w.String()
-}
-
-// Scripts keeps each call's TwiML for a while so "0" can repeat it; the
-// Gather action carries only the notification id. Bounded and in memory:
-// after a restart a repeat offers the menu alone.
-type Scripts struct {
-	mu  sync.Mutex
-	ttl time.Duration
-	max int
-	m   map[string]script
-}
-
-type script struct {
-	twiml string
-	at    time.Time
-}
-
-// NewScripts keeps scripts for ttl (default 1 h), at most 10,000.
-func NewScripts(ttl time.Duration) *Scripts {
-	if ttl <= 0 {
-		ttl = time.Hour
-	}
-	return &Scripts{ttl: ttl, max: 10000, m: map[string]script{}}
-}
-
-// Put remembers the script of notification id.
-func (s *Scripts) Put(id, twiml string) {
-	now := time.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.m) >= s.max {
-		for k, v := range s.m {
-			if now.Sub(v.at) > s.ttl || len(s.m) >= s.max {
-				delete(s.m, k)
-			}
-		}
-	}
-	s.m[id] = script{twiml: twiml, at: now}
-}
-
-// Get returns the script of notification id.
-func (s *Scripts) Get(id string) (string, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	v, ok := s.m[id]
-	if !ok || time.Since(v.at) > s.ttl {
-		return "", false
-	}
-	return v.twiml, true
 }

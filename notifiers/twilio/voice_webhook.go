@@ -46,7 +46,8 @@ type VoiceWebhooks struct {
 	opts    VoiceWebhookOptions
 	public  string
 	members *Scripts // conference CallSid → number
-	amd     *Scripts // CallSid → AnsweredBy of a machine this instance recorded
+	heard   *Scripts // CallSid → AnsweredBy this instance was told
+	amd     *Scripts // CallSid → AnsweredBy this instance recorded in the sink
 }
 
 // Voice returns the voice handlers, verified with w's tokens and limits.
@@ -54,7 +55,8 @@ func (w *Webhooks) Voice(opts VoiceWebhookOptions) *VoiceWebhooks {
 	if opts.Scripts == nil {
 		opts.Scripts = NewScripts(0)
 	}
-	return &VoiceWebhooks{w: w, opts: opts, public: w.base, members: NewScripts(12 * time.Hour), amd: NewScripts(2 * time.Hour)}
+	return &VoiceWebhooks{w: w, opts: opts, public: w.base, members: NewScripts(12 * time.Hour),
+		heard: NewScripts(2 * time.Hour), amd: NewScripts(2 * time.Hour)}
 }
 
 // Gather handles POST VoiceGatherPath?n=<notification>&l=<lang>[&k=2].
@@ -146,14 +148,12 @@ func (v *VoiceWebhooks) serveStatus(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, "missing CallSid or CallStatus", http.StatusBadRequest)
 		return
 	}
-	async := r.URL.Query().Get("amd") == "1"
-	seen, recorded := v.amd.Get(sid)
-	if async && by == "" {
-		by = seen
+	if r.URL.Query().Get("amd") == "1" && answered(status) {
+		v.asyncAnswered(rw, r, r.URL.Query().Get("n"), sid, status, by)
+		return
 	}
 	state, code, ok := CallDelivery(status, by)
-	if !ok || (async && by == "" && (status == "in-progress" || status == "answered")) {
-		// With async AMD an answer is not yet a human: AMD() decides.
+	if !ok {
 		rw.WriteHeader(http.StatusNoContent)
 		return
 	}
@@ -164,18 +164,44 @@ func (v *VoiceWebhooks) serveStatus(rw http.ResponseWriter, r *http.Request) {
 	if by != "" {
 		detail += " " + by
 	}
-	if async && isMachine(by) {
-		if recorded {
-			// AMD() recorded the machine already; only count the result.
-			v.opts.Metrics.ended(status, state, code)
-			rw.WriteHeader(http.StatusNoContent)
-			return
-		}
-		detail = "twilio amd " + by // as AMD() on another instance: one journal entry
-	}
 	if v.deliver(rw, r, r.URL.Query().Get("n"), sid, state, code, detail) {
 		v.opts.Metrics.ended(status, state, code)
 	}
+}
+
+// asyncAnswered: a call with async AMD was answered or has ended after an
+// answer. The verdict (human or machine) is AMD's, heard here or sent along
+// by Twilio; without one an answer says nothing yet, and an ended call is
+// only sent: the AMD result may still come (to any instance) and decides.
+// A result AMD() recorded already is only counted.
+func (v *VoiceWebhooks) asyncAnswered(rw http.ResponseWriter, r *http.Request, id, sid, status, by string) {
+	if by == "" {
+		by, _ = v.heard.Get(sid)
+	}
+	if by == "" {
+		if status == "completed" {
+			v.deliver(rw, r, id, sid, notifiers.StateSent, "", "twilio call completed")
+		} else {
+			rw.WriteHeader(http.StatusNoContent)
+		}
+		return
+	}
+	state, code, _ := CallDelivery(status, by)
+	if rec, ok := v.amd.Get(sid); ok && rec == by {
+		v.opts.Metrics.ended(status, state, code)
+		rw.WriteHeader(http.StatusNoContent)
+		return
+	}
+	// The detail AMD() uses, so the journal keeps one entry per result.
+	if v.deliver(rw, r, id, sid, state, code, "twilio amd "+by) {
+		v.amd.Put(sid, by)
+		v.opts.Metrics.ended(status, state, code)
+	}
+}
+
+// answered: the call was picked up (by someone or something).
+func answered(status string) bool {
+	return status == "in-progress" || status == "answered" || status == "completed"
 }
 
 // CallDelivery maps a call status (and AnsweredBy of answering-machine
