@@ -371,8 +371,8 @@ var (
 // a yes ("3 komme", "nein 1"). Such answers are never guessed.
 func contradicts(kind Kind, rest []string) bool {
 	for i := 0; i < len(rest); i++ {
-		if _, n, ok := wordETA(rest[i:]); ok || (rest[i] == "ne" || rest[i] == "ner") && i+1 < len(rest) && etaStarts[rest[i+1]] {
-			i += max(n, 1) - 1 // "ne halbe Stunde" is no "ne" (no)
+		if _, n, ok := wordETA(rest[i:]); ok {
+			i += n - 1 // "ne halbe Stunde": this "ne" is no no
 			continue
 		}
 		other, n := phraseAt(rest[i:], i == 0)

@@ -10,6 +10,7 @@ var wordETAs = []struct {
 }{
 	{[]string{"einer", "halben", "stunde"}, 30}, {[]string{"eine", "halbe", "stunde"}, 30},
 	{[]string{"ne", "halbe", "stunde"}, 30}, {[]string{"ner", "halben", "stunde"}, 30}, {[]string{"ner", "stunde"}, 60},
+	{[]string{"ne", "stunde"}, 60},
 	{[]string{"half", "an", "hour"}, 30}, {[]string{"halbe", "stunde"}, 30}, {[]string{"halben", "stunde"}, 30},
 	{[]string{"half", "hour"}, 30}, {[]string{"einer", "stunde"}, 60}, {[]string{"eine", "stunde"}, 60},
 	{[]string{"an", "hour"}, 60}, {[]string{"one", "hour"}, 60}, {[]string{"anderthalb", "stunden"}, 90},
@@ -18,9 +19,6 @@ var wordETAs = []struct {
 	{[]string{"ne", "viertelstunde"}, 15}, {[]string{"viertelstunde"}, 15}, {[]string{"viertel", "stunde"}, 15},
 	{[]string{"dreiviertel", "stunde"}, 45},
 }
-
-// etaStarts begin a duration in words; "ne"/"ner" before one is an article, not a no.
-var etaStarts = set("halbe", "halben", "viertel", "viertelstunde", "dreiviertel", "stunde")
 
 // wordETA reads a duration in words at the start of rest ("halbe Stunde",
 // "in einer Stunde", "an hour").
