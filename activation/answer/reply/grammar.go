@@ -222,6 +222,12 @@ func delayed(w []string) (match, bool) {
 		if len(rest) > 1 && approx[rest[0]] {
 			skip = 1
 		}
+		if len(prefix) > 0 && notMinutes(rest[skip:]) {
+			if prefix[0] == "2" {
+				continue // the code decides: delayed, the time is the remark ("2 20 Uhr")
+			}
+			return match{kind: Unknown, why: ReasonNotUnderstood}, true // "in 2 Tagen"
+		}
 		n, used, reason, ok := eta(rest[skip:], len(prefix) > 0)
 		if !ok {
 			continue
@@ -365,6 +371,10 @@ var (
 // a yes ("3 komme", "nein 1"). Such answers are never guessed.
 func contradicts(kind Kind, rest []string) bool {
 	for i := 0; i < len(rest); i++ {
+		if _, n, ok := wordETA(rest[i:]); ok {
+			i += n - 1 // "ne halbe Stunde": this "ne" is no no
+			continue
+		}
 		other, n := phraseAt(rest[i:], i == 0)
 		if n > 0 {
 			i += n - 1

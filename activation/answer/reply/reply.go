@@ -173,7 +173,9 @@ func Parse(text string) Reply {
 		return unknown(r, ReasonContradiction)
 	}
 	if m.kind == Available {
-		if l, ok := later(ws[m.used:]); ok {
+		if l, ok := later(ws[m.used:]); ok && l.kind == Unknown {
+			return unknown(r, l.why)
+		} else if ok {
 			m.kind, m.minutes, m.noETA, m.used = Delayed, l.minutes, l.noETA, m.used+l.used
 		}
 	}

@@ -1,0 +1,70 @@
+package reply
+
+// longUnits are time units other than minutes and hours: a number before
+// one of them ("in 2 Tagen", "3 weeks", "30 sek") is no ETA in minutes.
+var longUnits = set("tag", "tage", "tagen", "tages", "woche", "wochen", "wochenende", "monat", "monate",
+	"monaten", "jahr", "jahre", "jahren", "nacht", "naechte", "day", "days", "week", "weeks", "weekend",
+	"month", "months", "year", "years", "night", "nights", "sek", "sekunde", "sekunden", "sec", "secs",
+	"second", "seconds")
+
+// clockWords follow a clock time ("20 Uhr", "8 pm", "8 o'clock").
+var clockWords = set("uhr", "am", "pm", "oclock", "o")
+
+// counts stand for or before a number of long units ("ein paar Tage",
+// "a couple of weeks", "nächste Woche").
+var counts = set("ein", "eine", "einer", "einem", "einen", "nem", "ner", "ne", "zwei", "drei", "paar",
+	"a", "an", "one", "two", "three", "couple", "few", "of", "naechste", "naechsten", "kommende",
+	"kommenden", "next")
+
+// timeWords say when without minutes ("um", "heute Abend"); after a "but"
+// they make a yes conditional on a time.
+var timeWords = set("um", "at", "ab", "from", "nach", "after", "gegen", "around", "heute", "tonight",
+	"abend", "abends", "nachmittag", "nachmittags", "mittag", "vormittag", "morgens", "frueh", "nachts",
+	"bis", "until", "till", "vor", "before")
+
+func set(words ...string) map[string]bool {
+	m := make(map[string]bool, len(words))
+	for _, w := range words {
+		m[w] = true
+	}
+	return m
+}
+
+// notMinutes reports whether rest starts with a count (a number or words
+// like "ein paar") followed by a long unit or a clock word: a time that is
+// no delay in minutes ("2 Tagen", "nächste Woche", "20 Uhr").
+func notMinutes(rest []string) bool {
+	i := 0
+	for i < len(rest) && i < 3 && (allDigits(rest[i]) || decimalWord(rest[i]) || counts[rest[i]]) {
+		i++
+	}
+	return i > 0 && i < len(rest) && (longUnits[rest[i]] || clockWords[rest[i]])
+}
+
+// decimalWord reports whether w is a decimal joined by joinNumbers ("1.5").
+func decimalWord(w string) bool {
+	for i := 1; i < len(w)-1; i++ {
+		if w[i] == '.' {
+			return allDigits(w[:i]) && allDigits(w[i+1:])
+		}
+	}
+	return false
+}
+
+// conditional reports whether the words after a yes restrict it in time:
+// "erst" anywhere, or a "but"/"only" followed by a number or time word
+// ("ja, aber um 20 Uhr"). "1 aber ohne Auto" is no time condition.
+func conditional(rest []string) bool {
+	seenBut := false
+	for _, w := range rest {
+		switch {
+		case w == "erst":
+			return true
+		case but[w]:
+			seenBut = true
+		case seenBut && (allDigits(w) || decimalWord(w) || timeWords[w] || longUnits[w]):
+			return true
+		}
+	}
+	return false
+}
