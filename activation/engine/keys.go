@@ -292,9 +292,9 @@ func (k *keyring) create(ctx context.Context, pending *newKeys) error {
 			select {
 			case <-f.Ok():
 			case err := <-f.Err():
-				// Refused (most likely: the name exists): the cache missed
-				// a key; the retry after the restart reads the bucket.
-				k.forget()
+				if keyExists(err) { // stored by another leader since the cache was read
+					return fmt.Errorf("engine: store key: %w: %w", errKeyTaken, err)
+				}
 				return fmt.Errorf("engine: store key: %w", err)
 			case <-ctx.Done():
 				return fmt.Errorf("engine: store keys: %w", ctx.Err())
@@ -334,6 +334,17 @@ func (k *keyring) create(ctx context.Context, pending *newKeys) error {
 	}
 	k.mu.Unlock()
 	return nil
+}
+
+// errKeyTaken: a key to create already exists (create only; the cache
+// missed it).
+var errKeyTaken = errors.New("engine: key exists")
+
+// keyExists tells a refused create-only publish (10164 on replicated streams).
+func keyExists(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
 }
 
 // shred deletes keys for good: every stored revision is overwritten

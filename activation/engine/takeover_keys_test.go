@@ -150,3 +150,50 @@ func TestErasureShredsEveryKeyOfThePerson(t *testing.T) {
 	}
 	assertErased(t, js, "mi-uwe-boehm")
 }
+
+// TestAKeyStoredMeanwhileIsReadNotReplaced: the incident's key was stored
+// (by another leader) after this instance looked it up and found none; the
+// decision seals with the stored key, without a restart, and reads back.
+func TestAKeyStoredMeanwhileIsReadNotReplaced(t *testing.T) {
+	js := embeddedJS(t)
+	e := runSealed(t, Options{JS: js, Seal: true})
+	ctx := context.Background()
+	if key, err := e.keys.lookup(ctx, "i.K1"); err != nil || key != nil {
+		t.Fatalf("i.K1 before the incident: %v %v", key, err)
+	}
+	stored, err := randomKey("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := json.Marshal(stored)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv, err := e.keys.bucket(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Create(ctx, "i.K1", data); err != nil {
+		t.Fatal(err)
+	}
+	submit(t, e, erasureIncident("K1"))
+	if n := e.restarts.Load(); n != 0 {
+		t.Fatalf("the engine restarted %d times over the existing key", n)
+	}
+	entry, err := kv.Get(ctx, "i.K1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(entry.Value()) != string(data) {
+		t.Fatal("the stored key was replaced")
+	}
+	people := 0
+	for _, ev := range openLog(t, New(Options{JS: js})) {
+		if ev.Tier != nil && (ev.Tier.Person == "mi-uwe-boehm" || ev.Tier.Person == "mi-eva-kranz") {
+			people++
+		}
+	}
+	if people == 0 {
+		t.Fatal("the incident's alerts do not open with the stored key")
+	}
+}
