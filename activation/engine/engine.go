@@ -203,6 +203,12 @@ func (e *Engine) runOnce(ctx context.Context) error {
 		if err := e.catchUp(leadCtx); err != nil {
 			return err
 		}
+		// Its keys too: a cache from before following would make a second
+		// key for each person it prepared or alerted.
+		e.keys.forget()
+		if err := e.keys.load(leadCtx); err != nil {
+			return err
+		}
 	}
 	if err := e.loadHead(leadCtx); err != nil {
 		return err

@@ -29,10 +29,15 @@ var errRebuild = errors.New("engine: personal data shredded; rebuilding from the
 // name), reason why; neither may name the person. It returns the person's
 // pseudonym in the log ("" when nothing of theirs was sealed).
 func (e *Engine) ErasePerson(ctx context.Context, person, by, reason string) (string, error) {
-	if err := e.keys.ensureLoaded(ctx); err != nil {
+	// From the bucket: this instance's cache may predate the person's key.
+	refs, err := e.keys.personRefs(ctx, person)
+	if err != nil {
 		return "", err
 	}
-	ref := e.keys.ref(person)
+	ref := ""
+	if len(refs) > 0 {
+		ref = refs[0] // the leader shreds the person's other keys with it
+	}
 	// The input carries the pseudonym, not the person.
 	in := activation.Input{Incident: "_", Erase: &activation.Erasure{Ref: ref, By: by, Reason: reason}}
 	data, err := json.Marshal(in)
@@ -55,7 +60,11 @@ func (e *Engine) ErasePerson(ctx context.Context, person, by, reason string) (st
 func (e *Engine) decideErase(ctx context.Context, in activation.Input) (activation.Event, error) {
 	er := *in.Erase
 	if er.Ref != "" {
-		if err := e.keys.shred(ctx, "p."+er.Ref); err != nil {
+		names, err := e.personKeys(ctx, er.Ref)
+		if err != nil {
+			return activation.Event{}, err
+		}
+		if err := e.keys.shred(ctx, names...); err != nil {
 			return activation.Event{}, err
 		}
 	}
@@ -67,6 +76,27 @@ func (e *Engine) decideErase(ctx context.Context, in activation.Input) (activati
 	}
 	return activation.Event{V: activation.SchemaVersion, Incident: "", Kind: activation.KindPersonErased,
 		At: e.opts.Now(), Input: in.Seq, Erased: &er}, nil
+}
+
+// personKeys names every key of the person whose key is p.<ref>, read
+// from the bucket: a take-over before keys were reloaded on taking over
+// may have given the person more than one.
+func (e *Engine) personKeys(ctx context.Context, ref string) ([]string, error) {
+	person, err := e.keys.personOf(ctx, ref)
+	if err != nil || person == "" {
+		return []string{"p." + ref}, err
+	}
+	refs, err := e.keys.personRefs(ctx, person)
+	if err != nil {
+		return nil, err
+	}
+	names := []string{"p." + ref}
+	for _, r := range refs {
+		if r != ref {
+			names = append(names, "p."+r)
+		}
+	}
+	return names, nil
 }
 
 // dropSnapshots removes every snapshot for good (the object store's

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -291,6 +292,9 @@ func (k *keyring) create(ctx context.Context, pending *newKeys) error {
 			select {
 			case <-f.Ok():
 			case err := <-f.Err():
+				if keyExists(err) { // stored by another leader since the cache was read
+					return fmt.Errorf("engine: store key: %w: %w", errKeyTaken, err)
+				}
 				return fmt.Errorf("engine: store key: %w", err)
 			case <-ctx.Done():
 				return fmt.Errorf("engine: store keys: %w", ctx.Err())
@@ -330,6 +334,17 @@ func (k *keyring) create(ctx context.Context, pending *newKeys) error {
 	}
 	k.mu.Unlock()
 	return nil
+}
+
+// errKeyTaken: a key to create already exists (create only; the cache
+// missed it).
+var errKeyTaken = errors.New("engine: key exists")
+
+// keyExists tells a refused create-only publish (10164 on replicated streams).
+func keyExists(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && (apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequence ||
+		apiErr.ErrorCode == jetstream.JSErrCodeStreamWrongLastSequenceConstant)
 }
 
 // shred deletes keys for good: every stored revision is overwritten
@@ -380,6 +395,58 @@ func (k *keyring) shred(ctx context.Context, names ...string) error {
 	k.derived = map[string]cipher.AEAD{}
 	k.mu.Unlock()
 	return nil
+}
+
+// personRefs reads from the bucket (not the cache) every ref whose key
+// names person, sorted: a log written before take-overs reloaded the keys
+// may hold several keys for one person.
+func (k *keyring) personRefs(ctx context.Context, person string) ([]string, error) {
+	kv, err := k.bucket(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w, err := kv.Watch(ctx, "p.*", jetstream.IgnoreDeletes())
+	if err != nil {
+		return nil, fmt.Errorf("engine: keys: %w", err)
+	}
+	defer w.Stop()
+	var refs []string
+	for {
+		var entry jetstream.KeyValueEntry
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case entry = <-w.Updates():
+		}
+		if entry == nil {
+			slices.Sort(refs)
+			return refs, nil
+		}
+		var rec keyRecord
+		if json.Unmarshal(entry.Value(), &rec) == nil && rec.Person == person {
+			refs = append(refs, strings.TrimPrefix(entry.Key(), "p."))
+		}
+	}
+}
+
+// personOf reads whose key p.<ref> is ("" when it is gone).
+func (k *keyring) personOf(ctx context.Context, ref string) (string, error) {
+	kv, err := k.bucket(ctx)
+	if err != nil {
+		return "", err
+	}
+	entry, err := kv.Get(ctx, "p."+ref)
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("engine: key p.%s: %w", ref, err)
+	}
+	var rec keyRecord
+	if err := json.Unmarshal(entry.Value(), &rec); err != nil {
+		return "", fmt.Errorf("engine: key p.%s: %w", ref, err)
+	}
+	return rec.Person, nil
 }
 
 // scopes lists the bucket's scope keys with a prefix ("i." or "d.").

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -386,6 +387,17 @@ func (e *Engine) sealAll(ctx context.Context, evs []activation.Event) ([]activat
 	if !e.opts.Seal {
 		return evs, nil
 	}
+	out, err := e.sealWith(ctx, evs)
+	if errors.Is(err, errKeyTaken) {
+		// A key the cache missed exists: seal once more with the stored keys.
+		e.keys.forget()
+		out, err = e.sealWith(ctx, evs)
+	}
+	return out, err
+}
+
+// sealWith seals the events, creating (create only) the keys the cache lacks.
+func (e *Engine) sealWith(ctx context.Context, evs []activation.Event) ([]activation.Event, error) {
 	if err := e.keys.ensureLoaded(ctx); err != nil {
 		return nil, err
 	}
