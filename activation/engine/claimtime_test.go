@@ -151,3 +151,53 @@ func TestResendRetryMarkIsTakenOver(t *testing.T) {
 		t.Errorf("resend claim still a retry mark: %q", entry.Value())
 	}
 }
+
+// lateResend is an SMS channel at whose provider another dispatcher's
+// resend lands right after the first lookup.
+type lateResend struct {
+	notifiers.Notifier
+	rec  notifiers.Reconciler
+	once sync.Once
+}
+
+func (l *lateResend) Lookup(ctx context.Context, m notifiers.Message, from, until time.Time) (notifiers.Receipt, bool, error) {
+	r, found, err := l.rec.Lookup(ctx, m, from, until)
+	l.once.Do(func() { _, _ = l.Notify(ctx, m) })
+	return r, found, err
+}
+
+// A resend claim held by a try still under way is looked up again once it
+// is old enough, instead of reporting the attempt unknown at once.
+func TestYoungResendClaimIsLookedUpAgain(t *testing.T) {
+	js := embeddedJS(t)
+	e, _ := startEngine(t, js, -1)
+	fake := startSMSFake(t)
+	submit(t, e, smsIncident("R2", 1, false))
+	waitFor(t, "the alert requested", func() bool {
+		v, _ := e.Incident("R2")
+		return v.Counts.Requested == 1
+	})
+	kv, err := js.KeyValue(context.Background(), (Layout{}).ClaimsBucket())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := kv.Create(ctx, "R2-n1", []byte("dead")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond) // the claim is old enough to reconcile, the resend claim is not
+	if _, err := kv.Create(ctx, "R2-n1.resend", []byte("other")); err != nil {
+		t.Fatal(err)
+	}
+	sms := fake.sender(t, 0, 4)
+	ch := &lateResend{Notifier: sms, rec: sms.(notifiers.Reconciler)}
+	startDispatchWith(t, e, DispatchOptions{Notifiers: map[string]notifiers.Notifier{"sms": ch},
+		Composer: testComposer{}, Workers: 4, Instance: "survivor", ReconcileAfter: time.Second})
+	waitFor(t, "the alert settled", func() bool { return settled(e, "R2") })
+	if got := len(fake.accepted()); got != 1 {
+		t.Fatalf("fake accepted %d messages, want the other dispatcher's resend only", got)
+	}
+	if v := view(t, e, "R2"); v.Counts.Sent != 1 {
+		t.Fatalf("counts %+v, want the resend found and recorded sent", v.Counts)
+	}
+}

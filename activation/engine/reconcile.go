@@ -77,12 +77,31 @@ func (d *dispatcher) reconcile(ctx context.Context, m reqMsg, r request, notifie
 			_ = m.NakWithDelay(time.Second)
 			return
 		}
+		if wait := d.resendPending(ctx, r.n.ID+".resend"); wait > 0 {
+			_ = m.NakWithDelay(wait) // look again: the resend may show up at the provider
+			return
+		}
 		d.finish(ctx, m, r, activation.Delivery{State: notifiers.StateUnknown, Detail: "resent after a restart, outcome unknown again"})
 		return
 	}
 	d.e.log.Info("unknown attempt not at the provider; sending it now", "notification", r.n.ID)
 	d.e.opts.Metrics.Outcome(r.n.Channel, "resent")
 	d.sendAndReport(ctx, m, notifier, r, h, false)
+}
+
+// resendPending returns how long to wait before looking again at an attempt
+// whose resend claim another dispatcher holds: its try may still be under
+// way (a young claim), or it is a retry mark (taken over then). Zero: the
+// resend's outcome is unknown.
+func (d *dispatcher) resendPending(ctx context.Context, key string) time.Duration {
+	e, err := d.claims.Get(ctx, key)
+	if err != nil {
+		return time.Second
+	}
+	if _, mark := parseRetryMark(e.Value()); mark {
+		return d.opts.RetryBackoff
+	}
+	return max(d.opts.ReconcileAfter-time.Since(e.Created()), 0)
 }
 
 // nextTry returns when the next try of another attempt to the same person
