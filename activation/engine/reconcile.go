@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -18,8 +20,8 @@ const claimCancelled = "stood_down "
 // reconcile settles an attempt claimed before whose outcome was never
 // reported: a cancelled one is reported again; otherwise the provider is
 // asked (when the channel can tell) for a message with its text created
-// between its claim and the next attempt's claim to the same person (the
-// call follows the claim at once; NATS and provider clocks are assumed
+// between its latest try and the next try of another attempt to the same
+// person (nextTry; the call follows the take at once; NATS and provider clocks are assumed
 // within a second). Found: recorded as sent. Not found: sent now under a
 // second create-only claim. Channels that cannot tell report it unknown,
 // covered by the next escalation step.
@@ -47,7 +49,9 @@ func (d *dispatcher) reconcile(ctx context.Context, m reqMsg, r request, notifie
 		d.finish(ctx, m, r, activation.Delivery{State: notifiers.StateUnknown, Detail: "claimed before a restart; cannot compose to look it up"})
 		return
 	}
-	until, err := d.nextClaim(ctx, r, entry.Created())
+	// The claim's latest write is its latest take: the try whose outcome
+	// is unknown (tries before it were refused, so nothing is older).
+	until, err := d.nextTry(ctx, r, entry.Created())
 	if err != nil {
 		_ = m.NakWithDelay(time.Second)
 		return
@@ -73,6 +77,10 @@ func (d *dispatcher) reconcile(ctx context.Context, m reqMsg, r request, notifie
 			_ = m.NakWithDelay(time.Second)
 			return
 		}
+		if wait := d.resendPending(ctx, r.n.ID+".resend"); wait > 0 {
+			_ = m.NakWithDelay(wait) // look again: the resend may show up at the provider
+			return
+		}
 		d.finish(ctx, m, r, activation.Delivery{State: notifiers.StateUnknown, Detail: "resent after a restart, outcome unknown again"})
 		return
 	}
@@ -81,29 +89,71 @@ func (d *dispatcher) reconcile(ctx context.Context, m reqMsg, r request, notifie
 	d.sendAndReport(ctx, m, notifier, r, h, false)
 }
 
-// nextClaim returns when the next attempt to the same person over the same
-// channel was claimed after at (zero when none was): its message, not this
-// attempt's, is the one created after that (a repeat has the same text).
-func (d *dispatcher) nextClaim(ctx context.Context, r request, at time.Time) (time.Time, error) {
+// resendPending returns how long to wait before looking again at an attempt
+// whose resend claim another dispatcher holds: its try may still be under
+// way (a young claim), or it is a retry mark (taken over then). Zero: the
+// resend's outcome is unknown.
+func (d *dispatcher) resendPending(ctx context.Context, key string) time.Duration {
+	e, err := d.claims.Get(ctx, key)
+	if err != nil {
+		return time.Second
+	}
+	if _, mark := parseRetryMark(e.Value()); mark {
+		return d.opts.RetryBackoff
+	}
+	return max(d.opts.ReconcileAfter-time.Since(e.Created()), 0)
+}
+
+// nextTry returns when the next try of another attempt to the same person
+// over the same channel began after at (zero when none): its message, not
+// this attempt's, is the one created from then on (a repeat has the same
+// text). Decision order does not matter: a retried earlier attempt may send
+// after a later one.
+func (d *dispatcher) nextTry(ctx context.Context, r request, at time.Time) (time.Time, error) {
 	var ids []string
 	d.e.View(func(c *activation.Core) { ids = c.Attempts(r.incident, r.n.Person, r.n.Channel) })
+	return d.firstTryAfter(ctx, ids, r.n.ID, at, time.Now())
+}
+
+// firstTryAfter is the earliest try after at of the attempts ids other than
+// self, their claims and resend claims read at now.
+func (d *dispatcher) firstTryAfter(ctx context.Context, ids []string, self string, at, now time.Time) (time.Time, error) {
 	var next time.Time
 	for _, id := range ids {
-		if id == r.n.ID {
+		if id == self {
 			continue
 		}
-		e, err := d.claims.Get(ctx, id)
-		if errors.Is(err, jetstream.ErrKeyNotFound) {
-			continue
-		}
-		if err != nil {
-			return time.Time{}, err
-		}
-		if c := e.Created(); c.After(at) && (next.IsZero() || c.Before(next)) {
-			next = c
+		for _, key := range []string{id, id + ".resend"} {
+			t, err := d.tryTime(ctx, key, now)
+			if err != nil {
+				return time.Time{}, err
+			}
+			if t.After(at) && (next.IsZero() || t.Before(next)) {
+				next = t
+			}
 		}
 	}
 	return next, nil
+}
+
+// tryTime returns when the latest try under key began: a claim's latest
+// write is its latest take. Zero when nothing was sent under it (none,
+// stood down); now for a retry mark, written after a refused try (its next
+// try comes later).
+func (d *dispatcher) tryTime(ctx context.Context, key string, now time.Time) (time.Time, error) {
+	e, err := d.claims.Get(ctx, key)
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound):
+		return time.Time{}, nil
+	case err != nil:
+		return time.Time{}, fmt.Errorf("engine: read claim %s: %w", key, err)
+	case bytes.HasPrefix(e.Value(), []byte(claimCancelled)):
+		return time.Time{}, nil
+	}
+	if _, mark := parseRetryMark(e.Value()); mark {
+		return now, nil
+	}
+	return e.Created(), nil
 }
 
 // finish reports dl for the request and acknowledges it.

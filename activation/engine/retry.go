@@ -96,7 +96,11 @@ func (d *dispatcher) retryLater(ctx context.Context, m reqMsg, h held, channel, 
 		return false
 	}
 	mark.tries++
-	if _, err := d.claims.Update(ctx, h.key, mark.encode(d.opts.Instance), h.rev); err != nil {
+	// The send may have used up ctx (the notifier's retries sleep in it):
+	// the mark gets a short deadline of its own.
+	mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+	defer cancel()
+	if _, err := d.claims.Update(mctx, h.key, mark.encode(d.opts.Instance), h.rev); err != nil {
 		// The claim stays: reconciliation finds nothing sent and sends it then.
 		d.e.log.Warn("retry mark not stored; reconciliation takes over", "notification", id, "err", err)
 		_ = m.NakWithDelay(d.opts.ReconcileAfter)
@@ -110,6 +114,9 @@ func (d *dispatcher) retryLater(ctx context.Context, m reqMsg, h held, channel, 
 	_ = m.NakWithDelay(wait)
 	return true
 }
+
+// markTimeout bounds the write of a retry mark.
+const markTimeout = 5 * time.Second
 
 // Results of the dispatcher's retry of temporary provider failures (metric label).
 const (

@@ -72,7 +72,8 @@ func (s *Sender) list(ctx context.Context, p *api.ListMessageParams) ([]api.ApiV
 }
 
 // window is what an attempt's message looks like: its text, created from
-// its claim on and before the claim of the next attempt to the same person.
+// its latest try on and before the next try of another attempt to the same
+// person.
 type window struct {
 	body        string
 	from, until time.Time
