@@ -64,7 +64,23 @@ func later(rest []string) (match, bool) {
 	if cond {
 		return match{kind: Unknown, why: ReasonNotUnderstood}, true
 	}
+	if clockTime(rest) {
+		// "komme, bin um 20 Uhr da": coming, but at a clock time, not now;
+		// the confirmation asks for the minutes.
+		return match{kind: Delayed, noETA: true}, true
+	}
 	return match{}, false
+}
+
+// clockTime reports whether a number followed by a clock word ("20 Uhr",
+// "8 pm") stands in rest.
+func clockTime(rest []string) bool {
+	for i := 0; i+1 < len(rest); i++ {
+		if (allDigits(rest[i]) || decimalWord(rest[i])) && clockWords[rest[i+1]] && rest[i+1] != "am" {
+			return true
+		}
+	}
+	return false
 }
 
 // laterAt reads a delay at the start of w, after a yes: always when it is
