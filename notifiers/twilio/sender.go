@@ -211,7 +211,7 @@ func (s *Sender) classify(ctx context.Context, c *call, msg *api.ApiV2010Message
 			code = "http_" + strconv.Itoa(st)
 		}
 		if gatewayError(st) {
-			return notifiers.Receipt{State: notifiers.StateUnknown, Code: code, Detail: "gateway error after the request was sent: " + te.Message}, nil, OutcomeUnknown
+			return notifiers.Receipt{State: notifiers.StateUnknown, Code: code, Detail: "server or gateway error after the request was sent: " + te.Message}, nil, OutcomeUnknown
 		}
 		if te.Code == 20429 || st == http.StatusTooManyRequests || st >= 500 {
 			return notifiers.Receipt{}, &notifiers.TemporaryError{Code: code, RetryAfter: retryAfter, Err: fmt.Errorf("twilio: %w", te)}, OutcomeTemporary
@@ -222,7 +222,7 @@ func (s *Sender) classify(ctx context.Context, c *call, msg *api.ApiV2010Message
 	err = s.hostOnly(err)
 	switch {
 	case gatewayError(status):
-		// A proxy or gateway gave up waiting: Twilio may have accepted it.
+		// Twilio failed inside, or a proxy gave up waiting: it may have accepted it.
 		return notifiers.Receipt{State: notifiers.StateUnknown, Code: "http_" + strconv.Itoa(status), Detail: err.Error()}, nil, OutcomeUnknown
 	case status >= 200 && status < 400:
 		// An answer we could not read: the message may have been accepted.
@@ -304,10 +304,11 @@ func redact(s, number string) string {
 	return strings.ReplaceAll(s, number, notifiers.MaskNumber(number))
 }
 
-// gatewayError reports a 502 or 504: an intermediary lost the answer, so
-// the message may have been created. Without an idempotency key at Twilio
-// it must not be resent; 500, 503 and 429 are Twilio refusing it and are
-// retried.
+// gatewayError reports a 500, 502 or 504: Twilio failed inside or an
+// intermediary lost the answer, so the message may have been created.
+// Without an idempotency key at Twilio it must not be resent blindly; it is
+// reconciled (looked up) instead. 503 and 429 are Twilio refusing it and
+// are retried.
 func gatewayError(status int) bool {
-	return status == http.StatusBadGateway || status == http.StatusGatewayTimeout
+	return status == http.StatusInternalServerError || status == http.StatusBadGateway || status == http.StatusGatewayTimeout
 }

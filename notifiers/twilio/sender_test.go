@@ -125,7 +125,6 @@ func TestSenderTemporaryErrors(t *testing.T) {
 		retryAfter time.Duration
 	}{
 		{"429 20429", func(f *twiliotest.Server) { f.ThrottleNext(1, 2*time.Second) }, "20429", 2 * time.Second},
-		{"500", func(f *twiliotest.Server) { f.ServerErrorNext(1, 500) }, "20500", 0},
 		{"503", func(f *twiliotest.Server) { f.ServerErrorNext(1, 503) }, "20500", 0},
 		{"429 without twilio code", func(f *twiliotest.Server) {
 			f.FailNext(1, twiliotest.Failure{Status: 429}, time.Second)
@@ -194,6 +193,12 @@ func TestSenderTransportOutcomes(t *testing.T) {
 			w.WriteHeader(http.StatusBadGateway)
 			w.Write([]byte("<html>bad gateway</html>"))
 		}, 0, notifiers.StateUnknown, "http_502"},
+		// Twilio failing inside may follow a created message: looked up, never resent blindly.
+		{"json 500", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusInternalServerError)
+			w.Write([]byte(`{"code":20500,"message":"Internal Server Error","status":500}`))
+		}, 0, notifiers.StateUnknown, "20500"},
 		// Twilio refusing the request is safe to retry.
 		{"html 503", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html")
