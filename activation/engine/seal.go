@@ -111,11 +111,7 @@ func walkEvent(ev *activation.Event, copyPayloads bool, field func(owner string,
 	text := func(owner string, v *string) { field(owner, v, false) }
 	switch {
 	case ev.Declared != nil:
-		d := ev.Declared
-		if copyPayloads {
-			c := *d
-			d, ev.Declared = &c, &c
-		}
+		d := own(&ev.Declared, copyPayloads)
 		text("", &d.DeclaredBy)
 		text("", &d.Reason)
 		text("", &d.Message)
@@ -136,59 +132,31 @@ func walkEvent(ev *activation.Event, copyPayloads bool, field func(owner string,
 			}
 		}
 	case ev.Tier != nil:
-		t := ev.Tier
-		if copyPayloads {
-			c := *t
-			t, ev.Tier = &c, &c
-		}
+		t := own(&ev.Tier, copyPayloads)
 		person(t.Person, &t.Person)
 	case ev.Notification != nil:
-		n := ev.Notification
-		if copyPayloads {
-			c := *n
-			n, ev.Notification = &c, &c
-		}
+		n := own(&ev.Notification, copyPayloads)
 		text("", &n.Text)
 		person(n.Person, &n.Person)
 	case ev.Delivery != nil:
-		d := ev.Delivery
-		if copyPayloads {
-			c := *d
-			d, ev.Delivery = &c, &c
-		}
+		d := own(&ev.Delivery, copyPayloads)
 		text("", &d.Detail)
 	case ev.Response != nil:
-		r := ev.Response
-		if copyPayloads {
-			c := *r
-			r, ev.Response = &c, &c
-		}
+		r := own(&ev.Response, copyPayloads)
 		owner := r.Person
 		text(owner, &r.Remark)
 		text("", &r.Actor)
 		person(owner, &r.Person)
 	case ev.Update != nil:
-		u := ev.Update
-		if copyPayloads {
-			c := *u
-			u, ev.Update = &c, &c
-		}
+		u := own(&ev.Update, copyPayloads)
 		text("", &u.Text)
 		text("", &u.By)
 	case ev.StandDown != nil:
-		s := ev.StandDown
-		if copyPayloads {
-			c := *s
-			s, ev.StandDown = &c, &c
-		}
+		s := own(&ev.StandDown, copyPayloads)
 		text("", &s.By)
 		text("", &s.Reason)
 	case ev.Inbound != nil:
-		in := ev.Inbound
-		if copyPayloads {
-			c := *in
-			in, ev.Inbound = &c, &c
-		}
+		in := own(&ev.Inbound, copyPayloads)
 		owner := in.Person
 		text(owner, &in.From)
 		text(owner, &in.Body)
@@ -198,25 +166,27 @@ func walkEvent(ev *activation.Event, copyPayloads bool, field func(owner string,
 			person(owner, &in.Person)
 		}
 	case ev.Rejected != nil:
-		r := ev.Rejected
-		if copyPayloads {
-			c := *r
-			r, ev.Rejected = &c, &c
-		}
+		r := own(&ev.Rejected, copyPayloads)
 		owner := r.Person
 		text(owner, &r.Error)
 		if r.Person != "" {
 			person(owner, &r.Person)
 		}
 	case ev.Converted != nil:
-		c := ev.Converted
-		if copyPayloads {
-			cc := *c
-			c, ev.Converted = &cc, &cc
-		}
+		c := own(&ev.Converted, copyPayloads)
 		text("", &c.By)
 		text("", &c.Reason)
 	}
+}
+
+// own returns the payload *p points to; with copyPayloads a copy, stored
+// back in the event, so sealing leaves the core's payload alone.
+func own[T any](p **T, copyPayloads bool) *T {
+	if copyPayloads {
+		c := **p
+		*p = &c
+	}
+	return *p
 }
 
 // field seals a person id or text with its owner's field key (the
