@@ -15,23 +15,32 @@ import (
 	"github.com/kaskade-bcm/kaskade/cmd/internal/natsd"
 )
 
-func TestAuditVerifyCommand(t *testing.T) {
-	dir := t.TempDir()
-	e, err := natsd.Start(natsd.Options{DataDir: dir, Listen: "127.0.0.1:0"})
+// auditStore starts an embedded NATS in a fresh data directory with
+// Kaskade's streams, as the audit commands find them.
+func auditStore(t *testing.T) (dir, natsURL string, js jetstream.JetStream) {
+	t.Helper()
+	dir = t.TempDir()
+	srv, err := natsd.Start(natsd.Options{DataDir: dir, Listen: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(e.Shutdown)
-	nc, err := e.Connect()
+	t.Cleanup(srv.Shutdown)
+	nc, err := srv.Connect()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(nc.Close)
-	js, _ := jetstream.New(nc)
+	js, _ = jetstream.New(nc)
 	var layout engine.Layout
 	if err := layout.Ensure(t.Context(), js); err != nil {
 		t.Fatal(err)
 	}
+	return dir, srv.ClientURL(), js
+}
+
+func TestAuditVerifyCommand(t *testing.T) {
+	dir, natsURL, js := auditStore(t)
+	var layout engine.Layout // subjects of the default layout
 	chain := audit.NewChain("")
 	for i := range 5 {
 		ev := activation.Event{V: 1, Incident: "K1", Kind: activation.KindUpdate, At: time.Unix(int64(i), 0).UTC(),
@@ -46,7 +55,7 @@ func TestAuditVerifyCommand(t *testing.T) {
 	}
 	verify := func(extra ...string) (int, string) {
 		var stdout, stderr bytes.Buffer
-		rc := run(context.Background(), append([]string{"audit", "verify", "--nats-url", e.ClientURL(), "--data", dir}, extra...), nil, &stdout, &stderr)
+		rc := run(context.Background(), append([]string{"audit", "verify", "--nats-url", natsURL, "--data", dir}, extra...), nil, &stdout, &stderr)
 		return rc, stdout.String() + stderr.String()
 	}
 	if rc, out := verify(); rc != 0 || !strings.Contains(out, "Kette intakt: 5 Ereignisse") || !strings.Contains(out, chain.Head()) {
@@ -81,22 +90,8 @@ func TestAuditVerifyCommandNamesTheFirstBreak(t *testing.T) {
 		{"reordered", []int{0, 1, 3, 2, 4, 5}, -1, "GEBROCHEN bei Ereignis 3: its prev"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			srv, err := natsd.Start(natsd.Options{DataDir: dir, Listen: "127.0.0.1:0"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(srv.Shutdown)
-			nc, err := srv.Connect()
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(nc.Close)
-			js, _ := jetstream.New(nc)
-			var layout engine.Layout
-			if err := layout.Ensure(t.Context(), js); err != nil {
-				t.Fatal(err)
-			}
+			dir, natsURL, js := auditStore(t)
+			var layout engine.Layout // subjects of the default layout
 			chain := audit.NewChain("")
 			var linked [][]byte
 			for i := range 6 {
@@ -117,7 +112,7 @@ func TestAuditVerifyCommandNamesTheFirstBreak(t *testing.T) {
 				}
 			}
 			var stdout, stderr bytes.Buffer
-			rc := run(context.Background(), []string{"audit", "verify", "--nats-url", srv.ClientURL(), "--data", dir}, nil, &stdout, &stderr)
+			rc := run(context.Background(), []string{"audit", "verify", "--nats-url", natsURL, "--data", dir}, nil, &stdout, &stderr)
 			if out := stdout.String() + stderr.String(); rc != 1 || !strings.Contains(out, tc.want) {
 				t.Fatalf("exit %d, want 1 and %q:\n%s", rc, tc.want, out)
 			}

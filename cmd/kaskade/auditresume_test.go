@@ -10,12 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/activation/audit"
 	"github.com/kaskade-bcm/kaskade/activation/engine"
-	"github.com/kaskade-bcm/kaskade/cmd/internal/natsd"
 )
 
 // TestAuditGoesOnAfterAnInvestigatedBreak: a message not written by the
@@ -24,22 +21,8 @@ import (
 // refuses without it and exports an incident wholly after it with it
 // (verify-export says so), but never one with events before it.
 func TestAuditGoesOnAfterAnInvestigatedBreak(t *testing.T) {
-	dir := t.TempDir()
-	srv, err := natsd.Start(natsd.Options{DataDir: dir, Listen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Shutdown)
-	nc, err := srv.Connect()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(nc.Close)
-	js, _ := jetstream.New(nc)
-	var layout engine.Layout
-	if err := layout.Ensure(t.Context(), js); err != nil {
-		t.Fatal(err)
-	}
+	dir, natsURL, js := auditStore(t)
+	var layout engine.Layout // subjects of the default layout
 	chain := audit.NewChain("")
 	foreign := []byte(`{"v":1,"incident":"K9","kind":"stood_down"}`)
 	for i, inc := range []string{"K1", "K1", "K1", "", "K2", "K2", "K2"} {
@@ -47,6 +30,7 @@ func TestAuditGoesOnAfterAnInvestigatedBreak(t *testing.T) {
 		if inc != "" {
 			ev := activation.Event{V: 1, Incident: inc, Kind: activation.KindUpdate, At: time.Unix(int64(i), 0).UTC(),
 				Update: &activation.SituationUpdate{Text: "Lage", By: "Lagedienst"}}
+			var err error
 			if data, err = chain.Link(&ev); err != nil {
 				t.Fatal(err)
 			}
@@ -61,7 +45,7 @@ func TestAuditGoesOnAfterAnInvestigatedBreak(t *testing.T) {
 	auditCLI := func(args ...string) (int, string, string) {
 		var stdout, stderr bytes.Buffer
 		if args = append([]string{"audit"}, args...); args[1] != "verify-export" {
-			args = append(args, "--nats-url", srv.ClientURL(), "--data", dir)
+			args = append(args, "--nats-url", natsURL, "--data", dir)
 		}
 		rc := run(context.Background(), args, nil, &stdout, &stderr)
 		return rc, stdout.String(), stderr.String()
