@@ -184,6 +184,11 @@ func decideAt(w []string, typo bool) (match, bool) {
 		if m, ok := delayed(w); ok {
 			return m, true
 		}
+		if h, _, ok := colonTime(w[0]); ok && h == 2 {
+			// "2:30": the code 2 with a time, a clock time or 2 h 30, delayed
+			// in every reading; the ETA is asked for, the time kept as the remark.
+			return match{kind: Delayed, noETA: true, used: 1, reason: true}, true
+		}
 	}
 	for _, ph := range phrases {
 		if typo && !hasPrefix(squashAll(w), squashAll(ph.words)) || !typo && !hasPrefix(w, ph.words) {
@@ -288,9 +293,16 @@ var (
 	hourUnits   = map[string]bool{"h": true, "std": true, "stunde": true, "stunden": true, "hour": true, "hours": true, "hr": true, "hrs": true}
 )
 
-// hourNumber reads a decimal joined by joinNumbers ("1.5") before an hour unit.
+// hourNumber reads a decimal ("1.5") or hours and minutes ("2:30") joined by
+// joinNumbers before an hour unit.
 func hourNumber(rest []string) (float64, bool) {
-	if len(rest) < 2 || !hourUnits[rest[1]] || !strings.Contains(rest[0], ".") || len(rest[0]) > 6 {
+	if len(rest) < 2 || !hourUnits[rest[1]] || len(rest[0]) > 6 {
+		return 0, false
+	}
+	if h, m, ok := colonTime(rest[0]); ok {
+		return float64(h) + float64(m)/60, true
+	}
+	if !strings.Contains(rest[0], ".") {
 		return 0, false
 	}
 	f, err := strconv.ParseFloat(rest[0], 64)
@@ -315,17 +327,18 @@ func minutesAfterHours(rest []string, used int) (int, int) {
 }
 
 // joinNumbers keeps a decimal ("1,5 h"; without an hour unit it is no ETA)
-// and a clock time ("20:00") as one word, so neither reads as two numbers. Not
-// in the first word: "2,5h" stays the code 2 with five hours, "2:15" with 15.
+// and a clock time ("20:00") as one word, so neither reads as two numbers. A
+// decimal not in the first word: "2,5h" stays the code 2 with five hours; a
+// clock time also there: "2:15" is no code 2 with 15 minutes.
 func joinNumbers(line string, toks []token) []token {
 	out := make([]token, 0, len(toks))
 	word := false
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
-		if word && i+1 < len(toks) && allDigits(t.w) && allDigits(toks[i+1].w) {
+		if i+1 < len(toks) && allDigits(t.w) && allDigits(toks[i+1].w) {
 			sep := line[t.end:toks[i+1].start]
 			switch {
-			case sep == "," || sep == ".":
+			case word && (sep == "," || sep == "."):
 				t.w += "." + toks[i+1].w
 				t.end, i = toks[i+1].end, i+1
 			case sep == ":" && len(toks[i+1].w) == 2:

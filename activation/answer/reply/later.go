@@ -72,11 +72,14 @@ func later(rest []string) (match, bool) {
 	return match{}, false
 }
 
-// clockTime reports whether a number followed by a clock word ("20 Uhr",
-// "8 pm") stands in rest.
+// clockTime reports whether a clock time stands in rest: a number followed
+// by a clock word ("20 Uhr", "8.30 Uhr", "8 pm") or H:MM ("20:00", "2:30").
 func clockTime(rest []string) bool {
-	for i := 0; i+1 < len(rest); i++ {
-		if (allDigits(rest[i]) || decimalWord(rest[i])) && clockWords[rest[i+1]] && rest[i+1] != "am" {
+	for i := range rest {
+		if colonClock(rest[i:]) {
+			return true
+		}
+		if i+1 < len(rest) && (allDigits(rest[i]) || decimalWord(rest[i])) && clockWords[rest[i+1]] && rest[i+1] != "am" {
 			return true
 		}
 	}

@@ -1,5 +1,10 @@
 package reply
 
+import (
+	"strconv"
+	"strings"
+)
+
 // longUnits are time units other than minutes and hours: a number before
 // one of them ("in 2 Tagen", "3 weeks", "30 sek") is no ETA in minutes.
 var longUnits = set("tag", "tage", "tagen", "tages", "woche", "wochen", "wochenende", "monat", "monate",
@@ -34,6 +39,9 @@ func set(words ...string) map[string]bool {
 // like "ein paar") followed by a long unit or a clock word: a time that is
 // no delay in minutes ("2 Tagen", "nächste Woche", "20 Uhr").
 func notMinutes(rest []string) bool {
+	if colonClock(rest) {
+		return true // "komme 20:00", "in 2:30"
+	}
 	i := 0
 	for i < len(rest) && i < 3 && (allDigits(rest[i]) || decimalWord(rest[i]) || counts[rest[i]]) {
 		i++
@@ -67,4 +75,25 @@ func conditional(rest []string) bool {
 		}
 	}
 	return false
+}
+
+// colonTime reads hours and minutes joined by joinNumbers ("20:00", "2:30").
+func colonTime(w string) (h, m int, ok bool) {
+	hs, ms, found := strings.Cut(w, ":")
+	if !found || len(hs) > 2 || len(ms) != 2 || !allDigits(hs) || !allDigits(ms) {
+		return 0, 0, false
+	}
+	h, _ = strconv.Atoi(hs)
+	m, _ = strconv.Atoi(ms)
+	return h, m, h <= 24 && m < 60
+}
+
+// colonClock reports whether rest starts with a clock time written H:MM or
+// HH:MM ("20:00", "8:30 pm"); before an hour unit ("2:30 h") it is a duration.
+func colonClock(rest []string) bool {
+	if len(rest) == 0 {
+		return false
+	}
+	_, _, ok := colonTime(rest[0])
+	return ok && (len(rest) == 1 || !hourUnits[rest[1]])
 }
