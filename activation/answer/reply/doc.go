@@ -22,12 +22,12 @@
 // später", "ja, komme in 30 min") or by a time after a "but" ("ja... aber
 // erst später", "yes but in 1h") is delayed; an arrival time alone after a
 // yes ("komme, bin in 20 min da") is a remark; a clock time after a yes
-// ("bin um 20 Uhr da", "1 20:00") is delayed without an ETA. H:MM is a clock
-// time, never the code and minutes: "2:30" is delayed without an ETA (the
-// time kept as the remark); before an hour unit it is a duration ("in 2:30 h"). A yes restricted to a time
-// that is no delay in minutes ("ja, aber erst um 20 Uhr", "ja, erst in 2
-// Tagen") and days, weeks or a clock time without the code 2 ("in 2 Tagen")
-// are Unknown. A yes with a no word after it ("1 nein", "ja kann nicht", "komme
+// ("bin um 20 Uhr da", "1 20:00", "komme 20 Uhr") is delayed without an ETA.
+// H:MM is a clock time, never the code and minutes: "2:30" is delayed without
+// an ETA (the time kept as the remark); before an hour unit it is a duration
+// ("in 2:30 h"). A yes restricted to a time that is no delay in minutes ("ja,
+// aber erst um 20 Uhr", "ja, erst in 2 Tagen") and days, weeks or a clock time
+// without the code 2 or a yes ("in 2 Tagen", "in 2:30") are Unknown. A yes with a no word after it ("1 nein", "ja kann nicht", "komme
 // morgen") or a no with a yes ("3 komme") is never guessed: it is Unknown
 // with ReasonContradiction. An answer may carry one incident reply code
 // K<digits> anywhere ("1 K7", "K7 1", "2 30 K12", "1K7"); it is returned upper-case.

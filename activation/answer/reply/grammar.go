@@ -130,6 +130,10 @@ func longestFirst(groups ...[]phrase) []phrase {
 	return all
 }
 
+// yesWords are delay prefixes that are a yes: a clock time after one is
+// delayed without an ETA ("komme 20 Uhr"), as after "ja" ("ja, 20 Uhr").
+var yesWords = map[string]bool{"komme": true, "komm": true}
+
 // delayPrefixes introduce an ETA ("2 30", "komme in 20 min"), longest first.
 var delayPrefixes = [][]string{
 	{"will", "be", "there", "in"}, {"komme", "spaeter", "in"}, {"kann", "erst", "in"}, {"komme", "erst", "in"},
@@ -230,6 +234,10 @@ func delayed(w []string) (match, bool) {
 		if len(prefix) > 0 && notMinutes(rest[skip:]) {
 			if prefix[0] == "2" {
 				continue // the code decides: delayed, the time is the remark ("2 20 Uhr")
+			}
+			if len(prefix) == 1 && yesWords[prefix[0]] && clockFirst(rest[skip:]) {
+				// "komme 20 Uhr": coming at a clock time; the ETA is asked for.
+				return match{kind: Delayed, noETA: true, used: 1}, true
 			}
 			return match{kind: Unknown, why: ReasonNotUnderstood}, true // "in 2 Tagen"
 		}

@@ -76,14 +76,17 @@ func later(rest []string) (match, bool) {
 // by a clock word ("20 Uhr", "8.30 Uhr", "8 pm") or H:MM ("20:00", "2:30").
 func clockTime(rest []string) bool {
 	for i := range rest {
-		if colonClock(rest[i:]) {
-			return true
-		}
-		if i+1 < len(rest) && (allDigits(rest[i]) || decimalWord(rest[i])) && clockWords[rest[i+1]] && rest[i+1] != "am" {
+		if clockFirst(rest[i:]) {
 			return true
 		}
 	}
 	return false
+}
+
+// clockFirst reports whether rest starts with a clock time ("20 Uhr", "20:00").
+func clockFirst(rest []string) bool {
+	return colonClock(rest) ||
+		len(rest) > 1 && (allDigits(rest[0]) || decimalWord(rest[0])) && clockWords[rest[1]] && rest[1] != "am"
 }
 
 // laterAt reads a delay at the start of w, after a yes: always when it is
