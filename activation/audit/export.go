@@ -146,6 +146,12 @@ func (x *Exporter) Add(seq uint64, raw []byte) error {
 	if x.err = x.earlyEvents(); x.err != nil {
 		return x.err
 	}
+	if x.hdr.FromSeq == 0 && x.v.Result().Last == 0 && seq != 1 {
+		// VerifyExport would refuse it: without a checkpoint the chain starts at seq 1.
+		x.err = fmt.Errorf("audit: the log starts at event %d, not 1 (events before it were deleted): "+
+			"an export from the log's start cannot show its chain from the first event", seq)
+		return x.err
+	}
 	if b := x.v.Add(seq, raw); b != nil {
 		x.err = b
 		return b

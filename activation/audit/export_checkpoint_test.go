@@ -181,11 +181,11 @@ func TestATamperedExportCheckpointIsDetected(t *testing.T) {
 		line   int
 		reason string
 	}{
-		{"checkpoint removed", header(func(h *ExportHeader) { h.FromSeq, h.FromHead = 0, "" }), 2, "chain broken at event 6"},
+		{"checkpoint removed", header(func(h *ExportHeader) { h.FromSeq, h.FromHead = 0, "" }), 2, "starts at event 6"},
 		{"head removed", header(func(h *ExportHeader) { h.FromHead = "" }), 1, "checkpoint"},
 		{"checkpoint removed, re-signed", func(ls [][]byte) [][]byte {
 			return resign(t, header(func(h *ExportHeader) { h.FromSeq, h.FromHead = 0, "" })(ls), key)
-		}, 2, "chain broken at event 6"},
+		}, 2, "starts at event 6"},
 		{"other head, re-signed", func(ls [][]byte) [][]byte {
 			return resign(t, header(func(h *ExportHeader) { h.FromHead = Hash(nil) })(ls), key)
 		}, 2, "chain broken at event 6"},

@@ -184,6 +184,63 @@ func TestATamperedExportIsDetected(t *testing.T) {
 	}
 }
 
+// TestAnExportWithoutACheckpointStartsAtTheLogsStart: without a checkpoint
+// the chain in an export starts at seq 1, so an export whose first lines
+// were cut off (and re-signed with the right key) does not verify, even
+// where the chain alone would hold (before it began, or from Genesis).
+func TestAnExportWithoutACheckpointStartsAtTheLogsStart(t *testing.T) {
+	key := testKey(t, 1)
+	// moveGap starts the first line, a gap, at seq from.
+	moveGap := func(from uint64) func([][]byte) [][]byte {
+		return func(ls [][]byte) [][]byte {
+			var g ExportGap
+			_ = json.Unmarshal(ls[1], &g)
+			g.From = from
+			ls[1], _ = json.Marshal(g)
+			ls[1] = append(ls[1], '\n')
+			return resign(t, ls, key)
+		}
+	}
+	for _, tc := range []struct {
+		name     string
+		log      []stored
+		incident string
+		tamper   func([][]byte) [][]byte
+		reason   string
+	}{
+		{"gap before the chain shortened", mixedLog(t), "K1", moveGap(2), "starts at event 2, not at the log's first event 1"},
+		{"gap from Genesis shortened", foreignLog(t, "K9")[:4], "K2", moveGap(3), "events 1 to 2 are missing"},
+		{"first event before the chain cut off", mixedLog(t), "K2", func(ls [][]byte) [][]byte {
+			ls = append(ls[:1:1], ls[2:]...)
+			var sig ExportSignature
+			_ = json.Unmarshal(ls[len(ls)-1], &sig)
+			sig.Events--
+			ls[len(ls)-1], _ = json.Marshal(sig)
+			return resign(t, ls, key)
+		}, "starts at event 2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := export(t, tc.log, tc.incident, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pub := key.Public().(ed25519.PublicKey)
+			if _, err := VerifyExport(bytes.NewReader(out), pub); err != nil {
+				t.Fatalf("untampered: %v", err)
+			}
+			_, err = VerifyExport(bytes.NewReader(bytes.Join(tc.tamper(lines(out)), nil)), pub)
+			var xe *ExportError
+			if !errors.As(err, &xe) || xe.Line != 2 || !strings.Contains(xe.Reason, tc.reason) {
+				t.Fatalf("got %v, want line 2: %q", err, tc.reason)
+			}
+		})
+	}
+	// The exporter refuses what the verifier would: a log whose first events were deleted.
+	if _, err := export(t, mixedLog(t)[1:], "K1", key); err == nil || !strings.Contains(err.Error(), "starts at event 2, not 1") {
+		t.Fatalf("a log starting at seq 2: %v", err)
+	}
+}
+
 func TestABrokenLogIsNotExported(t *testing.T) {
 	log := mixedLog(t)
 	log[4].raw = bytes.Replace(log[4].raw, []byte(`"available"`), []byte(`"unavailable"`), 1)

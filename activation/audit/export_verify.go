@@ -43,8 +43,8 @@ type ExportSummary struct {
 
 // VerifyExport checks an export against the signer's public key: the
 // header, every event's hash and fields, the chain through events and gaps
-// (from the header's checkpoint, if any) up to the head, and the signature
-// over all lines before it.
+// (from the header's checkpoint, else from the log's first event, seq 1) up
+// to the head, and the signature over all lines before it.
 func VerifyExport(r io.Reader, pub ed25519.PublicKey) (ExportSummary, error) {
 	if len(pub) != ed25519.PublicKeySize {
 		return ExportSummary{}, fmt.Errorf("audit: a public key of %d bytes, want %d", len(pub), ed25519.PublicKeySize)
@@ -147,6 +147,9 @@ func (ev *exportVerifier) event(line []byte) *ExportError {
 	if stored.Incident != ev.hdr.Incident || stored.Kind != e.Kind || stored.Prev != e.Prev || !stored.At.Equal(e.At) {
 		return ev.fail("event %d: incident, kind, prev or time differ from the event itself", e.Seq)
 	}
+	if xe := ev.start(e.Seq); xe != nil {
+		return xe
+	}
 	if b := ev.chain.Add(e.Seq, raw); b != nil {
 		return ev.fail("chain broken at event %d: %s", b.Seq, b.Reason)
 	}
@@ -159,10 +162,28 @@ func (ev *exportVerifier) gap(line []byte) *ExportError {
 	if err := strict(line, &g); err != nil {
 		return ev.fail("gap: %v", err)
 	}
+	if xe := ev.start(g.From); xe != nil {
+		return xe
+	}
 	if b := ev.chain.Bridge(g.From, g.To, g.Prev, g.Hash); b != nil {
 		return ev.fail("chain broken at event %d: %s", b.Seq, b.Reason)
 	}
 	return nil
+}
+
+// start checks the first event or gap of an export without a checkpoint:
+// its chain starts at the log's first event, so leading lines cut off (and
+// the export re-signed) do not verify. From a checkpoint the chain checks it.
+func (ev *exportVerifier) start(seq uint64) *ExportError {
+	if ev.hdr.FromSeq != 0 || ev.chain.Result().Last != 0 || seq == 1 {
+		return nil
+	}
+	missing := ""
+	if seq > 1 {
+		missing = fmt.Sprintf("; events 1 to %d are missing", seq-1)
+	}
+	return ev.fail("the chain starts at event %d, not at the log's first event 1: an export without a checkpoint "+
+		"(from_seq, from_head) holds the log from its start%s", seq, missing)
 }
 
 func (ev *exportVerifier) signature(line []byte) *ExportError {

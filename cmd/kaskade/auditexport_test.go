@@ -92,23 +92,26 @@ func TestAuditExportOfARealIncident(t *testing.T) {
 		name   string
 		lines  func() [][]byte
 		pubkey string
+		want   string
 	}{
 		{"changed line", func() [][]byte {
 			c := slices.Clone(ls)
 			c[2] = bytes.Replace(c[2], []byte(`"kind":"`), []byte(`"kind":"x`), 1)
 			return c
-		}, pub},
-		{"removed line", func() [][]byte { c := slices.Clone(ls); return append(c[:2], c[3:]...) }, pub},
-		{"reordered lines", func() [][]byte { c := slices.Clone(ls); c[2], c[3] = c[3], c[2]; return c }, pub},
-		{"wrong key", func() [][]byte { return ls }, otherKey},
+		}, pub, "EXPORT UNGÜLTIG"},
+		{"removed line", func() [][]byte { c := slices.Clone(ls); return append(c[:2], c[3:]...) }, pub, "EXPORT UNGÜLTIG"},
+		{"reordered lines", func() [][]byte { c := slices.Clone(ls); c[2], c[3] = c[3], c[2]; return c }, pub, "EXPORT UNGÜLTIG"},
+		{"wrong key", func() [][]byte { return ls }, otherKey, "EXPORT UNGÜLTIG"},
+		{"first line after the header cut off", func() [][]byte { c := slices.Clone(ls); return append(c[:1], c[2:]...) }, pub,
+			"EXPORT UNGÜLTIG (Zeile 2): the chain starts at event "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := filepath.Join(t.TempDir(), "export.jsonl")
 			if err := os.WriteFile(f, bytes.Join(tc.lines(), nil), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			if rc, out, _ := run("verify-export", f, "--pubkey", tc.pubkey); rc != 1 || !strings.Contains(out, "EXPORT UNGÜLTIG") {
-				t.Fatalf("exit %d, want 1\n%s", rc, out)
+			if rc, out, _ := run("verify-export", f, "--pubkey", tc.pubkey); rc != 1 || !strings.Contains(out, tc.want) {
+				t.Fatalf("exit %d, want 1 and %q\n%s", rc, tc.want, out)
 			}
 		})
 	}
