@@ -26,7 +26,9 @@ import (
 //   - The first line names the columns, in any order: id, name and
 //     organisation are required, and mobile, email or phone (a landline
 //     for voice calls only); language and functions are optional.
-//     Unknown and repeated columns are errors.
+//     Unknown and repeated columns are errors. Columns without a name at
+//     the end (a separator ending every line, as spreadsheets may write
+//     it) are ignored; a value in one of them is an error.
 //   - Each further line is one person with the meaning of the YAML keys of
 //     the same names; an empty field is a key left out. functions holds
 //     function ids separated by `|` (`lead|it`). Spaces around fields and
@@ -42,6 +44,7 @@ type peopleFile struct {
 	comma rune     // the separator
 	index []int    // column of each csvColumns entry, -1 when absent
 	ncols int      // columns in the header
+	named int      // columns up to the last with a name; those after it are ignored
 	first int      // index in Config.People of the file's first person
 	recs  []recPos // where each of the file's people was read
 }
@@ -169,12 +172,17 @@ func (r *peopleReader) header() bool {
 	if !r.validUTF8(0, cols) {
 		return false
 	}
-	pf.ncols = len(cols)
+	pf.ncols, pf.named = len(cols), 0
+	for i, c := range cols {
+		if strings.TrimSpace(c) != "" {
+			pf.named = i + 1
+		}
+	}
 	pf.index = make([]int, len(csvColumns))
 	for i := range pf.index {
 		pf.index[i] = -1
 	}
-	for i, c := range cols {
+	for i, c := range cols[:pf.named] {
 		c = strings.TrimSpace(c)
 		_, col := r.r.FieldPos(i)
 		j := indexOf(csvColumns, c)
@@ -263,7 +271,7 @@ func (r *peopleReader) records(people []Person) []Person {
 			off++
 		}
 		line, _ := r.r.FieldPos(0)
-		if blank(rec) || !r.validUTF8(off, rec) || !r.shortFields(line, rec) {
+		if blank(rec) || !r.validUTF8(off, rec) || !r.shortFields(line, rec) || !r.unnamedEmpty(rec) {
 			continue
 		}
 		if p, ok := r.person(rec); ok {
@@ -331,6 +339,19 @@ func (r *peopleReader) shortFields(line int, rec []string) bool {
 		if len(f) > maxFieldLength {
 			l, col := r.r.FieldPos(i)
 			r.problem(Error, l, col, r.columnName(i), "%d bytes; a field may have at most %d", len(f), maxFieldLength)
+			return false
+		}
+	}
+	return true
+}
+
+// unnamedEmpty reports a value in a column after the last named one.
+func (r *peopleReader) unnamedEmpty(rec []string) bool {
+	for i := r.pf.named; i < len(rec); i++ {
+		if f := strings.TrimSpace(rec[i]); f != "" {
+			l, col := r.r.FieldPos(i)
+			r.problem(Error, l, col, r.columnName(i), "%q stands in a column the header does not name (the header names %d columns; delete it or name the column)",
+				f, r.pf.named)
 			return false
 		}
 	}

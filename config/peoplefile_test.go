@@ -67,8 +67,12 @@ func TestPeopleFileProblems(t *testing.T) {
 			want: []string{`people.csv:1:29: mobil2: unknown column "mobil2" (did you mean "mobile"?)`}},
 		{name: "unknown column far from any", csv: "id,name,organisation,mobile,Telefax\n",
 			want: []string{`people.csv:1:29: Telefax: unknown column "Telefax" (known: id, name, organisation, mobile, email, language, functions, phone)`}},
-		{name: "column without a name", csv: "id,name,organisation,mobile,\n",
+		{name: "column without a name", csv: "id,name,,organisation,mobile\n",
+			want: []string{"people.csv:1:9: column 3 has no name"}},
+		{name: "unnamed column before named ones", csv: "id,name,organisation,mobile,,email,\n",
 			want: []string{"people.csv:1:29: column 5 has no name"}},
+		{name: "value in a trailing unnamed column", csv: "id;name;organisation;mobile;;\ne;Erika E;MI;+4915100001005;;x\nf;Frank F;MI;+4915100001006; ;\n",
+			want: []string{`people.csv:2:30: column 6: "x" stands in a column the header does not name (the header names 4 columns; delete it or name the column)`}},
 		{name: "repeated column", csv: "id,name,organisation,mobile,id\n",
 			want: []string{`people.csv:1:29: id: column "id" appears twice`}},
 		{name: "missing required columns", csv: "id,mobile\n",
@@ -188,6 +192,25 @@ func TestPeopleFileExport(t *testing.T) {
 	}
 }
 
+// TestPeopleFileTrailingSeparator: spreadsheets may end every line with the
+// separator (an empty column at the end); such empty columns are ignored.
+func TestPeopleFileTrailingSeparator(t *testing.T) {
+	for _, tc := range []struct{ name, csv string }{
+		{"semicolon", "id;name;organisation;mobile;\r\ne;Erika E;MI;+4915100001005;\r\n"},
+		{"comma, two columns, spaces", "id,name,organisation,mobile, ,\ne,Erika E,MI,+4915100001005, ,\n,,,,,\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, probs := loadWithPeople(t, nil, map[string]string{"people.csv": tc.csv})
+			if len(probs) != 0 || cfg == nil {
+				t.Fatalf("problems:\n%s", strings.Join(probs, "\n"))
+			}
+			if p := cfg.People[len(cfg.People)-1]; p.ID != "e" || p.Mobile != "+4915100001005" {
+				t.Errorf("got %+v", p)
+			}
+		})
+	}
+}
+
 // TestPeopleFileSpaces: spaces around fields and function ids are not part
 // of them, as in YAML.
 func TestPeopleFileSpaces(t *testing.T) {
@@ -220,6 +243,7 @@ func FuzzPeopleFile(f *testing.F) {
 	f.Add([]byte(header + "e,\"Erika\nE\",MI,+4915100001005\n"))
 	f.Add([]byte("\ufeffid;name;organisation;email;functions\r\n\r\ne;E;MI;e@x.example;a|b\r\n;;;;\r\n"))
 	f.Add([]byte("id,name,organisation,mobile\n\re,E,MI,1\n"))
+	f.Add([]byte("id;name;organisation;mobile;;\ne;E;MI;+4915100001005;;x\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		path := filepath.Join(t.TempDir(), "people.csv")
 		if err := os.WriteFile(path, data, 0o600); err != nil {
