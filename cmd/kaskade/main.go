@@ -44,7 +44,7 @@ Usage:
   kaskade audit verify-export FILE --pubkey KEY     check such an export
   kaskade card ORG [--lang de|en] [--size a6|a4] [-o FILE]   print the emergency card
   kaskade config check [FILE]           check a configuration (default: the bundled example)
-  kaskade nats add-user NAME --role declarer|observer|intake | list-users | revoke NAME
+  kaskade nats add-user NAME --role declarer|observer|intake --out FILE | list-users | revoke NAME
   kaskade backup --out DIR [--data DIR] | backup verify DIR | restore --from DIR --data DIR
   kaskade version
 

@@ -11,14 +11,21 @@ import (
 	"github.com/kaskade-bcm/kaskade/cmd/internal/natsd"
 )
 
-const natsUsage = `kaskade nats add-user NAME --role declarer|observer|intake [--out FILE] [--data DIR]
+const natsUsage = `kaskade nats add-user NAME --role declarer|observer|intake --out FILE [--data DIR]
 kaskade nats list-users [--data DIR]
 kaskade nats revoke NAME [--data DIR]
 
 Identities of other systems on the embedded NATS. add-user writes the nkey
-seed to FILE (default NAME.nk, mode 0600): hand it to that system, Kaskade
-keeps only the public key. A running server applies changes within 2 s
-(or at once on SIGHUP); revoking closes the identity's connections.`
+seed to FILE (required; mode 0600, never over an existing file): hand it to
+that system, Kaskade keeps only the public key. A running server applies
+changes within 2 s (or at once on SIGHUP); revoking closes the identity's
+connections.`
+
+// errNoOut refuses add-user without --out: the seed is a secret and is
+// written only where the operator says, not into the working directory.
+var errNoOut = usageError{"nats add-user: --out FILE fehlt / missing: die Zugangsdatei ist geheim und wird nur dorthin " +
+	"geschrieben, wo Sie es angeben; Kaskade behält nur den öffentlichen Schlüssel / the credentials file is a secret " +
+	"and is written only where you say; Kaskade keeps only the public key\n\n" + natsUsage}
 
 // natsCmd manages the identities of the embedded NATS in a data directory.
 func natsCmd(args []string, stdout io.Writer) error {
@@ -29,7 +36,7 @@ func natsCmd(args []string, stdout io.Writer) error {
 	fs.SetOutput(io.Discard)
 	dataDir := fs.String("data", "./kaskade-data", "data directory")
 	role := fs.String("role", "", "declarer, observer or intake")
-	out := fs.String("out", "", "credentials file to write (default NAME.nk)")
+	out := fs.String("out", "", "credentials file to write (required for add-user; mode 0600, not overwritten)")
 	name, err := parseWithName(fs, args[1:])
 	if err != nil {
 		return usageError{err.Error() + "\n" + natsUsage}
@@ -39,15 +46,14 @@ func natsCmd(args []string, stdout io.Writer) error {
 		if name == "" || *role == "" {
 			return usageError{natsUsage}
 		}
+		if *out == "" {
+			return errNoOut
+		}
 		u, err := natsd.AddUser(*dataDir, name, *role, *out, time.Now())
 		if err != nil {
 			return err
 		}
-		file := *out
-		if file == "" {
-			file = name + ".nk"
-		}
-		fmt.Fprintf(stdout, "%s (%s) angelegt / created: %s\nZugangsdatei / credentials: %s (nats --nkey %s)\n", u.Name, u.Role, u.PublicKey, file, file)
+		fmt.Fprintf(stdout, "%s (%s) angelegt / created: %s\nZugangsdatei / credentials: %s (nats --nkey %s)\n", u.Name, u.Role, u.PublicKey, *out, *out)
 	case "list-users":
 		users, err := natsd.ListUsers(*dataDir)
 		if err != nil {

@@ -274,6 +274,22 @@ func TestTheServerPicksUpNewIdentitiesWithoutARestart(t *testing.T) {
 	})
 }
 
+// TestAddUserNeedsASeedFile: without a file the seed is written nowhere
+// (it was NAME.nk in the working directory) and no identity is recorded.
+func TestAddUserNeedsASeedFile(t *testing.T) {
+	dataDir, wd := t.TempDir(), t.TempDir()
+	t.Chdir(wd)
+	if _, err := natsd.AddUser(dataDir, "siem", natsd.RoleDeclarer, "", time.Now()); err == nil {
+		t.Fatal("added without a credentials file")
+	}
+	if files, _ := os.ReadDir(wd); len(files) != 0 {
+		t.Fatalf("the working directory holds %v", files)
+	}
+	if users, _ := natsd.ListUsers(dataDir); len(users) != 0 {
+		t.Fatalf("users = %+v", users)
+	}
+}
+
 func TestUserNamesAndRoles(t *testing.T) {
 	dataDir := t.TempDir()
 	for _, tc := range []struct {

@@ -76,8 +76,9 @@ func (u User) valid() error {
 }
 
 // AddUser creates an identity: it writes the seed to seedFile (mode 0600,
-// created anew; default NAME.nk) and records the public key. The running
-// server picks it up without a restart.
+// created anew, never over an existing file; required, so that the secret
+// never lands in the working directory) and records the public key. The
+// running server picks it up without a restart.
 func AddUser(dataDir, name, role, seedFile string, now time.Time) (User, error) {
 	users, err := ListUsers(dataDir)
 	if err != nil {
@@ -97,7 +98,7 @@ func AddUser(dataDir, name, role, seedFile string, now time.Time) (User, error) 
 		return User{}, fmt.Errorf("natsd: %w", err)
 	}
 	if seedFile == "" {
-		seedFile = name + ".nk"
+		return User{}, errors.New("natsd: no credentials file given for the seed")
 	}
 	seed, _ := kp.Seed()
 	if err := writeNew(seedFile, append(seed, '\n')); err != nil {
