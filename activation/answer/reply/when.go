@@ -72,6 +72,8 @@ func conditional(rest []string) bool {
 			seenBut = true
 		case seenBut && (allDigits(w) || decimalWord(w) || timeWords[w] || longUnits[w]):
 			return true
+		case seenBut && colonClock([]string{w}): // "ja, aber 20:00"
+			return true
 		}
 	}
 	return false
