@@ -1,4 +1,6 @@
 # Convenience entries; the README documents each. CI runs .ci/run.
+# Kaskade builds with go1.27.3 (go.mod); a go command whose GOTOOLCHAIN is local would stop (see the README's top).
+export GOTOOLCHAIN := go1.27.3
 .PHONY: run test test-all ci crash crash-full bench
 
 run:
