@@ -14,8 +14,9 @@ type token struct {
 	code       bool   // an incident reply code K<digits>
 }
 
-// thumbs are read as words: 👍 and ✅ are a yes, 👎 and ❌ a no.
-var thumbs = map[rune]string{'👍': "ja", '👎': "nein", '✅': "ja", '✔': "ja", '❌': "nein"}
+// thumbs are read as words: 👍 and ✅ are a yes, 👎 and ❌ a no; ½ is "1/2".
+var thumbs = map[rune]string{'👍': "ja", '👎': "nein", '✅': "ja", '✔': "ja", '❌': "nein",
+	'½': "1/2", '¼': "1/4", '¾': "3/4"}
 
 // tokenize lower-cases line, folds umlauts (ä → ae, ß → ss), treats every
 // rune that is neither letter nor digit (spaces, quotes, punctuation) as a
@@ -103,17 +104,24 @@ func p(kind Kind, reason bool, s ...string) []phrase {
 var phrases = longestFirst(
 	p(Available, false, "1", "ja", "j", "jo", "jap", "jep", "jawohl", "klar", "yes", "y", "yep", "yeah", "yup",
 		"komme", "komm", "komme sofort", "komme gleich", "komm gleich", "komme jetzt", "coming", "i am coming", "im coming",
-		"i m coming", "will come", "dabei", "geht klar", "jawoll", "selbstverstaendlich", "schon da"),
-	p(Available, true, "unterwegs", "auf dem weg", "gleich da", "on my way", "omw", "en route", "on the way"),
+		"i m coming", "will come", "dabei", "geht klar", "jawoll", "selbstverstaendlich", "schon da", "bereits da",
+		"bin da", "sofort", "sofort da", "sure", "of course", "zusage", "zugesagt", "positiv", "affirmative"),
+	p(Available, true, "unterwegs", "auf dem weg", "gleich da", "on my way", "omw", "en route", "on the way",
+		"vor ort", "schon vor ort", "bereits vor ort", "im lagezentrum", "schon im lagezentrum",
+		"bereits im lagezentrum", "already there", "already here", "on site"),
 	p(Delayed, false, "2", "spaeter", "komme spaeter", "komm spaeter", "later", "coming later", "late", "running late",
-		"verspaetet", "verspaete mich", "verspaetung"),
+		"verspaetet", "verspaete mich", "verspaetung", "etwas spaeter", "bisschen spaeter", "ein bisschen spaeter",
+		"ein wenig spaeter", "be late", "will be late", "a bit late", "bit late", "a little late"),
 	p(Unavailable, false, "3", "nein", "n", "no", "nee", "ne", "noe", "nope", "nicht verfuegbar", "nicht erreichbar",
 		"nicht moeglich", "nicht da", "komme nicht", "komm nicht", "kann nicht", "geht nicht", "leider nicht",
 		"leider nein", "not available", "unavailable", "not coming", "cannot", "can not", "can t", "cant", "no way",
 		"kann nicht kommen", "kann leider nicht", "geht leider nicht", "komme leider nicht", "heute nicht",
 		"nicht heute", "not today", "kann heute nicht", "schaffe es nicht", "schaff es nicht", "schaffe ich nicht"),
 	p(Unavailable, true, "krank", "sick", "urlaub", "im urlaub", "verhindert", "abwesend", "im ausland",
-		"on leave", "on holiday", "on vacation", "ill"),
+		"on leave", "on holiday", "on vacation", "ill", "keine zeit", "nicht in der stadt", "abroad", "out of town",
+		"not in town", "no time", "negativ", "negative", "absage", "abgesagt", "sage ab", "muss absagen"),
+	// Not before tomorrow: no arrival in this alert (see dayLater).
+	p(Unavailable, true, "erst morgen", "kann erst morgen", "erst uebermorgen", "tomorrow", "only tomorrow"),
 )
 
 func longestFirst(groups ...[]phrase) []phrase {
@@ -132,24 +140,34 @@ func longestFirst(groups ...[]phrase) []phrase {
 
 // yesWords are delay prefixes that are a yes: a clock time after one is
 // delayed without an ETA ("komme 20 Uhr"), as after "ja" ("ja, 20 Uhr").
-var yesWords = map[string]bool{"komme": true, "komm": true}
+var yesWords = map[string]bool{"komme": true, "komm": true, "kommen": true}
 
 // delayPrefixes introduce an ETA ("2 30", "komme in 20 min"), longest first.
 var delayPrefixes = [][]string{
 	{"will", "be", "there", "in"}, {"komme", "spaeter", "in"}, {"kann", "erst", "in"}, {"komme", "erst", "in"},
 	{"komm", "erst", "in"}, {"be", "there", "in"}, {"komme", "spaeter"}, {"komm", "spaeter"}, {"coming", "in"},
-	{"komme", "in"}, {"komm", "in"}, {"spaeter", "in"}, {"2", "in"}, {"da", "in"}, {"later", "in"}, {"erst", "in"},
-	{"komme"}, {"komm"}, {"spaeter"}, {"later"}, {"in"}, {"2"}, {},
+	{"komme", "in"}, {"komm", "in"}, {"kommen", "in"}, {"spaeter", "in"}, {"2", "in"}, {"da", "in"},
+	{"later", "in"}, {"erst", "in"}, {"etwas", "spaeter"}, {"running", "late"}, {"be", "late"},
+	{"verspaete", "mich"}, {"komme"}, {"komm"}, {"kommen"}, {"spaeter"}, {"later"}, {"late"}, {"verspaetung"},
+	{"verspaetet"}, {"eta"}, {"in"}, {"2"}, {},
 }
 
 // leadFillers are greetings, pronouns and softeners skipped before the
 // deciding words ("ok komme", "sorry, kann nicht", "leider krank").
 var leadFillers = map[string]bool{"ich": true, "bin": true, "hallo": true, "hi": true, "moin": true,
 	"hey": true, "servus": true, "also": true, "i": true, "am": true, "m": true, "ok": true, "okay": true,
-	"oki": true, "sorry": true, "leider": true, "na": true, "schon": true, "ll": true}
+	"oki": true, "sorry": true, "leider": true, "na": true, "schon": true, "ll": true, "bereits": true, "sitze": true}
 
-// approx words may stand before the minutes ("2 ca 30").
-var approx = map[string]bool{"ca": true, "circa": true, "etwa": true, "ungefaehr": true, "about": true, "approx": true}
+// approx words may stand before the minutes ("2 ca 30", "max 20 min",
+// "frühestens in 2 Stunden"): a bound is read as the minutes, never earlier.
+var approx = set("ca", "circa", "etwa", "ungefaehr", "about", "approx", "max", "maximal", "maximum",
+	"spaetestens", "hoechstens", "fruehestens", "mindestens", "eta", "within")
+
+// clockLeads stand before a clock time alone ("ab 14 Uhr", "nicht vor 18 Uhr",
+// "ETA 14:30"): coming at that time, delayed without an ETA.
+var clockLeads = [][]string{{"nicht", "vor"}, {"not", "before"}, {"fruehestens", "um"}, {"fruehestens", "ab"},
+	{"spaetestens", "um"}, {"fruehestens"}, {"spaetestens"}, {"ab"}, {"um"}, {"gegen"}, {"ca"}, {"circa"},
+	{"etwa"}, {"eta"}, {"at"}, {"by"}, {"around"}, {"from"}}
 
 // match is the deciding part of an answer: its kind, minutes, how many words it used and whether it is a reason.
 type match struct {
@@ -159,6 +177,7 @@ type match struct {
 	used    int
 	reason  bool
 	why     string // set when the answer is Unknown
+	inside  bool   // a delay read inside the remark, which is kept whole
 }
 
 // decide reads the leading words of an answer (codes removed). Fillers
@@ -185,6 +204,9 @@ func decide(words []string) match {
 // only when nothing matches as written.
 func decideAt(w []string, typo bool) (match, bool) {
 	if !typo {
+		if m, ok := atClock(w); ok {
+			return m, true
+		}
 		if m, ok := delayed(w); ok {
 			return m, true
 		}
@@ -227,10 +249,7 @@ func delayed(w []string) (match, bool) {
 			continue
 		}
 		rest := w[len(prefix):]
-		skip := 0
-		if len(rest) > 1 && approx[rest[0]] {
-			skip = 1
-		}
+		skip := qualifiers(rest)
 		if len(prefix) > 0 && notMinutes(rest[skip:]) {
 			if prefix[0] == "2" {
 				continue // the code decides: delayed, the time is the remark ("2 20 Uhr")
@@ -241,7 +260,7 @@ func delayed(w []string) (match, bool) {
 			}
 			return match{kind: Unknown, why: ReasonNotUnderstood}, true // "in 2 Tagen"
 		}
-		n, used, reason, ok := eta(rest[skip:], len(prefix) > 0)
+		n, used, reason, ok := eta(rest[skip:], len(prefix) > 0 || skip > 0 && rest[skip-1] == "eta")
 		if !ok {
 			continue
 		}
@@ -259,63 +278,52 @@ func delayed(w []string) (match, bool) {
 
 // eta reads "<n> [unit]" at the start of rest. A bare number needs a unit
 // ("20 min"); after "2", "komme" and the like it need not have one. Hours
-// may carry minutes ("1h30", "1 Std 30 Min") or a decimal ("1,5 h").
+// may carry minutes ("1h30", "1 Std 30 Min"), a decimal ("1,5 h") or a
+// fraction ("1 1/2 Std"); a range counts with its upper bound ("20-30 min").
 func eta(rest []string, unitOptional bool) (minutes, used int, reason string, ok bool) {
 	if n, used, ok := wordETA(rest); ok {
 		return n, used, "", true
 	}
-	if len(rest) == 0 {
+	v, used, hoursOnly, ok := amount(rest)
+	if !ok {
 		return 0, 0, "", false
 	}
-	hours, decimal := hourNumber(rest)
-	if !allDigits(rest[0]) && !decimal {
-		return 0, 0, "", false
-	}
-	factor, used, extra := 1, 1, 0
-	if len(rest) > 1 {
-		switch {
-		case minuteUnits[rest[1]]:
-			used = 2
-		case hourUnits[rest[1]]:
-			factor, used = 60, 2
+	factor, extra := 0.0, 0
+	if used < len(rest) {
+		switch w := rest[used]; {
+		case minuteUnits[w]:
+			factor, used = 1, used+1
+		case hourUnits[w]:
+			factor, used = 60, used+1
 			extra, used = minutesAfterHours(rest, used)
+		case clockWords[w] || longUnits[w]:
+			return 0, 0, "", false // "20 Uhr", "2 Tage": no minutes
 		}
 	}
-	if used == 1 && !unitOptional {
+	if factor == 0 && !unitOptional || factor != 60 && hoursOnly {
 		return 0, 0, "", false
 	}
-	n, err := strconv.Atoi(rest[0])
-	if decimal {
-		n, err = int(hours*60+0.5), nil
-		factor = 1
-	}
-	total := n*factor + extra
-	if err != nil || len(rest[0]) > 5 || total < MinMinutes || total > MaxMinutes {
+	n := int(min(v*max(factor, 1)+float64(extra), MaxMinutes+1) + 0.5)
+	if n < MinMinutes || n > MaxMinutes {
 		return 0, used, ReasonETARange, true
 	}
-	return total, used, "", true
+	return n, used, "", true
+}
+
+// qualifiers counts the approx words and an "in" before the minutes ("ca.
+// 20", "frühestens in 2 Stunden", "ETA 25 min"), at most two.
+func qualifiers(rest []string) int {
+	n := 0
+	for n < 2 && n+1 < len(rest) && (approx[rest[n]] || rest[n] == "in") {
+		n++
+	}
+	return n
 }
 
 var (
 	minuteUnits = map[string]bool{"min": true, "mins": true, "minute": true, "minuten": true, "minutes": true, "m": true, "mn": true}
 	hourUnits   = map[string]bool{"h": true, "std": true, "stunde": true, "stunden": true, "hour": true, "hours": true, "hr": true, "hrs": true}
 )
-
-// hourNumber reads a decimal ("1.5") or hours and minutes ("2:30") joined by
-// joinNumbers before an hour unit.
-func hourNumber(rest []string) (float64, bool) {
-	if len(rest) < 2 || !hourUnits[rest[1]] || len(rest[0]) > 6 {
-		return 0, false
-	}
-	if h, m, ok := colonTime(rest[0]); ok {
-		return float64(h) + float64(m)/60, true
-	}
-	if !strings.Contains(rest[0], ".") {
-		return 0, false
-	}
-	f, err := strconv.ParseFloat(rest[0], 64)
-	return f, err == nil
-}
 
 // minutesAfterHours reads the minutes of "1h30" or "1 Std 30 Min" after the
 // hour unit at rest[used-1]: the extra minutes and the words used.
@@ -334,23 +342,34 @@ func minutesAfterHours(rest []string, used int) (int, int) {
 	return m, used
 }
 
-// joinNumbers keeps a decimal ("1,5 h"; without an hour unit it is no ETA)
-// and a clock time ("20:00") as one word, so neither reads as two numbers. A
-// decimal not in the first word: "2,5h" stays the code 2 with five hours; a
-// clock time also there: "2:15" is no code 2 with 15 minutes.
+// joinNumbers keeps a decimal ("1,5 h"; without an hour unit it is no ETA),
+// a clock time ("20:00"), a fraction ("1/2") and a range ("20-30") as one
+// word, so none reads as two numbers ("1,5h" is no yes with 5 hours). In the
+// first word "2,30" and "2-30" stay the code 2 with minutes unless a unit
+// follows ("2,5h" is 150 minutes); "1-2" without one is no range either.
 func joinNumbers(line string, toks []token) []token {
 	out := make([]token, 0, len(toks))
 	word := false
 	for i := 0; i < len(toks); i++ {
 		t := toks[i]
 		if i+1 < len(toks) && allDigits(t.w) && allDigits(toks[i+1].w) {
-			sep := line[t.end:toks[i+1].start]
+			sep, next := line[t.end:toks[i+1].start], toks[i+1].w
+			unit := i+2 < len(toks) && (hourUnits[toks[i+2].w] || minuteUnits[toks[i+2].w])
+			join := ""
 			switch {
-			case word && (sep == "," || sep == "."):
-				t.w += "." + toks[i+1].w
-				t.end, i = toks[i+1].end, i+1
-			case sep == ":" && len(toks[i+1].w) == 2:
-				t.w += ":" + toks[i+1].w
+			case (sep == "," || sep == ".") && (word || t.w != "2" || unit):
+				join = "."
+			case sep == ":" && len(next) == 2:
+				join = ":"
+			case sep == "/":
+				if _, ok := fraction(t.w + "/" + next); ok {
+					join = "/"
+				}
+			case (sep == "-" || sep == "–") && (word || unit) && len(t.w) <= 4 && len(next) <= 4 && atoi(next) > atoi(t.w):
+				join = "-"
+			}
+			if join != "" {
+				t.w += join + next
 				t.end, i = toks[i+1].end, i+1
 			}
 		}
@@ -358,6 +377,12 @@ func joinNumbers(line string, toks []token) []token {
 		out = append(out, t)
 	}
 	return out
+}
+
+// atoi reads a short digit string.
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }
 
 func hasPrefix(words, prefix []string) bool {
@@ -392,18 +417,19 @@ var (
 // a yes ("3 komme", "nein 1"). Such answers are never guessed.
 func contradicts(kind Kind, rest []string) bool {
 	for i := 0; i < len(rest); i++ {
-		if _, n, ok := wordETA(rest[i:]); ok {
-			i += n - 1 // "ne halbe Stunde": this "ne" is no no
+		if _, n, reason, ok := eta(rest[i:], false); ok && reason == "" {
+			i += n - 1 // "ne halbe Stunde", "3 min": this "ne" or "3" is no no
 			continue
 		}
 		other, n := phraseAt(rest[i:], i == 0)
+		negated := i > 0 && (rest[i-1] == "nicht" || rest[i-1] == "not")
 		if n > 0 {
 			i += n - 1
 		} else if kind == Unavailable && positive[rest[i]] || kind != Unavailable && negative[rest[i]] {
 			return true
 		}
-		if other == Unknown {
-			continue
+		if other == Unknown || other == Available && negated {
+			continue // "nein, bin nicht vor Ort": a negated yes is no yes
 		}
 		if (kind == Unavailable) != (other == Unavailable) {
 			return true

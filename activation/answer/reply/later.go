@@ -1,5 +1,7 @@
 package reply
 
+import "strings"
+
 // there ends an ETA ("bin in 20 min da") without being a remark.
 var there = map[string]bool{"da": true, "dort": true, "there": true}
 
@@ -39,12 +41,13 @@ var but = map[string]bool{"aber": true, "but": true, "erst": true, "only": true,
 // "ja, komme in 30 min").
 var delayWords = map[string]bool{"spaeter": true, "later": true, "komme": true, "komm": true, "coming": true}
 
-// later reads the words after a yes that make it a delay: a delay answer
-// ("ja, komme später", "ja, in 30 min", "yes, later 30"), or a time after a
-// "but" ("ja... aber erst in 30 min", "yes but in 1h"). An arrival time alone
-// ("komme, bin in 20 min da") is a remark: the leading yes decides. A yes
-// restricted to a time that is no readable delay ("ja, aber erst um 20 Uhr",
-// "ja, erst in 2 Tagen") is an Unknown match: it is never taken as a yes.
+// later reads the words after a yes that make it a delay: minutes right
+// after it, a delay answer ("1 30", "ja ca. 20 min", "ja, komme später",
+// "ja, in 30 min", "unterwegs, 10 min"), a time after a "but" ("ja... aber
+// erst in 30 min", "yes but in 1h"), or an arrival time inside the remark
+// ("Komme. ETA 25 min", see arrival). A yes restricted to a time that is no
+// readable delay ("ja, aber erst um 20 Uhr", "ja, erst in 2 Tagen") is an
+// Unknown match: it is never taken as a yes.
 func later(rest []string) (match, bool) {
 	cond := conditional(rest)
 	for at := 0; at < len(rest); at++ {
@@ -56,10 +59,13 @@ func later(rest []string) (match, bool) {
 			after = after || but[rest[skip]]
 			skip++
 		}
-		if m, ok := laterAt(rest[skip:], cond || after, skip == 0); ok {
+		if m, ok := laterAt(rest[skip:], cond || after, at == 0); ok {
 			m.used += skip
 			return m, true
 		}
+	}
+	if m, ok := arrival(rest); ok {
+		return m, true
 	}
 	if cond {
 		return match{kind: Unknown, why: ReasonNotUnderstood}, true
@@ -67,7 +73,31 @@ func later(rest []string) (match, bool) {
 	if clockTime(rest) {
 		// "komme, bin um 20 Uhr da": coming, but at a clock time, not now;
 		// the confirmation asks for the minutes.
-		return match{kind: Delayed, noETA: true}, true
+		return match{kind: Delayed, noETA: true, inside: true}, true
+	}
+	return match{}, false
+}
+
+// arrival finds an arrival time inside the words after a yes: "in <n>
+// <unit>", "in <n> da" or "ETA <n> [unit]" ("ja, bin gleich los, in 5 min
+// da", "Komme. ETA 25 min"). Other numbers in a remark ("1, bringe 2 Laptops
+// mit") are no delay.
+func arrival(rest []string) (match, bool) {
+	for i, w := range rest {
+		if w != "in" && w != "eta" {
+			continue
+		}
+		q := rest[i+1:]
+		q = q[qualifiers(q):]
+		n, _, reason, ok := eta(q, w == "eta")
+		if !ok && w == "in" {
+			var used int
+			n, used, reason, ok = eta(q, true)
+			ok = ok && used < len(q) && there[q[used]]
+		}
+		if ok && reason == "" {
+			return match{kind: Delayed, minutes: n, inside: true}, true
+		}
 	}
 	return match{}, false
 }
@@ -83,21 +113,39 @@ func clockTime(rest []string) bool {
 	return false
 }
 
-// clockFirst reports whether rest starts with a clock time ("20 Uhr", "20:00").
+// clockFirst reports whether rest starts with a clock time ("20 Uhr",
+// "20:00"), also as a range ("20 bis 21 Uhr", "20-21 Uhr").
 func clockFirst(rest []string) bool {
-	return colonClock(rest) ||
-		len(rest) > 1 && (allDigits(rest[0]) || decimalWord(rest[0])) && clockWords[rest[1]] && rest[1] != "am"
+	if len(rest) > 3 && allDigits(rest[0]) && rangeWords[rest[1]] {
+		rest = rest[2:]
+	}
+	hour := len(rest) > 0 && (allDigits(rest[0]) || decimalWord(rest[0]) || strings.Contains(rest[0], "-") && isCount(rest[0]))
+	return colonClock(rest) || hour && len(rest) > 1 && clockWords[rest[1]] && rest[1] != "am"
 }
 
 // laterAt reads a delay at the start of w, after a yes: always when it is
-// out of range or unreadable, else when the yes is conditional or w starts
-// like a delay answer ("komme in 30", "später", right after the yes "in 30 min").
+// out of range or unreadable, else when the yes is conditional, w starts
+// like a delay answer ("komme in 30", "später") or w follows the yes
+// (first): then a number needs no unit ("1 30", "ja ca 30", "ja bin in 5 da").
 func laterAt(w []string, cond, first bool) (match, bool) {
 	if len(w) == 0 {
 		return match{}, false
 	}
-	if m, ok := delayed(w); ok && (m.kind == Unknown || cond || delayWords[w[0]] || first && w[0] == "in") {
+	if m, ok := delayed(w); ok && (m.kind == Unknown || cond || first || delayWords[w[0]]) {
 		return m, true
+	}
+	if q := qualifiers(w); first {
+		// A bare 1, 2 or 3 after a yes is a second code, no minutes ("1 1", "ja 3").
+		if n, used, reason, ok := eta(w[q:], true); ok && !(used == 1 && len(w[q]) == 1 && w[q] <= "3") {
+			if reason != "" {
+				return match{kind: Unknown, why: reason}, true
+			}
+			used += q
+			if used < len(w) && there[w[used]] {
+				used++
+			}
+			return match{kind: Delayed, minutes: n, used: used}, true
+		}
 	}
 	for _, ph := range phrases {
 		if ph.kind == Delayed && !allDigits(ph.words[0]) && hasPrefix(w, ph.words) {
@@ -105,4 +153,41 @@ func laterAt(w []string, cond, first bool) (match, bool) {
 		}
 	}
 	return match{}, false
+}
+
+// atClock reads a clock time after a word that says when ("ab 14 Uhr",
+// "nicht vor 18 Uhr", "ETA 14:30"): coming then, delayed without an ETA
+// (the confirmation asks for the minutes); the words are the remark.
+func atClock(w []string) (match, bool) {
+	for _, lead := range clockLeads {
+		if hasPrefix(w, lead) && clockFirst(w[len(lead):]) {
+			used := len(lead) + 2
+			if _, _, ok := colonTime(w[len(lead)]); ok && (len(w) == used-1 || !clockWords[w[used-1]]) {
+				used-- // "ETA 14:30" without "Uhr"
+			}
+			return match{kind: Delayed, noETA: true, used: used, reason: true}, true
+		}
+	}
+	return match{}, false
+}
+
+// dayWords put an answer on another day; before them "guten", "heute" or
+// "bis" make "morgen" a morning or a bound ("bis morgen im Urlaub").
+var (
+	dayWords     = set("morgen", "tomorrow", "uebermorgen")
+	notDayBefore = set("guten", "heute", "bis", "until", "till", "good", "nicht", "not", "this")
+)
+
+// dayLater reports whether the words after a yes put the arrival on another
+// day ("komme morgen", "ja, aber erst morgen früh"). Such a yes is
+// unavailable for this alert, with the words as the remark: a day is no
+// delay in minutes (a confirmation asking for them would be answered
+// "morgen" again), and an alert is for now; the remark tells the staff when.
+func dayLater(rest []string) bool {
+	for i, w := range rest {
+		if dayWords[w] && (i == 0 || !notDayBefore[rest[i-1]]) {
+			return true
+		}
+	}
+	return false
 }

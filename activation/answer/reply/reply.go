@@ -169,14 +169,30 @@ func Parse(text string) Reply {
 	if m.kind == Unknown {
 		return unknown(r, m.why)
 	}
+	from := words[0].start
+	if allDigits(ws[0]) && len(ws) > 1 {
+		from = words[1].start // the remark of "1 morgen" is "morgen"
+	}
+	if m.kind == Available && dayLater(ws[m.used:]) {
+		r.Kind, r.Code, r.Remark = Unavailable, code, remark(line, toks, from)
+		return r
+	}
+	m.used += leftoverVerb(m.kind, ws[m.used:])
 	if contradicts(m.kind, ws[m.used:]) {
 		return unknown(r, ReasonContradiction)
 	}
 	if m.kind == Available {
-		if l, ok := later(ws[m.used:]); ok && l.kind == Unknown {
+		l, ok := later(ws[m.used:])
+		if !ok {
+			l, ok = lastClause(line, words, ws, m.used)
+		}
+		if ok && l.kind == Unknown {
 			return unknown(r, l.why)
 		} else if ok {
-			m.kind, m.minutes, m.noETA, m.used = Delayed, l.minutes, l.noETA, m.used+l.used
+			m.kind, m.minutes, m.noETA = Delayed, l.minutes, l.noETA
+			if !l.inside {
+				m.used += l.used
+			}
 		}
 	}
 	r.Kind, r.Minutes, r.NoETA, r.Code = m.kind, m.minutes, m.noETA, code
@@ -186,6 +202,40 @@ func Parse(text string) Reply {
 		r.Remark = remark(line, toks, words[m.used-1].end)
 	}
 	return r
+}
+
+// leftoverVerb counts the verb a no leaves behind ("kann leider nicht
+// kommen", "can't make it"), which is no remark.
+func leftoverVerb(k Kind, rest []string) int {
+	switch {
+	case k != Unavailable || len(rest) == 0:
+		return 0
+	case len(rest) > 1 && rest[0] == "make" && rest[1] == "it":
+		return 2
+	case rest[0] == "kommen" || rest[0] == "come" || rest[0] == "teilnehmen":
+		return 1
+	}
+	return 0
+}
+
+// lastClause reads a remark whose last part, after a comma, bracket or
+// dash, is only a duration ("1 (bin im Homeoffice, 10 min)"): the delay,
+// with the remark kept whole. "1, bringe 2 Laptops mit" has none.
+func lastClause(line string, words []token, ws []string, from int) (match, bool) {
+	for i := len(ws) - 1; i > from; i-- {
+		if !strings.ContainsAny(line[words[i-1].end:words[i].start], ",;(-–.:") {
+			continue
+		}
+		n, used, reason, ok := eta(ws[i:], false)
+		if i+used < len(ws) && there[ws[i+used]] {
+			used++
+		}
+		if !ok || reason != "" || i+used != len(ws) {
+			return match{}, false
+		}
+		return match{kind: Delayed, minutes: n, inside: true}, true
+	}
+	return match{}, false
 }
 
 // remark returns line from byte from, without reply codes standing before

@@ -104,7 +104,7 @@ func TestParse(t *testing.T) {
 		{"Wer ist da?", Unknown, 0, "", ReasonNotUnderstood, nil},
 		{"stop 1", Unknown, 0, "", ReasonNotUnderstood, nil},
 		{"STOP K7", Unknown, 0, "", ReasonNotUnderstood, nil},
-		{"2 dreißig", Delayed, 0, "", "", []string{"dreißig"}},
+		{"2 dreißig", Delayed, 30, "", "", nil},
 		{"2 30 Stau", Delayed, 30, "", "", []string{"Stau"}},
 		{"🚨", Unknown, 0, "", ReasonEmpty, nil},
 	}

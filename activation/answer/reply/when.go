@@ -35,15 +35,15 @@ func set(words ...string) map[string]bool {
 	return m
 }
 
-// notMinutes reports whether rest starts with a count (a number or words
-// like "ein paar") followed by a long unit or a clock word: a time that is
-// no delay in minutes ("2 Tagen", "nächste Woche", "20 Uhr").
+// notMinutes reports whether rest starts with a count (a number, a number
+// word, a range or words like "ein paar") followed by a long unit or a clock
+// word: a time that is no delay in minutes ("2 Tagen", "nächste Woche", "20 Uhr").
 func notMinutes(rest []string) bool {
 	if colonClock(rest) {
 		return true // "komme 20:00", "in 2:30"
 	}
 	i := 0
-	for i < len(rest) && i < 3 && (allDigits(rest[i]) || decimalWord(rest[i]) || counts[rest[i]]) {
+	for i < len(rest) && i < 5 && (isCount(rest[i]) || counts[rest[i]] || i > 0 && rangeWords[rest[i]]) {
 		i++
 	}
 	return i > 0 && i < len(rest) && (longUnits[rest[i]] || clockWords[rest[i]])
