@@ -263,12 +263,53 @@ func (d *dispatcher) acceptOne(ctx context.Context, class int, m reqMsg, ev requ
 	}
 	r, ok := d.lookup(ev)
 	if !ok {
-		// This instance's projection lags the log (or the request belongs to
-		// an unfinished decision): try again shortly.
-		d.hb.drop(m)
-		_ = m.NakWithDelay(100 * time.Millisecond)
+		d.awaitProjection(ctx, class, m, ev)
 		return
 	}
+	d.queue(ctx, class, m, r, ev)
+}
+
+// projectionWait bounds how long a request this instance's projection does
+// not hold yet waits for it before it is handed back.
+const projectionWait = 100 * time.Millisecond
+
+// awaitProjection waits, holding m, for this instance's projection to apply
+// a request it does not know yet, then queues it. A follower's dispatcher
+// often gets a request a moment before its projection has it; handing it
+// back for 100 ms let the other dispatcher send exercise traffic first.
+func (d *dispatcher) awaitProjection(ctx context.Context, class int, m reqMsg, ev requestEvent) {
+	d.inflight.Go(func() {
+		deadline := time.NewTimer(projectionWait)
+		defer deadline.Stop()
+		for {
+			d.e.mu.RLock()
+			progress := d.e.progress
+			d.e.mu.RUnlock()
+			if r, ok := d.lookup(ev); ok {
+				d.queue(ctx, class, m, r, ev)
+				return
+			}
+			select {
+			case <-progress:
+				continue
+			case <-ctx.Done():
+				d.hb.drop(m)
+				_ = m.Nak() // straight to another dispatcher
+				return
+			case <-deadline.C:
+			}
+			// The projection lags the log (or the request belongs to an
+			// unfinished decision): try again shortly.
+			d.hb.drop(m)
+			_ = m.NakWithDelay(100 * time.Millisecond)
+			return
+		}
+	})
+}
+
+// queue queues a request the projection knows for its channel; requests
+// that need no provider slot are settled at once. The caller holds m.
+func (d *dispatcher) queue(ctx context.Context, class int, m reqMsg, r request, ev requestEvent) {
 	notifier := d.opts.Notifiers[r.n.Channel]
 	switch {
 	case notifier == nil:

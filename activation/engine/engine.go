@@ -375,7 +375,10 @@ func (e *Engine) follow(ctx context.Context) (context.Context, error) {
 			}
 			batch = append(batch, e.asm.add(ev)...)
 		}
-		if len(batch) >= 256 {
+		// Apply as soon as the log has nothing more: waiting for 50 ms of
+		// quiet left a follower's dispatcher seconds behind during a
+		// fan-out (real requests unknown to it, stand-downs unseen).
+		if len(batch) >= 256 || meta.NumPending == 0 {
 			flush()
 		}
 	}

@@ -24,6 +24,13 @@ type instance struct {
 
 func startInstance(t *testing.T, n *natsOnDisk, name string, sms notifiers.Notifier) *instance {
 	t.Helper()
+	return startInstanceWith(t, n, name, sms, nil)
+}
+
+// startInstanceWith is startInstance with setup applied to the engine
+// before it runs (nil: none).
+func startInstanceWith(t *testing.T, n *natsOnDisk, name string, sms notifiers.Notifier, setup func(*Engine)) *instance {
+	t.Helper()
 	nc, err := nats.Connect("", nats.InProcessServer(n.s))
 	if err != nil {
 		t.Fatal(err)
@@ -38,6 +45,9 @@ func startInstance(t *testing.T, n *natsOnDisk, name string, sms notifiers.Notif
 		t.Fatal(err)
 	}
 	in := &instance{nc: nc, e: New(Options{JS: js, Elector: lease, SnapshotEvery: -1}), cancel: cancel, done: make(chan struct{})}
+	if setup != nil {
+		setup(in.e)
+	}
 	engineDone := make(chan struct{})
 	go func() {
 		defer close(engineDone)
