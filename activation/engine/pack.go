@@ -59,12 +59,16 @@ func packEvents(evs []activation.Event, max int) []activation.Event {
 }
 
 // packClass returns the class a pack holding ev is dispatched as ("" for
-// an event that is no request); false for events stored alone. Only the
-// kinds a fan-out writes per person are packed: every other kind keeps its
-// own subject (the intake looks up stood_down by subject, for one).
+// an event that is no request); false for events stored alone. Packed are
+// the kinds a fan-out writes per person and those of an answer (inbound
+// message, response): a reply's decision is then one message, not an
+// atomic batch, which an R1 stream stages in a file store of its own and
+// syncs. Every other kind keeps its own subject (the intake looks up
+// stood_down and declared by subject).
 func packClass(ev activation.Event) (string, bool) {
 	switch ev.Kind {
-	case activation.KindTierAlerted, activation.KindNodeExhausted, activation.KindDelivery, activation.KindReadiness:
+	case activation.KindTierAlerted, activation.KindNodeExhausted, activation.KindDelivery, activation.KindReadiness,
+		activation.KindInbound, activation.KindResponse:
 		return "", true
 	case activation.KindNotification:
 		if ev.Notification == nil || ev.Notification.Class == "" {
