@@ -32,14 +32,17 @@
 // Homeoffice, 10 min)"), by a delay answer ("ja, komme später") or by a time
 // after a "but" ("ja... aber erst später", "yes but in 1h"); other numbers
 // in a remark are no delay ("1, bringe 2 Laptops mit"). A clock time after
-// a yes or after ab/um/nicht vor/ETA ("1 20:00", "komme 20 Uhr", "ab 14
-// Uhr", "ETA 14:30") is delayed without an ETA. H:MM is a clock time, never
+// a yes, also after a "but", or after ab/um/nicht vor/ETA ("1 20:00", "komme
+// 20 Uhr", "ja, aber erst um 20 Uhr", "ab 14 Uhr", "ETA 14:30"), a bare hour
+// after um/at/nach/after ("ja, erst um 8") and a time of day today after a
+// yes ("ja, aber erst heute Abend", "yes, tonight") are delayed without an
+// ETA, the words kept as the remark. H:MM is a clock time, never
 // the code and minutes: "2:30" is delayed without an ETA (the time kept as
 // the remark); before an hour unit it is a duration ("in 2:30 h"). A yes on
 // another day ("komme morgen", "ja, aber erst morgen") is unavailable for
-// this alert, the words kept as the remark. A yes restricted to a time that
-// is no delay in minutes ("ja, aber erst um 20 Uhr", "ja, erst in 2 Tagen")
-// and days, weeks or a clock time without the code 2 or a yes ("in 2
+// this alert, the words kept as the remark. A yes restricted otherwise
+// ("ja, muss erst Kinder wegbringen", "ja, erst in 2 Tagen") and days,
+// weeks or a clock time without the code 2 or a yes ("in 2
 // Tagen", "in 2:30") are Unknown. A yes with a no word after it ("1 nein",
 // "ja kann nicht") or a no with a yes ("3 komme") is never guessed: it is
 // Unknown with ReasonContradiction. An answer may carry one incident reply

@@ -44,10 +44,11 @@ var delayWords = map[string]bool{"spaeter": true, "later": true, "komme": true, 
 // later reads the words after a yes that make it a delay: minutes right
 // after it, a delay answer ("1 30", "ja ca. 20 min", "ja, komme später",
 // "ja, in 30 min", "unterwegs, 10 min"), a time after a "but" ("ja... aber
-// erst in 30 min", "yes but in 1h"), or an arrival time inside the remark
-// ("Komme. ETA 25 min", see arrival). A yes restricted to a time that is no
-// readable delay ("ja, aber erst um 20 Uhr", "ja, erst in 2 Tagen") is an
-// Unknown match: it is never taken as a yes.
+// erst in 30 min", "yes but in 1h"), an arrival time inside the remark
+// ("Komme. ETA 25 min", see arrival) or a clock time or time of day, also
+// after a "but" ("ja, aber erst um 20 Uhr", "yes, tonight"): delayed without
+// an ETA. A yes restricted otherwise ("ja, muss erst Kinder wegbringen") is
+// an Unknown match: it is never taken as a yes.
 func later(rest []string) (match, bool) {
 	cond := conditional(rest)
 	for at := 0; at < len(rest); at++ {
@@ -67,13 +68,13 @@ func later(rest []string) (match, bool) {
 	if m, ok := arrival(rest); ok {
 		return m, true
 	}
+	if clockTime(rest) || dayTime(rest) || hourAt(rest) {
+		// "komme, bin um 20 Uhr da", "ja, aber erst heute Abend": coming,
+		// but at a clock time or later today; the confirmation asks for the minutes.
+		return match{kind: Delayed, noETA: true, inside: true}, true
+	}
 	if cond {
 		return match{kind: Unknown, why: ReasonNotUnderstood}, true
-	}
-	if clockTime(rest) {
-		// "komme, bin um 20 Uhr da": coming, but at a clock time, not now;
-		// the confirmation asks for the minutes.
-		return match{kind: Delayed, noETA: true, inside: true}, true
 	}
 	return match{}, false
 }
