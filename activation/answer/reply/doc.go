@@ -41,7 +41,8 @@
 // the remark); before an hour unit it is a duration ("in 2:30 h"). A yes on
 // another day ("komme morgen", "ja, aber erst morgen") is unavailable for
 // this alert, the words kept as the remark. A yes restricted otherwise
-// ("ja, muss erst Kinder wegbringen", "ja, erst in 2 Tagen") and days,
+// ("ja, muss erst Kinder wegbringen", "ja, erst in 2 Tagen") or with a
+// condition ("ja, wenn …", "yes if needed") and days,
 // weeks or a clock time without the code 2 or a yes ("in 2
 // Tagen", "in 2:30") are Unknown. A yes with a no word after it ("1 nein",
 // "ja kann nicht") or a no with a yes ("3 komme") is never guessed: it is

@@ -37,6 +37,10 @@ func wordETA(rest []string) (minutes, used int, ok bool) {
 var but = map[string]bool{"aber": true, "but": true, "erst": true, "only": true, "allerdings": true,
 	"jedoch": true, "though": true, "however": true}
 
+// ifWords make a yes conditional on something the answer cannot read ("ja,
+// wenn ich jemanden für die Kinder finde", "yes if needed"): asked again.
+var ifWords = set("wenn", "falls", "sofern", "if", "unless")
+
 // delayWords begin a delay answer that makes a yes a delay ("ja, später 30",
 // "ja, komme in 30 min").
 var delayWords = map[string]bool{"spaeter": true, "later": true, "komme": true, "komm": true, "coming": true}
@@ -47,9 +51,14 @@ var delayWords = map[string]bool{"spaeter": true, "later": true, "komme": true, 
 // erst in 30 min", "yes but in 1h"), an arrival time inside the remark
 // ("Komme. ETA 25 min", see arrival) or a clock time or time of day, also
 // after a "but" ("ja, aber erst um 20 Uhr", "yes, tonight"): delayed without
-// an ETA. A yes restricted otherwise ("ja, muss erst Kinder wegbringen") is
-// an Unknown match: it is never taken as a yes.
+// an ETA. A yes restricted otherwise ("ja, muss erst Kinder wegbringen",
+// "ja, wenn …") is an Unknown match: it is never taken as a yes.
 func later(rest []string) (match, bool) {
+	for _, w := range rest {
+		if ifWords[w] {
+			return match{kind: Unknown, why: ReasonNotUnderstood}, true // "ja, wenn …"
+		}
+	}
 	cond := conditional(rest)
 	for at := 0; at < len(rest); at++ {
 		if at > 0 && !but[rest[at-1]] {
