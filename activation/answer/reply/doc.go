@@ -38,13 +38,14 @@
 // yes ("ja, aber erst heute Abend", "yes, tonight") are delayed without an
 // ETA, the words kept as the remark. H:MM is a clock time, never
 // the code and minutes: "2:30" is delayed without an ETA (the time kept as
-// the remark); before an hour unit it is a duration ("in 2:30 h"). A yes on
-// another day ("komme morgen", "ja, aber erst morgen") is unavailable for
-// this alert, the words kept as the remark. A yes restricted otherwise
-// ("ja, muss erst Kinder wegbringen", "ja, erst in 2 Tagen") or with a
-// condition ("ja, wenn …", "yes if needed") and days,
-// weeks or a clock time without the code 2 or a yes ("in 2
-// Tagen", "in 2:30") are Unknown. A yes with a no word after it ("1 nein",
+// the remark); before an hour unit it is a duration ("in 2:30 h"). An
+// arrival on another day ("komme morgen", "ja, aber erst morgen",
+// "übermorgen", "in 2 Tagen", "komme nächste Woche", "yes, in 2 days") is
+// unavailable for this alert, the whole reply kept as the remark: days are
+// never minutes. A yes restricted otherwise ("ja, muss erst Kinder
+// wegbringen", "ja aber erst in 25 Stunden") or with a condition ("ja, wenn
+// …", "yes if needed") and seconds or a clock time without the code 2 or a
+// yes ("in 30 sek", "in 2:30") are Unknown. A yes with a no word after it ("1 nein",
 // "ja kann nicht") or a no with a yes ("3 komme") is never guessed: it is
 // Unknown with ReasonContradiction. An answer may carry one incident reply
 // code K<digits> anywhere ("1 K7", "K7 1", "2 30 K12", "1K7"); it is

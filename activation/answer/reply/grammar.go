@@ -178,6 +178,7 @@ type match struct {
 	reason  bool
 	why     string // set when the answer is Unknown
 	inside  bool   // a delay read inside the remark, which is kept whole
+	day     bool   // another day ("komme in 2 Tagen"): unavailable for this alert
 }
 
 // decide reads the leading words of an answer (codes removed). Fillers
@@ -258,7 +259,10 @@ func delayed(w []string) (match, bool) {
 				// "komme 20 Uhr": coming at a clock time; the ETA is asked for.
 				return match{kind: Delayed, noETA: true, used: 1}, true
 			}
-			return match{kind: Unknown, why: ReasonNotUnderstood}, true // "in 2 Tagen"
+			if dayCount(rest[skip:]) > 0 {
+				return match{kind: Unavailable, day: true}, true // "komme in 2 Tagen"
+			}
+			return match{kind: Unknown, why: ReasonNotUnderstood}, true // "in 2:30", "in 30 sek"
 		}
 		n, used, reason, ok := eta(rest[skip:], len(prefix) > 0 || skip > 0 && rest[skip-1] == "eta")
 		if !ok {

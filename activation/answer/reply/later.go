@@ -141,7 +141,7 @@ func laterAt(w []string, cond, first bool) (match, bool) {
 	if len(w) == 0 {
 		return match{}, false
 	}
-	if m, ok := delayed(w); ok && (m.kind == Unknown || cond || first || delayWords[w[0]]) {
+	if m, ok := delayed(w); ok && (m.kind == Unknown || m.day || cond || first || delayWords[w[0]]) {
 		return m, true
 	}
 	if q := qualifiers(w); first {
@@ -179,25 +179,4 @@ func atClock(w []string) (match, bool) {
 		}
 	}
 	return match{}, false
-}
-
-// dayWords put an answer on another day; before them "guten", "heute" or
-// "bis" make "morgen" a morning or a bound ("bis morgen im Urlaub").
-var (
-	dayWords     = set("morgen", "tomorrow", "uebermorgen")
-	notDayBefore = set("guten", "heute", "bis", "until", "till", "good", "nicht", "not", "this")
-)
-
-// dayLater reports whether the words after a yes put the arrival on another
-// day ("komme morgen", "ja, aber erst morgen früh"). Such a yes is
-// unavailable for this alert, with the words as the remark: a day is no
-// delay in minutes (a confirmation asking for them would be answered
-// "morgen" again), and an alert is for now; the remark tells the staff when.
-func dayLater(rest []string) bool {
-	for i, w := range rest {
-		if dayWords[w] && (i == 0 || !notDayBefore[rest[i-1]]) {
-			return true
-		}
-	}
-	return false
 }

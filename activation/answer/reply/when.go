@@ -8,7 +8,7 @@ import (
 // longUnits are time units other than minutes and hours: a number before
 // one of them ("in 2 Tagen", "3 weeks", "30 sek") is no ETA in minutes.
 var longUnits = set("tag", "tage", "tagen", "tages", "woche", "wochen", "wochenende", "monat", "monate",
-	"monaten", "jahr", "jahre", "jahren", "nacht", "naechte", "day", "days", "week", "weeks", "weekend",
+	"monaten", "jahr", "jahre", "jahren", "nacht", "naechte", "naechten", "day", "days", "week", "weeks", "weekend",
 	"month", "months", "year", "years", "night", "nights", "sek", "sekunde", "sekunden", "sec", "secs",
 	"second", "seconds")
 
@@ -18,8 +18,8 @@ var clockWords = set("uhr", "am", "pm", "oclock", "o")
 // counts stand for or before a number of long units ("ein paar Tage",
 // "a couple of weeks", "nächste Woche").
 var counts = set("ein", "eine", "einer", "einem", "einen", "nem", "ner", "ne", "zwei", "drei", "paar",
-	"a", "an", "one", "two", "three", "couple", "few", "of", "naechste", "naechsten", "kommende",
-	"kommenden", "next")
+	"a", "an", "one", "two", "three", "couple", "few", "of", "naechste", "naechsten", "naechstes",
+	"kommende", "kommenden", "kommendes", "next")
 
 // timeWords say when without minutes ("um", "heute Abend"); after a "but"
 // they make a yes conditional on a time.
