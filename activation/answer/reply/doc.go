@@ -31,7 +31,11 @@
 // in 5 da"), by a duration as the remark's last part ("1 (bin im
 // Homeoffice, 10 min)"), by a delay answer ("ja, komme später") or by a time
 // after a "but" ("ja... aber erst später", "yes but in 1h"); other numbers
-// in a remark are no delay ("1, bringe 2 Laptops mit"). A clock time after
+// in a remark are no delay ("1, bringe 2 Laptops mit"). A number without a
+// unit after a yes must end the answer or its part, or be followed only by
+// da/dort/bin da, a sign-off or a yes ("1 30", "1 30, Stau", "ja 20 bin
+// da"); before another word it counts that, no delay and no second code
+// ("ja 4 Personen", "1 2 Laptops" are available with the words as remark). A clock time after
 // a yes, also after a "but", or after ab/um/nicht vor/ETA ("1 20:00", "komme
 // 20 Uhr", "ja, aber erst um 20 Uhr", "ab 14 Uhr", "ETA 14:30"), a bare hour
 // after um/at/nach/after ("ja, erst um 8") and a time of day today after a

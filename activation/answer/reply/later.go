@@ -53,7 +53,7 @@ var delayWords = map[string]bool{"spaeter": true, "later": true, "komme": true, 
 // after a "but" ("ja, aber erst um 20 Uhr", "yes, tonight"): delayed without
 // an ETA. A yes restricted otherwise ("ja, muss erst Kinder wegbringen",
 // "ja, wenn …") is an Unknown match: it is never taken as a yes.
-func later(rest []string) (match, bool) {
+func later(rest []string, cuts []bool) (match, bool) {
 	for _, w := range rest {
 		if ifWords[w] {
 			return match{kind: Unknown, why: ReasonNotUnderstood}, true // "ja, wenn …"
@@ -69,7 +69,7 @@ func later(rest []string) (match, bool) {
 			after = after || but[rest[skip]]
 			skip++
 		}
-		if m, ok := laterAt(rest[skip:], cond || after, at == 0); ok {
+		if m, ok := laterAt(rest[skip:], cuts[skip:], cond || after, at == 0); ok {
 			m.used += skip
 			return m, true
 		}
@@ -77,7 +77,7 @@ func later(rest []string) (match, bool) {
 	if m, ok := arrival(rest); ok {
 		return m, true
 	}
-	if clockTime(rest) || dayTime(rest) || hourAt(rest) {
+	if clockTime(rest) || dayTime(rest) || hourAt(rest, cuts) {
 		// "komme, bin um 20 Uhr da", "ja, aber erst heute Abend": coming,
 		// but at a clock time or later today; the confirmation asks for the minutes.
 		return match{kind: Delayed, noETA: true, inside: true}, true
@@ -136,17 +136,19 @@ func clockFirst(rest []string) bool {
 // laterAt reads a delay at the start of w, after a yes: always when it is
 // out of range or unreadable, else when the yes is conditional, w starts
 // like a delay answer ("komme in 30", "später") or w follows the yes
-// (first): then a number needs no unit ("1 30", "ja ca 30", "ja bin in 5 da").
-func laterAt(w []string, cond, first bool) (match, bool) {
+// (first): then a number needs no unit ("1 30", "ja ca 30", "ja bin in 5 da")
+// but must end the answer or its clause ("ja 4 Personen" is none, see delayEnd).
+func laterAt(w []string, cuts []bool, cond, first bool) (match, bool) {
 	if len(w) == 0 {
 		return match{}, false
 	}
-	if m, ok := delayed(w); ok && (m.kind == Unknown || m.day || cond || first || delayWords[w[0]]) {
+	if m, ok := delayed(w, cuts); ok && (m.kind == Unknown || m.day || cond || first || delayWords[w[0]]) {
 		return m, true
 	}
 	if q := qualifiers(w); first {
 		// A bare 1, 2 or 3 after a yes is a second code, no minutes ("1 1", "ja 3").
-		if n, used, reason, ok := eta(w[q:], true); ok && !(used == 1 && len(w[q]) == 1 && w[q] <= "3") {
+		n, used, reason, ok := eta(w[q:], true)
+		if ok && !(used == 1 && len(w[q]) == 1 && w[q] <= "3") && (!unitless(w[q:], used) || delayEnd(w, cuts, q+used)) {
 			if reason != "" {
 				return match{kind: Unknown, why: reason}, true
 			}

@@ -165,7 +165,8 @@ func Parse(text string) Reply {
 	for i, t := range words {
 		ws[i] = t.w
 	}
-	m := decide(ws)
+	cuts := cutsOf(line, words)
+	m := decide(ws, cuts)
 	from := words[0].start
 	if allDigits(ws[0]) && len(ws) > 1 {
 		from = words[1].start // the remark of "1 morgen" is "morgen"
@@ -186,14 +187,14 @@ func Parse(text string) Reply {
 		return otherDay()
 	}
 	m.used += leftoverVerb(m.kind, ws[m.used:])
-	if contradicts(m.kind, ws[m.used:]) {
+	if contradicts(m.kind, ws[m.used:], cuts[m.used:]) {
 		return unknown(r, ReasonContradiction)
 	}
 	if m.kind == Available && anotherDay(ws[m.used:]) {
 		return otherDay() // after contradicts: "ja, bin nächste Woche im Urlaub" asks again
 	}
 	if m.kind == Available {
-		l, ok := later(ws[m.used:])
+		l, ok := later(ws[m.used:], cuts[m.used:])
 		if !ok {
 			l, ok = lastClause(line, words, ws, m.used)
 		}

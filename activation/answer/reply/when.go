@@ -141,14 +141,14 @@ var hourEnds = set("bin", "da", "dort", "there", "here", "hier", "im", "in", "am
 
 // hourAt reports whether rest holds a lead and a bare hour 0–24 or H.MM
 // ("ja, erst um 8", "yes, only after 8", "um 8.30 im Büro") that ends the
-// answer or is followed by one of hourEnds; "nach 2 Stunden" is a duration
-// and "nach 3 Einsätzen" no time.
-func hourAt(rest []string) bool {
+// answer or a clause (cuts, see cutsOf) or is followed by one of hourEnds;
+// "nach 2 Stunden" is a duration and "nach 3 Einsätzen" no time.
+func hourAt(rest []string, cuts []bool) bool {
 	for i := 1; i < len(rest); i++ {
 		if !hourLeads[rest[i-1]] || !clockHour(rest[i]) {
 			continue
 		}
-		if i+1 == len(rest) || hourEnds[rest[i+1]] {
+		if i+1 == len(rest) || cutAfter(cuts, i) || hourEnds[rest[i+1]] {
 			return true
 		}
 	}

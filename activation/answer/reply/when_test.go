@@ -26,7 +26,7 @@ func TestHourAt(t *testing.T) {
 		{"bringe 2 laptops", false},
 	}
 	for _, tt := range tests {
-		if got := hourAt(strings.Fields(tt.in)); got != tt.want {
+		if got := hourAt(strings.Fields(tt.in), nil); got != tt.want {
 			t.Errorf("hourAt(%q) = %v, want %v", tt.in, got, tt.want)
 		}
 	}
