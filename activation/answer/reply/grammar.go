@@ -124,6 +124,9 @@ var phrases = longestFirst(
 	p(Unavailable, true, "erst morgen", "kann erst morgen", "erst uebermorgen", "tomorrow", "only tomorrow"),
 )
 
+// maxPhrase is the number of words of the longest phrase.
+var maxPhrase = len(phrases[0].words)
+
 func longestFirst(groups ...[]phrase) []phrase {
 	var all []phrase
 	for _, g := range groups {
@@ -181,12 +184,16 @@ type match struct {
 	day     bool   // another day ("komme in 2 Tagen"): unavailable for this alert
 }
 
+// maxLeads bounds the fillers skipped before the deciding words ("ok ich bin
+// schon unterwegs"), so "ich ich ich …" is read in linear time.
+const maxLeads = 4
+
 // decide reads the leading words of an answer (codes removed). Fillers
 // before them are skipped only where the words as written do not match
 // ("leider nicht" is a phrase, "leider krank" is "krank").
 func decide(words []string, cuts []bool) match {
 	leads := []int{0}
-	for l := 0; l < len(words)-1 && leadFillers[words[l]]; l++ {
+	for l := 0; l < len(words)-1 && l < maxLeads && leadFillers[words[l]]; l++ {
 		leads = append(leads, l+1)
 	}
 	for _, typo := range []bool{false, true} {
@@ -217,8 +224,12 @@ func decideAt(w []string, cuts []bool, typo bool) (match, bool) {
 			return match{kind: Delayed, noETA: true, used: 1, reason: true}, true
 		}
 	}
+	var squashed []string
+	if typo {
+		squashed = squashAll(w[:min(len(w), maxPhrase)]) // no phrase is longer
+	}
 	for _, ph := range phrases {
-		if typo && !hasPrefix(squashAll(w), squashAll(ph.words)) || !typo && !hasPrefix(w, ph.words) {
+		if typo && !hasPrefix(squashed, squashAll(ph.words)) || !typo && !hasPrefix(w, ph.words) {
 			continue
 		}
 		return match{kind: ph.kind, used: len(ph.words), reason: ph.reason, noETA: ph.kind == Delayed}, true

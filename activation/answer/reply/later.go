@@ -65,7 +65,7 @@ func later(rest []string, cuts []bool) (match, bool) {
 			continue // a delay is read right after the yes or after a "but"
 		}
 		skip, after := at, at > 0
-		for skip < len(rest) && (leadFillers[rest[skip]] || but[rest[skip]]) {
+		for skip < len(rest) && skip-at < maxLeads && (leadFillers[rest[skip]] || but[rest[skip]]) {
 			after = after || but[rest[skip]]
 			skip++
 		}
