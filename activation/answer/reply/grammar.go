@@ -124,6 +124,9 @@ var phrases = longestFirst(
 	p(Unavailable, true, "erst morgen", "kann erst morgen", "erst uebermorgen", "tomorrow", "only tomorrow"),
 )
 
+// maxPhrase is the number of words of the longest phrase.
+var maxPhrase = len(phrases[0].words)
+
 func longestFirst(groups ...[]phrase) []phrase {
 	var all []phrase
 	for _, g := range groups {
@@ -178,19 +181,24 @@ type match struct {
 	reason  bool
 	why     string // set when the answer is Unknown
 	inside  bool   // a delay read inside the remark, which is kept whole
+	day     bool   // another day ("komme in 2 Tagen"): unavailable for this alert
 }
+
+// maxLeads bounds the fillers skipped before the deciding words ("ok ich bin
+// schon unterwegs"), so "ich ich ich …" is read in linear time.
+const maxLeads = 4
 
 // decide reads the leading words of an answer (codes removed). Fillers
 // before them are skipped only where the words as written do not match
 // ("leider nicht" is a phrase, "leider krank" is "krank").
-func decide(words []string) match {
+func decide(words []string, cuts []bool) match {
 	leads := []int{0}
-	for l := 0; l < len(words)-1 && leadFillers[words[l]]; l++ {
+	for l := 0; l < len(words)-1 && l < maxLeads && leadFillers[words[l]]; l++ {
 		leads = append(leads, l+1)
 	}
 	for _, typo := range []bool{false, true} {
 		for _, lead := range leads {
-			if m, ok := decideAt(words[lead:], typo); ok {
+			if m, ok := decideAt(words[lead:], cuts[lead:], typo); ok {
 				m.used += lead
 				return m
 			}
@@ -202,12 +210,12 @@ func decide(words []string) match {
 // decideAt matches w's first words: an ETA, else a phrase. Typos that
 // double or drop a repeated letter ("jaaa", "kome", "neeein") are read
 // only when nothing matches as written.
-func decideAt(w []string, typo bool) (match, bool) {
+func decideAt(w []string, cuts []bool, typo bool) (match, bool) {
 	if !typo {
 		if m, ok := atClock(w); ok {
 			return m, true
 		}
-		if m, ok := delayed(w); ok {
+		if m, ok := delayed(w, cuts); ok {
 			return m, true
 		}
 		if h, _, ok := colonTime(w[0]); ok && h == 2 {
@@ -216,8 +224,12 @@ func decideAt(w []string, typo bool) (match, bool) {
 			return match{kind: Delayed, noETA: true, used: 1, reason: true}, true
 		}
 	}
+	var squashed []string
+	if typo {
+		squashed = squashAll(w[:min(len(w), maxPhrase)]) // no phrase is longer
+	}
 	for _, ph := range phrases {
-		if typo && !hasPrefix(squashAll(w), squashAll(ph.words)) || !typo && !hasPrefix(w, ph.words) {
+		if typo && !hasPrefix(squashed, squashAll(ph.words)) || !typo && !hasPrefix(w, ph.words) {
 			continue
 		}
 		return match{kind: ph.kind, used: len(ph.words), reason: ph.reason, noETA: ph.kind == Delayed}, true
@@ -242,8 +254,10 @@ func squashAll(words []string) []string {
 	return out
 }
 
-// delayed reads "<prefix> <n> [unit]"; an out-of-range ETA is an Unknown match.
-func delayed(w []string) (match, bool) {
+// delayed reads "<prefix> <n> [unit]"; an out-of-range ETA is an Unknown
+// match. After a yes ("komme 20") a number without a unit must end the
+// answer or its clause (see delayEnd): "komme 4 Personen" is no delay.
+func delayed(w []string, cuts []bool) (match, bool) {
 	for _, prefix := range delayPrefixes {
 		if !hasPrefix(w, prefix) {
 			continue
@@ -258,10 +272,14 @@ func delayed(w []string) (match, bool) {
 				// "komme 20 Uhr": coming at a clock time; the ETA is asked for.
 				return match{kind: Delayed, noETA: true, used: 1}, true
 			}
-			return match{kind: Unknown, why: ReasonNotUnderstood}, true // "in 2 Tagen"
+			if dayCount(rest[skip:]) > 0 {
+				return match{kind: Unavailable, day: true}, true // "komme in 2 Tagen"
+			}
+			return match{kind: Unknown, why: ReasonNotUnderstood}, true // "in 2:30", "in 30 sek"
 		}
 		n, used, reason, ok := eta(rest[skip:], len(prefix) > 0 || skip > 0 && rest[skip-1] == "eta")
-		if !ok {
+		if !ok || len(prefix) == 1 && yesWords[prefix[0]] && unitless(rest[skip:], used) &&
+			!delayEnd(w, cuts, len(prefix)+skip+used) {
 			continue
 		}
 		if reason != "" {
@@ -415,8 +433,11 @@ var (
 // contradicts reports whether the words after the deciding ones say the
 // opposite: a yes with a no word ("1 nein", "ja kann nicht") or a no with
 // a yes ("3 komme", "nein 1"). Such answers are never guessed.
-func contradicts(kind Kind, rest []string) bool {
+func contradicts(kind Kind, rest []string, cuts []bool) bool {
 	for i := 0; i < len(rest); i++ {
+		if i == 0 && countNoun(rest, cuts) {
+			continue // "1 2 Laptops", "ja, 3 Kollegen kommen mit": a count, no code
+		}
 		if _, n, reason, ok := eta(rest[i:], false); ok && reason == "" {
 			i += n - 1 // "ne halbe Stunde", "3 min": this "ne" or "3" is no no
 			continue

@@ -37,6 +37,10 @@ func wordETA(rest []string) (minutes, used int, ok bool) {
 var but = map[string]bool{"aber": true, "but": true, "erst": true, "only": true, "allerdings": true,
 	"jedoch": true, "though": true, "however": true}
 
+// ifWords make a yes conditional on something the answer cannot read ("ja,
+// wenn ich jemanden für die Kinder finde", "yes if needed"): asked again.
+var ifWords = set("wenn", "falls", "sofern", "if", "unless")
+
 // delayWords begin a delay answer that makes a yes a delay ("ja, später 30",
 // "ja, komme in 30 min").
 var delayWords = map[string]bool{"spaeter": true, "later": true, "komme": true, "komm": true, "coming": true}
@@ -44,22 +48,28 @@ var delayWords = map[string]bool{"spaeter": true, "later": true, "komme": true, 
 // later reads the words after a yes that make it a delay: minutes right
 // after it, a delay answer ("1 30", "ja ca. 20 min", "ja, komme später",
 // "ja, in 30 min", "unterwegs, 10 min"), a time after a "but" ("ja... aber
-// erst in 30 min", "yes but in 1h"), or an arrival time inside the remark
-// ("Komme. ETA 25 min", see arrival). A yes restricted to a time that is no
-// readable delay ("ja, aber erst um 20 Uhr", "ja, erst in 2 Tagen") is an
-// Unknown match: it is never taken as a yes.
-func later(rest []string) (match, bool) {
+// erst in 30 min", "yes but in 1h"), an arrival time inside the remark
+// ("Komme. ETA 25 min", see arrival) or a clock time or time of day, also
+// after a "but" ("ja, aber erst um 20 Uhr", "yes, tonight"): delayed without
+// an ETA. A yes restricted otherwise ("ja, muss erst Kinder wegbringen",
+// "ja, wenn …") is an Unknown match: it is never taken as a yes.
+func later(rest []string, cuts []bool) (match, bool) {
+	for _, w := range rest {
+		if ifWords[w] {
+			return match{kind: Unknown, why: ReasonNotUnderstood}, true // "ja, wenn …"
+		}
+	}
 	cond := conditional(rest)
 	for at := 0; at < len(rest); at++ {
 		if at > 0 && !but[rest[at-1]] {
 			continue // a delay is read right after the yes or after a "but"
 		}
 		skip, after := at, at > 0
-		for skip < len(rest) && (leadFillers[rest[skip]] || but[rest[skip]]) {
+		for skip < len(rest) && skip-at < maxLeads && (leadFillers[rest[skip]] || but[rest[skip]]) {
 			after = after || but[rest[skip]]
 			skip++
 		}
-		if m, ok := laterAt(rest[skip:], cond || after, at == 0); ok {
+		if m, ok := laterAt(rest[skip:], cuts[skip:], cond || after, at == 0); ok {
 			m.used += skip
 			return m, true
 		}
@@ -67,13 +77,13 @@ func later(rest []string) (match, bool) {
 	if m, ok := arrival(rest); ok {
 		return m, true
 	}
+	if clockTime(rest) || dayTime(rest) || hourAt(rest, cuts) {
+		// "komme, bin um 20 Uhr da", "ja, aber erst heute Abend": coming,
+		// but at a clock time or later today; the confirmation asks for the minutes.
+		return match{kind: Delayed, noETA: true, inside: true}, true
+	}
 	if cond {
 		return match{kind: Unknown, why: ReasonNotUnderstood}, true
-	}
-	if clockTime(rest) {
-		// "komme, bin um 20 Uhr da": coming, but at a clock time, not now;
-		// the confirmation asks for the minutes.
-		return match{kind: Delayed, noETA: true, inside: true}, true
 	}
 	return match{}, false
 }
@@ -126,17 +136,19 @@ func clockFirst(rest []string) bool {
 // laterAt reads a delay at the start of w, after a yes: always when it is
 // out of range or unreadable, else when the yes is conditional, w starts
 // like a delay answer ("komme in 30", "später") or w follows the yes
-// (first): then a number needs no unit ("1 30", "ja ca 30", "ja bin in 5 da").
-func laterAt(w []string, cond, first bool) (match, bool) {
+// (first): then a number needs no unit ("1 30", "ja ca 30", "ja bin in 5 da")
+// but must end the answer or its clause ("ja 4 Personen" is none, see delayEnd).
+func laterAt(w []string, cuts []bool, cond, first bool) (match, bool) {
 	if len(w) == 0 {
 		return match{}, false
 	}
-	if m, ok := delayed(w); ok && (m.kind == Unknown || cond || first || delayWords[w[0]]) {
+	if m, ok := delayed(w, cuts); ok && (m.kind == Unknown || m.day || cond || first || delayWords[w[0]]) {
 		return m, true
 	}
 	if q := qualifiers(w); first {
 		// A bare 1, 2 or 3 after a yes is a second code, no minutes ("1 1", "ja 3").
-		if n, used, reason, ok := eta(w[q:], true); ok && !(used == 1 && len(w[q]) == 1 && w[q] <= "3") {
+		n, used, reason, ok := eta(w[q:], true)
+		if ok && !(used == 1 && len(w[q]) == 1 && w[q] <= "3") && (!unitless(w[q:], used) || delayEnd(w, cuts, q+used)) {
 			if reason != "" {
 				return match{kind: Unknown, why: reason}, true
 			}
@@ -169,25 +181,4 @@ func atClock(w []string) (match, bool) {
 		}
 	}
 	return match{}, false
-}
-
-// dayWords put an answer on another day; before them "guten", "heute" or
-// "bis" make "morgen" a morning or a bound ("bis morgen im Urlaub").
-var (
-	dayWords     = set("morgen", "tomorrow", "uebermorgen")
-	notDayBefore = set("guten", "heute", "bis", "until", "till", "good", "nicht", "not", "this")
-)
-
-// dayLater reports whether the words after a yes put the arrival on another
-// day ("komme morgen", "ja, aber erst morgen früh"). Such a yes is
-// unavailable for this alert, with the words as the remark: a day is no
-// delay in minutes (a confirmation asking for them would be answered
-// "morgen" again), and an alert is for now; the remark tells the staff when.
-func dayLater(rest []string) bool {
-	for i, w := range rest {
-		if dayWords[w] && (i == 0 || !notDayBefore[rest[i-1]]) {
-			return true
-		}
-	}
-	return false
 }

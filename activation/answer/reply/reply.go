@@ -165,28 +165,42 @@ func Parse(text string) Reply {
 	for i, t := range words {
 		ws[i] = t.w
 	}
-	m := decide(ws)
-	if m.kind == Unknown {
-		return unknown(r, m.why)
-	}
+	cuts := cutsOf(line, words)
+	m := decide(ws, cuts)
 	from := words[0].start
 	if allDigits(ws[0]) && len(ws) > 1 {
 		from = words[1].start // the remark of "1 morgen" is "morgen"
 	}
-	if m.kind == Available && dayLater(ws[m.used:]) {
+	// Another day is unavailable for this alert, the whole answer the remark:
+	// days are never minutes ("komme morgen", "in 2 Tagen", "next week").
+	otherDay := func() Reply {
 		r.Kind, r.Code, r.Remark = Unavailable, code, remark(line, toks, from)
 		return r
 	}
+	if m.day || m.kind == Unknown && m.why == ReasonNotUnderstood && dayAnswer(ws) {
+		return otherDay()
+	}
+	if m.kind == Unknown {
+		return unknown(r, m.why)
+	}
+	if m.kind == Available && dayLater(ws[m.used:]) {
+		return otherDay()
+	}
 	m.used += leftoverVerb(m.kind, ws[m.used:])
-	if contradicts(m.kind, ws[m.used:]) {
+	if contradicts(m.kind, ws[m.used:], cuts[m.used:]) {
 		return unknown(r, ReasonContradiction)
 	}
+	if m.kind == Available && anotherDay(ws[m.used:]) {
+		return otherDay() // after contradicts: "ja, bin nächste Woche im Urlaub" asks again
+	}
 	if m.kind == Available {
-		l, ok := later(ws[m.used:])
+		l, ok := later(ws[m.used:], cuts[m.used:])
 		if !ok {
 			l, ok = lastClause(line, words, ws, m.used)
 		}
-		if ok && l.kind == Unknown {
+		if ok && l.day {
+			return otherDay()
+		} else if ok && l.kind == Unknown {
 			return unknown(r, l.why)
 		} else if ok {
 			m.kind, m.minutes, m.noETA = Delayed, l.minutes, l.noETA

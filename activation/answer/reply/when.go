@@ -8,7 +8,7 @@ import (
 // longUnits are time units other than minutes and hours: a number before
 // one of them ("in 2 Tagen", "3 weeks", "30 sek") is no ETA in minutes.
 var longUnits = set("tag", "tage", "tagen", "tages", "woche", "wochen", "wochenende", "monat", "monate",
-	"monaten", "jahr", "jahre", "jahren", "nacht", "naechte", "day", "days", "week", "weeks", "weekend",
+	"monaten", "jahr", "jahre", "jahren", "nacht", "naechte", "naechten", "day", "days", "week", "weeks", "weekend",
 	"month", "months", "year", "years", "night", "nights", "sek", "sekunde", "sekunden", "sec", "secs",
 	"second", "seconds")
 
@@ -18,8 +18,8 @@ var clockWords = set("uhr", "am", "pm", "oclock", "o")
 // counts stand for or before a number of long units ("ein paar Tage",
 // "a couple of weeks", "nächste Woche").
 var counts = set("ein", "eine", "einer", "einem", "einen", "nem", "ner", "ne", "zwei", "drei", "paar",
-	"a", "an", "one", "two", "three", "couple", "few", "of", "naechste", "naechsten", "kommende",
-	"kommenden", "next")
+	"a", "an", "one", "two", "three", "couple", "few", "of", "naechste", "naechsten", "naechstes",
+	"kommende", "kommenden", "kommendes", "next")
 
 // timeWords say when without minutes ("um", "heute Abend"); after a "but"
 // they make a yes conditional on a time.
@@ -98,4 +98,68 @@ func colonClock(rest []string) bool {
 	}
 	_, _, ok := colonTime(rest[0])
 	return ok && (len(rest) == 1 || !hourUnits[rest[1]])
+}
+
+// dayParts are times of day; after "heute", "am", "gegen", "this", "at" or
+// "in the" they are later today ("heute Abend", "this evening"). abends,
+// tonight stand alone. "guten Abend" is a greeting, "morgen Abend" another day.
+var (
+	dayParts     = set("abend", "nachmittag", "mittag", "vormittag", "nacht", "evening", "afternoon", "noon", "night")
+	dayPartLeads = set("heute", "am", "gegen", "this", "at")
+	dayPartAlone = set("abends", "nachmittags", "tonight", "tonite")
+	untilWords   = set("bis", "until", "till", "nicht", "not")
+)
+
+// dayTime reports whether rest names a time of day today ("heute Abend",
+// "heute Nachmittag", "this evening", "tonight"), not as a bound ("bis heute
+// Abend" is available until then).
+func dayTime(rest []string) bool {
+	for i, w := range rest {
+		start := i
+		switch {
+		case dayPartAlone[w]:
+		case dayParts[w] && i > 0 && dayPartLeads[rest[i-1]]:
+			start = i - 1
+		case dayParts[w] && i > 1 && rest[i-1] == "the" && rest[i-2] == "in":
+			start = i - 2
+		default:
+			continue
+		}
+		if start == 0 || !untilWords[rest[start-1]] {
+			return true
+		}
+	}
+	return false
+}
+
+// hourLeads stand before a bare hour that is a clock time ("um 8", "at 8",
+// "after 8"), never minutes.
+var hourLeads = set("um", "at", "gegen", "around", "ab", "nach", "after", "from", "by")
+
+// hourEnds may follow such an hour: "bin", "da", a place ("um 8 im Büro").
+var hourEnds = set("bin", "da", "dort", "there", "here", "hier", "im", "in", "am", "an", "beim", "zum", "zur", "ins")
+
+// hourAt reports whether rest holds a lead and a bare hour 0–24 or H.MM
+// ("ja, erst um 8", "yes, only after 8", "um 8.30 im Büro") that ends the
+// answer or a clause (cuts, see cutsOf) or is followed by one of hourEnds;
+// "nach 2 Stunden" is a duration and "nach 3 Einsätzen" no time.
+func hourAt(rest []string, cuts []bool) bool {
+	for i := 1; i < len(rest); i++ {
+		if !hourLeads[rest[i-1]] || !clockHour(rest[i]) {
+			continue
+		}
+		if i+1 == len(rest) || cutAfter(cuts, i) || hourEnds[rest[i+1]] {
+			return true
+		}
+	}
+	return false
+}
+
+// clockHour reports whether w is an hour 0–24 ("8", "20") or H.MM ("8.30").
+func clockHour(w string) bool {
+	h, m, found := strings.Cut(w, ".")
+	if len(h) > 2 || !allDigits(h) || found && (len(m) != 2 || !allDigits(m) || m >= "60") {
+		return false
+	}
+	return atoi(h) <= 24
 }
