@@ -25,20 +25,23 @@ var closers = set("danke", "dank", "thx", "thanks", "lg", "vg", "mfg", "gruss", 
 
 // delayEnd reports whether a number without a unit, ending at w[used-1]
 // after a yes, is the delay: it ends the answer or its part ("1 30", "1 30,
-// Stau"), or only da/dort, a sign-off or a yes follows ("ja 20 da", "1 20 bin
-// da", "ja 30 bin unterwegs"). A number before another word counts that
-// ("ja 4 Personen", "ja 30 Stau"): no delay, the words are the remark.
+// Stau"), or any word but a countable one follows ("ja 20 da", "1 30 Stau",
+// "ja 30 bin unterwegs"). A number before people or things counts them
+// ("ja 4 Personen", "1 2 Laptops"): no delay, the words are the remark. An
+// unknown word keeps the delay: an arrival is never read earlier than said.
 func delayEnd(w []string, cuts []bool, used int) bool {
 	if used >= len(w) || cutAfter(cuts, used-1) {
 		return true
 	}
-	rest := w[used:]
-	for len(rest) > 1 && leadFillers[rest[0]] {
-		rest = rest[1:]
-	}
-	k, _ := phraseAt(rest, false)
-	return there[rest[0]] || closers[rest[0]] || k == Available
+	return !countable[w[used]]
 }
+
+// countable are the people and things a number after a yes may count.
+var countable = set("personen", "person", "leute", "kollegen", "kolleginnen", "kollegin", "kollege",
+	"mitarbeiter", "mitarbeiterinnen", "helfer", "kräfte", "kraefte", "einsatzkräfte", "einsatzkraefte",
+	"laptops", "laptop", "notebooks", "rechner", "geräte", "geraete", "funkgeräte", "funkgeraete",
+	"fahrzeuge", "autos", "wagen", "handys", "telefone",
+	"people", "persons", "colleagues", "staff", "helpers", "laptops", "devices", "radios", "cars", "vehicles", "phones")
 
 // unitless reports whether the duration rest[:used] has no unit ("30", "ca
 // 30", "20-30"), unlike "30 min" or "halbe Stunde".

@@ -20,8 +20,10 @@ func TestDelayEnd(t *testing.T) {
 		{"30 bin unterwegs", false, true},
 		{"30 danke", false, true},
 		{"30 stau", true, true},
-		{"30 stau", false, false},
+		{"30 stau", false, true},
+		{"20 traffic", false, true},
 		{"4 personen", false, false},
+		{"2 laptops", false, false},
 		{"4 people", false, false},
 	}
 	for _, tt := range tests {
