@@ -28,11 +28,18 @@
 // min" 20, "frühestens in 2 Stunden" 120): an arrival is never read earlier
 // than said. A yes is delayed when followed by minutes right after it ("1 30",
 // "ja ca. 20 min", "unterwegs, 10 min"), by "in <n> min", "in <n> da" or "ETA
-// <n>" anywhere in the remark ("ja, bin in 5 da"), by a duration as the
-// remark's last part ("1 (bin im Homeoffice, 10 min)"), by a delay answer
-// ("ja, komme später") or by a time after a "but" ("ja... aber erst später",
-// "yes but in 1h"); other numbers in a remark are no delay ("1, bringe 2
-// Laptops mit"). A number without a unit after a yes must end the answer or
+// <n>" anywhere in the remark ("ja, bin in 5 da"), by a duration with a unit
+// anywhere in the remark ("Ja. Brauche 45 Minuten.", "komme, Fahrzeit 45
+// min", "Leaving now, 40 minutes"), by a delay answer ("ja, komme später") or
+// by a time after a "but" ("ja... aber erst später", "yes but in 1h"); other
+// numbers in a remark are no delay ("1, bringe 2 Laptops mit"). A duration
+// after für/seit/vor/alle/for/since/every or before ago/lang/bleiben says how
+// long, since when or how long ago, no arrival ("ja, für 2 Stunden", "ja, bin
+// vor 10 min losgefahren" are available); two different durations leave the
+// arrival open (delayed without an ETA). Without a yes, brauche/Fahrzeit/
+// Anfahrt/noch/need/travel time before a duration with a unit is a delay
+// ("brauche noch ne Stunde"), as is such a duration in the remark of a delay
+// without minutes ("2, Fahrzeit 45 min"). A number without a unit after a yes must end the answer or
 // its part, or be followed only by da/dort/bin da, a sign-off or a yes ("1
 // 30", "1 30, Stau", "ja 20 bin da"); before another word it counts that, no
 // delay and no second code ("ja 4 Personen", "1 2 Laptops" are available with

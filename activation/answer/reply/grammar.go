@@ -108,7 +108,7 @@ var phrases = longestFirst(
 		"bin da", "sofort", "sofort da", "sure", "of course", "zusage", "zugesagt", "positiv", "affirmative"),
 	p(Available, true, "unterwegs", "auf dem weg", "gleich da", "on my way", "omw", "en route", "on the way",
 		"vor ort", "schon vor ort", "bereits vor ort", "im lagezentrum", "schon im lagezentrum",
-		"bereits im lagezentrum", "already there", "already here", "on site"),
+		"bereits im lagezentrum", "already there", "already here", "on site", "leaving now", "fahre los", "fahre jetzt los"),
 	p(Delayed, false, "2", "spaeter", "komme spaeter", "komm spaeter", "later", "coming later", "late", "running late",
 		"verspaetet", "verspaete mich", "verspaetung", "etwas spaeter", "bisschen spaeter", "ein bisschen spaeter",
 		"ein wenig spaeter", "be late", "will be late", "a bit late", "bit late", "a little late"),
@@ -152,8 +152,16 @@ var delayPrefixes = [][]string{
 	{"komme", "in"}, {"komm", "in"}, {"kommen", "in"}, {"spaeter", "in"}, {"2", "in"}, {"da", "in"},
 	{"later", "in"}, {"erst", "in"}, {"etwas", "spaeter"}, {"running", "late"}, {"be", "late"},
 	{"verspaete", "mich"}, {"komme"}, {"komm"}, {"kommen"}, {"spaeter"}, {"later"}, {"late"}, {"verspaetung"},
-	{"verspaetet"}, {"eta"}, {"in"}, {"2"}, {},
+	{"verspaetet"}, {"eta"}, {"in"}, {"2"}, {"brauche", "noch"}, {"brauch", "noch"}, {"travel", "time"},
+	{"driving", "time"}, {"brauche"}, {"brauch"}, {"fahrzeit"}, {"fahrtzeit"}, {"anfahrt"}, {"anfahrtszeit"},
+	{"need"}, {"noch"}, {},
 }
+
+// needWords begin a delay prefix that says how long the way takes ("brauche
+// 45 min", "Fahrzeit 45 min", "noch 20 min"): coming, it takes that long.
+// Their minutes need a unit: "brauche 2 Laptops" is no delay.
+var needWords = set("brauche", "brauch", "travel", "driving", "fahrzeit", "fahrtzeit", "anfahrt", "anfahrtszeit",
+	"need", "noch")
 
 // leadFillers are greetings, pronouns and softeners skipped before the
 // deciding words ("ok komme", "sorry, kann nicht", "leider krank").
@@ -264,9 +272,10 @@ func delayed(w []string, cuts []bool) (match, bool) {
 		}
 		rest := w[len(prefix):]
 		skip := qualifiers(rest)
+		need := len(prefix) > 0 && needWords[prefix[0]]
 		if len(prefix) > 0 && notMinutes(rest[skip:]) {
-			if prefix[0] == "2" {
-				continue // the code decides: delayed, the time is the remark ("2 20 Uhr")
+			if prefix[0] == "2" || need {
+				continue // the code decides ("2 20 Uhr": delayed, the time is the remark); "brauche 2 Tage" is none
 			}
 			if len(prefix) == 1 && yesWords[prefix[0]] && clockFirst(rest[skip:]) {
 				// "komme 20 Uhr": coming at a clock time; the ETA is asked for.
@@ -277,7 +286,7 @@ func delayed(w []string, cuts []bool) (match, bool) {
 			}
 			return match{kind: Unknown, why: ReasonNotUnderstood}, true // "in 2:30", "in 30 sek"
 		}
-		n, used, reason, ok := eta(rest[skip:], len(prefix) > 0 || skip > 0 && rest[skip-1] == "eta")
+		n, used, reason, ok := eta(rest[skip:], !need && len(prefix) > 0 || skip > 0 && rest[skip-1] == "eta")
 		if !ok || len(prefix) == 1 && yesWords[prefix[0]] && unitless(rest[skip:], used) &&
 			!delayEnd(w, cuts, len(prefix)+skip+used) {
 			continue

@@ -49,9 +49,10 @@ var delayWords = map[string]bool{"spaeter": true, "later": true, "komme": true, 
 // after it, a delay answer ("1 30", "ja ca. 20 min", "ja, komme später",
 // "ja, in 30 min", "unterwegs, 10 min"), a time after a "but" ("ja... aber
 // erst in 30 min", "yes but in 1h"), an arrival time inside the remark
-// ("Komme. ETA 25 min", see arrival) or a clock time or time of day, also
+// ("Komme. ETA 25 min", see arrival), a clock time or time of day, also
 // after a "but" ("ja, aber erst um 20 Uhr", "yes, tonight"): delayed without
-// an ETA. A yes restricted otherwise ("ja, muss erst Kinder wegbringen",
+// an ETA, or a duration with a unit anywhere ("Ja. Brauche 45 Minuten.", see
+// spokenDuration). A yes restricted otherwise ("ja, muss erst Kinder wegbringen",
 // "ja, wenn …") is an Unknown match: it is never taken as a yes.
 func later(rest []string, cuts []bool) (match, bool) {
 	for _, w := range rest {
@@ -71,16 +72,17 @@ func later(rest []string, cuts []bool) (match, bool) {
 		}
 		if m, ok := laterAt(rest[skip:], cuts[skip:], cond || after, at == 0); ok {
 			m.used += skip
-			return m, true
+			return alsoSaid(m, rest[m.used:]), true
 		}
 	}
 	if m, ok := arrival(rest); ok {
-		return m, true
+		return alsoSaid(m, rest), true
 	}
-	if clockTime(rest) || dayTime(rest) || hourAt(rest, cuts) {
-		// "komme, bin um 20 Uhr da", "ja, aber erst heute Abend": coming,
-		// but at a clock time or later today; the confirmation asks for the minutes.
-		return match{kind: Delayed, noETA: true, inside: true}, true
+	// "komme, bin um 20 Uhr da", "ja, aber erst heute Abend": coming, but at a
+	// clock time or later today (the confirmation asks for the minutes);
+	// "Ja. Brauche 45 Minuten.": a duration with a unit anywhere.
+	if m, ok := remarkDelay(rest, cuts); ok {
+		return m, true
 	}
 	if cond {
 		return match{kind: Unknown, why: ReasonNotUnderstood}, true
@@ -143,6 +145,9 @@ func laterAt(w []string, cuts []bool, cond, first bool) (match, bool) {
 		return match{}, false
 	}
 	if m, ok := delayed(w, cuts); ok && (m.kind == Unknown || m.day || cond || first || delayWords[w[0]]) {
+		if m.used < len(w) && notArrivalAfter[w[m.used]] {
+			return match{}, false // "ja, 2 Stunden lang": how long, no arrival
+		}
 		return m, true
 	}
 	if q := qualifiers(w); first {
@@ -155,6 +160,9 @@ func laterAt(w []string, cuts []bool, cond, first bool) (match, bool) {
 			used += q
 			if used < len(w) && there[w[used]] {
 				used++
+			}
+			if used < len(w) && notArrivalAfter[w[used]] {
+				return match{}, false
 			}
 			return match{kind: Delayed, minutes: n, used: used}, true
 		}

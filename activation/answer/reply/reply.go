@@ -193,6 +193,12 @@ func Parse(text string) Reply {
 	if m.kind == Available && anotherDay(ws[m.used:]) {
 		return otherDay() // after contradicts: "ja, bin nächste Woche im Urlaub" asks again
 	}
+	if m.kind == Delayed && m.noETA && !m.reason {
+		// "2, Fahrzeit 45 min", "komme später, brauche noch 20 min": the minutes said.
+		if l, ok := remarkDelay(ws[m.used:], cuts[m.used:]); ok && l.kind == Delayed && !l.noETA {
+			m.minutes, m.noETA = l.minutes, false
+		}
+	}
 	if m.kind == Available {
 		l, ok := later(ws[m.used:], cuts[m.used:])
 		if !ok {
