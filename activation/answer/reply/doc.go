@@ -25,8 +25,11 @@
 // before an hour unit ("1,5h", "1:20 h", "1 1/2 Std"), or number words 1–60 in
 // German and English ("zwanzig", "forty-five", "zwei Stunden"); a range counts
 // with its upper bound and a bound as said ("10 bis 15 min" is 15, "max 20
-// min" 20, "frühestens in 2 Stunden" 120): an arrival is never read earlier
-// than said. A yes is delayed when followed by minutes right after it ("1 30",
+// min" 20, "frühestens in 2 Stunden" 120, "knapp eine Stunde" 60, "weniger
+// als 30 min" 30): an arrival is never read earlier than said. A lower bound
+// ("gut eine Stunde", "über 30 min", "mehr als 1 Stunde", "more than an hour")
+// is delayed without an ETA, the words as the remark: the number would claim
+// an arrival possibly too early. A yes is delayed when followed by minutes right after it ("1 30",
 // "ja ca. 20 min", "unterwegs, 10 min"), by "in <n> min", "in <n> da" or "ETA
 // <n>" anywhere in the remark ("ja, bin in 5 da"), by a duration with a unit
 // anywhere in the remark ("Ja. Brauche 45 Minuten.", "komme, Fahrzeit 45

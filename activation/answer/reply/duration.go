@@ -1,11 +1,108 @@
 package reply
 
-// duration reads "[ca.|max|in …] <n> [unit]" at the start of rest: the
-// qualifiers (see qualifiers) and the minutes eta reads after them.
-func duration(rest []string, unitOptional bool) (minutes, used int, reason string, ok bool) {
-	q := qualifiers(rest)
-	n, used, reason, ok := eta(rest[q:], unitOptional || q > 0 && rest[q-1] == "eta")
-	return n, q + used, reason, ok
+import "strings"
+
+// comparative bounds the minutes after it ("knapp eine Stunde", "mehr als
+// 30 min"). An upper bound (knapp, fast, weniger als, unter, bis zu, less
+// than, under, up to) is read as the minutes, like "max": the arrival is
+// not later. A lower one (gut, über, mehr als, more than, over) says the
+// arrival is later than the number, which as the ETA would claim an arrival
+// possibly too early: delayed without an ETA, the confirmation asks for the
+// minutes. "mindestens", "frühestens", "at least" (approx) name the earliest
+// arrival itself and stay read as the minutes.
+type comparative struct {
+	words []string
+	lower bool
+}
+
+// comparatives are found longest first ("nicht mehr als" before "mehr als").
+var comparatives = compare(
+	// later than the number
+	[]string{"etwas mehr als", "a bit more than", "a little more than", "mehr als", "laenger als", "more than",
+		"longer than", "just over", "well over", "a bit over", "a little over", "etwas ueber", "gut", "ueber",
+		"over"},
+	// read as the number: not later than it, or ("at least") the earliest arrival
+	[]string{"nicht mehr als", "nicht laenger als", "not more than", "no more than", "not longer than",
+		"no longer than", "weniger als", "less than", "just under", "bis zu", "up to", "at least", "at most",
+		"knapp", "fast", "almost", "nearly", "unter", "under"})
+
+func compare(later, asSaid []string) []comparative {
+	var out []comparative
+	for _, g := range []struct {
+		s     []string
+		lower bool
+	}{{later, true}, {asSaid, false}} {
+		for _, s := range g.s {
+			out = append(out, comparative{words: strings.Fields(s), lower: g.lower})
+		}
+	}
+	// Longest first, stable: few entries, built once.
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && len(out[j].words) > len(out[j-1].words); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// goodHours are lower bounds in words ("ne gute Stunde", "a good hour").
+var goodHours = []struct {
+	words   []string
+	minutes int
+}{
+	{[]string{"eine", "gute", "halbe", "stunde"}, 30}, {[]string{"ne", "gute", "halbe", "stunde"}, 30},
+	{[]string{"a", "good", "half", "hour"}, 30}, {[]string{"einer", "guten", "stunde"}, 60},
+	{[]string{"ner", "guten", "stunde"}, 60}, {[]string{"eine", "gute", "stunde"}, 60},
+	{[]string{"ne", "gute", "stunde"}, 60}, {[]string{"a", "good", "hour"}, 60},
+	{[]string{"gute", "stunde"}, 60}, {[]string{"good", "hour"}, 60},
+}
+
+// bounds counts the approx words, comparatives and an "in" before the
+// minutes ("ca. 20", "frühestens in 2 Stunden", "in knapp 30 min", "ETA 25
+// min", "mehr als 1 Stunde"), at most three of them; lower is set when one
+// is a lower bound.
+func bounds(rest []string) (n int, lower bool) {
+	for step := 0; step < 3 && n+1 < len(rest); step++ {
+		if c, l := comparativeAt(rest[n:]); c > 0 && n+c < len(rest) {
+			n, lower = n+c, lower || l
+			continue
+		}
+		if !approx[rest[n]] && rest[n] != "in" {
+			break
+		}
+		n++
+	}
+	return n, lower
+}
+
+// comparativeAt returns the words of the comparative w starts with, 0 if none.
+func comparativeAt(w []string) (int, bool) {
+	for _, c := range comparatives {
+		if hasPrefix(w, c.words) {
+			return len(c.words), c.lower
+		}
+	}
+	return 0, false
+}
+
+// etaBound reads the minutes like eta, and a lower bound in words ("ne gute
+// Stunde"): lower is then set.
+func etaBound(rest []string, unitOptional bool) (minutes, used int, reason string, lower, ok bool) {
+	for _, g := range goodHours {
+		if hasPrefix(rest, g.words) {
+			return g.minutes, len(g.words), "", true, true
+		}
+	}
+	minutes, used, reason, ok = eta(rest, unitOptional)
+	return minutes, used, reason, false, ok
+}
+
+// duration reads "[ca.|max|knapp|mehr als|in …] <n> [unit]" at the start of
+// rest: the bounds and the minutes after them; lower as in bounds.
+func duration(rest []string, unitOptional bool) (minutes, used int, reason string, lower, ok bool) {
+	q, lower := bounds(rest)
+	n, used, reason, low, ok := etaBound(rest[q:], unitOptional || q > 0 && rest[q-1] == "eta")
+	return n, q + used, reason, lower || low, ok
 }
 
 // notArrivalBefore stand before a duration that is no arrival: how long the
@@ -29,7 +126,7 @@ var notArrivalAfter = set("ago", "her", "lang", "long", "bleiben", "stay")
 func spokenDuration(rest []string) (match, bool) {
 	found := match{}
 	for i := 0; i < len(rest); i++ {
-		n, used, reason, ok := duration(rest[i:], false)
+		n, used, reason, lower, ok := duration(rest[i:], false)
 		if !ok {
 			continue
 		}
@@ -40,9 +137,11 @@ func spokenDuration(rest []string) (match, bool) {
 		switch {
 		case reason != "":
 			return match{kind: Unknown, why: reason}, true
+		case lower: // "ja, über eine Stunde": later than 60, the ETA is asked for
+			found = match{kind: Delayed, noETA: true, inside: true}
 		case found.kind == "":
 			found = match{kind: Delayed, minutes: n, inside: true}
-		case found.minutes != n:
+		case found.noETA || found.minutes != n:
 			found = match{kind: Delayed, noETA: true, inside: true}
 		}
 		i += used - 1

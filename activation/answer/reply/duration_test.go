@@ -50,3 +50,40 @@ func TestSpokenDuration(t *testing.T) {
 		t.Errorf("spokenDuration(out of range) = %+v, %v; want Unknown with the range reason", m, ok)
 	}
 }
+
+// TestBounds checks the words before minutes: how many and whether they
+// make the minutes a lower bound (later than said, no ETA).
+func TestBounds(t *testing.T) {
+	tests := []struct {
+		in    string
+		n     int
+		lower bool
+	}{
+		{"ca 20 min", 1, false},
+		{"in knapp 30 min", 2, false},
+		{"knapp eine stunde", 1, false},
+		{"nicht mehr als 30 min", 3, false},
+		{"no more than 20 minutes", 3, false},
+		{"weniger als 30 min", 2, false},
+		{"bis zu 30 min", 2, false},
+		{"fruehestens in 2 stunden", 2, false},
+		{"at least 30 min", 2, false},
+		{"mehr als 1 stunde", 2, true},
+		{"etwas mehr als 30 min", 3, true},
+		{"in ueber einer stunde", 2, true},
+		{"gut eine stunde", 1, true},
+		{"more than an hour", 2, true},
+		{"over 30 minutes", 1, true},
+		{"ueber", 0, false},
+		{"mehr als", 0, false},
+		{"30 min", 0, false},
+	}
+	for _, tt := range tests {
+		if n, lower := bounds(strings.Fields(tt.in)); n != tt.n || lower != tt.lower {
+			t.Errorf("bounds(%q) = %d, %v; want %d, %v", tt.in, n, lower, tt.n, tt.lower)
+		}
+	}
+	if _, _, _, lower, ok := etaBound(strings.Fields("ne gute stunde"), false); !ok || !lower {
+		t.Errorf(`etaBound("ne gute stunde") = %v, %v; want a lower bound`, lower, ok)
+	}
+}

@@ -271,7 +271,7 @@ func delayed(w []string, cuts []bool) (match, bool) {
 			continue
 		}
 		rest := w[len(prefix):]
-		skip := qualifiers(rest)
+		skip, lower := bounds(rest)
 		need := len(prefix) > 0 && needWords[prefix[0]]
 		if len(prefix) > 0 && notMinutes(rest[skip:]) {
 			if prefix[0] == "2" || need {
@@ -286,13 +286,18 @@ func delayed(w []string, cuts []bool) (match, bool) {
 			}
 			return match{kind: Unknown, why: ReasonNotUnderstood}, true // "in 2:30", "in 30 sek"
 		}
-		n, used, reason, ok := eta(rest[skip:], !need && len(prefix) > 0 || skip > 0 && rest[skip-1] == "eta")
+		n, used, reason, low, ok := etaBound(rest[skip:], !need && len(prefix) > 0 || skip > 0 && rest[skip-1] == "eta")
 		if !ok || len(prefix) == 1 && yesWords[prefix[0]] && unitless(rest[skip:], used) &&
 			!delayEnd(w, cuts, len(prefix)+skip+used) {
 			continue
 		}
 		if reason != "" {
 			return match{kind: Unknown, why: reason}, true
+		}
+		if lower || low {
+			// "über 30 min", "komme in mehr als einer Stunde": later than said, the
+			// ETA is asked for; the bound and the minutes are the remark.
+			return match{kind: Delayed, noETA: true, used: len(prefix), reason: len(prefix) == 0}, true
 		}
 		used += len(prefix) + skip
 		if used < len(w) && there[w[used]] {
@@ -335,16 +340,6 @@ func eta(rest []string, unitOptional bool) (minutes, used int, reason string, ok
 		return 0, used, ReasonETARange, true
 	}
 	return n, used, "", true
-}
-
-// qualifiers counts the approx words and an "in" before the minutes ("ca.
-// 20", "frühestens in 2 Stunden", "ETA 25 min"), at most two.
-func qualifiers(rest []string) int {
-	n := 0
-	for n < 2 && n+1 < len(rest) && (approx[rest[n]] || rest[n] == "in") {
-		n++
-	}
-	return n
 }
 
 var (
@@ -447,8 +442,8 @@ func contradicts(kind Kind, rest []string, cuts []bool) bool {
 		if i == 0 && countNoun(rest, cuts) {
 			continue // "1 2 Laptops", "ja, 3 Kollegen kommen mit": a count, no code
 		}
-		if _, n, reason, ok := eta(rest[i:], false); ok && reason == "" {
-			i += n - 1 // "ne halbe Stunde", "3 min": this "ne" or "3" is no no
+		if _, n, reason, _, ok := duration(rest[i:], false); ok && reason == "" {
+			i += n - 1 // "ne halbe Stunde", "3 min", "nicht mehr als 30 min": this "ne", "3" or "nicht" is no no
 			continue
 		}
 		other, n := phraseAt(rest[i:], i == 0)

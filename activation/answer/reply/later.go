@@ -100,12 +100,15 @@ func arrival(rest []string) (match, bool) {
 			continue
 		}
 		q := rest[i+1:]
-		q = q[qualifiers(q):]
-		n, _, reason, ok := eta(q, w == "eta")
+		b, lower := bounds(q)
+		q = q[b:]
+		n, used, reason, low, ok := etaBound(q, w == "eta")
 		if !ok && w == "in" {
-			var used int
-			n, used, reason, ok = eta(q, true)
+			n, used, reason, low, ok = etaBound(q, true)
 			ok = ok && used < len(q) && there[q[used]]
+		}
+		if ok && reason == "" && (lower || low) {
+			return match{kind: Delayed, noETA: true, inside: true}, true // "in über einer Stunde"
 		}
 		if ok && reason == "" {
 			return match{kind: Delayed, minutes: n, inside: true}, true
@@ -150,9 +153,9 @@ func laterAt(w []string, cuts []bool, cond, first bool) (match, bool) {
 		}
 		return m, true
 	}
-	if q := qualifiers(w); first {
+	if q, lower := bounds(w); first {
 		// A bare 1, 2 or 3 after a yes is a second code, no minutes ("1 1", "ja 3").
-		n, used, reason, ok := eta(w[q:], true)
+		n, used, reason, low, ok := etaBound(w[q:], true)
 		if ok && !(used == 1 && len(w[q]) == 1 && w[q] <= "3") && (!unitless(w[q:], used) || delayEnd(w, cuts, q+used)) {
 			if reason != "" {
 				return match{kind: Unknown, why: reason}, true
@@ -163,6 +166,9 @@ func laterAt(w []string, cuts []bool, cond, first bool) (match, bool) {
 			}
 			if used < len(w) && notArrivalAfter[w[used]] {
 				return match{}, false
+			}
+			if lower || low {
+				return match{kind: Delayed, noETA: true}, true // "ja über 30": the words are the remark
 			}
 			return match{kind: Delayed, minutes: n, used: used}, true
 		}
