@@ -65,6 +65,12 @@ func appendRuns(out []token, line string, start, end int) []token {
 		digit = d
 	}
 	out = append(out, token{w: fold(strings.ToLower(line[from:end])), start: from, end: end})
+	// "10am" written together is a clock time; "10 am Bahnhof" is German "at the".
+	for i := n + 1; i < len(out); i++ {
+		if out[i].w == "am" && allDigits(out[i-1].w) {
+			out[i].w = gluedAM
+		}
+	}
 	// A "k" part before digits, after a digit part, is a code.
 	for i := n + 1; i+1 < len(out); i++ {
 		if w := "K" + out[i+1].w; out[i].w == "k" && allDigits(out[i-1].w) && isCode(w) {
@@ -116,10 +122,16 @@ var phrases = longestFirst(
 		"nicht moeglich", "nicht da", "komme nicht", "komm nicht", "kann nicht", "geht nicht", "leider nicht",
 		"leider nein", "not available", "unavailable", "not coming", "cannot", "can not", "can t", "cant", "no way",
 		"kann nicht kommen", "kann leider nicht", "geht leider nicht", "komme leider nicht", "heute nicht",
-		"nicht heute", "not today", "kann heute nicht", "schaffe es nicht", "schaff es nicht", "schaffe ich nicht"),
+		"nicht heute", "not today", "kann heute nicht", "schaffe es nicht", "schaff es nicht", "schaffe ich nicht",
+		"heute leider nicht", "unable", "unable to attend", "unable to come", "unable to make it",
+		"unfortunately not", "not possible"),
 	p(Unavailable, true, "krank", "sick", "urlaub", "im urlaub", "verhindert", "abwesend", "im ausland",
 		"on leave", "on holiday", "on vacation", "ill", "keine zeit", "nicht in der stadt", "abroad", "out of town",
-		"not in town", "no time", "negativ", "negative", "absage", "abgesagt", "sage ab", "muss absagen"),
+		"not in town", "no time", "negativ", "negative", "absage", "abgesagt", "sage ab", "muss absagen",
+		"off sick", "elternzeit", "in elternzeit", "mutterschutz", "im mutterschutz", "in mutterschutz",
+		"im krankenhaus", "dienstreise", "auf dienstreise", "business trip", "on a business trip",
+		"on business trip", "in hospital", "in the hospital", "parental leave", "on parental leave",
+		"maternity leave", "on maternity leave"),
 	// Not before tomorrow: no arrival in this alert (see dayLater).
 	p(Unavailable, true, "erst morgen", "kann erst morgen", "erst uebermorgen", "tomorrow", "only tomorrow"),
 )
@@ -175,8 +187,10 @@ var approx = set("ca", "circa", "etwa", "ungefaehr", "about", "approx", "max", "
 	"spaetestens", "hoechstens", "fruehestens", "mindestens", "eta", "within")
 
 // clockLeads stand before a clock time alone ("ab 14 Uhr", "nicht vor 18 Uhr",
-// "ETA 14:30"): coming at that time, delayed without an ETA.
-var clockLeads = [][]string{{"nicht", "vor"}, {"not", "before"}, {"fruehestens", "um"}, {"fruehestens", "ab"},
+// "ETA 14:30", "Can be there by 10am"): coming at that time, delayed without an ETA.
+var clockLeads = [][]string{{"can", "be", "there", "by"}, {"can", "be", "there", "at"},
+	{"will", "be", "there", "by"}, {"will", "be", "there", "at"}, {"be", "there", "by"}, {"be", "there", "at"},
+	{"there", "by"}, {"there", "at"}, {"nicht", "vor"}, {"not", "before"}, {"fruehestens", "um"}, {"fruehestens", "ab"},
 	{"spaetestens", "um"}, {"fruehestens"}, {"spaetestens"}, {"ab"}, {"um"}, {"gegen"}, {"ca"}, {"circa"},
 	{"etwa"}, {"eta"}, {"at"}, {"by"}, {"around"}, {"from"}}
 
@@ -220,7 +234,7 @@ func decide(words []string, cuts []bool) match {
 // only when nothing matches as written.
 func decideAt(w []string, cuts []bool, typo bool) (match, bool) {
 	if !typo {
-		if m, ok := atClock(w); ok {
+		if m, ok := atClock(w, cuts); ok {
 			return m, true
 		}
 		if m, ok := delayed(w, cuts); ok {

@@ -184,14 +184,23 @@ func laterAt(w []string, cuts []bool, cond, first bool) (match, bool) {
 // atClock reads a clock time after a word that says when ("ab 14 Uhr",
 // "nicht vor 18 Uhr", "ETA 14:30"): coming then, delayed without an ETA
 // (the confirmation asks for the minutes); the words are the remark.
-func atClock(w []string) (match, bool) {
+func atClock(w []string, cuts []bool) (match, bool) {
 	for _, lead := range clockLeads {
-		if hasPrefix(w, lead) && clockFirst(w[len(lead):]) {
-			used := len(lead) + 2
-			if _, _, ok := colonTime(w[len(lead)]); ok && (len(w) == used-1 || !clockWords[w[used-1]]) {
+		at := len(lead)
+		if !hasPrefix(w, lead) || at == len(w) {
+			continue
+		}
+		if clockFirst(w[at:]) {
+			used := at + 2
+			if _, _, ok := colonTime(w[at]); ok && (len(w) == used-1 || !clockWords[w[used-1]]) {
 				used-- // "ETA 14:30" without "Uhr"
 			}
 			return match{kind: Delayed, noETA: true, used: used, reason: true}, true
+		}
+		if last := lead[at-1]; (hourLeads[last] || last == "vor" || last == "before") && clockHour(w[at]) &&
+			(at+1 == len(w) || cutAfter(cuts, at) || hourEnds[w[at+1]]) {
+			// "by 10", "um 8", "nicht vor 10": a bare hour after a word that says when.
+			return match{kind: Delayed, noETA: true, used: at + 1, reason: true}, true
 		}
 	}
 	return match{}, false

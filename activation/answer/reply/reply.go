@@ -225,14 +225,15 @@ func Parse(text string) Reply {
 }
 
 // leftoverVerb counts the verb a no leaves behind ("kann leider nicht
-// kommen", "can't make it"), which is no remark.
+// kommen", "can't make it", "heute nicht möglich"), which is no remark.
 func leftoverVerb(k Kind, rest []string) int {
 	switch {
 	case k != Unavailable || len(rest) == 0:
 		return 0
 	case len(rest) > 1 && rest[0] == "make" && rest[1] == "it":
 		return 2
-	case rest[0] == "kommen" || rest[0] == "come" || rest[0] == "teilnehmen":
+	case rest[0] == "kommen" || rest[0] == "come" || rest[0] == "teilnehmen" || rest[0] == "attend" ||
+		rest[0] == "moeglich" || rest[0] == "possible": // "heute nicht möglich", "cannot attend"
 		return 1
 	}
 	return 0

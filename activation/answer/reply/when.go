@@ -12,8 +12,11 @@ var longUnits = set("tag", "tage", "tagen", "tages", "woche", "wochen", "wochene
 	"month", "months", "year", "years", "night", "nights", "sek", "sekunde", "sekunden", "sec", "secs",
 	"second", "seconds")
 
-// clockWords follow a clock time ("20 Uhr", "8 pm", "8 o'clock").
-var clockWords = set("uhr", "am", "pm", "oclock", "o")
+// clockWords follow a clock time ("20 Uhr", "8 pm", "8 o'clock", "10am").
+var clockWords = set("uhr", "am", "pm", "oclock", "o", gluedAM)
+
+// gluedAM is the word of "am" written against an hour ("10am", see appendRuns).
+const gluedAM = "a.m."
 
 // counts stand for or before a number of long units ("ein paar Tage",
 // "a couple of weeks", "nächste Woche").

@@ -59,3 +59,48 @@ func TestDayTime(t *testing.T) {
 		}
 	}
 }
+
+// TestAtClock checks which answers start with a word that says when and a
+// clock time or a bare hour (delayed without an ETA), and how many words
+// they use.
+func TestAtClock(t *testing.T) {
+	tests := []struct {
+		in   string
+		used int // 0: no clock time
+	}{
+		{"ab 14 uhr", 3},
+		{"eta 14:30", 2},
+		{"by 10", 2},
+		{"um 8", 2},
+		{"um 8 da", 2},
+		{"nicht vor 10", 3},
+		{"can be there by 10 " + gluedAM, 6},
+		{"be there at 8", 4},
+		{"ca 30", 0},
+		{"eta 30", 0},
+		{"by 10 min", 0},
+		{"um 30 leute", 0},
+		{"um 25", 0},
+		{"by", 0},
+	}
+	for _, tt := range tests {
+		w := strings.Fields(tt.in)
+		cuts := make([]bool, len(w))
+		cuts[len(w)-1] = true
+		m, ok := atClock(w, cuts)
+		if ok != (tt.used > 0) || ok && (m.kind != Delayed || !m.noETA || m.used != tt.used) {
+			t.Errorf("atClock(%q) = %+v, %v; want used %d", tt.in, m, ok, tt.used)
+		}
+	}
+}
+
+// TestGluedAM checks that "10am" written together reads as a clock time
+// and "10 am Bahnhof" as German "at the".
+func TestGluedAM(t *testing.T) {
+	for in, want := range map[string]string{"10am": gluedAM, "10 am": "am", "am": "am", "1AM": gluedAM} {
+		toks := tokenize(in)
+		if got := toks[len(toks)-1].w; got != want {
+			t.Errorf("tokenize(%q) ends with %q, want %q", in, got, want)
+		}
+	}
+}
