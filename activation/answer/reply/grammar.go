@@ -93,15 +93,17 @@ func fold(s string) string {
 // phrase is a fixed answer in words. Reason phrases ("krank", "unterwegs")
 // say more than their kind, so the whole answer is kept as the remark.
 type phrase struct {
-	words  []string
-	kind   Kind
-	reason bool
+	words    []string
+	squashed []string // words with runs of a letter collapsed, for the typo pass
+	kind     Kind
+	reason   bool
 }
 
 func p(kind Kind, reason bool, s ...string) []phrase {
 	out := make([]phrase, len(s))
 	for i, w := range s {
 		out[i] = phrase{words: strings.Fields(w), kind: kind, reason: reason}
+		out[i].squashed = squashAll(out[i].words)
 	}
 	return out
 }
@@ -251,7 +253,7 @@ func decideAt(w []string, cuts []bool, typo bool) (match, bool) {
 		squashed = squashAll(w[:min(len(w), maxPhrase)]) // no phrase is longer
 	}
 	for _, ph := range phrases {
-		if typo && !hasPrefix(squashed, squashAll(ph.words)) || !typo && !hasPrefix(w, ph.words) {
+		if typo && !hasPrefix(squashed, ph.squashed) || !typo && !hasPrefix(w, ph.words) {
 			continue
 		}
 		return match{kind: ph.kind, used: len(ph.words), reason: ph.reason, noETA: ph.kind == Delayed}, true
