@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"crypto/cipher"
 	"crypto/rand"
@@ -12,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -88,41 +90,114 @@ func (k *keyring) createBucket(ctx context.Context) error {
 	return nil
 }
 
-// load reads every key once (a replay needs most of them).
+// load reads every key once (a replay needs most of them): the bucket's
+// stream is read through an ordered pull consumer, last message per key,
+// into maps sized from the stream's count. A KV watch delivered 100,000
+// keys one callback and channel hand-off at a time (2–3 s of a restart).
 func (k *keyring) load(ctx context.Context) error {
-	kv, err := k.bucket(ctx)
-	if err != nil {
+	if _, err := k.bucket(ctx); err != nil {
 		return err
 	}
-	w, err := kv.WatchAll(ctx, jetstream.IgnoreDeletes())
+	stream, err := k.js.Stream(ctx, "KV_"+k.layout.KeysBucket())
 	if err != nil {
-		return fmt.Errorf("engine: keys: %w", err)
+		return fmt.Errorf("engine: keys stream: %w", err)
 	}
-	defer w.Stop()
-	keys, people := map[string][]byte{}, map[string]string{}
-	for {
-		var entry jetstream.KeyValueEntry
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case entry = <-w.Updates():
-		}
-		if entry == nil {
-			break // the initial values are all there
-		}
-		var rec keyRecord
-		if json.Unmarshal(entry.Value(), &rec) != nil || len(rec.Key) != 32 {
-			continue
-		}
-		keys[entry.Key()] = rec.Key
-		if ref, ok := strings.CutPrefix(entry.Key(), "p."); ok && rec.Person != "" {
-			people[rec.Person] = ref
+	n := int(min(stream.CachedInfo().State.Msgs, 1<<22))
+	keys, people := make(map[string][]byte, n), make(map[string]string, n)
+	if n > 0 {
+		if err := k.readAll(ctx, stream, func(name string, data []byte) {
+			rec, ok := parseKeyRecord(data)
+			if !ok {
+				return
+			}
+			keys[name] = rec.Key
+			if ref, ok := strings.CutPrefix(name, "p."); ok && rec.Person != "" {
+				people[rec.Person] = ref
+			}
+		}); err != nil {
+			return err
 		}
 	}
 	k.mu.Lock()
 	k.keys, k.byPerson, k.derived, k.loaded = keys, people, map[string]cipher.AEAD{}, true
 	k.mu.Unlock()
 	return nil
+}
+
+// readAll calls f with the name and value of every key in the bucket's
+// stream (deleted and purged keys left out) until none is pending.
+func (k *keyring) readAll(ctx context.Context, stream jetstream.Stream, f func(name string, data []byte)) error {
+	prefix := "$KV." + k.layout.KeysBucket() + "."
+	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{prefix + ">"}, DeliverPolicy: jetstream.DeliverLastPerSubjectPolicy})
+	if err != nil {
+		return fmt.Errorf("engine: keys: %w", err)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(4096))
+	if err != nil {
+		return fmt.Errorf("engine: keys: %w", err)
+	}
+	defer it.Stop()
+	for {
+		m, err := it.Next(jetstream.NextMaxWait(2 * time.Second))
+		if err != nil {
+			// Every key deleted since the count was read: nothing is pending.
+			if info, ierr := cons.Info(ctx); ierr == nil && info.NumPending == 0 {
+				return nil
+			}
+			return fmt.Errorf("engine: keys: %w", err)
+		}
+		meta, err := m.Metadata()
+		if err != nil {
+			return fmt.Errorf("engine: keys: %w", err)
+		}
+		if name, ok := strings.CutPrefix(m.Subject(), prefix); ok && m.Headers().Get(kvOperation) == "" {
+			f(name, m.Data())
+		}
+		if meta.NumPending == 0 {
+			return nil
+		}
+	}
+}
+
+// kvOperation is the header of a KV delete or purge marker.
+const kvOperation = "KV-Operation"
+
+// parseKeyRecord reads a key's value as create writes it,
+// {"p":"<person>","k":"<base64>"} or {"k":"<base64>"}, without reflection;
+// anything else (escapes, other spacing) goes to encoding/json. ok: a
+// 32-byte key.
+func parseKeyRecord(data []byte) (keyRecord, bool) {
+	var rec keyRecord
+	rest, ok := bytes.CutPrefix(data, []byte(`{"p":"`))
+	if ok {
+		i := bytes.IndexByte(rest, '"')
+		if i < 0 || bytes.IndexByte(rest[:i], '\\') >= 0 {
+			return parseKeyRecordJSON(data)
+		}
+		rec.Person, rest = string(rest[:i]), rest[i+1:]
+		rest, ok = bytes.CutPrefix(rest, []byte(`,"k":"`))
+	} else {
+		rest, ok = bytes.CutPrefix(data, []byte(`{"k":"`))
+	}
+	enc, ok2 := bytes.CutSuffix(rest, []byte(`"}`))
+	if !ok || !ok2 || len(enc) != 44 { // 32 bytes in padded base64
+		return parseKeyRecordJSON(data)
+	}
+	key := make([]byte, 32)
+	if n, err := base64.StdEncoding.Decode(key, enc); err != nil || n != 32 {
+		return parseKeyRecordJSON(data)
+	}
+	rec.Key = key
+	return rec, true
+}
+
+func parseKeyRecordJSON(data []byte) (keyRecord, bool) {
+	var rec keyRecord
+	if json.Unmarshal(data, &rec) != nil || len(rec.Key) != 32 {
+		return keyRecord{}, false
+	}
+	return rec, true
 }
 
 // forget drops the cache; the next use loads the bucket again.

@@ -199,14 +199,22 @@ func retryForming(ctx context.Context, f func() error) error {
 	return err
 }
 
+// minDuplicates is the shortest duplicate window JetStream accepts (0
+// means its default of 2 minutes).
+const minDuplicates = 100 * time.Millisecond
+
 func (l Layout) ensure(ctx context.Context, js jetstream.JetStream) error {
 	r := max(l.Replicas, 1)
 	streams := []jetstream.StreamConfig{
 		// The record refuses deletes and purges through the API (no identity may
 		// thin it out); the work-queue input stream cannot, JetStream removes
-		// its acknowledged messages.
+		// its acknowledged messages. The log is fenced by expected sequences
+		// and carries no message ids, so its duplicate window is the shortest
+		// allowed: a server recovering the stream reads every message of the
+		// window again (seconds after a busy minute). Inputs keep 2 minutes:
+		// their ids make a retried submission count once.
 		{Name: l.EventsStream(), Subjects: []string{l.EventsFilter()}, Storage: jetstream.FileStorage, Replicas: r,
-			Retention: jetstream.LimitsPolicy, Duplicates: 2 * time.Minute, DenyDelete: true, DenyPurge: true,
+			Retention: jetstream.LimitsPolicy, Duplicates: minDuplicates, DenyDelete: true, DenyPurge: true,
 			AllowAtomicPublish: true, Description: "Kaskade event log (system of record)"},
 		{Name: l.InputStream(), Subjects: []string{l.InputFilter()}, Storage: jetstream.FileStorage, Replicas: r,
 			Retention: jetstream.WorkQueuePolicy, Duplicates: 2 * time.Minute, Description: "Kaskade inputs for the engine"},

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -55,5 +56,35 @@ func TestTheRecordRefusesDeletesAndPurges(t *testing.T) {
 				t.Error("purged")
 			}
 		})
+	}
+}
+
+// The log's duplicate window is the shortest allowed, also for a stream an
+// older Kaskade made with 2 minutes (a recovering server reads the window
+// again); the inputs keep 2 minutes for their message ids.
+func TestDuplicateWindows(t *testing.T) {
+	_, js := enginetest.JetStream(t)
+	l := engine.Layout{}
+	if _, err := js.CreateStream(t.Context(), jetstream.StreamConfig{Name: l.EventsStream(), Subjects: []string{l.EventsFilter()},
+		Duplicates: 2 * time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Ensure(t.Context(), js); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		stream string
+		want   time.Duration
+	}{
+		{l.EventsStream(), 100 * time.Millisecond},
+		{l.InputStream(), 2 * time.Minute},
+	} {
+		s, err := js.Stream(t.Context(), tc.stream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.CachedInfo().Config.Duplicates; got != tc.want {
+			t.Errorf("%s: duplicate window %v, want %v", tc.stream, got, tc.want)
+		}
 	}
 }
