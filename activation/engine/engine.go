@@ -204,9 +204,9 @@ func (e *Engine) runOnce(ctx context.Context) error {
 			return err
 		}
 		// Its keys too: a cache from before following would make a second
-		// key for each person it prepared or alerted.
-		e.keys.forget()
-		if err := e.keys.load(leadCtx); err != nil {
+		// key for each person it prepared or alerted (read again unless the
+		// bucket took no message since this instance read it).
+		if err := e.keys.reload(leadCtx); err != nil {
 			return err
 		}
 	}

@@ -40,6 +40,9 @@ type keyring struct {
 	mu       sync.RWMutex
 	kv       jetstream.KeyValue
 	loaded   bool
+	// loadedAt is the bucket stream's last sequence read before the last
+	// full load: while it has not moved, the loaded cache is the bucket.
+	loadedAt uint64
 	byPerson map[string]string      // person id → ref
 	keys     map[string][]byte      // bucket key → key; nil: shredded (or never existed)
 	derived  map[string]cipher.AEAD // scope key name + "/" + ref → field cipher
@@ -102,7 +105,8 @@ func (k *keyring) load(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("engine: keys stream: %w", err)
 	}
-	n := int(min(stream.CachedInfo().State.Msgs, 1<<22))
+	state := stream.CachedInfo().State
+	n := int(min(state.Msgs, 1<<22))
 	keys, people := make(map[string][]byte, n), make(map[string]string, n)
 	if n > 0 {
 		if err := k.readAll(ctx, stream, func(name string, data []byte) {
@@ -119,9 +123,29 @@ func (k *keyring) load(ctx context.Context) error {
 		}
 	}
 	k.mu.Lock()
-	k.keys, k.byPerson, k.derived, k.loaded = keys, people, map[string]cipher.AEAD{}, true
+	k.keys, k.byPerson, k.derived, k.loaded, k.loadedAt = keys, people, map[string]cipher.AEAD{}, true, state.LastSeq
 	k.mu.Unlock()
 	return nil
+}
+
+// reload makes the cache the bucket's current content: a full load unless
+// the cache is from a load after which the bucket's stream has taken no
+// message (no key created, deleted or purged by anyone).
+func (k *keyring) reload(ctx context.Context) error {
+	k.mu.RLock()
+	loaded, at := k.loaded, k.loadedAt
+	k.mu.RUnlock()
+	if loaded {
+		stream, err := k.js.Stream(ctx, "KV_"+k.layout.KeysBucket())
+		if err != nil {
+			return fmt.Errorf("engine: keys stream: %w", err)
+		}
+		if stream.CachedInfo().State.LastSeq == at {
+			return nil
+		}
+	}
+	k.forget()
+	return k.load(ctx)
 }
 
 // readAll calls f with the name and value of every key in the bucket's
