@@ -37,9 +37,9 @@ type keyring struct {
 	layout Layout
 	js     jetstream.JetStream
 
-	mu       sync.RWMutex
-	kv       jetstream.KeyValue
-	loaded   bool
+	mu     sync.RWMutex
+	kv     jetstream.KeyValue
+	loaded bool
 	// loadedAt is the bucket stream's last sequence read before the last
 	// full load: while it has not moved, the loaded cache is the bucket.
 	loadedAt uint64
