@@ -84,7 +84,7 @@ func (k *keyring) bucket(ctx context.Context) (jetstream.KeyValue, error) {
 func (k *keyring) createBucket(ctx context.Context) error {
 	name := k.layout.KeysBucket()
 	_, err := k.js.CreateStream(ctx, jetstream.StreamConfig{Name: "KV_" + name, Subjects: []string{"$KV." + name + ".>"},
-		MaxMsgsPerSubject: 1, Discard: jetstream.DiscardNew, AllowRollup: true, AllowDirect: true, DenyDelete: false,
+		MaxMsgsPerSubject: 1, Discard: jetstream.DiscardNew, AllowRollup: true, AllowDirect: true, DenyDelete: false, Duplicates: minDuplicates,
 		Storage: jetstream.FileStorage, Replicas: max(k.layout.Replicas, 1),
 		Description: "Kaskade keys of personal fields (erasing a key erases the data)"})
 	if err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {

@@ -7,6 +7,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -243,6 +244,42 @@ func (l Layout) ensure(ctx context.Context, js jetstream.JetStream) error {
 		if _, err := js.CreateOrUpdateKeyValue(ctx, kc); err != nil {
 			return fmt.Errorf("engine: bucket %s: %w", kc.Bucket, err)
 		}
+	}
+	// Buckets are written by create, update (expected revision) and put,
+	// never with message ids; the keys and snapshot buckets are made on
+	// first use, so they are shortened from the next start on.
+	short := []string{"KV_" + l.KeysBucket(), "OBJ_" + l.SnapshotBucket()}
+	for _, kc := range buckets {
+		short = append(short, "KV_"+kc.Bucket)
+	}
+	for _, name := range short {
+		if err := shortenDuplicates(ctx, js, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// shortenDuplicates sets a stream's duplicate window to minDuplicates (a
+// KV bucket or object store gets 2 minutes from nats.go): a recovering
+// server reads and decrypts every message of the window again, 60,000
+// recorded inbound ids after a busy minute, the final snapshot after a
+// clean stop. A stream that does not exist yet is left alone.
+func shortenDuplicates(ctx context.Context, js jetstream.JetStream, name string) error {
+	stream, err := js.Stream(ctx, name)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("engine: stream %s: %w", name, err)
+	}
+	cfg := stream.CachedInfo().Config
+	if cfg.Duplicates == minDuplicates {
+		return nil
+	}
+	cfg.Duplicates = minDuplicates
+	if _, err := js.UpdateStream(ctx, cfg); err != nil {
+		return fmt.Errorf("engine: stream %s: %w", name, err)
 	}
 	return nil
 }
