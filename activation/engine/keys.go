@@ -95,8 +95,8 @@ func (k *keyring) createBucket(ctx context.Context) error {
 
 // load reads every key once (a replay needs most of them): the bucket's
 // stream is read through an ordered pull consumer, last message per key,
-// into maps sized from the stream's count. A KV watch delivered 100,000
-// keys one callback and channel hand-off at a time (2–3 s of a restart).
+// into maps sized from the stream's count (a KV watch hands over one key
+// at a time: the restart figures are in docs/BENCHMARKS.md).
 func (k *keyring) load(ctx context.Context) error {
 	if _, err := k.bucket(ctx); err != nil {
 		return err

@@ -212,8 +212,8 @@ func (l Layout) ensure(ctx context.Context, js jetstream.JetStream) error {
 		// its acknowledged messages. The log is fenced by expected sequences
 		// and carries no message ids, so its duplicate window is the shortest
 		// allowed: a server recovering the stream reads every message of the
-		// window again (seconds after a busy minute). Inputs keep 2 minutes:
-		// their ids make a retried submission count once.
+		// window again. Inputs keep 2 minutes: their ids make a retried
+		// submission count once.
 		{Name: l.EventsStream(), Subjects: []string{l.EventsFilter()}, Storage: jetstream.FileStorage, Replicas: r,
 			Retention: jetstream.LimitsPolicy, Duplicates: minDuplicates, DenyDelete: true, DenyPurge: true,
 			AllowAtomicPublish: true, Description: "Kaskade event log (system of record)"},
@@ -262,9 +262,9 @@ func (l Layout) ensure(ctx context.Context, js jetstream.JetStream) error {
 
 // shortenDuplicates sets a stream's duplicate window to minDuplicates (a
 // KV bucket or object store gets 2 minutes from nats.go): a recovering
-// server reads and decrypts every message of the window again, 60,000
-// recorded inbound ids after a busy minute, the final snapshot after a
-// clean stop. A stream that does not exist yet is left alone.
+// server reads and decrypts every message of the window again (the inbound
+// ids of a busy minute, the final snapshot after a clean stop). A stream
+// that does not exist yet is left alone.
 func shortenDuplicates(ctx context.Context, js jetstream.JetStream, name string) error {
 	stream, err := js.Stream(ctx, name)
 	if errors.Is(err, jetstream.ErrStreamNotFound) {

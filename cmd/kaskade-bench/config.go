@@ -78,7 +78,7 @@ organisations:
 	}
 	fmt.Fprintf(w, "  - {id: TT, name: {de: Erstalarm, en: First alert}, call_tree: tt, readiness: {required: {staff: 1}, target: 2h}}\n")
 	// The people are in a CSV beside the file, as the README advises for
-	// large staff lists (the YAML parser needs ~3 KiB per person in YAML).
+	// large staff lists (yaml.v3's parse tree: docs/BENCHMARKS.md).
 	peopleFile := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)) + ".people.csv"
 	if err := c.writePeople(filepath.Join(filepath.Dir(path), peopleFile)); err != nil {
 		f.Close()
