@@ -45,7 +45,9 @@ type keyring struct {
 	loadedAt uint64
 	byPerson map[string]string      // person id → ref
 	keys     map[string][]byte      // bucket key → key; nil: shredded (or never existed)
-	derived  map[string]cipher.AEAD // scope key name + "/" + ref → field cipher
+	derived  map[string]cipher.AEAD // scope key name + "/" + ref → field cipher (bounded)
+	// fieldKeys are the derived keys of derived, all of them.
+	fieldKeys map[string][32]byte
 	// refBlocks are the ciphers of pseudonyms per scope key (scopedRef).
 	refBlocks map[string]cipher.Block
 }
@@ -123,7 +125,7 @@ func (k *keyring) load(ctx context.Context) error {
 		}
 	}
 	k.mu.Lock()
-	k.keys, k.byPerson, k.derived, k.loaded, k.loadedAt = keys, people, map[string]cipher.AEAD{}, true, state.LastSeq
+	k.keys, k.byPerson, k.derived, k.fieldKeys, k.loaded, k.loadedAt = keys, people, map[string]cipher.AEAD{}, nil, true, state.LastSeq
 	k.mu.Unlock()
 	return nil
 }
@@ -227,7 +229,7 @@ func parseKeyRecordJSON(data []byte) (keyRecord, bool) {
 // forget drops the cache; the next use loads the bucket again.
 func (k *keyring) forget() {
 	k.mu.Lock()
-	k.keys, k.byPerson, k.derived, k.refBlocks, k.loaded = nil, nil, nil, nil, false
+	k.keys, k.byPerson, k.derived, k.fieldKeys, k.refBlocks, k.loaded = nil, nil, nil, nil, nil, false
 	k.mu.Unlock()
 }
 
@@ -491,7 +493,7 @@ func (k *keyring) shred(ctx context.Context, names ...string) error {
 			}
 		}
 	}
-	k.derived = map[string]cipher.AEAD{}
+	k.derived, k.fieldKeys = map[string]cipher.AEAD{}, nil
 	k.mu.Unlock()
 	return nil
 }
