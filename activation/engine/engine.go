@@ -44,6 +44,10 @@ type Options struct {
 	// restored). SnapshotIdle is how many suffice when it is idle (default 10,000).
 	SnapshotEvery int
 	SnapshotIdle  int
+	// SnapshotBytes of appended events make the leader take a snapshot
+	// before SnapshotEvery events (default 32 MiB): a fan-out's packs are
+	// few events but many bytes to replay.
+	SnapshotBytes int
 	// Seal stores personal fields of events encrypted with per-person and
 	// per-incident keys (seal.go), so that erasure and retention can shred
 	// them. Sealed events are opened on read whether or not it is set.
@@ -128,6 +132,9 @@ func New(opts Options) *Engine {
 	if opts.SnapshotIdle <= 0 {
 		opts.SnapshotIdle = 10_000
 	}
+	if opts.SnapshotBytes <= 0 {
+		opts.SnapshotBytes = 32 << 20
+	}
 	e := &Engine{opts: opts, log: opts.Logger, core: activation.NewCore(), progress: make(chan struct{}),
 		keys: newKeyring(opts.Layout, opts.JS)}
 	e.prepWanted.Store(true)
@@ -176,7 +183,7 @@ func (e *Engine) runOnce(ctx context.Context) error {
 	e.mu.Unlock()
 	e.asm.reset()
 	e.asm.forgetAborted()
-	e.snap.taken, e.snap.restored, e.unpersisted = 0, 0, false
+	e.snap.taken, e.snap.restored, e.snap.bytes, e.unpersisted = 0, 0, 0, false
 	e.snap.stored.Store(0)
 	start := time.Now()
 	e.keys.forget()
@@ -204,9 +211,9 @@ func (e *Engine) runOnce(ctx context.Context) error {
 			return err
 		}
 		// Its keys too: a cache from before following would make a second
-		// key for each person it prepared or alerted.
-		e.keys.forget()
-		if err := e.keys.load(leadCtx); err != nil {
+		// key for each person it prepared or alerted (read again unless the
+		// bucket took no message since this instance read it).
+		if err := e.keys.reload(leadCtx); err != nil {
 			return err
 		}
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"crypto/cipher"
 	"crypto/rand"
@@ -12,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -35,12 +37,17 @@ type keyring struct {
 	layout Layout
 	js     jetstream.JetStream
 
-	mu       sync.RWMutex
-	kv       jetstream.KeyValue
-	loaded   bool
+	mu     sync.RWMutex
+	kv     jetstream.KeyValue
+	loaded bool
+	// loadedAt is the bucket stream's last sequence read before the last
+	// full load: while it has not moved, the loaded cache is the bucket.
+	loadedAt uint64
 	byPerson map[string]string      // person id → ref
 	keys     map[string][]byte      // bucket key → key; nil: shredded (or never existed)
-	derived  map[string]cipher.AEAD // scope key name + "/" + ref → field cipher
+	derived  map[string]cipher.AEAD // scope key name + "/" + ref → field cipher (bounded)
+	// fieldKeys are the derived keys of derived, all of them.
+	fieldKeys map[string][32]byte
 	// refBlocks are the ciphers of pseudonyms per scope key (scopedRef).
 	refBlocks map[string]cipher.Block
 }
@@ -79,7 +86,7 @@ func (k *keyring) bucket(ctx context.Context) (jetstream.KeyValue, error) {
 func (k *keyring) createBucket(ctx context.Context) error {
 	name := k.layout.KeysBucket()
 	_, err := k.js.CreateStream(ctx, jetstream.StreamConfig{Name: "KV_" + name, Subjects: []string{"$KV." + name + ".>"},
-		MaxMsgsPerSubject: 1, Discard: jetstream.DiscardNew, AllowRollup: true, AllowDirect: true, DenyDelete: false,
+		MaxMsgsPerSubject: 1, Discard: jetstream.DiscardNew, AllowRollup: true, AllowDirect: true, DenyDelete: false, Duplicates: minDuplicates,
 		Storage: jetstream.FileStorage, Replicas: max(k.layout.Replicas, 1),
 		Description: "Kaskade keys of personal fields (erasing a key erases the data)"})
 	if err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
@@ -88,47 +95,141 @@ func (k *keyring) createBucket(ctx context.Context) error {
 	return nil
 }
 
-// load reads every key once (a replay needs most of them).
+// load reads every key once (a replay needs most of them): the bucket's
+// stream is read through an ordered pull consumer, last message per key,
+// into maps sized from the stream's count (a KV watch hands over one key
+// at a time: the restart figures are in docs/BENCHMARKS.md).
 func (k *keyring) load(ctx context.Context) error {
-	kv, err := k.bucket(ctx)
-	if err != nil {
+	if _, err := k.bucket(ctx); err != nil {
 		return err
 	}
-	w, err := kv.WatchAll(ctx, jetstream.IgnoreDeletes())
+	stream, err := k.js.Stream(ctx, "KV_"+k.layout.KeysBucket())
 	if err != nil {
-		return fmt.Errorf("engine: keys: %w", err)
+		return fmt.Errorf("engine: keys stream: %w", err)
 	}
-	defer w.Stop()
-	keys, people := map[string][]byte{}, map[string]string{}
-	for {
-		var entry jetstream.KeyValueEntry
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case entry = <-w.Updates():
-		}
-		if entry == nil {
-			break // the initial values are all there
-		}
-		var rec keyRecord
-		if json.Unmarshal(entry.Value(), &rec) != nil || len(rec.Key) != 32 {
-			continue
-		}
-		keys[entry.Key()] = rec.Key
-		if ref, ok := strings.CutPrefix(entry.Key(), "p."); ok && rec.Person != "" {
-			people[rec.Person] = ref
+	state := stream.CachedInfo().State
+	n := int(min(state.Msgs, 1<<22))
+	keys, people := make(map[string][]byte, n), make(map[string]string, n)
+	if n > 0 {
+		if err := k.readAll(ctx, stream, func(name string, data []byte) {
+			rec, ok := parseKeyRecord(data)
+			if !ok {
+				return
+			}
+			keys[name] = rec.Key
+			if ref, ok := strings.CutPrefix(name, "p."); ok && rec.Person != "" {
+				people[rec.Person] = ref
+			}
+		}); err != nil {
+			return err
 		}
 	}
 	k.mu.Lock()
-	k.keys, k.byPerson, k.derived, k.loaded = keys, people, map[string]cipher.AEAD{}, true
+	k.keys, k.byPerson, k.derived, k.fieldKeys, k.loaded, k.loadedAt = keys, people, map[string]cipher.AEAD{}, nil, true, state.LastSeq
 	k.mu.Unlock()
 	return nil
+}
+
+// reload makes the cache the bucket's current content: a full load unless
+// the cache is from a load after which the bucket's stream has taken no
+// message (no key created, deleted or purged by anyone).
+func (k *keyring) reload(ctx context.Context) error {
+	k.mu.RLock()
+	loaded, at := k.loaded, k.loadedAt
+	k.mu.RUnlock()
+	if loaded {
+		stream, err := k.js.Stream(ctx, "KV_"+k.layout.KeysBucket())
+		if err != nil {
+			return fmt.Errorf("engine: keys stream: %w", err)
+		}
+		if stream.CachedInfo().State.LastSeq == at {
+			return nil
+		}
+	}
+	k.forget()
+	return k.load(ctx)
+}
+
+// readAll calls f with the name and value of every key in the bucket's
+// stream (deleted and purged keys left out) until none is pending.
+func (k *keyring) readAll(ctx context.Context, stream jetstream.Stream, f func(name string, data []byte)) error {
+	prefix := "$KV." + k.layout.KeysBucket() + "."
+	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{prefix + ">"}, DeliverPolicy: jetstream.DeliverLastPerSubjectPolicy})
+	if err != nil {
+		return fmt.Errorf("engine: keys: %w", err)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(4096))
+	if err != nil {
+		return fmt.Errorf("engine: keys: %w", err)
+	}
+	defer it.Stop()
+	for {
+		m, err := it.Next(jetstream.NextMaxWait(2 * time.Second))
+		if err != nil {
+			// Every key deleted since the count was read: nothing is pending.
+			if info, ierr := cons.Info(ctx); ierr == nil && info.NumPending == 0 {
+				return nil
+			}
+			return fmt.Errorf("engine: keys: %w", err)
+		}
+		meta, err := m.Metadata()
+		if err != nil {
+			return fmt.Errorf("engine: keys: %w", err)
+		}
+		if name, ok := strings.CutPrefix(m.Subject(), prefix); ok && m.Headers().Get(kvOperation) == "" {
+			f(name, m.Data())
+		}
+		if meta.NumPending == 0 {
+			return nil
+		}
+	}
+}
+
+// kvOperation is the header of a KV delete or purge marker.
+const kvOperation = "KV-Operation"
+
+// parseKeyRecord reads a key's value as create writes it,
+// {"p":"<person>","k":"<base64>"} or {"k":"<base64>"}, without reflection;
+// anything else (escapes, other spacing) goes to encoding/json. ok: a
+// 32-byte key.
+func parseKeyRecord(data []byte) (keyRecord, bool) {
+	var rec keyRecord
+	rest, ok := bytes.CutPrefix(data, []byte(`{"p":"`))
+	if ok {
+		i := bytes.IndexByte(rest, '"')
+		if i < 0 || bytes.IndexByte(rest[:i], '\\') >= 0 {
+			return parseKeyRecordJSON(data)
+		}
+		rec.Person, rest = string(rest[:i]), rest[i+1:]
+		rest, ok = bytes.CutPrefix(rest, []byte(`,"k":"`))
+	} else {
+		rest, ok = bytes.CutPrefix(data, []byte(`{"k":"`))
+	}
+	enc, ok2 := bytes.CutSuffix(rest, []byte(`"}`))
+	if !ok || !ok2 || len(enc) != 44 { // 32 bytes in padded base64
+		return parseKeyRecordJSON(data)
+	}
+	key := make([]byte, 32)
+	if n, err := base64.StdEncoding.Decode(key, enc); err != nil || n != 32 {
+		return parseKeyRecordJSON(data)
+	}
+	rec.Key = key
+	return rec, true
+}
+
+func parseKeyRecordJSON(data []byte) (keyRecord, bool) {
+	var rec keyRecord
+	if json.Unmarshal(data, &rec) != nil || len(rec.Key) != 32 {
+		return keyRecord{}, false
+	}
+	return rec, true
 }
 
 // forget drops the cache; the next use loads the bucket again.
 func (k *keyring) forget() {
 	k.mu.Lock()
-	k.keys, k.byPerson, k.derived, k.refBlocks, k.loaded = nil, nil, nil, nil, false
+	k.keys, k.byPerson, k.derived, k.fieldKeys, k.refBlocks, k.loaded = nil, nil, nil, nil, nil, false
 	k.mu.Unlock()
 }
 
@@ -392,7 +493,7 @@ func (k *keyring) shred(ctx context.Context, names ...string) error {
 			}
 		}
 	}
-	k.derived = map[string]cipher.AEAD{}
+	k.derived, k.fieldKeys = map[string]cipher.AEAD{}, nil
 	k.mu.Unlock()
 	return nil
 }

@@ -114,6 +114,7 @@ func (e *Engine) appendAtomic(ctx context.Context, evs []activation.Event) error
 		if err != nil {
 			return err
 		}
+		e.snap.bytes += uint64(len(data))
 		msg = nats.NewMsg(e.opts.Layout.EventSubjectOf(ev))
 		msg.Data = data
 		msg.Header.Set(batchIDHeader, id)
@@ -151,6 +152,7 @@ func (e *Engine) appendOne(ctx context.Context, ev *activation.Event) error {
 	if err != nil {
 		return err
 	}
+	e.snap.bytes += uint64(len(data))
 	msg := nats.NewMsg(e.opts.Layout.EventSubjectOf(*ev))
 	msg.Data = data
 	cctx, cancel := context.WithTimeout(ctx, commitTimeout)

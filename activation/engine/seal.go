@@ -292,34 +292,46 @@ func (s *sealer) open(v string) string {
 	return plain
 }
 
-// fieldKey derives (and caches) the key of a scope's field, of a person's
-// when ref is set.
+// fieldKey derives the key of a scope's field, of a person's when ref is
+// set. Derived keys are cached (32 bytes each), their ciphers, many times
+// larger, only up to maxCiphers: a replayed plan needs one per person.
 func (k *keyring) fieldKey(scope string, scopeKey []byte, ref string, personKey []byte) (cipher.AEAD, error) {
 	name := scope + "/" + ref
 	k.mu.RLock()
 	aead, ok := k.derived[name]
+	raw, derived := k.fieldKeys[name]
 	k.mu.RUnlock()
 	if ok {
 		return aead, nil
 	}
-	var mac = hmac.New(sha256.New, scopeKey)
-	if ref != "" {
-		mac = hmac.New(sha256.New, personKey)
-		mac.Write(scopeKey)
+	if !derived {
+		var mac = hmac.New(sha256.New, scopeKey)
+		if ref != "" {
+			mac = hmac.New(sha256.New, personKey)
+			mac.Write(scopeKey)
+		}
+		mac.Write([]byte("kaskade field key v2"))
+		mac.Sum(raw[:0])
 	}
-	mac.Write([]byte("kaskade field key v2"))
-	aead, err := gcm(mac.Sum(nil))
+	aead, err := gcm(raw[:])
 	if err != nil {
 		return nil, err
 	}
 	k.mu.Lock()
-	if k.derived == nil {
+	if k.derived == nil || len(k.derived) >= maxCiphers {
 		k.derived = map[string]cipher.AEAD{}
 	}
 	k.derived[name] = aead
+	if k.fieldKeys == nil {
+		k.fieldKeys = map[string][32]byte{}
+	}
+	k.fieldKeys[name] = raw
 	k.mu.Unlock()
 	return aead, nil
 }
+
+// maxCiphers bounds the cached field ciphers (emptied when full).
+const maxCiphers = 4096
 
 // sealString encrypts plain with AES-256-GCM bound to the incident.
 func sealString(aead cipher.AEAD, incident, plain string) (string, error) {

@@ -16,7 +16,8 @@ import (
 
 // Snapshots are a cache of the log, never the record: a start restores the newest
 // that matches the log and replays the rest (else the whole log). The leader writes
-// one every SnapshotEvery events, after SnapshotIdle ones when idle, and at a clean stop.
+// one every SnapshotEvery events (or SnapshotBytes of them), after SnapshotIdle ones
+// when idle, and at a clean stop.
 
 // snapshotter decides when the leader takes a snapshot. The engine
 // goroutine owns every field but the atomics, which uploads update.
@@ -29,6 +30,7 @@ type snapshotter struct {
 	lastWrite time.Time // when a decision last appended events
 	sizeHint  int       // size of the last snapshot's first part: the next buffer starts there
 	force     bool      // take one at the next chance (after shredding dropped them all)
+	bytes     uint64    // appended to the log since the newest snapshot was encoded
 }
 
 // snapshotUploadTimeout bounds one upload; a stop waits for at most two
@@ -143,7 +145,7 @@ func (e *Engine) maybeSnapshot(ctx context.Context, idle bool) {
 	if e.snap.force && e.lastSeq > 0 {
 		since = max(since, uint64(every))
 	}
-	if since == 0 || since < uint64(every) && !(idle && since >= uint64(e.opts.SnapshotIdle)) {
+	if since == 0 || since < uint64(every) && !(idle && since >= uint64(e.opts.SnapshotIdle)) && e.snap.bytes < uint64(e.opts.SnapshotBytes) {
 		e.snap.uploading.Store(false)
 		return
 	}
@@ -154,7 +156,7 @@ func (e *Engine) maybeSnapshot(ctx context.Context, idle bool) {
 		return
 	}
 	seq := e.lastSeq
-	e.snap.taken, e.snap.force = seq, false
+	e.snap.taken, e.snap.force, e.snap.bytes = seq, false, 0
 	e.snap.uploads.Go(func() {
 		defer e.snap.uploading.Store(false)
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), snapshotUploadTimeout)

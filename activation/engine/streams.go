@@ -7,6 +7,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -199,14 +200,22 @@ func retryForming(ctx context.Context, f func() error) error {
 	return err
 }
 
+// minDuplicates is the shortest duplicate window JetStream accepts (0
+// means its default of 2 minutes).
+const minDuplicates = 100 * time.Millisecond
+
 func (l Layout) ensure(ctx context.Context, js jetstream.JetStream) error {
 	r := max(l.Replicas, 1)
 	streams := []jetstream.StreamConfig{
 		// The record refuses deletes and purges through the API (no identity may
 		// thin it out); the work-queue input stream cannot, JetStream removes
-		// its acknowledged messages.
+		// its acknowledged messages. The log is fenced by expected sequences
+		// and carries no message ids, so its duplicate window is the shortest
+		// allowed: a server recovering the stream reads every message of the
+		// window again. Inputs keep 2 minutes: their ids make a retried
+		// submission count once.
 		{Name: l.EventsStream(), Subjects: []string{l.EventsFilter()}, Storage: jetstream.FileStorage, Replicas: r,
-			Retention: jetstream.LimitsPolicy, Duplicates: 2 * time.Minute, DenyDelete: true, DenyPurge: true,
+			Retention: jetstream.LimitsPolicy, Duplicates: minDuplicates, DenyDelete: true, DenyPurge: true,
 			AllowAtomicPublish: true, Description: "Kaskade event log (system of record)"},
 		{Name: l.InputStream(), Subjects: []string{l.InputFilter()}, Storage: jetstream.FileStorage, Replicas: r,
 			Retention: jetstream.WorkQueuePolicy, Duplicates: 2 * time.Minute, Description: "Kaskade inputs for the engine"},
@@ -235,6 +244,42 @@ func (l Layout) ensure(ctx context.Context, js jetstream.JetStream) error {
 		if _, err := js.CreateOrUpdateKeyValue(ctx, kc); err != nil {
 			return fmt.Errorf("engine: bucket %s: %w", kc.Bucket, err)
 		}
+	}
+	// Buckets are written by create, update (expected revision) and put,
+	// never with message ids; the keys and snapshot buckets are made on
+	// first use, so they are shortened from the next start on.
+	short := []string{"KV_" + l.KeysBucket(), "OBJ_" + l.SnapshotBucket()}
+	for _, kc := range buckets {
+		short = append(short, "KV_"+kc.Bucket)
+	}
+	for _, name := range short {
+		if err := shortenDuplicates(ctx, js, name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// shortenDuplicates sets a stream's duplicate window to minDuplicates (a
+// KV bucket or object store gets 2 minutes from nats.go): a recovering
+// server reads and decrypts every message of the window again (the inbound
+// ids of a busy minute, the final snapshot after a clean stop). A stream
+// that does not exist yet is left alone.
+func shortenDuplicates(ctx context.Context, js jetstream.JetStream, name string) error {
+	stream, err := js.Stream(ctx, name)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("engine: stream %s: %w", name, err)
+	}
+	cfg := stream.CachedInfo().Config
+	if cfg.Duplicates == minDuplicates {
+		return nil
+	}
+	cfg.Duplicates = minDuplicates
+	if _, err := js.UpdateStream(ctx, cfg); err != nil {
+		return fmt.Errorf("engine: stream %s: %w", name, err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -55,5 +56,55 @@ func TestTheRecordRefusesDeletesAndPurges(t *testing.T) {
 				t.Error("purged")
 			}
 		})
+	}
+}
+
+// The log's and the buckets' duplicate windows are the shortest allowed,
+// also for streams an older Kaskade made with 2 minutes (a recovering
+// server reads the window again); the inputs keep 2 minutes for their
+// message ids.
+func TestDuplicateWindows(t *testing.T) {
+	_, js := enginetest.JetStream(t)
+	ctx := t.Context()
+	l := engine.Layout{}
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: l.EventsStream(), Subjects: []string{l.EventsFilter()},
+		Duplicates: 2 * time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.CreateStream(ctx, jetstream.StreamConfig{Name: "KV_" + l.KeysBucket(), Subjects: []string{"$KV." + l.KeysBucket() + ".>"},
+		MaxMsgsPerSubject: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{Bucket: l.SnapshotBucket()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Ensure(ctx, js); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		stream string
+		want   time.Duration
+	}{
+		{l.EventsStream(), 100 * time.Millisecond},
+		{"KV_" + l.ClaimsBucket(), 100 * time.Millisecond},
+		{"KV_" + l.InboundSeenBucket(), 100 * time.Millisecond},
+		{"KV_" + l.KeysBucket(), 100 * time.Millisecond},
+		{"OBJ_" + l.SnapshotBucket(), 100 * time.Millisecond},
+		{l.InputStream(), 2 * time.Minute},
+	} {
+		s, err := js.Stream(ctx, tc.stream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.CachedInfo().Config.Duplicates; got != tc.want {
+			t.Errorf("%s: duplicate window %v, want %v", tc.stream, got, tc.want)
+		}
+	}
+	// A second start leaves them so (nats.go sets 2 minutes on every bucket update).
+	if err := l.Ensure(ctx, js); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := js.Stream(ctx, "KV_"+l.ClaimsBucket()); err != nil || s.CachedInfo().Config.Duplicates != 100*time.Millisecond {
+		t.Errorf("claims after a second Ensure: %v", err)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 )
 
 // benchConfig describes a generated configuration for `kaskade-bench`:
@@ -75,13 +77,14 @@ organisations:
 			benchOrg(o), o, o, o, c.PerOrg)
 	}
 	fmt.Fprintf(w, "  - {id: TT, name: {de: Erstalarm, en: First alert}, call_tree: tt, readiness: {required: {staff: 1}, target: 2h}}\n")
-	fmt.Fprintf(w, "people:\n")
-	for o := range c.Orgs {
-		for p := range c.PerOrg {
-			id, mobile := benchPerson(o*c.PerOrg + p)
-			fmt.Fprintf(w, "  - {id: %s, name: Person %s, organisation: %s, mobile: \"%s\", functions: [staff]}\n", id, id, benchOrg(o), mobile)
-		}
+	// The people are in a CSV beside the file, as the README advises for
+	// large staff lists (yaml.v3's parse tree: docs/BENCHMARKS.md).
+	peopleFile := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)) + ".people.csv"
+	if err := c.writePeople(filepath.Join(filepath.Dir(path), peopleFile)); err != nil {
+		f.Close()
+		return err
 	}
+	fmt.Fprintf(w, "people_file: %s\npeople:\n", peopleFile)
 	fmt.Fprintf(w, "  - {id: tt1, name: Erste Person, organisation: TT, mobile: \"%s\", functions: [staff]}\n", benchTTNumber)
 	fmt.Fprintf(w, "call_trees:\n")
 	for o := range c.Orgs {
@@ -119,6 +122,27 @@ organisations:
 		fmt.Fprintf(w, "tokens:\n")
 		for _, t := range c.Tokens {
 			fmt.Fprintf(w, "  - {name: %s, role: %s, sha256: \"%x\"}\n", t.Name, t.Role, sha256.Sum256([]byte(t.Secret)))
+		}
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// writePeople writes the organisations' people as a people_file (CSV).
+func (c benchConfig) writePeople(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	w.WriteString("id;name;organisation;mobile;functions\n")
+	for o := range c.Orgs {
+		for p := range c.PerOrg {
+			id, mobile := benchPerson(o*c.PerOrg + p)
+			fmt.Fprintf(w, "%s;Person %s;%s;%s;staff\n", id, id, benchOrg(o), mobile)
 		}
 	}
 	if err := w.Flush(); err != nil {
