@@ -76,18 +76,19 @@ func submit(t *testing.T, e *Engine, in activation.Input) {
 	if err := e.WaitInput(ctx, seq); err != nil {
 		t.Fatal(err)
 	}
-	// The input leaves the work queue when its decision is appended.
+	// The input leaves the work queue once its decision is appended (the
+	// last one of a decision a moment later, ackdelay.go).
 	input, err := e.opts.JS.Stream(ctx, e.opts.Layout.InputStream())
 	if err != nil {
 		t.Fatal(err)
 	}
 	for {
-		info, err := input.Info(ctx)
+		_, err := input.GetMsg(ctx, seq)
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			return
+		}
 		if err != nil {
 			t.Fatal(err)
-		}
-		if info.State.Msgs == 0 {
-			return
 		}
 		select {
 		case <-ctx.Done():
