@@ -76,8 +76,7 @@ func submit(t *testing.T, e *Engine, in activation.Input) {
 	if err := e.WaitInput(ctx, seq); err != nil {
 		t.Fatal(err)
 	}
-	// The input leaves the work queue once its decision is appended (the
-	// last one of a decision a moment later, ackdelay.go).
+	// The input leaves the work queue once its decision is appended.
 	input, err := e.opts.JS.Stream(ctx, e.opts.Layout.InputStream())
 	if err != nil {
 		t.Fatal(err)
