@@ -75,11 +75,11 @@ func TestCrashHarness(t *testing.T) {
 	h.dataDir = filepath.Join(dir, "data")
 	h.args = []string{"serve", "--config", cfg, "--data", h.dataDir, "--http", fmt.Sprintf("127.0.0.1:%d", httpPort),
 		"--nats-listen", fmt.Sprintf("127.0.0.1:%d", natsPort), "--public-url", h.base, "--log-format", "json",
-		// Frequent snapshots (every 400 events at the CI size, every 10,000
-		// with 10,000 people: about ten over the run): most restarts restore
-		// one and replay a tail, and the kills also hit snapshots being
-		// taken and stored.
-		"--snapshot-every", strconv.Itoa(max(400, people))}
+		// Frequent snapshots (every 400 log messages at the CI size, every
+		// 2,500 with 10,000 people; packs make a message of many events):
+		// most restarts restore one and replay a tail, and the kills also
+		// hit snapshots being taken and stored.
+		"--snapshot-every", strconv.Itoa(max(400, people/4))}
 	// The embedded NATS serves TLS, as in production: authentication and TLS on.
 	h.ca = natstest.NewCA(t)
 	cert, key := h.ca.Server()
