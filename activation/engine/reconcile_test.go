@@ -123,6 +123,10 @@ func TestReconcileTellsARepeatFromTheAttempt(t *testing.T) {
 	if _, err := sms.Notify(context.Background(), m); err != nil {
 		t.Fatal(err)
 	}
+	// The first attempt's resend claim ends the repeat's window; it must
+	// fall in a later second than the repeat's message (the one-second
+	// edge of provider dates, a known limit), so the test waits for one.
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second + 50*time.Millisecond)))
 	startDispatchWith(t, e, DispatchOptions{Notifiers: map[string]notifiers.Notifier{"sms": sms}, Composer: testComposer{},
 		Workers: 4, Instance: "survivor", ReconcileAfter: 1})
 	waitFor(t, "both attempts settled", func() bool { return settled(e, "X1") })
