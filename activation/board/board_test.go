@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -49,6 +50,13 @@ func newEnv(t *testing.T, secure bool) *env {
 // newEnvWith is newEnv with the board's options changed by mod.
 func newEnvWith(t *testing.T, mod func(*Options)) *env {
 	t.Helper()
+	return newEnvServing(t, ConnContext, mod)
+}
+
+// newEnvServing is newEnvWith on a server with the ConnContext cc; without
+// one (nil) the hub writes nothing to streams directly.
+func newEnvServing(t *testing.T, cc func(context.Context, net.Conn) context.Context, mod func(*Options)) *env {
+	t.Helper()
 	e := &env{t: t, src: newFakeSource(simpleIncident("K1", t0, "MI", "MF")), auth: newFakeAuth(), clk: &clock{t: t0.Add(5 * time.Minute)}}
 	o := Options{Source: e.src, Auth: e.auth, Now: e.clk.Now}
 	if mod != nil {
@@ -57,9 +65,19 @@ func newEnvWith(t *testing.T, mod func(*Options)) *env {
 	e.board = New(o)
 	mux := http.NewServeMux()
 	e.board.Register(mux)
-	e.srv = httptest.NewServer(mux)
+	e.srv = httptest.NewUnstartedServer(mux)
+	e.srv.Config.ConnContext = cc
+	e.srv.Start()
 	t.Cleanup(e.srv.Close)
 	return e
+}
+
+// newStreamServer serves h as kaskade serve does: with ConnContext.
+func newStreamServer(h http.Handler) *httptest.Server {
+	srv := httptest.NewUnstartedServer(h)
+	srv.Config.ConnContext = ConnContext
+	srv.Start()
+	return srv
 }
 
 // client returns an HTTP client with a cookie jar that does not follow redirects.

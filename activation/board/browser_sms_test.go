@@ -3,7 +3,6 @@ package board
 import (
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -32,7 +31,7 @@ func TestBrowserDeclareFormCountsSMSParts(t *testing.T) {
 		n := len([]rune(req.Title))/100 + 1
 		web.WriteJSON(w, http.StatusOK, map[string]any{"segments": n, "chars": len([]rune(req.Title)), "budget": 3, "max_chars": 1600, "fits": n <= 3})
 	})
-	srv := httptest.NewServer(mux)
+	srv := newStreamServer(mux)
 	t.Cleanup(func() { brd.Close(); srv.Close() })
 	must(t, b.Login(srv.URL, "/", dutyToken))
 	mustWait(t, b, "board live", `!!window.kaskade && window.kaskade.state.conn === 'live'`, 10*time.Second)

@@ -57,7 +57,7 @@ func newBrowserEnvWith(t *testing.T, now func() time.Time, opt func(*Options), i
 	for _, p := range []string{"POST /api/v1/incidents", "POST /api/v1/incidents/{id}/responses", "POST /api/v1/incidents/{id}/updates", "POST /api/v1/incidents/{id}/stand-down"} {
 		mux.HandleFunc(p, e.fakeAPI)
 	}
-	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	e.srv = newStreamServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if e.down.Load() && r.URL.Path == "/api/v1/stream" {
 			http.Error(w, "down for the test", http.StatusServiceUnavailable)
 			return

@@ -2,6 +2,7 @@ package board
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/kaskade-bcm/kaskade/activation"
 )
@@ -16,6 +17,9 @@ type hub struct {
 	mu   sync.Mutex
 	subs map[*coalescer]struct{}
 	cur  *subscription // nil: not subscribed
+	// offers counts the batches streams took, by offerBuffered, offerDirect
+	// and offerPartly.
+	offers [3]atomic.Int64
 }
 
 type subscription struct{ cancel func() }
@@ -52,6 +56,7 @@ const maxBatch = 256
 func (h *hub) run(changes <-chan activation.Change, sub *subscription) {
 	p := newPatcher() // the streams' views of this subscription
 	batch := make([]activation.Change, 0, maxBatch)
+	var targets []*coalescer
 	for ch := range changes {
 		// What the source published together (one decision's timeline,
 		// incident and readiness changes) goes to each stream in one write.
@@ -72,13 +77,21 @@ func (h *hub) run(changes <-chan activation.Change, sub *subscription) {
 		if len(encs) == 0 {
 			continue
 		}
+		// The streams are offered the batch outside the lock: a stream
+		// that joins meanwhile has the batch in its snapshot already.
 		h.mu.Lock()
 		if h.cur == sub {
 			for co := range h.subs {
-				co.addBatch(encs)
+				targets = append(targets, co)
 			}
 		}
 		h.mu.Unlock()
+		f := newFrame(encs)
+		for _, co := range targets {
+			h.offers[co.offer(encs, f)].Add(1)
+		}
+		clear(targets)
+		targets = targets[:0]
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()

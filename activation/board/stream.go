@@ -2,7 +2,6 @@ package board
 
 import (
 	"encoding/json"
-	"errors"
 	"io"
 	"net/http"
 	"slices"
@@ -34,6 +33,7 @@ type coalescer struct {
 	overflow  bool // more than max others: the client must resync
 	closed    bool // the subscription ended
 	kick      chan struct{}
+	out       sink // the stream's output (direct.go)
 }
 
 func newCoalescer(max int) *coalescer {
@@ -112,6 +112,13 @@ func (c *coalescer) addLocked(ch *encoded) {
 			c.others = append(c.others, ch)
 		}
 	}
+}
+
+// idle reports whether nothing is buffered and the stream goes on.
+func (c *coalescer) idle() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.readiness) == 0 && len(c.incidents) == 0 && len(c.others) == 0 && !c.overflow && !c.closed
 }
 
 func (c *coalescer) close() {
@@ -195,14 +202,20 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer release()
-	rc := http.NewResponseController(w)
 	ctx := r.Context()
 
 	// Join before the snapshot, so nothing falls between them. A change
 	// that the snapshot already contains is applied twice, which is harmless:
 	// readiness and incident changes carry whole values.
 	co := newCoalescer(b.maxPending)
+	out := &co.out
+	out.w, out.rc, out.window, out.writeWait = w, http.NewResponseController(w), b.coalesce, b.writeWait
+	out.deadline = out.rc.SetWriteDeadline
+	out.raw, _ = rawConn(r)
+	out.chunked = r.ProtoAtLeast(1, 1)
+	out.mu.Lock() // the hub writes nothing before the snapshot
 	defer b.hub.join(co)()
+	defer out.close()
 	snap := snapshot{Incidents: b.snapshotIncidents(r.URL.Query().Get("history") == "1"), Scenarios: b.src.Scenarios(), Now: b.now().UTC()}
 	if snap.Scenarios == nil {
 		snap.Scenarios = []activation.ScenarioInfo{}
@@ -214,39 +227,25 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)
-	b.log.Debug("board stream open", "name", p.name, "last_event_id", r.Header.Get("Last-Event-ID"), "streams", n)
+	b.log.Debug("board stream open", "name", p.name, "last_event_id", r.Header.Get("Last-Event-ID"), "streams", n, "direct", out.raw != nil)
 
-	// No buffer of its own: the events are built whole, and net/http buffers
-	// the response until flush.
-	var lastID uint64
-	var deadline time.Time
-	flush := func() error {
-		// Each write gets at least three quarters of writeWait; the deadline
-		// (a runtime timer) is not moved on every write.
-		if now := time.Now(); deadline.Sub(now) < b.writeWait*3/4 {
-			deadline = now.Add(b.writeWait)
-			_ = rc.SetWriteDeadline(deadline)
-		}
-		if err := rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
-			return err
-		}
-		return nil
-	}
-
-	// Snapshot.
+	// Snapshot. No buffer of its own: the events are built whole, and
+	// net/http buffers the response until flush.
 	io.WriteString(w, "retry: "+strconv.FormatInt(b.streamRetry.Milliseconds(), 10)+"\n")
-	if err := writeEvent(w, "snapshot", "snap-"+strconv.FormatInt(b.now().UnixMilli(), 10), snap); err != nil {
-		b.log.Error("board stream snapshot", "err", err)
-		return
-	}
+	err := writeEvent(w, "snapshot", "snap-"+strconv.FormatInt(b.now().UnixMilli(), 10), snap)
 	snap = snapshot{} // the incidents are garbage now, not for the stream's lifetime
-	if err := flush(); err != nil {
+	if err == nil {
+		err = out.flush()
+	}
+	out.open = out.raw != nil
+	out.mu.Unlock()
+	if err != nil {
+		b.log.Debug("board stream snapshot", "err", err)
 		return
 	}
 
 	hb := time.NewTicker(b.heartbeat)
 	defer hb.Stop()
-	var lastWrite time.Time
 	var batch []*encoded // reused between batches
 	for {
 		select {
@@ -255,20 +254,16 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 		case <-b.closed:
 			return
 		case <-hb.C:
-			io.WriteString(w, ": heartbeat\n\n")
-			ping := struct {
-				Now time.Time `json:"now"`
-			}{b.now().UTC()}
-			if err := writeEvent(w, "ping", "", ping); err != nil {
-				return
-			}
-			if err := flush(); err != nil {
+			if err := b.writePing(out); err != nil {
 				return
 			}
 		case <-co.kick:
 			// Leading edge: an isolated change goes out at once; within a
 			// burst, at most one batch per coalescing window.
-			if wait := b.coalesce - time.Since(lastWrite); wait > 0 {
+			out.mu.Lock()
+			wait := b.coalesce - time.Since(out.lastWrite)
+			out.mu.Unlock()
+			if wait > 0 {
 				t := time.NewTimer(wait)
 				select {
 				case <-ctx.Done():
@@ -278,25 +273,67 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 			var end bool
-			batch, end = co.take(batch[:0])
-			for _, ch := range batch {
-				lastID = max(lastID, ch.Seq)
-				if _, err := w.Write(ch.data); err != nil {
-					return
-				}
-			}
-			clear(batch) // let the written events go
-			if len(batch) > 0 {
-				if err := flush(); err != nil {
-					return
-				}
-				lastWrite = time.Now()
+			var err error
+			batch, end, err = out.writeBatch(co, batch)
+			if err != nil {
+				return
 			}
 			if end {
-				b.log.Debug("board stream ends; client will resync", "name", p.name, "last_seq", lastID)
+				b.log.Debug("board stream ends; client will resync", "name", p.name)
 				return
 			}
 		}
+	}
+}
+
+// writePing writes the heartbeat and a ping with the server time.
+func (b *Board) writePing(out *sink) error {
+	out.mu.Lock()
+	defer out.mu.Unlock()
+	if err := out.finish(); err != nil {
+		return err
+	}
+	io.WriteString(out.w, ": heartbeat\n\n")
+	ping := struct {
+		Now time.Time `json:"now"`
+	}{b.now().UTC()}
+	if err := writeEvent(out.w, "ping", "", ping); err != nil {
+		return err
+	}
+	return out.flush()
+}
+
+// writeBatch finishes a direct write's tail and writes what co buffered;
+// end: the stream must end (its subscription ended or overflowed).
+func (s *sink) writeBatch(co *coalescer, batch []*encoded) ([]*encoded, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.finish(); err != nil {
+		return batch, true, err
+	}
+	batch, end := co.take(batch[:0])
+	for _, ch := range batch {
+		if _, err := s.w.Write(ch.data); err != nil {
+			return batch, true, err
+		}
+	}
+	clear(batch) // let the written events go
+	if len(batch) > 0 {
+		if err := s.flush(); err != nil {
+			return batch, true, err
+		}
+	}
+	return batch, end, nil
+}
+
+// close ends direct writes (the handler returns) and completes a chunk a
+// direct write left unfinished, so that the response stays well framed.
+func (s *sink) close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.open = false
+	if s.rest != nil {
+		_ = s.finish()
 	}
 }
 

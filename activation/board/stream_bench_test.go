@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"runtime"
 	"strings"
 	"testing"
@@ -49,7 +48,7 @@ func benchStreams(b *testing.B, streams, incidents, open int) {
 	brd := New(Options{Source: src, Auth: newFakeAuth(), MaxStreams: streams, MaxStreamsPerToken: streams})
 	mux := http.NewServeMux()
 	brd.Register(mux)
-	srv := httptest.NewServer(mux)
+	srv := newStreamServer(mux)
 	defer srv.Close()
 	defer brd.Close()
 	addr := strings.TrimPrefix(srv.URL, "http://")

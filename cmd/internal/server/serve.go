@@ -213,7 +213,7 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 	channels.register(mux)
 	s.URL = "http://" + ln.Addr().String()
 	s.http = &http.Server{Handler: untilReplayed(s.Engine, mux), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: MaxHeaderBytes, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: MaxHeaderBytes, ConnContext: board.ConnContext, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	s.http.RegisterOnShutdown(s.board.Close) // live streams end so shutdown can finish
 
 	s.goRun("engine", func() error { return s.Engine.Run(ctx) })

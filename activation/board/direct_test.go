@@ -1,0 +1,293 @@
+package board
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kaskade-bcm/kaskade/activation"
+)
+
+// sseReader reads SSE events from r in a goroutine; events ends with r.
+func sseReader(r io.Reader) <-chan sseEvent {
+	events := make(chan sseEvent, 10000)
+	go func() {
+		defer close(events)
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 1<<20), 1<<24)
+		var ev sseEvent
+		for sc.Scan() {
+			line := sc.Text()
+			if line == "" {
+				if ev.Event != "" {
+					events <- ev
+				}
+				ev = sseEvent{}
+				continue
+			}
+			k, v, _ := strings.Cut(line, ":")
+			v = strings.TrimPrefix(v, " ")
+			switch k {
+			case "event":
+				ev.Event = v
+			case "data":
+				ev.Data += v
+			}
+		}
+	}()
+	return events
+}
+
+// nextChange returns the next change event, skipping pings.
+func nextChange(t *testing.T, events <-chan sseEvent) activation.Change {
+	t.Helper()
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				t.Fatal("the stream ended")
+			}
+			if ev.Event != "change" {
+				continue
+			}
+			var ch activation.Change
+			if err := json.Unmarshal([]byte(ev.Data), &ch); err != nil {
+				t.Fatalf("change %q: %v", ev.Data, err)
+			}
+			return ch
+		case <-time.After(10 * time.Second):
+			t.Fatal("timed out waiting for a change")
+		}
+	}
+}
+
+// rawStream opens the board stream over a plain TCP connection speaking
+// proto, with a receive buffer of rcvbuf bytes (0: the default), and returns
+// the connection and the response once its headers are read.
+func rawStream(t *testing.T, e *env, proto string, rcvbuf int) (net.Conn, *http.Response) {
+	t.Helper()
+	d := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		if rcvbuf == 0 {
+			return nil
+		}
+		var serr error
+		err := c.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, rcvbuf) })
+		if err == nil {
+			err = serr
+		}
+		return err
+	}}
+	conn, err := d.Dial("tcp", strings.TrimPrefix(e.srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	fmt.Fprintf(conn, "GET /api/v1/stream %s\r\nHost: board\r\nAuthorization: Bearer %s\r\n\r\n", proto, viewerToken)
+	req, _ := http.NewRequest("GET", "/api/v1/stream", nil)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d", resp.StatusCode)
+	}
+	return conn, resp
+}
+
+// Changes that find a stream idle are written by the hub itself, on plain
+// HTTP/1.1 and HTTP/1.0 alike, whole and in order; without ConnContext
+// every change goes through the stream's handler, as before.
+func TestIdleStreamsAreWrittenByTheHub(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		direct bool
+		proto  string
+	}{
+		{"HTTP/1.1 with ConnContext", true, "HTTP/1.1"},
+		{"HTTP/1.0 with ConnContext", true, "HTTP/1.0"},
+		{"HTTP/1.1 without ConnContext", false, "HTTP/1.1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var cc func(context.Context, net.Conn) context.Context
+			if tc.direct {
+				cc = ConnContext
+			}
+			e := newEnvServing(t, cc, nil)
+			e.board.coalesce = 0 // every change may go out at once
+			_, resp := rawStream(t, e, tc.proto, 0)
+			if chunked := len(resp.TransferEncoding) > 0; chunked != (tc.proto == "HTTP/1.1") {
+				t.Fatalf("transfer encoding %v for %s", resp.TransferEncoding, tc.proto)
+			}
+			events := sseReader(resp.Body)
+			if ev := <-events; ev.Event != "snapshot" {
+				t.Fatalf("first event %q, want the snapshot", ev.Event)
+			}
+			const n = 40
+			for i := range n {
+				if tc.direct {
+					waitFor(t, e.board.hub.streamsIdle)
+				}
+				sent := e.src.timeline("K1", activation.TimelineItem{Kind: "note", Summary: fmt.Sprintf("Eintrag %d", i)})
+				got := nextChange(t, events)
+				if got.Seq != sent.Seq || got.Timeline == nil || got.Timeline.Summary != sent.Timeline.Summary {
+					t.Fatalf("change %d: got seq %d %+v, want seq %d %q", i, got.Seq, got.Timeline, sent.Seq, sent.Timeline.Summary)
+				}
+			}
+			waitFor(t, func() bool { return e.board.hub.offered() == n }) // counted after the write
+			direct, buffered := e.board.hub.offers[offerDirect].Load(), e.board.hub.offers[offerBuffered].Load()
+			if tc.direct && direct != n || !tc.direct && (direct != 0 || buffered != n) {
+				t.Fatalf("%d written by the hub, %d by the handler, %d in part; direct writes expected: %v", direct, buffered, e.board.hub.offers[offerPartly].Load(), tc.direct)
+			}
+		})
+	}
+}
+
+// A client that stops reading fills its socket: the hub writes what fits,
+// leaves the rest of that batch to the stream's handler and buffers later
+// batches for it. Once the client reads again it gets every change exactly
+// once, in order, in a well-framed chunked body.
+func TestAStreamThatStopsReadingGetsEverythingInOrder(t *testing.T) {
+	e := newEnvServing(t, func(ctx context.Context, c net.Conn) context.Context {
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetWriteBuffer(8 << 10) // fixed and small: the socket fills fast
+		}
+		return ConnContext(ctx, c)
+	}, nil)
+	e.board.coalesce = 0
+	conn, resp := rawStream(t, e, "HTTP/1.1", 8<<10)
+	_ = conn
+	const groups, perGroup = 20, 5
+	big := strings.Repeat("Lagebericht ", 700) // about 8 KB per change
+	var want []uint64
+	for g := range groups {
+		waitFor(t, func() bool { return e.board.hub.offers[offerPartly].Load() > 0 || e.board.hub.streamsIdle() })
+		for i := range perGroup {
+			ch := e.src.timeline("K1", activation.TimelineItem{Kind: "note", Summary: fmt.Sprintf("%d/%d %s", g, i, big)})
+			want = append(want, ch.Seq)
+		}
+		// Let the hub hand this group out before the next, so that the
+		// stream sees many batches: direct, then partly written, then buffered.
+		waitFor(t, func() bool { return e.board.hub.offered() >= int64(g+1) })
+	}
+	if e.board.hub.offers[offerPartly].Load() == 0 {
+		t.Fatalf("no direct write was cut short by the full socket (offers %d/%d/%d)",
+			e.board.hub.offers[offerBuffered].Load(), e.board.hub.offers[offerDirect].Load(), e.board.hub.offers[offerPartly].Load())
+	}
+	events := sseReader(resp.Body)
+	if ev := <-events; ev.Event != "snapshot" {
+		t.Fatalf("first event %q, want the snapshot", ev.Event)
+	}
+	for i, seq := range want {
+		if got := nextChange(t, events); got.Seq != seq || !strings.HasPrefix(got.Timeline.Summary, fmt.Sprintf("%d/%d ", i/perGroup, i%perGroup)) {
+			t.Fatalf("change %d: seq %d, want %d", i, got.Seq, seq)
+		}
+	}
+}
+
+// streamsIdle reports whether every stream is open for direct writes and
+// neither its handler nor the hub is writing to it.
+func (h *hub) streamsIdle() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for co := range h.subs {
+		if !co.out.mu.TryLock() {
+			return false
+		}
+		ok := co.out.open && co.out.rest == nil && co.idle()
+		co.out.mu.Unlock()
+		if !ok {
+			return false
+		}
+	}
+	return len(h.subs) > 0
+}
+
+// offered counts the batches the hub handed to streams.
+func (h *hub) offered() int64 {
+	var n int64
+	for i := range h.offers {
+		n += h.offers[i].Load()
+	}
+	return n
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not met within 10 s")
+		}
+	}
+}
+
+// A direct write never waits for the socket: what does not fit is kept,
+// and finish writes exactly that once the peer reads.
+func TestDirectWriteKeepsWhatTheSocketDidNotTake(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	peer, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peer.Close()
+	c, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	tc := c.(*net.TCPConn)
+	_ = tc.SetWriteBuffer(8 << 10)
+	raw, err := tc.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, chunked := range []bool{false, true} {
+		s := &sink{raw: raw, deadline: c.SetWriteDeadline, writeWait: 10 * time.Second, chunked: chunked}
+		var want bytes.Buffer
+		blocked := false
+		for i := 0; i < 10000 && !blocked; i++ {
+			f := newFrame([]*encoded{{data: bytes.Repeat([]byte{byte('a' + i%26)}, 4096)}, {data: []byte(fmt.Sprintf("|%d|", i))}})
+			p := f.plain
+			if chunked {
+				p = f.chunk
+			}
+			want.Write(p)
+			if err := s.direct(f, time.Now()); err != nil {
+				if err != errBlocked || len(s.rest) == 0 || len(s.rest) > len(p) {
+					t.Fatalf("direct: %v with %d of %d bytes left", err, len(s.rest), len(p))
+				}
+				blocked = true
+			}
+		}
+		if !blocked {
+			t.Fatal("the socket never filled")
+		}
+		got := make(chan []byte)
+		go func() {
+			buf := make([]byte, want.Len())
+			_, err := io.ReadFull(peer, buf)
+			if err != nil {
+				buf = nil
+			}
+			got <- buf
+		}()
+		if err := s.finish(); err != nil || s.rest != nil {
+			t.Fatalf("finish: %v, %d bytes left", err, len(s.rest))
+		}
+		if b := <-got; !bytes.Equal(b, want.Bytes()) {
+			t.Fatalf("the peer read %d bytes, not the %d written (chunked %v)", len(b), want.Len(), chunked)
+		}
+	}
+}
