@@ -28,22 +28,23 @@ func ConnContext(ctx context.Context, c net.Conn) context.Context {
 	return context.WithValue(ctx, connKey{}, c)
 }
 
-// rawConn returns the request's socket when events may be written to it
-// beside net/http: plain TCP (or Unix) HTTP/1.x, with ConnContext installed.
-func rawConn(r *http.Request) (syscall.RawConn, bool) {
+// rawConn returns the request's connection and socket when events may be
+// written to it beside net/http: plain TCP (or Unix) HTTP/1.x, with
+// ConnContext installed.
+func rawConn(r *http.Request) (net.Conn, syscall.RawConn, bool) {
 	if r.TLS != nil || r.ProtoMajor != 1 {
-		return nil, false
+		return nil, nil, false
 	}
 	c, ok := r.Context().Value(connKey{}).(net.Conn)
 	if !ok {
-		return nil, false
+		return nil, nil, false
 	}
 	sc, ok := c.(syscall.Conn)
 	if !ok {
-		return nil, false
+		return nil, nil, false
 	}
 	raw, err := sc.SyscallConn()
-	return raw, err == nil
+	return c, raw, err == nil
 }
 
 // sink is one stream's output. mu is held by whoever writes.
@@ -52,6 +53,7 @@ type sink struct {
 	w         io.Writer // the response (the handler's writes)
 	rc        *http.ResponseController
 	deadline  func(time.Time) error // the connection's write deadline
+	conn      net.Conn              // closed when a direct write cannot be completed
 	raw       syscall.RawConn       // nil: no direct writes
 	chunked   bool                  // HTTP/1.1: the body is chunk-framed
 	open      bool                  // the snapshot is out and the handler runs: direct writes allowed
@@ -135,11 +137,20 @@ func (s *sink) direct(f *frame, now time.Time) error {
 
 // finish writes what a direct write left over, waiting up to writeWait for
 // the socket; mu is held.
-func (s *sink) finish() error {
+func (s *sink) finish() error { return s.finishWithin(s.writeWait) }
+
+// finishWithin is finish waiting up to wait. A tail that cannot be written
+// closes the connection: the client must never read more after a torn frame.
+func (s *sink) finishWithin(wait time.Duration) (err error) {
 	if len(s.rest) == 0 {
 		return nil
 	}
-	_ = s.deadline(time.Now().Add(s.writeWait))
+	defer func() {
+		if err != nil && s.conn != nil {
+			s.conn.Close()
+		}
+	}()
+	_ = s.deadline(time.Now().Add(wait))
 	defer s.deadline(time.Time{})
 	for len(s.rest) > 0 {
 		var n int

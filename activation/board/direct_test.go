@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -229,9 +230,10 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 }
 
-// A direct write never waits for the socket: what does not fit is kept,
-// and finish writes exactly that once the peer reads.
-func TestDirectWriteKeepsWhatTheSocketDidNotTake(t *testing.T) {
+// socketPair returns a loopback TCP connection whose sending side has a
+// small fixed buffer, and its peer.
+func socketPair(t *testing.T) (*net.TCPConn, net.Conn) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -241,44 +243,55 @@ func TestDirectWriteKeepsWhatTheSocketDidNotTake(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer peer.Close()
+	t.Cleanup(func() { peer.Close() })
 	c, err := ln.Accept()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(func() { c.Close() })
 	tc := c.(*net.TCPConn)
 	_ = tc.SetWriteBuffer(8 << 10)
-	raw, err := tc.SyscallConn()
-	if err != nil {
-		t.Fatal(err)
+	return tc, peer
+}
+
+// fillSocket writes frames directly until the socket takes one only in
+// part; it returns every byte offered so far.
+func fillSocket(t *testing.T, s *sink) []byte {
+	t.Helper()
+	var offered bytes.Buffer
+	for i := range 10000 {
+		f := newFrame([]*encoded{{data: bytes.Repeat([]byte{byte('a' + i%26)}, 4096)}, {data: []byte(fmt.Sprintf("|%d|", i))}})
+		p := f.plain
+		if s.chunked {
+			p = f.chunk
+		}
+		offered.Write(p)
+		if err := s.direct(f, time.Now()); err != nil {
+			if err != errBlocked || len(s.rest) == 0 || len(s.rest) > len(p) {
+				t.Fatalf("direct: %v with %d of %d bytes left", err, len(s.rest), len(p))
+			}
+			return offered.Bytes()
+		}
 	}
+	t.Fatal("the socket never filled")
+	return nil
+}
+
+// A direct write never waits for the socket: what does not fit is kept,
+// and finish writes exactly that once the peer reads.
+func TestDirectWriteKeepsWhatTheSocketDidNotTake(t *testing.T) {
 	for _, chunked := range []bool{false, true} {
-		s := &sink{raw: raw, deadline: c.SetWriteDeadline, writeWait: 10 * time.Second, chunked: chunked}
-		var want bytes.Buffer
-		blocked := false
-		for i := 0; i < 10000 && !blocked; i++ {
-			f := newFrame([]*encoded{{data: bytes.Repeat([]byte{byte('a' + i%26)}, 4096)}, {data: []byte(fmt.Sprintf("|%d|", i))}})
-			p := f.plain
-			if chunked {
-				p = f.chunk
-			}
-			want.Write(p)
-			if err := s.direct(f, time.Now()); err != nil {
-				if err != errBlocked || len(s.rest) == 0 || len(s.rest) > len(p) {
-					t.Fatalf("direct: %v with %d of %d bytes left", err, len(s.rest), len(p))
-				}
-				blocked = true
-			}
+		c, peer := socketPair(t)
+		raw, err := c.SyscallConn()
+		if err != nil {
+			t.Fatal(err)
 		}
-		if !blocked {
-			t.Fatal("the socket never filled")
-		}
+		s := &sink{conn: c, raw: raw, deadline: c.SetWriteDeadline, writeWait: 10 * time.Second, chunked: chunked}
+		want := fillSocket(t, s)
 		got := make(chan []byte)
 		go func() {
-			buf := make([]byte, want.Len())
-			_, err := io.ReadFull(peer, buf)
-			if err != nil {
+			buf := make([]byte, len(want))
+			if _, err := io.ReadFull(peer, buf); err != nil {
 				buf = nil
 			}
 			got <- buf
@@ -286,8 +299,35 @@ func TestDirectWriteKeepsWhatTheSocketDidNotTake(t *testing.T) {
 		if err := s.finish(); err != nil || s.rest != nil {
 			t.Fatalf("finish: %v, %d bytes left", err, len(s.rest))
 		}
-		if b := <-got; !bytes.Equal(b, want.Bytes()) {
-			t.Fatalf("the peer read %d bytes, not the %d written (chunked %v)", len(b), want.Len(), chunked)
+		if b := <-got; !bytes.Equal(b, want) {
+			t.Fatalf("the peer read %d bytes, not the %d written (chunked %v)", len(b), len(want), chunked)
 		}
+	}
+}
+
+// A tail the client does not take in time closes the connection, so that
+// nothing follows a torn frame.
+func TestAnUnfinishedDirectWriteClosesTheConnection(t *testing.T) {
+	c, _ := socketPair(t)
+	raw, err := c.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &sink{conn: c, raw: raw, deadline: c.SetWriteDeadline, writeWait: 10 * time.Second, chunked: true}
+	// The kernel moves data on to the peer's receive buffer, so a tail may
+	// still fit at first; the peer reads nothing, so one finally does not.
+	failed := false
+	for range 1000 {
+		fillSocket(t, s)
+		if err := s.finishWithin(20 * time.Millisecond); err != nil {
+			failed = true
+			break
+		}
+	}
+	if !failed {
+		t.Fatal("finish kept succeeding though the peer reads nothing")
+	}
+	if _, err := c.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("write after the failed finish: %v, want the connection closed", err)
 	}
 }

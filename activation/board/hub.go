@@ -1,6 +1,8 @@
 package board
 
 import (
+	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -50,6 +52,32 @@ func (h *hub) leave(co *coalescer) {
 	}
 }
 
+// offerAll offers a batch to every target, in parallel on up to GOMAXPROCS
+// goroutines when there are many: a direct write costs a system call per
+// stream, and a thousand of them take milliseconds on one core.
+func (h *hub) offerAll(targets []*coalescer, encs []*encoded, f *frame) {
+	shards := min(runtime.GOMAXPROCS(0), (len(targets)+shardMin-1)/shardMin)
+	offer := func(part []*coalescer) {
+		for _, co := range part {
+			h.offers[co.offer(encs, f)].Add(1)
+		}
+	}
+	if shards <= 1 {
+		offer(targets)
+		return
+	}
+	var wg sync.WaitGroup
+	size := (len(targets) + shards - 1) / shards
+	for part := range slices.Chunk(targets[size:], size) {
+		wg.Go(func() { offer(part) })
+	}
+	offer(targets[:size])
+	wg.Wait()
+}
+
+// shardMin is the fewest streams worth another goroutine.
+const shardMin = 128
+
 // maxBatch bounds the changes the hub hands the streams at once.
 const maxBatch = 256
 
@@ -87,9 +115,7 @@ func (h *hub) run(changes <-chan activation.Change, sub *subscription) {
 		}
 		h.mu.Unlock()
 		f := newFrame(encs)
-		for _, co := range targets {
-			h.offers[co.offer(encs, f)].Add(1)
-		}
+		h.offerAll(targets, encs, f)
 		clear(targets)
 		targets = targets[:0]
 	}

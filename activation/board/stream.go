@@ -211,7 +211,7 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 	out := &co.out
 	out.w, out.rc, out.window, out.writeWait = w, http.NewResponseController(w), b.coalesce, b.writeWait
 	out.deadline = out.rc.SetWriteDeadline
-	out.raw, _ = rawConn(r)
+	out.conn, out.raw, _ = rawConn(r)
 	out.chunked = r.ProtoAtLeast(1, 1)
 	out.mu.Lock() // the hub writes nothing before the snapshot
 	defer b.hub.join(co)()
@@ -327,15 +327,17 @@ func (s *sink) writeBatch(co *coalescer, batch []*encoded) ([]*encoded, bool, er
 }
 
 // close ends direct writes (the handler returns) and completes a chunk a
-// direct write left unfinished, so that the response stays well framed.
+// direct write left unfinished, so that the response stays well framed,
+// or closes the connection within closeWait.
 func (s *sink) close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.open = false
-	if s.rest != nil {
-		_ = s.finish()
-	}
+	_ = s.finishWithin(min(s.writeWait, closeWait))
 }
+
+// closeWait bounds how long an ending stream waits for a slow client.
+const closeWait = time.Second
 
 // streamRetryAfter is the Retry-After of a refused stream, in seconds.
 const streamRetryAfter = 30
