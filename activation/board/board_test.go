@@ -1,7 +1,6 @@
 package board
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"io"
@@ -126,7 +125,7 @@ type sseEvent struct {
 
 type stream struct {
 	resp   *http.Response
-	events chan sseEvent
+	events <-chan sseEvent
 	cancel context.CancelFunc
 }
 
@@ -157,42 +156,13 @@ func (e *env) openStreamWith(c *http.Client, path string, hdr map[string]string)
 		cancel()
 		e.t.Fatal(err)
 	}
-	s := &stream{resp: resp, events: make(chan sseEvent, 10000), cancel: cancel}
 	e.t.Cleanup(func() { cancel(); resp.Body.Close() })
 	if resp.StatusCode != http.StatusOK {
-		close(s.events)
-		return s
+		ended := make(chan sseEvent)
+		close(ended)
+		return &stream{resp: resp, events: ended, cancel: cancel}
 	}
-	go func() {
-		defer close(s.events)
-		sc := bufio.NewScanner(resp.Body)
-		sc.Buffer(make([]byte, 1<<20), 1<<24)
-		var ev sseEvent
-		for sc.Scan() {
-			line := sc.Text()
-			switch {
-			case line == "":
-				if ev.Data != "" || ev.Event != "" || ev.Comment != "" {
-					s.events <- ev
-				}
-				ev = sseEvent{}
-			case strings.HasPrefix(line, ":"):
-				ev.Comment = strings.TrimSpace(line[1:])
-			default:
-				k, v, _ := strings.Cut(line, ":")
-				v = strings.TrimPrefix(v, " ")
-				switch k {
-				case "event":
-					ev.Event = v
-				case "id":
-					ev.ID = v
-				case "data":
-					ev.Data += v
-				}
-			}
-		}
-	}()
-	return s
+	return &stream{resp: resp, events: sseReader(resp.Body), cancel: cancel}
 }
 
 // next returns the next event other than comments and pings; ok is false at

@@ -18,7 +18,8 @@ import (
 	"github.com/kaskade-bcm/kaskade/activation"
 )
 
-// sseReader reads SSE events from r in a goroutine; events ends with r.
+// sseReader reads SSE events (comments too) from r in a goroutine; the
+// channel closes at the end of r.
 func sseReader(r io.Reader) <-chan sseEvent {
 	events := make(chan sseEvent, 10000)
 	go func() {
@@ -28,20 +29,25 @@ func sseReader(r io.Reader) <-chan sseEvent {
 		var ev sseEvent
 		for sc.Scan() {
 			line := sc.Text()
-			if line == "" {
-				if ev.Event != "" {
+			switch {
+			case line == "":
+				if ev.Data != "" || ev.Event != "" || ev.Comment != "" {
 					events <- ev
 				}
 				ev = sseEvent{}
-				continue
-			}
-			k, v, _ := strings.Cut(line, ":")
-			v = strings.TrimPrefix(v, " ")
-			switch k {
-			case "event":
-				ev.Event = v
-			case "data":
-				ev.Data += v
+			case strings.HasPrefix(line, ":"):
+				ev.Comment = strings.TrimSpace(line[1:])
+			default:
+				k, v, _ := strings.Cut(line, ":")
+				v = strings.TrimPrefix(v, " ")
+				switch k {
+				case "event":
+					ev.Event = v
+				case "id":
+					ev.ID = v
+				case "data":
+					ev.Data += v
+				}
 			}
 		}
 	}()
