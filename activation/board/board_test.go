@@ -49,12 +49,13 @@ func newEnv(t *testing.T, secure bool) *env {
 // newEnvWith is newEnv with the board's options changed by mod.
 func newEnvWith(t *testing.T, mod func(*Options)) *env {
 	t.Helper()
-	return newEnvServing(t, ConnContext, mod)
+	return newEnvServing(t, ConnContext, nil, mod)
 }
 
-// newEnvServing is newEnvWith on a server with the ConnContext cc; without
-// one (nil) the hub writes nothing to streams directly.
-func newEnvServing(t *testing.T, cc func(context.Context, net.Conn) context.Context, mod func(*Options)) *env {
+// newEnvServing is newEnvWith on a server with the ConnContext cc (without
+// one, nil, the hub writes nothing to streams directly) and the board's
+// handler wrapped by wrap, if any.
+func newEnvServing(t *testing.T, cc func(context.Context, net.Conn) context.Context, wrap func(http.Handler) http.Handler, mod func(*Options)) *env {
 	t.Helper()
 	e := &env{t: t, src: newFakeSource(simpleIncident("K1", t0, "MI", "MF")), auth: newFakeAuth(), clk: &clock{t: t0.Add(5 * time.Minute)}}
 	o := Options{Source: e.src, Auth: e.auth, Now: e.clk.Now}
@@ -64,7 +65,11 @@ func newEnvServing(t *testing.T, cc func(context.Context, net.Conn) context.Cont
 	e.board = New(o)
 	mux := http.NewServeMux()
 	e.board.Register(mux)
-	e.srv = httptest.NewUnstartedServer(mux)
+	var h http.Handler = mux
+	if wrap != nil {
+		h = wrap(h)
+	}
+	e.srv = httptest.NewUnstartedServer(h)
 	e.srv.Config.ConnContext = cc
 	e.srv.Start()
 	t.Cleanup(e.srv.Close)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"reflect"
 	"strconv"
 	"sync"
 	"syscall"
@@ -30,9 +31,10 @@ func ConnContext(ctx context.Context, c net.Conn) context.Context {
 
 // rawConn returns the request's connection and socket when events may be
 // written to it beside net/http: plain TCP (or Unix) HTTP/1.x, with
-// ConnContext installed.
-func rawConn(r *http.Request) (net.Conn, syscall.RawConn, bool) {
-	if r.TLS != nil || r.ProtoMajor != 1 {
+// ConnContext installed, and w net/http's own writer (a wrapper might
+// transform the body, which direct writes would bypass).
+func rawConn(w http.ResponseWriter, r *http.Request) (net.Conn, syscall.RawConn, bool) {
+	if r.TLS != nil || r.ProtoMajor != 1 || reflect.TypeOf(w).String() != "*http.response" {
 		return nil, nil, false
 	}
 	c, ok := r.Context().Value(connKey{}).(net.Conn)

@@ -77,6 +77,11 @@ func nextChange(t *testing.T, events <-chan sseEvent) activation.Change {
 	}
 }
 
+// wrappedWriter is a middleware's response writer.
+type wrappedWriter struct{ http.ResponseWriter }
+
+func (w wrappedWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 // rawStream opens the board stream over a plain TCP connection speaking
 // proto, with a receive buffer of rcvbuf bytes (0: the default), and returns
 // the connection and the response once its headers are read.
@@ -122,13 +127,22 @@ func TestIdleStreamsAreWrittenByTheHub(t *testing.T) {
 		{"HTTP/1.1 with ConnContext", true, "HTTP/1.1"},
 		{"HTTP/1.0 with ConnContext", true, "HTTP/1.0"},
 		{"HTTP/1.1 without ConnContext", false, "HTTP/1.1"},
+		{"HTTP/1.1 through a wrapped writer", false, "wrapped"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var cc func(context.Context, net.Conn) context.Context
 			if tc.direct {
 				cc = ConnContext
 			}
-			e := newEnvServing(t, cc, nil)
+			var wrap func(http.Handler) http.Handler
+			if tc.proto == "wrapped" {
+				// A middleware's writer: the body might be transformed.
+				tc.proto, cc = "HTTP/1.1", ConnContext
+				wrap = func(h http.Handler) http.Handler {
+					return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(wrappedWriter{w}, r) })
+				}
+			}
+			e := newEnvServing(t, cc, wrap, nil)
 			e.board.coalesce = 0 // every change may go out at once
 			_, resp := rawStream(t, e, tc.proto, 0)
 			if chunked := len(resp.TransferEncoding) > 0; chunked != (tc.proto == "HTTP/1.1") {
@@ -168,7 +182,7 @@ func TestAStreamThatStopsReadingGetsEverythingInOrder(t *testing.T) {
 			_ = tc.SetWriteBuffer(8 << 10) // fixed and small: the socket fills fast
 		}
 		return ConnContext(ctx, c)
-	}, nil)
+	}, nil, nil)
 	e.board.coalesce = 0
 	conn, resp := rawStream(t, e, "HTTP/1.1", 8<<10)
 	_ = conn

@@ -211,7 +211,7 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 	out := &co.out
 	out.w, out.rc, out.window, out.writeWait = w, http.NewResponseController(w), b.coalesce, b.writeWait
 	out.deadline = out.rc.SetWriteDeadline
-	out.conn, out.raw, _ = rawConn(r)
+	out.conn, out.raw, _ = rawConn(w, r)
 	out.chunked = r.ProtoAtLeast(1, 1)
 	out.mu.Lock() // the hub writes nothing before the snapshot
 	defer b.hub.join(co)()
