@@ -79,6 +79,8 @@ func (e *Engine) lead(ctx context.Context) error {
 	}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	var late lateAck
+	defer late.stop()
 	for {
 		e.mu.RLock()
 		due, ok := e.core.NextDue()
@@ -112,10 +114,12 @@ func (e *Engine) lead(ctx context.Context) error {
 					break drain
 				}
 			}
-			if err := e.decide(ctx, batch); err != nil {
+			if err := e.decide(ctx, batch, &late); err != nil {
 				return err
 			}
 			e.maybeSnapshot(ctx, false)
+		case <-late.due():
+			late.flush()
 		case <-prep:
 			if _, err := e.prepareKeys(ctx); err != nil {
 				return err
@@ -136,9 +140,10 @@ func (e *Engine) lead(ctx context.Context) error {
 var alwaysReady = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // decide applies a batch of inputs, appends the decided events to the log and
-// only then acknowledges the inputs: a crash in between replays them, and the
-// inputs already reflected in the log are skipped by their sequence.
-func (e *Engine) decide(ctx context.Context, batch []jetstream.Msg) error {
+// only then acknowledges the inputs (the last one late, ackdelay.go): a crash
+// in between replays them, and the inputs already reflected in the log are
+// skipped by their sequence.
+func (e *Engine) decide(ctx context.Context, batch []jetstream.Msg, late *lateAck) error {
 	now := e.opts.Now()
 	var out []activation.Event
 	shredded := false
@@ -190,11 +195,12 @@ func (e *Engine) decide(ctx context.Context, batch []jetstream.Msg) error {
 	clear(e.deciding)
 	e.mu.Unlock()
 	e.unpersisted = false
-	for _, m := range batch {
+	for _, m := range batch[:len(batch)-1] {
 		if err := m.Ack(); err != nil {
 			e.log.Warn("input ack failed; it will be redelivered and skipped", "err", err)
 		}
 	}
+	late.hold(batch[len(batch)-1])
 	if shredded {
 		return errRebuild // the projection holds what was shredded
 	}
