@@ -114,7 +114,13 @@ func (e *Engine) lead(ctx context.Context) error {
 					break drain
 				}
 			}
-			if err := e.decide(ctx, batch, &late); err != nil {
+			// Timers due by now fire first: an answer decided after a wait
+			// ran out must not pre-empt the escalation that wait decided.
+			now := e.opts.Now()
+			if err := e.tickAt(ctx, now); err != nil {
+				return err
+			}
+			if err := e.decide(ctx, batch, now, &late); err != nil {
 				return err
 			}
 			e.maybeSnapshot(ctx, false)
@@ -139,12 +145,11 @@ func (e *Engine) lead(ctx context.Context) error {
 // alwaysReady is a closed channel: a select case that is always ready.
 var alwaysReady = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
-// decide applies a batch of inputs, appends the decided events to the log and
-// only then acknowledges the inputs (the last one late, ackdelay.go): a crash
-// in between replays them, and the inputs already reflected in the log are
-// skipped by their sequence.
-func (e *Engine) decide(ctx context.Context, batch []jetstream.Msg, late *lateAck) error {
-	now := e.opts.Now()
+// decide applies a batch of inputs at now, appends the decided events to the
+// log and only then acknowledges the inputs (the last one late, ackdelay.go):
+// a crash in between replays them, and the inputs already reflected in the
+// log are skipped by their sequence.
+func (e *Engine) decide(ctx context.Context, batch []jetstream.Msg, now time.Time, late *lateAck) error {
 	var out []activation.Event
 	shredded := false
 	e.mu.Lock()
@@ -208,10 +213,13 @@ func (e *Engine) decide(ctx context.Context, batch []jetstream.Msg, late *lateAc
 	return nil
 }
 
-func (e *Engine) tick(ctx context.Context) error {
+func (e *Engine) tick(ctx context.Context) error { return e.tickAt(ctx, e.opts.Now()) }
+
+// tickAt decides the timers due at now.
+func (e *Engine) tickAt(ctx context.Context, now time.Time) error {
 	e.mu.Lock()
 	e.unpersisted = true
-	out := e.core.Tick(e.opts.Now())
+	out := e.core.Tick(now)
 	e.mu.Unlock()
 	if err := e.persist(ctx, out); err != nil {
 		return err
