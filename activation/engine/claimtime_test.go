@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/notifiers"
 )
 
@@ -199,5 +200,52 @@ func TestYoungResendClaimIsLookedUpAgain(t *testing.T) {
 	}
 	if v := view(t, e, "R2"); v.Counts.Sent != 1 {
 		t.Fatalf("counts %+v, want the resend found and recorded sent", v.Counts)
+	}
+}
+
+// A resend cut short by a crash before its call (its claim old, nothing at
+// the provider) is sent under the next resend claim, not reported unknown;
+// once every resend claim is used up, it is.
+func TestResendCutShortIsSentAgain(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		resends   int // resend claims left by dead dispatchers
+		wantSent  int
+		wantState notifiers.State
+	}{
+		{"one resend died", 1, 1, notifiers.StateSent},
+		{"every resend died", maxResends, 0, notifiers.StateUnknown},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			js := embeddedJS(t)
+			e, _ := startEngine(t, js, -1)
+			fake := startSMSFake(t)
+			submit(t, e, smsIncident("R3", 1, false))
+			waitFor(t, "the alert requested", func() bool {
+				v, _ := e.Incident("R3")
+				return v.Counts.Requested == 1
+			})
+			kv, err := js.KeyValue(context.Background(), (Layout{}).ClaimsBucket())
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			for _, key := range []string{"R3-n1", resendKey("R3-n1", 1), resendKey("R3-n1", 2), resendKey("R3-n1", 3)}[:1+tc.resends] {
+				if _, err := kv.Create(ctx, key, []byte("dead")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			startDispatchWith(t, e, DispatchOptions{Notifiers: map[string]notifiers.Notifier{"sms": fake.sender(t, 0, 4)},
+				Composer: testComposer{}, Workers: 4, Instance: "survivor", ReconcileAfter: 1})
+			waitFor(t, "the alert settled", func() bool { return settled(e, "R3") })
+			if got := len(fake.accepted()); got != tc.wantSent {
+				t.Fatalf("fake accepted %d messages, want %d", got, tc.wantSent)
+			}
+			var st notifiers.State
+			e.View(func(c *activation.Core) { _, st, _ = c.NotificationInfo("R3", "R3-n1") })
+			if st != tc.wantState {
+				t.Fatalf("state %s, want %s", st, tc.wantState)
+			}
+		})
 	}
 }

@@ -503,9 +503,14 @@ func (r request) stopped() bool {
 }
 
 // lookup reads the request's incident and state from the projection; false
-// when the projection does not (yet) hold this request.
+// when the projection does not (yet) hold this request, or is being
+// replayed: a partly replayed one lacks later attempts (a reconciliation
+// would take their message for this one) and stand-downs.
 func (d *dispatcher) lookup(ev requestEvent) (request, bool) {
 	r := request{incident: ev.Incident}
+	if !d.e.Ready() {
+		return r, false
+	}
 	var stored activation.Notification
 	var known, found bool
 	d.e.View(func(c *activation.Core) {

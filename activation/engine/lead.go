@@ -79,6 +79,8 @@ func (e *Engine) lead(ctx context.Context) error {
 	}
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
+	var late lateAck
+	defer late.stop()
 	for {
 		e.mu.RLock()
 		due, ok := e.core.NextDue()
@@ -112,10 +114,18 @@ func (e *Engine) lead(ctx context.Context) error {
 					break drain
 				}
 			}
-			if err := e.decide(ctx, batch); err != nil {
+			// Timers due by now fire first: an answer decided after a wait
+			// ran out must not pre-empt the escalation that wait decided.
+			now := e.opts.Now()
+			if err := e.tickAt(ctx, now); err != nil {
+				return err
+			}
+			if err := e.decide(ctx, batch, now, &late); err != nil {
 				return err
 			}
 			e.maybeSnapshot(ctx, false)
+		case <-late.due():
+			late.flush()
 		case <-prep:
 			if _, err := e.prepareKeys(ctx); err != nil {
 				return err
@@ -135,11 +145,11 @@ func (e *Engine) lead(ctx context.Context) error {
 // alwaysReady is a closed channel: a select case that is always ready.
 var alwaysReady = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
-// decide applies a batch of inputs, appends the decided events to the log and
-// only then acknowledges the inputs: a crash in between replays them, and the
-// inputs already reflected in the log are skipped by their sequence.
-func (e *Engine) decide(ctx context.Context, batch []jetstream.Msg) error {
-	now := e.opts.Now()
+// decide applies a batch of inputs at now, appends the decided events to the
+// log and only then acknowledges the inputs (the last one late, ackdelay.go):
+// a crash in between replays them, and the inputs already reflected in the
+// log are skipped by their sequence.
+func (e *Engine) decide(ctx context.Context, batch []jetstream.Msg, now time.Time, late *lateAck) error {
 	var out []activation.Event
 	shredded := false
 	e.mu.Lock()
@@ -190,11 +200,12 @@ func (e *Engine) decide(ctx context.Context, batch []jetstream.Msg) error {
 	clear(e.deciding)
 	e.mu.Unlock()
 	e.unpersisted = false
-	for _, m := range batch {
+	for _, m := range batch[:len(batch)-1] {
 		if err := m.Ack(); err != nil {
 			e.log.Warn("input ack failed; it will be redelivered and skipped", "err", err)
 		}
 	}
+	late.hold(batch[len(batch)-1])
 	if shredded {
 		return errRebuild // the projection holds what was shredded
 	}
@@ -202,10 +213,13 @@ func (e *Engine) decide(ctx context.Context, batch []jetstream.Msg) error {
 	return nil
 }
 
-func (e *Engine) tick(ctx context.Context) error {
+func (e *Engine) tick(ctx context.Context) error { return e.tickAt(ctx, e.opts.Now()) }
+
+// tickAt decides the timers due at now.
+func (e *Engine) tickAt(ctx context.Context, now time.Time) error {
 	e.mu.Lock()
 	e.unpersisted = true
-	out := e.core.Tick(e.opts.Now())
+	out := e.core.Tick(now)
 	e.mu.Unlock()
 	if err := e.persist(ctx, out); err != nil {
 		return err

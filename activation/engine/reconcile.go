@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,7 +24,8 @@ const claimCancelled = "stood_down "
 // between its latest try and the next try of another attempt to the same
 // person (nextTry; the call follows the take at once; NATS and provider clocks are assumed
 // within a second). Found: recorded as sent. Not found: sent now under a
-// second create-only claim. Channels that cannot tell report it unknown,
+// create-only resend claim (a further one when a crash cut the last resend
+// short, up to maxResends). Channels that cannot tell report it unknown,
 // covered by the next escalation step.
 func (d *dispatcher) reconcile(ctx context.Context, m reqMsg, r request, notifier notifiers.Notifier) {
 	entry, err := d.claims.Get(ctx, r.n.ID)
@@ -71,28 +73,48 @@ func (d *dispatcher) reconcile(ctx context.Context, m reqMsg, r request, notifie
 		d.finish(ctx, m, r, activation.Delivery{State: notifiers.StateFailed, Code: CodeStoodDown, Detail: "not at the provider; incident stood down"})
 		return
 	}
-	h, err := d.take(ctx, r.n.ID+".resend", d.opts.Instance)
-	if err != nil {
+	// Not found: no try under the claim or an earlier resend claim reached
+	// the provider (their calls have ended). The next resend claim sends it.
+	for i := 1; ; i++ {
+		key := resendKey(r.n.ID, i)
+		h, err := d.take(ctx, key, d.opts.Instance)
+		if err == nil {
+			d.e.log.Info("unknown attempt not at the provider; sending it now", "notification", r.n.ID, "resend", i)
+			d.e.opts.Metrics.Outcome(r.n.Channel, "resent")
+			d.sendAndReport(ctx, m, notifier, r, h, false)
+			return
+		}
 		if !errors.Is(err, jetstream.ErrKeyExists) {
 			_ = m.NakWithDelay(time.Second)
 			return
 		}
-		if wait := d.resendPending(ctx, r.n.ID+".resend"); wait > 0 {
+		if wait := d.resendPending(ctx, key); wait > 0 {
 			_ = m.NakWithDelay(wait) // look again: the resend may show up at the provider
 			return
 		}
-		d.finish(ctx, m, r, activation.Delivery{State: notifiers.StateUnknown, Detail: "resent after a restart, outcome unknown again"})
-		return
+		if i == maxResends {
+			d.finish(ctx, m, r, activation.Delivery{State: notifiers.StateUnknown, Detail: "resent after a restart, outcome unknown again"})
+			return
+		}
 	}
-	d.e.log.Info("unknown attempt not at the provider; sending it now", "notification", r.n.ID)
-	d.e.opts.Metrics.Outcome(r.n.Channel, "resent")
-	d.sendAndReport(ctx, m, notifier, r, h, false)
+}
+
+// maxResends bounds how often an attempt is sent again after crashes cut
+// its tries short, each under a create-only claim of its own (resendKey).
+const maxResends = 3
+
+// resendKey is the claim of an attempt's i-th resend (i ≥ 1).
+func resendKey(id string, i int) string {
+	if i == 1 {
+		return id + ".resend"
+	}
+	return id + ".resend" + strconv.Itoa(i)
 }
 
 // resendPending returns how long to wait before looking again at an attempt
 // whose resend claim another dispatcher holds: its try may still be under
 // way (a young claim), or it is a retry mark (taken over then). Zero: the
-// resend's outcome is unknown.
+// resend's try has ended.
 func (d *dispatcher) resendPending(ctx context.Context, key string) time.Duration {
 	e, err := d.claims.Get(ctx, key)
 	if err != nil {
@@ -123,10 +145,17 @@ func (d *dispatcher) firstTryAfter(ctx context.Context, ids []string, self strin
 		if id == self {
 			continue
 		}
-		for _, key := range []string{id, id + ".resend"} {
+		for i := 0; i <= maxResends; i++ {
+			key := id
+			if i > 0 {
+				key = resendKey(id, i)
+			}
 			t, err := d.tryTime(ctx, key, now)
 			if err != nil {
 				return time.Time{}, err
+			}
+			if t.IsZero() && i > 0 {
+				break // no such resend, nor any later one
 			}
 			if t.After(at) && (next.IsZero() || t.Before(next)) {
 				next = t
