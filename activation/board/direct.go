@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -61,9 +62,24 @@ type sink struct {
 	open      bool                  // the snapshot is out and the handler runs: direct writes allowed
 	rest      []byte                // the unwritten tail of a direct write; written before anything else
 	lastWrite time.Time
-	window    time.Duration // the coalescing window: at most one write per window in a burst
+	window    time.Duration // the least coalescing window (windowNow)
+	streams   *atomic.Int64 // the streams open
 	writeWait time.Duration
 }
+
+// windowNow is the least time between two writes to the stream within a
+// burst: the configured window, or more with many streams open, so that
+// their writes in a sustained burst cost at most about half a core.
+func (s *sink) windowNow() time.Duration {
+	return max(s.window, min(time.Duration(s.streams.Load())*windowPerStream, maxWindow))
+}
+
+// The coalescing window grows by windowPerStream per open stream, up to
+// maxWindow (20 ms at the 1,000-stream cap).
+const (
+	windowPerStream = 20 * time.Microsecond
+	maxWindow       = 50 * time.Millisecond
+)
 
 // errBlocked: the socket took only part of a direct write (or none).
 var errBlocked = errors.New("board: stream socket full")
@@ -99,7 +115,7 @@ func (c *coalescer) offer(encs []*encoded, f *frame) int {
 	s := &c.out
 	if s.mu.TryLock() {
 		now := time.Now() // after the lock: the last write may just have ended
-		if s.open && s.rest == nil && now.Sub(s.lastWrite) >= s.window && c.idle() {
+		if s.open && s.rest == nil && now.Sub(s.lastWrite) >= s.windowNow() && c.idle() {
 			err := s.direct(f, now)
 			s.mu.Unlock()
 			if err != nil {

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -214,8 +215,9 @@ func TestAStreamThatStopsReadingGetsEverythingInOrder(t *testing.T) {
 	}
 }
 
-// streamsIdle reports whether every stream is open for direct writes and
-// neither its handler nor the hub is writing to it.
+// streamsIdle reports whether every stream is open for direct writes,
+// neither its handler nor the hub is writing to it, and its coalescing
+// window is over.
 func (h *hub) streamsIdle() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -223,7 +225,7 @@ func (h *hub) streamsIdle() bool {
 		if !co.out.mu.TryLock() {
 			return false
 		}
-		ok := co.out.open && co.out.rest == nil && co.idle()
+		ok := co.out.open && co.out.rest == nil && co.idle() && time.Since(co.out.lastWrite) >= co.out.windowNow()
 		co.out.mu.Unlock()
 		if !ok {
 			return false
@@ -349,5 +351,29 @@ func TestAnUnfinishedDirectWriteClosesTheConnection(t *testing.T) {
 	}
 	if _, err := c.Write([]byte("x")); !errors.Is(err, net.ErrClosed) {
 		t.Fatalf("write after the failed finish: %v, want the connection closed", err)
+	}
+}
+
+// The coalescing window grows with the streams open, from the configured
+// least window up to maxWindow.
+func TestCoalescingWindowGrowsWithTheStreams(t *testing.T) {
+	for _, tc := range []struct {
+		least   time.Duration
+		streams int64
+		want    time.Duration
+	}{
+		{time.Millisecond, 1, time.Millisecond},
+		{time.Millisecond, 50, time.Millisecond},
+		{time.Millisecond, 250, 5 * time.Millisecond},
+		{time.Millisecond, 1000, 20 * time.Millisecond},
+		{time.Millisecond, 100000, maxWindow},
+		{400 * time.Millisecond, 1000, 400 * time.Millisecond},
+	} {
+		var n atomic.Int64
+		n.Store(tc.streams)
+		s := &sink{window: tc.least, streams: &n}
+		if got := s.windowNow(); got != tc.want {
+			t.Errorf("least %v, %d streams: window %v, want %v", tc.least, tc.streams, got, tc.want)
+		}
 	}
 }

@@ -21,7 +21,8 @@ type hub struct {
 	cur  *subscription // nil: not subscribed
 	// offers counts the batches streams took, by offerBuffered, offerDirect
 	// and offerPartly.
-	offers [3]atomic.Int64
+	offers  [3]atomic.Int64
+	streams atomic.Int64 // joined streams (their coalescing window grows with them)
 }
 
 type subscription struct{ cancel func() }
@@ -39,6 +40,7 @@ func (h *hub) join(co *coalescer) (leave func()) {
 		go h.run(changes, sub)
 	}
 	h.subs[co] = struct{}{}
+	h.streams.Store(int64(len(h.subs)))
 	return func() { h.leave(co) }
 }
 
@@ -46,6 +48,7 @@ func (h *hub) leave(co *coalescer) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.subs, co)
+	h.streams.Store(int64(len(h.subs)))
 	if len(h.subs) == 0 && h.cur != nil {
 		h.cur.cancel()
 		h.cur = nil
@@ -129,5 +132,6 @@ func (h *hub) run(changes <-chan activation.Change, sub *subscription) {
 		co.close()
 	}
 	clear(h.subs)
+	h.streams.Store(0)
 	h.cur = nil
 }

@@ -209,7 +209,7 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 	// readiness and incident changes carry whole values.
 	co := newCoalescer(b.maxPending)
 	out := &co.out
-	out.w, out.rc, out.window, out.writeWait = w, http.NewResponseController(w), b.coalesce, b.writeWait
+	out.w, out.rc, out.window, out.streams, out.writeWait = w, http.NewResponseController(w), b.coalesce, &b.hub.streams, b.writeWait
 	out.deadline = out.rc.SetWriteDeadline
 	out.conn, out.raw, _ = rawConn(w, r)
 	out.chunked = r.ProtoAtLeast(1, 1)
@@ -261,7 +261,7 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 			// Leading edge: an isolated change goes out at once; within a
 			// burst, at most one batch per coalescing window.
 			out.mu.Lock()
-			wait := b.coalesce - time.Since(out.lastWrite)
+			wait := out.windowNow() - time.Since(out.lastWrite)
 			out.mu.Unlock()
 			if wait > 0 {
 				t := time.NewTimer(wait)
