@@ -93,7 +93,8 @@ type Options struct {
 	// TrustedProxies may set X-Forwarded-For (for login limits and logs);
 	// without any the header is ignored.
 	TrustedProxies []netip.Prefix
-	// Registerer gets kaskade_http_auth_failures_total (nil: not registered).
+	// Registerer gets kaskade_http_auth_failures_total and
+	// kaskade_board_stream_batches_total (nil: not registered).
 	Registerer prometheus.Registerer
 	// MaxStreams caps open streams in all (default DefaultMaxStreams) and
 	// MaxStreamsPerToken per token (default DefaultMaxStreamsPerToken);
@@ -185,6 +186,7 @@ func New(opts Options) *Board {
 	b.recentClosed = cmp.Or(opts.RecentClosed, DefaultRecentClosed)
 	b.perToken = map[string]int{}
 	b.hub = newHub(opts.Source)
+	b.hub.registerMetrics(opts.Registerer)
 	return b
 }
 

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/kaskade-bcm/kaskade/activation"
 )
 
@@ -143,7 +145,8 @@ func TestIdleStreamsAreWrittenByTheHub(t *testing.T) {
 					return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(wrappedWriter{w}, r) })
 				}
 			}
-			e := newEnvServing(t, cc, wrap, nil)
+			reg := prometheus.NewRegistry()
+			e := newEnvServing(t, cc, wrap, func(o *Options) { o.Registerer = reg })
 			e.board.coalesce = 0 // every change may go out at once
 			_, resp := rawStream(t, e, tc.proto, 0)
 			if chunked := len(resp.TransferEncoding) > 0; chunked != (tc.proto == "HTTP/1.1") {
@@ -168,6 +171,9 @@ func TestIdleStreamsAreWrittenByTheHub(t *testing.T) {
 			direct, buffered := e.board.hub.offers[offerDirect].Load(), e.board.hub.offers[offerBuffered].Load()
 			if tc.direct && direct != n || !tc.direct && (direct != 0 || buffered != n) {
 				t.Fatalf("%d written by the hub, %d by the handler, %d in part; direct writes expected: %v", direct, buffered, e.board.hub.offers[offerPartly].Load(), tc.direct)
+			}
+			if got := gathered(t, reg, "kaskade_board_stream_batches_total", "direct"); got != float64(direct) {
+				t.Fatalf("kaskade_board_stream_batches_total{path=direct} %v, want %d", got, direct)
 			}
 		})
 	}
@@ -232,6 +238,29 @@ func (h *hub) streamsIdle() bool {
 		}
 	}
 	return len(h.subs) > 0
+}
+
+// gathered returns the value of the counter name{path} in reg.
+func gathered(t *testing.T, reg *prometheus.Registry, name, path string) float64 {
+	t.Helper()
+	fams, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range fams {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "path" && l.GetValue() == path {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	t.Fatalf("%s{path=%q} not gathered", name, path)
+	return 0
 }
 
 // offered counts the batches the hub handed to streams.

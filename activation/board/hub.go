@@ -6,6 +6,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/kaskade-bcm/kaskade/activation"
 )
 
@@ -52,6 +54,24 @@ func (h *hub) leave(co *coalescer) {
 	if len(h.subs) == 0 && h.cur != nil {
 		h.cur.cancel()
 		h.cur = nil
+	}
+}
+
+// registerMetrics exposes the offers as
+// kaskade_board_stream_batches_total{path}: direct (written whole by the
+// fan-out), partly (the socket took part, the handler the rest), handler
+// (buffered for the stream's handler).
+func (h *hub) registerMetrics(reg prometheus.Registerer) {
+	if reg == nil {
+		return
+	}
+	for i, path := range []string{"handler", "direct", "partly"} {
+		c := prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "kaskade_board_stream_batches_total",
+			Help:        "Change batches handed to board streams, by path: direct (written by the fan-out without waiting), partly (the socket was full; the stream's handler wrote the rest), handler (buffered for the stream's handler).",
+			ConstLabels: prometheus.Labels{"path": path},
+		}, func() float64 { return float64(h.offers[i].Load()) })
+		_ = reg.Register(c) // a second board on one registry keeps the first's
 	}
 }
 

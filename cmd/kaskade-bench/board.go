@@ -127,9 +127,9 @@ func (b *bench) board(ctx context.Context) error {
 	}
 	prof := b.profile("board")
 	read0 := r.streams[0].bytes.Load()
-	c0, rc0 := cpuTime(), procCPU(readers.pid)
+	c0, rc0, m0 := cpuTime(), procCPU(readers.pid), fetchMetrics(r.s.URL)
 	all, err := r.replies(ctx, 1, 1, readers)
-	cpuAll, cpuReaders := cpuTime()-c0, procCPU(readers.pid)-rc0
+	cpuAll, cpuReaders, m1 := cpuTime()-c0, procCPU(readers.pid)-rc0, fetchMetrics(r.s.URL)
 	prof()
 	if err != nil {
 		return err
@@ -174,6 +174,12 @@ func (b *bench) board(ctx context.Context) error {
 	b.printf("  (board: %d streams opened in %s; reply webhooks p99 %s with one viewer, %s with all;\n   %.0f bytes per reply and stream; server CPU per reply %s with one viewer, %s with all (%s per further stream); readers' CPU %s per stream and reply (GOMAXPROCS %d, nice %d); load average %s)\n",
 		o.BoardStreams-1, opened.Round(time.Millisecond), ms(pct(one.webhook, 99)), ms(pct(all.webhook, 99)), perReply,
 		ms(cpuOne/time.Duration(o.BoardReplies)), ms(cpuAll/time.Duration(o.BoardReplies)), perStream, readerPer, o.BoardReaderProcs, o.BoardReaderNice, loadAvg())
+	batches := func(path string) float64 {
+		l := `path="` + path + `"`
+		return metricValue(m1, "kaskade_board_stream_batches_total", l) - metricValue(m0, "kaskade_board_stream_batches_total", l)
+	}
+	b.printf("  (board: batches to the streams during the %d-viewer replies: %.0f written by the fan-out, %.0f partly, %.0f by the streams' handlers)\n",
+		o.BoardStreams, batches("direct"), batches("partly"), batches("handler"))
 	return nil
 }
 

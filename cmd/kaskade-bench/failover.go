@@ -218,9 +218,13 @@ func (b *bench) startKaskade(ctx context.Context, dir, name, cfgPath string, c *
 }
 
 // metrics returns the instance's /metrics text ("" when unreachable).
-func (p *kaskadeProc) metrics() string {
+func (p *kaskadeProc) metrics() string { return fetchMetrics(p.url) }
+
+// fetchMetrics returns the /metrics text of the server at base ("" when
+// unreachable).
+func fetchMetrics(base string) string {
 	cl := &http.Client{Timeout: 5 * time.Second}
-	resp, err := cl.Get(p.url + "/metrics")
+	resp, err := cl.Get(base + "/metrics")
 	if err != nil {
 		return ""
 	}
