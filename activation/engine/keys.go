@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -37,9 +38,20 @@ type keyring struct {
 	layout Layout
 	js     jetstream.JetStream
 
+	// loading makes loads single-flight: a load that waits for another
+	// finds the cache loaded (ensureLoaded) instead of reading again.
+	loading sync.Mutex
+
 	mu     sync.RWMutex
 	kv     jetstream.KeyValue
 	loaded bool
+	// gen counts forgets: a load installs what it read only if no forget
+	// came while it read.
+	gen uint64
+	// reads counts full reads of the bucket; afterRead, if set (tests),
+	// runs between a read and its installation.
+	reads     atomic.Int64
+	afterRead func()
 	// loadedAt is the bucket stream's last sequence read before the last
 	// full load: while it has not moved, the loaded cache is the bucket.
 	loadedAt uint64
@@ -100,6 +112,16 @@ func (k *keyring) createBucket(ctx context.Context) error {
 // into maps sized from the stream's count (a KV watch hands over one key
 // at a time: the restart figures are in docs/BENCHMARKS.md).
 func (k *keyring) load(ctx context.Context) error {
+	k.loading.Lock()
+	defer k.loading.Unlock()
+	return k.loadLocked(ctx)
+}
+
+// loadLocked is load with k.loading held.
+func (k *keyring) loadLocked(ctx context.Context) error {
+	k.mu.RLock()
+	gen := k.gen
+	k.mu.RUnlock()
 	if _, err := k.bucket(ctx); err != nil {
 		return err
 	}
@@ -124,9 +146,16 @@ func (k *keyring) load(ctx context.Context) error {
 			return err
 		}
 	}
+	k.reads.Add(1)
+	if k.afterRead != nil {
+		k.afterRead()
+	}
 	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.gen != gen {
+		return nil // forgotten meanwhile: the next use loads again
+	}
 	k.keys, k.byPerson, k.derived, k.fieldKeys, k.loaded, k.loadedAt = keys, people, map[string]cipher.AEAD{}, nil, true, state.LastSeq
-	k.mu.Unlock()
 	return nil
 }
 
@@ -134,6 +163,8 @@ func (k *keyring) load(ctx context.Context) error {
 // the cache is from a load after which the bucket's stream has taken no
 // message (no key created, deleted or purged by anyone).
 func (k *keyring) reload(ctx context.Context) error {
+	k.loading.Lock()
+	defer k.loading.Unlock()
 	k.mu.RLock()
 	loaded, at := k.loaded, k.loadedAt
 	k.mu.RUnlock()
@@ -147,15 +178,21 @@ func (k *keyring) reload(ctx context.Context) error {
 		}
 	}
 	k.forget()
-	return k.load(ctx)
+	return k.loadLocked(ctx)
 }
 
 // readAll calls f with the name and value of every key in the bucket's
 // stream (deleted and purged keys left out) until none is pending.
 func (k *keyring) readAll(ctx context.Context, stream jetstream.Stream, f func(name string, data []byte)) error {
 	prefix := "$KV." + k.layout.KeysBucket() + "."
-	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{prefix + ">"}, DeliverPolicy: jetstream.DeliverLastPerSubjectPolicy})
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{prefix + ">"}, DeliverPolicy: jetstream.DeliverLastPerSubjectPolicy}
+	if sc := stream.CachedInfo().Config; sc.MaxMsgsPerSubject == 1 && slices.Equal(sc.Subjects, cfg.FilterSubjects) {
+		// One message per key (as createBucket makes it): the whole stream
+		// is the last message of each key, and an unfiltered read spares
+		// the server a per-subject search for each message.
+		cfg = jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}
+	}
+	cons, err := stream.OrderedConsumer(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("engine: keys: %w", err)
 	}
@@ -230,17 +267,28 @@ func parseKeyRecordJSON(data []byte) (keyRecord, bool) {
 func (k *keyring) forget() {
 	k.mu.Lock()
 	k.keys, k.byPerson, k.derived, k.fieldKeys, k.refBlocks, k.loaded = nil, nil, nil, nil, nil, false
+	k.gen++
 	k.mu.Unlock()
 }
 
+// ensureLoaded loads the cache unless it is loaded; a load under way is
+// waited for rather than repeated.
 func (k *keyring) ensureLoaded(ctx context.Context) error {
-	k.mu.RLock()
-	loaded := k.loaded
-	k.mu.RUnlock()
-	if loaded {
+	if k.isLoaded() {
 		return nil
 	}
-	return k.load(ctx)
+	k.loading.Lock()
+	defer k.loading.Unlock()
+	if k.isLoaded() {
+		return nil
+	}
+	return k.loadLocked(ctx)
+}
+
+func (k *keyring) isLoaded() bool {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.loaded
 }
 
 // ref returns a person's pseudonym ("" when the person has no key yet).
