@@ -43,4 +43,3 @@ func BenchmarkKeysLoad(b *testing.B) {
 	// other load on a shared machine, this hardly.
 	b.ReportMetric(float64(processCPU(b)-cpu)/float64(b.N)/1e6, "cpu-ms/op")
 }
-
