@@ -428,6 +428,7 @@ func (e *Engine) follow(ctx context.Context) (context.Context, error) {
 const (
 	replayDecoders = 2
 	replayChunk    = 256
+	replayAhead    = 4 // chunks decoded ahead of the one applied (decoded events are several times their bytes)
 )
 
 // decodeChunk is a run of consecutive events of the log.
@@ -445,8 +446,8 @@ type decodeChunk struct {
 // is pending) and returns its chunks in order; each chunk's done is closed
 // once it is decoded. The channel is closed after the last chunk.
 func readChunks(ctx context.Context, it jetstream.MessagesContext, cons jetstream.Consumer, from, target uint64, quit <-chan struct{}, decode func([]byte) ([]activation.Event, error)) <-chan *decodeChunk {
-	ordered := make(chan *decodeChunk, 16)
-	jobs := make(chan *decodeChunk, 16)
+	ordered := make(chan *decodeChunk, replayAhead)
+	jobs := make(chan *decodeChunk, replayAhead)
 	for range replayDecoders {
 		go func() {
 			for c := range jobs {
