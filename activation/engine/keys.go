@@ -215,7 +215,8 @@ func (k *keyring) readAll(ctx context.Context, stream jetstream.Stream, f func(n
 			return fmt.Errorf("engine: keys: %w", err)
 		}
 		if name, ok := strings.CutPrefix(m.Subject(), prefix); ok && m.Headers().Get(kvOperation) == "" {
-			f(name, m.Data())
+			// A copy of the name alone: the subject (twice as long) is freed.
+			f(strings.Clone(name), m.Data())
 		}
 		if meta.NumPending == 0 {
 			return nil
