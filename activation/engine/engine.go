@@ -261,8 +261,8 @@ func (e *Engine) catchUp(ctx context.Context) error {
 	return e.catchUpAfter(ctx, func() error { return nil })
 }
 
-// catchUpAfter is catchUp that opens and applies events only once before
-// (safe for concurrent calls) returned nil, and stops with its error.
+// catchUpAfter is catchUp that, if there is anything to apply, first
+// waits for before.
 func (e *Engine) catchUpAfter(ctx context.Context, before func() error) error {
 	stream, info, err := e.eventsStream(ctx)
 	if err != nil {
@@ -271,6 +271,9 @@ func (e *Engine) catchUpAfter(ctx context.Context, before func() error) error {
 	target := info.State.LastSeq
 	if target <= e.lastSeq {
 		return nil
+	}
+	if err := before(); err != nil {
+		return err
 	}
 	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
 		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: e.lastSeq + 1,
@@ -300,21 +303,9 @@ func (e *Engine) catchUpAfter(ctx context.Context, before func() error) error {
 	// goroutines, chunk by chunk, while this one applies the chunks in order.
 	quit := make(chan struct{})
 	defer close(quit)
-	// The events are decoded while before (the keys) is awaited, and opened
-	// after it.
-	decode := func(data []byte) ([]activation.Event, error) {
-		evs, err := decodeEvents(data)
-		if before() == nil {
-			e.openEvents(evs)
-		}
-		return evs, err
-	}
-	ordered := readChunks(ctx, it, cons, e.lastSeq, target, quit, decode)
+	ordered := readChunks(ctx, it, cons, e.lastSeq, target, quit, e.decodeEvents)
 	for c := range ordered {
 		<-c.done
-		if err := before(); err != nil {
-			return err
-		}
 		if c.err != nil {
 			return c.err
 		}

@@ -56,15 +56,10 @@ var errUnknownEvent = errors.New("unknown event")
 // the sealed fields of its events and checks that the core can apply them.
 func (e *Engine) decodeEvents(data []byte) ([]activation.Event, error) {
 	evs, err := decodeEvents(data)
-	e.openEvents(evs)
-	return evs, err
-}
-
-// openEvents opens the sealed fields of decoded events.
-func (e *Engine) openEvents(evs []activation.Event) {
 	for i := range evs {
 		e.keys.openEvent(context.Background(), &evs[i])
 	}
+	return evs, err
 }
 
 // applicable reports whether ev's kind is known and carries its payload.
