@@ -281,7 +281,9 @@ func (e *Engine) catchUpAfter(ctx context.Context, before func() error) error {
 	if err != nil {
 		return fmt.Errorf("engine: replay consumer: %w", err)
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(4096))
+	// Two chunks buffered by the client: a fan-out's packs are large, and
+	// 4,096 of them held ~25 MB more at a crash restart's peak.
+	it, err := cons.Messages(jetstream.PullMaxMessages(2 * replayChunk))
 	if err != nil {
 		return fmt.Errorf("engine: replay: %w", err)
 	}
