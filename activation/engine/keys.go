@@ -55,8 +55,7 @@ type keyring struct {
 	// loadedAt is the bucket stream's last sequence read before the last
 	// full load: while it has not moved, the loaded cache is the bucket.
 	loadedAt uint64
-	byPerson map[string]string      // person id → ref
-	keys     map[string][]byte      // bucket key → key; nil: shredded (or never existed)
+	keys     *keyCache              // bucket key → key, person → ref; nil: not loaded, nothing cached
 	derived  map[string]cipher.AEAD // scope key name + "/" + ref → field cipher (bounded)
 	// fieldKeys are the derived keys of derived, all of them.
 	fieldKeys map[string][32]byte
@@ -131,16 +130,16 @@ func (k *keyring) loadLocked(ctx context.Context) error {
 	}
 	state := stream.CachedInfo().State
 	n := int(min(state.Msgs, 1<<22))
-	keys, people := make(map[string][]byte, n), make(map[string]string, n)
+	keys := newKeyCache(n)
 	if n > 0 {
 		if err := k.readAll(ctx, stream, func(name string, data []byte) {
 			rec, ok := parseKeyRecord(data)
 			if !ok {
 				return
 			}
-			keys[name] = rec.Key
+			keys.put(name, rec.Key)
 			if ref, ok := strings.CutPrefix(name, "p."); ok && rec.Person != "" {
-				people[rec.Person] = ref
+				keys.setRef(rec.Person, ref)
 			}
 		}); err != nil {
 			return err
@@ -155,7 +154,7 @@ func (k *keyring) loadLocked(ctx context.Context) error {
 	if k.gen != gen {
 		return nil // forgotten meanwhile: the next use loads again
 	}
-	k.keys, k.byPerson, k.derived, k.fieldKeys, k.loaded, k.loadedAt = keys, people, map[string]cipher.AEAD{}, nil, true, state.LastSeq
+	k.keys, k.derived, k.fieldKeys, k.loaded, k.loadedAt = keys, map[string]cipher.AEAD{}, nil, true, state.LastSeq
 	return nil
 }
 
@@ -267,7 +266,7 @@ func parseKeyRecordJSON(data []byte) (keyRecord, bool) {
 // forget drops the cache; the next use loads the bucket again.
 func (k *keyring) forget() {
 	k.mu.Lock()
-	k.keys, k.byPerson, k.derived, k.fieldKeys, k.refBlocks, k.loaded = nil, nil, nil, nil, nil, false
+	k.keys, k.derived, k.fieldKeys, k.refBlocks, k.loaded = nil, nil, nil, nil, false
 	k.gen++
 	k.mu.Unlock()
 }
@@ -296,7 +295,10 @@ func (k *keyring) isLoaded() bool {
 func (k *keyring) ref(person string) string {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
-	return k.byPerson[person]
+	if k.keys == nil {
+		return ""
+	}
+	return k.keys.ref(person)
 }
 
 // key returns a key by its bucket name; a key not cached is read from
@@ -310,9 +312,7 @@ func (k *keyring) key(ctx context.Context, name string) []byte {
 // lookup is key with the reason for a nil key: nil error means the key
 // does not exist (or was shredded), an error that the bucket was not read.
 func (k *keyring) lookup(ctx context.Context, name string) ([]byte, error) {
-	k.mu.RLock()
-	key, cached := k.keys[name]
-	k.mu.RUnlock()
+	key, cached := k.cached(name)
 	if cached {
 		return key, nil
 	}
@@ -332,11 +332,21 @@ func (k *keyring) lookup(ctx context.Context, name string) ([]byte, error) {
 	}
 	k.mu.Lock()
 	if k.keys == nil {
-		k.keys = map[string][]byte{}
+		k.keys = newKeyCache(0)
 	}
-	k.keys[name] = key
+	k.keys.put(name, key)
 	k.mu.Unlock()
 	return key, nil
+}
+
+// cached returns the key cached under name; false if none is.
+func (k *keyring) cached(name string) ([]byte, bool) {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	if k.keys == nil {
+		return nil, false
+	}
+	return k.keys.get(name)
 }
 
 // newKeys are keys to create before the events that use them are appended,
@@ -381,9 +391,7 @@ func (k *keyring) scopeKey(ctx context.Context, name string, pending *newKeys) (
 	if rec, ok := pending.recs[name]; ok {
 		return rec.Key, nil
 	}
-	k.mu.RLock()
-	key, cached := k.keys[name]
-	k.mu.RUnlock()
+	key, cached := k.cached(name)
 	if cached && key != nil {
 		return key, nil
 	}
@@ -474,12 +482,12 @@ func (k *keyring) create(ctx context.Context, pending *newKeys) error {
 	}
 	k.mu.Lock()
 	if k.keys == nil {
-		k.keys, k.byPerson = map[string][]byte{}, map[string]string{}
+		k.keys = newKeyCache(len(pending.recs))
 	}
 	for name, rec := range pending.recs {
-		k.keys[name] = rec.Key
+		k.keys.put(name, rec.Key)
 		if ref, ok := strings.CutPrefix(name, "p."); ok {
-			k.byPerson[rec.Person] = ref
+			k.keys.setRef(rec.Person, ref)
 		}
 	}
 	k.mu.Unlock()
@@ -531,15 +539,12 @@ func (k *keyring) shred(ctx context.Context, names ...string) error {
 	}
 	k.mu.Lock()
 	for _, name := range names {
-		if k.keys != nil {
-			k.keys[name] = nil
+		if k.keys == nil {
+			continue
 		}
+		k.keys.put(name, nil)
 		if ref, ok := strings.CutPrefix(name, "p."); ok {
-			for p, r := range k.byPerson {
-				if r == ref {
-					delete(k.byPerson, p)
-				}
-			}
+			k.keys.dropRef(ref)
 		}
 	}
 	k.derived, k.fieldKeys = map[string]cipher.AEAD{}, nil
@@ -606,13 +611,10 @@ func (k *keyring) scopes(ctx context.Context, prefix string) ([]string, error) {
 	}
 	k.mu.RLock()
 	defer k.mu.RUnlock()
-	var out []string
-	for name, key := range k.keys {
-		if key != nil && strings.HasPrefix(name, prefix) {
-			out = append(out, name)
-		}
+	if k.keys == nil {
+		return nil, nil
 	}
-	return out, nil
+	return k.keys.names(prefix), nil
 }
 
 var b64 = base64.RawURLEncoding

@@ -106,13 +106,13 @@ func TestKeysLoadReadsLastValues(t *testing.T) {
 			}
 			k.mu.RLock()
 			defer k.mu.RUnlock()
-			if got := k.keys["p.aa"]; len(got) != 32 || got[0] != 2 {
+			if got, _ := k.keys.get("p.aa"); len(got) != 32 || got[0] != 2 {
 				t.Errorf("p.aa = %v, want the last value", got)
 			}
-			if got := k.keys["i.K1"]; len(got) != 32 || got[0] != 4 {
+			if got, _ := k.keys.get("i.K1"); len(got) != 32 || got[0] != 4 {
 				t.Errorf("i.K1 = %v", got)
 			}
-			if _, ok := k.keys["p.bb"]; ok {
+			if _, ok := k.keys.get("p.bb"); ok {
 				t.Error("deleted key p.bb cached")
 			}
 		})
