@@ -42,18 +42,13 @@ func loadBytes(name string, data []byte, env func(string) string, loadStage func
 		env = func(string) string { return "" }
 	}
 	var probs Problems
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, append(probs, syntaxProblem(name, data, err)), nil
+	doc, ok := parseFast(data)
+	if !ok {
+		var prob *Problem
+		if doc, prob = parseYAML(name, data); prob != nil {
+			return nil, append(probs, *prob), nil
+		}
 	}
-	y := &root
-	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
-		y = root.Content[0]
-	}
-	if root.Kind == 0 || (y.Kind == yaml.ScalarNode && y.ShortTag() == "!!null") {
-		return nil, append(probs, Problem{File: name, Line: 1, Severity: Error, Message: "file is empty"}), nil
-	}
-	doc := treeFromYAML(y)
 	loadStage("parsed")
 	cfg := &Config{Path: name}
 	d := newDecoder(name, env, &probs)
@@ -79,6 +74,25 @@ func loadBytes(name string, data []byte, env func(string) string, loadStage func
 		return nil, probs, nil
 	}
 	return cfg, probs, nil
+}
+
+// parseYAML parses data with yaml.v3 (what parseFast declines: anything
+// outside the plain subset, and every syntax error, reported as yaml.v3
+// words it). The yaml.v3 tree is garbage once converted.
+func parseYAML(name string, data []byte) (*tree, *Problem) {
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		p := syntaxProblem(name, data, err)
+		return nil, &p
+	}
+	y := &root
+	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
+		y = root.Content[0]
+	}
+	if root.Kind == 0 || (y.Kind == yaml.ScalarNode && y.ShortTag() == "!!null") {
+		return nil, &Problem{File: name, Line: 1, Severity: Error, Message: "file is empty"}
+	}
+	return treeFromYAML(y), nil
 }
 
 // lineFinder returns the line of a YAML path in the tree rooted at doc, or

@@ -84,6 +84,8 @@ type Engine struct {
 	views  map[string]*viewThrottle // incident → when its view was last published
 	ready  atomic.Bool
 	leader atomic.Bool
+	// settled: ready and the sealing keys read (see Settled).
+	settled atomic.Bool
 	// restarts counts rebuilds after fencing or errors (for tests and metrics).
 	restarts atomic.Int64
 	snap     snapshotter
@@ -145,6 +147,12 @@ func New(opts Options) *Engine {
 // Ready reports whether the log has been replayed and reads are current.
 func (e *Engine) Ready() bool { return e.ready.Load() }
 
+// Settled reports whether the start's reading is done: the log replayed
+// and the sealing keys read. A start with no events after its snapshot is
+// Ready before its keys are read (they are read meanwhile, and leading
+// waits for them).
+func (e *Engine) Settled() bool { return e.settled.Load() }
+
 // Leader reports whether this instance currently decides.
 func (e *Engine) Leader() bool { return e.leader.Load() }
 
@@ -156,6 +164,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		err := e.runOnce(ctx)
 		// The core may hold a decision the log refused: no reads from it until rebuilt.
 		e.ready.Store(false)
+		e.settled.Store(false)
 		e.leader.Store(false)
 		if ctx.Err() != nil {
 			return nil
@@ -186,18 +195,24 @@ func (e *Engine) runOnce(ctx context.Context) error {
 	e.snap.taken, e.snap.restored, e.snap.bytes, e.unpersisted = 0, 0, 0, false
 	e.snap.stored.Store(0)
 	start := time.Now()
+	// The keys are read while the snapshot is restored: only the events
+	// after it (opened with them) and leading (sealing) need them.
 	e.keys.forget()
-	if err := e.keys.load(ctx); err != nil {
-		return err
-	}
+	keysRead := make(chan error, 1)
+	go func() { keysRead <- e.keys.ensureLoaded(ctx) }()
+	keysLoaded := sync.OnceValue(func() error { return <-keysRead })
 	e.restoreSnapshot(ctx)
-	if err := e.catchUp(ctx); err != nil {
+	if err := e.catchUpAfter(ctx, keysLoaded); err != nil {
 		return err
 	}
 	e.ready.Store(true)
 	e.hub.resync() // open boards reload: what they showed may be stale
 	e.log.Info("event log replayed", "events", e.lastSeq, "took", time.Since(start).Round(time.Millisecond))
 	e.signalProgress(nil)
+	if err := keysLoaded(); err != nil {
+		return err
+	}
+	e.settled.Store(true)
 	leadCtx := ctx
 	if e.opts.Elector != nil {
 		electCtx, stopElect := context.WithCancel(ctx)
@@ -243,6 +258,12 @@ func (e *Engine) eventsStream(ctx context.Context) (jetstream.Stream, *jetstream
 
 // catchUp applies every event up to the stream's current last sequence.
 func (e *Engine) catchUp(ctx context.Context) error {
+	return e.catchUpAfter(ctx, func() error { return nil })
+}
+
+// catchUpAfter is catchUp that, if there is anything to apply, first
+// waits for before.
+func (e *Engine) catchUpAfter(ctx context.Context, before func() error) error {
 	stream, info, err := e.eventsStream(ctx)
 	if err != nil {
 		return err
@@ -251,13 +272,18 @@ func (e *Engine) catchUp(ctx context.Context) error {
 	if target <= e.lastSeq {
 		return nil
 	}
+	if err := before(); err != nil {
+		return err
+	}
 	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
 		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: e.lastSeq + 1,
 	})
 	if err != nil {
 		return fmt.Errorf("engine: replay consumer: %w", err)
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(4096))
+	// Two chunks buffered by the client: a fan-out's packs are large, and
+	// 4,096 of them held ~25 MB more at a crash restart's peak.
+	it, err := cons.Messages(jetstream.PullMaxMessages(2 * replayChunk))
 	if err != nil {
 		return fmt.Errorf("engine: replay: %w", err)
 	}
@@ -395,6 +421,7 @@ func (e *Engine) follow(ctx context.Context) (context.Context, error) {
 const (
 	replayDecoders = 2
 	replayChunk    = 256
+	replayAhead    = 4 // chunks decoded ahead of the one applied (decoded events are several times their bytes)
 )
 
 // decodeChunk is a run of consecutive events of the log.
@@ -412,8 +439,8 @@ type decodeChunk struct {
 // is pending) and returns its chunks in order; each chunk's done is closed
 // once it is decoded. The channel is closed after the last chunk.
 func readChunks(ctx context.Context, it jetstream.MessagesContext, cons jetstream.Consumer, from, target uint64, quit <-chan struct{}, decode func([]byte) ([]activation.Event, error)) <-chan *decodeChunk {
-	ordered := make(chan *decodeChunk, 16)
-	jobs := make(chan *decodeChunk, 16)
+	ordered := make(chan *decodeChunk, replayAhead)
+	jobs := make(chan *decodeChunk, replayAhead)
 	for range replayDecoders {
 		go func() {
 			for c := range jobs {

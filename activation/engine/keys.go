@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -37,14 +38,24 @@ type keyring struct {
 	layout Layout
 	js     jetstream.JetStream
 
+	// loading makes loads single-flight: a load that waits for another
+	// finds the cache loaded (ensureLoaded) instead of reading again.
+	loading sync.Mutex
+
 	mu     sync.RWMutex
 	kv     jetstream.KeyValue
 	loaded bool
+	// gen counts forgets: a load installs what it read only if no forget
+	// came while it read.
+	gen uint64
+	// reads counts full reads of the bucket; afterRead, if set (tests),
+	// runs between a read and its installation.
+	reads     atomic.Int64
+	afterRead func()
 	// loadedAt is the bucket stream's last sequence read before the last
 	// full load: while it has not moved, the loaded cache is the bucket.
 	loadedAt uint64
-	byPerson map[string]string      // person id → ref
-	keys     map[string][]byte      // bucket key → key; nil: shredded (or never existed)
+	keys     *keyCache              // bucket key → key, person → ref; nil: not loaded, nothing cached
 	derived  map[string]cipher.AEAD // scope key name + "/" + ref → field cipher (bounded)
 	// fieldKeys are the derived keys of derived, all of them.
 	fieldKeys map[string][32]byte
@@ -100,6 +111,16 @@ func (k *keyring) createBucket(ctx context.Context) error {
 // into maps sized from the stream's count (a KV watch hands over one key
 // at a time: the restart figures are in docs/BENCHMARKS.md).
 func (k *keyring) load(ctx context.Context) error {
+	k.loading.Lock()
+	defer k.loading.Unlock()
+	return k.loadLocked(ctx)
+}
+
+// loadLocked is load with k.loading held.
+func (k *keyring) loadLocked(ctx context.Context) error {
+	k.mu.RLock()
+	gen := k.gen
+	k.mu.RUnlock()
 	if _, err := k.bucket(ctx); err != nil {
 		return err
 	}
@@ -109,24 +130,31 @@ func (k *keyring) load(ctx context.Context) error {
 	}
 	state := stream.CachedInfo().State
 	n := int(min(state.Msgs, 1<<22))
-	keys, people := make(map[string][]byte, n), make(map[string]string, n)
+	keys := newKeyCache(n)
 	if n > 0 {
 		if err := k.readAll(ctx, stream, func(name string, data []byte) {
 			rec, ok := parseKeyRecord(data)
 			if !ok {
 				return
 			}
-			keys[name] = rec.Key
+			keys.put(name, rec.Key)
 			if ref, ok := strings.CutPrefix(name, "p."); ok && rec.Person != "" {
-				people[rec.Person] = ref
+				keys.setRef(rec.Person, ref)
 			}
 		}); err != nil {
 			return err
 		}
 	}
+	k.reads.Add(1)
+	if k.afterRead != nil {
+		k.afterRead()
+	}
 	k.mu.Lock()
-	k.keys, k.byPerson, k.derived, k.fieldKeys, k.loaded, k.loadedAt = keys, people, map[string]cipher.AEAD{}, nil, true, state.LastSeq
-	k.mu.Unlock()
+	defer k.mu.Unlock()
+	if k.gen != gen {
+		return nil // forgotten meanwhile: the next use loads again
+	}
+	k.keys, k.derived, k.fieldKeys, k.loaded, k.loadedAt = keys, map[string]cipher.AEAD{}, nil, true, state.LastSeq
 	return nil
 }
 
@@ -134,6 +162,8 @@ func (k *keyring) load(ctx context.Context) error {
 // the cache is from a load after which the bucket's stream has taken no
 // message (no key created, deleted or purged by anyone).
 func (k *keyring) reload(ctx context.Context) error {
+	k.loading.Lock()
+	defer k.loading.Unlock()
 	k.mu.RLock()
 	loaded, at := k.loaded, k.loadedAt
 	k.mu.RUnlock()
@@ -147,15 +177,21 @@ func (k *keyring) reload(ctx context.Context) error {
 		}
 	}
 	k.forget()
-	return k.load(ctx)
+	return k.loadLocked(ctx)
 }
 
 // readAll calls f with the name and value of every key in the bucket's
 // stream (deleted and purged keys left out) until none is pending.
 func (k *keyring) readAll(ctx context.Context, stream jetstream.Stream, f func(name string, data []byte)) error {
 	prefix := "$KV." + k.layout.KeysBucket() + "."
-	cons, err := stream.OrderedConsumer(ctx, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{prefix + ">"}, DeliverPolicy: jetstream.DeliverLastPerSubjectPolicy})
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{prefix + ">"}, DeliverPolicy: jetstream.DeliverLastPerSubjectPolicy}
+	if sc := stream.CachedInfo().Config; sc.MaxMsgsPerSubject == 1 && slices.Equal(sc.Subjects, cfg.FilterSubjects) {
+		// One message per key (as createBucket makes it): the whole stream
+		// is the last message of each key, and an unfiltered read spares
+		// the server a per-subject search for each message.
+		cfg = jetstream.OrderedConsumerConfig{DeliverPolicy: jetstream.DeliverAllPolicy}
+	}
+	cons, err := stream.OrderedConsumer(ctx, cfg)
 	if err != nil {
 		return fmt.Errorf("engine: keys: %w", err)
 	}
@@ -178,7 +214,8 @@ func (k *keyring) readAll(ctx context.Context, stream jetstream.Stream, f func(n
 			return fmt.Errorf("engine: keys: %w", err)
 		}
 		if name, ok := strings.CutPrefix(m.Subject(), prefix); ok && m.Headers().Get(kvOperation) == "" {
-			f(name, m.Data())
+			// A copy of the name alone: the subject (twice as long) is freed.
+			f(strings.Clone(name), m.Data())
 		}
 		if meta.NumPending == 0 {
 			return nil
@@ -229,25 +266,39 @@ func parseKeyRecordJSON(data []byte) (keyRecord, bool) {
 // forget drops the cache; the next use loads the bucket again.
 func (k *keyring) forget() {
 	k.mu.Lock()
-	k.keys, k.byPerson, k.derived, k.fieldKeys, k.refBlocks, k.loaded = nil, nil, nil, nil, nil, false
+	k.keys, k.derived, k.fieldKeys, k.refBlocks, k.loaded = nil, nil, nil, nil, false
+	k.gen++
 	k.mu.Unlock()
 }
 
+// ensureLoaded loads the cache unless it is loaded; a load under way is
+// waited for rather than repeated.
 func (k *keyring) ensureLoaded(ctx context.Context) error {
-	k.mu.RLock()
-	loaded := k.loaded
-	k.mu.RUnlock()
-	if loaded {
+	if k.isLoaded() {
 		return nil
 	}
-	return k.load(ctx)
+	k.loading.Lock()
+	defer k.loading.Unlock()
+	if k.isLoaded() {
+		return nil
+	}
+	return k.loadLocked(ctx)
+}
+
+func (k *keyring) isLoaded() bool {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.loaded
 }
 
 // ref returns a person's pseudonym ("" when the person has no key yet).
 func (k *keyring) ref(person string) string {
 	k.mu.RLock()
 	defer k.mu.RUnlock()
-	return k.byPerson[person]
+	if k.keys == nil {
+		return ""
+	}
+	return k.keys.ref(person)
 }
 
 // key returns a key by its bucket name; a key not cached is read from
@@ -261,9 +312,7 @@ func (k *keyring) key(ctx context.Context, name string) []byte {
 // lookup is key with the reason for a nil key: nil error means the key
 // does not exist (or was shredded), an error that the bucket was not read.
 func (k *keyring) lookup(ctx context.Context, name string) ([]byte, error) {
-	k.mu.RLock()
-	key, cached := k.keys[name]
-	k.mu.RUnlock()
+	key, cached := k.cached(name)
 	if cached {
 		return key, nil
 	}
@@ -283,11 +332,21 @@ func (k *keyring) lookup(ctx context.Context, name string) ([]byte, error) {
 	}
 	k.mu.Lock()
 	if k.keys == nil {
-		k.keys = map[string][]byte{}
+		k.keys = newKeyCache(0)
 	}
-	k.keys[name] = key
+	k.keys.put(name, key)
 	k.mu.Unlock()
 	return key, nil
+}
+
+// cached returns the key cached under name; false if none is.
+func (k *keyring) cached(name string) ([]byte, bool) {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	if k.keys == nil {
+		return nil, false
+	}
+	return k.keys.get(name)
 }
 
 // newKeys are keys to create before the events that use them are appended,
@@ -332,9 +391,7 @@ func (k *keyring) scopeKey(ctx context.Context, name string, pending *newKeys) (
 	if rec, ok := pending.recs[name]; ok {
 		return rec.Key, nil
 	}
-	k.mu.RLock()
-	key, cached := k.keys[name]
-	k.mu.RUnlock()
+	key, cached := k.cached(name)
 	if cached && key != nil {
 		return key, nil
 	}
@@ -425,12 +482,12 @@ func (k *keyring) create(ctx context.Context, pending *newKeys) error {
 	}
 	k.mu.Lock()
 	if k.keys == nil {
-		k.keys, k.byPerson = map[string][]byte{}, map[string]string{}
+		k.keys = newKeyCache(len(pending.recs))
 	}
 	for name, rec := range pending.recs {
-		k.keys[name] = rec.Key
+		k.keys.put(name, rec.Key)
 		if ref, ok := strings.CutPrefix(name, "p."); ok {
-			k.byPerson[rec.Person] = ref
+			k.keys.setRef(rec.Person, ref)
 		}
 	}
 	k.mu.Unlock()
@@ -482,15 +539,12 @@ func (k *keyring) shred(ctx context.Context, names ...string) error {
 	}
 	k.mu.Lock()
 	for _, name := range names {
-		if k.keys != nil {
-			k.keys[name] = nil
+		if k.keys == nil {
+			continue
 		}
+		k.keys.put(name, nil)
 		if ref, ok := strings.CutPrefix(name, "p."); ok {
-			for p, r := range k.byPerson {
-				if r == ref {
-					delete(k.byPerson, p)
-				}
-			}
+			k.keys.dropRef(ref)
 		}
 	}
 	k.derived, k.fieldKeys = map[string]cipher.AEAD{}, nil
@@ -557,13 +611,10 @@ func (k *keyring) scopes(ctx context.Context, prefix string) ([]string, error) {
 	}
 	k.mu.RLock()
 	defer k.mu.RUnlock()
-	var out []string
-	for name, key := range k.keys {
-		if key != nil && strings.HasPrefix(name, prefix) {
-			out = append(out, name)
-		}
+	if k.keys == nil {
+		return nil, nil
 	}
-	return out, nil
+	return k.keys.names(prefix), nil
 }
 
 var b64 = base64.RawURLEncoding

@@ -33,13 +33,13 @@ func TestKeysReloadOnlyWhenTheBucketMoved(t *testing.T) {
 	// A marker only the cache holds tells whether it was read again.
 	mark := func() {
 		reader.mu.Lock()
-		reader.keys["marker"] = []byte("cached")
+		reader.keys.put("marker", []byte("cached"))
 		reader.mu.Unlock()
 	}
 	cached := func() bool {
 		reader.mu.RLock()
 		defer reader.mu.RUnlock()
-		_, ok := reader.keys["marker"]
+		_, ok := reader.keys.get("marker")
 		return ok
 	}
 	steps := []struct {

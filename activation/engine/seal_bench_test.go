@@ -13,7 +13,7 @@ import (
 // (what a leader has after its start): sealing costs no NATS round trip.
 func benchKeyring(b *testing.B, n int) *keyring {
 	b.Helper()
-	k := &keyring{loaded: true, keys: map[string][]byte{}, byPerson: map[string]string{}}
+	k := &keyring{loaded: true, keys: newKeyCache(n)}
 	pending := makeNewKeys()
 	for i := range n {
 		if _, err := k.personRef(fmt.Sprintf("p%06d", i), pending); err != nil {
@@ -23,9 +23,9 @@ func benchKeyring(b *testing.B, n int) *keyring {
 	rec, _ := randomKey("")
 	pending.recs["i.K1"] = rec
 	for name, rec := range pending.recs {
-		k.keys[name] = rec.Key
+		k.keys.put(name, rec.Key)
 		if ref, ok := cutP(name); ok {
-			k.byPerson[rec.Person] = ref
+			k.keys.setRef(rec.Person, ref)
 		}
 	}
 	return k

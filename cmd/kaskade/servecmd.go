@@ -57,7 +57,7 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var started atomic.Pointer[server.Server]
 	stopStarting := collectHarderWhileStarting(ctx, o.Logger, func() bool {
 		s := started.Load()
-		return s != nil && s.Engine.Ready()
+		return s != nil && s.Engine.Settled()
 	})
 	defer stopStarting()
 	s, err := server.Start(ctx, o)
