@@ -165,6 +165,7 @@ func (s *sink) finishWithin(wait time.Duration) (err error) {
 	}
 	defer func() {
 		if err != nil && s.conn != nil {
+			s.open = false
 			s.conn.Close()
 		}
 	}()

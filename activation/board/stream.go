@@ -237,7 +237,7 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = out.flush()
 	}
-	out.open = out.raw != nil
+	out.open = err == nil && out.raw != nil
 	out.mu.Unlock()
 	if err != nil {
 		b.log.Debug("board stream snapshot", "err", err)
@@ -286,10 +286,16 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// writePing writes the heartbeat and a ping with the server time.
-func (b *Board) writePing(out *sink) error {
+// writePing writes the heartbeat and a ping with the server time. After a
+// failed write no direct write may follow (net/http may hold a torn chunk).
+func (b *Board) writePing(out *sink) (err error) {
 	out.mu.Lock()
 	defer out.mu.Unlock()
+	defer func() {
+		if err != nil {
+			out.open = false
+		}
+	}()
 	if err := out.finish(); err != nil {
 		return err
 	}
@@ -305,13 +311,18 @@ func (b *Board) writePing(out *sink) error {
 
 // writeBatch finishes a direct write's tail and writes what co buffered;
 // end: the stream must end (its subscription ended or overflowed).
-func (s *sink) writeBatch(co *coalescer, batch []*encoded) ([]*encoded, bool, error) {
+func (s *sink) writeBatch(co *coalescer, batch []*encoded) (_ []*encoded, end bool, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	defer func() {
+		if err != nil {
+			s.open = false // net/http may hold a torn chunk: no direct write may follow
+		}
+	}()
 	if err := s.finish(); err != nil {
 		return batch, true, err
 	}
-	batch, end := co.take(batch[:0])
+	batch, end = co.take(batch[:0])
 	for _, ch := range batch {
 		if _, err := s.w.Write(ch.data); err != nil {
 			return batch, true, err
