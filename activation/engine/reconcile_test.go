@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/notifiers"
 )
@@ -85,6 +87,58 @@ func TestUnknownAttemptsAreReconciled(t *testing.T) {
 	}
 }
 
+// submitWithRepeat declares X1 for one person whose node sends an SMS and
+// then a repeat, and waits until both are requested.
+func submitWithRepeat(t *testing.T, e *Engine) {
+	t.Helper()
+	in := smsIncident("X1", 1, false)
+	in.Plans[0].Nodes[0].Steps = []activation.Step{{Channel: "sms"}, {Channel: "sms"}}
+	submit(t, e, in)
+	waitFor(t, "the repeat requested", func() bool {
+		v, _ := e.Incident("X1")
+		return v.Counts.Requested == 2
+	})
+}
+
+// repeatPair returns X1's first attempt and its repeat (submitWithRepeat)
+// and the declaration.
+func repeatPair(e *Engine) (first, repeat activation.Notification, decl activation.Declared) {
+	e.View(func(c *activation.Core) {
+		first, _, _ = c.NotificationInfo("X1", "X1-n1")
+		repeat, _, _ = c.NotificationInfo("X1", "X1-n2")
+		decl, _ = c.Declaration("X1")
+	})
+	return first, repeat, decl
+}
+
+// attemptDiedRepeatSent plays a first attempt whose dispatcher died after
+// its claim, before its call, and the repeat claimed and sent after it.
+// Provider dates have whole seconds: the repeat is claimed in a later second
+// than the first, and it returns in the second after the repeat's message,
+// so that a resend claim (which ends the repeat's lookup window) falls
+// later (the one-second edge of provider dates, a known limit).
+func attemptDiedRepeatSent(t *testing.T, js jetstream.JetStream, sms notifiers.Notifier, first, repeat activation.Notification, decl activation.Declared) notifiers.Receipt {
+	t.Helper()
+	kv, err := js.KeyValue(context.Background(), (Layout{}).ClaimsBucket())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Create(context.Background(), first.ID, []byte("dead")); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	if _, err := kv.Create(context.Background(), repeat.ID, []byte("dead")); err != nil {
+		t.Fatal(err)
+	}
+	m, _ := testComposer{}.Compose(repeat, decl)
+	receipt, err := sms.Notify(context.Background(), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second + 50*time.Millisecond)))
+	return receipt
+}
+
 // A repeat with the same text, claimed after an attempt that died before
 // its call, is not taken for that attempt's message: the first is sent
 // now, the repeat recorded as sent.
@@ -93,40 +147,9 @@ func TestReconcileTellsARepeatFromTheAttempt(t *testing.T) {
 	e, _ := startEngine(t, js, -1)
 	fake := startSMSFake(t)
 	sms := fake.sender(t, 0, 4)
-	in := smsIncident("X1", 1, false)
-	in.Plans[0].Nodes[0].Steps = []activation.Step{{Channel: "sms"}, {Channel: "sms"}}
-	submit(t, e, in)
-	waitFor(t, "the repeat requested", func() bool {
-		v, _ := e.Incident("X1")
-		return v.Counts.Requested == 2
-	})
-	kv, err := js.KeyValue(context.Background(), (Layout{}).ClaimsBucket())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var first, repeat activation.Notification
-	var decl activation.Declared
-	e.View(func(c *activation.Core) {
-		first, _, _ = c.NotificationInfo("X1", "X1-n1")
-		repeat, _, _ = c.NotificationInfo("X1", "X1-n2")
-		decl, _ = c.Declaration("X1")
-	})
-	if _, err := kv.Create(context.Background(), first.ID, []byte("dead")); err != nil {
-		t.Fatal(err)
-	}
-	// Provider dates have whole seconds: the repeat is claimed in a later one.
-	time.Sleep(1100 * time.Millisecond)
-	if _, err := kv.Create(context.Background(), repeat.ID, []byte("dead")); err != nil {
-		t.Fatal(err)
-	}
-	m, _ := testComposer{}.Compose(repeat, decl)
-	if _, err := sms.Notify(context.Background(), m); err != nil {
-		t.Fatal(err)
-	}
-	// The first attempt's resend claim ends the repeat's window; it must
-	// fall in a later second than the repeat's message (the one-second
-	// edge of provider dates, a known limit), so the test waits for one.
-	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second + 50*time.Millisecond)))
+	submitWithRepeat(t, e)
+	first, repeat, decl := repeatPair(e)
+	attemptDiedRepeatSent(t, js, sms, first, repeat, decl)
 	startDispatchWith(t, e, DispatchOptions{Notifiers: map[string]notifiers.Notifier{"sms": sms}, Composer: testComposer{},
 		Workers: 4, Instance: "survivor", ReconcileAfter: 1})
 	waitFor(t, "both attempts settled", func() bool { return settled(e, "X1") })

@@ -19,39 +19,10 @@ func TestDispatchWaitsForTheReplay(t *testing.T) {
 	e1, stop1 := startEngine(t, js, -1)
 	fake := startSMSFake(t)
 	sms := fake.sender(t, 0, 4)
-	in := smsIncident("X1", 1, false)
-	in.Plans[0].Nodes[0].Steps = []activation.Step{{Channel: "sms"}, {Channel: "sms"}}
-	submit(t, e1, in)
-	waitFor(t, "the repeat requested", func() bool {
-		v, _ := e1.Incident("X1")
-		return v.Counts.Requested == 2
-	})
-	var first, repeat activation.Notification
-	var decl activation.Declared
-	e1.View(func(c *activation.Core) {
-		first, _, _ = c.NotificationInfo("X1", "X1-n1")
-		repeat, _, _ = c.NotificationInfo("X1", "X1-n2")
-		decl, _ = c.Declaration("X1")
-	})
+	submitWithRepeat(t, e1)
+	first, repeat, decl := repeatPair(e1)
 	stop1()
-	kv, err := js.KeyValue(context.Background(), (Layout{}).ClaimsBucket())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := kv.Create(context.Background(), first.ID, []byte("dead")); err != nil {
-		t.Fatal(err)
-	}
-	// Provider dates have whole seconds: the repeat is claimed and sent in a later one.
-	time.Sleep(1100 * time.Millisecond)
-	if _, err := kv.Create(context.Background(), repeat.ID, []byte("dead")); err != nil {
-		t.Fatal(err)
-	}
-	m, _ := testComposer{}.Compose(repeat, decl)
-	receipt, err := sms.Notify(context.Background(), m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second + 50*time.Millisecond)))
+	receipt := attemptDiedRepeatSent(t, js, sms, first, repeat, decl)
 
 	// The restarted engine, halfway through its replay: the declaration is
 	// applied, the repeat's decision is not.
