@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/notifiers"
 	"github.com/kaskade-bcm/kaskade/notifiers/twilio/twiliotest"
@@ -40,6 +42,24 @@ func startDispatchPair(t *testing.T, rate float64, concurrency int) *dispatchPai
 	}
 	waitFor(t, "one leader", func() bool { return p.ins[0].e.Leader() != p.ins[1].e.Leader() })
 	waitFor(t, "both projections", func() bool { return p.ins[0].e.Ready() && p.ins[1].e.Ready() })
+	// The server hands a new fan-out's packs round-robin to the pull
+	// requests waiting: the tests that need both dispatchers sending start
+	// once both pull every class (a dispatcher that had not pulled yet
+	// would leave the whole fan-out to the other).
+	js, err := jetstream.New(p.ins[0].nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range activation.Classes {
+		waitFor(t, "both dispatchers pulling "+c, func() bool {
+			cons, err := js.Consumer(context.Background(), (Layout{}).EventsStream(), "dispatch-"+c)
+			if err != nil {
+				return false
+			}
+			info, err := cons.Info(context.Background())
+			return err == nil && info.NumWaiting >= 2
+		})
+	}
 	return p
 }
 
