@@ -76,6 +76,14 @@ func (c *keyCache) get(name string) (key []byte, ok bool) {
 // put caches key (nil: known not to exist) under name.
 func (c *keyCache) put(name string, key []byte) {
 	if r, isPerson := personName(name); isPerson {
+		if old, ok := c.person[r]; ok {
+			switch {
+			case len(key) == 32 && [32]byte(key) == *old:
+				return // the same key again: readers may hold the slab's copy
+			case len(key) != 32:
+				*old = [32]byte{} // shredded: the key does not linger in the slab
+			}
+		}
 		if len(key) == 32 {
 			if len(c.slab) == 0 {
 				c.slab = make([][32]byte, 1024)

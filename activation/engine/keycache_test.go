@@ -45,8 +45,17 @@ func TestKeyCache(t *testing.T) {
 	if got := c.names("i."); !slices.Equal(got, []string{"i.K1"}) {
 		t.Errorf("names(i.) %v", got)
 	}
-	// A shred: the key marked missing, the person's ref gone.
+	// A shred: the key marked missing and wiped from the slab, the
+	// person's ref gone.
+	held, _ := c.get("p." + hexRef)
+	c.put("p."+hexRef, key(1)) // read again (two lookups that both missed)
+	if !bytes.Equal(held, key(1)) {
+		t.Fatalf("putting the same key again changed the copy a reader holds: %x", held)
+	}
 	c.put("p."+hexRef, nil)
+	if !bytes.Equal(held, make([]byte, 32)) {
+		t.Errorf("the shredded key stays in the slab: %x", held)
+	}
 	c.dropRef(hexRef)
 	c.dropRef(oddRef)
 	if k, found := c.get("p." + hexRef); !found || k != nil {
