@@ -28,6 +28,7 @@ const (
 	killRate        = 20
 	killConcurrency = 5
 	killLatency     = 150 * time.Millisecond
+	killHold        = 5 * time.Second
 )
 
 // The leading instance is killed during a rate-limited fan-out it holds, on
@@ -82,10 +83,16 @@ func clusterKillRun(t *testing.T, killNode bool) {
 		t.Fatalf("declare: %d %v", code, out)
 	}
 	waitWithin(t, clusterSlow, "the fan-out under way", func() bool { return len(fake.Messages()) >= 5 })
+	// The leader's sends wait while the second instance starts (its replay
+	// can take seconds on a loaded machine), so the fan-out is still under
+	// way at the kill; never longer than killHold, well inside the sender's
+	// request timeout.
+	release := by["kaskade-a"].hold(killHold)
 	survivor := start("kaskade-b")
 	if l, _ := leadingOf(t, leader, survivor); l != leader {
 		t.Fatal("kaskade-b leads before the kill")
 	}
+	release()
 	// A second of SMS out; most of the fan-out still waits for the rate limit.
 	waitWithin(t, clusterSlow, "20 SMS out", func() bool { return len(fake.Messages()) >= 20 })
 	before := len(fake.Messages())
@@ -177,8 +184,35 @@ func lastAfter(msgs []twiliotest.Message, t time.Time) time.Duration {
 // sends counts the messages one instance created at the fake Twilio and
 // when each answer came back.
 type sends struct {
-	mu sync.Mutex
-	at []time.Time
+	mu   sync.Mutex
+	at   []time.Time
+	gate chan struct{} // closed, or nil: requests pass
+}
+
+// hold makes requests wait until the returned release is called or d has
+// passed, whichever comes first.
+func (s *sends) hold(d time.Duration) (release func()) {
+	gate := make(chan struct{})
+	var once sync.Once
+	release = func() { once.Do(func() { close(gate) }) }
+	s.mu.Lock()
+	s.gate = gate
+	s.mu.Unlock()
+	time.AfterFunc(d, release)
+	return release
+}
+
+func (s *sends) wait(ctx context.Context) {
+	s.mu.Lock()
+	gate := s.gate
+	s.mu.Unlock()
+	if gate == nil {
+		return
+	}
+	select {
+	case <-gate:
+	case <-ctx.Done():
+	}
 }
 
 func (s *sends) before(t time.Time) int {
@@ -209,6 +243,7 @@ func (s *sends) firstAfter(t time.Time) time.Duration {
 // through passes requests on to the fake and records its message creations.
 func (s *sends) through(fake http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.wait(r.Context())
 		fake.ServeHTTP(w, r)
 		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/Messages.json") {
 			s.mu.Lock()
