@@ -57,9 +57,10 @@ func (b *bench) fanout(ctx context.Context, s *server.Server, bareTwilio float64
 		fmt.Sprintf("(declare answered after %s)", declared.Round(time.Millisecond)), nil)
 	if bareTwilio > 0 {
 		ratio := rate / bareTwilio
-		b.record("fan-out rate through the durable pipeline", fmt.Sprintf("%.0f/s = %.2f × bare twilio-go", rate, ratio), "≥ 0.80 × bare twilio-go", ptr(ratio >= 0.8))
-		b.record("  … CPU per SMS: pipeline vs bare twilio-go (ratio)", fmt.Sprintf("%.0f µs vs %.0f µs (%.2f)", cpu, b.bareCPU, b.bareCPU/cpu),
-			"(contention-independent view)", nil)
+		b.record("fan-out rate through the durable pipeline", fmt.Sprintf("%.0f/s = %.2f × bare twilio-go", rate, ratio), "≥ 0.70 × bare twilio-go", ptr(ratio >= 0.7))
+		cpuRatio := b.bareCPU / cpu
+		b.record("  … CPU per SMS: pipeline vs bare twilio-go (ratio)", fmt.Sprintf("%.0f µs vs %.0f µs (%.2f)", cpu, b.bareCPU, cpuRatio),
+			"≥ 0.70 (contention-independent view)", ptr(cpuRatio >= 0.7))
 	} else {
 		b.record("fan-out rate through the durable pipeline", fmt.Sprintf("%.0f/s", rate), "", nil)
 	}
