@@ -278,9 +278,10 @@ func remark(line string, toks []token, from int) string {
 	return Clip(s, MaxRemark)
 }
 
-// filler is a space or an emoji modifier (skin tone, variation selector).
+// filler is a space or an emoji modifier (skin tone, variation selector,
+// the keycap that makes "1" of 1️⃣).
 func filler(r rune) bool {
-	return unicode.IsSpace(r) || unicode.Is(unicode.Sk, r) || r == '\ufe0f'
+	return unicode.IsSpace(r) || unicode.Is(unicode.Sk, r) || r == '\ufe0f' || r == '\u20e3'
 }
 
 // Clip shortens s to at most n bytes without cutting a character.
