@@ -18,7 +18,7 @@
 //	unavailable  3 | nein | nee | no | 👎 | ❌ | nicht verfügbar | kann nicht | krank | urlaub |
 //	             Absage | keine Zeit | Elternzeit | im Krankenhaus | Dienstreise | off sick |
 //	             Unable to attend | erst morgen | komme morgen | in 2 Tagen | nächste Woche …
-//	stop         STOP | STOPP | STOPALL | UNSUBSCRIBE | CANCEL | END | QUIT
+//	stop         STOP | STOPP | STOPALL | UNSUBSCRIBE | CANCEL | END | QUIT | REVOKE | OPTOUT
 //	start        START | UNSTOP
 //	help         HELP | HILFE | INFO
 //

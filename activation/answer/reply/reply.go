@@ -301,10 +301,11 @@ func unknown(r Reply, reason string) Reply {
 }
 
 // keyword recognises the carrier-style opt-out/opt-in and help words; they
-// only count as the whole message.
+// only count as the whole message. The opt-out words are Twilio's (which
+// blocks the number on them) and the German "stopp".
 func keyword(w string) (Kind, bool) {
 	switch w {
-	case "stop", "stopp", "stopall", "unsubscribe", "cancel", "end", "quit":
+	case "stop", "stopp", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout":
 		return Stop, true
 	case "start", "unstop":
 		return Start, true
