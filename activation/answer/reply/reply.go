@@ -125,6 +125,7 @@ const (
 	ReasonETARange      = "Minuten außerhalb 1–1440"
 	ReasonTwoCodes      = "mehr als ein Ereignis-Code"
 	ReasonContradiction = "Antwort widersprüchlich"
+	ReasonQuestion      = "Rückfrage statt Antwort"
 )
 
 // MaxRemark bounds a stored remark in bytes (an SMS holds at most 1,600).
@@ -183,6 +184,9 @@ func Parse(text string) Reply {
 	if m.kind == Unknown {
 		return unknown(r, m.why)
 	}
+	if asked(m.kind, line, words, m.used) {
+		return unknown(r, ReasonQuestion)
+	}
 	if m.kind == Available && dayLater(ws[m.used:]) {
 		return otherDay()
 	}
@@ -222,6 +226,20 @@ func Parse(text string) Reply {
 		r.Remark = remark(line, toks, words[m.used-1].end)
 	}
 	return r
+}
+
+// asked reports a yes or no asked back ("Ja?", "Komme?", "Nein?", "1 K7?"):
+// a question mark right after the deciding words, codes aside. Recording it
+// would alert a deputy, or count someone, on a question.
+func asked(k Kind, line string, words []token, used int) bool {
+	if k != Available && k != Unavailable {
+		return false
+	}
+	next := len(line)
+	if used < len(words) {
+		next = words[used].start
+	}
+	return strings.Contains(line[words[used-1].end:next], "?")
 }
 
 // leftoverVerb counts the verb a no leaves behind ("kann leider nicht
