@@ -113,7 +113,10 @@ func (s *Service) Record(ctx context.Context, a Answer) (string, error) {
 		}
 		if a.Reply.Kind == reply.Stop {
 			s.log().Warn("person opted out of SMS (STOP); no SMS to this person until START", "person", a.Person.ID)
-			return "", nil // the carrier confirms STOP itself
+			if carrierOptOut(a.Reply.Raw) {
+				return "", nil // Twilio confirms its own opt-out words and blocks any reply
+			}
+			return s.exercisePrefix(lang, a) + stopConfirmation(lang), nil
 		}
 		return s.exercisePrefix(lang, a) + s.hint(lang, s.soleOpenCode(a.Person.ID)), nil
 	case reply.Unknown:
@@ -277,6 +280,22 @@ func askMinutes(lang, name, code string) string {
 		return gsm7.Transliterate(fmt.Sprintf("Thank you, %s: you are coming later (ETA unknown). When? Reply e.g. 2 30 %s for 30 min.", name, code))
 	}
 	return gsm7.Transliterate(fmt.Sprintf("Danke, %s: Sie kommen später (ETA unbekannt). Wann? Antworten Sie z.B. 2 30 %s für 30 Min.", name, code))
+}
+
+// twilioOptOut are the words Twilio itself opts a number out on (and then
+// confirms), when they are the whole message; other STOP words ("Stopp",
+// "Stop.") only Kaskade understands, so it confirms them.
+var twilioOptOut = map[string]bool{"STOP": true, "STOPALL": true, "UNSUBSCRIBE": true, "CANCEL": true,
+	"END": true, "QUIT": true, "REVOKE": true, "OPTOUT": true}
+
+func carrierOptOut(raw string) bool { return twilioOptOut[strings.ToUpper(strings.TrimSpace(raw))] }
+
+// stopConfirmation confirms a STOP that Twilio does not confirm itself.
+func stopConfirmation(lang string) string {
+	if lang == config.LangEN {
+		return "You will get no more SMS alerts from Kaskade; other channels and deputies take over. To receive them again reply START."
+	}
+	return gsm7.Transliterate("Sie erhalten keine SMS-Alarmierungen mehr von Kaskade; andere Kanäle und Vertretungen übernehmen. Wieder anmelden: START")
 }
 
 // contradiction asks again when an answer says yes and no at once.

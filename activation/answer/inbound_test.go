@@ -87,6 +87,10 @@ func TestSMSAttribution(t *testing.T) {
 		{"wrong code", []bool{true}, "1 K9", lead, "Keine offene Alarmierung", map[string]activation.ResponseKind{"K1": ""}, OutcomeNoIncident},
 		{"nonsense", []bool{true}, "vielleicht später", lead, "1 = komme", map[string]activation.ResponseKind{"K1": ""}, OutcomeInvalid},
 		{"stop", []bool{true}, "STOP", lead, "", map[string]activation.ResponseKind{"K1": ""}, OutcomeStop},
+		// Twilio confirms (and blocks) only its own opt-out words, exactly: the others are confirmed here.
+		{"stopp is confirmed", []bool{false}, "Stopp", lead, "keine SMS", map[string]activation.ResponseKind{"K1": ""}, OutcomeStop},
+		{"stop. is confirmed", []bool{false}, "Stop.", lead, "Wieder anmelden: START", map[string]activation.ResponseKind{"K1": ""}, OutcomeStop},
+		{"twilio's own word is not", []bool{false}, " unsubscribe ", lead, "", map[string]activation.ResponseKind{"K1": ""}, OutcomeStop},
 		{"start names the open alert's code", []bool{false}, "START", lead, "(K1)", map[string]activation.ResponseKind{"K1": ""}, OutcomeStart},
 		{"help names the open alert's code", []bool{true}, "HELP", lead, "(K1)", map[string]activation.ResponseKind{"K1": ""}, OutcomeHelp},
 	}
