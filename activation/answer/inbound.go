@@ -96,6 +96,9 @@ type Answer struct {
 	// links know theirs); "" means: find it from the reply code or the
 	// person's open incidents.
 	Incident string
+	// CarrierKeyword: Twilio took the message as its opt-out, opt-in or
+	// help keyword (OptOutType) and confirmed a STOP itself.
+	CarrierKeyword bool
 }
 
 // Record stores an answer and returns the confirmation text (language of
@@ -113,7 +116,7 @@ func (s *Service) Record(ctx context.Context, a Answer) (string, error) {
 		}
 		if a.Reply.Kind == reply.Stop {
 			s.log().Warn("person opted out of SMS (STOP); no SMS to this person until START", "person", a.Person.ID)
-			if carrierOptOut(a.Reply.Raw) {
+			if a.CarrierKeyword || carrierOptOut(a.Reply.Raw) {
 				return "", nil // Twilio confirms its own opt-out words and blocks any reply
 			}
 			return s.exercisePrefix(lang, a) + stopConfirmation(lang), nil

@@ -189,6 +189,7 @@ func (w *Webhooks) serveSMS(rw http.ResponseWriter, r *http.Request) {
 		From:       form.Get("From"),
 		To:         form.Get("To"),
 		Body:       form.Get("Body"),
+		OptOutType: form.Get("OptOutType"),
 		Received:   w.clock(),
 	}
 	if m.From == "" {

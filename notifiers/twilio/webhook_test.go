@@ -369,3 +369,17 @@ func TestDeliveryState(t *testing.T) {
 		}
 	}
 }
+
+// Advanced Opt-Out adds OptOutType to an inbound SMS: it reaches the sink.
+func TestWebhookPassesOptOutType(t *testing.T) {
+	rec := &recorder{}
+	w := twilio.NewWebhooks(twilio.WebhookOptions{PublicURL: hookBase, AuthTokens: []string{hookToken}, Inbound: rec})
+	form := inboundForm("+4915112345234", "Abmelden")
+	form.Set("OptOutType", "STOP")
+	if rw := signedPost(t, w.SMS(), hookBase, "/webhooks/twilio/sms", hookToken, form); rw.Code != http.StatusOK {
+		t.Fatalf("status %d", rw.Code)
+	}
+	if len(rec.inbound) != 1 || rec.inbound[0].OptOutType != "STOP" {
+		t.Fatalf("sink got %+v, want OptOutType STOP", rec.inbound)
+	}
+}
