@@ -86,10 +86,16 @@ func (s *Service) Delivery(ctx context.Context, notification string, state notif
 	if incident == "" {
 		return nil
 	}
-	known := false
-	s.Engine.View(func(c *activation.Core) { _, _, known = c.NotificationInfo(incident, notification) })
+	known, cur := false, notifiers.State("")
+	s.Engine.View(func(c *activation.Core) { _, cur, known = c.NotificationInfo(incident, notification) })
 	if !known {
 		s.log().Info("delivery receipt for an unknown notification ignored", "notification", notification)
+		return nil
+	}
+	if state == notifiers.StateFailed && cur.Final() {
+		// A late or repeated failure changes nothing, and stored it would
+		// show „Zustellung fehlgeschlagen“ for a message already delivered.
+		s.log().Info("failure receipt for a finished notification ignored", "notification", notification, "state", string(cur))
 		return nil
 	}
 	in := activation.Input{Incident: incident, Delivery: &activation.Delivery{Notification: notification, State: state,

@@ -158,3 +158,30 @@ func TestStatusCallbacks(t *testing.T) {
 		t.Fatalf("unknown notification: %v", err)
 	}
 }
+
+// A failure receipt for a message already delivered (or failed) changes
+// nothing and must not put „Zustellung fehlgeschlagen“ on the timeline.
+func TestLateFailureReceiptLeavesNoTimelineLine(t *testing.T) {
+	for _, first := range []notifiers.State{notifiers.StateDelivered, notifiers.StateFailed} {
+		t.Run(string(first), func(t *testing.T) {
+			svc, eng, _ := setup(t, true)
+			id := "K1-n1"
+			for _, st := range []notifiers.State{first, notifiers.StateFailed} {
+				if err := svc.Delivery(context.Background(), id, st, "SM1", "30003", "twilio "+string(st)+" late"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			failures := 0
+			eng.View(func(c *activation.Core) {
+				for _, it := range c.Timeline("K1", "") {
+					if it.Kind == activation.KindDelivery {
+						failures++
+					}
+				}
+			})
+			if want := map[notifiers.State]int{notifiers.StateDelivered: 0, notifiers.StateFailed: 1}[first]; failures != want {
+				t.Fatalf("failure lines on the timeline = %d, want %d", failures, want)
+			}
+		})
+	}
+}
