@@ -139,7 +139,8 @@ func (s *Service) Record(ctx context.Context, a Answer) (string, error) {
 		if err := s.store(ctx, "_", raw, nil, a.MsgID); err != nil {
 			return "", err
 		}
-		return s.exercisePrefix(lang, a) + s.unattributed(lang, why, a.Person.ID), nil
+		coded := a.Reply.Code != "" // a voice call or email reply knows its incident: no code to check
+		return s.exercisePrefix(lang, a) + s.unattributed(lang, why, a.Person.ID, coded), nil
 	}
 	raw.Outcome = OutcomeRecorded
 	resp := &activation.Response{Person: a.Person.ID, Kind: activation.ResponseKind(a.Reply.Kind), Minutes: a.Reply.Minutes,
@@ -309,7 +310,9 @@ func contradiction(lang string) string {
 	return gsm7.Transliterate("Ihre Antwort ist widersprüchlich (ja und nein). Nichts wurde gespeichert. Bitte antworten Sie 1 = komme, 2 30 = komme in 30 Min, 3 = nicht verfügbar.")
 }
 
-func (s *Service) unattributed(lang, why, person string) string {
+// unattributed explains why an answer was not recorded; coded: the answer
+// carried a reply code that matches none of the person's open alerts.
+func (s *Service) unattributed(lang, why, person string, coded bool) string {
 	var open []activation.Declared
 	s.Engine.View(func(c *activation.Core) { open = c.OpenIncidentsOf(person) })
 	if why == OutcomeAmbiguous {
@@ -319,10 +322,15 @@ func (s *Service) unattributed(lang, why, person string) string {
 		}
 		return gsm7.Transliterate(fmt.Sprintf("Mehrere Alarmierungen offen. Bitte Code angeben, z.B. 1 %s. %s", open[0].ReplyCode, list))
 	}
-	if lang == config.LangEN {
+	switch {
+	case lang == config.LangEN && coded:
 		return "No open alert for you under that code. Nothing was recorded."
+	case lang == config.LangEN:
+		return "You have no open alert (it may have been stood down). Nothing was recorded."
+	case coded:
+		return "Keine offene Alarmierung für Sie (Code prüfen). Nichts wurde gespeichert."
 	}
-	return "Keine offene Alarmierung für Sie (Code prüfen). Nichts wurde gespeichert."
+	return gsm7.Transliterate("Keine offene Alarmierung für Sie (evtl. schon beendet). Nichts wurde gespeichert.")
 }
 
 // Bounds of the open alerts listed in a reply: Twilio refuses a reply over

@@ -85,6 +85,7 @@ func TestSMSAttribution(t *testing.T) {
 		{"ambiguous without code", []bool{true, false}, "1", lead, "Mehrere Alarmierungen offen", map[string]activation.ResponseKind{"K1": "", "K2": ""}, OutcomeAmbiguous},
 		{"code picks the real one", []bool{true, false}, "1 K2", lead, "Danke", map[string]activation.ResponseKind{"K1": "", "K2": activation.Available}, OutcomeRecorded},
 		{"wrong code", []bool{true}, "1 K9", lead, "Keine offene Alarmierung", map[string]activation.ResponseKind{"K1": ""}, OutcomeNoIncident},
+		{"nothing open, no code", nil, "1", lead, "Keine offene Alarmierung für Sie (evtl. schon beendet). Nichts", nil, OutcomeNoIncident},
 		{"nonsense", []bool{true}, "vielleicht später", lead, "1 = komme", map[string]activation.ResponseKind{"K1": ""}, OutcomeInvalid},
 		{"stop", []bool{true}, "STOP", lead, "", map[string]activation.ResponseKind{"K1": ""}, OutcomeStop},
 		// Twilio confirms (and blocks) only its own opt-out words, exactly: the others are confirmed here.
