@@ -135,8 +135,29 @@ const MaxRemark = 200
 // it cannot read is Unknown with a Reason. The leading code or keyword
 // decides; the words after it are the remark.
 func Parse(text string) Reply {
+	return laterOnNextLine(parseLine(text, firstSMSLine(text)), text)
+}
+
+// laterOnNextLine reads minutes on the second line ("Komme\nin 30 min"):
+// a yes, or a delay without minutes, is delayed with them, never earlier
+// than said. Anything else there (a greeting, a quote "> …") is ignored.
+func laterOnNextLine(r Reply, text string) Reply {
+	if r.Kind != Available && !(r.Kind == Delayed && r.NoETA) {
+		return r
+	}
+	next := secondSMSLine(text)
+	if strings.HasPrefix(strings.TrimSpace(next), ">") {
+		return r
+	}
+	if n := parseLine(next, next); n.Kind == Delayed && !n.NoETA && n.Code == "" {
+		r.Kind, r.Minutes, r.NoETA = Delayed, n.Minutes, false
+	}
+	return r
+}
+
+// parseLine understands line, the answer line of text.
+func parseLine(text, line string) Reply {
 	r := Reply{Raw: text}
-	line := firstSMSLine(text)
 	toks := joinNumbers(line, tokenize(line))
 	var words []token
 	code, codes := "", 0
@@ -331,6 +352,19 @@ func keyword(w string) (Kind, bool) {
 		return Help, true
 	}
 	return "", false
+}
+
+// secondSMSLine returns the second line of text that has any content, or "".
+func secondSMSLine(text string) string {
+	n := 0
+	for line := range strings.FieldsFuncSeq(text, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		if strings.TrimSpace(line) != "" {
+			if n++; n == 2 {
+				return line
+			}
+		}
+	}
+	return ""
 }
 
 // firstSMSLine returns the first line of text that has any content.
