@@ -62,6 +62,9 @@ func (s *Service) smsReply(ctx context.Context, from, body, providerID, optOut s
 		return "", s.store(ctx, "_", raw, nil, msgID)
 	}
 	r := reply.Parse(body)
+	if optOut == "" && s.twilioOptsIn(p.ID, body) {
+		optOut = "START"
+	}
 	switch {
 	case optOut == "STOP":
 		r = reply.Reply{Kind: reply.Stop, Raw: body}
@@ -157,4 +160,15 @@ func (s Ack) Record(ctx context.Context, c ack.Claims, kind string, minutes int)
 // EmailAnswer attributes an email reply; see EmailInbound.
 func (s *Service) EmailAnswer(ctx context.Context, tag, from, firstLine, messageID string) error {
 	return s.EmailInbound(ctx, EmailIn{Tag: tag, From: from, FirstLine: firstLine, MessageID: messageID})
+}
+
+// twilioOptsIn: body is "YES", which Twilio takes as an opt-in by default
+// (like START), from a person Kaskade has as stopped.
+func (s *Service) twilioOptsIn(person, body string) bool {
+	if !strings.EqualFold(strings.TrimSpace(body), "yes") {
+		return false
+	}
+	stopped := false
+	s.Engine.View(func(c *activation.Core) { stopped = c.SMSStopped(person) })
+	return stopped
 }

@@ -45,3 +45,23 @@ func TestSMSFollowsTwilioOptOutType(t *testing.T) {
 		}
 	}
 }
+
+// Twilio opts a number in again on "YES" (a default opt-in word, with or
+// without Advanced Opt-Out): after STOP, "yes" answers and ends the STOP.
+func TestYesAfterStopOptsIn(t *testing.T) {
+	svc, eng, _ := setup(t, false)
+	for i, body := range []string{"STOP", " Yes "} {
+		if _, err := svc.SMSReply(context.Background(), lead, body, "SMy"+string(rune('a'+i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var stopped bool
+	var got activation.ResponseKind
+	eng.View(func(c *activation.Core) {
+		stopped = c.SMSStopped("mi-uwe-boehm")
+		got, _, _, _ = c.Answer("K1", "mi-uwe-boehm")
+	})
+	if stopped || got != activation.Available {
+		t.Fatalf("after STOP and yes: stopped %v, answer %q; want opted in and available", stopped, got)
+	}
+}
