@@ -2,6 +2,7 @@ package answer
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/kaskade-bcm/kaskade/activation"
@@ -33,8 +34,16 @@ func clip(s string) string {
 // MessageSid) deduplicates a provider's retries and replays: a MessageSid
 // seen before (72 h) gets the first answer again and records nothing.
 func (s *Service) SMSReply(ctx context.Context, from, body, providerID string) (string, error) {
+	return s.SMSReplyOptOut(ctx, from, body, providerID, "")
+}
+
+// SMSReplyOptOut is SMSReply for a message Twilio classified: optOut is
+// its OptOutType (STOP, START, HELP, or "" when Advanced Opt-Out is off).
+// Twilio has then opted the number out or in on its keyword list (German
+// words too) and confirmed it; Kaskade records the same.
+func (s *Service) SMSReplyOptOut(ctx context.Context, from, body, providerID, optOut string) (string, error) {
 	text, replay, err := s.once(ctx, seenKey("sms", providerID), func() (string, error) {
-		return s.smsReply(ctx, from, body, providerID)
+		return s.smsReply(ctx, from, body, providerID, strings.ToUpper(strings.TrimSpace(optOut)))
 	})
 	if replay {
 		s.log().Info("SMS replay ignored: MessageSid already recorded", "from", mask(from))
@@ -42,7 +51,7 @@ func (s *Service) SMSReply(ctx context.Context, from, body, providerID string) (
 	return text, err
 }
 
-func (s *Service) smsReply(ctx context.Context, from, body, providerID string) (string, error) {
+func (s *Service) smsReply(ctx context.Context, from, body, providerID, optOut string) (string, error) {
 	raw := activation.Inbound{Channel: activation.SourceSMS, From: mask(from), Body: clip(body), ProviderID: providerID}
 	msgID := dedupID("sms-", providerID)
 	p, ok := s.config().PersonByMobile(from)
@@ -52,7 +61,24 @@ func (s *Service) smsReply(ctx context.Context, from, body, providerID string) (
 		s.log().Info("SMS from an unknown sender ignored", "from", mask(from))
 		return "", s.store(ctx, "_", raw, nil, msgID)
 	}
-	return s.Record(ctx, Answer{Person: p, Reply: reply.Parse(body), Raw: raw, MsgID: msgID})
+	r := reply.Parse(body)
+	if optOut == "" && s.twilioOptsIn(p.ID, body) {
+		optOut = "START"
+	}
+	switch {
+	case optOut == "STOP":
+		r = reply.Reply{Kind: reply.Stop, Raw: body}
+	case optOut == "START" && r.Kind.IsResponse():
+		// "yes" opts in at Twilio and answers the alert: both are recorded.
+		in := raw
+		in.Person, in.Outcome = p.ID, OutcomeStart
+		if err := s.store(ctx, "_", in, nil, dedupID("sms-start-", providerID)); err != nil {
+			return "", err
+		}
+	case optOut == "START":
+		r = reply.Reply{Kind: reply.Start, Raw: body}
+	}
+	return s.Record(ctx, Answer{Person: p, Reply: r, Raw: raw, MsgID: msgID, CarrierKeyword: optOut != ""})
 }
 
 // Delivery turns a provider's delivery receipt into an input; late or
@@ -63,10 +89,16 @@ func (s *Service) Delivery(ctx context.Context, notification string, state notif
 	if incident == "" {
 		return nil
 	}
-	known := false
-	s.Engine.View(func(c *activation.Core) { _, _, known = c.NotificationInfo(incident, notification) })
+	known, cur := false, notifiers.State("")
+	s.Engine.View(func(c *activation.Core) { _, cur, known = c.NotificationInfo(incident, notification) })
 	if !known {
 		s.log().Info("delivery receipt for an unknown notification ignored", "notification", notification)
+		return nil
+	}
+	if state == notifiers.StateFailed && cur.Final() {
+		// A late or repeated failure changes nothing, and stored it would
+		// show „Zustellung fehlgeschlagen“ for a message already delivered.
+		s.log().Info("failure receipt for a finished notification ignored", "notification", notification, "state", string(cur))
 		return nil
 	}
 	in := activation.Input{Incident: incident, Delivery: &activation.Delivery{Notification: notification, State: state,
@@ -128,4 +160,15 @@ func (s Ack) Record(ctx context.Context, c ack.Claims, kind string, minutes int)
 // EmailAnswer attributes an email reply; see EmailInbound.
 func (s *Service) EmailAnswer(ctx context.Context, tag, from, firstLine, messageID string) error {
 	return s.EmailInbound(ctx, EmailIn{Tag: tag, From: from, FirstLine: firstLine, MessageID: messageID})
+}
+
+// twilioOptsIn: body is "YES", which Twilio takes as an opt-in by default
+// (like START), from a person Kaskade has as stopped.
+func (s *Service) twilioOptsIn(person, body string) bool {
+	if !strings.EqualFold(strings.TrimSpace(body), "yes") {
+		return false
+	}
+	stopped := false
+	s.Engine.View(func(c *activation.Core) { stopped = c.SMSStopped(person) })
+	return stopped
 }

@@ -96,6 +96,9 @@ type Answer struct {
 	// links know theirs); "" means: find it from the reply code or the
 	// person's open incidents.
 	Incident string
+	// CarrierKeyword: Twilio took the message as its opt-out, opt-in or
+	// help keyword (OptOutType) and confirmed a STOP itself.
+	CarrierKeyword bool
 }
 
 // Record stores an answer and returns the confirmation text (language of
@@ -113,7 +116,10 @@ func (s *Service) Record(ctx context.Context, a Answer) (string, error) {
 		}
 		if a.Reply.Kind == reply.Stop {
 			s.log().Warn("person opted out of SMS (STOP); no SMS to this person until START", "person", a.Person.ID)
-			return "", nil // the carrier confirms STOP itself
+			if a.CarrierKeyword || carrierOptOut(a.Reply.Raw) {
+				return "", nil // Twilio confirms its own opt-out words and blocks any reply
+			}
+			return s.exercisePrefix(lang, a) + stopConfirmation(lang), nil
 		}
 		return s.exercisePrefix(lang, a) + s.hint(lang, s.soleOpenCode(a.Person.ID)), nil
 	case reply.Unknown:
@@ -133,7 +139,8 @@ func (s *Service) Record(ctx context.Context, a Answer) (string, error) {
 		if err := s.store(ctx, "_", raw, nil, a.MsgID); err != nil {
 			return "", err
 		}
-		return s.exercisePrefix(lang, a) + s.unattributed(lang, why, a.Person.ID), nil
+		coded := a.Reply.Code != "" // a voice call or email reply knows its incident: no code to check
+		return s.exercisePrefix(lang, a) + s.unattributed(lang, why, a.Person.ID, coded), nil
 	}
 	raw.Outcome = OutcomeRecorded
 	resp := &activation.Response{Person: a.Person.ID, Kind: activation.ResponseKind(a.Reply.Kind), Minutes: a.Reply.Minutes,
@@ -279,6 +286,22 @@ func askMinutes(lang, name, code string) string {
 	return gsm7.Transliterate(fmt.Sprintf("Danke, %s: Sie kommen später (ETA unbekannt). Wann? Antworten Sie z.B. 2 30 %s für 30 Min.", name, code))
 }
 
+// twilioOptOut are the words Twilio itself opts a number out on (and then
+// confirms), when they are the whole message; other STOP words ("Stopp",
+// "Stop.") only Kaskade understands, so it confirms them.
+var twilioOptOut = map[string]bool{"STOP": true, "STOPALL": true, "UNSUBSCRIBE": true, "CANCEL": true,
+	"END": true, "QUIT": true, "REVOKE": true, "OPTOUT": true}
+
+func carrierOptOut(raw string) bool { return twilioOptOut[strings.ToUpper(strings.TrimSpace(raw))] }
+
+// stopConfirmation confirms a STOP that Twilio does not confirm itself.
+func stopConfirmation(lang string) string {
+	if lang == config.LangEN {
+		return "You will get no more SMS alerts from Kaskade; other channels and deputies take over. To receive them again reply START."
+	}
+	return gsm7.Transliterate("Sie erhalten keine SMS-Alarmierungen mehr von Kaskade; andere Kanäle und Vertretungen übernehmen. Wieder anmelden: START")
+}
+
 // contradiction asks again when an answer says yes and no at once.
 func contradiction(lang string) string {
 	if lang == config.LangEN {
@@ -287,7 +310,9 @@ func contradiction(lang string) string {
 	return gsm7.Transliterate("Ihre Antwort ist widersprüchlich (ja und nein). Nichts wurde gespeichert. Bitte antworten Sie 1 = komme, 2 30 = komme in 30 Min, 3 = nicht verfügbar.")
 }
 
-func (s *Service) unattributed(lang, why, person string) string {
+// unattributed explains why an answer was not recorded; coded: the answer
+// carried a reply code that matches none of the person's open alerts.
+func (s *Service) unattributed(lang, why, person string, coded bool) string {
 	var open []activation.Declared
 	s.Engine.View(func(c *activation.Core) { open = c.OpenIncidentsOf(person) })
 	if why == OutcomeAmbiguous {
@@ -297,10 +322,15 @@ func (s *Service) unattributed(lang, why, person string) string {
 		}
 		return gsm7.Transliterate(fmt.Sprintf("Mehrere Alarmierungen offen. Bitte Code angeben, z.B. 1 %s. %s", open[0].ReplyCode, list))
 	}
-	if lang == config.LangEN {
+	switch {
+	case lang == config.LangEN && coded:
 		return "No open alert for you under that code. Nothing was recorded."
+	case lang == config.LangEN:
+		return "You have no open alert (it may have been stood down). Nothing was recorded."
+	case coded:
+		return "Keine offene Alarmierung für Sie (Code prüfen). Nichts wurde gespeichert."
 	}
-	return "Keine offene Alarmierung für Sie (Code prüfen). Nichts wurde gespeichert."
+	return gsm7.Transliterate("Keine offene Alarmierung für Sie (evtl. schon beendet). Nichts wurde gespeichert.")
 }
 
 // Bounds of the open alerts listed in a reply: Twilio refuses a reply over

@@ -85,8 +85,13 @@ func TestSMSAttribution(t *testing.T) {
 		{"ambiguous without code", []bool{true, false}, "1", lead, "Mehrere Alarmierungen offen", map[string]activation.ResponseKind{"K1": "", "K2": ""}, OutcomeAmbiguous},
 		{"code picks the real one", []bool{true, false}, "1 K2", lead, "Danke", map[string]activation.ResponseKind{"K1": "", "K2": activation.Available}, OutcomeRecorded},
 		{"wrong code", []bool{true}, "1 K9", lead, "Keine offene Alarmierung", map[string]activation.ResponseKind{"K1": ""}, OutcomeNoIncident},
+		{"nothing open, no code", nil, "1", lead, "Keine offene Alarmierung für Sie (evtl. schon beendet). Nichts", nil, OutcomeNoIncident},
 		{"nonsense", []bool{true}, "vielleicht später", lead, "1 = komme", map[string]activation.ResponseKind{"K1": ""}, OutcomeInvalid},
 		{"stop", []bool{true}, "STOP", lead, "", map[string]activation.ResponseKind{"K1": ""}, OutcomeStop},
+		// Twilio confirms (and blocks) only its own opt-out words, exactly: the others are confirmed here.
+		{"stopp is confirmed", []bool{false}, "Stopp", lead, "keine SMS", map[string]activation.ResponseKind{"K1": ""}, OutcomeStop},
+		{"stop. is confirmed", []bool{false}, "Stop.", lead, "Wieder anmelden: START", map[string]activation.ResponseKind{"K1": ""}, OutcomeStop},
+		{"twilio's own word is not", []bool{false}, " unsubscribe ", lead, "", map[string]activation.ResponseKind{"K1": ""}, OutcomeStop},
 		{"start names the open alert's code", []bool{false}, "START", lead, "(K1)", map[string]activation.ResponseKind{"K1": ""}, OutcomeStart},
 		{"help names the open alert's code", []bool{true}, "HELP", lead, "(K1)", map[string]activation.ResponseKind{"K1": ""}, OutcomeHelp},
 	}
@@ -152,5 +157,32 @@ func TestStatusCallbacks(t *testing.T) {
 	})
 	if err := svc.Delivery(context.Background(), "K9-n1", notifiers.StateDelivered, "SM1", "", "test"); err != nil {
 		t.Fatalf("unknown notification: %v", err)
+	}
+}
+
+// A failure receipt for a message already delivered (or failed) changes
+// nothing and must not put „Zustellung fehlgeschlagen“ on the timeline.
+func TestLateFailureReceiptLeavesNoTimelineLine(t *testing.T) {
+	for _, first := range []notifiers.State{notifiers.StateDelivered, notifiers.StateFailed} {
+		t.Run(string(first), func(t *testing.T) {
+			svc, eng, _ := setup(t, true)
+			id := "K1-n1"
+			for _, st := range []notifiers.State{first, notifiers.StateFailed} {
+				if err := svc.Delivery(context.Background(), id, st, "SM1", "30003", "twilio "+string(st)+" late"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			failures := 0
+			eng.View(func(c *activation.Core) {
+				for _, it := range c.Timeline("K1", "") {
+					if it.Kind == activation.KindDelivery {
+						failures++
+					}
+				}
+			})
+			if want := map[notifiers.State]int{notifiers.StateDelivered: 0, notifiers.StateFailed: 1}[first]; failures != want {
+				t.Fatalf("failure lines on the timeline = %d, want %d", failures, want)
+			}
+		})
 	}
 }

@@ -5,23 +5,33 @@ import (
 	"time"
 )
 
-// loopGuard allows at most n replies per number within window.
+// loopGuard bounds the replies to one number within window: at most n of
+// one text (an auto-responder answering us gets the same reply each round)
+// and at most total of any text. A person changing their answer gets a
+// different confirmation each time, so it is not held back.
 type loopGuard struct {
-	n      int
-	window time.Duration
+	n, total int
+	window   time.Duration
 
 	mu    sync.Mutex
-	sent  map[string][]time.Time
+	sent  map[string][]sentReply
 	calls int
 }
 
-func newLoopGuard(n int, window time.Duration) *loopGuard {
-	return &loopGuard{n: n, window: window, sent: make(map[string][]time.Time)}
+// sentReply is one reply: when, and which text (by hash).
+type sentReply struct {
+	at   time.Time
+	text uint64
 }
 
-// allow records a reply to number at now if fewer than n were sent within
-// the window before it.
-func (g *loopGuard) allow(number string, now time.Time) bool {
+func newLoopGuard(n, total int, window time.Duration) *loopGuard {
+	return &loopGuard{n: n, total: total, window: window, sent: make(map[string][]sentReply)}
+}
+
+// allow records a reply of text to number at now if, within the window
+// before it, fewer than n replies of that text and fewer than total went
+// to the number.
+func (g *loopGuard) allow(number, text string, now time.Time) bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.calls++
@@ -29,19 +39,25 @@ func (g *loopGuard) allow(number string, now time.Time) bool {
 		g.sweep(now)
 	}
 	recent := g.prune(g.sent[number], now)
-	if len(recent) >= g.n {
-		g.sent[number] = recent
+	g.sent[number] = recent
+	h, same := hashText(text), 0
+	for _, s := range recent {
+		if s.text == h {
+			same++
+		}
+	}
+	if same >= g.n || len(recent) >= g.total {
 		return false
 	}
-	g.sent[number] = append(recent, now)
+	g.sent[number] = append(recent, sentReply{at: now, text: h})
 	return true
 }
 
-// prune drops the times that left the window; it reuses ts.
-func (g *loopGuard) prune(ts []time.Time, now time.Time) []time.Time {
+// prune drops the replies that left the window; it reuses ts.
+func (g *loopGuard) prune(ts []sentReply, now time.Time) []sentReply {
 	keep := ts[:0]
 	for _, t := range ts {
-		if now.Sub(t) < g.window {
+		if now.Sub(t.at) < g.window {
 			keep = append(keep, t)
 		}
 	}
@@ -57,4 +73,14 @@ func (g *loopGuard) sweep(now time.Time) {
 			g.sent[k] = ts
 		}
 	}
+}
+
+// hashText is FNV-1a: the guard keeps no reply text, only its hash.
+func hashText(s string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
 }

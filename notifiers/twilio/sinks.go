@@ -19,6 +19,9 @@ type InboundSMS struct {
 	From       string
 	To         string
 	Body       string
+	// OptOutType is STOP, START or HELP when Twilio's Advanced Opt-Out took
+	// the message as one of its keywords (and acted on it), else "".
+	OptOutType string
 	Received   time.Time
 }
 

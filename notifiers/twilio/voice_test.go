@@ -111,6 +111,8 @@ func TestVoiceCallAndKeys(t *testing.T) {
 		{"not available", "3", "K1-n1:3", "Danke, Antwort 3"},
 		{"repeat then yes", "01", "K1-n1:1", "Danke, Antwort 1"},
 		{"unknown key then no", "73", "K1-n1:3", "Danke, Antwort 3"},
+		// More than a day (1440 min) is refused by the grammar: keyed again, never ended with an SMS hint.
+		{"minutes beyond a day asked again", "25000#1", "K1-n1:1", "Danke, Antwort 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -108,7 +109,7 @@ func (v *VoiceWebhooks) keys(rw http.ResponseWriter, r *http.Request, k keypad, 
 	switch {
 	case stage == "2" && (digits == "" || strings.Trim(digits, "0") == ""):
 		answer = "2"
-	case stage == "2" && isDigits(digits):
+	case stage == "2" && isDigits(digits) && keypadMinutes(digits) <= maxKeypadMinutes:
 		answer = "2 " + strings.TrimLeft(digits, "0")
 	case stage == "2":
 		writeVoice(rw, menuTwiML(k.action(""), k.lang, t.invalid))
@@ -222,6 +223,16 @@ func CallDelivery(status, answeredBy string) (notifiers.State, string, bool) {
 		return notifiers.StateFailed, status, true
 	}
 	return "", "", false
+}
+
+// maxKeypadMinutes is the longest delay the reply grammar takes (a day);
+// more is keyed again rather than refused with the SMS hint and a hang-up.
+const maxKeypadMinutes = 1440
+
+// keypadMinutes is the value of up to four keyed digits.
+func keypadMinutes(digits string) int {
+	n, _ := strconv.Atoi(digits)
+	return n
 }
 
 func isDigits(s string) bool {

@@ -25,10 +25,12 @@ const MaxFormParams = 100
 // errTooManyParams refuses a form beyond MaxFormParams.
 var errTooManyParams = errors.New("too many form parameters")
 
-// Loop guard: at most loopReplies informational replies to one number per
-// loopWindow, so two automats cannot ping-pong through us.
+// Loop guard: at most loopReplies replies of one text and loopTotal in
+// all to one number per loopWindow, so two automats cannot ping-pong
+// through us while a person changing their answer is confirmed each time.
 const (
 	loopReplies = 3
+	loopTotal   = 10
 	loopWindow  = 10 * time.Minute
 )
 
@@ -90,7 +92,7 @@ func NewWebhooks(opts WebhookOptions) *Webhooks {
 	if len(w.validators) == 0 {
 		w.log.Error("twilio webhooks have no auth token; every request will be refused")
 	}
-	w.guard = newLoopGuard(loopReplies, loopWindow)
+	w.guard = newLoopGuard(loopReplies, loopTotal, loopWindow)
 	w.rejectLog = newLogBudget()
 	return w
 }
@@ -187,6 +189,7 @@ func (w *Webhooks) serveSMS(rw http.ResponseWriter, r *http.Request) {
 		From:       form.Get("From"),
 		To:         form.Get("To"),
 		Body:       form.Get("Body"),
+		OptOutType: form.Get("OptOutType"),
 		Received:   w.clock(),
 	}
 	if m.From == "" {
@@ -202,7 +205,7 @@ func (w *Webhooks) serveSMS(rw http.ResponseWriter, r *http.Request) {
 		w.sinkError(rw, r, err, slog.String("sid", m.MessageSID), slog.String("from", notifiers.MaskNumber(m.From)))
 		return
 	}
-	if text != "" && !w.guard.allow(m.From, m.Received) {
+	if text != "" && !w.guard.allow(m.From, text, m.Received) {
 		w.log.WarnContext(r.Context(), "twilio reply suppressed by loop guard",
 			slog.String("from", notifiers.MaskNumber(m.From)), slog.String("sid", m.MessageSID))
 		text = ""

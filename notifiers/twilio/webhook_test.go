@@ -224,6 +224,33 @@ func TestWebhookLoopGuard(t *testing.T) {
 	}
 }
 
+// A person who changes their answer is confirmed each time; only repeats of
+// one reply (an auto-responder loop) and more than ten in all are held back.
+func TestWebhookLoopGuardConfirmsChangedAnswers(t *testing.T) {
+	now := time.Date(2025, 3, 3, 3, 12, 0, 0, time.UTC)
+	sink := twilio.InboundFunc(func(_ context.Context, m twilio.InboundSMS) (string, error) {
+		return "Danke: " + m.Body, nil
+	})
+	w := twilio.NewWebhooks(twilio.WebhookOptions{PublicURL: hookBase, AuthTokens: []string{hookToken}, Inbound: sink,
+		Clock: func() time.Time { return now }})
+	const person = "+4915100000001"
+	steps := []struct {
+		body    string
+		replied bool
+	}{
+		{"2", true}, {"2 30", true}, {"1", true}, {"3", true}, {"2 45", true}, // each answer confirmed
+		{"Urlaub", true}, {"Urlaub", true}, {"Urlaub", true}, {"Urlaub", false}, // the 4th repeat is a loop
+		{"a", true}, {"b", true}, {"c", false}, // ten replies in all
+	}
+	for i, st := range steps {
+		now = now.Add(10 * time.Second)
+		rw := signedPost(t, w.SMS(), hookBase, "/webhooks/twilio/sms", hookToken, inboundForm(person, st.body))
+		if got := strings.Contains(rw.Body.String(), "<Message>"); rw.Code != http.StatusOK || got != st.replied {
+			t.Fatalf("step %d (%q): status %d, replied = %v, want %v", i, st.body, rw.Code, got, st.replied)
+		}
+	}
+}
+
 func TestWebhookSinkErrors(t *testing.T) {
 	tests := []struct {
 		name string
@@ -340,5 +367,19 @@ func TestDeliveryState(t *testing.T) {
 		if got != want || ok != (want != "") {
 			t.Errorf("DeliveryState(%q) = %q, %v; want %q", status, got, ok, want)
 		}
+	}
+}
+
+// Advanced Opt-Out adds OptOutType to an inbound SMS: it reaches the sink.
+func TestWebhookPassesOptOutType(t *testing.T) {
+	rec := &recorder{}
+	w := twilio.NewWebhooks(twilio.WebhookOptions{PublicURL: hookBase, AuthTokens: []string{hookToken}, Inbound: rec})
+	form := inboundForm("+4915112345234", "Abmelden")
+	form.Set("OptOutType", "STOP")
+	if rw := signedPost(t, w.SMS(), hookBase, "/webhooks/twilio/sms", hookToken, form); rw.Code != http.StatusOK {
+		t.Fatalf("status %d", rw.Code)
+	}
+	if len(rec.inbound) != 1 || rec.inbound[0].OptOutType != "STOP" {
+		t.Fatalf("sink got %+v, want OptOutType STOP", rec.inbound)
 	}
 }

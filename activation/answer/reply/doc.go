@@ -4,7 +4,8 @@
 // clock, no knowledge of incidents beyond the reply-code syntax.
 //
 // Grammar (case-insensitive; quotes, spaces and punctuation separate words;
-// only the first non-empty line counts). The leading code or keyword
+// only the first non-empty line counts, but minutes on the second make a
+// yes later: "Komme\nin 30 min"). The leading code or keyword
 // decides; the words after it are kept as the remark:
 //
 //	available    1 | ja | komme | sofort | bin da | Zusage | sure | yes | 👍 | ✅ | unterwegs | vor Ort …
@@ -18,7 +19,7 @@
 //	unavailable  3 | nein | nee | no | 👎 | ❌ | nicht verfügbar | kann nicht | krank | urlaub |
 //	             Absage | keine Zeit | Elternzeit | im Krankenhaus | Dienstreise | off sick |
 //	             Unable to attend | erst morgen | komme morgen | in 2 Tagen | nächste Woche …
-//	stop         STOP | STOPP | STOPALL | UNSUBSCRIBE | CANCEL | END | QUIT
+//	stop         STOP | STOPP | STOPALL | UNSUBSCRIBE | CANCEL | END | QUIT | REVOKE | OPTOUT
 //	start        START | UNSTOP
 //	help         HELP | HILFE | INFO
 //

@@ -85,10 +85,17 @@ func appendRuns(out []token, line string, start, end int) []token {
 // "später" and "spaeter" read alike.
 func fold(s string) string {
 	if !strings.ContainsAny(s, "äöüß") {
+		if w, ok := umlautless[s]; ok {
+			return w
+		}
 		return s
 	}
 	return strings.NewReplacer("ä", "ae", "ö", "oe", "ü", "ue", "ß", "ss").Replace(s)
 }
+
+// umlautless are answer words typed without their umlaut (a keyboard
+// without one): "spater", "nicht verfugbar".
+var umlautless = map[string]string{"spater": "spaeter", "verfugbar": "verfuegbar", "moglich": "moeglich"}
 
 // phrase is a fixed answer in words. Reason phrases ("krank", "unterwegs")
 // say more than their kind, so the whole answer is kept as the remark.
@@ -127,7 +134,8 @@ var phrases = longestFirst(
 		"nicht heute", "not today", "kann heute nicht", "schaffe es nicht", "schaff es nicht", "schaffe ich nicht",
 		"heute leider nicht", "unable", "unable to attend", "unable to come", "unable to make it",
 		"unfortunately not", "not possible"),
-	p(Unavailable, true, "krank", "sick", "urlaub", "im urlaub", "verhindert", "abwesend", "im ausland",
+	p(Unavailable, true, "krank", "sick", "urlaub", "im urlaub", "verhindert", "abwesend", "im ausland", "ausland",
+		"krankgeschrieben", "arbeitsunfaehig",
 		"on leave", "on holiday", "on vacation", "ill", "keine zeit", "nicht in der stadt", "abroad", "out of town",
 		"not in town", "no time", "negativ", "negative", "absage", "abgesagt", "sage ab", "muss absagen",
 		"off sick", "elternzeit", "in elternzeit", "mutterschutz", "im mutterschutz", "in mutterschutz",
@@ -181,7 +189,8 @@ var needWords = set("brauche", "brauch", "travel", "driving", "fahrzeit", "fahrt
 // deciding words ("ok komme", "sorry, kann nicht", "leider krank").
 var leadFillers = map[string]bool{"ich": true, "bin": true, "hallo": true, "hi": true, "moin": true,
 	"hey": true, "servus": true, "also": true, "i": true, "am": true, "m": true, "ok": true, "okay": true,
-	"oki": true, "sorry": true, "leider": true, "na": true, "schon": true, "ll": true, "bereits": true, "sitze": true}
+	"oki": true, "sorry": true, "leider": true, "na": true, "schon": true, "ll": true, "bereits": true, "sitze": true,
+	"verstanden": true}
 
 // approx words may stand before the minutes ("2 ca 30", "max 20 min",
 // "frühestens in 2 Stunden"): a bound is read as the minutes, never earlier.

@@ -125,6 +125,7 @@ const (
 	ReasonETARange      = "Minuten außerhalb 1–1440"
 	ReasonTwoCodes      = "mehr als ein Ereignis-Code"
 	ReasonContradiction = "Antwort widersprüchlich"
+	ReasonQuestion      = "Rückfrage statt Antwort"
 )
 
 // MaxRemark bounds a stored remark in bytes (an SMS holds at most 1,600).
@@ -134,8 +135,29 @@ const MaxRemark = 200
 // it cannot read is Unknown with a Reason. The leading code or keyword
 // decides; the words after it are the remark.
 func Parse(text string) Reply {
+	return laterOnNextLine(parseLine(text, firstSMSLine(text)), text)
+}
+
+// laterOnNextLine reads minutes on the second line ("Komme\nin 30 min"):
+// a yes, or a delay without minutes, is delayed with them, never earlier
+// than said. Anything else there (a greeting, a quote "> …") is ignored.
+func laterOnNextLine(r Reply, text string) Reply {
+	if r.Kind != Available && !(r.Kind == Delayed && r.NoETA) {
+		return r
+	}
+	next := secondSMSLine(text)
+	if strings.HasPrefix(strings.TrimSpace(next), ">") {
+		return r
+	}
+	if n := parseLine(next, next); n.Kind == Delayed && !n.NoETA && n.Code == "" {
+		r.Kind, r.Minutes, r.NoETA = Delayed, n.Minutes, false
+	}
+	return r
+}
+
+// parseLine understands line, the answer line of text.
+func parseLine(text, line string) Reply {
 	r := Reply{Raw: text}
-	line := firstSMSLine(text)
 	toks := joinNumbers(line, tokenize(line))
 	var words []token
 	code, codes := "", 0
@@ -183,6 +205,9 @@ func Parse(text string) Reply {
 	if m.kind == Unknown {
 		return unknown(r, m.why)
 	}
+	if asked(m.kind, line, words, m.used) {
+		return unknown(r, ReasonQuestion)
+	}
 	if m.kind == Available && dayLater(ws[m.used:]) {
 		return otherDay()
 	}
@@ -222,6 +247,20 @@ func Parse(text string) Reply {
 		r.Remark = remark(line, toks, words[m.used-1].end)
 	}
 	return r
+}
+
+// asked reports a yes or no asked back ("Ja?", "Komme?", "Nein?", "1 K7?"):
+// a question mark right after the deciding words, codes aside. Recording it
+// would alert a deputy, or count someone, on a question.
+func asked(k Kind, line string, words []token, used int) bool {
+	if k != Available && k != Unavailable {
+		return false
+	}
+	next := len(line)
+	if used < len(words) {
+		next = words[used].start
+	}
+	return strings.Contains(line[words[used-1].end:next], "?")
 }
 
 // leftoverVerb counts the verb a no leaves behind ("kann leider nicht
@@ -278,9 +317,10 @@ func remark(line string, toks []token, from int) string {
 	return Clip(s, MaxRemark)
 }
 
-// filler is a space or an emoji modifier (skin tone, variation selector).
+// filler is a space or an emoji modifier (skin tone, variation selector,
+// the keycap that makes "1" of 1️⃣).
 func filler(r rune) bool {
-	return unicode.IsSpace(r) || unicode.Is(unicode.Sk, r) || r == '\ufe0f'
+	return unicode.IsSpace(r) || unicode.Is(unicode.Sk, r) || r == '\ufe0f' || r == '\u20e3'
 }
 
 // Clip shortens s to at most n bytes without cutting a character.
@@ -300,10 +340,11 @@ func unknown(r Reply, reason string) Reply {
 }
 
 // keyword recognises the carrier-style opt-out/opt-in and help words; they
-// only count as the whole message.
+// only count as the whole message. The opt-out words are Twilio's (which
+// blocks the number on them) and the German "stopp".
 func keyword(w string) (Kind, bool) {
 	switch w {
-	case "stop", "stopp", "stopall", "unsubscribe", "cancel", "end", "quit":
+	case "stop", "stopp", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout":
 		return Stop, true
 	case "start", "unstop":
 		return Start, true
@@ -311,6 +352,19 @@ func keyword(w string) (Kind, bool) {
 		return Help, true
 	}
 	return "", false
+}
+
+// secondSMSLine returns the second line of text that has any content, or "".
+func secondSMSLine(text string) string {
+	n := 0
+	for line := range strings.FieldsFuncSeq(text, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		if strings.TrimSpace(line) != "" {
+			if n++; n == 2 {
+				return line
+			}
+		}
+	}
+	return ""
 }
 
 // firstSMSLine returns the first line of text that has any content.

@@ -55,7 +55,7 @@ func (s *Server) inbound() *answer.Service {
 type twilioSinks struct{ svc *answer.Service }
 
 func (t twilioSinks) Inbound(ctx context.Context, m twilio.InboundSMS) (string, error) {
-	return t.svc.SMSReply(ctx, m.From, m.Body, m.MessageSID)
+	return t.svc.SMSReplyOptOut(ctx, m.From, m.Body, m.MessageSID, m.OptOutType)
 }
 
 func (t twilioSinks) Status(ctx context.Context, cb twilio.StatusCallback) error {
