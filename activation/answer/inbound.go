@@ -119,7 +119,8 @@ func (s *Service) Record(ctx context.Context, a Answer) (string, error) {
 			if a.CarrierKeyword || carrierOptOut(a.Reply.Raw) {
 				return "", nil // Twilio confirms its own opt-out words and blocks any reply
 			}
-			return s.exercisePrefix(lang, a) + stopConfirmation(lang), nil
+			// No exercise prefix: the STOP holds for real alerts too.
+			return stopConfirmation(lang), nil
 		}
 		return s.exercisePrefix(lang, a) + s.hint(lang, s.soleOpenCode(a.Person.ID)), nil
 	case reply.Unknown:

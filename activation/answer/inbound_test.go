@@ -69,6 +69,19 @@ func setup(t *testing.T, exercises ...bool) (*Service, *coreEngine, *config.Conf
 
 const lead = "+4915100001016" // mi-uwe-boehm in the example
 
+// The STOP confirmation carries no exercise prefix: the STOP holds for real
+// alerts too.
+func TestStopConfirmationInAnExerciseIsNotMarkedAsExercise(t *testing.T) {
+	svc, _, _ := setup(t, true)
+	text, err := svc.SMSReply(context.Background(), lead, "Stopp", "SM1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(text, "Sie erhalten keine SMS") {
+		t.Fatalf("reply %q, want the plain STOP confirmation", text)
+	}
+}
+
 func TestSMSAttribution(t *testing.T) {
 	cases := []struct {
 		name      string
