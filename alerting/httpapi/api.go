@@ -154,8 +154,31 @@ func (s *Server) Register(mux *http.ServeMux) {
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowedMethods(mux, r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			web.WriteError(w, http.StatusMethodNotAllowed, "method_not_allowed",
+				r.Method+" "+r.URL.Path+" is not allowed; use "+strings.Join(allow, " or "))
+			return
+		}
 		web.WriteError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})
+}
+
+// apiMethods are the methods a wrong-method answer may offer in Allow.
+var apiMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// allowedMethods lists the methods another route of mux serves at r's path:
+// the catch-all below /api/v1/ would otherwise hide the mux's own 405.
+func allowedMethods(mux *http.ServeMux, r *http.Request) []string {
+	var allow []string
+	for _, m := range apiMethods {
+		probe := *r
+		probe.Method = m
+		if _, pattern := mux.Handler(&probe); pattern != "" && pattern != "/api/v1/" {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
