@@ -123,6 +123,7 @@ func (v *validator) validate() {
 	v.policies()
 	v.callTrees()
 	v.readiness()
+	v.neverAlerted()
 	v.scenarios()
 	v.systemTemplates()
 	v.proposalRules()
