@@ -21,6 +21,7 @@ type validator struct {
 	lineOf     func(string) int
 	peopleFile *peopleFile // where the people from a people file are; nil without one
 	probs      *Problems
+	longest    map[string]TemplateData // longestNames per language
 }
 
 func (v *validator) add(sev Severity, path, format string, args ...any) {

@@ -313,6 +313,7 @@ func (v *validator) messageTemplates(path, lang string, m MessageTemplates) {
 		return
 	}
 	v.template(path+".sms", lang, m.SMS, true)
+	v.smsNeverFits(path+".sms", lang, m.SMS)
 	v.template(path+".email_subject", lang, m.EmailSubject, false)
 	v.template(path+".email_body", lang, m.EmailBody, false)
 	if (m.EmailSubject == "") != (m.EmailBody == "") {
