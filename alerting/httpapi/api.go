@@ -93,6 +93,7 @@ type Server struct {
 	composer *compose.Composer             // measures SMS against the segment budget
 	lim      limiters
 	hist     historyCache
+	closing  incidentLocks // serialises stand-down, abort and convert per incident
 }
 
 // SetConfig makes cfg (validated) the configuration of new declarations,
@@ -383,7 +384,11 @@ type incidentAction struct {
 	textual bool
 	// exerciseOnly refuses real incidents.
 	exerciseOnly bool
-	input        func(by, text string) activation.Input
+	// closing actions (stand-down, abort, convert) run one at a time per
+	// incident, so a second one sees the first's outcome (409) rather than
+	// a 200 for an input the engine then rejects.
+	closing bool
+	input   func(by, text string) activation.Input
 }
 
 func (s *Server) act(a incidentAction) http.HandlerFunc {
@@ -397,6 +402,11 @@ func (s *Server) act(a incidentAction) http.HandlerFunc {
 			return
 		}
 		id := r.PathValue("id")
+		if a.closing {
+			mu := s.closing.of(id)
+			mu.Lock()
+			defer mu.Unlock()
+		}
 		text := strings.TrimSpace(req.Reason + " " + req.Text)
 		if text == "" && a.missing != "" {
 			code := "missing_reason"
@@ -442,14 +452,14 @@ func (s *Server) update() http.HandlerFunc {
 
 // standDown stops all escalation and informs everyone reached.
 func (s *Server) standDown() http.HandlerFunc {
-	return s.act(incidentAction{missing: "a stand-down needs a reason", purpose: notifiers.PurposeStandDown, input: func(by, text string) activation.Input {
+	return s.act(incidentAction{closing: true, missing: "a stand-down needs a reason", purpose: notifiers.PurposeStandDown, input: func(by, text string) activation.Input {
 		return activation.Input{StandDown: &activation.StandDown{By: by, Reason: text}}
 	}})
 }
 
 // abort ends a running exercise in one action: everyone reached is told.
 func (s *Server) abort() http.HandlerFunc {
-	return s.act(incidentAction{exerciseOnly: true, purpose: notifiers.PurposeStandDown, input: func(by, text string) activation.Input {
+	return s.act(incidentAction{closing: true, exerciseOnly: true, purpose: notifiers.PurposeStandDown, input: func(by, text string) activation.Input {
 		reason := "Übung abgebrochen"
 		if text != "" {
 			reason += ": " + text
@@ -460,7 +470,7 @@ func (s *Server) abort() http.HandlerFunc {
 
 // convert turns a running exercise into a real incident.
 func (s *Server) convert() http.HandlerFunc {
-	return s.act(incidentAction{exerciseOnly: true, missing: "converting an exercise into a real incident needs a reason",
+	return s.act(incidentAction{closing: true, exerciseOnly: true, missing: "converting an exercise into a real incident needs a reason",
 		input: func(by, text string) activation.Input {
 			return activation.Input{Convert: &activation.Conversion{By: by, Reason: text}}
 		}})
