@@ -317,9 +317,7 @@ func (v *validator) functions() {
 	for i, f := range v.c.Functions {
 		p := fmt.Sprintf("functions[%d]", i)
 		v.checkID(s, p+".id", f.ID)
-		if f.Name.DE == "" {
-			v.errorf(p+".name.de", "German name is required")
-		}
+		v.checkNames(p+".name", f.Name)
 	}
 }
 
@@ -328,9 +326,7 @@ func (v *validator) organisations() {
 	for i, o := range v.c.Organisations {
 		p := fmt.Sprintf("organisations[%d]", i)
 		v.checkID(s, p+".id", o.ID)
-		if o.Name.DE == "" {
-			v.errorf(p+".name.de", "German name is required")
-		}
+		v.checkNames(p+".name", o.Name)
 		if !slices.Contains([]string{KindMinistry, KindMunicipality, KindAgency}, o.Kind) {
 			v.errorf(p+".kind", "kind must be ministry, municipality or agency, got %q", o.Kind)
 		}
@@ -358,9 +354,7 @@ func (v *validator) people() {
 		pe := &v.c.People[i]
 		p := fmt.Sprintf("people[%d]", i)
 		v.checkID(s, p+".id", pe.ID)
-		if pe.Name == "" {
-			v.errorf(p+".name", "name is required")
-		}
+		v.checkName(p+".name", pe.Name, true, "name is required")
 		v.language(p+".language", pe.Language)
 		if pe.Mobile == "" && pe.Email == "" && pe.Phone == "" {
 			v.errorf(p, "person %q has neither mobile nor email and cannot be alerted", pe.ID)

@@ -266,9 +266,7 @@ func (v *validator) scenarios() {
 	for i, sc := range v.c.Scenarios {
 		p := fmt.Sprintf("scenarios[%d]", i)
 		v.checkID(s, p+".id", sc.ID)
-		if sc.Name.DE == "" {
-			v.errorf(p+".name.de", "German name is required")
-		}
+		v.checkNames(p+".name", sc.Name)
 		switch sc.Severity {
 		case SeverityDisruption, SeverityEmergency, SeverityCrisis:
 		default:
