@@ -59,22 +59,6 @@ func (a *Auth) Authenticate(token string) (string, config.Role, bool) {
 	return "", "", false
 }
 
-// Staff is a's tokens without the intake tokens, also after a reload: for
-// the board, where a warning system's token must not log in.
-func (a *Auth) Staff() StaffAuth { return StaffAuth{a} }
-
-// StaffAuth authenticates every token but intake tokens.
-type StaffAuth struct{ a *Auth }
-
-// Authenticate is Auth.Authenticate refusing intake tokens.
-func (s StaffAuth) Authenticate(token string) (string, config.Role, bool) {
-	name, role, ok := s.a.Authenticate(token)
-	if !ok || role == config.RoleIntake {
-		return "", "", false
-	}
-	return name, role, true
-}
-
 // authenticateIntake admits intake tokens (and admins, for tests by hand)
 // to the intake endpoints, by bearer token only: no board session.
 func (s *Server) authenticateIntake(w http.ResponseWriter, r *http.Request) (principal, bool) {
