@@ -179,6 +179,11 @@ func (v *validator) server() {
 	for i, p := range v.c.Server.TrustedProxies {
 		if p != p.Masked() {
 			v.errorf(fmt.Sprintf("server.trusted_proxies[%d]", i), "%s has bits set after the prefix; write %s", p, p.Masked())
+		} else if p.Bits() == 0 {
+			// Every client would be a proxy: its own X-Forwarded-For would
+			// choose the address that the wrong-token limits count.
+			v.warnf(fmt.Sprintf("server.trusted_proxies[%d]", i), "%s trusts every client as a proxy: anyone can set X-Forwarded-For "+
+				"and evade the per-address limits on wrong tokens; list the reverse proxies' addresses", p)
 		}
 	}
 	if b := v.c.Server.SMSSegmentBudget; b < 1 || b > MaxSMSSegments {
