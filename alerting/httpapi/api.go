@@ -561,6 +561,12 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		web.WriteError(w, http.StatusBadRequest, alerting.CodeInvalidJSON, "body has trailing data after the JSON object")
 		return false
 	}
+	// encoding/json keeps the last of two equal keys: {"exercise": true,
+	// "exercise": false} must not mean what the second says.
+	if key := alerting.DuplicateKey(body); key != "" {
+		web.WriteError(w, http.StatusBadRequest, alerting.CodeInvalidJSON, fmt.Sprintf("body has the key %q twice; give each key once", key))
+		return false
+	}
 	return true
 }
 
