@@ -110,6 +110,9 @@ func Parse(data []byte) (Declaration, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return d, errorf(CodeInvalidJSON, "declaration has trailing data")
 	}
+	if key := DuplicateKey(data); key != "" {
+		return Declaration{}, errorf(CodeInvalidJSON, "declaration has the key %q twice; give each key once", key)
+	}
 	return d, nil
 }
 

@@ -1,7 +1,9 @@
 package config
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"runtime"
@@ -81,9 +83,13 @@ func loadBytes(name string, data []byte, env func(string) string, loadStage func
 // words it). The yaml.v3 tree is garbage once converted.
 func parseYAML(name string, data []byte) (*tree, *Problem) {
 	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&root); err != nil && err != io.EOF {
 		p := syntaxProblem(name, data, err)
 		return nil, &p
+	}
+	if p := secondDocument(name, data, dec); p != nil {
+		return nil, p
 	}
 	y := &root
 	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
@@ -168,4 +174,23 @@ func sortProblems(file string, ps Problems) {
 		}
 		return li < lj
 	})
+}
+
+// secondDocument refuses a file with more than one YAML document: only the
+// first would be read, and whatever follows a "---" (people appended from
+// another file) would be dropped silently. An empty document is harmless.
+func secondDocument(name string, data []byte, dec *yaml.Decoder) *Problem {
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == io.EOF:
+		return nil
+	case err != nil:
+		p := syntaxProblem(name, data, err)
+		return &p
+	}
+	if len(next.Content) == 0 || next.Content[0].ShortTag() == "!!null" {
+		return secondDocument(name, data, dec)
+	}
+	return &Problem{File: name, Line: next.Content[0].Line, Severity: Error,
+		Message: "a second YAML document (after ---) starts here and would be ignored: write the whole configuration as one document"}
 }

@@ -38,7 +38,11 @@ func loadWithPeople(t *testing.T, yamlEdit func(string) string, files map[string
 	}
 	var got []string
 	for _, p := range probs {
-		got = append(got, strings.ReplaceAll(p.String(), dir+string(filepath.Separator), ""))
+		// The CSV people are in no call tree of base; these tests are
+		// about the file format (the warning: neveralerted_test.go).
+		if s := p.String(); !strings.Contains(s, "is in no call tree that an organisation activates") {
+			got = append(got, strings.ReplaceAll(s, dir+string(filepath.Separator), ""))
+		}
 	}
 	return cfg, got
 }

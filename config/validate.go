@@ -21,6 +21,7 @@ type validator struct {
 	lineOf     func(string) int
 	peopleFile *peopleFile // where the people from a people file are; nil without one
 	probs      *Problems
+	longest    map[string]TemplateData // longestNames per language
 }
 
 func (v *validator) add(sev Severity, path, format string, args ...any) {
@@ -123,6 +124,7 @@ func (v *validator) validate() {
 	v.policies()
 	v.callTrees()
 	v.readiness()
+	v.neverAlerted()
 	v.scenarios()
 	v.systemTemplates()
 	v.proposalRules()
@@ -177,6 +179,11 @@ func (v *validator) server() {
 	for i, p := range v.c.Server.TrustedProxies {
 		if p != p.Masked() {
 			v.errorf(fmt.Sprintf("server.trusted_proxies[%d]", i), "%s has bits set after the prefix; write %s", p, p.Masked())
+		} else if p.Bits() == 0 {
+			// Every client would be a proxy: its own X-Forwarded-For would
+			// choose the address that the wrong-token limits count.
+			v.warnf(fmt.Sprintf("server.trusted_proxies[%d]", i), "%s trusts every client as a proxy: anyone can set X-Forwarded-For "+
+				"and evade the per-address limits on wrong tokens; list the reverse proxies' addresses", p)
 		}
 	}
 	if b := v.c.Server.SMSSegmentBudget; b < 1 || b > MaxSMSSegments {
@@ -315,9 +322,7 @@ func (v *validator) functions() {
 	for i, f := range v.c.Functions {
 		p := fmt.Sprintf("functions[%d]", i)
 		v.checkID(s, p+".id", f.ID)
-		if f.Name.DE == "" {
-			v.errorf(p+".name.de", "German name is required")
-		}
+		v.checkNames(p+".name", f.Name)
 	}
 }
 
@@ -326,9 +331,7 @@ func (v *validator) organisations() {
 	for i, o := range v.c.Organisations {
 		p := fmt.Sprintf("organisations[%d]", i)
 		v.checkID(s, p+".id", o.ID)
-		if o.Name.DE == "" {
-			v.errorf(p+".name.de", "German name is required")
-		}
+		v.checkNames(p+".name", o.Name)
 		if !slices.Contains([]string{KindMinistry, KindMunicipality, KindAgency}, o.Kind) {
 			v.errorf(p+".kind", "kind must be ministry, municipality or agency, got %q", o.Kind)
 		}
@@ -356,9 +359,7 @@ func (v *validator) people() {
 		pe := &v.c.People[i]
 		p := fmt.Sprintf("people[%d]", i)
 		v.checkID(s, p+".id", pe.ID)
-		if pe.Name == "" {
-			v.errorf(p+".name", "name is required")
-		}
+		v.checkName(p+".name", pe.Name, true, "name is required")
 		v.language(p+".language", pe.Language)
 		if pe.Mobile == "" && pe.Email == "" && pe.Phone == "" {
 			v.errorf(p, "person %q has neither mobile nor email and cannot be alerted", pe.ID)

@@ -266,9 +266,7 @@ func (v *validator) scenarios() {
 	for i, sc := range v.c.Scenarios {
 		p := fmt.Sprintf("scenarios[%d]", i)
 		v.checkID(s, p+".id", sc.ID)
-		if sc.Name.DE == "" {
-			v.errorf(p+".name.de", "German name is required")
-		}
+		v.checkNames(p+".name", sc.Name)
 		switch sc.Severity {
 		case SeverityDisruption, SeverityEmergency, SeverityCrisis:
 		default:
@@ -313,6 +311,7 @@ func (v *validator) messageTemplates(path, lang string, m MessageTemplates) {
 		return
 	}
 	v.template(path+".sms", lang, m.SMS, true)
+	v.smsNeverFits(path+".sms", lang, m.SMS)
 	v.template(path+".email_subject", lang, m.EmailSubject, false)
 	v.template(path+".email_body", lang, m.EmailBody, false)
 	if (m.EmailSubject == "") != (m.EmailBody == "") {

@@ -250,6 +250,10 @@ func (b *Board) authenticate(w http.ResponseWriter, r *http.Request) (principal,
 			writeUnauthorized(w)
 			return principal{}, false
 		}
+		if role == config.RoleIntake {
+			writeIntakeForbidden(w)
+			return principal{}, false
+		}
 		return principal{name: name, role: role, token: tok}, true
 	}
 	s, ok := b.sessionFor(r)
@@ -285,6 +289,12 @@ func (b *Board) handleDetail(w http.ResponseWriter, r *http.Request) {
 		d.Timeline = []activation.TimelineItem{}
 	}
 	web.WriteJSON(w, http.StatusOK, d)
+}
+
+// writeIntakeForbidden answers a warning system's intake token, which is
+// right but may not watch the board: 403, not a wrong token (401, counted).
+func writeIntakeForbidden(w http.ResponseWriter) {
+	web.WriteError(w, http.StatusForbidden, "forbidden", "role intake may only deliver warnings (POST /api/v1/intake/…)")
 }
 
 func writeUnauthorized(w http.ResponseWriter) {

@@ -167,7 +167,7 @@ func (b *Board) sessionFor(r *http.Request) (*session, bool) {
 		return nil, false
 	}
 	name, role, ok := b.auth.Authenticate(s.token)
-	if !ok {
+	if !ok || role == config.RoleIntake {
 		b.sessions.delete(s.id)
 		return nil, false
 	}
@@ -259,6 +259,11 @@ func (b *Board) handleLogin(w http.ResponseWriter, r *http.Request) {
 	name, role, ok := "", config.Role(""), false
 	if token != "" {
 		name, role, ok = b.auth.Authenticate(token)
+	}
+	// A warning system's token is right but may not log in (not a failure).
+	if ok && role == config.RoleIntake {
+		b.renderLogin(w, http.StatusForbidden, lang, next, loginText[lang]["intake"])
+		return
 	}
 	// The right token always logs in: the lockout only answers wrong ones.
 	if !ok {

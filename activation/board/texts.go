@@ -13,6 +13,7 @@ var loginText = map[string]map[string]string{
 		"subtitle": "Alarmierung und Arbeitsfähigkeit der Krisenstäbe",
 		"invalid":  "Das Token ist ungültig. Bitte prüfen Sie die Eingabe.",
 		"toomany":  "Zu viele Fehlversuche. Bitte warten Sie eine Minute.",
+		"intake":   "Dieses Token gehört einem Warnsystem und darf nur Warnungen einliefern, nicht das Lagebild öffnen.",
 	},
 	"en": {
 		"title":    "Sign in – Kaskade situation board",
@@ -24,5 +25,6 @@ var loginText = map[string]map[string]string{
 		"subtitle": "Alerting and readiness of the crisis staffs",
 		"invalid":  "The token is not valid. Please check it.",
 		"toomany":  "Too many failed attempts. Please wait a minute.",
+		"intake":   "This token belongs to a warning system: it may only deliver warnings, not open the board.",
 	},
 }

@@ -93,6 +93,7 @@ type Server struct {
 	composer *compose.Composer             // measures SMS against the segment budget
 	lim      limiters
 	hist     historyCache
+	closing  incidentLocks // serialises stand-down, abort and convert per incident
 }
 
 // SetConfig makes cfg (validated) the configuration of new declarations,
@@ -154,8 +155,31 @@ func (s *Server) Register(mux *http.ServeMux) {
 	})
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowedMethods(mux, r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			web.WriteError(w, http.StatusMethodNotAllowed, "method_not_allowed",
+				r.Method+" "+r.URL.Path+" is not allowed; use "+strings.Join(allow, " or "))
+			return
+		}
 		web.WriteError(w, http.StatusNotFound, "not_found", "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})
+}
+
+// apiMethods are the methods a wrong-method answer may offer in Allow.
+var apiMethods = []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// allowedMethods lists the methods another route of mux serves at r's path:
+// the catch-all below /api/v1/ would otherwise hide the mux's own 405.
+func allowedMethods(mux *http.ServeMux, r *http.Request) []string {
+	var allow []string
+	for _, m := range apiMethods {
+		probe := *r
+		probe.Method = m
+		if _, pattern := mux.Handler(&probe); pattern != "" && pattern != "/api/v1/" {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
@@ -360,7 +384,11 @@ type incidentAction struct {
 	textual bool
 	// exerciseOnly refuses real incidents.
 	exerciseOnly bool
-	input        func(by, text string) activation.Input
+	// closing actions (stand-down, abort, convert) run one at a time per
+	// incident, so a second one sees the first's outcome (409) rather than
+	// a 200 for an input the engine then rejects.
+	closing bool
+	input   func(by, text string) activation.Input
 }
 
 func (s *Server) act(a incidentAction) http.HandlerFunc {
@@ -374,6 +402,11 @@ func (s *Server) act(a incidentAction) http.HandlerFunc {
 			return
 		}
 		id := r.PathValue("id")
+		if a.closing {
+			mu := s.closing.of(id)
+			mu.Lock()
+			defer mu.Unlock()
+		}
 		text := strings.TrimSpace(req.Reason + " " + req.Text)
 		if text == "" && a.missing != "" {
 			code := "missing_reason"
@@ -419,14 +452,14 @@ func (s *Server) update() http.HandlerFunc {
 
 // standDown stops all escalation and informs everyone reached.
 func (s *Server) standDown() http.HandlerFunc {
-	return s.act(incidentAction{missing: "a stand-down needs a reason", purpose: notifiers.PurposeStandDown, input: func(by, text string) activation.Input {
+	return s.act(incidentAction{closing: true, missing: "a stand-down needs a reason", purpose: notifiers.PurposeStandDown, input: func(by, text string) activation.Input {
 		return activation.Input{StandDown: &activation.StandDown{By: by, Reason: text}}
 	}})
 }
 
 // abort ends a running exercise in one action: everyone reached is told.
 func (s *Server) abort() http.HandlerFunc {
-	return s.act(incidentAction{exerciseOnly: true, purpose: notifiers.PurposeStandDown, input: func(by, text string) activation.Input {
+	return s.act(incidentAction{closing: true, exerciseOnly: true, purpose: notifiers.PurposeStandDown, input: func(by, text string) activation.Input {
 		reason := "Übung abgebrochen"
 		if text != "" {
 			reason += ": " + text
@@ -437,7 +470,7 @@ func (s *Server) abort() http.HandlerFunc {
 
 // convert turns a running exercise into a real incident.
 func (s *Server) convert() http.HandlerFunc {
-	return s.act(incidentAction{exerciseOnly: true, missing: "converting an exercise into a real incident needs a reason",
+	return s.act(incidentAction{closing: true, exerciseOnly: true, missing: "converting an exercise into a real incident needs a reason",
 		input: func(by, text string) activation.Input {
 			return activation.Input{Convert: &activation.Conversion{By: by, Reason: text}}
 		}})
@@ -526,6 +559,12 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	// silently dropped.
 	if _, err := dec.Token(); err != io.EOF {
 		web.WriteError(w, http.StatusBadRequest, alerting.CodeInvalidJSON, "body has trailing data after the JSON object")
+		return false
+	}
+	// encoding/json keeps the last of two equal keys: {"exercise": true,
+	// "exercise": false} must not mean what the second says.
+	if key := alerting.DuplicateKey(body); key != "" {
+		web.WriteError(w, http.StatusBadRequest, alerting.CodeInvalidJSON, fmt.Sprintf("body has the key %q twice; give each key once", key))
 		return false
 	}
 	return true

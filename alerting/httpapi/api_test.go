@@ -174,7 +174,6 @@ func TestReads(t *testing.T) {
 		{"GET", "/api/v1/incidents/k1", "unknown_incident"}, // ids are case-sensitive
 		{"GET", "/api/v1/nothing", "not_found"},
 		{"GET", "/api/v1/incidents/" + k1 + "/nothing", "not_found"},
-		{"DELETE", "/api/v1/incidents/" + k1, "not_found"},
 	} {
 		wantError(t, s.do(tc.method, tc.path, viewerToken, ""), 404, tc.code)
 	}

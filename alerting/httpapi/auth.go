@@ -59,22 +59,6 @@ func (a *Auth) Authenticate(token string) (string, config.Role, bool) {
 	return "", "", false
 }
 
-// Staff is a's tokens without the intake tokens, also after a reload: for
-// the board, where a warning system's token must not log in.
-func (a *Auth) Staff() StaffAuth { return StaffAuth{a} }
-
-// StaffAuth authenticates every token but intake tokens.
-type StaffAuth struct{ a *Auth }
-
-// Authenticate is Auth.Authenticate refusing intake tokens.
-func (s StaffAuth) Authenticate(token string) (string, config.Role, bool) {
-	name, role, ok := s.a.Authenticate(token)
-	if !ok || role == config.RoleIntake {
-		return "", "", false
-	}
-	return name, role, true
-}
-
 // authenticateIntake admits intake tokens (and admins, for tests by hand)
 // to the intake endpoints, by bearer token only: no board session.
 func (s *Server) authenticateIntake(w http.ResponseWriter, r *http.Request) (principal, bool) {
@@ -112,12 +96,12 @@ type principal struct {
 }
 
 // authenticate resolves the caller from a bearer token or a board session.
-// Cookie-authenticated writes must carry the session's CSRF token.
+// Cookie-authenticated writes must carry the session's CSRF token. Another
+// scheme (a reverse proxy's Basic auth, which browsers resend) is not ours:
+// the session decides, as on the board, and it is no wrong token.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request, write bool) (principal, bool) {
-	if h := r.Header.Get("Authorization"); h != "" {
-		scheme, tok, _ := strings.Cut(h, " ")
-		ok := strings.EqualFold(scheme, "Bearer") // schemes are case-insensitive
-		if name, role, valid := s.opts.Auth.Authenticate(strings.TrimSpace(tok)); ok && valid {
+	if scheme, tok, _ := strings.Cut(r.Header.Get("Authorization"), " "); strings.EqualFold(scheme, "Bearer") { // schemes are case-insensitive
+		if name, role, valid := s.opts.Auth.Authenticate(strings.TrimSpace(tok)); valid {
 			return s.authorize(w, principal{name, role}, write)
 		}
 		s.wrongToken(w, r)

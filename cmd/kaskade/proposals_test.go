@@ -107,8 +107,11 @@ func TestWarningsBecomeProposalsEndToEnd(t *testing.T) {
 	req, _ := http.NewRequest("POST", s.URL+"/login", strings.NewReader(form))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	if resp, err := noRedirect.Do(req); err != nil || resp.StatusCode != http.StatusUnauthorized {
-		t.Errorf("board login with the intake token: %v %v, want 401", resp.Status, err)
+	if resp, err := noRedirect.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("board login with the intake token: %v %v, want 403", resp.Status, err)
+	}
+	if code, b := call(t, "GET", s.URL+"/api/v1/incidents/K1/organisations/MI", e2eIntakeToken, ""); code != http.StatusForbidden {
+		t.Errorf("intake token on the board: %d %s, want 403", code, b)
 	}
 
 	// The duty officer confirms: the incident is declared with proposer and confirmer, and alerts go out.

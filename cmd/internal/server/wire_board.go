@@ -23,7 +23,7 @@ func (b boardSource) Scenarios() []activation.ScenarioInfo { return httpapi.Scen
 
 // wireBoard adds the situation centre's board, its login and live stream.
 func (s *Server) wireBoard(cfg *config.Config, set *channelSet, auth *httpapi.Auth, publicURL string, reg prometheus.Registerer) {
-	b := board.New(board.Options{Source: boardSource{Engine: s.Engine, cfg: s.CurrentConfig}, Auth: auth.Staff(),
+	b := board.New(board.Options{Source: boardSource{Engine: s.Engine, cfg: s.CurrentConfig}, Auth: auth, // the board answers intake tokens 403 itself
 		Logger: s.log.With("component", "board"), SecureCookies: strings.HasPrefix(publicURL, "https://"), Registerer: reg,
 		TrustedProxies: cfg.Server.TrustedProxies})
 	set.sessions = b
