@@ -260,7 +260,7 @@ func (s *Server) declare(w http.ResponseWriter, r *http.Request) {
 	if !s.mayDeclare(w, p.name, d) {
 		return
 	}
-	res, err := s.opts.Intake.Declare(r.Context(), d, "api", nil)
+	res, err := s.opts.Intake.Declare(r.Context(), d, apiSource(p), nil)
 	if err != nil {
 		writeAlertingError(w, err)
 		return
@@ -589,3 +589,7 @@ func writeAlertingError(w http.ResponseWriter, err error) {
 	}
 	web.WriteError(w, status, e.Code, e.Message)
 }
+
+// apiSource is the recorded source of what a caller declares: "api:" and
+// the token's name, so the log keeps who declared whatever declared_by says.
+func apiSource(p principal) string { return activation.SourceAPI + ":" + p.name }

@@ -82,6 +82,12 @@ func TestDeclare(t *testing.T) {
 		d.Incident.Severity != "crisis" || d.Incident.Exercise {
 		t.Fatalf("second declare: %d %s", r.Status, r.Body)
 	}
+	// The log keeps which token declared, whatever declared_by says.
+	var decl activation.Declared
+	s.Engine.View(func(c *activation.Core) { decl, _ = c.Declaration("K2") })
+	if decl.Source != "api:admin" || decl.DeclaredBy != "Lagedienst Schulz" {
+		t.Fatalf("recorded source %q, declared_by %q; want api:admin, Lagedienst Schulz", decl.Source, decl.DeclaredBy)
+	}
 }
 
 // TestDeclareDeduplicatesByClientID: the same client id never activates

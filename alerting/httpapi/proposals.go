@@ -140,7 +140,7 @@ func (s *Server) confirmProposal(w http.ResponseWriter, r *http.Request) {
 	if !s.mayDeclare(w, p.name, d) {
 		return
 	}
-	res, err := s.opts.Intake.Confirm(r.Context(), pv, d, "api")
+	res, err := s.opts.Intake.Confirm(r.Context(), pv, d, apiSource(p))
 	if err != nil {
 		writeAlertingError(w, err)
 		return
