@@ -315,8 +315,7 @@ func (i *Intake) ServeNATS(ctx context.Context) error {
 		res, err := i.answer(rctx, m.Subject, m.Data, received)
 		_ = m.Respond(replyJSON(res, err))
 	}
-	subjects := []string{i.opts.Layout.DeclareSubject(), i.opts.Layout.DeclarersFilter()}
-	return i.serveStream(ctx, subjects, answer, i.opts.Layout.DeclareStream(), "declare", func(m jetstream.Msg) {
+	return i.serveStream(ctx, i.opts.Layout.DeclareSubject(), i.opts.Layout.DeclarersFilter(), answer, i.opts.Layout.DeclareStream(), "declare", func(m jetstream.Msg) {
 		if _, err := Parse(m.Data()); err != nil {
 			i.quarantine(engine.QuarantineDeclare, m, err)
 			return

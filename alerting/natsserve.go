@@ -3,21 +3,28 @@ package alerting
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// serveStream answers requests on subjects with answer (a plain publish is
-// left to the stream) and hands every message persisted in stream to
-// handle, through the durable consumer "intake", until ctx ends. The
-// declarations and the CAP warnings are served this way.
-func (i *Intake) serveStream(ctx context.Context, subjects []string, answer nats.MsgHandler, stream, what string, handle func(jetstream.Msg)) error {
+// serveStream answers requests on Kaskade's own subject and on the other
+// identities' subjects (others) with answer (a plain publish is left to the
+// stream) and hands every message persisted in stream to handle, through
+// the durable consumer "intake", until ctx ends. The declarations and the
+// CAP warnings are served this way.
+func (i *Intake) serveStream(ctx context.Context, own, others string, answer nats.MsgHandler, stream, what string, handle func(jetstream.Msg)) error {
 	nc := i.opts.JS.Conn()
-	for _, subject := range subjects {
+	for _, subject := range []string{own, others} {
 		sub, err := nc.QueueSubscribe(subject, "kaskade-intake", func(m *nats.Msg) {
-			if m.Reply != "" {
+			switch {
+			case m.Reply == "":
+			case m.Subject != own && !IsInbox(m.Reply):
+				i.log.Warn("request not answered: its reply subject is no inbox (_INBOX.…)", "subject", m.Subject,
+					"reply", clip(m.Reply, 64))
+			default:
 				answer(m)
 			}
 		})
@@ -52,4 +59,25 @@ func (i *Intake) serveStream(ctx context.Context, subjects []string, answer nats
 		}
 		handle(m)
 	}
+}
+
+// InboxPrefix starts the only reply subjects another system's request is
+// answered on: the inboxes its identity may read. Its reply subject is its
+// own choice, and NATS checks it against nothing but JetStream's subjects;
+// answered anywhere, Kaskade would publish as itself where the sender may
+// not (the event log, a KV bucket, the engine's inputs, the readiness feed).
+const InboxPrefix = "_INBOX."
+
+// IsInbox reports whether reply is a subject below InboxPrefix.
+func IsInbox(reply string) bool {
+	rest, ok := strings.CutPrefix(reply, InboxPrefix)
+	return ok && rest != "" && !strings.ContainsAny(reply, "*> \t\r\n")
+}
+
+// clip shortens s for a log line.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
 }

@@ -37,8 +37,7 @@ func (i *Intake) ServeWarnings(ctx context.Context) error {
 		b, _ := json.Marshal(v)
 		_ = m.Respond(b)
 	}
-	subjects := []string{i.opts.Layout.CAPSubject(), i.opts.Layout.CAPSendersFilter()}
-	return i.serveStream(ctx, subjects, answer, i.opts.Layout.WarningsStream(), "warnings", func(m jetstream.Msg) {
+	return i.serveStream(ctx, i.opts.Layout.CAPSubject(), i.opts.Layout.CAPSendersFilter(), answer, i.opts.Layout.WarningsStream(), "warnings", func(m jetstream.Msg) {
 		_, err := i.warning(ctx, m.Subject(), m.Data())
 		var e *Error
 		switch {
