@@ -323,6 +323,9 @@ func (i *Intake) ServeNATS(ctx context.Context) error {
 		res, err := i.handleRaw(ctx, m.Subject(), m.Data())
 		var e *Error
 		switch {
+		case err != nil && ctx.Err() != nil:
+			// Stopping mid-declaration: not refused, back to the stream for the next instance or start.
+			_ = m.Nak()
 		case err == nil:
 			_ = m.Ack()
 			if !res.Duplicate {

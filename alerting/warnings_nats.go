@@ -41,6 +41,8 @@ func (i *Intake) ServeWarnings(ctx context.Context) error {
 		_, err := i.warning(ctx, m.Subject(), m.Data())
 		var e *Error
 		switch {
+		case err != nil && ctx.Err() != nil:
+			_ = m.Nak() // stopping: not refused, back to the stream
 		case errors.As(err, &e) && e.Code == CodeInvalidWarning:
 			i.quarantine(engine.QuarantineWarnings, m, err) // not a CAP warning at all
 		case err == nil:
