@@ -61,6 +61,9 @@ func (i *Intake) ServeWarnings(ctx context.Context) error {
 // warning files a CAP warning from subject: the sender's identity comes
 // from the subject (only it may publish there), never from the payload.
 func (i *Intake) warning(ctx context.Context, subject string, data []byte) ([]string, error) {
+	if len(data) > engine.MaxWarningBytes {
+		return nil, errorf(CodeTooLong, "warning is larger than %d bytes", engine.MaxWarningBytes)
+	}
 	ws, err := ParseWarnings(proposal.SourceCAP, data)
 	if err != nil {
 		return nil, err
