@@ -50,15 +50,21 @@ func NewCA(t testing.TB) *CA {
 // Server issues a certificate for 127.0.0.1 and localhost; it returns the
 // certificate and key files.
 func (ca *CA) Server() (certFile, keyFile string) {
-	return ca.issue("server", x509.ExtKeyUsageServerAuth)
+	return ca.issue("server", x509.ExtKeyUsageServerAuth, time.Now().Add(time.Hour))
+}
+
+// ServerUntil is Server with a certificate valid until notAfter (in the
+// past: expired).
+func (ca *CA) ServerUntil(notAfter time.Time) (certFile, keyFile string) {
+	return ca.issue("server", x509.ExtKeyUsageServerAuth, notAfter)
 }
 
 // Client issues a client certificate.
 func (ca *CA) Client() (certFile, keyFile string) {
-	return ca.issue("client", x509.ExtKeyUsageClientAuth)
+	return ca.issue("client", x509.ExtKeyUsageClientAuth, time.Now().Add(time.Hour))
 }
 
-func (ca *CA) issue(name string, usage x509.ExtKeyUsage) (string, string) {
+func (ca *CA) issue(name string, usage x509.ExtKeyUsage, notAfter time.Time) (string, string) {
 	t := ca.t
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -67,7 +73,7 @@ func (ca *CA) issue(name string, usage x509.ExtKeyUsage) (string, string) {
 	}
 	ca.n++
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(ca.n), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(time.Hour),
+		NotBefore: notAfter.Add(-90 * 24 * time.Hour), NotAfter: notAfter,
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
 		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
