@@ -17,15 +17,19 @@ import (
 // CAP warnings are served this way.
 func (i *Intake) serveStream(ctx context.Context, own, others string, answer nats.MsgHandler, stream, what string, handle func(jetstream.Msg)) error {
 	nc := i.opts.JS.Conn()
+	// Each other identity's requests wait in a line of their own.
+	lines := newRequestQueues(ctx, answer, func(m *nats.Msg) { _ = m.Respond(busyReply(senderOf(others, m.Subject))) })
 	for _, subject := range []string{own, others} {
 		sub, err := nc.QueueSubscribe(subject, "kaskade-intake", func(m *nats.Msg) {
 			switch {
 			case m.Reply == "":
-			case m.Subject != own && !IsInbox(m.Reply):
+			case m.Subject == own:
+				answer(m)
+			case !IsInbox(m.Reply):
 				i.log.Warn("request not answered: its reply subject is no inbox (_INBOX.…)", "subject", m.Subject,
 					"reply", clip(m.Reply, 64))
 			default:
-				answer(m)
+				lines.dispatch(senderOf(others, m.Subject), m)
 			}
 		})
 		if err != nil {
@@ -72,6 +76,11 @@ const InboxPrefix = "_INBOX."
 func IsInbox(reply string) bool {
 	rest, ok := strings.CutPrefix(reply, InboxPrefix)
 	return ok && rest != "" && !strings.ContainsAny(reply, "*> \t\r\n")
+}
+
+// senderOf is the identity named by subject, one of filter's (prefix.*).
+func senderOf(filter, subject string) string {
+	return strings.TrimPrefix(subject, strings.TrimSuffix(filter, "*"))
 }
 
 // clip shortens s for a log line.
