@@ -26,8 +26,8 @@ func (i *Intake) serveStream(ctx context.Context, own, others string, answer nat
 			case m.Subject == own:
 				answer(m)
 			case !IsInbox(m.Reply):
-				i.log.Warn("request not answered: its reply subject is no inbox (_INBOX.…)", "subject", m.Subject,
-					"reply", clip(m.Reply, 64))
+				i.warnThrottled("reply:"+m.Subject, "request not answered: its reply subject is no inbox (_INBOX.…)",
+					"subject", m.Subject, "reply", clip(m.Reply, 64))
 			default:
 				lines.dispatch(senderOf(others, m.Subject), m)
 			}

@@ -52,7 +52,7 @@ func (i *Intake) ServeWarnings(ctx context.Context) error {
 		default:
 			// Invalid warnings stay in the stream as received; logged (the
 			// reason only), not retried.
-			i.log.Warn("warning refused", "err", err)
+			i.warnThrottled("refused:"+m.Subject(), "warning refused", "subject", m.Subject(), "err", clip(err.Error(), 200))
 			_ = m.Term()
 		}
 	})
