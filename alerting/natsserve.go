@@ -37,13 +37,18 @@ func (i *Intake) serveStream(ctx context.Context, own, others string, answer nat
 		}
 		defer sub.Unsubscribe()
 	}
+	// One message at a time, acknowledged within intakeAckWait: after a
+	// kill -9, what was fetched but not handled waits for the ack wait, and
+	// batches of 500 at 30 s held every queued declaration back that long.
+	// Handling longer than the wait (a claim left by a dead instance: 5 s)
+	// only makes a redelivery, which the claim makes a duplicate.
 	cons, err := i.opts.JS.CreateOrUpdateConsumer(ctx, stream, jetstream.ConsumerConfig{
-		Durable: "intake", AckPolicy: jetstream.AckExplicitPolicy, AckWait: 30 * time.Second, MaxDeliver: -1,
+		Durable: "intake", AckPolicy: jetstream.AckExplicitPolicy, AckWait: intakeAckWait, MaxDeliver: -1,
 	})
 	if err != nil {
 		return fmt.Errorf("alerting: %s consumer: %w", what, err)
 	}
-	it, err := cons.Messages()
+	it, err := cons.Messages(jetstream.PullMaxMessages(1))
 	if err != nil {
 		return fmt.Errorf("alerting: %s messages: %w", what, err)
 	}
@@ -64,6 +69,10 @@ func (i *Intake) serveStream(ctx context.Context, own, others string, answer nat
 		handle(m)
 	}
 }
+
+// intakeAckWait is how long a declaration or warning fetched by a crashed
+// instance waits before it is handed out again.
+const intakeAckWait = 10 * time.Second
 
 // InboxPrefix starts the only reply subjects another system's request is
 // answered on: the inboxes its identity may read. Its reply subject is its
