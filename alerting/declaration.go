@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/activation/engine"
 	"github.com/kaskade-bcm/kaskade/config"
 )
 
@@ -96,6 +97,10 @@ const maxText = 4000
 // in a field name never silently drops the exercise flag.
 func Parse(data []byte) (Declaration, error) {
 	var d Declaration
+	if len(data) > engine.MaxDeclarationBytes {
+		// Refused before decoding: a declarer may send 8 MiB as often as it likes.
+		return d, errorf(CodeTooLong, "declaration is larger than %d bytes", engine.MaxDeclarationBytes)
+	}
 	if !utf8.Valid(data) {
 		// encoding/json would turn invalid bytes into U+FFFD silently.
 		return d, errorf(CodeInvalidText, "declaration is not valid UTF-8")

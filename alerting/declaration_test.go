@@ -3,6 +3,7 @@ package alerting
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/kaskade-bcm/kaskade/activation/engine"
@@ -92,5 +93,19 @@ func TestErrorUnwrapsUnavailable(t *testing.T) {
 	}
 	if AsError(err).Code != CodeUnavailable {
 		t.Fatalf("code %q, want %q", AsError(err).Code, CodeUnavailable)
+	}
+}
+
+// A declaration or warning above what the streams keep is refused before
+// it is decoded, with too_long (the stream does not store it either).
+func TestOversizedInputIsRefusedUndecoded(t *testing.T) {
+	in, _, layout := intakeOnNATS(t)
+	big := `{"scenario":"cyberangriff","declared_by":"a","reason":"` + strings.Repeat("a", engine.MaxDeclarationBytes) + `"}`
+	if _, err := Parse([]byte(big)); AsError(err).Code != CodeTooLong {
+		t.Fatalf("Parse of %d bytes: %v, want %s", len(big), err, CodeTooLong)
+	}
+	capDoc := "<alert>" + strings.Repeat(" ", engine.MaxWarningBytes) + "</alert>"
+	if _, err := in.warning(t.Context(), layout.CAPSenderSubject("mowas"), []byte(capDoc)); AsError(err).Code != CodeTooLong {
+		t.Fatalf("warning of %d bytes: %v, want %s", len(capDoc), err, CodeTooLong)
 	}
 }

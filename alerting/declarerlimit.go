@@ -66,7 +66,7 @@ func (i *Intake) declarerAllowed(ctx context.Context, name string, d Declaration
 	if err != nil || seen {
 		return err
 	}
-	i.log.Warn("declaration refused: declarer over its rate", "declarer", name, "kind", kind)
+	i.warnThrottled("rate:"+name+":"+kind, "declaration refused: declarer over its rate", "declarer", name, "kind", kind)
 	return errorf(CodeRateLimited, "too many %s declared by %s; try again in %s", kind, name, retry.Round(time.Second))
 }
 

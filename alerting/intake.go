@@ -43,6 +43,7 @@ type Intake struct {
 	events jetstream.Stream   // the event log, to check the counter against
 	cfg    atomic.Pointer[config.Config]
 	limits declarerLimits
+	quiet  *logThrottle // refusals of other systems' input
 }
 
 // SetConfig makes cfg (validated) the configuration of new declarations; a
@@ -65,7 +66,7 @@ func New(ctx context.Context, opts Options) (*Intake, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	i := &Intake{opts: opts, log: opts.Logger, limits: newDeclarerLimits(opts.DeclarerRates, nil)}
+	i := &Intake{opts: opts, log: opts.Logger, limits: newDeclarerLimits(opts.DeclarerRates, nil), quiet: newLogThrottle(nil)}
 	i.cfg.Store(opts.Config)
 	var err error
 	for _, b := range []struct {
@@ -315,8 +316,7 @@ func (i *Intake) ServeNATS(ctx context.Context) error {
 		res, err := i.answer(rctx, m.Subject, m.Data, received)
 		_ = m.Respond(replyJSON(res, err))
 	}
-	subjects := []string{i.opts.Layout.DeclareSubject(), i.opts.Layout.DeclarersFilter()}
-	return i.serveStream(ctx, subjects, answer, i.opts.Layout.DeclareStream(), "declare", func(m jetstream.Msg) {
+	return i.serveStream(ctx, i.opts.Layout.DeclareSubject(), i.opts.Layout.DeclarersFilter(), answer, i.opts.Layout.DeclareStream(), "declare", func(m jetstream.Msg) {
 		if _, err := Parse(m.Data()); err != nil {
 			i.quarantine(engine.QuarantineDeclare, m, err)
 			return
@@ -324,6 +324,9 @@ func (i *Intake) ServeNATS(ctx context.Context) error {
 		res, err := i.handleRaw(ctx, m.Subject(), m.Data())
 		var e *Error
 		switch {
+		case err != nil && ctx.Err() != nil:
+			// Stopping mid-declaration: not refused, back to the stream for the next instance or start.
+			_ = m.Nak()
 		case err == nil:
 			_ = m.Ack()
 			if !res.Duplicate {
@@ -333,22 +336,25 @@ func (i *Intake) ServeNATS(ctx context.Context) error {
 			_ = m.NakWithDelay(time.Second)
 		default:
 			// Invalid declarations stay in the declare stream as received; they are logged, not retried.
-			i.log.Warn("declaration rejected", "err", err)
+			i.warnThrottled("rejected:"+m.Subject(), "declaration rejected", "subject", m.Subject(), "err", clip(err.Error(), 200))
 			_ = m.Ack()
 		}
 	})
 }
 
 // quarantine terminates an undecodable message of stream (declare or
-// warnings): logged once with its sequence and error code (not its
-// content), counted, never retried.
+// warnings): logged with its sequence and error code (not its content;
+// once a minute per sender, with the count held back), counted, never retried.
 func (i *Intake) quarantine(stream string, m jetstream.Msg, err error) {
 	var seq uint64
 	if meta, merr := m.Metadata(); merr == nil {
 		seq = meta.Sequence.Stream
 	}
 	i.opts.Metrics.Quarantined(stream)
-	i.log.Error("message quarantined: skipped, never applied", "stream", stream, "seq", seq, "code", AsError(err).Code)
+	if ok, n := i.quiet.allow("quarantine:" + m.Subject()); ok {
+		i.log.Error("message quarantined: skipped, never applied", "stream", stream, "seq", seq, "code", AsError(err).Code,
+			"subject", m.Subject(), "held_back", n)
+	}
 	_ = m.Term()
 }
 

@@ -37,11 +37,12 @@ func (i *Intake) ServeWarnings(ctx context.Context) error {
 		b, _ := json.Marshal(v)
 		_ = m.Respond(b)
 	}
-	subjects := []string{i.opts.Layout.CAPSubject(), i.opts.Layout.CAPSendersFilter()}
-	return i.serveStream(ctx, subjects, answer, i.opts.Layout.WarningsStream(), "warnings", func(m jetstream.Msg) {
+	return i.serveStream(ctx, i.opts.Layout.CAPSubject(), i.opts.Layout.CAPSendersFilter(), answer, i.opts.Layout.WarningsStream(), "warnings", func(m jetstream.Msg) {
 		_, err := i.warning(ctx, m.Subject(), m.Data())
 		var e *Error
 		switch {
+		case err != nil && ctx.Err() != nil:
+			_ = m.Nak() // stopping: not refused, back to the stream
 		case errors.As(err, &e) && e.Code == CodeInvalidWarning:
 			i.quarantine(engine.QuarantineWarnings, m, err) // not a CAP warning at all
 		case err == nil:
@@ -51,7 +52,7 @@ func (i *Intake) ServeWarnings(ctx context.Context) error {
 		default:
 			// Invalid warnings stay in the stream as received; logged (the
 			// reason only), not retried.
-			i.log.Warn("warning refused", "err", err)
+			i.warnThrottled("refused:"+m.Subject(), "warning refused", "subject", m.Subject(), "err", clip(err.Error(), 200))
 			_ = m.Term()
 		}
 	})
@@ -60,6 +61,9 @@ func (i *Intake) ServeWarnings(ctx context.Context) error {
 // warning files a CAP warning from subject: the sender's identity comes
 // from the subject (only it may publish there), never from the payload.
 func (i *Intake) warning(ctx context.Context, subject string, data []byte) ([]string, error) {
+	if len(data) > engine.MaxWarningBytes {
+		return nil, errorf(CodeTooLong, "warning is larger than %d bytes", engine.MaxWarningBytes)
+	}
 	ws, err := ParseWarnings(proposal.SourceCAP, data)
 	if err != nil {
 		return nil, err

@@ -200,6 +200,18 @@ func retryForming(ctx context.Context, f func() error) error {
 	return err
 }
 
+// Bounds of what other systems publish, kept as received in the declare
+// and warnings streams: their identities may publish as much as the server
+// takes (8 MiB embedded) as fast as it takes it, and the streams share the
+// disk with the event log. A larger message is not stored (the intake
+// answers a request with too_long); beyond KeepPerSender messages on one
+// sender's subject its oldest go (the event log holds what they decided).
+const (
+	MaxDeclarationBytes = 64 << 10  // as the API's request body
+	MaxWarningBytes     = 512 << 10 // DWD CAP documents with area polygons
+	KeepPerSender       = 10_000
+)
+
 // minDuplicates is the shortest duplicate window JetStream accepts (0
 // means its default of 2 minutes).
 const minDuplicates = 100 * time.Millisecond
@@ -222,10 +234,10 @@ func (l Layout) ensure(ctx context.Context, js jetstream.JetStream) error {
 		// NoAck: a request on the declare subject must be answered by Kaskade, not by the stream.
 		{Name: l.DeclareStream(), Subjects: []string{l.DeclareSubject(), l.DeclarersFilter()}, Storage: jetstream.FileStorage, Replicas: r,
 			Retention: jetstream.LimitsPolicy, MaxAge: 30 * 24 * time.Hour, NoAck: true, DenyDelete: true, DenyPurge: true,
-			Description: "Kaskade declarations as published"},
+			MaxMsgSize: MaxDeclarationBytes, MaxMsgsPerSubject: KeepPerSender, Description: "Kaskade declarations as published"},
 		{Name: l.WarningsStream(), Subjects: []string{l.CAPSubject(), l.CAPSendersFilter()}, Storage: jetstream.FileStorage, Replicas: r,
 			Retention: jetstream.LimitsPolicy, MaxAge: 30 * 24 * time.Hour, NoAck: true, DenyDelete: true, DenyPurge: true,
-			MaxMsgSize: 512 << 10, Description: "Kaskade warnings (CAP) as published"},
+			MaxMsgSize: MaxWarningBytes, MaxMsgsPerSubject: KeepPerSender, Description: "Kaskade warnings (CAP) as published"},
 	}
 	for _, sc := range streams {
 		if _, err := js.CreateOrUpdateStream(ctx, sc); err != nil {

@@ -108,3 +108,66 @@ func TestDuplicateWindows(t *testing.T) {
 		t.Errorf("claims after a second Ensure: %v", err)
 	}
 }
+
+// What other systems publish is kept as received, but bounded per sender:
+// a declarer or intake identity flooding its subject (any size the server
+// takes, 8 MiB embedded) filled the disk that the event log lives on. A
+// message above the stream's size is not stored; beyond KeepPerSender a
+// sender's oldest go, and no one else's.
+func TestWhatOthersPublishIsBoundedPerSender(t *testing.T) {
+	nc, js := enginetest.JetStream(t)
+	l := engine.Layout{}
+	if err := l.Ensure(t.Context(), js); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		stream, flooder, big, other string
+		max                         int
+	}{
+		{l.DeclareStream(), l.DeclarerSubject("evil"), l.DeclarerSubject("big"), l.DeclarerSubject("siem"), engine.MaxDeclarationBytes},
+		{l.WarningsStream(), l.CAPSenderSubject("evil"), l.CAPSenderSubject("big"), l.CAPSenderSubject("mowas"), engine.MaxWarningBytes},
+	} {
+		t.Run(tc.stream, func(t *testing.T) {
+			s, err := js.Stream(t.Context(), tc.stream)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := nc.Publish(tc.other, []byte("first")); err != nil {
+				t.Fatal(err)
+			}
+			if err := nc.Publish(tc.big, make([]byte, tc.max+1)); err != nil {
+				t.Fatal(err)
+			}
+			for n := 0; n < engine.KeepPerSender+10; n++ {
+				if err := nc.Publish(tc.flooder, []byte("x")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := nc.Publish(tc.other, []byte("last")); err != nil {
+				t.Fatal(err)
+			}
+			// One connection keeps its order: once "last" is in, so is the flood.
+			for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+				if m, err := s.GetLastMsgForSubject(t.Context(), tc.other); err == nil && string(m.Data) == "last" {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the flood never arrived")
+				}
+			}
+			info, err := s.Info(t.Context(), jetstream.WithSubjectFilter(">"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := info.State.Subjects[tc.flooder]; got != engine.KeepPerSender {
+				t.Errorf("the flooder keeps %d messages, want %d", got, engine.KeepPerSender)
+			}
+			if got := info.State.Subjects[tc.other]; got != 2 {
+				t.Errorf("the other sender keeps %d messages, want 2", got)
+			}
+			if got := info.State.Subjects[tc.big]; got != 0 {
+				t.Errorf("a message above %d bytes was stored", tc.max)
+			}
+		})
+	}
+}

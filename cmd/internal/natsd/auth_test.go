@@ -327,3 +327,35 @@ func TestUserNamesAndRoles(t *testing.T) {
 		t.Fatal("revoked an unknown user")
 	}
 }
+
+// TestASeedNeverGoesIntoTheDataDirectory: Kaskade keeps only public keys;
+// a seed written into the data directory travels with every copy and
+// backup of it, readable by whoever reads the store. AddUser refuses such a
+// path, also through a symbolic link, and records nothing.
+func TestASeedNeverGoesIntoTheDataDirectory(t *testing.T) {
+	dataDir := t.TempDir()
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(dataDir, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, seed := range []string{
+		filepath.Join(dataDir, "siem.nk"),
+		filepath.Join(dataDir, "nats", "siem.nk"),
+		filepath.Join(dataDir, "nats", "..", "siem.nk"),
+		filepath.Join(link, "siem.nk"),
+	} {
+		_, err := natsd.AddUser(dataDir, "siem", natsd.RoleDeclarer, seed, time.Now())
+		if err == nil || !strings.Contains(err.Error(), "data directory") {
+			t.Errorf("seed %s: err = %v, want a refusal naming the data directory", seed, err)
+		}
+		if _, statErr := os.Stat(seed); statErr == nil {
+			t.Errorf("seed written to %s", seed)
+		}
+	}
+	if users, _ := natsd.ListUsers(dataDir); len(users) != 0 {
+		t.Fatalf("users = %+v", users)
+	}
+	if _, err := natsd.AddUser(dataDir, "siem", natsd.RoleDeclarer, filepath.Join(t.TempDir(), "siem.nk"), time.Now()); err != nil {
+		t.Fatalf("a seed outside: %v", err)
+	}
+}

@@ -1,11 +1,13 @@
 package natsd
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go"
 )
@@ -100,7 +102,46 @@ func (c Client) Connect(extra ...nats.Option) (*nats.Conn, error) {
 	if err != nil {
 		return nil, RedactError(fmt.Errorf("nats %s: %w", Redact(c.URL), err), c.URL)
 	}
+	if err := checkJetStreamAPI(nc); err != nil {
+		nc.Close()
+		return nil, err
+	}
 	return nc, nil
+}
+
+// jsAPIInfo is the JetStream API's account information request.
+const jsAPIInfo = "$JS.API.INFO"
+
+// checkJetStreamAPI asks for the account's JetStream information once. Only
+// a refusal by the server's permissions fails it: the streams could never
+// be made, and retrying them ran for over a minute with raw "permissions
+// violation" lines on stderr. No answer or no JetStream yet (a cluster
+// still forming) is left to the retries of the stream setup.
+func checkJetStreamAPI(nc *nats.Conn) error {
+	refused := make(chan error, 1)
+	prev := nc.ErrorHandler()
+	nc.SetErrorHandler(func(c *nats.Conn, sub *nats.Subscription, err error) {
+		if errors.Is(err, nats.ErrPermissionViolation) && strings.Contains(err.Error(), jsAPIInfo) {
+			select {
+			case refused <- err:
+			default:
+			}
+			return
+		}
+		if prev != nil {
+			prev(c, sub, err)
+		}
+	})
+	defer nc.SetErrorHandler(prev)
+	if _, err := nc.Request(jsAPIInfo, nil, 2*time.Second); err == nil || !errors.Is(err, nats.ErrTimeout) {
+		return nil
+	}
+	select {
+	case err := <-refused:
+		return fmt.Errorf("natsd: Kaskade's NATS identity may not use the JetStream API (%w): it needs publish and subscribe on everything in its account, see deploy/nats/accounts.conf", err)
+	case <-time.After(100 * time.Millisecond):
+		return nil
+	}
 }
 
 // userInfo matches the user information of a URL: scheme://user:pw@

@@ -141,3 +141,33 @@ func closedAddr(t *testing.T) string {
 	ln.Close()
 	return addr
 }
+
+// TestAnIdentityWithoutTheJetStreamAPIIsNamedAtOnce: an external cluster's
+// user for Kaskade without $JS.API (a mistake in accounts.conf) made serve
+// retry the streams for over a minute, with raw "permissions violation"
+// lines on stderr and at last "context canceled". Connect names it.
+func TestAnIdentityWithoutTheJetStreamAPIIsNamedAtOnce(t *testing.T) {
+	ns := startServer(t, &server.Options{JetStream: true, StoreDir: t.TempDir(), Users: []*server.User{
+		{Username: "kaskade", Password: "pw", Permissions: &server.Permissions{
+			Publish: &server.SubjectPermission{Allow: []string{"kaskade.>"}}}},
+		{Username: "full", Password: "pw"},
+	}})
+	url := "nats://" + ns.Addr().String()
+	t.Setenv(natsd.PasswordEnv, "pw")
+	start := time.Now()
+	nc, err := natsd.Client{URL: url, User: "kaskade"}.Connect()
+	if err == nil {
+		nc.Close()
+		t.Fatal("connected as an identity that may not reach the JetStream API")
+	}
+	if !strings.Contains(err.Error(), "JetStream API") || !strings.Contains(err.Error(), "accounts.conf") {
+		t.Fatalf("err = %v; want it to name the JetStream API and accounts.conf", err)
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Fatalf("took %v", took)
+	}
+	if nc, err = (natsd.Client{URL: url, User: "full"}).Connect(); err != nil {
+		t.Fatalf("a full identity: %v", err)
+	}
+	nc.Close()
+}

@@ -59,6 +59,10 @@ type Embedded struct {
 	mu    sync.Mutex // serialises reloads
 	stamp fileStamp  // of the users file last applied
 
+	// the client port's certificate: its dates and what was last reported
+	certNotBefore, certNotAfter time.Time
+	certState                   certState
+
 	stop   chan struct{}
 	done   chan struct{}
 	unlock func() // releases the data directory's lock
@@ -114,6 +118,8 @@ func start(o Options) (*Embedded, error) {
 		return nil, err
 	}
 	e := &Embedded{opts: o, base: base, service: service, log: o.Logger, stop: make(chan struct{}), done: make(chan struct{})}
+	e.certNotBefore, e.certNotAfter = certDates(e)
+	e.checkCert(time.Now())
 	users, stamp, err := e.readUsers()
 	if err != nil {
 		return nil, err
@@ -249,8 +255,9 @@ func (e *Embedded) watch() {
 		select {
 		case <-e.stop:
 			return
-		case <-t.C:
+		case now := <-t.C:
 			e.reloadLogged(false)
+			e.checkCert(now)
 		case <-hup:
 			e.reloadLogged(true)
 		}

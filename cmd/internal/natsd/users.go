@@ -100,6 +100,9 @@ func AddUser(dataDir, name, role, seedFile string, now time.Time) (User, error) 
 	if seedFile == "" {
 		return User{}, errors.New("natsd: no credentials file given for the seed")
 	}
+	if within(dataDir, seedFile) {
+		return User{}, fmt.Errorf("natsd: credentials file %s is in the data directory, which keeps public keys only and travels with every backup: write the seed elsewhere", seedFile)
+	}
 	seed, _ := kp.Seed()
 	if err := writeNew(seedFile, append(seed, '\n')); err != nil {
 		return User{}, fmt.Errorf("natsd: credentials file: %w", err)
@@ -122,6 +125,42 @@ func Revoke(dataDir, name string) error {
 		return fmt.Errorf("natsd: no user %s", name)
 	}
 	return writeUsers(dataDir, kept)
+}
+
+// within reports whether path (a file that need not exist) lies in dir,
+// symbolic links of either resolved as far as they exist.
+func within(dir, path string) bool {
+	d, err := resolved(dir)
+	if err != nil {
+		return false
+	}
+	p, err := resolved(filepath.Dir(path))
+	if err != nil {
+		return false
+	}
+	rel, err := filepath.Rel(d, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// resolved is path absolute with its symbolic links resolved; a part that
+// does not exist yet is kept as written.
+func resolved(path string) (string, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return "", err
+	}
+	if r, err := filepath.EvalSymlinks(abs); err == nil {
+		return r, nil
+	}
+	parent := filepath.Dir(abs)
+	if parent == abs {
+		return abs, nil
+	}
+	r, err := resolved(parent)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(r, filepath.Base(abs)), nil
 }
 
 // writeUsers replaces the users file atomically, so the server's reload

@@ -27,7 +27,11 @@ type CA struct {
 	n    int64
 }
 
-// NewCA creates a CA valid for an hour.
+// validity is how long the CA and its certificates last: beyond the two
+// weeks within which the embedded server warns of an expiring certificate.
+const validity = 30 * 24 * time.Hour
+
+// NewCA creates a CA valid for 30 days.
 func NewCA(t testing.TB) *CA {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -35,7 +39,7 @@ func NewCA(t testing.TB) *CA {
 		t.Fatal(err)
 	}
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "kaskade test CA"},
-		NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(time.Hour),
+		NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(validity),
 		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
@@ -50,15 +54,21 @@ func NewCA(t testing.TB) *CA {
 // Server issues a certificate for 127.0.0.1 and localhost; it returns the
 // certificate and key files.
 func (ca *CA) Server() (certFile, keyFile string) {
-	return ca.issue("server", x509.ExtKeyUsageServerAuth)
+	return ca.issue("server", x509.ExtKeyUsageServerAuth, time.Now().Add(validity))
+}
+
+// ServerUntil is Server with a certificate valid until notAfter (in the
+// past: expired).
+func (ca *CA) ServerUntil(notAfter time.Time) (certFile, keyFile string) {
+	return ca.issue("server", x509.ExtKeyUsageServerAuth, notAfter)
 }
 
 // Client issues a client certificate.
 func (ca *CA) Client() (certFile, keyFile string) {
-	return ca.issue("client", x509.ExtKeyUsageClientAuth)
+	return ca.issue("client", x509.ExtKeyUsageClientAuth, time.Now().Add(validity))
 }
 
-func (ca *CA) issue(name string, usage x509.ExtKeyUsage) (string, string) {
+func (ca *CA) issue(name string, usage x509.ExtKeyUsage, notAfter time.Time) (string, string) {
 	t := ca.t
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -67,7 +77,7 @@ func (ca *CA) issue(name string, usage x509.ExtKeyUsage) (string, string) {
 	}
 	ca.n++
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(ca.n), Subject: pkix.Name{CommonName: name},
-		NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(time.Hour),
+		NotBefore: notAfter.Add(-90 * 24 * time.Hour), NotAfter: notAfter,
 		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{usage},
 		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, &key.PublicKey, ca.key)
