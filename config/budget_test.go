@@ -11,14 +11,7 @@ import (
 // the configuration must not load with only a warning.
 func TestSMSTemplateOverBudgetWithEmptyTextsIsAnError(t *testing.T) {
 	long := strings.Repeat("Lorem ipsum dolor ", 30) // 540 characters: 4 segments
-	const head = `version: 1
-functions: [{id: lead, name: {de: Stabsleitung}}]
-organisations: [{id: MI, name: {de: Innen}, readiness: {required: {lead: 1}}}]
-people:
-  - {id: a, name: Anna A, organisation: MI, mobile: "+49 151 00001001", functions: [lead]}
-  - {id: b, name: Bernd B, organisation: MI, mobile: "+49 151 00001002", functions: [lead]}
-call_trees: [{id: mi, organisation: MI, nodes: [{person: a, deputies: [b]}]}]
-`
+	const head = oneStaff
 	scenario := func(sms string) string {
 		return "scenarios: [{id: s, name: {de: S}, severity: crisis, templates: {de: {sms: \"" + sms + "\"}}}]\n"
 	}
@@ -56,3 +49,14 @@ call_trees: [{id: mi, organisation: MI, nodes: [{person: a, deputies: [b]}]}]
 		})
 	}
 }
+
+// oneStaff is a configuration of one organisation with a lead and a deputy,
+// no scenario: the smallest that loads, for tests to add to.
+const oneStaff = `version: 1
+functions: [{id: lead, name: {de: Stabsleitung}}]
+organisations: [{id: MI, name: {de: Innen}, readiness: {required: {lead: 1}}}]
+people:
+  - {id: a, name: Anna A, organisation: MI, mobile: "+49 151 00001001", functions: [lead]}
+  - {id: b, name: Bernd B, organisation: MI, mobile: "+49 151 00001002", functions: [lead]}
+call_trees: [{id: mi, organisation: MI, nodes: [{person: a, deputies: [b]}]}]
+`

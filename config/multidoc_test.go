@@ -9,14 +9,7 @@ import (
 // "---", two files concatenated) was dropped without a word. It is an
 // error naming its line; empty documents and markers around one are fine.
 func TestSecondYAMLDocumentIsAnError(t *testing.T) {
-	const doc = `version: 1
-functions: [{id: lead, name: {de: Stabsleitung}}]
-organisations: [{id: MI, name: {de: Innen}, readiness: {required: {lead: 1}}}]
-people:
-  - {id: a, name: Anna A, organisation: MI, mobile: "+49 151 00001001", functions: [lead]}
-  - {id: b, name: Bernd B, organisation: MI, mobile: "+49 151 00001002", functions: [lead]}
-call_trees: [{id: mi, organisation: MI, nodes: [{person: a, deputies: [b]}]}]
-scenarios: [{id: s, name: {de: S}, severity: crisis, templates: {de: {sms: "{{.Title}}"}}}]
+	const doc = oneStaff + `scenarios: [{id: s, name: {de: S}, severity: crisis, templates: {de: {sms: "{{.Title}}"}}}]
 `
 	tests := []struct {
 		name, src, want string // want: "" for no error
