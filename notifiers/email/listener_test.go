@@ -331,6 +331,14 @@ func TestFirstLine(t *testing.T) {
 		{"-----Ursprüngliche Nachricht-----\nVon: x", ""},
 		{"Von: Kaskade <k@x.de>\nGesendet: heute", ""},
 		{"--\nSignatur", ""},
+		// Thunderbird writes below the quote by default; inline answers too.
+		{"Am 03.12.26 um 21:00 schrieb Kaskade Lagedienst:\n> NOTFALL\n> Antwort: 1=komme\n\n2 20\n", "2 20"},
+		{"Am 03.12.26 um 21:00 schrieb K:\n> NOTFALL\n3 krank\n> Antwort: 1=komme\n", "3 krank"},
+		{"On Thu, Dec 3, 2026 at 9:00 PM Kaskade <k@x.de> wrote:\n\n> 1\n\nkomme\n", "komme"},
+		{"Am Do., 3. Dez. 2026 um 21:00 Uhr schrieb Kaskade Lagedienst <\nkaskade+T1@lage.example.de>:\n\n> NOTFALL\n", ""},
+		{"On Thu, Dec 3, 2026 at 9:00 PM Kaskade <kaskade@lage.example.de>\nwrote:\n> 1\n", ""},
+		{"Am 03.12. schrieb K:\nNOTFALL 1=komme\n", ""},
+		{"Am 03.12. schrieb K:\n> NOTFALL\n-- \nErika\n", ""},
 		{strings.Repeat("ä", 150), strings.Repeat("ä", 100)},
 		{"", ""},
 	}

@@ -1,7 +1,6 @@
 package email
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/base64"
 	"errors"
@@ -14,7 +13,6 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/htmlindex"
@@ -218,68 +216,6 @@ func msgIDs(v string) []string {
 		ids = append(ids, v[i:i+j+1])
 		v = v[i+j+1:]
 	}
-}
-
-// firstLine returns the first line a person wrote: empty lines and quoted
-// lines ('>') are skipped; an attribution ("Am … schrieb …:", "On … wrote:"),
-// a forwarded/original-message marker or a signature ends the search.
-func firstLine(text string) string {
-	sc := bufio.NewScanner(strings.NewReader(text))
-	sc.Buffer(make([]byte, 0, 4096), 1<<20)
-	var lines []string
-	for sc.Scan() {
-		lines = append(lines, sc.Text())
-	}
-	for i, raw := range lines {
-		line := strings.TrimSpace(strings.TrimPrefix(raw, "\uFEFF"))
-		line = strings.TrimSpace(strings.ReplaceAll(line, "\u00a0", " "))
-		if line == "" || strings.HasPrefix(line, ">") {
-			continue
-		}
-		next := ""
-		if i+1 < len(lines) {
-			next = strings.TrimSpace(lines[i+1])
-		}
-		if endOfReply(line, next) {
-			return ""
-		}
-		line = strings.Map(noControl, line)
-		if len(line) > maxFirstLine {
-			line = truncateUTF8(line, maxFirstLine)
-		}
-		return line
-	}
-	return ""
-}
-
-// noControl replaces control characters (a lone CR, NUL, ESC) by spaces.
-func noControl(r rune) rune {
-	if unicode.IsControl(r) {
-		return ' '
-	}
-	return r
-}
-
-func endOfReply(line, next string) bool {
-	if line == "--" || strings.HasPrefix(line, "-----") || strings.HasPrefix(line, "________") {
-		return true
-	}
-	l := strings.ToLower(line)
-	if (strings.HasPrefix(l, "am ") || strings.HasPrefix(l, "on ")) &&
-		(strings.Contains(l, "schrieb") || strings.Contains(l, "wrote")) {
-		// "Am … schrieb X <a@b>:" or, wrapped, "<a@b>:" on the next line.
-		wrapped := strings.HasSuffix(next, ":") && strings.Contains(next, "@") &&
-			!strings.Contains(strings.TrimSuffix(next, ":"), " ")
-		if strings.HasSuffix(l, ":") || wrapped {
-			return true
-		}
-	}
-	for _, p := range []string{"von:", "from:", "gesendet:", "sent:"} {
-		if strings.HasPrefix(l, p) && strings.Contains(next+l, "@") {
-			return true
-		}
-	}
-	return false
 }
 
 func truncateUTF8(s string, n int) string {
