@@ -136,6 +136,9 @@ func (p *replyParser) multipartText(body io.Reader, boundary string, depth int) 
 		if err != nil {
 			return "", fmt.Errorf("multipart: %w", err)
 		}
+		if isAttachment(part.Header.Get("Content-Disposition")) {
+			continue // a log or form attached is not what the person wrote
+		}
 		mt, _, _ := mime.ParseMediaType(part.Header.Get("Content-Type"))
 		if mt == "" {
 			mt = "text/plain"
@@ -158,6 +161,12 @@ func (p *replyParser) multipartText(body io.Reader, boundary string, depth int) 
 		}
 	}
 	return htmlText, nil
+}
+
+// isAttachment reports a Content-Disposition of "attachment".
+func isAttachment(cd string) bool {
+	d, _, _ := strings.Cut(cd, ";")
+	return strings.EqualFold(strings.TrimSpace(d), "attachment")
 }
 
 // decode undoes the transfer encoding and converts the charset to UTF-8.
