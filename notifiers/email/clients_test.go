@@ -27,6 +27,41 @@ func TestParseClientReplies(t *testing.T) {
 				"Content-Disposition: ATTACHMENT; filename=a.txt\n\n1\n--m--\n",
 			want: "",
 		},
+		{
+			name: "html with upper-case head and style (Lotus Notes, old Outlook)",
+			raw: clientHeader + "Content-Type: text/html; charset=windows-1252\n\n<HTML><HEAD><STYLE>p.MsoNormal {margin:0}</STYLE></HEAD>" +
+				"<BODY><P>1</P></BODY></HTML>\n",
+			want: "1",
+		},
+		{
+			name: "html comment with >",
+			raw:  clientHeader + "Content-Type: text/html\n\n<html><!--[if mso]> a > b <![endif]-->\n<body>3</body></html>\n",
+			want: "3",
+		},
+		{
+			name: "html br with attributes (Apple Mail)",
+			raw: clientHeader + "Content-Type: text/html\n\n<div class=\"\">2 30<br class=\"\">Erika<br class=\"\">" +
+				"<blockquote type=\"cite\" class=\"\">x</blockquote></div>\n",
+			want: "2 30",
+		},
+		{
+			name: "html source wrapped inside a paragraph",
+			raw:  clientHeader + "Content-Type: text/html\n\n<p>Ja, ich komme, bin aber erst\nin 45 Minuten da</p>\n",
+			want: "Ja, ich komme, bin aber erst in 45 Minuten da",
+		},
+		{
+			name: "html Gmail quote without own text",
+			raw: clientHeader + "Content-Type: text/html\n\n<div dir=\"ltr\"><br></div><div class=\"gmail_quote\"><div class=\"gmail_attr\">" +
+				"Am Do., 3. Dez. 2026 um 21:00 Uhr schrieb Kaskade &lt;<a href=\"mailto:k@x.de\">k@x.de</a>&gt;:<br></div>" +
+				"<blockquote class=\"gmail_quote\"><div>NOTFALL</div><div>Antwort: 1=komme</div></blockquote></div>\n",
+			want: "",
+		},
+		{
+			name: "html answer below a blockquote",
+			raw: clientHeader + "Content-Type: text/html\n\n<div>Am 03.12.26 um 21:00 schrieb K:</div><blockquote><p>NOTFALL</p>" +
+				"<p>Antwort: 1=komme</p></blockquote><p>3</p>\n",
+			want: "3",
+		},
 	}
 	p := newReplyParser()
 	for _, tt := range tests {

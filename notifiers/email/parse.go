@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"html"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -45,7 +44,7 @@ type replyParser struct {
 func newReplyParser() *replyParser {
 	return &replyParser{
 		words: &mime.WordDecoder{CharsetReader: charsetReader},
-		tags:  regexp.MustCompile(`(?s)<(script|style|head)\b.*?</(script|style|head)>|<[^>]*>`),
+		tags:  htmlTokens(),
 	}
 }
 
@@ -189,13 +188,6 @@ func (p *replyParser) decode(cte, charset string, body io.Reader) (string, error
 		b = bytes.ToValidUTF8(b, []byte("\uFFFD"))
 	}
 	return string(b), nil
-}
-
-// htmlToText is a crude fallback for HTML-only replies.
-func (p *replyParser) htmlToText(s string) string {
-	s = strings.NewReplacer("<br>", "\n", "<br/>", "\n", "<br />", "\n", "</p>", "\n", "</div>", "\n",
-		"<BR>", "\n", "</P>", "\n", "</DIV>", "\n", "<blockquote", "\n> <blockquote").Replace(s)
-	return html.UnescapeString(p.tags.ReplaceAllString(s, ""))
 }
 
 // isAutomatic reports auto-replies (out of office), bulk and list mail.
