@@ -62,6 +62,23 @@ func TestParseClientReplies(t *testing.T) {
 				"<p>Antwort: 1=komme</p></blockquote><p>3</p>\n",
 			want: "3",
 		},
+		{
+			name: "format=flowed soft break (Thunderbird)",
+			raw: clientHeader + "Content-Type: text/plain; charset=UTF-8; format=flowed\nContent-Transfer-Encoding: 8bit\n\n" +
+				"Ich komme, stehe aber noch mit dem Wagen im Stau auf der A2 bei Peine und bin \nerst in 45 Minuten da\n",
+			want: "Ich komme, stehe aber noch mit dem Wagen im Stau auf der A2 bei Peine und bin erst in 45 Minuten da",
+		},
+		{
+			name: "format=flowed delsp=yes (Apple Mail)",
+			raw: clientHeader + "Content-Type: text/plain; charset=utf-8; format=flowed; delsp=yes\n\n" +
+				"Komme in 90 Min, Autobahn gesperrt, Umlei \ntung  \n\u00fcber Hildesheim\n\n> Antwort: \n> 1=komme\n",
+			want: "Komme in 90 Min, Autobahn gesperrt, Umleitung \u00fcber Hildesheim",
+		},
+		{
+			name: "format=flowed keeps the signature separator",
+			raw:  clientHeader + "Content-Type: text/plain; format=flowed\n\n-- \nErika M\n",
+			want: "",
+		},
 	}
 	p := newReplyParser()
 	for _, tt := range tests {

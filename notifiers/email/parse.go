@@ -115,8 +115,11 @@ func (p *replyParser) bodyText(h headerGetter, body io.Reader, depth int) (strin
 	if err != nil {
 		return "", err
 	}
-	if mt == "text/html" {
+	switch {
+	case mt == "text/html":
 		text = p.htmlToText(text)
+	case strings.EqualFold(params["format"], "flowed"):
+		text = unflow(text, strings.EqualFold(params["delsp"], "yes"))
 	}
 	return text, nil
 }
