@@ -79,6 +79,27 @@ func TestParseClientReplies(t *testing.T) {
 			raw:  clientHeader + "Content-Type: text/plain; format=flowed\n\n-- \nErika M\n",
 			want: "",
 		},
+		{
+			name: "charset unknown-8bit, Windows-1252 bytes",
+			raw:  clientHeader + "Content-Type: text/plain; charset=unknown-8bit\nContent-Transfer-Encoding: 8bit\n\nKomme, bin um 5 \xfc ber Hannover\n",
+			want: "Komme, bin um 5 \u00fc ber Hannover",
+		},
+		{
+			name: "charset misspelt, UTF-8 bytes",
+			raw:  clientHeader + "Content-Type: text/plain; charset=x-utf8x\n\nNicht verf\u00fcgbar\n",
+			want: "Nicht verf\u00fcgbar",
+		},
+		{
+			name: "base64 with indented lines and no padding",
+			raw: clientHeader + "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n" +
+				"SmEsIGljaCBr \n b21tZSBpbiAz\nMCBNaW51dGVu\n",
+			want: "Ja, ich komme in 30 Minuten",
+		},
+		{
+			name: "base64 with a corrupt tail",
+			raw:  clientHeader + "Content-Transfer-Encoding: base64\n\nMiAzMAo=\n!!garbage!!\n",
+			want: "2 30",
+		},
 	}
 	p := newReplyParser()
 	for _, tt := range tests {

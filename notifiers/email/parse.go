@@ -173,24 +173,64 @@ func isAttachment(cd string) bool {
 
 // decode undoes the transfer encoding and converts the charset to UTF-8.
 func (p *replyParser) decode(cte, charset string, body io.Reader) (string, error) {
-	switch strings.ToLower(strings.TrimSpace(cte)) {
-	case "quoted-printable":
-		body = quotedprintable.NewReader(body)
-	case "base64":
-		body = base64.NewDecoder(base64.StdEncoding, body)
-	}
-	r, err := charsetReader(charset, body)
-	if err != nil {
-		return "", err
-	}
-	b, err := io.ReadAll(r)
+	raw, err := io.ReadAll(body)
 	if err != nil {
 		return "", fmt.Errorf("decode body: %w", err)
 	}
-	if !utf8.Valid(b) {
-		b = bytes.ToValidUTF8(b, []byte("\uFFFD"))
+	switch strings.ToLower(strings.TrimSpace(cte)) {
+	case "quoted-printable":
+		raw, err = io.ReadAll(quotedprintable.NewReader(bytes.NewReader(raw)))
+		if err != nil {
+			return "", fmt.Errorf("decode body: %w", err)
+		}
+	case "base64":
+		raw = lenientBase64(raw)
 	}
-	return string(b), nil
+	return string(toUTF8(charset, raw)), nil
+}
+
+// lenientBase64 decodes what it can: white space anywhere (indented or
+// space-padded lines) is ignored, and a corrupt tail is dropped rather than
+// the whole reply.
+func lenientBase64(raw []byte) []byte {
+	clean := bytes.Map(func(r rune) rune {
+		if r == ' ' || r == '\t' || r == '\r' || r == '\n' {
+			return -1
+		}
+		return r
+	}, raw)
+	if i := bytes.IndexByte(clean, '='); i >= 0 {
+		clean = clean[:i] // padding ends the data
+	}
+	out := make([]byte, base64.RawStdEncoding.DecodedLen(len(clean)))
+	n, err := base64.RawStdEncoding.Decode(out, clean)
+	var corrupt base64.CorruptInputError
+	if errors.As(err, &corrupt) {
+		valid := int(corrupt) / 4 * 4
+		n, _ = base64.RawStdEncoding.Decode(out, clean[:valid])
+	}
+	return out[:n]
+}
+
+// toUTF8 converts b from charset. An unknown charset ("unknown-8bit", a
+// typo) does not lose the reply: b is kept if it is UTF-8 and read as
+// Windows-1252 otherwise.
+func toUTF8(charset string, b []byte) []byte {
+	r, err := charsetReader(charset, bytes.NewReader(b))
+	if err != nil {
+		if utf8.Valid(b) {
+			return b
+		}
+		r, _ = charsetReader("windows-1252", bytes.NewReader(b))
+	}
+	out, err := io.ReadAll(r)
+	if err != nil {
+		out = b
+	}
+	if !utf8.Valid(out) {
+		out = bytes.ToValidUTF8(out, []byte("\uFFFD"))
+	}
+	return out
 }
 
 // isAutomatic reports auto-replies (out of office), bulk and list mail.
