@@ -100,6 +100,37 @@ func TestParseClientReplies(t *testing.T) {
 			raw:  clientHeader + "Content-Transfer-Encoding: base64\n\nMiAzMAo=\n!!garbage!!\n",
 			want: "2 30",
 		},
+		{
+			name: "out of office by subject only (Outlook rule)",
+			raw:  "From: e@mi.example.de\nSubject: Automatische Antwort: NOTFALL Cyberangriff\n\nIch bin bis 10.12. nicht verf\u00fcgbar.\n",
+			auto: true, want: "Ich bin bis 10.12. nicht verf\u00fcgbar.",
+		},
+		{
+			name: "out of office behind a gateway tag, encoded subject",
+			raw:  "From: e@mi.example.de\nSubject: [EXTERN] =?utf-8?q?Abwesenheitsnotiz=3A_Alarm?=\n\nNicht im B\u00fcro.\n",
+			auto: true, want: "Nicht im B\u00fcro.",
+		},
+		{
+			name: "reply to an incident whose title sounds automatic",
+			raw:  "From: e@mi.example.de\nSubject: AW: NOTFALL E-Mail unzustellbar, Out of Office-Dienste gest\u00f6rt\n\n1\n",
+			want: "1",
+		},
+		{
+			name: "delivery report with a sender (forwarded)",
+			raw: "From: Mail System <e@mi.example.de>\nSubject: Alarm\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\n\n" +
+				"--b\nContent-Type: text/plain\n\n1 message could not be delivered\n--b\nContent-Type: message/delivery-status\n\nAction: failed\n--b--\n",
+			auto: true, want: "1 message could not be delivered",
+		},
+		{
+			name: "bounce from MAILER-DAEMON",
+			raw:  "From: MAILER-DAEMON@mx.mi.example.de\nSubject: Alarm\n\n1\n",
+			auto: true, want: "1",
+		},
+		{
+			name: "mailing list (List-Post only)",
+			raw:  "From: e@mi.example.de\nSubject: Re: Alarm\nList-Post: <mailto:stab@mi.example.de>\n\n1\n",
+			auto: true, want: "1",
+		},
 	}
 	p := newReplyParser()
 	for _, tt := range tests {

@@ -77,7 +77,7 @@ func (p *replyParser) parse(raw []byte) (parsedReply, error) {
 	}
 	r.messageID = strings.TrimSpace(h.Get("Message-Id"))
 	r.references = append(msgIDs(h.Get("In-Reply-To")), msgIDs(h.Get("References"))...)
-	r.auto = isAutomatic(h)
+	r.auto = isAutomatic(h, r.from, r.subject)
 	r.authResults = h["Authentication-Results"]
 
 	text, err := p.bodyText(h, msg.Body, 0)
@@ -231,18 +231,6 @@ func toUTF8(charset string, b []byte) []byte {
 		out = bytes.ToValidUTF8(out, []byte("\uFFFD"))
 	}
 	return out
-}
-
-// isAutomatic reports auto-replies (out of office), bulk and list mail.
-func isAutomatic(h mail.Header) bool {
-	if a := strings.ToLower(strings.TrimSpace(h.Get("Auto-Submitted"))); a != "" && a != "no" {
-		return true
-	}
-	switch strings.ToLower(strings.TrimSpace(h.Get("Precedence"))) {
-	case "bulk", "junk", "list", "auto_reply":
-		return true
-	}
-	return h.Get("X-Autoreply") != "" || h.Get("X-Autorespond") != "" || h.Get("List-Id") != ""
 }
 
 // msgIDs splits a header of <id> tokens.
