@@ -90,6 +90,10 @@ type ListenerOptions struct {
 	RejectWindow time.Duration
 	// Metrics counts rejections; nil counts nothing.
 	Metrics *ListenerMetrics
+	// MaxConnections bounds open connections (default 100) and
+	// MaxConnectionsPerIP those from one address (default 10); more are
+	// greeted with 421 and closed.
+	MaxConnections, MaxConnectionsPerIP int
 	// Now is the clock of the sender limit (default time.Now).
 	Now func() time.Time
 }
@@ -138,6 +142,12 @@ func NewListener(opts ListenerOptions) (*Listener, error) {
 	if opts.RejectWindow <= 0 {
 		opts.RejectWindow = time.Hour
 	}
+	if opts.MaxConnections <= 0 {
+		opts.MaxConnections = 100
+	}
+	if opts.MaxConnectionsPerIP <= 0 {
+		opts.MaxConnectionsPerIP = 10
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -160,7 +170,7 @@ func NewListener(opts ListenerOptions) (*Listener, error) {
 // Serve accepts connections on ln until Close. It returns nil after Close.
 func (l *Listener) Serve(ln net.Listener) error {
 	l.log.Info("email: reply listener serving", "addr", ln.Addr().String(), "domain", l.o.Domain)
-	return l.srv.Serve(ln)
+	return l.srv.Serve(newConnLimit(ln, l.o.MaxConnections, l.o.MaxConnectionsPerIP))
 }
 
 // ListenAndServe listens on Addr and serves.
