@@ -105,7 +105,19 @@ func endOfReply(line, next string) bool {
 	}
 	l := strings.ToLower(line)
 	for _, p := range []string{"von:", "from:", "gesendet:", "sent:"} {
-		if strings.HasPrefix(l, p) && strings.Contains(next+l, "@") {
+		if strings.HasPrefix(l, p) && (strings.Contains(next+l, "@") || headerLine(next)) {
+			return true
+		}
+	}
+	return false
+}
+
+// headerLine reports a line of a quoted header block ("Gesendet: …"), as
+// Outlook writes it below "Von: Name" when it shows no address.
+func headerLine(line string) bool {
+	l := strings.ToLower(line)
+	for _, p := range []string{"gesendet:", "sent:", "datum:", "date:", "an:", "to:", "betreff:", "subject:"} {
+		if strings.HasPrefix(l, p) {
 			return true
 		}
 	}

@@ -339,6 +339,11 @@ func TestFirstLine(t *testing.T) {
 		{"On Thu, Dec 3, 2026 at 9:00 PM Kaskade <kaskade@lage.example.de>\nwrote:\n> 1\n", ""},
 		{"Am 03.12. schrieb K:\nNOTFALL 1=komme\n", ""},
 		{"Am 03.12. schrieb K:\n> NOTFALL\n-- \nErika\n", ""},
+		// Outlook quoting a sender it shows by name only, with nothing written.
+		{"\n________________________________\nVon: Kaskade Lagedienst\nGesendet: Donnerstag, 3. Dezember 2026 21:00\n", ""},
+		{"Von: Kaskade Lagedienst\nGesendet: Donnerstag, 3. Dezember 2026 21:00\nAn: Erika\n", ""},
+		{"From: Kaskade\nSent: Thursday\n", ""},
+		{"Von: zu Hause, komme in 20 Min\n", "Von: zu Hause, komme in 20 Min"},
 		{strings.Repeat("ä", 150), strings.Repeat("ä", 100)},
 		{"", ""},
 	}
