@@ -35,6 +35,9 @@ func firstLine(text string) string {
 		if endOfReply(line, next) {
 			return ""
 		}
+		if salutation(line) {
+			continue // "Hallo," above the answer
+		}
 		line = strings.Map(noControl, line)
 		if len(line) > maxFirstLine {
 			line = truncateUTF8(line, maxFirstLine)
@@ -118,6 +121,27 @@ func headerLine(line string) bool {
 	l := strings.ToLower(line)
 	for _, p := range []string{"gesendet:", "sent:", "datum:", "date:", "an:", "to:", "betreff:", "subject:"} {
 		if strings.HasPrefix(l, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// greetings open a salutation line.
+var greetings = []string{"hallo", "hi", "hey", "moin", "servus", "guten morgen", "guten tag", "guten abend",
+	"liebe", "lieber", "liebes", "sehr geehrte", "hello", "dear", "good morning", "good evening"}
+
+// salutation reports a line that only greets ("Hallo,", "Moin", "Hallo
+// Herr Schmidt,"), so the answer below it is taken.
+func salutation(line string) bool {
+	l := strings.ToLower(line)
+	words := strings.Fields(strings.TrimRight(l, ",!. "))
+	if len(words) == 0 || len(words) > 4 {
+		return false
+	}
+	for _, g := range greetings {
+		rest, ok := strings.CutPrefix(strings.Join(words, " "), g)
+		if ok && (rest == "" || strings.HasPrefix(rest, " ") && strings.ContainsAny(l[len(l)-1:], ",!")) {
 			return true
 		}
 	}

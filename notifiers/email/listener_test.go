@@ -344,6 +344,14 @@ func TestFirstLine(t *testing.T) {
 		{"Von: Kaskade Lagedienst\nGesendet: Donnerstag, 3. Dezember 2026 21:00\nAn: Erika\n", ""},
 		{"From: Kaskade\nSent: Thursday\n", ""},
 		{"Von: zu Hause, komme in 20 Min\n", "Von: zu Hause, komme in 20 Min"},
+		// A salutation above the answer.
+		{"Hallo,\n2 30\nGru\u00df Erika\n", "2 30"},
+		{"Hallo Frau M\u00fcller,\n\n1\n", "1"},
+		{"Moin\n3 krank\n", "3 krank"},
+		{"Guten Morgen!\nJa, ich komme in 30 Minuten\n", "Ja, ich komme in 30 Minuten"},
+		{"Hallo, komme in 20 Min\n", "Hallo, komme in 20 Min"},
+		{"Hi Team, bin unterwegs\n1\n", "Hi Team, bin unterwegs"},
+		{"Liebe Kolleginnen und Kollegen,\n1\n", "1"},
 		{strings.Repeat("ä", 150), strings.Repeat("ä", 100)},
 		{"", ""},
 	}
