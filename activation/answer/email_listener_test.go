@@ -101,3 +101,47 @@ func mailOne(c *smtp.Client, from, to, raw string) error {
 	}
 	return w.Close()
 }
+
+// Mail as clients send it, end to end: an out-of-office reply without
+// Auto-Submitted records nothing; Thunderbird's flowed reply below the
+// quote, after a salutation, records the delay it states.
+func TestEmailListenerClientReplies(t *testing.T) {
+	svc, eng, signer := emailSetup(t)
+	l, err := email.NewListener(email.ListenerOptions{Domain: "lage.example", Sink: listenerSink{svc}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = l.Serve(ln) }()
+	t.Cleanup(func() { _ = l.Close() })
+	c, err := smtp.Dial(ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	to := "kaskade+" + signer.ReplyTag(notificationOf(t, eng, "K1", "mi-uwe-boehm"), "mi-uwe-boehm") + "@lage.example"
+	ooo := "From: Uwe <" + leadMail + ">\r\nSubject: Automatische Antwort: NOTFALL\r\nMessage-ID: <ooo@mi.example>\r\n\r\n" +
+		"Ich bin im Urlaub.\r\n"
+	if err := mailOne(c, leadMail, to, ooo); err != nil {
+		t.Fatal(err)
+	}
+	if got := answerOf(eng, "K1", "mi-uwe-boehm"); got != "" {
+		t.Fatalf("out of office recorded as %q", got)
+	}
+	thunderbird := "From: Uwe <" + leadMail + ">\r\nSubject: Re: NOTFALL\r\nMessage-ID: <tb@mi.example>\r\n" +
+		"Content-Type: text/plain; charset=UTF-8; format=flowed\r\nContent-Transfer-Encoding: 8bit\r\n\r\n" +
+		"Am 03.12.26 um 21:00 schrieb Kaskade Lagedienst:\r\n> NOTFALL\r\n> Antwort: 1=komme\r\n\r\nHallo,\r\n\r\n" +
+		"ich komme, stehe aber mit dem Wagen im Stau auf der A2 bei Peine und bin \r\nerst in 45 Minuten da\r\n"
+	if err := mailOne(c, leadMail, to, thunderbird); err != nil {
+		t.Fatal(err)
+	}
+	if got := answerOf(eng, "K1", "mi-uwe-boehm"); got != activation.Delayed {
+		t.Fatalf("Thunderbird reply: answer %q, want delayed", got)
+	}
+	if r := eng.inputs[len(eng.inputs)-1].Response; r == nil || r.Minutes != 45 {
+		t.Fatalf("response %+v, want 45 minutes", r)
+	}
+}
