@@ -100,7 +100,10 @@ func evaluate(results []authResult, fromDomain string) string {
 		case "dmarc":
 			switch r.result {
 			case "pass":
-				return AuthPass
+				// Only a pass for the From domain Kaskade checks counts.
+				if hf := r.props["header.from"]; hf == "" || strings.EqualFold(strings.TrimSuffix(hf, "."), fromDomain) {
+					return AuthPass
+				}
 			case "fail":
 				return AuthFail
 			}

@@ -145,3 +145,17 @@ func TestParseClientReplies(t *testing.T) {
 		})
 	}
 }
+
+// A message with several From headers or addresses is not read: the
+// receiving server may have authenticated another than the first.
+func TestParseAmbiguousFrom(t *testing.T) {
+	p := newReplyParser()
+	for _, from := range []string{
+		"From: Erika <erika.mueller@mi.example.de>\r\nFrom: x@evil.example\r\n",
+		"From: erika.mueller@mi.example.de, x@evil.example\r\n",
+	} {
+		if r, err := p.parse([]byte(from + "Subject: Re\r\n\r\n1\r\n")); err == nil {
+			t.Errorf("%q: parsed, from %q", from, r.from)
+		}
+	}
+}

@@ -182,6 +182,7 @@ func TestListenerAuthenticationResults(t *testing.T) {
 		spfFail   = "Authentication-Results: MX.lage.example.de; spf=fail smtp.mailfrom=mi.example.de\r\n"
 		dkimOnly  = "Authentication-Results: mx.lage.example.de 1; dkim=pass header.i=@mi.example.de\r\n"
 		softfail  = "Authentication-Results: mx.lage.example.de; spf=softfail smtp.mailfrom=mi.example.de\r\n"
+		otherFrom = "Authentication-Results: mx.lage.example.de; dmarc=pass header.from=evil.example\r\n"
 	)
 	cases := []struct {
 		name        string
@@ -200,6 +201,10 @@ func TestListenerAuthenticationResults(t *testing.T) {
 		{"aligned DKIM pass", "mx.lage.example.de", true, dkimOnly, "pass (mx.lage.example.de: dkim=pass)"},
 		{"softfail kept, recorded", "mx.lage.example.de", false, softfail, "none (mx.lage.example.de: spf=softfail)"},
 		{"softfail, pass required", "mx.lage.example.de", true, softfail, "-"},
+		// The receiving server judged another From (a second From header it
+		// evaluated instead): its pass says nothing about the person's domain.
+		{"DMARC pass for another From domain, pass required", "mx.lage.example.de", true, otherFrom, "-"},
+		{"DMARC pass for another From domain", "mx.lage.example.de", false, otherFrom, "none (mx.lage.example.de: dmarc=pass)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

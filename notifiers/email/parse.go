@@ -67,7 +67,14 @@ func (p *replyParser) parse(raw []byte) (parsedReply, error) {
 	}
 	h := msg.Header
 	var r parsedReply
+	if len(h["From"]) > 1 {
+		// Which one the receiving server authenticated is unknown.
+		return parsedReply{}, errors.New("more than one From header")
+	}
 	if addrs, err := (&mail.AddressParser{WordDecoder: p.words}).ParseList(h.Get("From")); err == nil && len(addrs) > 0 {
+		if len(addrs) > 1 {
+			return parsedReply{}, errors.New("more than one From address")
+		}
 		r.from = addrs[0].Address
 	}
 	if s, err := p.words.DecodeHeader(h.Get("Subject")); err == nil {
