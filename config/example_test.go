@@ -236,7 +236,7 @@ func TestValidateInGo(t *testing.T) {
 }
 
 func TestEmailListenerOptions(t *testing.T) {
-	head := base + "channels:\n  email:\n    host: smtp.niedersachsen.example\n    from: kaskade@niedersachsen.example\n    listener:\n      addr: 127.0.0.1:2525\n      domain: lage.example\n"
+	head := base + "channels:\n  email:\n    host: smtp.niedersachsen.example\n    from: kaskade@niedersachsen.example\n    reply_to: antwort@LAGE.example\n    listener:\n      addr: 127.0.0.1:2525\n      domain: lage.example\n"
 	for _, tc := range []struct{ name, extra, wantErr string }{
 		{"all set", "      tls_cert_file: c.pem\n      tls_key_file: k.pem\n      require_tls: true\n      authserv_id: mx.lage.example\n      require_auth_pass: true\n      reject_limit: 3\n      reject_window: 30m\n", ""},
 		{"cert without key", "      tls_cert_file: c.pem\n", "tls_cert_file and tls_key_file go together"},
@@ -256,6 +256,34 @@ func TestEmailListenerOptions(t *testing.T) {
 				l := cfg.Channels.Email.Listener
 				if l.AuthServID != "mx.lage.example" || l.RejectLimit != 3 || l.RejectWindow.D() != 30*time.Minute || !l.RequireTLS {
 					t.Errorf("listener %+v", l)
+				}
+				return
+			}
+			if probs.Err() == nil || !strings.Contains(probs.String(), tc.wantErr) {
+				t.Fatalf("problems %q, want %q", probs, tc.wantErr)
+			}
+		})
+	}
+}
+
+// Replies go to reply_to plus-addresses and the listener accepts only its
+// own domain's: without reply_to, or with another domain, none would arrive.
+func TestEmailListenerReplyDomain(t *testing.T) {
+	for _, tc := range []struct{ name, replyTo, wantErr string }{
+		{"same domain, other case", "    reply_to: antwort@LAGE.example\n", ""},
+		{"no reply_to", "", "reply_to: is required with a listener"},
+		{"other domain", "    reply_to: antwort@niedersachsen.example\n", `"lage.example" is not the domain of reply_to`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := base + "channels:\n  email:\n    host: smtp.niedersachsen.example\n    from: kaskade@niedersachsen.example\n" +
+				tc.replyTo + "    listener:\n      addr: 127.0.0.1:2525\n      domain: lage.example\n"
+			_, probs, err := LoadBytes("l.yaml", []byte(doc), testEnv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.wantErr == "" {
+				if probs.Err() != nil {
+					t.Fatal(probs)
 				}
 				return
 			}

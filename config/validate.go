@@ -280,6 +280,7 @@ func (v *validator) channels() {
 			if l.Domain == "" {
 				v.errorf(p+".listener.domain", "is required")
 			}
+			v.replyDomain(p, e.ReplyTo, l.Domain)
 			if (l.TLSCertFile == "") != (l.TLSKeyFile == "") {
 				v.errorf(p+".listener.tls_cert_file", "tls_cert_file and tls_key_file go together")
 			}
@@ -293,6 +294,22 @@ func (v *validator) channels() {
 				v.errorf(p+".listener.reject_limit", "reject_limit and reject_window must not be negative")
 			}
 		}
+	}
+}
+
+// replyDomain checks that replies reach the listener: they go to
+// reply_to plus-addresses, and the listener accepts only its domain's.
+func (v *validator) replyDomain(p, replyTo, domain string) {
+	if replyTo == "" {
+		v.errorf(p+".reply_to", "is required with a listener: replies go to its plus-addresses")
+		return
+	}
+	a, err := mail.ParseAddress(replyTo)
+	if err != nil || domain == "" {
+		return // reported already
+	}
+	if d := a.Address[strings.LastIndexByte(a.Address, '@')+1:]; !strings.EqualFold(d, domain) {
+		v.errorf(p+".listener.domain", "%q is not the domain of reply_to (%q): the listener would refuse every reply", domain, d)
 	}
 }
 
