@@ -256,4 +256,19 @@ func TestUndeliveredSMSFallsBackToEmailAndEmailReplyCounts(t *testing.T) {
 	if k, _, _, _ := answerOf(s, "K1", "lead1"); k != activation.Delayed {
 		t.Fatalf("a forged reply changed the answer to %q", k)
 	}
+	// A reply that lost its tag reaches the bare reply_to address and is
+	// matched through In-Reply-To.
+	msgID := regexp.MustCompile(`(?m)^Message-ID: (<[^>]+>)`).FindSubmatch(mail.Data)
+	if msgID == nil {
+		t.Fatalf("no Message-ID in\n%s", mail.Data)
+	}
+	bare := "From: uwe.boehm@mi.example\r\nTo: kaskade@lage.example\r\nSubject: Re: Notfall\r\nMessage-ID: <bare@mi.example>\r\n" +
+		"In-Reply-To: " + string(msgID[1]) + "\r\n\r\n3\r\n"
+	if err := smtp.SendMail(listenAddr, nil, "uwe.boehm@mi.example", []string{"kaskade@lage.example"}, []byte(bare)); err != nil {
+		t.Fatalf("reply to the bare address: %v", err)
+	}
+	waitFor(t, "untagged email answer recorded", func() bool {
+		k, _, _, _ := answerOf(s, "K1", "lead1")
+		return k == activation.Unavailable
+	})
 }

@@ -63,8 +63,12 @@ type ListenerOptions struct {
 	Addr string
 	// Domain is the reply domain: only <local>+<tag>@Domain is accepted.
 	Domain string
-	Sink   ReplySink
-	Logger *slog.Logger
+	// ReplyLocal, when set, also accepts the bare <ReplyLocal>@Domain (a
+	// client or forwarder dropped the tag): the reply is matched by its
+	// In-Reply-To or References.
+	ReplyLocal string
+	Sink       ReplySink
+	Logger     *slog.Logger
 	// MaxMessageBytes defaults to 256 KiB.
 	MaxMessageBytes int64
 	// ReadTimeout and WriteTimeout default to 1 minute.
@@ -209,14 +213,17 @@ type replySession struct {
 }
 
 // tagOf returns the tag of a recipient address and whether the address is
-// one this listener serves: <anything>+<tag>@Domain. The tag may be empty
-// or invalid; Data then falls back to In-Reply-To.
+// one this listener serves: <anything>+<tag>@Domain or <ReplyLocal>@Domain.
+// The tag may be empty or invalid; Data then falls back to In-Reply-To.
 func (s *replySession) tagOf(rcpt string) (string, bool) {
 	at := strings.LastIndexByte(rcpt, '@')
 	if at < 0 || !strings.EqualFold(rcpt[at+1:], s.l.o.Domain) {
 		return "", false
 	}
-	_, tag, ok := strings.Cut(rcpt[:at], "+")
+	local, tag, ok := strings.Cut(rcpt[:at], "+")
+	if !ok && s.l.o.ReplyLocal != "" && strings.EqualFold(local, s.l.o.ReplyLocal) {
+		return "", true
+	}
 	return tag, ok
 }
 

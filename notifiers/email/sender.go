@@ -34,6 +34,10 @@ func New(opts Options) (*Sender, error) {
 	return &Sender{o: v, log: v.Logger, urls: urlPattern(), addrs: addressPattern()}, nil
 }
 
+// MessageIDDomain is the host of the Message-IDs the Sender writes (its
+// From domain): a Listener's MessageIDDomain, to match In-Reply-To.
+func (s *Sender) MessageIDDomain() string { return s.o.domain }
+
 // Notify sends m to m.To. See classify for how outcomes map to receipts.
 func (s *Sender) Notify(ctx context.Context, m notifiers.Message) (notifiers.Receipt, error) {
 	log := s.log.With("notification", m.ID, "incident", m.Incident, "to", notifiers.MaskAddress(m.To))

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/mail"
+	"strings"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -32,7 +34,8 @@ func (s *Server) wireEmail(cfg *config.Config, set *channelSet, reg prometheus.R
 		return nil
 	}
 	lc := ec.Listener
-	lo := email.ListenerOptions{Addr: lc.Addr, Domain: lc.Domain, Sink: emailReplies{svc: s.inbound()},
+	lo := email.ListenerOptions{Addr: lc.Addr, Domain: lc.Domain, ReplyLocal: replyLocal(ec.ReplyTo),
+		MessageIDDomain: sender.MessageIDDomain(), Sink: emailReplies{svc: s.inbound()},
 		Logger: s.log.With("component", "email-listener"), RequireTLS: lc.RequireTLS, AuthServID: lc.AuthServID,
 		RequireAuthPass: lc.RequireAuthPass, RejectLimit: lc.RejectLimit, RejectWindow: lc.RejectWindow.D(),
 		Metrics: email.NewListenerMetrics(reg)}
@@ -62,6 +65,17 @@ func (s *Server) wireEmail(cfg *config.Config, set *channelSet, reg prometheus.R
 		return nil
 	})
 	return nil
+}
+
+// replyLocal is the local part of reply_to, whose bare address the listener
+// also accepts (a reply that lost its tag, matched by In-Reply-To).
+func replyLocal(replyTo string) string {
+	a, err := mail.ParseAddress(replyTo)
+	if err != nil {
+		return ""
+	}
+	local, _, _ := strings.Cut(a.Address[:strings.LastIndexByte(a.Address, '@')], "+")
+	return local
 }
 
 // emailReplies hands email replies to the answer service: a rejection
