@@ -5,6 +5,7 @@ import (
 	"html"
 	"regexp"
 	"strings"
+	"unicode"
 
 	mail "github.com/wneessen/go-mail"
 
@@ -91,7 +92,7 @@ func (s *Sender) build(m notifiers.Message) (*mail.Msg, string, error) {
 	if err := msg.To(m.To); err != nil {
 		return nil, "", fmt.Errorf("recipient: %w", err)
 	}
-	msg.Subject(m.Subject)
+	msg.Subject(oneLine(m.Subject))
 	id := MessageID(m.ID, m.ReplyTag, s.o.domain)
 	msg.SetMessageIDWithValue(id)
 	msg.SetDateWithValue(s.o.Now())
@@ -120,6 +121,14 @@ func (s *Sender) build(m notifiers.Message) (*mail.Msg, string, error) {
 	}
 	msg.AddAlternativeString(mail.TypeTextHTML, body)
 	return msg, "<" + id + ">", nil
+}
+
+// oneLine joins a subject to one line: runs of white space, line and
+// paragraph separators and control characters become one space.
+func oneLine(s string) string {
+	return strings.Join(strings.FieldsFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
+	}), " ")
 }
 
 func urlPattern() *regexp.Regexp { return regexp.MustCompile(`https?://[^\s<>"]+`) }
