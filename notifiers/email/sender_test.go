@@ -183,6 +183,13 @@ func TestSendContentAndHeaders(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, got, v)
 		}
 	}
+	// No unsubscribe: leaving the alerting is an organisational decision,
+	// and mail scanners would press a one-click List-Unsubscribe (RFC 8058).
+	for _, k := range []string{"List-Unsubscribe", "List-Unsubscribe-Post", "Precedence"} {
+		if v := p.header.Get(k); v != "" {
+			t.Errorf("%s: %q set", k, v)
+		}
+	}
 	rt, err := p.header.AddressList("Reply-To")
 	if err != nil || len(rt) != 1 || rt[0].Address != "kaskade+K7x9@lage.example.de" {
 		t.Errorf("Reply-To %v %v", rt, err)
