@@ -24,6 +24,10 @@ func firstLine(text string) string {
 		if line == "" || strings.HasPrefix(line, ">") {
 			continue
 		}
+		if line == pgpSigned {
+			i = endOfArmorHeader(lines, i)
+			continue // the signed text follows
+		}
 		next := nextLine(lines, i)
 		if n := attribution(line, next); n > 0 {
 			if quoted(nextNonEmpty(lines, i+n)) {
@@ -45,6 +49,19 @@ func firstLine(text string) string {
 		return line
 	}
 	return ""
+}
+
+// pgpSigned opens an inline OpenPGP-signed text (RFC 4880 7), followed by
+// armor headers ("Hash: SHA256") and an empty line.
+const pgpSigned = "-----BEGIN PGP SIGNED MESSAGE-----"
+
+// endOfArmorHeader returns the index of the empty line after the armor
+// headers that follow lines[i].
+func endOfArmorHeader(lines []string, i int) int {
+	for i+1 < len(lines) && lines[i+1] != "" {
+		i++
+	}
+	return i
 }
 
 // cleanLine trims a line, including a byte-order mark and no-break spaces.

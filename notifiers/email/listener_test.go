@@ -352,6 +352,9 @@ func TestFirstLine(t *testing.T) {
 		{"Hallo, komme in 20 Min\n", "Hallo, komme in 20 Min"},
 		{"Hi Team, bin unterwegs\n1\n", "Hi Team, bin unterwegs"},
 		{"Liebe Kolleginnen und Kollegen,\n1\n", "1"},
+		// Inline OpenPGP signature (Enigmail, GnuPG in scripts).
+		{"-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n2 15\n-----BEGIN PGP SIGNATURE-----\nabc\n", "2 15"},
+		{"-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n\n-----BEGIN PGP SIGNATURE-----\n", ""},
 		{strings.Repeat("ä", 150), strings.Repeat("ä", 100)},
 		{"", ""},
 	}
