@@ -90,13 +90,18 @@ func quoted(line string) bool { return strings.HasPrefix(line, ">") }
 
 // attribution reports how many lines (1, or 2 when the client wrapped it)
 // the attribution starting at line takes: "Am … schrieb X <a@b>:",
-// "On … wrote:"; 0 when line is none.
+// "On … wrote:", "X <a@b> schrieb am …:"; 0 when line is none.
 func attribution(line, next string) int {
 	l, n := strings.ToLower(line), strings.ToLower(next)
+	said := func(s string) bool { return strings.Contains(s, "schrieb") || strings.Contains(s, "wrote") }
 	if !strings.HasPrefix(l, "am ") && !strings.HasPrefix(l, "on ") {
+		// "Kaskade <k@x.de> schrieb am 03.12.2026 21:00:00:" (Notes),
+		// "Kaskade <k@x.de> wrote:": a sender's address before the verb.
+		if said(l) && strings.HasSuffix(l, ":") && strings.Contains(l, "@") {
+			return 1
+		}
 		return 0
 	}
-	said := func(s string) bool { return strings.Contains(s, "schrieb") || strings.Contains(s, "wrote") }
 	switch {
 	case said(l) && strings.HasSuffix(l, ":"):
 		return 1

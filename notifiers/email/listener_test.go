@@ -352,6 +352,10 @@ func TestFirstLine(t *testing.T) {
 		{"Hallo, komme in 20 Min\n", "Hallo, komme in 20 Min"},
 		{"Hi Team, bin unterwegs\n1\n", "Hi Team, bin unterwegs"},
 		{"Liebe Kolleginnen und Kollegen,\n1\n", "1"},
+		// Attributions led by the sender (HCL Notes, some webmailers).
+		{"Kaskade Lagedienst <kaskade@lage.example.de> schrieb am 03.12.2026 21:00:00:\n\n> NOTFALL\n\n3\n", "3"},
+		{"\"Kaskade\" <kaskade@lage.example.de> wrote:\n> 1\n", ""},
+		{"Wie ich schrieb: komme\n", "Wie ich schrieb: komme"},
 		// Inline OpenPGP signature (Enigmail, GnuPG in scripts).
 		{"-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n2 15\n-----BEGIN PGP SIGNATURE-----\nabc\n", "2 15"},
 		{"-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA256\n\n\n-----BEGIN PGP SIGNATURE-----\n", ""},
