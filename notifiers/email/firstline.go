@@ -158,7 +158,7 @@ var greetings = []string{"hallo", "hi", "hey", "moin", "servus", "guten morgen",
 func salutation(line string) bool {
 	l := strings.ToLower(line)
 	words := strings.Fields(strings.TrimRight(l, ",!. "))
-	if len(words) == 0 || len(words) > 4 {
+	if len(words) == 0 || len(words) > 4 || strings.ContainsAny(l, "0123456789") {
 		return false
 	}
 	for _, g := range greetings {

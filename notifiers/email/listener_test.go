@@ -351,6 +351,7 @@ func TestFirstLine(t *testing.T) {
 		{"Guten Morgen!\nJa, ich komme in 30 Minuten\n", "Ja, ich komme in 30 Minuten"},
 		{"Hallo, komme in 20 Min\n", "Hallo, komme in 20 Min"},
 		{"Hi Team, bin unterwegs\n1\n", "Hi Team, bin unterwegs"},
+		{"Hallo 2 30!\nErika\n", "Hallo 2 30!"},
 		{"Liebe Kolleginnen und Kollegen,\n1\n", "1"},
 		// Attributions led by the sender (HCL Notes, some webmailers).
 		{"Kaskade Lagedienst <kaskade@lage.example.de> schrieb am 03.12.2026 21:00:00:\n\n> NOTFALL\n\n3\n", "3"},
