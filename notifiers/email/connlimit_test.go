@@ -67,7 +67,7 @@ func TestConnLimitDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l.o.MaxConnections != 100 || l.o.MaxConnectionsPerIP != 10 {
+	if l.o.MaxConnections != 200 || l.o.MaxConnectionsPerIP != 50 {
 		t.Fatalf("defaults %d/%d", l.o.MaxConnections, l.o.MaxConnectionsPerIP)
 	}
 }

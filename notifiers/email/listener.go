@@ -94,9 +94,10 @@ type ListenerOptions struct {
 	RejectWindow time.Duration
 	// Metrics counts rejections; nil counts nothing.
 	Metrics *ListenerMetrics
-	// MaxConnections bounds open connections (default 100) and
-	// MaxConnectionsPerIP those from one address (default 10); more are
-	// greeted with 421 and closed.
+	// MaxConnections bounds open connections (default 200) and
+	// MaxConnectionsPerIP those from one address (default 50, above the 20
+	// parallel deliveries of a Postfix or Exchange relay); more are greeted
+	// with 421 and closed.
 	MaxConnections, MaxConnectionsPerIP int
 	// Now is the clock of the sender limit (default time.Now).
 	Now func() time.Time
@@ -147,10 +148,10 @@ func NewListener(opts ListenerOptions) (*Listener, error) {
 		opts.RejectWindow = time.Hour
 	}
 	if opts.MaxConnections <= 0 {
-		opts.MaxConnections = 100
+		opts.MaxConnections = 200
 	}
 	if opts.MaxConnectionsPerIP <= 0 {
-		opts.MaxConnectionsPerIP = 10
+		opts.MaxConnectionsPerIP = 50
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
