@@ -1,6 +1,6 @@
 // Package reply owns the SMS reply grammar of Kaskade: how a staff member's
 // short answer ("1", "2 30", "3 krank", "nein", "1 K7", "STOP") is understood,
-// and how the answer line is found in an email reply. It is pure: no I/O, no
+// also as the answer line of an email reply (found by notifiers/email). It is pure: no I/O, no
 // clock, no knowledge of incidents beyond the reply-code syntax.
 //
 // Grammar (case-insensitive; quotes, spaces and punctuation separate words;

@@ -151,42 +151,6 @@ func TestReplyValid(t *testing.T) {
 	}
 }
 
-func TestFirstLine(t *testing.T) {
-	tests := []struct {
-		name, body, want string
-	}{
-		{"plain", "1\n", "1"},
-		{"leading blank lines", "\n\n  2 30  \n", "2 30"},
-		{"crlf", "\r\n3\r\nDanke", "3"},
-		{"quoted first", "> Alarm\n>\n1", "1"},
-		{"german gmail", "Am Mo., 3. März 2025 um 03:12 Uhr schrieb Kaskade <alarm@example.de>:\n> Antwort 1", ""},
-		{"answer above german header", "2 30\n\nAm 03.03.2025 um 03:12 schrieb Kaskade <alarm@example.de>:\n> Alarm", "2 30"},
-		{"wrapped german header", "Am Mo., 3. März 2025 um 03:12 Uhr schrieb Kaskade\n<alarm@example.de>:\n> x", ""},
-		{"english header", "On Mon, Mar 3, 2025 at 3:12 AM Kaskade <a@b.de> wrote:\n> x", ""},
-		{"wrapped english header", "On Mon, Mar 3, 2025 at 3:12 AM Kaskade <\na@b.de> wrote:\n> x", ""},
-		{"outlook", "-----Ursprüngliche Nachricht-----\nVon: Kaskade", ""},
-		{"outlook answer", "ja\n-----Original Message-----\nFrom: x", "ja"},
-		{"signature only", "-- \nMax Mustermann", ""},
-		{"empty", "", ""},
-		{"am in answer", "Am Bahnhof, komme in 20 min", "Am Bahnhof, komme in 20 min"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := FirstLine(tt.body); got != tt.want {
-				t.Errorf("FirstLine(%q) = %q, want %q", tt.body, got, tt.want)
-			}
-		})
-	}
-}
-
-func TestEmailAnswer(t *testing.T) {
-	body := "Komme in 30 Min.\n\nAm 03.03.2025 um 03:12 schrieb Kaskade <alarm@example.de>:\n> ÜBUNG: bitte antworten\n> 1 = komme"
-	got := Parse(FirstLine(body))
-	if got.Kind != Delayed || got.Minutes != 30 {
-		t.Fatalf("got %v, want delayed 30", got)
-	}
-}
-
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{"1", "2 30", "2 30min K7", "nicht verfügbar", "STOP", "„3“", "2 99999999999999999999", "K7 K8 1", "\xff2 1h", strings.Repeat("2 ", 50)} {
 		f.Add(s)
@@ -208,6 +172,5 @@ func FuzzParse(f *testing.F) {
 		if r.Raw != s {
 			t.Fatalf("Parse(%q).Raw = %q", s, r.Raw)
 		}
-		_ = FirstLine(s)
 	})
 }
