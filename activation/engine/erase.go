@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/notifiers/gsm7"
 )
 
 // Erasure (Art. 17 DSGVO) shreds a person's key: every field sealed with it
@@ -135,6 +137,7 @@ func shreddingEvent(ev activation.Event) bool {
 // other entries are put back (with a fresh 72 h lifetime). A crash in
 // between only forgets replays, which are then recorded once more.
 func (e *Engine) ForgetInboundSeen(ctx context.Context, needles []string) (int, error) {
+	needles = asConfirmed(needles)
 	kv, err := e.InboundSeen(ctx)
 	if err != nil {
 		return 0, err
@@ -172,6 +175,18 @@ func (e *Engine) ForgetInboundSeen(ctx context.Context, needles []string) (int, 
 		}
 	}
 	return hits, nil
+}
+
+// asConfirmed adds each needle as a confirmation text carries it:
+// transliterated to GSM-7 ("Radić" → "Radic"), as every reply is sent.
+func asConfirmed(needles []string) []string {
+	out := slices.Clone(needles)
+	for _, n := range needles {
+		if t := gsm7.Transliterate(n); t != n {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func containsAny(s string, needles []string) bool {
