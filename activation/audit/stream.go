@@ -14,9 +14,12 @@ import (
 // failures to read.
 func VerifyStream(ctx context.Context, js jetstream.JetStream, stream string, cp Checkpoint) (Result, error) {
 	v := NewVerifier(cp)
-	_, err := ReadStream(ctx, js, stream, cp.Seq+1, func(seq uint64, raw []byte) bool {
+	last, err := ReadStream(ctx, js, stream, cp.Seq+1, func(seq uint64, raw []byte) bool {
 		return v.Add(seq, raw) == nil
 	})
+	if err == nil {
+		v.Missing(last)
+	}
 	return v.Result(), err
 }
 

@@ -23,6 +23,23 @@ func TestVerifyStream(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, 4},
+		{"the last event deleted", func(t *testing.T, s jetstream.Stream, _ jetstream.JetStream) {
+			if err := s.DeleteMsg(t.Context(), 5); err != nil {
+				t.Fatal(err)
+			}
+		}, 5},
+		{"the last two events deleted", func(t *testing.T, s jetstream.Stream, _ jetstream.JetStream) {
+			for _, seq := range []uint64{4, 5} {
+				if err := s.DeleteMsg(t.Context(), seq); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}, 4},
+		{"every event purged", func(t *testing.T, s jetstream.Stream, _ jetstream.JetStream) {
+			if err := s.Purge(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		}, 1},
 		{"an event appended by someone else", func(t *testing.T, _ jetstream.Stream, js jetstream.JetStream) {
 			if _, err := js.Publish(t.Context(), "ev.K1", []byte(`{"v":1,"incident":"K1","kind":"stood_down"}`)); err != nil {
 				t.Fatal(err)

@@ -72,6 +72,17 @@ func (v *Verifier) Add(seq uint64, raw []byte) *Break {
 	return nil
 }
 
+// Missing records a break when the log's last sequence is beyond the last
+// event checked: the events after it were deleted (no later event links
+// over the gap, so only the stream's sequence shows it).
+func (v *Verifier) Missing(last uint64) *Break {
+	if v.res.Break != nil || last <= v.res.Last {
+		return v.res.Break
+	}
+	v.res.Break = &Break{Seq: v.res.Last + 1, Reason: fmt.Sprintf("events %d to %d are missing: the log's last sequence is %d", v.res.Last+1, last, last)}
+	return v.res.Break
+}
+
 // Bridge accepts the stored events from to last, of which only the first's
 // prev and the last's hash head are known (an export leaves out other
 // incidents' events): the chain must run on through them.
