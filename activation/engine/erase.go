@@ -103,13 +103,11 @@ func (e *Engine) personKeys(ctx context.Context, ref string) ([]string, error) {
 
 // dropSnapshots removes every snapshot for good (the object store's
 // stream is purged whole, which removes its files); the rebuild stores a
-// new one without the shredded data.
+// new one without the shredded data. Also with snapshots off (-1): an
+// earlier run may have stored some.
 func (e *Engine) dropSnapshots(ctx context.Context) error {
 	e.snap.uploads.Wait() // an upload in flight would land after the purge
 	e.snap.force = true
-	if e.opts.SnapshotEvery < 0 {
-		return nil
-	}
 	stream, err := e.opts.JS.Stream(ctx, "OBJ_"+e.opts.Layout.SnapshotBucket())
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		return nil
