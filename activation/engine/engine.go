@@ -317,6 +317,12 @@ func (e *Engine) catchUpAfter(ctx context.Context, before func() error) error {
 				e.quarantine(QuarantineEvents, c.seqs[i], c.errs[i])
 			}
 			for _, ev := range evs {
+				if live && shreddingEvent(ev) {
+					// The projection holds what was opened with the shredded
+					// keys (a follower catching up before it leads).
+					flush()
+					return errRebuild
+				}
 				batch = append(batch, e.asm.add(ev)...)
 			}
 			if len(batch) >= 1024 {
