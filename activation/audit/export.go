@@ -114,9 +114,11 @@ type Exporter struct {
 	gap    *ExportGap
 	early  []uint64 // the incident's events at or before the checkpoint
 	looked int      // messages at or before the checkpoint
-	lines  int
-	events int
-	err    error
+	// anchored: the checkpoint's own event was checked (Verifier.Anchor).
+	anchored bool
+	lines    int
+	events   int
+	err      error
 }
 
 // NewExporter writes the header; hdr's Type, Format, V and KeyID are set
@@ -141,6 +143,22 @@ func (x *Exporter) Add(seq uint64, raw []byte) error {
 	}
 	if seq <= x.hdr.FromSeq {
 		x.beforeCheckpoint(seq, raw)
+		if seq < x.hdr.FromSeq {
+			return nil
+		}
+	}
+	if x.hdr.FromSeq > 0 && !x.anchored {
+		// The checkpoint's event must be there and still hash to its head.
+		x.anchored = true
+		if x.err = x.earlyEvents(); x.err != nil {
+			return x.err
+		}
+		if b := x.v.Anchor(seq, raw); b != nil {
+			x.err = b
+			return b
+		}
+	}
+	if seq == x.hdr.FromSeq {
 		return nil
 	}
 	if x.err = x.earlyEvents(); x.err != nil {

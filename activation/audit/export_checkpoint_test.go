@@ -127,19 +127,27 @@ func TestAnExportFromACheckpointOmitsNoEventOfTheIncident(t *testing.T) {
 func TestAnExportFromABadCheckpointIsRefused(t *testing.T) {
 	log := foreignLog(t, "K9")
 	h := Hash(log[4].raw)
+	// The checkpoint's message altered in the store after its head was
+	// recorded (the next event's prev still names the original), or removed.
+	changed := slices.Clone(log)
+	changed[4] = stored{5, []byte(`{"v":1,"incident":"K9","kind":"stood_down","x":1}`)}
+	removed := slices.Delete(slices.Clone(log), 4, 5)
 	for _, tc := range []struct {
 		name string
+		log  []stored
 		cp   Checkpoint
 		want string
 	}{
-		{"a wrong head", Checkpoint{Seq: 5, Head: Hash(log[3].raw)}, "chain broken at seq 6"},
-		{"the wrong sequence", Checkpoint{Seq: 4, Head: h}, "chain broken at seq 5"},
-		{"no head", Checkpoint{Seq: 5}, "checkpoint seq 5"},
-		{"an upper-case head", Checkpoint{Seq: 5, Head: strings.ToUpper(h)}, "checkpoint seq 5"},
-		{"at the last event", Checkpoint{Seq: 9, Head: Hash(log[8].raw)}, "not before the log's last event"},
+		{"a wrong head", log, Checkpoint{Seq: 5, Head: Hash(log[3].raw)}, "chain broken at seq 5"},
+		{"the wrong sequence", log, Checkpoint{Seq: 4, Head: h}, "chain broken at seq 4"},
+		{"no head", log, Checkpoint{Seq: 5}, "checkpoint seq 5"},
+		{"an upper-case head", log, Checkpoint{Seq: 5, Head: strings.ToUpper(h)}, "checkpoint seq 5"},
+		{"at the last event", log, Checkpoint{Seq: 9, Head: Hash(log[8].raw)}, "not before the log's last event"},
+		{"the checkpoint's event changed since", changed, Checkpoint{Seq: 5, Head: h}, "changed after the head was recorded"},
+		{"the checkpoint's event removed", removed, Checkpoint{Seq: 5, Head: h}, "checkpoint's event 5 is not in the log"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := exportFrom(t, log, "K3", testKey(t, 1), tc.cp); err == nil || !strings.Contains(err.Error(), tc.want) {
+			if _, err := exportFrom(t, tc.log, "K3", testKey(t, 1), tc.cp); err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("got %v, want %q", err, tc.want)
 			}
 		})

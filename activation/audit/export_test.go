@@ -165,6 +165,14 @@ func TestATamperedExportIsDetected(t *testing.T) {
 		{"line after the signature", func(ls [][]byte) [][]byte { return append(ls, ls[2]) }, nil, 12, "after the signature"},
 		{"wrong key", func(ls [][]byte) [][]byte { return ls }, testKey(t, 2).Public().(ed25519.PublicKey), 11, "does not verify with the given public key"},
 		{"re-signed with another key", func(ls [][]byte) [][]byte { return resign(t, ls, testKey(t, 2)) }, nil, 11, "does not verify"},
+		{"key id of the signature line changed", func(ls [][]byte) [][]byte {
+			var sig ExportSignature
+			_ = json.Unmarshal(ls[len(ls)-1], &sig)
+			sig.KeyID = KeyID(testKey(t, 2).Public().(ed25519.PublicKey))
+			ls[len(ls)-1], _ = json.Marshal(sig)
+			ls[len(ls)-1] = append(ls[len(ls)-1], '\n')
+			return ls
+		}, nil, 11, "key"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			out, err := export(t, mixedLog(t), "K1", key)

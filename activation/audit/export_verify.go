@@ -202,13 +202,16 @@ func (ev *exportVerifier) signature(line []byte) *ExportError {
 		return ev.fail("%d events, signed: %d", ev.events, s.Events)
 	case res.Last != ev.hdr.Through || res.Head != s.Head:
 		return ev.fail("the chain ends at %d (%.12s…), the export says %d (%.12s…)", res.Last, res.Head, ev.hdr.Through, s.Head)
+	case s.KeyID != ev.hdr.KeyID:
+		// The signature line itself is not signed: its key id must be the header's.
+		return ev.fail("the signature line names key %s, the signed header key %s", s.KeyID, ev.hdr.KeyID)
 	}
 	sig, err := base64.StdEncoding.DecodeString(s.Sig)
 	if err != nil || !ed25519.Verify(ev.pub, SignedMessage(digest), sig) {
 		return ev.fail("the signature does not verify with the given public key (%s); the export names key %s", KeyID(ev.pub), s.KeyID)
 	}
 	ev.signed = true
-	ev.summary = ExportSummary{Incident: ev.hdr.Incident, ExportedAt: ev.hdr.ExportedAt, KeyID: s.KeyID,
+	ev.summary = ExportSummary{Incident: ev.hdr.Incident, ExportedAt: ev.hdr.ExportedAt, KeyID: ev.hdr.KeyID,
 		Events: ev.events, Through: ev.hdr.Through, Head: s.Head, FromSeq: ev.hdr.FromSeq, FromHead: ev.hdr.FromHead}
 	return nil
 }

@@ -50,11 +50,30 @@ type Result struct {
 type Verifier struct {
 	res     Result
 	chained bool
+	cp      Checkpoint
 }
 
 // NewVerifier starts after the checkpoint.
 func NewVerifier(cp Checkpoint) *Verifier {
-	return &Verifier{res: Result{From: cp.Seq + 1, Last: cp.Seq, Head: cp.Head}, chained: cp.Head != ""}
+	return &Verifier{res: Result{From: cp.Seq + 1, Last: cp.Seq, Head: cp.Head}, chained: cp.Head != "", cp: cp}
+}
+
+// Anchor checks the first stored message at or after the checkpoint's
+// sequence (seq 0: none): it must be the checkpoint's event and still hash
+// to its head. The next event's prev names the head as recorded, so a
+// change of the checkpoint's event shows only here.
+func (v *Verifier) Anchor(seq uint64, raw []byte) *Break {
+	if v.res.Break != nil || v.cp.Seq == 0 {
+		return v.res.Break
+	}
+	switch h := Hash(raw); {
+	case seq != v.cp.Seq:
+		v.res.Break = &Break{Seq: v.cp.Seq, Reason: fmt.Sprintf("the checkpoint's event %d is not in the log: it was removed", v.cp.Seq)}
+	case len(v.cp.Head) < 32 || !strings.HasPrefix(h, v.cp.Head):
+		v.res.Break = &Break{Seq: seq, Reason: fmt.Sprintf("it hashes to %.12s…, not to the checkpoint's head %.12s…: it was changed after the head was recorded",
+			h, v.cp.Head), Hash: h}
+	}
+	return v.res.Break
 }
 
 // Add checks the stored message seq with data raw.
@@ -70,6 +89,17 @@ func (v *Verifier) Add(seq uint64, raw []byte) *Break {
 	v.res.Last, v.res.Head = seq, Hash(raw)
 	v.res.Events++
 	return nil
+}
+
+// Missing records a break when the log's last sequence is beyond the last
+// event checked: the events after it were deleted (no later event links
+// over the gap, so only the stream's sequence shows it).
+func (v *Verifier) Missing(last uint64) *Break {
+	if v.res.Break != nil || last <= v.res.Last {
+		return v.res.Break
+	}
+	v.res.Break = &Break{Seq: v.res.Last + 1, Reason: fmt.Sprintf("events %d to %d are missing: the log's last sequence is %d", v.res.Last+1, last, last)}
+	return v.res.Break
 }
 
 // Bridge accepts the stored events from to last, of which only the first's

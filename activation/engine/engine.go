@@ -73,8 +73,11 @@ type Engine struct {
 
 	mu      sync.RWMutex
 	core    *activation.Core
-	lastSeq uint64      // last event stream sequence applied
-	chain   audit.Chain // the writer's head of the log's hash chain (chain.go)
+	lastSeq uint64 // last event stream sequence applied
+	// keysFrom is the events stream's last sequence before the keys were
+	// read: a shredding event after it may have shredded keys they hold.
+	keysFrom uint64
+	chain    audit.Chain // the writer's head of the log's hash chain (chain.go)
 	// progress is closed and replaced whenever inputs were applied.
 	progress chan struct{}
 
@@ -197,6 +200,11 @@ func (e *Engine) runOnce(ctx context.Context) error {
 	start := time.Now()
 	// The keys are read while the snapshot is restored: only the events
 	// after it (opened with them) and leading (sealing) need them.
+	_, info, err := e.eventsStream(ctx)
+	if err != nil {
+		return err
+	}
+	e.keysFrom = info.State.LastSeq
 	e.keys.forget()
 	keysRead := make(chan error, 1)
 	go func() { keysRead <- e.keys.ensureLoaded(ctx) }()
@@ -317,6 +325,13 @@ func (e *Engine) catchUpAfter(ctx context.Context, before func() error) error {
 				e.quarantine(QuarantineEvents, c.seqs[i], c.errs[i])
 			}
 			for _, ev := range evs {
+				if shreddingEvent(ev) && (live || c.seqs[i] > e.keysFrom) {
+					// The projection holds what was opened with the shredded
+					// keys: a follower catching up before it leads, or a
+					// replay whose keys were read before the shredding.
+					flush()
+					return errRebuild
+				}
 				batch = append(batch, e.asm.add(ev)...)
 			}
 			if len(batch) >= 1024 {

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/notifiers/gsm7"
 )
 
 // Erasure (Art. 17 DSGVO) shreds a person's key: every field sealed with it
@@ -101,13 +103,11 @@ func (e *Engine) personKeys(ctx context.Context, ref string) ([]string, error) {
 
 // dropSnapshots removes every snapshot for good (the object store's
 // stream is purged whole, which removes its files); the rebuild stores a
-// new one without the shredded data.
+// new one without the shredded data. Also with snapshots off (-1): an
+// earlier run may have stored some.
 func (e *Engine) dropSnapshots(ctx context.Context) error {
 	e.snap.uploads.Wait() // an upload in flight would land after the purge
 	e.snap.force = true
-	if e.opts.SnapshotEvery < 0 {
-		return nil
-	}
 	stream, err := e.opts.JS.Stream(ctx, "OBJ_"+e.opts.Layout.SnapshotBucket())
 	if errors.Is(err, jetstream.ErrStreamNotFound) {
 		return nil
@@ -135,6 +135,7 @@ func shreddingEvent(ev activation.Event) bool {
 // other entries are put back (with a fresh 72 h lifetime). A crash in
 // between only forgets replays, which are then recorded once more.
 func (e *Engine) ForgetInboundSeen(ctx context.Context, needles []string) (int, error) {
+	needles = asConfirmed(needles)
 	kv, err := e.InboundSeen(ctx)
 	if err != nil {
 		return 0, err
@@ -172,6 +173,18 @@ func (e *Engine) ForgetInboundSeen(ctx context.Context, needles []string) (int, 
 		}
 	}
 	return hits, nil
+}
+
+// asConfirmed adds each needle as a confirmation text carries it:
+// transliterated to GSM-7 ("Radić" → "Radic"), as every reply is sent.
+func asConfirmed(needles []string) []string {
+	out := slices.Clone(needles)
+	for _, n := range needles {
+		if t := gsm7.Transliterate(n); t != n {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 func containsAny(s string, needles []string) bool {

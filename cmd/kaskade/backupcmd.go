@@ -113,7 +113,19 @@ func restoreBackup(ctx context.Context, t backupTarget, dir string, stdout io.Wr
 	}
 	printManifest(stdout, m)
 	fmt.Fprintln(stdout, "Wiederhergestellt und geprüft / restored and verified. Start Kaskade on it now.")
+	printErasureReminder(stdout, m.Created)
 	return nil
+}
+
+// printErasureReminder: a backup holds the keys of people erased after it
+// was made (docs/PRIVACY.md), so their data is readable again until they
+// are erased once more.
+func printErasureReminder(w io.Writer, created time.Time) {
+	at := created.Format(time.RFC3339)
+	fmt.Fprintf(w, "Datenschutz: Personen, die nach %s gelöscht wurden (kaskade person erase), sind in dieser Sicherung wieder lesbar: "+
+		"nach dem Start erneut löschen.\n", at)
+	fmt.Fprintf(w, "Data protection: people erased after %s (kaskade person erase) are readable again from this backup: "+
+		"erase them again once Kaskade runs.\n", at)
 }
 
 func verifyBackup(ctx context.Context, t backupTarget, dir string, stdout io.Writer) error {

@@ -20,27 +20,35 @@ func engineRetention(r config.Retention) engine.Retention {
 // eraseData removes an erased person's lines from the console outbox,
 // also from files an earlier run left while the channel is off now.
 func eraseData(out *console.Notifier, outbox string) httpapi.ErasePersonData {
+	prune := outboxPruner(out, outbox)
 	return func(_ context.Context, person string, _ []string) (map[string]int, error) {
-		drop := func(e console.Entry) bool { return e.Person == person }
-		var n int
-		var err error
-		if out != nil {
-			n, err = out.Prune(drop)
-		} else {
-			n, err = console.PruneFiles(outbox, console.DefaultKeep, drop)
-		}
+		n, err := prune(func(e console.Entry) bool { return e.Person == person })
 		return map[string]int{"outbox": n}, err
 	}
 }
 
+// pruneOutbox removes the lines drop selects from every outbox file.
+type pruneOutbox func(drop func(console.Entry) bool) (int, error)
+
+// outboxPruner prunes through the console channel when it is on, else the
+// files an earlier run left (they hold personal data just the same).
+func outboxPruner(out *console.Notifier, outbox string) pruneOutbox {
+	if out != nil {
+		return out.Prune
+	}
+	return func(drop func(console.Entry) bool) (int, error) {
+		return console.PruneFiles(outbox, console.DefaultKeep, drop)
+	}
+}
+
 // outboxRetention removes outbox lines older than keep, at start and hourly.
-func outboxRetention(ctx context.Context, out *console.Notifier, keep time.Duration, now func() time.Time, log *slog.Logger) error {
+func outboxRetention(ctx context.Context, prune pruneOutbox, keep time.Duration, now func() time.Time, log *slog.Logger) error {
 	if now == nil {
 		now = time.Now
 	}
 	for {
 		cutoff := now().Add(-keep)
-		if n, err := out.Prune(func(e console.Entry) bool { return e.At.Before(cutoff) }); err != nil {
+		if n, err := prune(func(e console.Entry) bool { return e.At.Before(cutoff) }); err != nil {
 			log.Warn("outbox retention failed", "err", err)
 		} else if n > 0 {
 			log.Info("outbox retention: old lines removed", "lines", n)

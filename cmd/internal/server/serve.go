@@ -232,8 +232,10 @@ func Start(parent context.Context, o Options) (_ *Server, err error) {
 		}
 		s.goRun("simulate", func() error { return sim.Run(ctx) })
 	}
-	if d := time.Duration(cfg.Server.Retention.Outbox); d > 0 && channels.outboxFile != nil {
-		s.goRun("outbox retention", func() error { return outboxRetention(ctx, channels.outboxFile, d, o.Now, log) })
+	if d := time.Duration(cfg.Server.Retention.Outbox); d > 0 {
+		// Also with the console channel off: files of an earlier run remain.
+		prune := outboxPruner(channels.outboxFile, filepath.Join(o.DataDir, "outbox.jsonl"))
+		s.goRun("outbox retention", func() error { return outboxRetention(ctx, prune, d, o.Now, log) })
 	}
 	for _, extra := range channels.background {
 		s.goRun("channel", func() error { return extra(ctx) })
