@@ -67,6 +67,17 @@ func (pa personAnswers) kind() activation.ResponseKind {
 	return pa.latest.r.Kind
 }
 
+// availableIn reports whether the person's latest answer is "available" for
+// the staff of org: a person in two staffs covers only the staff the core
+// bound the yes to (the response's org), as on the board.
+func (pa personAnswers) availableIn(org string) bool {
+	return pa.latest != nil && availableFor(pa.latest.r, org)
+}
+
+func availableFor(r activation.Response, org string) bool {
+	return r.Kind == activation.Available && (r.Org == "" || r.Org == org)
+}
+
 // orgPeople is the per-person view of one organisation used by several figures.
 type orgPeople struct {
 	inPlan   []string // plan order, distinct
@@ -276,7 +287,7 @@ func (st *logState) orgPeople(o *orgLog, ans map[string]personAnswers, alertsOf 
 					op.deputies[p] = true
 				}
 			}
-			if ti > 0 && ans[p].kind() == activation.Available && ans[pn.People[0]].kind() != activation.Available {
+			if ti > 0 && ans[p].availableIn(org) && !ans[pn.People[0]].availableIn(org) {
 				op.covering[p] = true
 			}
 		}
@@ -363,7 +374,7 @@ func (st *logState) orgFigures(o *orgLog, op orgPeople, ans map[string]personAns
 			for ti, person := range p.Nodes[ni].People {
 				members[person] = true
 				// Counted per node like the core's readiness rule.
-				if ans[person].kind() == activation.Available {
+				if ans[person].availableIn(p.Org) {
 					ff.Available++
 					if ti == 0 {
 						primaries++
@@ -380,7 +391,7 @@ func (st *logState) orgFigures(o *orgLog, op orgPeople, ans map[string]personAns
 			ff.CoveredBy = ByDeputy
 		}
 		for _, a := range st.answers {
-			if !a.late && a.r.Kind == activation.Available && members[a.r.Person] {
+			if !a.late && availableFor(a.r, p.Org) && members[a.r.Person] {
 				ff.FirstAvailableAt = timePtr(a.at)
 				ff.FirstAvailableBy = a.r.Person
 				ff.TimeToFirstAvailable = spanPtr(o.startedAt, a.at)
@@ -442,7 +453,7 @@ func (st *logState) timeline(ans map[string]personAnswers, alertsOf map[[2]strin
 						e.ResponseTime = spanPtr(*e.AlertedAt, pa.first.at)
 					}
 				}
-				e.CoveredAsDeputy = ti > 0 && pa.kind() == activation.Available && ans[pn.People[0]].kind() != activation.Available
+				e.CoveredAsDeputy = ti > 0 && pa.availableIn(org) && !ans[pn.People[0]].availableIn(org)
 				out = append(out, e)
 			}
 		}
