@@ -100,7 +100,7 @@ func (st *logState) report(opts Options) *Report {
 		Scenario:        st.decl.Scenario,
 		ScenarioName:    st.decl.ScenarioName,
 		Severity:        st.decl.Severity,
-		Exercise:        st.decl.Exercise,
+		Exercise:        st.decl.Exercise && st.convertedAt.IsZero(),
 		Message:         st.decl.Message,
 		DeclaredBy:      st.decl.DeclaredBy,
 		ProposedBy:      st.decl.ProposedBy,
@@ -113,6 +113,9 @@ func (st *logState) report(opts Options) *Report {
 	}
 	if st.closed {
 		r.StoodDownAt = timePtr(st.stoodAt)
+	}
+	if !st.convertedAt.IsZero() {
+		r.ConvertedAt, r.ConvertedBy, r.ConversionReason = timePtr(st.convertedAt), st.conversion.By, st.conversion.Reason
 	}
 
 	// Notifications grouped for lookups below.

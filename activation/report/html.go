@@ -249,6 +249,9 @@ func (r *Report) WriteHTML(w io.Writer, lang string) error {
 	if r.StoodDownBy != "" {
 		p.Head.Rows = append(p.Head.Rows, []cell{th(l.StoodDownBy), txt(r.StoodDownBy + reasonSuffix(r.StandDownReason))})
 	}
+	if r.ConvertedAt != nil {
+		p.Head.Rows = append(p.Head.Rows, []cell{th(l.Converted), txt(l.when(*r.ConvertedAt, loc) + ", " + r.ConvertedBy + reasonSuffix(r.ConversionReason))})
+	}
 	quorum := l.dur(r.Times.ToQuorum)
 	if r.Times.ToQuorum == nil {
 		quorum = l.Never

@@ -62,9 +62,14 @@ type Report struct {
 	Scenario     string           `json:"scenario"`
 	ScenarioName activation.Names `json:"scenario_name"`
 	Severity     string           `json:"severity"`
-	Exercise     bool             `json:"exercise"`
-	Message      string           `json:"message,omitempty"`
-	DeclaredBy   string           `json:"declared_by"`
+	// Exercise is false once an exercise was converted into a real incident
+	// (as on the board); ConvertedAt says when, ConvertedBy and ConversionReason who and why.
+	Exercise         bool       `json:"exercise"`
+	ConvertedAt      *time.Time `json:"converted_at,omitempty"`
+	ConvertedBy      string     `json:"converted_by,omitempty"`
+	ConversionReason string     `json:"conversion_reason,omitempty"`
+	Message          string     `json:"message,omitempty"`
+	DeclaredBy       string     `json:"declared_by"`
 	// ProposedBy names the warning whose proposal DeclaredBy confirmed (nil: declared directly).
 	ProposedBy      *activation.ProposedBy `json:"proposed_by,omitempty"`
 	DeclaredAt      time.Time              `json:"declared_at"`
