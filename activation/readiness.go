@@ -9,17 +9,19 @@ import (
 // assess computes an organisation's readiness at now: ready (each required function has its
 // minimum of available people), degraded (was ready, lost it), at_risk (target passed, or a short
 // function cannot reach its minimum in time), forming (someone is coming), else alerting.
+// A staff without required functions is ready once someone in it is available.
 func (inc *incident) assess(org *orgState, now time.Time) (ReadinessState, map[string]int, []string) {
 	covered := make(map[string]int, len(org.required))
 	possible := make(map[string]int, len(org.required))
 	deadline := org.startedAt.Add(org.target)
-	anyPositive := false
+	anyPositive, anyAvailable := false, false
 	for i := range org.nodes {
 		function := inc.syms.str(org.nodes[i].function)
 		if _, req := org.required[function]; !req {
 			for _, p := range org.nodePeople(i) {
-				if inc.comingTo(&inc.people[p], org) {
+				if ps := &inc.people[p]; inc.comingTo(ps, org) {
 					anyPositive = true
+					anyAvailable = anyAvailable || inc.answer(ps) == Available
 				}
 			}
 			continue
@@ -52,7 +54,7 @@ func (inc *incident) assess(org *orgState, now time.Time) (ReadinessState, map[s
 			missing = append(missing, f)
 		}
 	}
-	if len(missing) == 0 {
+	if len(missing) == 0 && (len(org.required) > 0 || anyAvailable) {
 		return Ready, covered, missing
 	}
 	if !now.Before(deadline) {
