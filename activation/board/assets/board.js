@@ -534,8 +534,11 @@
     const o = el._o;
     if (!o) return;
     const act = isZero(o.activated_at) ? NaN : ms(o.activated_at);
+    // ready_at is the first time the staff was ready; one that lost it since
+    // (degraded, at_risk) runs against its target again.
+    const ready = !!o.ready_at && (o.state === 'ready' || (o.state === 'stood_down' && o.reached === 'ready'));
     let end = nowMs;
-    if (o.ready_at) end = ms(o.ready_at);
+    if (ready) end = ms(o.ready_at);
     else if (inc && inc.status === 'stood_down' && inc.stood_down_at) end = ms(inc.stood_down_at);
     const elapsed = end - act;
     const target = (o.target_seconds || 0) * 1000;
@@ -550,13 +553,13 @@
     fill.style.width = (target ? Math.min(100, (100 * elapsed) / target) : 0) + '%';
     let over = false;
     let text;
-    if (o.ready_at) text = t('tile.readyafter', { d: dur(elapsed) });
+    if (ready) text = t('tile.readyafter', { d: dur(elapsed) });
     else if (isNaN(deadline)) text = '';
     else if (end >= deadline) { over = true; text = t('tile.over', { d: dur(end - deadline) }); }
     else text = t('tile.remaining', { d: dur(deadline - end) });
     if (cd.textContent !== text) cd.textContent = text;
     el.classList.toggle('overdue', over);
-    el.classList.toggle('is-ready', !!o.ready_at);
+    el.classList.toggle('is-ready', ready);
   }
 
   function tick() {

@@ -1,0 +1,45 @@
+package board
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kaskade-bcm/kaskade/activation"
+	"github.com/kaskade-bcm/kaskade/activation/board/boardtest"
+)
+
+// TestBrowserTileThatLostReadiness: a staff that was ready and lost it
+// (degraded, then at_risk after its target) kept its first ready_at, and its
+// tile went on saying "arbeitsfähig nach 10:00" with a green time bar and no
+// countdown. It counts against its target again; a ready one still stops.
+func TestBrowserTileThatLostReadiness(t *testing.T) {
+	b := boardtest.StartBrowser(t)
+	now := time.Now()
+	declared := now.Add(-35 * time.Minute)
+	inc := simpleIncident("K7", declared, "MI", "MF", "StK")
+	readyAt := declared.Add(10 * time.Minute)
+	for i := range inc.Organisations {
+		o := &inc.Organisations[i]
+		o.ReadyAt = &readyAt
+		o.State = map[string]activation.ReadinessState{"MI": activation.AtRisk, "MF": activation.Degraded, "StK": activation.Ready}[o.Org]
+	}
+	inc.Organisations[1].Deadline = now.Add(5 * time.Minute) // MF: 5 minutes left
+	e := newBrowserEnv(t, time.Now, inc)
+	must(t, b.Login(e.srv.URL, "/", dutyToken))
+	mustWait(t, b, "tiles", tileState("StK")+` === 'ready'`, 10*time.Second)
+	text := func(org string) string {
+		s, err := boardtest.Eval[string](b, `document.querySelector('[data-org="`+org+`"] .countdown').textContent`)
+		must(t, err)
+		return s
+	}
+	if got := text("MI"); !strings.HasPrefix(got, "Ziel überschritten +") {
+		t.Errorf("MI (at_risk, was ready) countdown %q, want the target exceeded", got)
+	}
+	if got := text("MF"); !strings.HasPrefix(got, "noch ") {
+		t.Errorf("MF (degraded, was ready) countdown %q, want the time left", got)
+	}
+	if got := text("StK"); !strings.HasPrefix(got, "arbeitsfähig nach 10:00") {
+		t.Errorf("StK (ready) countdown %q, want ready after 10:00", got)
+	}
+}
