@@ -53,3 +53,24 @@ func TestConvertedExerciseIsReal(t *testing.T) {
 	hist := History([]*Report{r}, nil, t0.Add(time.Hour))
 	expect(t, "converted exercise in the history", len(hist.Exercises), 1)
 }
+
+// TestConversionAlertNamedInTimeline: the real alert a conversion sends was
+// listed in the per-person timeline by its code "convert", untranslated.
+func TestConversionAlertNamedInTimeline(t *testing.T) {
+	h := newHarness(t, "K1", true, planMI())
+	h.at(time.Minute)
+	h.input(activation.Input{Convert: &activation.Conversion{By: "lagedienst", Reason: "Angriff bestätigt"}})
+	r, err := Build(h.events, testOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for lang, want := range map[string]string{"de": "Echtalarm nach Umwandlung", "en": "real alert after conversion"} {
+		var b bytes.Buffer
+		if err := r.WriteHTML(&b, lang); err != nil {
+			t.Fatal(err)
+		}
+		if page := b.String(); !strings.Contains(page, want) || strings.Contains(page, " convert: ") {
+			t.Errorf("%s timeline: want the conversion alert named %q, not its code", lang, want)
+		}
+	}
+}

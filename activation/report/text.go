@@ -168,6 +168,7 @@ func (l labels) purpose(p notifiers.Purpose) string {
 	m := map[string][2]string{
 		string(notifiers.PurposeAlert): {"Alarmierung", "alert"}, string(notifiers.PurposeUpdate): {"Lagemeldung", "update"},
 		string(notifiers.PurposeStandDown): {"Entwarnung", "stand-down"}, string(notifiers.PurposeReply): {"Bestätigung", "confirmation"},
+		string(notifiers.PurposeConvert): {"Echtalarm nach Umwandlung", "real alert after conversion"},
 	}
 	return l.pick(m, string(p))
 }
