@@ -286,11 +286,11 @@ func (st *logState) orgPeople(o *orgLog, ans map[string]personAnswers, alertsOf 
 			_, tierAlerted := o.tiers[[2]int{ni, ti}]
 			if tierAlerted || hasAlert(alertsOf[[2]string{p, org}], ni, ti) {
 				op.alerted[p] = true
-				if ti > 0 {
+				if ti+pn.FirstTier > 0 {
 					op.deputies[p] = true
 				}
 			}
-			if ti > 0 && ans[p].availableIn(org) && !ans[pn.People[0]].availableIn(org) {
+			if coversAsDeputy(pn, ti, ans, org) {
 				op.covering[p] = true
 			}
 		}
@@ -304,6 +304,16 @@ func (st *logState) orgPeople(o *orgLog, ans map[string]personAnswers, alertsOf 
 		}
 	}
 	return op
+}
+
+// coversAsDeputy reports whether the person at tier ti of a node is a deputy
+// available for org while the node's primary is not: absent from the plan
+// (a deputies-only drill) or not available.
+func coversAsDeputy(pn activation.PlanNode, ti int, ans map[string]personAnswers, org string) bool {
+	if ti+pn.FirstTier == 0 || !ans[pn.People[ti]].availableIn(org) {
+		return false
+	}
+	return pn.FirstTier > 0 || !ans[pn.People[0]].availableIn(org)
 }
 
 func hasAlert(notes []*noteLog, node, tier int) bool {
@@ -379,7 +389,7 @@ func (st *logState) orgFigures(o *orgLog, op orgPeople, ans map[string]personAns
 				// Counted per node like the core's readiness rule.
 				if ans[person].availableIn(p.Org) {
 					ff.Available++
-					if ti == 0 {
+					if ti+p.Nodes[ni].FirstTier == 0 {
 						primaries++
 					}
 				}
@@ -414,7 +424,7 @@ func (st *logState) timeline(ans map[string]personAnswers, alertsOf map[[2]strin
 		org := o.plan.Org
 		for ni, pn := range o.plan.Nodes {
 			for ti, p := range pn.People {
-				e := PersonEntry{Person: p, Name: nameOf(names, p), Org: org, Node: ni, Function: pn.Function, Tier: ti,
+				e := PersonEntry{Person: p, Name: nameOf(names, p), Org: org, Node: ni, Function: pn.Function, Tier: ti + pn.FirstTier,
 					Notifications: []NoteEntry{}, Answers: []Answer{}}
 				if tl, ok := o.tiers[[2]int{ni, ti}]; ok {
 					e.Alerted, e.AlertedAt, e.AlertReason = true, timePtr(tl.at), tl.reason
@@ -456,7 +466,7 @@ func (st *logState) timeline(ans map[string]personAnswers, alertsOf map[[2]strin
 						e.ResponseTime = spanPtr(*e.AlertedAt, pa.first.at)
 					}
 				}
-				e.CoveredAsDeputy = ti > 0 && pa.availableIn(org) && !ans[pn.People[0]].availableIn(org)
+				e.CoveredAsDeputy = coversAsDeputy(pn, ti, ans, org)
 				out = append(out, e)
 			}
 		}
