@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/activation/board/boardtest"
 )
@@ -41,5 +43,30 @@ func TestBrowserTileThatLostReadiness(t *testing.T) {
 	}
 	if got := text("StK"); !strings.HasPrefix(got, "arbeitsfähig nach 10:00") {
 		t.Errorf("StK (ready) countdown %q, want ready after 10:00", got)
+	}
+}
+
+// TestBrowserExhaustedNodeByNoes: a node exhausted because its primary and
+// deputy both said no read "keine Rückmeldung (erschöpft)" in the call tree,
+// next to their two answers.
+func TestBrowserExhaustedNodeByNoes(t *testing.T) {
+	b := boardtest.StartBrowser(t)
+	now := time.Now()
+	inc := simpleIncident("K7", now.Add(-5*time.Minute), "MI")
+	e := newBrowserEnv(t, time.Now, inc)
+	at := now.Add(-2 * time.Minute)
+	e.src.details = map[[2]string]activation.OrgDetail{{"K7", "MI"}: {Readiness: inc.Organisations[0], Nodes: []activation.NodeView{
+		{Index: 0, Parent: -1, Function: "lead", State: "exhausted", Tiers: []activation.PersonView{
+			{Person: "lead1", Name: "Anna", Alerted: true, AlertedAt: &at, Answer: activation.Unavailable, AnsweredAt: &at},
+			{Person: "lead2", Name: "Bernd", Deputy: true, Alerted: true, AlertedAt: &at, Answer: activation.Unavailable, AnsweredAt: &at},
+		}}}}}
+	must(t, b.Login(e.srv.URL, "/", dutyToken))
+	mustWait(t, b, "tile", tileState("MI")+` === 'alerting'`, 10*time.Second)
+	must(t, b.Do(chromedp.Click(chromedp.CSS(`#tiles [data-org="MI"] .tile-btn`))))
+	mustWait(t, b, "call tree", `document.querySelector('#detail-tree .node-state') !== null`, 10*time.Second)
+	got, err := boardtest.Eval[string](b, `document.querySelector('#detail-tree .node-state').textContent`)
+	must(t, err)
+	if got != "niemand kommt (erschöpft)" {
+		t.Errorf("exhausted node reads %q, want niemand kommt (erschöpft)", got)
 	}
 }
