@@ -385,8 +385,12 @@ func (st *logState) orgFigures(o *orgLog, op orgPeople, ans map[string]personAns
 		primaries := 0
 		for _, ni := range nodesOf[f] {
 			for ti, person := range p.Nodes[ni].People {
+				// Each person once, like the core's readiness rule: a deputy
+				// shared by two nodes of the function is one person.
+				if members[person] {
+					continue
+				}
 				members[person] = true
-				// Counted per node like the core's readiness rule.
 				if ans[person].availableIn(p.Org) {
 					ff.Available++
 					if ti+p.Nodes[ni].FirstTier == 0 {

@@ -37,3 +37,24 @@ func TestTwoStaffsCountOnlyWhereBound(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedDeputyCountsOnceInReport: a deputy of two it nodes counted as
+// two available people for the function, as the core did.
+func TestSharedDeputyCountsOnceInReport(t *testing.T) {
+	p := planMI()
+	p.Required = map[string]int{"lead": 1, "it": 2}
+	p.Nodes[1].People = []string{"it1", "it3"}
+	p.Nodes = append(p.Nodes, activation.PlanNode{Parent: 0, Function: "it", People: []string{"itB", "it3"}, Wait: p.Nodes[1].Wait, Steps: p.Nodes[1].Steps})
+	h := newHarness(t, "K1", true, p)
+	h.respond("lead1", activation.Available, 0)
+	h.respond("it1", activation.Unavailable, 0)
+	h.respond("itB", activation.Unavailable, 0)
+	h.respond("it3", activation.Available, 0)
+	r, err := Build(h.events, testOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	it := function(t, org(t, r, "MI"), "it")
+	expect(t, "it available", it.Available, 1)
+	expect(t, "it covered by", it.CoveredBy, ByNone)
+}
