@@ -415,9 +415,32 @@ func (st *logState) orgFigures(o *orgLog, op orgPeople, ans map[string]personAns
 				break
 			}
 		}
+		if at := st.coveredAt(p.Org, members, need); !at.IsZero() {
+			ff.CoveredAt, ff.TimeToCovered = timePtr(at), spanPtr(o.startedAt, at)
+		}
 		of.Functions = append(of.Functions, ff)
 	}
 	return of
+}
+
+// coveredAt is when need of the members were first available for org at
+// once, following their answers before the stand-down (a no takes one away).
+func (st *logState) coveredAt(org string, members map[string]bool, need int) time.Time {
+	available := map[string]bool{}
+	for _, a := range st.answers {
+		if a.late || !members[a.r.Person] {
+			continue
+		}
+		if availableFor(a.r, org) {
+			available[a.r.Person] = true
+		} else {
+			delete(available, a.r.Person)
+		}
+		if len(available) >= need {
+			return a.at
+		}
+	}
+	return time.Time{}
 }
 
 // timeline lists every person at every place of every plan, in plan order.

@@ -164,6 +164,10 @@ type FunctionFigures struct {
 	FirstAvailableAt     *time.Time `json:"first_available_at,omitempty"`
 	FirstAvailableBy     string     `json:"first_available_by,omitempty"`
 	TimeToFirstAvailable *Span      `json:"time_to_first_available,omitempty"`
+	// CoveredAt is when the function first had its required number (at least
+	// one) of available people at once; TimeToCovered counts from the activation.
+	CoveredAt     *time.Time `json:"covered_at,omitempty"`
+	TimeToCovered *Span      `json:"time_to_covered,omitempty"`
 }
 
 // ExhaustedNode is a node whose every tier was alerted without anyone coming.
