@@ -70,3 +70,22 @@ func TestBrowserExhaustedNodeByNoes(t *testing.T) {
 		t.Errorf("exhausted node reads %q, want niemand kommt (erschöpft)", got)
 	}
 }
+
+// TestBrowserLongOrgIDKeepsState: a long organisation id (a county's
+// agency) pushed the state badge out of its tile, which cut off the state
+// in words; the id is now shortened with an ellipsis.
+func TestBrowserLongOrgIDKeepsState(t *testing.T) {
+	b := boardtest.StartBrowser(t)
+	long := "Landkreis-Hildesheim-Gesundheitsamt-Krisenstab"
+	inc := simpleIncident("K7", time.Now().Add(-5*time.Minute), long, "MI")
+	e := newBrowserEnv(t, time.Now, inc)
+	must(t, b.Login(e.srv.URL, "/", dutyToken))
+	mustWait(t, b, "tile", tileState(long)+` === 'alerting'`, 10*time.Second)
+	inside, err := boardtest.Eval[bool](b, `(() => { const t = document.querySelector('[data-org="`+long+`"]');
+		const r = t.getBoundingClientRect(), bd = t.querySelector('.badge').getBoundingClientRect();
+		return bd.left >= r.left && bd.right <= r.right; })()`)
+	must(t, err)
+	if !inside {
+		t.Error("the state badge of a tile with a long id sticks out of the tile")
+	}
+}

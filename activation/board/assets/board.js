@@ -490,6 +490,7 @@
     const q = (c) => el.querySelector(c);
     const btn = q('.tile-btn');
     btn.textContent = o.org;
+    btn.title = o.org;
     const card = q('.card-link'); // the organisation's emergency card (Notfallkarte), printable
     card.href = '/card/' + encodeURIComponent(o.org) + '?lang=' + (S.lang === 'en' ? 'en' : 'de');
     card.textContent = t('tile.card');
