@@ -89,3 +89,19 @@ func TestBrowserLongOrgIDKeepsState(t *testing.T) {
 		t.Error("the state badge of a tile with a long id sticks out of the tile")
 	}
 }
+
+// TestBrowserNoRequiredFunctionsTile: a staff whose rule names no function
+// said "Alle Funktionen besetzt" beside "Alarmierung läuft".
+func TestBrowserNoRequiredFunctionsTile(t *testing.T) {
+	b := boardtest.StartBrowser(t)
+	inc := simpleIncident("K7", time.Now().Add(-5*time.Minute), "MI", "MF")
+	inc.Organisations[1].Required, inc.Organisations[1].Missing = map[string]int{}, nil
+	e := newBrowserEnv(t, time.Now, inc)
+	must(t, b.Login(e.srv.URL, "/", dutyToken))
+	mustWait(t, b, "tile", tileState("MF")+` === 'alerting'`, 10*time.Second)
+	got, err := boardtest.Eval[string](b, `document.querySelector('[data-org="MF"] .missing').textContent`)
+	must(t, err)
+	if strings.Contains(got, "besetzt") || !strings.Contains(got, "Keine Pflichtfunktionen") {
+		t.Errorf("alerting tile without required functions says %q", got)
+	}
+}

@@ -45,7 +45,7 @@
       'state.stood_down': 'Beendet', 'tile.reached': 'Erreicht: {s}',
       'tile.split': '{a} sofort · {d} später', 'person.etaunknown': 'Eintreffzeit unbekannt',
       'person.smsstopped': 'SMS abbestellt (STOP)', 'person.bound': 'kommt zum Stab {o}, hier nicht', 'tl.wide': 'ganze Lage',
-      'tile.functions': 'Funktionen', 'tile.missing': 'Fehlt', 'tile.allcovered': 'Alle Funktionen besetzt',
+      'tile.functions': 'Funktionen', 'tile.missing': 'Fehlt', 'tile.allcovered': 'Alle Funktionen besetzt', 'tile.norequired': 'Keine Pflichtfunktionen: arbeitsfähig mit der ersten Zusage',
       'tile.coming': '{n} unterwegs', 'tile.eta': 'späteste Eintreffzeit {t}', 'tile.nocoming': 'Niemand unterwegs',
       'tile.elapsed': 'Seit Alarmierung', 'tile.target': 'Ziel', 'tile.remaining': 'noch {d}',
       'tile.over': 'Ziel überschritten +{d}', 'tile.readyafter': 'arbeitsfähig nach {d}',
@@ -123,7 +123,7 @@
       'incident.updates': 'Latest situation update',
       'state.not_activated': 'Not alerted', 'state.alerting': 'Alerting', 'state.forming': 'Staff forming',
       'state.ready': 'Operational', 'state.degraded': 'Degraded', 'state.at_risk': 'At risk',
-      'tile.functions': 'Functions', 'tile.missing': 'Missing', 'tile.allcovered': 'All functions covered',
+      'tile.functions': 'Functions', 'tile.missing': 'Missing', 'tile.allcovered': 'All functions covered', 'tile.norequired': 'No required functions: ready with the first yes',
       'state.stood_down': 'Stood down', 'tile.reached': 'Reached: {s}',
       'tile.split': '{a} now · {d} later', 'person.etaunknown': 'ETA unknown',
       'person.smsstopped': 'SMS opted out (STOP)', 'person.bound': 'coming to staff {o}, not here', 'tl.wide': 'whole incident',
@@ -516,7 +516,8 @@
         shown.map((f) => '<span class="fn-chip">' + esc(fnName(f)) + '</span>').join('') +
         (shown.length < missing.length ? '<span class="fn-more">+' + (missing.length - shown.length) + '</span>' : '');
       mEl.title = missing.map(fnName).join(', ');
-    } else { mEl.innerHTML = icon('ready', 'ic-ok') + esc(t('tile.allcovered')); }
+    } else if (!need) { mEl.innerHTML = '<span class="muted">' + esc(t('tile.norequired')) + '</span>'; } // not "all covered" while alerting
+    else { mEl.innerHTML = icon('ready', 'ic-ok') + esc(t('tile.allcovered')); }
     const cEl = q('.coming');
     if (o.coming > 0) {
       cEl.innerHTML = icon('people') + '<span>' + esc(t('tile.coming', { n: o.coming })) + '</span>' +
