@@ -186,13 +186,17 @@ type Plan struct {
 	Nodes    []PlanNode     `json:"nodes"`
 }
 
-// PlanNode is one call tree node: People[0] is the primary, the rest deputies in order.
+// PlanNode is one call tree node: People[0] is the primary, the rest deputies in
+// order (in a deputies-only drill People[0] is the first deputy: FirstTier 1).
 type PlanNode struct {
 	Parent   int           `json:"parent"` // -1 for roots
 	Function string        `json:"function"`
 	People   []string      `json:"people"`
 	Wait     time.Duration `json:"wait"`
 	Steps    []Step        `json:"steps"`
+	// FirstTier is the configured tier of People[0]: 1 when a deputies-only
+	// drill left the primary out (reports name roles by it; the core does not read it).
+	FirstTier int `json:"first_tier,omitempty"`
 }
 
 // Step is one message of an escalation policy.

@@ -9,17 +9,20 @@ import (
 // assess computes an organisation's readiness at now: ready (each required function has its
 // minimum of available people), degraded (was ready, lost it), at_risk (target passed, or a short
 // function cannot reach its minimum in time), forming (someone is coming), else alerting.
+// A staff without required functions is ready once someone in it is available.
 func (inc *incident) assess(org *orgState, now time.Time) (ReadinessState, map[string]int, []string) {
 	covered := make(map[string]int, len(org.required))
 	possible := make(map[string]int, len(org.required))
 	deadline := org.startedAt.Add(org.target)
-	anyPositive := false
+	anyPositive, anyAvailable := false, false
+	var once personOnce
 	for i := range org.nodes {
 		function := inc.syms.str(org.nodes[i].function)
 		if _, req := org.required[function]; !req {
 			for _, p := range org.nodePeople(i) {
-				if inc.comingTo(&inc.people[p], org) {
+				if ps := &inc.people[p]; inc.comingTo(ps, org) {
 					anyPositive = true
+					anyAvailable = anyAvailable || inc.answer(ps) == Available
 				}
 			}
 			continue
@@ -32,12 +35,14 @@ func (inc *incident) assess(org *orgState, now time.Time) (ReadinessState, map[s
 			}
 			switch inc.answer(ps) {
 			case Available:
-				covered[function]++
-				possible[function]++
+				if once.first(inc, p, org.nodes[i].function) {
+					covered[function]++
+					possible[function]++
+				}
 				anyPositive, nodeAck = true, true
 			case Delayed:
 				anyPositive, nodeAck = true, true
-				if !ps.answeredAt.Add(time.Duration(ps.minutes) * time.Minute).After(deadline) {
+				if !ps.answeredAt.Add(time.Duration(ps.minutes)*time.Minute).After(deadline) && once.first(inc, p, org.nodes[i].function) {
 					possible[function]++
 				}
 			case "":
@@ -52,7 +57,7 @@ func (inc *incident) assess(org *orgState, now time.Time) (ReadinessState, map[s
 			missing = append(missing, f)
 		}
 	}
-	if len(missing) == 0 {
+	if len(missing) == 0 && (len(org.required) > 0 || anyAvailable) {
 		return Ready, covered, missing
 	}
 	if !now.Before(deadline) {
@@ -70,6 +75,27 @@ func (inc *incident) assess(org *orgState, now time.Time) (ReadinessState, map[s
 		return Forming, covered, missing
 	}
 	return Alerting, covered, missing
+}
+
+// personOnce counts a person once per function: one who stands in two nodes
+// of a function (a shared deputy) is one person, not two, toward its minimum.
+type personOnce map[[2]int32]bool
+
+// first reports whether person p counts for function f for the first time.
+// Most people stand in one place only and need no record.
+func (o *personOnce) first(inc *incident, p int32, f sym) bool {
+	if inc.people[p].nrefs < 2 {
+		return true
+	}
+	if *o == nil {
+		*o = personOnce{}
+	}
+	k := [2]int32{p, int32(f)}
+	if (*o)[k] {
+		return false
+	}
+	(*o)[k] = true
+	return true
 }
 
 // mayStillBring is how many more people node n may bring: one while nobody in it

@@ -65,3 +65,35 @@ func TestRequiredTwoFromOneNodeNotAtRiskAtOnce(t *testing.T) {
 		}
 	}
 }
+
+// TestNoRequiredFunctionsNotReadyAtOnce: an organisation whose readiness
+// rule names no function (the configuration allows it) was "ready" at its
+// declaration, before anyone answered, and the report counted 0 s to ready
+// within target. It is ready once someone of its staff is available.
+func TestNoRequiredFunctionsNotReadyAtOnce(t *testing.T) {
+	p := testPlan()
+	p.Required = nil
+	h := &harness{t: t, c: NewCore(), now: t0}
+	h.input(Input{Incident: "K1", Declare: &Declared{ID: "K1", ReplyCode: "K1"}, Plans: []Plan{p}})
+	steps := []struct {
+		person string
+		kind   ResponseKind
+		after  time.Duration
+		want   ReadinessState
+	}{
+		{"", "", 0, Alerting},
+		{"lead1", Delayed, time.Minute, Forming},
+		{"it1", Available, time.Minute, Ready},
+		{"it1", Unavailable, time.Minute, Degraded},
+		{"", "", 30 * time.Minute, AtRisk},
+	}
+	for _, s := range steps {
+		h.advance(s.after)
+		if s.person != "" {
+			h.respond(s.person, s.kind, 5)
+		}
+		if got := h.readiness(); got != s.want {
+			t.Fatalf("after %s %s: readiness %s, want %s", s.person, s.kind, got, s.want)
+		}
+	}
+}

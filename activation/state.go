@@ -400,13 +400,14 @@ func (inc *incident) satisfied(org *orgState, n int) bool {
 		return true
 	}
 	have := 0
+	var once personOnce
 	for i := range org.nodes {
 		if org.nodes[i].function != f {
 			continue
 		}
 		coming := 0
 		for _, p := range org.nodePeople(i) {
-			if inc.comingTo(&inc.people[p], org) {
+			if inc.comingTo(&inc.people[p], org) && once.first(inc, p, f) {
 				coming++
 			}
 		}

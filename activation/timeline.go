@@ -52,8 +52,10 @@ func describe(inc *incident, e Event) (TimelineItem, bool) {
 	case KindNodeExhausted:
 		x := e.Exhausted
 		it.Org, it.Function = x.Org, inc.function(x.Org, x.Node)
-		de = fmt.Sprintf("Niemand erreicht: Kette erschöpft – Knoten %d (%s)", x.Node, it.Function)
-		en = fmt.Sprintf("Nobody reached: chain exhausted – node %d (%s)", x.Node, it.Function)
+		// Everyone asked was silent, unreachable or said no: nobody is coming
+		// (not "nobody reached": a chain of noes reached everyone).
+		de = fmt.Sprintf("Niemand kommt: Kette erschöpft – Knoten %d (%s)", x.Node, it.Function)
+		en = fmt.Sprintf("Nobody coming: chain exhausted – node %d (%s)", x.Node, it.Function)
 	case KindDelivery:
 		d := e.Delivery
 		if d.State != notifiers.StateFailed {

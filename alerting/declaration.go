@@ -251,6 +251,7 @@ func deputiesOnly(p activation.Plan) activation.Plan {
 	for i, n := range p.Nodes {
 		if len(n.People) > 1 {
 			n.People = append([]string(nil), n.People[1:]...)
+			n.FirstTier = 1
 		}
 		nodes[i] = n
 	}

@@ -84,6 +84,10 @@ func TestResolveValidates(t *testing.T) {
 	if len(res.Plans) != 1 || res.Plans[0].Target.Minutes() != 20 || root.People[0] != "mi-silke-oltmanns" {
 		t.Fatalf("deputies-only drill plan: %d plans, target %v, root %v", len(res.Plans), res.Plans[0].Target, root.People)
 	}
+	// The report names the roles by the configured tier: the root's first person is its deputy.
+	if root.FirstTier != 1 {
+		t.Fatalf("deputies-only root first tier %d, want 1", root.FirstTier)
+	}
 }
 
 func TestErrorUnwrapsUnavailable(t *testing.T) {

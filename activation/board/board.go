@@ -74,6 +74,20 @@ type Source interface {
 	Subscribe() (changes <-chan activation.Change, cancel func())
 }
 
+// Current is what a Source may implement to say whether its read model is
+// current (the event log replayed, the connection to it up). While it is not,
+// the board serves no stream: open pages show the connection loss and grey
+// out their tiles instead of old data as live, and reconnect by themselves.
+type Current interface {
+	Ready() bool
+}
+
+// current reports whether the source's read model may be shown as live.
+func (b *Board) current() bool {
+	c, ok := b.src.(Current)
+	return !ok || c.Ready()
+}
+
 // Authenticator checks API tokens.
 type Authenticator interface {
 	// Authenticate checks an API token (the same tokens the REST API takes as Bearer).

@@ -194,6 +194,12 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 		return
 	default:
 	}
+	if !b.current() {
+		w.Header().Set("Retry-After", "2")
+		web.WriteError(w, http.StatusServiceUnavailable, "not_current",
+			"the board's data is not current (the event log is being read or cannot be reached); the page reconnects by itself")
+		return
+	}
 	n, release, ok := b.acquireStream(p.token)
 	if !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(streamRetryAfter))
@@ -254,6 +260,9 @@ func (b *Board) handleStream(w http.ResponseWriter, r *http.Request) {
 		case <-b.closed:
 			return
 		case <-hb.C:
+			if !b.current() {
+				return // the page reconnects, is refused and shows the loss
+			}
 			if err := b.writePing(out); err != nil {
 				return
 			}

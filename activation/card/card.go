@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kaskade-bcm/kaskade/activation"
 	"github.com/kaskade-bcm/kaskade/config"
 )
 
@@ -56,6 +57,13 @@ func Build(cfg *config.Config, org, lang string) (Card, error) {
 	}
 	if tree, ok := cfg.TreeFor(o.ID); ok {
 		c.Entries = entries(cfg, tree, lang)
+		// The waits the engine uses: a node without a policy of its own
+		// inherits its parent's, which config.NodeWait does not follow.
+		if plan, err := activation.BuildPlan(cfg, o.ID, 0); err == nil && len(plan.Nodes) == len(c.Entries) {
+			for i := range c.Entries {
+				c.Entries[i].Wait = plan.Nodes[i].Wait
+			}
+		}
 	}
 	return c, nil
 }

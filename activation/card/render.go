@@ -19,7 +19,7 @@ const (
 var cardHTML string
 
 var page = template.Must(template.New("card").Funcs(template.FuncMap{
-	"minutes": func(d time.Duration) int { return int(d.Round(time.Minute) / time.Minute) },
+	"wait":    waitText,
 	"indent":  func(depth int) string { return fmt.Sprintf("%.1fem", float64(depth)*1.2) },
 	"safeCSS": func(s string) template.CSS { return template.CSS(s) },
 }).Parse(cardHTML))
@@ -55,7 +55,7 @@ func textsFor(lang string) texts {
 		return texts{
 			Title: "Emergency card", Order: "Whom Kaskade alerts, in this order",
 			Cascade:  "A step's sub-steps are alerted once it has answered.",
-			Deputies: "Deputies", DeputyAfter: "deputies after %d min without an answer, or at once on 3",
+			Deputies: "Deputies", DeputyAfter: "deputies after %s without an answer, or at once on 3",
 			NoTree: "No call tree is configured for this organisation.",
 			Answer: "How to answer an alert", SMS: "Reply to the SMS with",
 			Available: "I am coming", Delayed: "I am coming in 30 minutes (any number of minutes)",
@@ -70,7 +70,7 @@ func textsFor(lang string) texts {
 	return texts{
 		Title: "Notfallkarte", Order: "Wen Kaskade alarmiert, in dieser Reihenfolge",
 		Cascade:  "Die Unterpunkte eines Schritts werden alarmiert, sobald er geantwortet hat.",
-		Deputies: "Vertretung", DeputyAfter: "Vertretung nach %d Min. ohne Antwort, bei 3 sofort",
+		Deputies: "Vertretung", DeputyAfter: "Vertretung nach %s ohne Antwort, bei 3 sofort",
 		NoTree: "Für diese Organisation ist keine Alarmierungskette konfiguriert.",
 		Answer: "So antworten Sie auf einen Alarm", SMS: "Antworten Sie auf die SMS mit",
 		Available: "Ich komme", Delayed: "Ich komme in 30 Minuten (beliebige Minutenzahl)",
@@ -81,4 +81,23 @@ func textsFor(lang string) texts {
 		Conference: "Telefonkonferenz", NoConference: "keine konfiguriert",
 		Notes: "Hinweise", NoAlert: "Tragen Sie diese Karte bei sich. Sie enthält keine Telefonnummern von Beschäftigten.",
 	}
+}
+
+// waitText writes a wait exactly, in whole minutes and seconds: rounding to
+// minutes told a holder of a 90 s wait "2 Min." and one of 20 s "0 Min.",
+// when their deputy is alerted earlier than that.
+func waitText(d time.Duration, lang string) string {
+	d = d.Truncate(time.Second)
+	m, s := int(d/time.Minute), int(d%time.Minute/time.Second)
+	minU, secU := "Min.", "Sek."
+	if lang == "en" {
+		minU, secU = "min", "s"
+	}
+	switch {
+	case s == 0:
+		return fmt.Sprintf("%d %s", m, minU)
+	case m == 0:
+		return fmt.Sprintf("%d %s", s, secU)
+	}
+	return fmt.Sprintf("%d %s %d %s", m, minU, s, secU)
 }

@@ -24,6 +24,9 @@ type logState struct {
 	closed     bool
 	stoodAt    time.Time
 	standDown  activation.StandDown
+	// convertedAt is when the exercise became a real incident (zero: never).
+	convertedAt time.Time
+	conversion  activation.Conversion
 
 	orgs    []*orgLog
 	orgByID map[string]*orgLog
@@ -158,6 +161,11 @@ func (st *logState) apply(e activation.Event) {
 					o.readyAt = e.At
 				}
 			}
+		}
+	case activation.KindConverted:
+		// Like the core: the first conversion of an open exercise counts.
+		if c := e.Converted; c != nil && !st.closed && st.convertedAt.IsZero() && st.decl.Exercise {
+			st.convertedAt, st.conversion = e.At, *c
 		}
 	case activation.KindStoodDown:
 		if !st.closed {

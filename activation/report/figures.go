@@ -67,6 +67,17 @@ func (pa personAnswers) kind() activation.ResponseKind {
 	return pa.latest.r.Kind
 }
 
+// availableIn reports whether the person's latest answer is "available" for
+// the staff of org: a person in two staffs covers only the staff the core
+// bound the yes to (the response's org), as on the board.
+func (pa personAnswers) availableIn(org string) bool {
+	return pa.latest != nil && availableFor(pa.latest.r, org)
+}
+
+func availableFor(r activation.Response, org string) bool {
+	return r.Kind == activation.Available && (r.Org == "" || r.Org == org)
+}
+
 // orgPeople is the per-person view of one organisation used by several figures.
 type orgPeople struct {
 	inPlan   []string // plan order, distinct
@@ -89,7 +100,7 @@ func (st *logState) report(opts Options) *Report {
 		Scenario:        st.decl.Scenario,
 		ScenarioName:    st.decl.ScenarioName,
 		Severity:        st.decl.Severity,
-		Exercise:        st.decl.Exercise,
+		Exercise:        st.decl.Exercise && st.convertedAt.IsZero(),
 		Message:         st.decl.Message,
 		DeclaredBy:      st.decl.DeclaredBy,
 		ProposedBy:      st.decl.ProposedBy,
@@ -102,6 +113,9 @@ func (st *logState) report(opts Options) *Report {
 	}
 	if st.closed {
 		r.StoodDownAt = timePtr(st.stoodAt)
+	}
+	if !st.convertedAt.IsZero() {
+		r.ConvertedAt, r.ConvertedBy, r.ConversionReason = timePtr(st.convertedAt), st.conversion.By, st.conversion.Reason
 	}
 
 	// Notifications grouped for lookups below.
@@ -272,11 +286,11 @@ func (st *logState) orgPeople(o *orgLog, ans map[string]personAnswers, alertsOf 
 			_, tierAlerted := o.tiers[[2]int{ni, ti}]
 			if tierAlerted || hasAlert(alertsOf[[2]string{p, org}], ni, ti) {
 				op.alerted[p] = true
-				if ti > 0 {
+				if ti+pn.FirstTier > 0 {
 					op.deputies[p] = true
 				}
 			}
-			if ti > 0 && ans[p].kind() == activation.Available && ans[pn.People[0]].kind() != activation.Available {
+			if coversAsDeputy(pn, ti, ans, org) {
 				op.covering[p] = true
 			}
 		}
@@ -290,6 +304,16 @@ func (st *logState) orgPeople(o *orgLog, ans map[string]personAnswers, alertsOf 
 		}
 	}
 	return op
+}
+
+// coversAsDeputy reports whether the person at tier ti of a node is a deputy
+// available for org while the node's primary is not: absent from the plan
+// (a deputies-only drill) or not available.
+func coversAsDeputy(pn activation.PlanNode, ti int, ans map[string]personAnswers, org string) bool {
+	if ti+pn.FirstTier == 0 || !ans[pn.People[ti]].availableIn(org) {
+		return false
+	}
+	return pn.FirstTier > 0 || !ans[pn.People[0]].availableIn(org)
 }
 
 func hasAlert(notes []*noteLog, node, tier int) bool {
@@ -361,11 +385,15 @@ func (st *logState) orgFigures(o *orgLog, op orgPeople, ans map[string]personAns
 		primaries := 0
 		for _, ni := range nodesOf[f] {
 			for ti, person := range p.Nodes[ni].People {
+				// Each person once, like the core's readiness rule: a deputy
+				// shared by two nodes of the function is one person.
+				if members[person] {
+					continue
+				}
 				members[person] = true
-				// Counted per node like the core's readiness rule.
-				if ans[person].kind() == activation.Available {
+				if ans[person].availableIn(p.Org) {
 					ff.Available++
-					if ti == 0 {
+					if ti+p.Nodes[ni].FirstTier == 0 {
 						primaries++
 					}
 				}
@@ -380,16 +408,39 @@ func (st *logState) orgFigures(o *orgLog, op orgPeople, ans map[string]personAns
 			ff.CoveredBy = ByDeputy
 		}
 		for _, a := range st.answers {
-			if !a.late && a.r.Kind == activation.Available && members[a.r.Person] {
+			if !a.late && availableFor(a.r, p.Org) && members[a.r.Person] {
 				ff.FirstAvailableAt = timePtr(a.at)
 				ff.FirstAvailableBy = a.r.Person
 				ff.TimeToFirstAvailable = spanPtr(o.startedAt, a.at)
 				break
 			}
 		}
+		if at := st.coveredAt(p.Org, members, need); !at.IsZero() {
+			ff.CoveredAt, ff.TimeToCovered = timePtr(at), spanPtr(o.startedAt, at)
+		}
 		of.Functions = append(of.Functions, ff)
 	}
 	return of
+}
+
+// coveredAt is when need of the members were first available for org at
+// once, following their answers before the stand-down (a no takes one away).
+func (st *logState) coveredAt(org string, members map[string]bool, need int) time.Time {
+	available := map[string]bool{}
+	for _, a := range st.answers {
+		if a.late || !members[a.r.Person] {
+			continue
+		}
+		if availableFor(a.r, org) {
+			available[a.r.Person] = true
+		} else {
+			delete(available, a.r.Person)
+		}
+		if len(available) >= need {
+			return a.at
+		}
+	}
+	return time.Time{}
 }
 
 // timeline lists every person at every place of every plan, in plan order.
@@ -400,7 +451,7 @@ func (st *logState) timeline(ans map[string]personAnswers, alertsOf map[[2]strin
 		org := o.plan.Org
 		for ni, pn := range o.plan.Nodes {
 			for ti, p := range pn.People {
-				e := PersonEntry{Person: p, Name: nameOf(names, p), Org: org, Node: ni, Function: pn.Function, Tier: ti,
+				e := PersonEntry{Person: p, Name: nameOf(names, p), Org: org, Node: ni, Function: pn.Function, Tier: ti + pn.FirstTier,
 					Notifications: []NoteEntry{}, Answers: []Answer{}}
 				if tl, ok := o.tiers[[2]int{ni, ti}]; ok {
 					e.Alerted, e.AlertedAt, e.AlertReason = true, timePtr(tl.at), tl.reason
@@ -442,7 +493,7 @@ func (st *logState) timeline(ans map[string]personAnswers, alertsOf map[[2]strin
 						e.ResponseTime = spanPtr(*e.AlertedAt, pa.first.at)
 					}
 				}
-				e.CoveredAsDeputy = ti > 0 && pa.kind() == activation.Available && ans[pn.People[0]].kind() != activation.Available
+				e.CoveredAsDeputy = coversAsDeputy(pn, ti, ans, org)
 				out = append(out, e)
 			}
 		}

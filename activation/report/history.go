@@ -99,7 +99,8 @@ func History(reports []*Report, plans []HistoryPlan, now time.Time) HistoryView 
 		}
 	}
 	for _, r := range reports {
-		if r == nil || !r.Exercise || r.DeclaredAt.After(now) {
+		// A converted exercise ran as one until its conversion: it stays in the history.
+		if r == nil || !r.Exercise && r.ConvertedAt == nil || r.DeclaredAt.After(now) {
 			continue
 		}
 		at := r.DeclaredAt

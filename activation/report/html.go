@@ -249,6 +249,9 @@ func (r *Report) WriteHTML(w io.Writer, lang string) error {
 	if r.StoodDownBy != "" {
 		p.Head.Rows = append(p.Head.Rows, []cell{th(l.StoodDownBy), txt(r.StoodDownBy + reasonSuffix(r.StandDownReason))})
 	}
+	if r.ConvertedAt != nil {
+		p.Head.Rows = append(p.Head.Rows, []cell{th(l.Converted), txt(l.when(*r.ConvertedAt, loc) + ", " + r.ConvertedBy + reasonSuffix(r.ConversionReason))})
+	}
 	quorum := l.dur(r.Times.ToQuorum)
 	if r.Times.ToQuorum == nil {
 		quorum = l.Never
@@ -332,7 +335,7 @@ func (p *reportPage) orgTables(r *Report, l labels, loc *time.Location) {
 			[2]string{l.DeputiesCovered, joinOr(pf.DeputiesCovering, l.NotYet)},
 			[2]string{l.Failed + " / " + l.Unknown, fmt.Sprintf("%d / %d", o.DeliveriesFailed, o.DeliveriesUnknown)},
 		)
-		sec.Functions = table{Head: []string{l.Function, l.RequiredN, l.AvailableN, l.CoveredBy, l.FirstAvailable}}
+		sec.Functions = table{Head: []string{l.Function, l.RequiredN, l.AvailableN, l.CoveredBy, l.FirstAvailable, l.CoveredAfter}}
 		for _, f := range o.Functions {
 			by := txt(l.coveredBy(f.CoveredBy))
 			if f.CoveredBy == ByNone && f.Required > 0 {
@@ -342,7 +345,8 @@ func (p *reportPage) orgTables(r *Report, l labels, loc *time.Location) {
 			if f.FirstAvailableBy != "" {
 				first += " (" + f.FirstAvailableBy + ")"
 			}
-			sec.Functions.Rows = append(sec.Functions.Rows, []cell{txt(f.Function), n(f.Required), n(f.Available), by, txt(first)})
+			sec.Functions.Rows = append(sec.Functions.Rows, []cell{txt(f.Function), n(f.Required), n(f.Available), by, txt(first),
+				{Text: l.dur(f.TimeToCovered), Class: "num"}})
 		}
 		for _, x := range o.Exhausted {
 			sec.Exhausted = append(sec.Exhausted, fmt.Sprintf("%s (#%d, %s)", x.Function, x.Node, l.when(x.At, loc)))

@@ -62,9 +62,14 @@ type Report struct {
 	Scenario     string           `json:"scenario"`
 	ScenarioName activation.Names `json:"scenario_name"`
 	Severity     string           `json:"severity"`
-	Exercise     bool             `json:"exercise"`
-	Message      string           `json:"message,omitempty"`
-	DeclaredBy   string           `json:"declared_by"`
+	// Exercise is false once an exercise was converted into a real incident
+	// (as on the board); ConvertedAt says when, ConvertedBy and ConversionReason who and why.
+	Exercise         bool       `json:"exercise"`
+	ConvertedAt      *time.Time `json:"converted_at,omitempty"`
+	ConvertedBy      string     `json:"converted_by,omitempty"`
+	ConversionReason string     `json:"conversion_reason,omitempty"`
+	Message          string     `json:"message,omitempty"`
+	DeclaredBy       string     `json:"declared_by"`
 	// ProposedBy names the warning whose proposal DeclaredBy confirmed (nil: declared directly).
 	ProposedBy      *activation.ProposedBy `json:"proposed_by,omitempty"`
 	DeclaredAt      time.Time              `json:"declared_at"`
@@ -159,6 +164,10 @@ type FunctionFigures struct {
 	FirstAvailableAt     *time.Time `json:"first_available_at,omitempty"`
 	FirstAvailableBy     string     `json:"first_available_by,omitempty"`
 	TimeToFirstAvailable *Span      `json:"time_to_first_available,omitempty"`
+	// CoveredAt is when the function first had its required number (at least
+	// one) of available people at once; TimeToCovered counts from the activation.
+	CoveredAt     *time.Time `json:"covered_at,omitempty"`
+	TimeToCovered *Span      `json:"time_to_covered,omitempty"`
 }
 
 // ExhaustedNode is a node whose every tier was alerted without anyone coming.

@@ -35,6 +35,7 @@ type labels struct {
 	HistoryTitle, HistoryExercises, HistoryNone, Date, ShareInTime string
 	Gaps, GapsText, Trees, Tree, LastExercised, NeverExercised     string
 	People, GapsNone, OverTarget, AfterStandDown, Covering         string
+	Converted, CoveredAfter                                        string
 }
 
 func texts(lang string) labels {
@@ -75,6 +76,7 @@ func texts(lang string) labels {
 			Gaps: "Not exercised in the last 12 months", GapsText: "A call tree counts as exercised when it was activated in an exercise, a function when someone answered “available” for it, a person when they were alerted.",
 			Trees: "Call trees", Tree: "Call tree", LastExercised: "Last exercised", NeverExercised: "never",
 			People: "People", GapsNone: "Everything was exercised.", OverTarget: "over target", AfterStandDown: "after stand-down", Covering: "covered the function",
+			Converted: "Exercise converted into a real incident", CoveredAfter: "Covered after",
 		}
 	}
 	return labels{
@@ -113,6 +115,7 @@ func texts(lang string) labels {
 		Gaps: "In den letzten 12 Monaten nicht geübt", GapsText: "Eine Alarmierungskette gilt als geübt, wenn sie in einer Übung ausgelöst wurde, eine Funktion, wenn jemand für sie „komme“ gemeldet hat, eine Person, wenn sie in einer Übung alarmiert wurde.",
 		Trees: "Alarmierungsketten", Tree: "Alarmierungskette", LastExercised: "Zuletzt geübt", NeverExercised: "nie",
 		People: "Personen", GapsNone: "Alles wurde geübt.", OverTarget: "Soll überschritten", AfterStandDown: "nach Entwarnung", Covering: "eingesprungen",
+		Converted: "Übung in Echtalarm umgewandelt", CoveredAfter: "Abgedeckt nach",
 	}
 }
 
@@ -165,6 +168,7 @@ func (l labels) purpose(p notifiers.Purpose) string {
 	m := map[string][2]string{
 		string(notifiers.PurposeAlert): {"Alarmierung", "alert"}, string(notifiers.PurposeUpdate): {"Lagemeldung", "update"},
 		string(notifiers.PurposeStandDown): {"Entwarnung", "stand-down"}, string(notifiers.PurposeReply): {"Bestätigung", "confirmation"},
+		string(notifiers.PurposeConvert): {"Echtalarm nach Umwandlung", "real alert after conversion"},
 	}
 	return l.pick(m, string(p))
 }

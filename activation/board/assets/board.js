@@ -45,7 +45,7 @@
       'state.stood_down': 'Beendet', 'tile.reached': 'Erreicht: {s}',
       'tile.split': '{a} sofort · {d} später', 'person.etaunknown': 'Eintreffzeit unbekannt',
       'person.smsstopped': 'SMS abbestellt (STOP)', 'person.bound': 'kommt zum Stab {o}, hier nicht', 'tl.wide': 'ganze Lage',
-      'tile.functions': 'Funktionen', 'tile.missing': 'Fehlt', 'tile.allcovered': 'Alle Funktionen besetzt',
+      'tile.functions': 'Funktionen', 'tile.missing': 'Fehlt', 'tile.allcovered': 'Alle Funktionen besetzt', 'tile.norequired': 'Keine Pflichtfunktionen: arbeitsfähig mit der ersten Zusage',
       'tile.coming': '{n} unterwegs', 'tile.eta': 'späteste Eintreffzeit {t}', 'tile.nocoming': 'Niemand unterwegs',
       'tile.elapsed': 'Seit Alarmierung', 'tile.target': 'Ziel', 'tile.remaining': 'noch {d}',
       'tile.over': 'Ziel überschritten +{d}', 'tile.readyafter': 'arbeitsfähig nach {d}',
@@ -56,7 +56,7 @@
       'detail.noconference': 'Niemand in der Stabskonferenz.', 'detail.since': 'seit {t}',
       'detail.tree': 'Alarmierungskette', 'detail.timeline': 'Verlauf', 'detail.loading': 'Lade …',
       'detail.notfound': 'Keine Details verfügbar.', 'detail.notimeline': 'Noch keine Einträge.',
-      'node.waiting': 'wartet', 'node.alerting': 'wird alarmiert', 'node.acknowledged': 'quittiert', 'node.exhausted': 'keine Rückmeldung (erschöpft)',
+      'node.waiting': 'wartet', 'node.alerting': 'wird alarmiert', 'node.acknowledged': 'quittiert', 'node.exhausted': 'niemand kommt (erschöpft)',
       'person.deputy': 'Vertretung', 'person.primary': 'Erstbesetzung', 'person.notalerted': 'noch nicht alarmiert',
       'person.alerted': 'alarmiert {t}', 'person.failed': 'fehlgeschlagen: {c}', 'person.machine': 'Anrufbeantworter', 'person.eta': 'Eintreffzeit {t}',
       'person.noanswer': 'keine Rückmeldung', 'person.respond': 'Rückmeldung erfassen',
@@ -123,7 +123,7 @@
       'incident.updates': 'Latest situation update',
       'state.not_activated': 'Not alerted', 'state.alerting': 'Alerting', 'state.forming': 'Staff forming',
       'state.ready': 'Operational', 'state.degraded': 'Degraded', 'state.at_risk': 'At risk',
-      'tile.functions': 'Functions', 'tile.missing': 'Missing', 'tile.allcovered': 'All functions covered',
+      'tile.functions': 'Functions', 'tile.missing': 'Missing', 'tile.allcovered': 'All functions covered', 'tile.norequired': 'No required functions: ready with the first yes',
       'state.stood_down': 'Stood down', 'tile.reached': 'Reached: {s}',
       'tile.split': '{a} now · {d} later', 'person.etaunknown': 'ETA unknown',
       'person.smsstopped': 'SMS opted out (STOP)', 'person.bound': 'coming to staff {o}, not here', 'tl.wide': 'whole incident',
@@ -137,7 +137,7 @@
       'detail.noconference': 'Nobody in the staff call.', 'detail.since': 'since {t}',
       'detail.tree': 'Call tree', 'detail.timeline': 'Timeline', 'detail.loading': 'Loading …',
       'detail.notfound': 'No details available.', 'detail.notimeline': 'No entries yet.',
-      'node.waiting': 'waiting', 'node.alerting': 'alerting', 'node.acknowledged': 'acknowledged', 'node.exhausted': 'no answer (exhausted)',
+      'node.waiting': 'waiting', 'node.alerting': 'alerting', 'node.acknowledged': 'acknowledged', 'node.exhausted': 'nobody coming (exhausted)',
       'person.deputy': 'Deputy', 'person.primary': 'Primary', 'person.notalerted': 'not alerted yet',
       'person.alerted': 'alerted {t}', 'person.failed': 'failed: {c}', 'person.machine': 'answering machine', 'person.eta': 'arrival {t}',
       'person.noanswer': 'no answer', 'person.respond': 'Record response',
@@ -490,6 +490,7 @@
     const q = (c) => el.querySelector(c);
     const btn = q('.tile-btn');
     btn.textContent = o.org;
+    btn.title = o.org;
     const card = q('.card-link'); // the organisation's emergency card (Notfallkarte), printable
     card.href = '/card/' + encodeURIComponent(o.org) + '?lang=' + (S.lang === 'en' ? 'en' : 'de');
     card.textContent = t('tile.card');
@@ -515,7 +516,8 @@
         shown.map((f) => '<span class="fn-chip">' + esc(fnName(f)) + '</span>').join('') +
         (shown.length < missing.length ? '<span class="fn-more">+' + (missing.length - shown.length) + '</span>' : '');
       mEl.title = missing.map(fnName).join(', ');
-    } else { mEl.innerHTML = icon('ready', 'ic-ok') + esc(t('tile.allcovered')); }
+    } else if (!need) { mEl.innerHTML = '<span class="muted">' + esc(t('tile.norequired')) + '</span>'; } // not "all covered" while alerting
+    else { mEl.innerHTML = icon('ready', 'ic-ok') + esc(t('tile.allcovered')); }
     const cEl = q('.coming');
     if (o.coming > 0) {
       cEl.innerHTML = icon('people') + '<span>' + esc(t('tile.coming', { n: o.coming })) + '</span>' +
@@ -534,8 +536,11 @@
     const o = el._o;
     if (!o) return;
     const act = isZero(o.activated_at) ? NaN : ms(o.activated_at);
+    // ready_at is the first time the staff was ready; one that lost it since
+    // (degraded, at_risk) runs against its target again.
+    const ready = !!o.ready_at && (o.state === 'ready' || (o.state === 'stood_down' && o.reached === 'ready'));
     let end = nowMs;
-    if (o.ready_at) end = ms(o.ready_at);
+    if (ready) end = ms(o.ready_at);
     else if (inc && inc.status === 'stood_down' && inc.stood_down_at) end = ms(inc.stood_down_at);
     const elapsed = end - act;
     const target = (o.target_seconds || 0) * 1000;
@@ -550,13 +555,13 @@
     fill.style.width = (target ? Math.min(100, (100 * elapsed) / target) : 0) + '%';
     let over = false;
     let text;
-    if (o.ready_at) text = t('tile.readyafter', { d: dur(elapsed) });
+    if (ready) text = t('tile.readyafter', { d: dur(elapsed) });
     else if (isNaN(deadline)) text = '';
     else if (end >= deadline) { over = true; text = t('tile.over', { d: dur(end - deadline) }); }
     else text = t('tile.remaining', { d: dur(deadline - end) });
     if (cd.textContent !== text) cd.textContent = text;
     el.classList.toggle('overdue', over);
-    el.classList.toggle('is-ready', !!o.ready_at);
+    el.classList.toggle('is-ready', ready);
   }
 
   function tick() {
