@@ -58,6 +58,16 @@ func (e *Engine) ErasePerson(ctx context.Context, person, by, reason string) (st
 	return ref, nil
 }
 
+// PersonKnown reports whether the log may hold sealed data of person: a
+// key of theirs exists (read from the bucket, as ErasePerson does).
+func (e *Engine) PersonKnown(ctx context.Context, person string) (bool, error) {
+	refs, err := e.keys.personRefs(ctx, person)
+	if err != nil {
+		return false, fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return len(refs) > 0, nil
+}
+
 // decideErase shreds the key of an erase input and returns its record.
 func (e *Engine) decideErase(ctx context.Context, in activation.Input) (activation.Event, error) {
 	er := *in.Erase

@@ -56,6 +56,20 @@ func (s *Server) personErase(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Minute)
 	defer cancel()
+	// A mistyped id would still drop every snapshot and rebuild: a person
+	// neither configured nor with a key in the log is refused.
+	if _, configured := s.opts.Config.Person(id); !configured {
+		known, err := s.opts.Engine.PersonKnown(ctx, id)
+		if err != nil {
+			web.WriteError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
+			return
+		}
+		if !known {
+			web.WriteError(w, http.StatusNotFound, "unknown_person",
+				"Person unbekannt: weder konfiguriert noch im Ereignisprotokoll / unknown person: neither configured nor in the event log")
+			return
+		}
+	}
 	ref, err := s.opts.Engine.ErasePerson(ctx, id, p.name, req.Reason)
 	if err != nil {
 		web.WriteError(w, http.StatusServiceUnavailable, "unavailable", err.Error())

@@ -60,6 +60,10 @@ func TestPersonEraseLeavesNoPlaintextInTheDataDirectory(t *testing.T) {
 	if code := e.api("POST", "/api/v1/people/lead1/erase", map[string]any{"reason": " "}, nil); code != 400 {
 		t.Fatalf("erase with an empty reason: %d, want 400", code)
 	}
+	// A mistyped id erases nothing (and drops no snapshot).
+	if code := e.api("POST", "/api/v1/people/laed1/erase", map[string]any{"reason": "Antrag 17/2026"}, nil); code != 404 {
+		t.Fatalf("erase of an unknown id: %d, want 404", code)
+	}
 	if rc := run(context.Background(), []string{"person", "erase", "lead1", "--reason", "Antrag 17/2026", "--server", e.URL, "--token", e.token}, nil, &stdout, &stderr); rc != 0 {
 		t.Fatalf("kaskade person erase: %d %s", rc, stderr.String())
 	}
