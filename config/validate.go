@@ -22,6 +22,10 @@ type validator struct {
 	peopleFile *peopleFile // where the people from a people file are; nil without one
 	probs      *Problems
 	longest    map[string]TemplateData // longestNames per language
+	// nodePolicy is the policy a node runs under when it or an ancestor
+	// names one (a node without a policy inherits its parent's, as the
+	// engine's plan does); nodes under the tree's policy are not in it.
+	nodePolicy map[*Node]string
 }
 
 func (v *validator) add(sev Severity, path, format string, args ...any) {

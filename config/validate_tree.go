@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"slices"
@@ -30,7 +31,7 @@ func (v *validator) callTrees() {
 			v.errorf(p+".nodes", "call tree has no nodes")
 		}
 		seen := map[string]string{} // person → path, a person may appear once per tree
-		v.nodes(t, p+".nodes", t.Nodes, seen)
+		v.nodes(t, p+".nodes", t.Nodes, seen, "")
 		v.inTwoStaffs(staffs, t, seen)
 	}
 }
@@ -51,9 +52,17 @@ func (v *validator) inTwoStaffs(staffs map[string][2]string, t *CallTree, seen m
 	}
 }
 
-func (v *validator) nodes(t *CallTree, path string, nodes []Node, seen map[string]string) {
+// nodes checks nodes and their children; inherited is the policy their
+// parent runs under when it or an ancestor names one.
+func (v *validator) nodes(t *CallTree, path string, nodes []Node, seen map[string]string, inherited string) {
 	for i := range nodes {
 		n := &nodes[i]
+		if pol := cmp.Or(n.Policy, inherited); pol != "" {
+			if v.nodePolicy == nil {
+				v.nodePolicy = map[*Node]string{}
+			}
+			v.nodePolicy[n] = pol
+		}
 		p := fmt.Sprintf("%s[%d]", path, i)
 		// person checks the person id at *id and points it at the
 		// person's own id: the same text, kept once rather than twice (the
@@ -93,7 +102,7 @@ func (v *validator) nodes(t *CallTree, path string, nodes []Node, seen map[strin
 		}
 		v.wait(p+".wait", n.Wait)
 		v.reachable(t, n, p)
-		v.nodes(t, p+".children", n.Children, seen)
+		v.nodes(t, p+".children", n.Children, seen, v.nodePolicy[n])
 	}
 }
 
@@ -112,10 +121,19 @@ func channelsOf(pol *EscalationPolicy) (sms, email, console bool) {
 	return
 }
 
+// policyOf is the policy node n of t runs under: its own, else the nearest
+// ancestor's, else the tree's (or the default).
+func (v *validator) policyOf(t *CallTree, n *Node) *EscalationPolicy {
+	if p, ok := v.c.Policy(v.nodePolicy[n]); ok {
+		return p
+	}
+	return v.c.PolicyFor(t, nil)
+}
+
 // reachable warns about people of a node that the node's policy cannot
 // reach: a mobile-only person under an email-only policy, and so on.
 func (v *validator) reachable(t *CallTree, n *Node, path string) {
-	pol := v.c.PolicyFor(t, n)
+	pol := v.policyOf(t, n)
 	sms, email, console := channelsOf(pol)
 	if console {
 		return
@@ -227,7 +245,7 @@ func (v *validator) coverage(tree *CallTree, f string, need int, path string) {
 		if len(n.Deputies) == 0 {
 			alone = append(alone, n)
 		}
-		sms, _, console := channelsOf(v.c.PolicyFor(tree, n))
+		sms, _, console := channelsOf(v.policyOf(tree, n))
 		if console {
 			bySMS = true // the console stands in for every channel
 		}
