@@ -32,22 +32,8 @@ func (l listenerSink) EmailReply(ctx context.Context, r email.EmailReply) error 
 // Authentication-Results.
 func TestEmailListenerToService(t *testing.T) {
 	svc, eng, signer := emailSetup(t)
-	l, err := email.NewListener(email.ListenerOptions{Domain: "lage.example", Sink: listenerSink{svc},
+	c, addr := dialListener(t, email.ListenerOptions{Domain: "lage.example", Sink: listenerSink{svc},
 		AuthServID: "mx.lage.example", Metrics: email.NewListenerMetrics(nil)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = l.Serve(ln) }()
-	t.Cleanup(func() { _ = l.Close() })
-	c, err := smtp.Dial(ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 	if err := c.Hello("mx.evil.example"); err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +52,7 @@ func TestEmailListenerToService(t *testing.T) {
 	}
 
 	tag := signer.ReplyTag(notificationOf(t, eng, "K1", "mi-uwe-boehm"), "mi-uwe-boehm")
-	c2, err := smtp.Dial(ln.Addr().String())
+	c2, err := smtp.Dial(addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,21 +93,7 @@ func mailOne(c *smtp.Client, from, to, raw string) error {
 // quote, after a salutation, records the delay it states.
 func TestEmailListenerClientReplies(t *testing.T) {
 	svc, eng, signer := emailSetup(t)
-	l, err := email.NewListener(email.ListenerOptions{Domain: "lage.example", Sink: listenerSink{svc}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = l.Serve(ln) }()
-	t.Cleanup(func() { _ = l.Close() })
-	c, err := smtp.Dial(ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c, _ := dialListener(t, email.ListenerOptions{Domain: "lage.example", Sink: listenerSink{svc}})
 	to := "kaskade+" + signer.ReplyTag(notificationOf(t, eng, "K1", "mi-uwe-boehm"), "mi-uwe-boehm") + "@lage.example"
 	ooo := "From: Uwe <" + leadMail + ">\r\nSubject: Automatische Antwort: NOTFALL\r\nMessage-ID: <ooo@mi.example>\r\n\r\n" +
 		"Ich bin im Urlaub.\r\n"
@@ -144,4 +116,26 @@ func TestEmailListenerClientReplies(t *testing.T) {
 	if r := eng.inputs[len(eng.inputs)-1].Response; r == nil || r.Minutes != 45 {
 		t.Fatalf("response %+v, want 45 minutes", r)
 	}
+}
+
+// dialListener serves a listener with o on loopback and returns an SMTP
+// client connected to it and its address; both end with the test.
+func dialListener(t *testing.T, o email.ListenerOptions) (*smtp.Client, string) {
+	t.Helper()
+	l, err := email.NewListener(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = l.Serve(ln) }()
+	t.Cleanup(func() { _ = l.Close() })
+	c, err := smtp.Dial(ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return c, ln.Addr().String()
 }
