@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/kaskade-bcm/kaskade/activation"
 )
 
@@ -14,13 +16,7 @@ import (
 // erasure it had not read, as following does — else it leads, shows and
 // snapshots the erased person's data.
 func TestCatchingUpPastAnErasureRebuilds(t *testing.T) {
-	js, _ := plainJS(t)
-	leader := runSealed(t, Options{JS: js, Seal: true, SnapshotEvery: -1})
-	submit(t, leader, erasureIncident("K1"))
-	r := respond("K1", "mi-uwe-boehm")
-	r.Response.Remark = "Antwort von mi-uwe-boehm"
-	submit(t, leader, r)
-
+	js, leader := leaderWithRemark(t)
 	ctx := context.Background()
 	standby := New(Options{JS: js, Seal: true, SnapshotEvery: -1})
 	if err := standby.catchUp(ctx); err != nil {
@@ -59,12 +55,7 @@ func holdsRemark(e *Engine, remark string) bool {
 // were read before another leader's erasure rebuilds when it reaches the
 // erasure; one whose keys were read after it does not (no endless rebuild).
 func TestAReplayPastAnErasureAfterItsKeysRebuilds(t *testing.T) {
-	js, _ := plainJS(t)
-	leader := runSealed(t, Options{JS: js, Seal: true, SnapshotEvery: -1})
-	submit(t, leader, erasureIncident("K1"))
-	r := respond("K1", "mi-uwe-boehm")
-	r.Response.Remark = "Antwort von mi-uwe-boehm"
-	submit(t, leader, r)
+	js, leader := leaderWithRemark(t)
 	ctx := context.Background()
 	lastSeq := func() uint64 {
 		_, info, err := leader.eventsStream(ctx)
@@ -94,4 +85,17 @@ func TestAReplayPastAnErasureAfterItsKeysRebuilds(t *testing.T) {
 	if holdsRemark(late, "Antwort von mi-uwe-boehm") {
 		t.Error("the erased answer is in clear after the replay")
 	}
+}
+
+// leaderWithRemark runs a sealing leader without snapshots that holds one
+// incident in which mi-uwe-boehm answered with a remark naming him.
+func leaderWithRemark(t *testing.T) (jetstream.JetStream, *Engine) {
+	t.Helper()
+	js, _ := plainJS(t)
+	leader := runSealed(t, Options{JS: js, Seal: true, SnapshotEvery: -1})
+	submit(t, leader, erasureIncident("K1"))
+	r := respond("K1", "mi-uwe-boehm")
+	r.Response.Remark = "Antwort von mi-uwe-boehm"
+	submit(t, leader, r)
+	return js, leader
 }
