@@ -1,6 +1,7 @@
 package twilio
 
 import (
+	"hash/maphash"
 	"sync"
 	"time"
 )
@@ -75,12 +76,7 @@ func (g *loopGuard) sweep(now time.Time) {
 	}
 }
 
-// hashText is FNV-1a: the guard keeps no reply text, only its hash.
-func hashText(s string) uint64 {
-	h := uint64(14695981039346656037)
-	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= 1099511628211
-	}
-	return h
-}
+// hashText: the guard keeps no reply text, only its hash.
+func hashText(s string) uint64 { return maphash.String(textSeed, s) }
+
+var textSeed = maphash.MakeSeed()
